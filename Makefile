@@ -1,0 +1,150 @@
+# cputorrent: offload the utility part of scientific jobs.
+#
+#   make            build everything under build/
+#   make check      install what is missing, build, run every test
+#   make demo       install what is missing, build, run a real BLAST job
+#   make install    PREFIX, DESTDIR, sysconfdir, localstatedir honoured
+#   make SANITIZE=1 ...   the same under ASan and UBSan (in build-san/)
+
+VERSION = 0.1
+
+PREFIX ?= /usr/local
+prefix ?= $(PREFIX)
+bindir ?= $(prefix)/bin
+sbindir ?= $(prefix)/sbin
+libexecdir ?= $(prefix)/libexec
+datadir ?= $(prefix)/share
+mandir ?= $(datadir)/man
+sysconfdir ?= /etc
+localstatedir ?= /var
+spooldir ?= $(localstatedir)/spool/cputorrent
+# The group that owns a shared spool; see cputorrent-spool(5).
+SPOOL_GROUP ?= cputorrent
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+CSTD = -std=c17 -D_GNU_SOURCE
+WARN = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wvla
+OPT ?= -O2 -g
+DEFS = -DCT_VERSION='"$(VERSION)"' -DCT_SPOOL_DEFAULT='"$(spooldir)"'
+
+ifeq ($(SANITIZE),1)
+BUILD ?= build-san
+SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+OPT = -O1 -g
+else
+BUILD ?= build
+SAN =
+endif
+
+POPT_CFLAGS := $(shell $(PKG_CONFIG) --cflags popt 2>/dev/null)
+POPT_LIBS := $(shell $(PKG_CONFIG) --libs popt 2>/dev/null || echo -lpopt)
+
+ALL_CFLAGS = $(CSTD) $(WARN) $(OPT) $(SAN) $(DEFS) -Icommon $(POPT_CFLAGS) \
+	$(CFLAGS)
+ALL_LDFLAGS = $(SAN) $(LDFLAGS)
+
+COMMON_SRC := $(wildcard common/*.c)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+LIBCT = $(BUILD)/libcputorrent.a
+
+# Each program links only what it uses: the job commands start often and
+# must not pay for libcurl or libxml2 at every start.
+USER_PROGS = ct-submit ct-status ct-fetch ct-wait
+PROGS = $(USER_PROGS)
+BINS = $(PROGS:%=$(BUILD)/bin/%)
+
+MAN1 = $(wildcard man/*.1)
+MAN5 = $(wildcard man/*.5)
+MAN7 = $(wildcard man/*.7)
+MAN8 = $(wildcard man/*.8)
+
+BATS ?= bats
+TESTS ?= t/*.bats
+
+all: $(BINS)
+
+$(BUILD)/common/%.o: common/%.c common/*.h | $(BUILD)/common
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/cmd/%.o: cmd/%.c common/*.h | $(BUILD)/cmd
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBCT): $(COMMON_OBJ)
+	rm -f $@
+	ar rcs $@ $(COMMON_OBJ)
+
+$(BUILD)/bin/ct-%: $(BUILD)/cmd/ct-%.o $(LIBCT) | $(BUILD)/bin
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBCT) $(POPT_LIBS)
+
+$(BUILD)/common $(BUILD)/cmd $(BUILD)/bin:
+	mkdir -p $@
+
+# --- setting up a fresh Debian machine -------------------------------------
+# Packages the build, the tests and the demo need. `make deps` installs the
+# missing ones with apt-get when run as root, and otherwise says what to do.
+DEB_PACKAGES = gcc make pkg-config libpopt-dev libcurl4-openssl-dev \
+	libxml2-dev mandoc bats bats-assert bats-support ncbi-blast+ \
+	hmmer-examples passwd util-linux procps strace
+
+deps:
+	@sh share/install-deps $(DEB_PACKAGES)
+
+# --- tests --------------------------------------------------------------------
+check: deps
+	$(MAKE) all
+	$(MAKE) test
+
+test: all
+	CT_BUILD=$(CURDIR)/$(BUILD) $(BATS) $(TESTS)
+
+lint-man:
+	mandoc -Tlint -Wwarning $(MAN1) $(MAN5) $(MAN7) $(MAN8)
+
+# --- the demo -----------------------------------------------------------------
+demo: deps
+	$(MAKE) all
+	CT_BUILD=$(CURDIR)/$(BUILD) sh share/demo/run
+
+# --- install ------------------------------------------------------------------
+# The job commands are installed setgid $(SPOOL_GROUP) and the spool is
+# closed to everyone else, so each user reaches only their own jobs; see
+# cputorrent-spool(5), INSTALL MODES. Set SPOOL_GROUP= for a private,
+# single-user install without a group.
+install: all
+	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(mandir)/man1 \
+		$(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man7 \
+		$(DESTDIR)$(mandir)/man8 $(DESTDIR)$(datadir)/cputorrent \
+		$(DESTDIR)$(sysconfdir)/cputorrent
+	install -m 0755 $(BINS) $(DESTDIR)$(bindir)
+	install -m 0644 $(MAN1) $(DESTDIR)$(mandir)/man1
+	install -m 0644 $(MAN5) $(DESTDIR)$(mandir)/man5
+	install -m 0644 $(MAN7) $(DESTDIR)$(mandir)/man7
+	$(if $(MAN8),install -m 0644 $(MAN8) $(DESTDIR)$(mandir)/man8)
+	cp -R share/demo $(DESTDIR)$(datadir)/cputorrent/
+	install -d -m 0700 $(DESTDIR)$(spooldir)
+	cd $(DESTDIR)$(spooldir) && install -d -m 0700 tmp new processing \
+		completed failed results
+ifneq ($(SPOOL_GROUP),)
+	getent group $(SPOOL_GROUP) >/dev/null || groupadd -r $(SPOOL_GROUP)
+	chgrp $(SPOOL_GROUP) $(USER_PROGS:%=$(DESTDIR)$(bindir)/%)
+	chmod 2755 $(USER_PROGS:%=$(DESTDIR)$(bindir)/%)
+	chown -R root:$(SPOOL_GROUP) $(DESTDIR)$(spooldir)
+	chmod 2770 $(DESTDIR)$(spooldir)
+	cd $(DESTDIR)$(spooldir) && chmod 2770 tmp new processing completed \
+		failed results
+endif
+
+uninstall:
+	rm -f $(PROGS:%=$(DESTDIR)$(bindir)/%)
+	rm -f $(notdir $(MAN1):%=$(DESTDIR)$(mandir)/man1/%)
+	rm -rf $(DESTDIR)$(datadir)/cputorrent
+	@echo "left in place: $(DESTDIR)$(spooldir) and $(DESTDIR)$(sysconfdir)/cputorrent"
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all deps check test lint-man demo install uninstall clean
+.DELETE_ON_ERROR:

@@ -1,0 +1,196 @@
+/*
+ * ct-status: the state of jobs. With IDs, those jobs; without, every job
+ * of the caller (every job, for root).
+ *
+ * The exit status answers for scripts without any parsing: 0 Completed,
+ * 1 Failed, 2 Processing, 3 New, 4 not found; with several IDs, the
+ * highest of these (so 0 only if every job completed).
+ */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "err.h"
+#include "exitcodes.h"
+#include "job.h"
+#include "privilege.h"
+#include "spool.h"
+#include "timefmt.h"
+
+static const char usage[] =
+    "usage: ct-status [-lnq] [-S spool] [id ...]\n";
+
+static const char help[] =
+    "Show the state of jobs: the given ones, or all of yours.\n"
+    "  -l         long format: every field and the whole history\n"
+    "  -n         states as the paper's numbers (0 New, 1 Processing,\n"
+    "             2 Completed, 3 Failed)\n"
+    "  -q         print nothing; the exit status tells the state\n"
+    "  -S spool   spool directory (default $CT_SPOOL, else "
+    CT_SPOOL_DEFAULT ")\n"
+    "  -h, -V     help, version\n"
+    "Exit status: 0 Completed, 1 Failed, 2 Processing, 3 New, 4 not "
+    "found.\n";
+
+/* How a job's line is printed: aligned for people, tabs for scripts. */
+struct view {
+	int numeric, quiet, table;
+	int64_t now;
+	int id_width;
+	unsigned long shown;
+};
+
+static const int state_exit[JOB_NSTATES] = {
+	[JOB_NEW] = CT_EXIT_NEW,
+	[JOB_PROCESSING] = CT_EXIT_PROCESSING,
+	[JOB_COMPLETED] = CT_EXIT_COMPLETED,
+	[JOB_FAILED] = CT_EXIT_FAILED,
+};
+
+static void
+print_state(const struct view *v, enum job_state s, char *out, size_t n)
+{
+	if (v->numeric)
+		snprintf(out, n, "%d", (int)s);
+	else
+		snprintf(out, n, "%s", job_state_name(s));
+}
+
+static void
+print_line(struct view *v, const struct job *j, enum job_state s)
+{
+	char state[16], age[32];
+	const char *provider = j->provider ? j->provider : "-";
+
+	print_state(v, s, state, sizeof state);
+	if (v->table) {
+		if (v->shown++ == 0)
+			printf("%-*s  %-10s  %-10s  %-12s  %s\n", v->id_width,
+			    "ID", "STATE", "SERVICE", "PROVIDER", "AGE");
+		format_age(age, sizeof age, v->now - j->submitted_usec);
+		printf("%-*s  %-10s  %-10s  %-12s  %s\n", v->id_width, j->id,
+		    state, j->service, provider, age);
+	} else
+		printf("%s\t%s\t%s\t%s\t%lld\n", j->id, state, j->service,
+		    provider, (long long)((v->now - j->submitted_usec) /
+		    1000000));
+}
+
+static void
+print_long(struct view *v, const struct job *j, enum job_state s)
+{
+	struct passwd *pw = getpwuid(j->owner);
+	char when[32], age[32];
+	size_t i;
+
+	if (v->shown++ > 0)
+		putchar('\n');
+	format_timestamp(when, sizeof when, j->submitted_usec);
+	format_age(age, sizeof age, v->now - j->submitted_usec);
+	printf("job        %s\n", j->id);
+	printf("state      %s (%d)\n", job_state_name(s), (int)s);
+	printf("owner      %s (%lu)\n", pw ? pw->pw_name : "?",
+	    (unsigned long)j->owner);
+	printf("service    %s\n", j->service);
+	printf("database   %s\n", j->database ? j->database : "-");
+	printf("provider   %s\n", j->provider ? j->provider : "-");
+	printf("submitted  %s (%s ago)\n", when, age);
+	for (i = 0; i < j->noptions; i++)
+		printf("option     %s\n", j->options[i]);
+	printf("input      %zu bytes\n", j->input_len);
+	printf("history\n");
+	for (i = 0; i < j->nevents; i++) {
+		format_timestamp(when, sizeof when, j->events[i].usec);
+		printf("  %s  %-10s  %s\n", when,
+		    job_state_name(j->events[i].state), j->events[i].text);
+	}
+}
+
+static int long_format;
+
+static int
+show(const struct job *j, enum job_state s, void *ctx)
+{
+	struct view *v = ctx;
+
+	if (v->quiet)
+		return 0;
+	if (long_format)
+		print_long(v, j, s);
+	else
+		print_line(v, j, s);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct view v = { 0 };
+	struct cli c = { usage, help, NULL, NULL };
+	struct poptOption table[] = {
+		{ NULL, 'l', POPT_ARG_NONE, &long_format, 0, NULL, NULL },
+		{ NULL, 'n', POPT_ARG_NONE, &v.numeric, 0, NULL, NULL },
+		{ NULL, 'q', POPT_ARG_NONE, &v.quiet, 0, NULL, NULL },
+		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, cli_common_options, 0,
+		    NULL, NULL },
+		POPT_TABLEEND
+	};
+	const char *const *ids;
+	struct spool sp;
+	size_t i;
+	int status = CT_EXIT_COMPLETED;
+
+	privilege_init();
+	ct_setprogname(argv[0]);
+	cli_start(&c, argc, argv, table);
+	while (cli_next(&c) != -1)
+		;
+	ids = cli_args(&c);
+	cli_check_ids(&c, ids);
+	v.table = isatty(STDOUT_FILENO);
+	v.now = now_usec();
+	v.id_width = 40;
+	for (i = 0; ids[i] != NULL; i++)
+		if ((int)strlen(ids[i]) > v.id_width)
+			v.id_width = (int)strlen(ids[i]);
+
+	if (spool_open(&sp, spool_choose(c.spool), false) != 0)
+		exit(EX_IOERR);
+	if (ids[0] == NULL) {
+		if (spool_foreach(&sp, show, &v) != 0)
+			status = EX_IOERR;
+	}
+	for (i = 0; ids[i] != NULL; i++) {
+		enum job_state s;
+		struct job j;
+		int code;
+
+		switch (spool_load(&sp, ids[i], false, &j, &s)) {
+		case SPOOL_FOUND:
+			show(&j, s, &v);
+			job_free(&j);
+			code = state_exit[s];
+			break;
+		case SPOOL_NOTFOUND:
+			if (!v.quiet)
+				ct_warn("%s: job not found", ids[i]);
+			code = CT_EXIT_NOTFOUND;
+			break;
+		default:
+			code = EX_IOERR;
+			break;
+		}
+		if (code > status)
+			status = code;
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		ct_warnerr("cannot write standard output");
+		status = EX_IOERR;
+	}
+	spool_close(&sp);
+	cli_end(&c);
+	return status;
+}

@@ -1,0 +1,291 @@
+/*
+ * ct-wait: block until every named job is Completed or Failed, or until
+ * the timeout. The exit status is what ct-status would say of the jobs at
+ * that moment: 0 all completed, 1 some failed, 2 or 3 some were still
+ * processing or new when the timeout expired, 4 some job does not exist.
+ *
+ * It watches completed/ and failed/ with inotify and rereads only the job
+ * an event names, so waiting for ten thousand jobs costs one lookup per
+ * job that finishes. inotify does not see changes made by other hosts on
+ * NFS, so every job is also looked at again on a slow timer.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "err.h"
+#include "exitcodes.h"
+#include "job.h"
+#include "privilege.h"
+#include "spool.h"
+
+static const char usage[] =
+    "usage: ct-wait [-q] [-S spool] [-t seconds] id ...\n";
+
+static const char help[] =
+    "Wait until every job is Completed or Failed.\n"
+    "  -q           no progress line, no messages about states\n"
+    "  -S spool     spool directory (default $CT_SPOOL, else "
+    CT_SPOOL_DEFAULT ")\n"
+    "  -t seconds   give up after this long (fractions allowed)\n"
+    "  -h, -V       help, version\n"
+    "Exit status: 0 all completed, 1 some failed, 2 or 3 timed out with\n"
+    "jobs processing or new, 4 some job not found.\n";
+
+/* How often every job is looked at again, with and without inotify. */
+#define RESCAN_INOTIFY_USEC (5 * 1000000)
+#define RESCAN_POLL_USEC (1 * 1000000)
+
+struct waited {
+	const char *id;
+	int code;		/* exit code for its current state */
+	int done;		/* terminal, or not found */
+};
+
+struct wait {
+	struct spool *sp;
+	struct waited *jobs;	/* sorted by ID, for events */
+	size_t n, finished, completed, failed, missing;
+	int progress, quiet;
+	int64_t start;
+};
+
+static int
+by_id(const void *a, const void *b)
+{
+	return strcmp(((const struct waited *)a)->id,
+	    ((const struct waited *)b)->id);
+}
+
+/* Look at one job again; -1 on a spool error. */
+static int
+refresh(struct wait *w, struct waited *job)
+{
+	static const int code[JOB_NSTATES] = {
+		CT_EXIT_NEW, CT_EXIT_PROCESSING, CT_EXIT_COMPLETED,
+		CT_EXIT_FAILED,
+	};
+	enum job_state s;
+	struct job j;
+
+	if (job->done)
+		return 0;
+	switch (spool_load(w->sp, job->id, false, &j, &s)) {
+	case SPOOL_ERROR:
+		return -1;
+	case SPOOL_NOTFOUND:
+		if (!w->quiet)
+			ct_warn("%s: job not found", job->id);
+		job->code = CT_EXIT_NOTFOUND;
+		job->done = 1;
+		w->missing++;
+		w->finished++;
+		return 0;
+	default:
+		job_free(&j);
+		break;
+	}
+	job->code = code[s];
+	if (s == JOB_COMPLETED || s == JOB_FAILED) {
+		job->done = 1;
+		w->finished++;
+		if (s == JOB_COMPLETED)
+			w->completed++;
+		else
+			w->failed++;
+	}
+	return 0;
+}
+
+static int
+refresh_all(struct wait *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		if (refresh(w, &w->jobs[i]) != 0)
+			return -1;
+	return 0;
+}
+
+static void
+show_progress(const struct wait *w, int last)
+{
+	long secs = (long)((monotonic_usec() - w->start) / 1000000);
+
+	if (!w->progress)
+		return;
+	fprintf(stderr, "\r%s: %zu of %zu finished (%zu completed, %zu "
+	    "failed%s), %zu waiting, %ld:%02ld\033[K%s", ct_progname,
+	    w->finished, w->n, w->completed, w->failed,
+	    w->missing ? ", some not found" : "", w->n - w->finished,
+	    secs / 60, secs % 60, last ? "\n" : "");
+}
+
+/* Watch completed/ and failed/; -1 if inotify cannot be had. */
+static int
+watch_terminal_dirs(struct spool *sp)
+{
+	static const enum spool_dir dirs[] = { SPOOL_COMPLETED, SPOOL_FAILED };
+	char path[4096];
+	size_t i;
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC), watched = 0;
+
+	if (fd < 0)
+		return -1;
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "%s/%s", sp->path,
+		    spool_dir_name(dirs[i]));
+		if (inotify_add_watch(fd, path, IN_MOVED_TO | IN_CREATE |
+		    IN_ONLYDIR) >= 0)
+			watched++;
+	}
+	if (watched < 2) {
+		/* Not there yet: the timer will find the jobs. */
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Refresh the jobs that inotify events on fd name. */
+static int
+handle_events(struct wait *w, int fd)
+{
+	char events[16384] __attribute__((aligned(__alignof__(
+	    struct inotify_event))));
+	ssize_t n;
+
+	while ((n = read(fd, events, sizeof events)) > 0) {
+		char *p = events;
+
+		while (p < events + n) {
+			struct inotify_event *ev = (struct inotify_event *)p;
+			struct waited key, *hit;
+
+			p += sizeof *ev + ev->len;
+			if (ev->mask & IN_Q_OVERFLOW)
+				return refresh_all(w);
+			if (ev->len == 0)
+				continue;
+			key.id = ev->name;
+			hit = bsearch(&key, w->jobs, w->n, sizeof *w->jobs,
+			    by_id);
+			if (hit != NULL && refresh(w, hit) != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli c = { usage, help, NULL, NULL };
+	char *timeout_arg = NULL;
+	int quiet = 0;
+	struct poptOption table[] = {
+		{ NULL, 'q', POPT_ARG_NONE, &quiet, 0, NULL, NULL },
+		{ NULL, 't', POPT_ARG_STRING, &timeout_arg, 0, NULL, NULL },
+		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, cli_common_options, 0,
+		    NULL, NULL },
+		POPT_TABLEEND
+	};
+	const char *const *ids;
+	struct wait w = { 0 };
+	struct spool sp;
+	double timeout = -1;
+	int64_t deadline = 0, next_rescan, rescan;
+	size_t i;
+	int ifd, status = CT_EXIT_COMPLETED;
+
+	privilege_init();
+	ct_setprogname(argv[0]);
+	cli_start(&c, argc, argv, table);
+	while (cli_next(&c) != -1)
+		;
+	if (timeout_arg != NULL && parse_seconds(timeout_arg, &timeout) != 0)
+		cli_usage_error(&c, "-t %s: not a number of seconds",
+		    timeout_arg);
+	ids = cli_args(&c);
+	cli_check_ids(&c, ids);
+
+	for (w.n = 0; ids[w.n] != NULL; w.n++)
+		;
+	w.jobs = xcalloc(w.n, sizeof *w.jobs);
+	for (i = 0; i < w.n; i++)
+		w.jobs[i].id = ids[i];
+	qsort(w.jobs, w.n, sizeof *w.jobs, by_id);
+	w.quiet = quiet;
+	w.progress = !quiet && isatty(STDERR_FILENO);
+	w.start = monotonic_usec();
+	if (timeout >= 0)
+		deadline = w.start + (int64_t)(timeout * 1e6);
+
+	if (spool_open(&sp, spool_choose(c.spool), false) != 0)
+		exit(EX_IOERR);
+	w.sp = &sp;
+	/* Watch before the first look, so no change falls between them. */
+	ifd = watch_terminal_dirs(&sp);
+	rescan = ifd >= 0 ? RESCAN_INOTIFY_USEC : RESCAN_POLL_USEC;
+	if (refresh_all(&w) != 0) {
+		status = EX_IOERR;
+		goto out;
+	}
+	next_rescan = monotonic_usec() + rescan;
+	while (w.finished < w.n) {
+		struct pollfd pfd = { ifd, POLLIN, 0 };
+		int64_t now = monotonic_usec(), wake = next_rescan;
+		int ms;
+
+		show_progress(&w, 0);
+		if (deadline != 0 && now >= deadline)
+			break;
+		if (deadline != 0 && deadline < wake)
+			wake = deadline;
+		/* Redraw the clock each second on a terminal. */
+		if (w.progress && wake > now + 1000000)
+			wake = now + 1000000;
+		ms = wake > now ? (int)((wake - now + 999) / 1000) : 0;
+		if (poll(&pfd, ifd >= 0 ? 1 : 0, ms) < 0 && errno != EINTR) {
+			ct_warnerr("poll");
+			status = EX_OSERR;
+			goto out;
+		}
+		if (ifd >= 0 && (pfd.revents & POLLIN) &&
+		    handle_events(&w, ifd) != 0) {
+			status = EX_IOERR;
+			goto out;
+		}
+		if (monotonic_usec() >= next_rescan) {
+			if (ifd < 0 && (ifd = watch_terminal_dirs(&sp)) >= 0)
+				rescan = RESCAN_INOTIFY_USEC;
+			if (refresh_all(&w) != 0) {
+				status = EX_IOERR;
+				goto out;
+			}
+			next_rescan = monotonic_usec() + rescan;
+		}
+	}
+	show_progress(&w, 1);
+	for (i = 0; i < w.n; i++)
+		if (w.jobs[i].code > status)
+			status = w.jobs[i].code;
+	if (!quiet && w.finished < w.n)
+		ct_warn("timed out: %zu of %zu jobs not finished",
+		    w.n - w.finished, w.n);
+out:
+	if (ifd >= 0)
+		close(ifd);
+	free(w.jobs);
+	free(timeout_arg);
+	spool_close(&sp);
+	cli_end(&c);
+	return status;
+}

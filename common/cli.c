@@ -1,0 +1,118 @@
+/*
+ * cli.c: shared command-line handling (cli.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "jobid.h"
+#include "err.h"
+#include "exitcodes.h"
+
+enum { OPT_HELP = 0x1000, OPT_VERSION };
+
+struct poptOption cli_common_options[] = {
+	{ "spool", 'S', POPT_ARG_STRING, NULL, 'S', "spool directory",
+	    "DIR" },
+	{ "help", 'h', POPT_ARG_NONE, NULL, OPT_HELP, "show help", NULL },
+	{ "version", 'V', POPT_ARG_NONE, NULL, OPT_VERSION, "show version",
+	    NULL },
+	POPT_TABLEEND
+};
+
+void
+cli_start(struct cli *c, int argc, char **argv,
+    const struct poptOption *table)
+{
+	c->spool = NULL;
+	c->pc = poptGetContext(ct_progname, argc, (const char **)argv, table,
+	    0);
+}
+
+void
+cli_usage_error(struct cli *c, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	ct_warn("%s", msg);
+	fputs(c->usage, stderr);
+	cli_end(c);
+	exit(EX_USAGE);
+}
+
+int
+cli_next(struct cli *c)
+{
+	int rc;
+
+	for (;;) {
+		rc = poptGetNextOpt(c->pc);
+		switch (rc) {
+		case 'S':
+			free(c->spool);
+			c->spool = poptGetOptArg(c->pc);
+			continue;
+		case OPT_HELP:
+			fputs(c->usage, stdout);
+			fputs(c->help, stdout);
+			cli_end(c);
+			exit(0);
+		case OPT_VERSION:
+			printf("%s (cputorrent) %s\n", ct_progname,
+			    CT_VERSION);
+			cli_end(c);
+			exit(0);
+		default:
+			break;
+		}
+		if (rc >= 0)
+			return rc;
+		if (rc == -1)
+			return -1;
+		cli_usage_error(c, "%s: %s", poptBadOption(c->pc,
+		    POPT_BADOPTION_NOALIAS), poptStrerror(rc));
+	}
+}
+
+void
+cli_check_ids(struct cli *c, const char *const *ids)
+{
+	for (; *ids != NULL; ids++) {
+		const unsigned char *p;
+
+		if (jobid_valid(*ids))
+			continue;
+		/* Show the bad ID, but never a raw control byte. */
+		for (p = (const unsigned char *)*ids; *p != '\0'; p++)
+			if (*p < 0x20 || *p >= 0x7f)
+				cli_usage_error(c, "invalid job ID (it has a "
+				    "byte 0x%02x)", *p);
+		cli_usage_error(c, "invalid job ID '%.80s': an ID is 1 to %d "
+		    "letters, digits, '.', '_' or '-', starting with a letter "
+		    "or digit", *ids, JOBID_MAX);
+	}
+}
+
+const char **
+cli_args(struct cli *c)
+{
+	static const char *none[] = { NULL };
+	const char **a = poptGetArgs(c->pc);
+
+	return a ? a : none;
+}
+
+void
+cli_end(struct cli *c)
+{
+	if (c->pc != NULL)
+		poptFreeContext(c->pc);
+	c->pc = NULL;
+	free(c->spool);
+	c->spool = NULL;
+}

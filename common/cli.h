@@ -1,0 +1,54 @@
+/*
+ * cli.h: what every program's command line shares: popt, -S spool,
+ * -h/--help, -V/--version, and one way of reporting usage errors.
+ *
+ * A program declares its own option table and its usage and help texts
+ * (the usage text is the man page's SYNOPSIS, word for word), then calls
+ * cli_next() until it returns -1; -h, -V and every error are handled here.
+ */
+#ifndef CT_CLI_H
+#define CT_CLI_H
+
+#include <popt.h>
+
+#ifndef CT_VERSION
+#define CT_VERSION "0.1"
+#endif
+
+struct cli {
+	const char *usage;	/* "usage: ct-x [-a] ...\n", the SYNOPSIS */
+	const char *help;	/* the options, one per line, after usage */
+	char *spool;		/* set by -S; NULL if not given */
+	poptContext pc;
+};
+
+/* The -S, -h and -V entries, for POPT_ARG_INCLUDE_TABLE. */
+extern struct poptOption cli_common_options[];
+
+/* Start parsing; the program's table must include cli_common_options. */
+void cli_start(struct cli *c, int argc, char **argv,
+    const struct poptOption *table);
+
+/*
+ * The val of the next program option, or -1 when options are done. On a
+ * usage error print it and the usage text and exit EX_USAGE.
+ */
+int cli_next(struct cli *c);
+
+/* Complain about a bad argument, print the usage text, exit EX_USAGE. */
+_Noreturn void cli_usage_error(struct cli *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Check every job ID in ids before any of them reaches the file system;
+ * on the first bad one, print it and the usage text and exit EX_USAGE.
+ */
+void cli_check_ids(struct cli *c, const char *const *ids);
+
+/* The remaining arguments, NULL-terminated (never NULL itself). */
+const char **cli_args(struct cli *c);
+
+/* Free the parser and -S; cli_args() and spool are gone after it. */
+void cli_end(struct cli *c);
+
+#endif

@@ -1,0 +1,92 @@
+/*
+ * job.h: a job's record, the content of its file in the spool.
+ *
+ * The record is text, one field per line, then the input bytes, then an
+ * end marker; cputorrent-spool(5) specifies it. A record is only ever
+ * written whole (see spool.h), so a reader that finds the end marker where
+ * the input length says it must be knows it has the complete job.
+ */
+#ifndef CT_JOB_H
+#define CT_JOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "jobid.h"
+#include "util.h"
+
+#define JOB_FORMAT_VERSION 1
+
+/* The paper's status codes; the number is what ct-status -n prints. */
+enum job_state {
+	JOB_NEW = 0,
+	JOB_PROCESSING = 1,
+	JOB_COMPLETED = 2,
+	JOB_FAILED = 3,
+	JOB_NSTATES
+};
+
+/* One entry of the history: a state change or a note, with its time. */
+struct job_event {
+	int64_t usec;
+	enum job_state state;	/* the state the job is in after it */
+	char *text;		/* the reason, unescaped, one line */
+};
+
+struct job {
+	char id[JOBID_MAX + 1];
+	uid_t owner;
+	int64_t submitted_usec;
+	char *service;
+	char *database;		/* NULL if none was given */
+	char *provider;		/* NULL until a provider takes it */
+	char **options;		/* "key=value", value unescaped */
+	size_t noptions;
+	struct job_event *events;
+	size_t nevents;
+	size_t input_len;
+	char *input;		/* NULL when only the header was read */
+};
+
+/* "New", "Processing", "Completed", "Failed". */
+const char *job_state_name(enum job_state s);
+
+/* Append an event with a copy of text. */
+void job_add_event(struct job *j, int64_t usec, enum job_state s,
+    const char *text);
+
+/* Append an option "key=value" (copied). */
+void job_add_option(struct job *j, const char *keyvalue);
+
+/* Free everything a job owns and zero it. */
+void job_free(struct job *j);
+
+/*
+ * Append the complete record of j, input included, to out. The input is
+ * taken from input/input_len, which need not be j->input.
+ */
+void job_format(const struct job *j, const char *input, size_t input_len,
+    struct buf *out);
+
+/*
+ * Parse a record from data[0..len). With want_input, data must be the whole
+ * file; without it, data may stop anywhere after the "input" line, and
+ * *input_off is set to where the input starts so the caller can check the
+ * rest (job_check_tail). Returns 0, or -1 with a message in err.
+ */
+int job_parse(const char *data, size_t len, bool want_input, struct job *j,
+    size_t *input_off, char *err, size_t errlen);
+
+/* The bytes that must close every record. */
+#define JOB_END_MARKER "end\n"
+#define JOB_END_MARKER_LEN 4
+
+/*
+ * Escape s for a record line: backslash, and any control byte, become
+ * \\, \n, \t or \xHH, so a value always stays on its one line.
+ */
+void job_escape(struct buf *out, const char *s);
+
+#endif

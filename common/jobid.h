@@ -1,0 +1,38 @@
+/*
+ * jobid.h: job identifiers.
+ *
+ * An ID names a file in the spool, so it is checked before it comes near
+ * the file system: 1 to JOBID_MAX characters from [A-Za-z0-9._-], and the
+ * first one a letter or digit (so never "..", ".tmp" or "-rf"). IDs that
+ * cputorrent makes look like
+ *
+ *	20261122-035731-123456-3f2a9c1b-4242-0
+ *	date     time   usec   host     pid  seq
+ *
+ * in UTC, so they sort by submission time; the host part is a hash of the
+ * host name, so hosts sharing one spool over NFS never collide; pid and the
+ * per-process sequence number separate jobs made in the same microsecond.
+ */
+#ifndef CT_JOBID_H
+#define CT_JOBID_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define JOBID_MAX 64
+
+/* True if s is an acceptable job ID (see above). */
+bool jobid_valid(const char *s);
+
+/* Eight lowercase hex digits naming this host; computed once. */
+const char *jobid_host_tag(void);
+
+/*
+ * Make a new ID for a job submitted at time usec (microseconds since the
+ * Epoch) into buf, which must hold JOBID_MAX + 1 bytes. Successive calls in
+ * one process never return the same ID.
+ */
+void jobid_make(char *buf, int64_t usec);
+
+#endif

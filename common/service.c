@@ -1,0 +1,38 @@
+/*
+ * service.c: the BLAST programs and their query types, as BLAST+ defines
+ * them (blastx and tblastx translate a nucleotide query; tblastn searches
+ * a protein query against translated nucleotides).
+ */
+#include <string.h>
+
+#include "service.h"
+
+const struct service services[] = {
+	{ "blastp", SEQ_PROTEIN },
+	{ "blastn", SEQ_NUCLEOTIDE },
+	{ "blastx", SEQ_NUCLEOTIDE },
+	{ "tblastn", SEQ_PROTEIN },
+	{ "tblastx", SEQ_NUCLEOTIDE },
+	{ "psiblast", SEQ_PROTEIN },
+	{ "deltablast", SEQ_PROTEIN },
+	{ "rpsblast", SEQ_PROTEIN },
+	{ "rpstblastn", SEQ_NUCLEOTIDE },
+	{ NULL, SEQ_PROTEIN },
+};
+
+const struct service *
+service_find(const char *name)
+{
+	const struct service *s;
+
+	for (s = services; s->name != NULL; s++)
+		if (strcmp(s->name, name) == 0)
+			return s;
+	return NULL;
+}
+
+const char *
+seq_type_name(enum seq_type t)
+{
+	return t == SEQ_PROTEIN ? "protein" : "nucleotide";
+}

@@ -1,0 +1,564 @@
+/*
+ * spool.c: the spool directory and its protocol (spool.h,
+ * cputorrent-spool(5)).
+ *
+ * Every name that reaches the file system here is either a fixed
+ * subdirectory name or a job ID that passed jobid_valid(), and every
+ * lookup is an openat(2) relative to a directory descriptor with
+ * O_NOFOLLOW, so no path given by a user can lead outside the spool.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "privilege.h"
+#include "spool.h"
+
+#ifndef CT_SPOOL_DEFAULT
+#define CT_SPOOL_DEFAULT "/var/spool/cputorrent"
+#endif
+
+/* No job file is read past this size; inputs are far smaller. */
+#define MAX_JOB_FILE (1024 * 1024 * 1024)
+/* Nor is a header (the fields before the input) longer than this. */
+#define MAX_JOB_HEADER (4 * 1024 * 1024)
+
+static const char *const dir_names[SPOOL_NDIRS] = {
+	"tmp", "new", "processing", "completed", "failed", "results",
+};
+
+const char *
+spool_dir_name(enum spool_dir d)
+{
+	return dir_names[d];
+}
+
+enum spool_dir
+spool_state_dir(enum job_state s)
+{
+	switch (s) {
+	case JOB_NEW: return SPOOL_NEW;
+	case JOB_PROCESSING: return SPOOL_PROCESSING;
+	case JOB_COMPLETED: return SPOOL_COMPLETED;
+	default: return SPOOL_FAILED;
+	}
+}
+
+const char *
+spool_choose(const char *opt)
+{
+	const char *env;
+
+	if (opt != NULL && *opt != '\0')
+		return opt;
+	env = getenv("CT_SPOOL");
+	if (env != NULL && *env != '\0')
+		return env;
+	return CT_SPOOL_DEFAULT;
+}
+
+/* fsync the directory that contains path, so a new entry in it lasts. */
+static int
+sync_parent(const char *path)
+{
+	char *copy = xstrdup(path), *slash;
+	int fd, rc;
+
+	slash = strrchr(copy, '/');
+	if (slash == copy)
+		slash[1] = '\0';
+	else if (slash != NULL)
+		*slash = '\0';
+	else
+		strcpy(copy, ".");
+	fd = open(copy, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	rc = fd < 0 ? -1 : fsync(fd);
+	if (fd >= 0)
+		close(fd);
+	free(copy);
+	return rc;
+}
+
+int
+spool_open(struct spool *sp, const char *path, bool create)
+{
+	int i;
+
+	sp->path = path;
+	sp->create = create;
+	for (i = 0; i < SPOOL_NDIRS; i++)
+		sp->dirs[i] = -1;
+	sp->fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sp->fd < 0 && errno == ENOENT) {
+		/* A spool that does not exist yet is not a trusted one. */
+		privilege_drop();
+		if (!create)
+			return 0;
+		if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+			ct_warnerr("cannot create spool %s", path);
+			return -1;
+		}
+		if (sync_parent(path) != 0) {
+			ct_warnerr("cannot sync the directory above %s", path);
+			return -1;
+		}
+		sp->fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (sp->fd < 0) {
+		ct_warnerr("cannot open spool %s", path);
+		return -1;
+	}
+	privilege_check_spool(sp->fd);
+	return 0;
+}
+
+void
+spool_close(struct spool *sp)
+{
+	int i;
+
+	for (i = 0; i < SPOOL_NDIRS; i++)
+		if (sp->dirs[i] >= 0)
+			close(sp->dirs[i]);
+	if (sp->fd >= 0)
+		close(sp->fd);
+	sp->fd = -1;
+}
+
+int
+spool_dir(struct spool *sp, enum spool_dir d)
+{
+	const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	int fd;
+
+	if (sp->dirs[d] >= 0)
+		return sp->dirs[d];
+	if (sp->fd < 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	fd = openat(sp->fd, dir_names[d], flags);
+	if (fd < 0 && errno == ENOENT && sp->create) {
+		if (mkdirat(sp->fd, dir_names[d], 0770) != 0 &&
+		    errno != EEXIST)
+			return -1;
+		if (fsync(sp->fd) != 0)
+			return -1;
+		fd = openat(sp->fd, dir_names[d], flags);
+	}
+	if (fd >= 0)
+		sp->dirs[d] = fd;
+	return fd;
+}
+
+/* spool_dir, with a message on failure. */
+static int
+need_dir(struct spool *sp, enum spool_dir d)
+{
+	int fd = spool_dir(sp, d);
+
+	if (fd < 0)
+		ct_warnerr("cannot open %s/%s", sp->path, dir_names[d]);
+	return fd;
+}
+
+int
+spool_stage(struct spool *sp, const void *data, size_t len,
+    char tmpname[SPOOL_TMPNAME_MAX])
+{
+	static unsigned long seq;
+	int d, fd;
+
+	if ((d = need_dir(sp, SPOOL_TMP)) < 0)
+		return -1;
+	snprintf(tmpname, SPOOL_TMPNAME_MAX, "%s.%ld.%lu", jobid_host_tag(),
+	    (long)getpid(), seq++);
+	fd = openat(d, tmpname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0660);
+	if (fd < 0) {
+		ct_warnerr("cannot create %s/tmp/%s", sp->path, tmpname);
+		return -1;
+	}
+	/* Every step is checked: a full disk shows at write, fsync or close. */
+	if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+		ct_warnerr("cannot write %s/tmp/%s", sp->path, tmpname);
+		close(fd);
+		unlinkat(d, tmpname, 0);
+		return -1;
+	}
+	if (close(fd) != 0) {
+		ct_warnerr("cannot write %s/tmp/%s", sp->path, tmpname);
+		unlinkat(d, tmpname, 0);
+		return -1;
+	}
+	return 0;
+}
+
+void
+spool_unstage(struct spool *sp, const char *tmpname)
+{
+	int d = spool_dir(sp, SPOOL_TMP);
+
+	if (d >= 0)
+		unlinkat(d, tmpname, 0);
+}
+
+/* True if a and b, relative to their directories, are the same file. */
+static bool
+same_file(int da, const char *a, int db, const char *b)
+{
+	struct stat sa, sb;
+
+	return fstatat(da, a, &sa, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    fstatat(db, b, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int
+spool_publish(struct spool *sp, const char *tmpname, enum spool_dir d,
+    const char *name)
+{
+	int td, dd, saved;
+
+	if ((td = need_dir(sp, SPOOL_TMP)) < 0 || (dd = need_dir(sp, d)) < 0)
+		return -1;
+	if (renameat2(td, tmpname, dd, name, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/*
+	 * The file system cannot rename without replacing (NFS): link(2)
+	 * fails on an existing name, as Maildir relies on. A retransmitted
+	 * link can report failure after it succeeded, so check the result.
+	 */
+	if (linkat(td, tmpname, dd, name, 0) != 0) {
+		saved = errno;
+		if (saved == EEXIST || !same_file(td, tmpname, dd, name)) {
+			errno = saved;
+			return -1;
+		}
+	}
+	unlinkat(td, tmpname, 0);
+	return 0;
+}
+
+int
+spool_sync(struct spool *sp, enum spool_dir d)
+{
+	int fd = need_dir(sp, d);
+
+	if (fd < 0)
+		return -1;
+	if (fsync(fd) != 0) {
+		ct_warnerr("cannot sync %s/%s", sp->path, dir_names[d]);
+		return -1;
+	}
+	return 0;
+}
+
+int
+spool_find(struct spool *sp, const char *id, enum job_state *state, int *fd)
+{
+	/* Latest states first: see below. */
+	static const enum job_state order[] = {
+		JOB_COMPLETED, JOB_FAILED, JOB_PROCESSING, JOB_NEW,
+	};
+	int round;
+	size_t i;
+
+	/*
+	 * A job moves forward while we look, at most twice (New to
+	 * Processing to Completed or Failed), and each move is one rename:
+	 * at every instant it is in exactly one directory. A round that
+	 * misses it saw it move, so three rounds always find an existing job.
+	 */
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < sizeof order / sizeof order[0]; i++) {
+			enum spool_dir sd = spool_state_dir(order[i]);
+			int d = spool_dir(sp, sd);
+
+			if (d < 0) {
+				if (errno == ENOENT)
+					continue;
+				ct_warnerr("cannot open %s/%s", sp->path,
+				    dir_names[sd]);
+				return -1;
+			}
+			*fd = openat(d, id, O_RDONLY | O_NOFOLLOW |
+			    O_NONBLOCK | O_CLOEXEC);
+			if (*fd >= 0) {
+				*state = order[i];
+				return 1;
+			}
+			if (errno == ENOENT)
+				continue;
+			ct_warnerr("cannot open %s/%s/%s", sp->path,
+			    dir_names[sd], id);
+			return -1;
+		}
+		if (sp->fd < 0)
+			break;
+	}
+	return 0;
+}
+
+/* Read until the buffer holds the whole "input N" line, or end of file. */
+static int
+read_header(int fd, struct buf *b, size_t size)
+{
+	for (;;) {
+		const char *in = memmem(b->data, b->len, "\ninput ", 7);
+		size_t want;
+		ssize_t n;
+
+		if (in != NULL && memchr(in + 1, '\n',
+		    b->len - (size_t)(in + 1 - b->data)) != NULL)
+			return 0;
+		if (b->len >= size || b->len >= MAX_JOB_HEADER)
+			return 0;	/* the parser will say what is wrong */
+		want = b->len == 0 ? 8192 : 65536;
+		buf_reserve(b, want);
+		n = read(fd, b->data + b->len, want);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			return 0;
+		b->len += (size_t)n;
+		b->data[b->len] = '\0';
+	}
+}
+
+int
+spool_read_job(int fd, const char *path, bool want_input, struct job *j)
+{
+	struct buf b = { 0 };
+	struct stat st;
+	char err[256], tail[JOB_END_MARKER_LEN];
+	size_t off, end;
+	int rc = -1;
+
+	if (fstat(fd, &st) != 0) {
+		ct_warnerr("cannot stat %s", path);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ct_warn("%s: not a regular file", path);
+		goto out;
+	}
+	if (st.st_size > MAX_JOB_FILE) {
+		ct_warn("%s: job file too large (%jd bytes)", path,
+		    (intmax_t)st.st_size);
+		goto out;
+	}
+	if ((want_input ? read_bounded(fd, &b, (size_t)st.st_size) :
+	    read_header(fd, &b, (size_t)st.st_size)) < 0) {
+		ct_warnerr("cannot read %s", path);
+		goto out;
+	}
+	if (job_parse(b.data, b.len, want_input, j, &off, err,
+	    sizeof err) != 0) {
+		ct_warn("%s: corrupt job file: %s", path, err);
+		goto out;
+	}
+	if (!want_input) {
+		/* The size and the end marker prove the rest is there. */
+		end = off + j->input_len + JOB_END_MARKER_LEN;
+		if (end != (size_t)st.st_size ||
+		    pread(fd, tail, sizeof tail, (off_t)(end - sizeof tail)) !=
+		    (ssize_t)sizeof tail ||
+		    memcmp(tail, JOB_END_MARKER, sizeof tail) != 0) {
+			ct_warn("%s: corrupt job file: input length does not "
+			    "match the file, or the end marker is missing",
+			    path);
+			job_free(j);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	buf_free(&b);
+	close(fd);
+	return rc;
+}
+
+bool
+spool_may_see(const struct job *j)
+{
+	uid_t uid = getuid();
+
+	return uid == 0 || uid == j->owner;
+}
+
+/* "SPOOL/dir/id", for messages. */
+static char *
+job_path(const struct spool *sp, enum spool_dir d, const char *id)
+{
+	struct buf b = { 0 };
+
+	buf_appendf(&b, "%s/%s/%s", sp->path, dir_names[d], id);
+	return b.data;
+}
+
+enum spool_lookup
+spool_load(struct spool *sp, const char *id, bool want_input, struct job *j,
+    enum job_state *state)
+{
+	char *path;
+	int fd, rc;
+
+	rc = spool_find(sp, id, state, &fd);
+	if (rc <= 0)
+		return rc == 0 ? SPOOL_NOTFOUND : SPOOL_ERROR;
+	path = job_path(sp, spool_state_dir(*state), id);
+	rc = spool_read_job(fd, path, want_input, j);
+	free(path);
+	if (rc != 0)
+		return SPOOL_ERROR;
+	if (strcmp(j->id, id) != 0 || !spool_may_see(j)) {
+		job_free(j);
+		return SPOOL_NOTFOUND;
+	}
+	return SPOOL_FOUND;
+}
+
+int
+spool_foreach(struct spool *sp, spool_visit_fn visit, void *ctx)
+{
+	enum job_state s;
+	int rc = 0;
+
+	for (s = JOB_NEW; s < JOB_NSTATES; s++) {
+		enum spool_dir sd = spool_state_dir(s);
+		struct dirent *de;
+		DIR *dir;
+		int d = spool_dir(sp, sd), dd;
+
+		if (d < 0) {
+			if (errno == ENOENT)
+				continue;
+			ct_warnerr("cannot open %s/%s", sp->path,
+			    dir_names[sd]);
+			return -1;
+		}
+		if ((dd = dup(d)) < 0 || (dir = fdopendir(dd)) == NULL) {
+			ct_warnerr("cannot read %s/%s", sp->path,
+			    dir_names[sd]);
+			if (dd >= 0)
+				close(dd);
+			return -1;
+		}
+		rewinddir(dir);
+		while ((errno = 0, de = readdir(dir)) != NULL) {
+			struct job j;
+			char *path;
+			int fd, v;
+
+			if (!jobid_valid(de->d_name))
+				continue;
+			fd = openat(d, de->d_name, O_RDONLY | O_NOFOLLOW |
+			    O_NONBLOCK | O_CLOEXEC);
+			if (fd < 0) {
+				if (errno == ENOENT)
+					continue;	/* it moved on */
+				ct_warnerr("cannot open %s/%s/%s", sp->path,
+				    dir_names[sd], de->d_name);
+				rc = -1;
+				continue;
+			}
+			path = job_path(sp, sd, de->d_name);
+			v = spool_read_job(fd, path, false, &j);
+			free(path);
+			if (v != 0) {
+				rc = -1;
+				continue;
+			}
+			v = spool_may_see(&j) ? visit(&j, s, ctx) : 0;
+			job_free(&j);
+			if (v != 0) {
+				closedir(dir);
+				return v;
+			}
+		}
+		if (errno != 0) {
+			ct_warnerr("cannot read %s/%s", sp->path,
+			    dir_names[sd]);
+			rc = -1;
+		}
+		closedir(dir);
+	}
+	return rc;
+}
+
+int
+spool_open_result(struct spool *sp, const char *id)
+{
+	int d = spool_dir(sp, SPOOL_RESULTS);
+
+	if (d < 0)
+		return -1;
+	return openat(d, id, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+}
+
+/* True if tmp/ file name was left by a process of this host that is gone. */
+static bool
+writer_is_gone(const char *name)
+{
+	const char *tag = jobid_host_tag();
+	size_t taglen = strlen(tag);
+	char *end;
+	long pid;
+
+	if (strncmp(name, tag, taglen) != 0 || name[taglen] != '.')
+		return false;
+	errno = 0;
+	pid = strtol(name + taglen + 1, &end, 10);
+	if (errno != 0 || *end != '.' || pid <= 0 || pid == (long)getpid())
+		return false;
+	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+size_t
+spool_reap_tmp(struct spool *sp, int64_t max_age_usec)
+{
+	int64_t now = now_usec();
+	struct dirent *de;
+	size_t reaped = 0;
+	DIR *dir;
+	int d = spool_dir(sp, SPOOL_TMP), dd;
+
+	if (d < 0 || (dd = dup(d)) < 0)
+		return 0;
+	if ((dir = fdopendir(dd)) == NULL) {
+		close(dd);
+		return 0;
+	}
+	rewinddir(dir);
+	while ((de = readdir(dir)) != NULL) {
+		struct stat st;
+		int64_t mtime;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (fstatat(d, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		mtime = (int64_t)st.st_mtim.tv_sec * 1000000 +
+		    st.st_mtim.tv_nsec / 1000;
+		if (!writer_is_gone(de->d_name) && now - mtime < max_age_usec)
+			continue;
+		if (unlinkat(d, de->d_name, 0) == 0)
+			reaped++;
+	}
+	closedir(dir);
+	return reaped;
+}

@@ -1,0 +1,150 @@
+/*
+ * spool.h: the spool directory, where every job is one file.
+ *
+ *	SPOOL/tmp/		files being written; never a job
+ *	SPOOL/new/ID		state 0, New
+ *	SPOOL/processing/ID	state 1, Processing
+ *	SPOOL/completed/ID	state 2, Completed
+ *	SPOOL/failed/ID		state 3, Failed
+ *	SPOOL/results/ID	a completed job's result
+ *
+ * A job's state is the directory its file is in. A file appears in a
+ * state directory only by an atomic rename of a complete, fsynced file
+ * (followed by an fsync of the directory), so a reader never sees part of
+ * a job and a crash leaves every job in exactly one state. States only
+ * move forward (New, Processing, then Completed or Failed); readers rely
+ * on that to find a job that moves while they look. cputorrent-spool(5)
+ * is the full specification.
+ */
+#ifndef CT_SPOOL_H
+#define CT_SPOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "job.h"
+
+enum spool_dir {
+	SPOOL_TMP,
+	SPOOL_NEW,
+	SPOOL_PROCESSING,
+	SPOOL_COMPLETED,
+	SPOOL_FAILED,
+	SPOOL_RESULTS,
+	SPOOL_NDIRS
+};
+
+/* The name of a file in tmp/: host tag, pid, counter. */
+#define SPOOL_TMPNAME_MAX 48
+
+struct spool {
+	const char *path;
+	int fd;			/* the spool directory; -1 if it is missing */
+	int dirs[SPOOL_NDIRS];	/* opened on first use; -1 until then */
+	bool create;		/* make what is missing */
+};
+
+/* The spool to use: opt (-S) if given, else $CT_SPOOL, else the default. */
+const char *spool_choose(const char *opt);
+
+/*
+ * Open the spool at path. With create, make the directory (mode 0700)
+ * and its subdirectories if they are missing; without it, a missing spool
+ * is an empty one. Also settles group privileges (privilege.h). Returns
+ * 0, or -1 after printing why.
+ */
+int spool_open(struct spool *sp, const char *path, bool create);
+
+void spool_close(struct spool *sp);
+
+/*
+ * The descriptor of subdirectory d, opened (and with create, made) on
+ * first use. Returns -1 with errno set; ENOENT means the spool has no
+ * such directory yet, which readers treat as empty.
+ */
+int spool_dir(struct spool *sp, enum spool_dir d);
+
+/* The name of subdirectory d ("new", "processing", ...). */
+const char *spool_dir_name(enum spool_dir d);
+
+/* The directory that holds jobs in state s. */
+enum spool_dir spool_state_dir(enum job_state s);
+
+/*
+ * Write len bytes to a new file in tmp/, fsync and close it, all checked.
+ * Its name goes to tmpname. Returns 0, or -1 after printing why, leaving
+ * nothing behind.
+ */
+int spool_stage(struct spool *sp, const void *data, size_t len,
+    char tmpname[SPOOL_TMPNAME_MAX]);
+
+/* Remove a staged file that will not be published. */
+void spool_unstage(struct spool *sp, const char *tmpname);
+
+/*
+ * Move the staged file to d/name by one rename that never replaces an
+ * existing file. Does not fsync d: call spool_sync once after a batch.
+ * Returns 0, or -1 with errno (EEXIST: the name is taken).
+ */
+int spool_publish(struct spool *sp, const char *tmpname, enum spool_dir d,
+    const char *name);
+
+/* fsync directory d, making what was published in it durable. */
+int spool_sync(struct spool *sp, enum spool_dir d);
+
+/*
+ * Open job id wherever it is. Returns 1 with *fd open (read-only) and
+ * *state set, 0 if there is no such job, -1 on an error (printed). id must
+ * have passed jobid_valid().
+ */
+int spool_find(struct spool *sp, const char *id, enum job_state *state,
+    int *fd);
+
+/*
+ * Read the job file open on fd into j (the input too if want_input),
+ * checking that it is whole. path names it in messages. Closes fd.
+ * Returns 0, or -1 after printing why.
+ */
+int spool_read_job(int fd, const char *path, bool want_input, struct job *j);
+
+/* True if the calling user may see job j: its owner, or root. */
+bool spool_may_see(const struct job *j);
+
+enum spool_lookup { SPOOL_FOUND, SPOOL_NOTFOUND, SPOOL_ERROR };
+
+/*
+ * Find and read job id for the calling user. A job of another user is
+ * SPOOL_NOTFOUND: its existence is not the caller's business.
+ */
+enum spool_lookup spool_load(struct spool *sp, const char *id,
+    bool want_input, struct job *j, enum job_state *state);
+
+/*
+ * Call visit for every job the calling user may see, state by state (New
+ * first), in directory order, in constant memory. A job that changes
+ * state during the walk may be visited twice, never missed. The job is
+ * freed after visit returns; a non-zero return stops the walk and is
+ * returned. Unreadable entries are reported and skipped (-1 at the end).
+ */
+typedef int (*spool_visit_fn)(const struct job *j, enum job_state s,
+    void *ctx);
+int spool_foreach(struct spool *sp, spool_visit_fn visit, void *ctx);
+
+/*
+ * Open the result of completed job id. Returns the descriptor, or -1 with
+ * errno set.
+ */
+int spool_open_result(struct spool *sp, const char *id);
+
+/*
+ * Remove files in tmp/ left by writers that died: at once when the writer
+ * ran on this host and its process is gone, after max_age_usec otherwise.
+ * Returns the number removed.
+ */
+size_t spool_reap_tmp(struct spool *sp, int64_t max_age_usec);
+
+/* How long a stale tmp/ file of another host is kept: a day. */
+#define SPOOL_TMP_MAX_AGE (24 * 3600 * INT64_C(1000000))
+
+#endif

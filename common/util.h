@@ -1,0 +1,63 @@
+/*
+ * util.h: small helpers every program needs: allocation that cannot
+ * return NULL, full reads and writes, the clock.
+ */
+#ifndef CT_UTIL_H
+#define CT_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Allocation; on failure these print "out of memory" and exit EX_OSERR. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/*
+ * A growable byte buffer. len bytes are valid; the byte at data[len] is
+ * always NUL so text can be handled as a string, but the data may also
+ * hold NULs of its own.
+ */
+struct buf {
+	char *data;
+	size_t len, cap;
+};
+
+void buf_reserve(struct buf *b, size_t extra);
+void buf_append(struct buf *b, const void *p, size_t n);
+void buf_appendf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void buf_free(struct buf *b);
+
+/*
+ * Read fd to end of file, appending to b, but never more than max bytes in
+ * all. Returns 0 at end of file, 1 if the data would exceed max (b then
+ * holds max + 1 bytes, enough to say so), -1 on a read error (errno set).
+ */
+int read_bounded(int fd, struct buf *b, size_t max);
+
+/* Write all n bytes, retrying on short writes and EINTR; -1 on error. */
+int write_all(int fd, const void *p, size_t n);
+
+/* Microseconds since the Epoch, from the real-time clock. */
+int64_t now_usec(void);
+
+/* Microseconds from a monotonic clock, for measuring intervals. */
+int64_t monotonic_usec(void);
+
+/* 32-bit FNV-1a hash: stable across hosts and builds. */
+uint32_t fnv1a32(const void *p, size_t n);
+
+/*
+ * Parse a size such as "4096", "64k", "8M" or "1G" (binary multiples).
+ * Returns 0 and sets *out, or -1 if s is not a valid size.
+ */
+int parse_size(const char *s, size_t *out);
+
+/* Parse a non-negative decimal number of seconds, fraction allowed. */
+int parse_seconds(const char *s, double *out);
+
+#endif
