@@ -61,8 +61,7 @@ MAN5 = $(wildcard man/*.5)
 MAN7 = $(wildcard man/*.7)
 MAN8 = $(wildcard man/*.8)
 
-BATS ?= bats
-TESTS ?= t/*.bats
+TESTS ?=
 
 all: $(BINS)
 
@@ -98,7 +97,7 @@ check: deps
 	$(MAKE) test
 
 test: all
-	CT_BUILD=$(CURDIR)/$(BUILD) $(BATS) $(TESTS)
+	CT_BUILD=$(CURDIR)/$(BUILD) t/run $(TESTS)
 
 lint-man:
 	mandoc -Tlint -Wwarning $(MAN1) $(MAN5) $(MAN7) $(MAN8)

@@ -315,7 +315,8 @@ static int
 read_header(int fd, struct buf *b, size_t size)
 {
 	for (;;) {
-		const char *in = memmem(b->data, b->len, "\ninput ", 7);
+		const char *in = b->len == 0 ? NULL :
+		    memmem(b->data, b->len, "\ninput ", 7);
 		size_t want;
 		ssize_t n;
 

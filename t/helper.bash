@@ -1,0 +1,41 @@
+# helper.bash: loaded by every test file. Each test gets a fresh spool of
+# its own under $BATS_TEST_TMPDIR, the programs of the build under test
+# first on PATH, and the bats-support and bats-assert libraries.
+
+bats_load_library bats-support
+bats_load_library bats-assert
+
+: "${CT_BUILD:=$BATS_TEST_DIRNAME/../build}"
+T="$BATS_TEST_DIRNAME"
+PATH="$CT_BUILD/bin:$T/lib:$PATH"
+export PATH
+
+setup() {
+	export CT_SPOOL="$BATS_TEST_TMPDIR/spool"
+	export TZ=UTC
+	unset CT_CONFIG
+	cd "$BATS_TEST_TMPDIR" || return 1
+	if declare -F local_setup >/dev/null; then
+		local_setup
+	fi
+}
+
+# fasta NAME RESIDUES...: write a one-record FASTA file NAME.fa.
+fasta() {
+	local name=$1
+	shift
+	printf '>%s\n%s\n' "$name" "$*" >"$name.fa"
+}
+
+# A real protein and a real nucleotide query (human insulin; its mRNA start).
+PROTEIN=MALWMRLLPLLALLALWGPDPAAAFVNQHLCGSHLVEALYLVCGERGFFYTPKTRREAEDLQVGQVELGGGPGAGSLQPLALEGSLQKRGIVEQCCTSICSLYQLENYCN
+NUCLEOTIDE=AGCCCTCCAGGACAGGCTGCATCAGAAGAGGCCATCAAGCAGATCACTGTCCTTCTGCCATGGCCCTGTGGATGCGCCTCCTGCCCCTGCTGGCGCTGCTGGCC
+
+# jobs_in STATE-DIR: how many job files the spool has there.
+jobs_in() {
+	find "$CT_SPOOL/$1" -maxdepth 1 -type f 2>/dev/null | wc -l
+}
+
+# Under SANITIZE=1 builds: any finding stops the program and fails the test.
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86
