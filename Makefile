@@ -27,7 +27,6 @@ CSTD = -std=c17 -D_GNU_SOURCE
 WARN = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wvla
 OPT ?= -O2 -g
-DEFS = -DCT_VERSION='"$(VERSION)"' -DCT_SPOOL_DEFAULT='"$(spooldir)"'
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build-san
@@ -42,7 +41,7 @@ endif
 POPT_CFLAGS := $(shell $(PKG_CONFIG) --cflags popt 2>/dev/null)
 POPT_LIBS := $(shell $(PKG_CONFIG) --libs popt 2>/dev/null || echo -lpopt)
 
-ALL_CFLAGS = $(CSTD) $(WARN) $(OPT) $(SAN) $(DEFS) -Icommon $(POPT_CFLAGS) \
+ALL_CFLAGS = $(CSTD) $(WARN) $(OPT) $(SAN) -I$(BUILD) -Icommon $(POPT_CFLAGS) \
 	$(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
@@ -65,11 +64,18 @@ TESTS ?=
 
 all: $(BINS)
 
-$(BUILD)/common/%.o: common/%.c common/*.h | $(BUILD)/common
+$(BUILD)/common/%.o: common/%.c common/*.h $(BUILD)/config.h | $(BUILD)/common
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/cmd/%.o: cmd/%.c common/*.h | $(BUILD)/cmd
+$(BUILD)/cmd/%.o: cmd/%.c common/*.h $(BUILD)/config.h | $(BUILD)/cmd
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# What the programs must know of the installation. Rewritten only when a
+# value changes, so `make spooldir=...` rebuilds exactly what depends on it.
+$(BUILD)/config.h: FORCE | $(BUILD)/common
+	@printf '#define CT_VERSION "%s"\n#define CT_SPOOL_DEFAULT "%s"\n' \
+		'$(VERSION)' '$(spooldir)' >$@.new
+	@if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
 
 $(LIBCT): $(COMMON_OBJ)
 	rm -f $@
@@ -118,10 +124,8 @@ install: all
 		$(DESTDIR)$(mandir)/man8 $(DESTDIR)$(datadir)/cputorrent \
 		$(DESTDIR)$(sysconfdir)/cputorrent
 	install -m 0755 $(BINS) $(DESTDIR)$(bindir)
-	install -m 0644 $(MAN1) $(DESTDIR)$(mandir)/man1
-	install -m 0644 $(MAN5) $(DESTDIR)$(mandir)/man5
-	install -m 0644 $(MAN7) $(DESTDIR)$(mandir)/man7
-	$(if $(MAN8),install -m 0644 $(MAN8) $(DESTDIR)$(mandir)/man8)
+	$(foreach s,1 5 7 8,$(if $(MAN$(s)),install -m 0644 $(MAN$(s)) \
+		$(DESTDIR)$(mandir)/man$(s) &&) :)
 	cp -R share/demo $(DESTDIR)$(datadir)/cputorrent/
 	install -d -m 0700 $(DESTDIR)$(spooldir)
 	cd $(DESTDIR)$(spooldir) && install -d -m 0700 tmp new processing \
@@ -145,5 +149,6 @@ uninstall:
 clean:
 	rm -rf build build-san
 
-.PHONY: all deps check test lint-man demo install uninstall clean
+FORCE:
+.PHONY: FORCE all deps check test lint-man demo install uninstall clean
 .DELETE_ON_ERROR:

@@ -11,9 +11,7 @@
 
 #include <popt.h>
 
-#ifndef CT_VERSION
-#define CT_VERSION "0.1"
-#endif
+#include "config.h"
 
 struct cli {
 	const char *usage;	/* "usage: ct-x [-a] ...\n", the SYNOPSIS */

@@ -22,9 +22,7 @@
 #include "privilege.h"
 #include "spool.h"
 
-#ifndef CT_SPOOL_DEFAULT
-#define CT_SPOOL_DEFAULT "/var/spool/cputorrent"
-#endif
+#include "config.h"
 
 /* No job file is read past this size; inputs are far smaller. */
 #define MAX_JOB_FILE (1024 * 1024 * 1024)
