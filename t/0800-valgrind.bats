@@ -1,0 +1,50 @@
+#!/usr/bin/env bats
+# Memory: the main paths of every program run clean under valgrind, with
+# no leak of any kind. (SANITIZE=1 builds are checked by ASan instead.)
+
+load helper
+
+local_setup() {
+	command -v valgrind >/dev/null || skip "valgrind is not installed"
+	[[ "$CT_BUILD" != *san* ]] || skip "sanitizer build: ASan checks it"
+}
+
+vg() {
+	valgrind -q --leak-check=full --show-leak-kinds=all \
+		--errors-for-leak-kinds=all --error-exitcode=99 "$@"
+}
+
+@test "ct-submit: a batch, per-record, options, and a refused file" {
+	fasta a "$PROTEIN"
+	cat a.fa a.fa >two.fa
+	run vg ct-submit -r -d pdb -o evalue=1e-5 -o matrix=BLOSUM62 a.fa two.fa
+	assert_success
+	assert_equal "${#lines[@]}" 3
+	printf '>x\nAC1\n' >bad.fa
+	run vg ct-submit a.fa bad.fa
+	assert_equal "$status" 65
+	run vg ct-submit -x
+	assert_equal "$status" 64
+}
+
+@test "ct-status, ct-wait, ct-fetch on every state" {
+	fasta a "$PROTEIN"
+	new=$(ct-submit -o k=v a.fa)
+	printf 'result\n' >r
+	mkjob -s completed -r r "$CT_SPOOL" done1
+	mkjob -s failed -e "no provider left" "$CT_SPOOL" fail1
+	mkjob -s processing -p local "$CT_SPOOL" proc1
+	run vg ct-status
+	assert_success
+	run vg ct-status -l "$new" done1 fail1 proc1 missing1
+	assert_equal "$status" 4
+	run vg ct-wait -t 0.2 "$new" done1 fail1
+	assert_equal "$status" 3
+	run vg ct-fetch done1
+	assert_success
+	assert_output result
+	run vg ct-fetch -o out done1
+	assert_success
+	run vg ct-fetch fail1
+	assert_equal "$status" 1
+}
