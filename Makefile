@@ -125,7 +125,7 @@ install: all
 		$(DESTDIR)$(sysconfdir)/cputorrent
 	install -m 0755 $(BINS) $(DESTDIR)$(bindir)
 	$(foreach s,1 5 7 8,$(if $(MAN$(s)),install -m 0644 $(MAN$(s)) \
-		$(DESTDIR)$(mandir)/man$(s) &&) :)
+		$(DESTDIR)$(mandir)/man$(s) &&)) true
 	cp -R share/demo $(DESTDIR)$(datadir)/cputorrent/
 	install -d -m 0700 $(DESTDIR)$(spooldir)
 	cd $(DESTDIR)$(spooldir) && install -d -m 0700 tmp new processing \
@@ -142,7 +142,7 @@ endif
 
 uninstall:
 	rm -f $(PROGS:%=$(DESTDIR)$(bindir)/%)
-	rm -f $(notdir $(MAN1):%=$(DESTDIR)$(mandir)/man1/%)
+	$(foreach s,1 5 7 8,rm -f $(MAN$(s):man/%=$(DESTDIR)$(mandir)/man$(s)/%);)
 	rm -rf $(DESTDIR)$(datadir)/cputorrent
 	@echo "left in place: $(DESTDIR)$(spooldir) and $(DESTDIR)$(sysconfdir)/cputorrent"
 

@@ -72,8 +72,10 @@ write_file_atomically(int result, const char *path)
 	rc = copy_fd(result, fd);
 	if (rc == -1)
 		ct_warnerr("cannot read the result");
-	else if (rc == -2 || fsync(fd) != 0)
+	else if (rc == -2 || fsync(fd) != 0) {
 		ct_warnerr("cannot write %s", tmp);
+		rc = -2;
+	}
 	if (close(fd) != 0 && rc == 0) {
 		ct_warnerr("cannot write %s", tmp);
 		rc = -2;
@@ -167,17 +169,15 @@ main(int argc, char **argv)
 		status = CT_EXIT_PROCESSING;
 		break;
 	case JOB_FAILED:
+		job_make_printable(&j);
 		ct_warn("%s: job failed: %s", id, failure_reason(&j));
 		status = CT_EXIT_FAILED;
 		break;
 	default:
 		status = CT_EXIT_COMPLETED;
 		result = spool_open_result(&sp, id);
-		if (result < 0) {
-			ct_warnerr("%s: job completed, but its result cannot "
-			    "be opened", id);
+		if (result < 0)
 			status = EX_IOERR;
-		}
 		break;
 	}
 	job_free(&j);

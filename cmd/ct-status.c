@@ -112,12 +112,13 @@ print_long(struct view *v, const struct job *j, enum job_state s)
 static int long_format;
 
 static int
-show(const struct job *j, enum job_state s, void *ctx)
+show(struct job *j, enum job_state s, void *ctx)
 {
 	struct view *v = ctx;
 
 	if (v->quiet)
 		return 0;
+	job_make_printable(j);
 	if (long_format)
 		print_long(v, j, s);
 	else
@@ -152,7 +153,7 @@ main(int argc, char **argv)
 	cli_check_ids(&c, ids);
 	v.table = isatty(STDOUT_FILENO);
 	v.now = now_usec();
-	v.id_width = 40;
+	v.id_width = 44;
 	for (i = 0; ids[i] != NULL; i++)
 		if ((int)strlen(ids[i]) > v.id_width)
 			v.id_width = (int)strlen(ids[i]);

@@ -97,14 +97,18 @@ check_database(struct cli *c, const char *db)
 {
 	const char *p;
 
-	if (*db == '\0' || *db == '-' || strlen(db) > MAX_DATABASE)
+	/*
+	 * A name, never a path: the registry maps names to databases, so a
+	 * job cannot point a provider at an arbitrary file.
+	 */
+	if (*db == '\0' || *db == '-' || *db == '.' ||
+	    strlen(db) > MAX_DATABASE)
 		cli_usage_error(c, "-d '%s': not a database name", db);
 	for (p = db; *p != '\0'; p++)
 		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
-		    !(*p >= '0' && *p <= '9') && !strchr("_-./", *p))
+		    !(*p >= '0' && *p <= '9') && !strchr("_-.", *p))
 			cli_usage_error(c, "-d '%s': a database name may only "
-			    "contain letters, digits, '_', '-', '.' and '/'",
-			    db);
+			    "contain letters, digits, '_', '-' and '.'", db);
 }
 
 /*
@@ -316,8 +320,17 @@ main(int argc, char **argv)
 			break;
 		}
 	}
-	if (batch.n > 0 && spool_sync(&sp, SPOOL_NEW) != 0)
+	if (batch.n > 0 && spool_sync(&sp, SPOOL_NEW) != 0) {
+		/*
+		 * The jobs are whole and visible, but a crash could still undo
+		 * them: stdout promises durable jobs, so name them here.
+		 */
+		for (i = 0; i < batch.n; i++)
+			ct_warn("job %s is in the spool, but may not survive a "
+			    "crash", batch.jobs[i].id);
+		batch.n = 0;
 		status = EX_IOERR;
+	}
 	for (i = 0; i < batch.n; i++)
 		printf("%s\n", batch.jobs[i].id);
 	if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -202,7 +202,7 @@ main(int argc, char **argv)
 	struct spool sp;
 	double timeout = -1;
 	int64_t deadline = 0, next_rescan, rescan;
-	size_t i;
+	size_t i, j;
 	int ifd, status = CT_EXIT_COMPLETED;
 
 	privilege_init();
@@ -214,7 +214,12 @@ main(int argc, char **argv)
 		cli_usage_error(&c, "-t %s: not a number of seconds",
 		    timeout_arg);
 	ids = cli_args(&c);
+	if (ids[0] == NULL)
+		cli_usage_error(&c, "expected at least one job ID");
 	cli_check_ids(&c, ids);
+	/* Beyond thirty years, a timeout is no timeout (and would overflow). */
+	if (timeout > 1e9)
+		timeout = -1;
 
 	for (w.n = 0; ids[w.n] != NULL; w.n++)
 		;
@@ -222,6 +227,12 @@ main(int argc, char **argv)
 	for (i = 0; i < w.n; i++)
 		w.jobs[i].id = ids[i];
 	qsort(w.jobs, w.n, sizeof *w.jobs, by_id);
+	/* An ID named twice is one job: keep one entry, or events miss one. */
+	for (i = 1, j = 1; i < w.n; i++)
+		if (strcmp(w.jobs[i].id, w.jobs[j - 1].id) != 0)
+			w.jobs[j++] = w.jobs[i];
+	if (w.n > 0)
+		w.n = j;
 	w.quiet = quiet;
 	w.progress = !quiet && isatty(STDERR_FILENO);
 	w.start = monotonic_usec();

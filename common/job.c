@@ -44,6 +44,30 @@ job_add_option(struct job *j, const char *keyvalue)
 	j->options[j->noptions++] = xstrdup(keyvalue);
 }
 
+static void
+make_printable(char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		if (*s == '\t')
+			*s = ' ';
+		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+void
+job_make_printable(struct job *j)
+{
+	size_t i;
+
+	make_printable(j->service);
+	make_printable(j->database);
+	make_printable(j->provider);
+	for (i = 0; i < j->noptions; i++)
+		make_printable(j->options[i]);
+	for (i = 0; i < j->nevents; i++)
+		make_printable(j->events[i].text);
+}
+
 void
 job_free(struct job *j)
 {

@@ -60,6 +60,14 @@ void job_add_event(struct job *j, int64_t usec, enum job_state s,
 /* Append an option "key=value" (copied). */
 void job_add_option(struct job *j, const char *keyvalue);
 
+/*
+ * Replace every control byte in the job's text fields (service, database,
+ * provider, options, event texts) by '?', and tabs by spaces, for display: a reason written by
+ * a provider must not reach a terminal as an escape sequence, nor break
+ * a tab-separated line.
+ */
+void job_make_printable(struct job *j);
+
 /* Free everything a job owns and zero it. */
 void job_free(struct job *j);
 

@@ -13,19 +13,24 @@
 
 static gid_t real_gid, spool_gid;
 static bool elevated;
+static mode_t caller_umask;
+static bool umask_changed;
 
 void
 privilege_init(void)
 {
 	int fd;
 
-	/* A closed 0, 1 or 2 would be reused by the next open(2). */
-	do {
-		fd = open("/dev/null", O_RDWR);
-		if (fd < 0)
+	/*
+	 * A closed 0, 1 or 2 would be reused by the next open(2), and a
+	 * spool file could end up as someone's standard output. Fill the gap
+	 * with /dev/null opened the wrong way round, so that reading a closed
+	 * stdin or writing a closed stdout still fails (EBADF) as it should.
+	 */
+	for (fd = 0; fd <= STDERR_FILENO; fd++)
+		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF &&
+		    open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY) != fd)
 			ct_dieerr(EX_OSERR, "cannot open /dev/null");
-	} while (fd <= STDERR_FILENO);
-	close(fd);
 	real_gid = getgid();
 	spool_gid = getegid();
 	elevated = real_gid != spool_gid;
@@ -45,6 +50,10 @@ privilege_drop(void)
 	if (setresgid(real_gid, real_gid, real_gid) != 0)
 		ct_dieerr(EX_OSERR, "cannot drop group privileges");
 	elevated = false;
+	/* What is written from now on is the caller's: their umask rules. */
+	if (umask_changed)
+		umask(caller_umask);
+	umask_changed = false;
 }
 
 void
@@ -75,5 +84,6 @@ privilege_check_spool(int fd)
 		privilege_drop();
 		return;
 	}
-	umask(007);
+	caller_umask = umask(007);
+	umask_changed = true;
 }

@@ -115,6 +115,13 @@ spool_open(struct spool *sp, const char *path, bool create)
 		return -1;
 	}
 	privilege_check_spool(sp->fd);
+	/*
+	 * A shared spool is laid out by make install. Making directories in
+	 * it with the group's rights would let -S name any directory of it
+	 * (SPOOL/new, say) as a spool and fill it with more directories.
+	 */
+	if (privilege_elevated())
+		sp->create = false;
 	return 0;
 }
 
@@ -477,6 +484,12 @@ spool_foreach(struct spool *sp, spool_visit_fn visit, void *ctx)
 			}
 			path = job_path(sp, sd, de->d_name);
 			v = spool_read_job(fd, path, false, &j);
+			if (v == 0 && strcmp(j.id, de->d_name) != 0) {
+				ct_warn("%s: corrupt job file: it holds job %s",
+				    path, j.id);
+				job_free(&j);
+				v = -1;
+			}
 			free(path);
 			if (v != 0) {
 				rc = -1;
@@ -502,11 +515,24 @@ spool_foreach(struct spool *sp, spool_visit_fn visit, void *ctx)
 int
 spool_open_result(struct spool *sp, const char *id)
 {
-	int d = spool_dir(sp, SPOOL_RESULTS);
+	struct stat st;
+	int d = spool_dir(sp, SPOOL_RESULTS), fd;
 
-	if (d < 0)
+	fd = d < 0 ? -1 :
+	    openat(d, id, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		ct_warnerr("%s: job completed, but its result %s/results/%s "
+		    "cannot be opened", id, sp->path, id);
 		return -1;
-	return openat(d, id, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	}
+	/* A FIFO or a device planted here must not pass for a result. */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		ct_warn("%s: job completed, but its result %s/results/%s is "
+		    "not a regular file", id, sp->path, id);
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 /* True if tmp/ file name was left by a process of this host that is gone. */

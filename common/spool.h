@@ -127,13 +127,12 @@ enum spool_lookup spool_load(struct spool *sp, const char *id,
  * freed after visit returns; a non-zero return stops the walk and is
  * returned. Unreadable entries are reported and skipped (-1 at the end).
  */
-typedef int (*spool_visit_fn)(const struct job *j, enum job_state s,
-    void *ctx);
+typedef int (*spool_visit_fn)(struct job *j, enum job_state s, void *ctx);
 int spool_foreach(struct spool *sp, spool_visit_fn visit, void *ctx);
 
 /*
- * Open the result of completed job id. Returns the descriptor, or -1 with
- * errno set.
+ * Open the result of completed job id, which must be a regular file.
+ * Returns the descriptor, or -1 after printing why.
  */
 int spool_open_result(struct spool *sp, const char *id);
 

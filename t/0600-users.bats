@@ -1,0 +1,375 @@
+#!/usr/bin/env bats
+# Isolation between users on a shared spool (DESIGN.md, invariant 4: no
+# user reads another user's jobs), installed the way `make install` does:
+# the job commands setgid to the spool's group, the spool root:GROUP 2770
+# (privilege.h, cputorrent-spool(5) INSTALL MODES). Two real users, alice
+# and bob, neither in the group, run the real programs.
+
+bats_require_minimum_version 1.5.0
+load helper
+
+setup_file() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to create users and a group"
+	local c
+	for c in useradd userdel groupadd groupdel setpriv; do
+		command -v "$c" >/dev/null ||
+		    skip "$c is missing (Debian packages passwd, util-linux)"
+	done
+	# Names short enough for useradd, unique to this run.
+	export U_GROUP=ctspool$$ U_ALICE=ct-alice-$$ U_BOB=ct-bob-$$
+	# A directory every user can reach: $BATS_FILE_TMPDIR may sit under
+	# a directory closed to others.
+	U_DIR=$(mktemp -d /tmp/ct-users.XXXXXX)
+	export U_DIR
+	if ! make_world; then
+		teardown_file
+		return 1
+	fi
+}
+
+make_world() {
+	local d p
+	chmod 755 "$U_DIR" || return 1
+	groupadd "$U_GROUP" || return 1
+	# No user group (-N): the primary group is the default one, and
+	# neither user is in the spool's group.
+	useradd -M -N -d /nonexistent -s /usr/sbin/nologin "$U_ALICE" || return 1
+	useradd -M -N -d /nonexistent -s /usr/sbin/nologin "$U_BOB" || return 1
+	# The programs, as `make install` leaves them.
+	mkdir -m 755 "$U_DIR/bin" || return 1
+	for p in ct-submit ct-status ct-fetch ct-wait; do
+		cp "$CT_BUILD/bin/$p" "$U_DIR/bin/$p" &&
+		    chgrp "$U_GROUP" "$U_DIR/bin/$p" &&
+		    chmod 2755 "$U_DIR/bin/$p" || return 1
+	done
+	# The spool, as `make install` leaves it.
+	mkdir "$U_DIR/spool" || return 1
+	for d in "" /tmp /new /processing /completed /failed /results; do
+		mkdir -p "$U_DIR/spool$d" &&
+		    chown root:"$U_GROUP" "$U_DIR/spool$d" &&
+		    chmod 2770 "$U_DIR/spool$d" || return 1
+	done
+	# A working directory of each user's own.
+	for p in "$U_ALICE" "$U_BOB"; do
+		mkdir -m 700 "$U_DIR/$p" && chown "$p" "$U_DIR/$p" || return 1
+	done
+	if findmnt -n -o OPTIONS --target "$U_DIR" | grep -qw nosuid; then
+		echo "$U_DIR is on a nosuid file system" >&2
+		return 1
+	fi
+}
+
+teardown_file() {
+	[ "$(id -u)" -eq 0 ] || return 0
+	[ -z "${U_ALICE:-}" ] || userdel "$U_ALICE" 2>/dev/null || true
+	[ -z "${U_BOB:-}" ] || userdel "$U_BOB" 2>/dev/null || true
+	[ -z "${U_GROUP:-}" ] || groupdel "$U_GROUP" 2>/dev/null || true
+	case ${U_DIR:-} in
+	/tmp/ct-users.*) rm -rf "$U_DIR" ;;
+	esac
+}
+
+local_setup() {
+	B=$U_DIR/bin
+	S=$U_DIR/spool
+	# Root's own commands use the shared spool too.
+	export CT_SPOOL=$S
+	ALICE_UID=$(id -u "$U_ALICE") BOB_UID=$(id -u "$U_BOB")
+	BOB_GID=$(id -g "$U_BOB")
+	GROUP_GID=$(getent group "$U_GROUP" | cut -d: -f3)
+}
+
+# as USER COMMAND...: run COMMAND as USER (real and effective IDs, her own
+# groups only), in USER's own directory, with the shared spool. A command
+# from the spool's bin is named by its bare name: as alice ct-submit q.fa.
+as() {
+	local user=$1 cmd=$2
+	shift 2
+	[ -x "$B/$cmd" ] && cmd=$B/$cmd
+	(
+		cd "$U_DIR/$user" || exit 1
+		exec setpriv --reuid="$user" --regid="$(id -g "$user")" \
+		    --init-groups env CT_SPOOL="$S" "$cmd" "$@"
+	)
+}
+
+# A query in USER's directory, readable only by USER.
+query() {
+	local user=$1 name=$2
+	printf '>%s query of %s\n%s\n' "$name" "$user" "$PROTEIN" \
+	    >"$U_DIR/$user/$name.fa"
+	chown "$user" "$U_DIR/$user/$name.fa"
+	chmod 600 "$U_DIR/$user/$name.fa"
+}
+
+# submit USER NAME: USER submits a query; the job ID in $id.
+submit() {
+	query "$1" "$2"
+	run --separate-stderr as "$1" ct-submit "$2.fa"
+	assert_success
+	[[ $output =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]]
+	id=$output
+}
+
+# complete ID TEXT: what a dispatcher would do, by hand, as root: the
+# result first, then the job moves to completed/. The spool's group and
+# modes are kept.
+complete() {
+	printf '%s\n' "$2" >"$S/results/.$1"
+	chgrp "$U_GROUP" "$S/results/.$1"
+	chmod 660 "$S/results/.$1"
+	mv "$S/results/.$1" "$S/results/$1"
+	mv "$S/new/$1" "$S/completed/$1"
+}
+
+# Whatever a test made inside the spool's state directories (only a bug
+# can), so that the tests after it see a clean spool.
+teardown() {
+	[ -n "${U_DIR:-}" ] && [ -d "$U_DIR/spool" ] || return 0
+	find "$U_DIR/spool" -mindepth 2 -maxdepth 2 -type d -exec rm -rf {} +
+}
+
+# stderr_line ARGS: assert_line on the stderr of `run --separate-stderr`.
+stderr_line() {
+	local output=$stderr
+	local -a lines=("${stderr_lines[@]}")
+	assert_line "$@"
+}
+
+@test "alice submits through the setgid programs: her job, closed to others" {
+	submit "$U_ALICE" a1
+	f=$S/new/$id
+	[ -f "$f" ]
+	# The record names her as owner; the file is hers, in the group,
+	# and nobody else's.
+	assert_equal "$(grep -a -m1 '^owner ' "$f")" "owner $ALICE_UID"
+	assert_equal "$(stat -c '%u %g %a' "$f")" "$ALICE_UID $GROUP_GID 660"
+	run -3 as "$U_ALICE" ct-status "$id"
+	run -0 as "$U_ALICE" ct-status
+	assert_output --regexp "^$id	New	blastp	-	[0-9]+\$"
+	run -3 as "$U_ALICE" ct-wait -q -t 0 "$id"
+	# Nothing stays behind in tmp/.
+	assert_equal "$(ls -A "$S/tmp")" ''
+}
+
+@test "bob does not see alice's job: listing, status, fetch and wait say not found" {
+	submit "$U_BOB" b1
+	bob_id=$id
+	submit "$U_ALICE" a2
+	alice_id=$id
+	secret="alice's result $RANDOM$RANDOM"
+	for state in new completed; do
+		if [ $state = completed ]; then
+			complete "$alice_id" "$secret"
+			# Alice herself can fetch it.
+			run -0 as "$U_ALICE" ct-fetch "$alice_id"
+			assert_output "$secret"
+		fi
+		# Bob's listing shows his own job only.
+		run --separate-stderr as "$U_BOB" ct-status
+		assert_success
+		assert_output --regexp "^$bob_id	New	"
+		assert_equal "${#lines[@]}" 1
+		run -0 as "$U_BOB" ct-status -l
+		refute_output --partial "$alice_id"
+		refute_output --partial "$U_ALICE"
+		# Every command gives bob the same answer as for a job that
+		# does not exist.
+		for cmd in "ct-status" "ct-status -l" "ct-fetch" "ct-wait -t 0"; do
+			run --separate-stderr as "$U_BOB" $cmd "$alice_id"
+			assert_equal "$status" 4
+			assert_equal "$output" ''
+			assert_equal "$stderr" "${cmd%% *}: $alice_id: job not found"
+		done
+	done
+}
+
+@test "root sees the jobs of every user" {
+	submit "$U_ALICE" a3
+	alice_id=$id
+	submit "$U_BOB" b3
+	bob_id=$id
+	run -0 "$B/ct-status"
+	assert_line --regexp "^$alice_id	New	"
+	assert_line --regexp "^$bob_id	New	"
+	run -3 "$B/ct-status" -l "$alice_id"
+	assert_line "owner      $U_ALICE ($ALICE_UID)"
+	complete "$bob_id" "bob's result"
+	run -0 "$B/ct-fetch" "$bob_id"
+	assert_output "bob's result"
+}
+
+@test "bob cannot read the spool directly" {
+	submit "$U_ALICE" a4
+	complete "$id" "alice's secret result"
+	for cmd in "ls $S" "ls $S/completed" "cat $S/completed/$id" \
+	    "cat $S/results/$id"; do
+		run --separate-stderr as "$U_BOB" $cmd
+		assert_failure
+		assert_equal "$output" ''
+		[[ $stderr == *"Permission denied"* ]]
+	done
+}
+
+@test "ct-submit reads inputs with the caller's rights, not the group's" {
+	submit "$U_ALICE" a5
+	alice_id=$id
+	# Readable by root only; readable through the spool's group only;
+	# a job file in the spool. Each is a well-formed query (or job) that
+	# only rights keep bob from.
+	printf '>secret\n%s\n' "$PROTEIN" >"$U_DIR/secret.fa"
+	chmod 600 "$U_DIR/secret.fa"
+	printf '>groupsecret\n%s\n' "$PROTEIN" >"$U_DIR/groupsecret.fa"
+	chgrp "$U_GROUP" "$U_DIR/groupsecret.fa"
+	chmod 640 "$U_DIR/groupsecret.fa"
+	before=$(find "$S" -type f | sort)
+	for f in "$U_DIR/secret.fa" "$U_DIR/groupsecret.fa" \
+	    "$S/new/$alice_id"; do
+		run --separate-stderr as "$U_BOB" ct-submit "$f"
+		assert_equal "$status" 66
+		assert_equal "$output" ''
+		stderr_line "ct-submit: cannot open $f: Permission denied"
+		stderr_line "ct-submit: nothing submitted"
+	done
+	assert_equal "$(find "$S" -type f | sort)" "$before"
+	# The same file, made readable by bob, goes in: rights were all
+	# that stopped him.
+	chmod 644 "$U_DIR/secret.fa"
+	run -0 as "$U_BOB" ct-submit "$U_DIR/secret.fa"
+}
+
+@test "ct-fetch -o writes with the caller's rights: not into the spool" {
+	submit "$U_BOB" b6
+	bob_id=$id
+	complete "$bob_id" "bob's result"
+	for dir in new completed results tmp; do
+		run --separate-stderr as "$U_BOB" ct-fetch -o "$S/$dir/stolen" "$bob_id"
+		assert_equal "$status" 73
+		stderr_line --regexp "^ct-fetch: cannot create $S/$dir/stolen\\.ct-fetch\\.[0-9]+: Permission denied\$"
+		[ ! -e "$S/$dir/stolen" ]
+	done
+	assert_equal "$(find "$S" -name 'stolen*')" ''
+	# Into his own directory it works, and the file is his alone: his
+	# uid and his own group, not the spool's.
+	run -0 as "$U_BOB" ct-fetch -o out "$bob_id"
+	assert_equal "$(cat "$U_DIR/$U_BOB/out")" "bob's result"
+	assert_equal "$(stat -c '%u %g' "$U_DIR/$U_BOB/out")" "$BOB_UID $BOB_GID"
+}
+
+@test "-S: a spool bob made, with links into the real one, yields nothing of alice's" {
+	submit "$U_ALICE" a7
+	alice_id=$id
+	secret="alice's result $RANDOM$RANDOM"
+	complete "$alice_id" "$secret"
+	home=$U_DIR/$U_BOB
+	# fake1: every subdirectory a symbolic link to the real one.
+	as "$U_BOB" mkdir fake1
+	for d in tmp new processing completed failed results; do
+		as "$U_BOB" ln -s "$S/$d" "fake1/$d"
+	done
+	# fake2: real directories holding links to alice's files.
+	as "$U_BOB" mkdir -p fake2/completed fake2/results
+	as "$U_BOB" ln -s "$S/completed/$alice_id" "fake2/completed/$alice_id"
+	as "$U_BOB" ln -s "$S/results/$alice_id" "fake2/results/$alice_id"
+	# fake3: a completed job of bob's own under alice's job ID, which he
+	# can make in a spool of his own, beside a link to alice's result.
+	mkjob -s completed -u "$BOB_UID" "$home/fake3" "$alice_id"
+	chown -R "$U_BOB" "$home/fake3"
+	as "$U_BOB" ln -s "$S/results/$alice_id" "fake3/results/$alice_id"
+	for fake in fake1 fake2 fake3; do
+		for cmd in "ct-fetch" "ct-fetch -o got" "ct-status -l" \
+		    "ct-wait -t 0"; do
+			echo "$fake: $cmd"	# shown if the test fails
+			run --separate-stderr as "$U_BOB" $cmd -S "$home/$fake" "$alice_id"
+			# Not found, or an error: never alice's data. (In
+			# fake3 the job is bob's own: only its result fails.)
+			[[ $status -eq 4 || $status -eq 74 ]] ||
+			    [[ $fake == fake3 && $cmd != ct-fetch* ]]
+			refute_output --partial "$secret"
+			[[ $stderr != *"$secret"* ]]
+			[ ! -e "$home/got" ] || ! grep -qF "$secret" "$home/got"
+		done
+		[ $fake = fake3 ] && continue
+		# Bob's listing of it: the links are refused.
+		run --separate-stderr as "$U_BOB" ct-status -S "$home/$fake"
+		assert_equal "$status" 74
+		assert_equal "$output" ''
+		if [ $fake = fake1 ]; then
+			stderr_line "ct-status: cannot open $home/fake1/new: Not a directory"
+		else
+			stderr_line "ct-status: cannot open $home/fake2/completed/$alice_id: Too many levels of symbolic links"
+		fi
+	done
+	# fake3's forged record is a whole job in a spool bob owns: he sees
+	# it (it is his), but its result is out of his reach.
+	run --separate-stderr as "$U_BOB" ct-fetch -S "$home/fake3" "$alice_id"
+	assert_equal "$status" 74
+	stderr_line "ct-fetch: $alice_id: job completed, but its result $home/fake3/results/$alice_id cannot be opened: Too many levels of symbolic links"
+	# A link to the real spool itself is the real spool: bob's view of
+	# it is the usual one, without alice's job.
+	as "$U_BOB" ln -s "$S" link
+	run --separate-stderr as "$U_BOB" ct-fetch -S "$home/link" "$alice_id"
+	assert_equal "$status" 4
+	assert_equal "$stderr" "ct-fetch: $alice_id: job not found"
+}
+
+@test "bob's own private spool works with his own rights" {
+	home=$U_DIR/$U_BOB
+	query "$U_BOB" p1
+	run --separate-stderr as "$U_BOB" env CT_SPOOL="$home/private" \
+	    "$B/ct-submit" p1.fa
+	assert_success
+	id=$output
+	f=$home/private/new/$id
+	[ -f "$f" ]
+	# Made with his own uid and group: the spool's group was given up
+	# (had it been kept, the file would be in the spool's group).
+	assert_equal "$(stat -c '%u %g' "$home/private" "$f")" \
+	    "$BOB_UID $BOB_GID
+$BOB_UID $BOB_GID"
+	assert_equal "$(stat -c %a "$home/private")" 700
+	run -3 as "$U_BOB" env CT_SPOOL="$home/private" "$B/ct-status" "$id"
+	run -0 as "$U_BOB" env CT_SPOOL="$home/private" "$B/ct-status"
+	assert_output --regexp "^$id	New	"
+	# -S does the same.
+	run -3 as "$U_BOB" ct-status -S "$home/private" "$id"
+	# The shared spool has no such job.
+	[ ! -e "$S/new/$id" ]
+	run -4 as "$U_BOB" ct-status "$id"
+}
+
+@test "a hostile umask 000 still leaves no spool file readable by others" {
+	umask000() {
+		as "$1" sh -c 'umask 000 && exec "$0" "$@"' "$B/$2" "${@:3}"
+	}
+	query "$U_ALICE" u1
+	run --separate-stderr umask000 "$U_ALICE" ct-submit u1.fa
+	assert_success
+	id=$output
+	assert_equal "$(stat -c '%u %g %a' "$S/new/$id")" "$ALICE_UID $GROUP_GID 660"
+	# Her result, fetched into a file of hers, is her business; the
+	# spool keeps its modes: no file or directory gives others a right.
+	complete "$id" "result"
+	run -0 umask000 "$U_ALICE" ct-fetch -o got "$id"
+	run find "$S" -perm /o=rwx
+	assert_output ''
+}
+
+@test "-S naming a directory inside the shared spool creates nothing there" {
+	submit "$U_ALICE" d1
+	query "$U_BOB" x
+	for d in new completed results tmp; do
+		run --separate-stderr as "$U_BOB" ct-submit -S "$S/$d" x.fa
+		assert_equal "$status" 74
+		assert_equal "$output" ''
+		stderr_line "ct-submit: cannot open $S/$d/tmp: No such file or directory"
+		stderr_line "ct-submit: nothing submitted"
+	done
+	# The state directories hold job files only, so every listing works.
+	run find "$S" -mindepth 2 ! -type f
+	assert_output ''
+	run --separate-stderr as "$U_ALICE" ct-status
+	assert_success
+	assert_equal "$stderr" ''
+	run -0 "$B/ct-status"
+}
