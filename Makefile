@@ -33,9 +33,11 @@ BUILD ?= build-san
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 OPT = -O1 -g
+SAN_OBJ = $(BUILD)/san/lsan-options.o
 else
 BUILD ?= build
 SAN =
+SAN_OBJ =
 endif
 
 POPT_CFLAGS := $(shell $(PKG_CONFIG) --cflags popt 2>/dev/null)
@@ -81,8 +83,12 @@ $(LIBCT): $(COMMON_OBJ)
 	rm -f $@
 	ar rcs $@ $(COMMON_OBJ)
 
-$(BUILD)/bin/ct-%: $(BUILD)/cmd/ct-%.o $(LIBCT) | $(BUILD)/bin
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBCT) $(POPT_LIBS)
+$(BUILD)/bin/ct-%: $(BUILD)/cmd/ct-%.o $(LIBCT) $(SAN_OBJ) | $(BUILD)/bin
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(SAN_OBJ) $(LIBCT) $(POPT_LIBS)
+
+$(BUILD)/san/%.o: t/san/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/common $(BUILD)/cmd $(BUILD)/bin:
 	mkdir -p $@
@@ -92,7 +98,8 @@ $(BUILD)/common $(BUILD)/cmd $(BUILD)/bin:
 # missing ones with apt-get when run as root, and otherwise says what to do.
 DEB_PACKAGES = gcc make pkg-config libpopt-dev libcurl4-openssl-dev \
 	libxml2-dev mandoc bats bats-assert bats-support ncbi-blast+ \
-	hmmer-examples passwd util-linux procps strace
+	hmmer-examples passwd util-linux procps strace valgrind hyperfine nq \
+	e2fsprogs mount
 
 deps:
 	@sh share/install-deps $(DEB_PACKAGES)
@@ -107,6 +114,11 @@ test: all
 
 lint-man:
 	mandoc -Tlint -Wwarning $(MAN1) $(MAN5) $(MAN7) $(MAN8)
+
+# Benchmarks against the floors and peers of performance.md, in one run
+# (root is needed for the loop-mounted spool of a million jobs).
+bench: all
+	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/run
 
 # --- the demo -----------------------------------------------------------------
 demo: deps
@@ -150,5 +162,5 @@ clean:
 	rm -rf build build-san
 
 FORCE:
-.PHONY: FORCE all deps check test lint-man demo install uninstall clean
+.PHONY: FORCE all deps check test lint-man bench demo install uninstall clean
 .DELETE_ON_ERROR:

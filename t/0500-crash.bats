@@ -229,6 +229,7 @@ stderr_line() {
 # A spool with one job in it, and three queries.
 local_setup() {
 	if [[ $BATS_TEST_DESCRIPTION == *strace* ]]; then
+		no_leak_check
 		command -v strace >/dev/null ||
 		    skip "strace is missing (Debian package strace)"
 		strace -f -o /dev/null true 2>/dev/null ||
@@ -458,4 +459,20 @@ TMPNAME='[0-9a-f]{8}\.[0-9]+\.'
 	run --separate-stderr ct-status
 	assert_equal "$status" 74
 	assert_equal "$output" ''
+}
+
+@test "a job file under another job's name is never shown as that job" {
+	fasta q "$PROTEIN"
+	id=$(ct-submit q.fa)
+	other=20200101-000000-000000-00000000-1-0
+	cp "$CT_SPOOL/new/$id" "$CT_SPOOL/new/$other"
+	run --separate-stderr ct-status "$other"
+	[[ $status -eq 4 || $status -eq 74 ]]
+	assert_equal "$output" ''
+	# The listing shows the real job once, and says what is wrong.
+	run --separate-stderr ct-status
+	assert_equal "$status" 74
+	assert_equal "${#lines[@]}" 1
+	assert_line --regexp "^$id	New	"
+	stderr_line "ct-status: $CT_SPOOL/new/$other: corrupt job file: it holds job $id"
 }
