@@ -4,7 +4,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "jobid.h"
@@ -46,17 +45,44 @@ jobid_host_tag(void)
 	return tag;
 }
 
+/*
+ * The UTC calendar date of a day number (days since 1970-01-01), after
+ * Howard Hinnant's civil_from_days. gmtime_r(3) would do, but glibc's
+ * loads the time zone file on first use: three system calls at every
+ * submission for a zone that UTC does not need.
+ */
+static void
+civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+	int64_t era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
 void
 jobid_make(char *buf, int64_t usec)
 {
 	static unsigned long seq;
-	time_t secs = (time_t)(usec / 1000000);
-	struct tm tm;
+	int64_t secs = usec / 1000000, sod = secs % 86400;
+	char id[128];
+	int y, m, d;
 
-	gmtime_r(&secs, &tm);
-	snprintf(buf, JOBID_MAX + 1,
-	    "%04d%02d%02d-%02d%02d%02d-%06ld-%s-%ld-%lu",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-	    tm.tm_hour, tm.tm_min, tm.tm_sec, (long)(usec % 1000000),
-	    jobid_host_tag(), (long)getpid(), seq++);
+	/*
+	 * At most 8+6+6+8 digits, a pid (7 digits on Linux), a counter (20)
+	 * and 5 dashes: 60 characters, within JOBID_MAX.
+	 */
+	civil_from_days(secs / 86400, &y, &m, &d);
+	snprintf(id, sizeof id, "%04d%02d%02d-%02d%02d%02d-%06ld-%s-%ld-%lu",
+	    y, m, d, (int)(sod / 3600), (int)(sod / 60 % 60),
+	    (int)(sod % 60), (long)(usec % 1000000), jobid_host_tag(),
+	    (long)getpid(), seq++);
+	snprintf(buf, JOBID_MAX + 1, "%.*s", JOBID_MAX, id);
 }
