@@ -42,19 +42,23 @@ endif
 
 POPT_CFLAGS := $(shell $(PKG_CONFIG) --cflags popt 2>/dev/null)
 POPT_LIBS := $(shell $(PKG_CONFIG) --libs popt 2>/dev/null || echo -lpopt)
+XML_CFLAGS := $(shell $(PKG_CONFIG) --cflags libxml-2.0 2>/dev/null)
+XML_LIBS := $(shell $(PKG_CONFIG) --libs libxml-2.0 2>/dev/null || echo -lxml2)
 
 ALL_CFLAGS = $(CSTD) $(WARN) $(OPT) $(SAN) -I$(BUILD) -Icommon $(POPT_CFLAGS) \
+	$(XML_CFLAGS) \
 	$(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
 COMMON_SRC := $(wildcard common/*.c)
-COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/providers_rng.o
 LIBCT = $(BUILD)/libcputorrent.a
 
 # Each program links only what it uses: the job commands start often and
 # must not pay for libcurl or libxml2 at every start.
 USER_PROGS = ct-submit ct-status ct-fetch ct-wait
-PROGS = $(USER_PROGS)
+PROGS = $(USER_PROGS) ct-providers
+LIBS_ct-providers = $(XML_LIBS)
 BINS = $(PROGS:%=$(BUILD)/bin/%)
 
 MAN1 = $(wildcard man/*.1)
@@ -72,11 +76,26 @@ $(BUILD)/common/%.o: common/%.c common/*.h $(BUILD)/config.h | $(BUILD)/common
 $(BUILD)/cmd/%.o: cmd/%.c common/*.h $(BUILD)/config.h | $(BUILD)/cmd
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# The registry schema, compiled in: no program depends on finding it.
+$(BUILD)/gen/providers_rng.c: share/providers.rng
+	@mkdir -p $(@D)
+	@{ echo '/* Generated from share/providers.rng by the Makefile. */'; \
+	  echo 'extern const char providers_rng[];'; \
+	  echo 'extern const unsigned long providers_rng_len;'; \
+	  echo 'const char providers_rng[] = {'; \
+	  od -An -v -tx1 $< | sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  echo '0 };'; \
+	  echo 'const unsigned long providers_rng_len = sizeof providers_rng - 1;'; \
+	} >$@.new && mv $@.new $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
 # What the programs must know of the installation. Rewritten only when a
 # value changes, so `make spooldir=...` rebuilds exactly what depends on it.
 $(BUILD)/config.h: FORCE | $(BUILD)/common
-	@printf '#define CT_VERSION "%s"\n#define CT_SPOOL_DEFAULT "%s"\n' \
-		'$(VERSION)' '$(spooldir)' >$@.new
+	@printf '#define CT_VERSION "%s"\n#define CT_SPOOL_DEFAULT "%s"\n#define CT_CONFIG_DEFAULT "%s"\n' \
+		'$(VERSION)' '$(spooldir)' '$(sysconfdir)/cputorrent/providers.xml' >$@.new
 	@if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
 
 $(LIBCT): $(COMMON_OBJ)
@@ -84,7 +103,7 @@ $(LIBCT): $(COMMON_OBJ)
 	ar rcs $@ $(COMMON_OBJ)
 
 $(BUILD)/bin/ct-%: $(BUILD)/cmd/ct-%.o $(LIBCT) $(SAN_OBJ) | $(BUILD)/bin
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(SAN_OBJ) $(LIBCT) $(POPT_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(SAN_OBJ) $(LIBCT) $(POPT_LIBS) $(LIBS_ct-$*)
 
 $(BUILD)/san/%.o: t/san/%.c
 	@mkdir -p $(@D)
@@ -139,6 +158,8 @@ install: all
 	$(foreach s,1 5 7 8,$(if $(MAN$(s)),install -m 0644 $(MAN$(s)) \
 		$(DESTDIR)$(mandir)/man$(s) &&)) true
 	cp -R share/demo $(DESTDIR)$(datadir)/cputorrent/
+	install -m 0644 share/providers.rng share/providers.xml \
+		$(DESTDIR)$(datadir)/cputorrent/
 	install -d -m 0700 $(DESTDIR)$(spooldir)
 	cd $(DESTDIR)$(spooldir) && install -d -m 0700 tmp new processing \
 		completed failed results

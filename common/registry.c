@@ -1,0 +1,429 @@
+/*
+ * registry.c: loading and checking providers.xml (registry.h).
+ *
+ * Three stages, each reporting FILE:LINE for what it finds: libxml2 parses
+ * the bytes (well-formedness), the compiled-in RELAX NG schema checks the
+ * structure and the value types, and check_semantics() checks what a
+ * schema cannot say (unique ids, known services, the wrapper named).
+ */
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/relaxng.h>
+#include <libxml/xmlerror.h>
+
+#include "config.h"
+#include "err.h"
+#include "exitcodes.h"
+#include "jobid.h"
+#include "registry.h"
+#include "service.h"
+#include "util.h"
+
+/* share/providers.rng, compiled in by the Makefile. */
+extern const char providers_rng[];
+extern const unsigned long providers_rng_len;
+
+struct report {
+	const char *path;
+	int problems;
+};
+
+/* Every libxml2 complaint, as "FILE:LINE: message", counted. */
+static void
+report_xml_error(void *ctx, xmlErrorPtr e)
+{
+	struct report *rep = ctx;
+	char msg[512];
+	size_t n;
+
+	if (e == NULL || e->level == XML_ERR_WARNING)
+		return;
+	snprintf(msg, sizeof msg, "%s", e->message ? e->message : "error");
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		msg[--n] = '\0';
+	ct_warn("%s:%d: %s", rep->path, e->line, msg);
+	rep->problems++;
+}
+
+static void
+problem(struct report *rep, long line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+problem(struct report *rep, long line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	ct_warn("%s:%ld: %s", rep->path, line, msg);
+	rep->problems++;
+}
+
+/* Nothing outside the document is ever loaded: no file, no URL. */
+static xmlParserInputPtr
+deny_external(const char *url, const char *id, xmlParserCtxtPtr ctxt)
+{
+	(void)url;
+	(void)id;
+	(void)ctxt;
+	return NULL;
+}
+
+const char *
+registry_choose(const char *opt)
+{
+	const char *env;
+
+	if (opt != NULL && *opt != '\0')
+		return opt;
+	env = getenv("CT_CONFIG");
+	if (env != NULL && *env != '\0')
+		return env;
+	return CT_CONFIG_DEFAULT;
+}
+
+static int
+read_registry_file(const char *path, struct buf *b)
+{
+	struct stat st;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		ct_warnerr("cannot open registry %s", path);
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		ct_warn("%s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	rc = read_bounded(fd, b, REGISTRY_MAX_SIZE);
+	if (rc < 0)
+		ct_warnerr("cannot read registry %s", path);
+	else if (rc > 0)
+		ct_warn("%s: larger than %d bytes: not a registry", path,
+		    REGISTRY_MAX_SIZE);
+	close(fd);
+	return rc == 0 ? 0 : -1;
+}
+
+static bool
+is_element(xmlNodePtr n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE &&
+	    strcmp((const char *)n->name, name) == 0;
+}
+
+/* An attribute's value, or NULL; the caller frees it. */
+static char *
+attr(xmlNodePtr n, const char *name)
+{
+	xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)name);
+	char *copy;
+
+	if (v == NULL)
+		return NULL;
+	copy = xstrdup((const char *)v);
+	xmlFree(v);
+	return copy;
+}
+
+/* A number attribute the schema has already checked; dflt if absent. */
+static unsigned
+attr_number(xmlNodePtr n, const char *name, unsigned dflt)
+{
+	char *v = attr(n, name);
+	unsigned long x;
+
+	if (v == NULL)
+		return dflt;
+	x = strtoul(v, NULL, 10);
+	free(v);
+	return (unsigned)x;
+}
+
+static bool
+attr_true(xmlNodePtr n, const char *name, bool dflt)
+{
+	char *v = attr(n, name);
+	bool t;
+
+	if (v == NULL)
+		return dflt;
+	t = strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
+	free(v);
+	return t;
+}
+
+static void
+load_parameters(struct registry_server *s, xmlNodePtr params)
+{
+	xmlNodePtr p;
+
+	for (p = params->children; p != NULL; p = p->next) {
+		struct registry_param *rp;
+		xmlChar *text;
+
+		if (!is_element(p, "parameter"))
+			continue;
+		s->params = xrealloc(s->params,
+		    (s->nparams + 1) * sizeof *s->params);
+		rp = &s->params[s->nparams++];
+		rp->name = attr(p, "name");
+		text = xmlNodeGetContent(p);
+		rp->value = xstrdup(text ? (const char *)text : "");
+		xmlFree(text);
+		rp->required = attr_true(p, "required", false);
+		rp->secret = attr_true(p, "secret", false);
+		rp->line = xmlGetLineNo(p);
+	}
+}
+
+static void
+load_server(struct registry *r, xmlNodePtr n)
+{
+	struct registry_server *s;
+	xmlNodePtr c;
+
+	r->servers = xrealloc(r->servers,
+	    (r->nservers + 1) * sizeof *r->servers);
+	s = &r->servers[r->nservers++];
+	memset(s, 0, sizeof *s);
+	s->id = attr(n, "id");
+	s->name = attr(n, "name");
+	s->enabled = attr_true(n, "enabled", true);
+	s->line = xmlGetLineNo(n);
+	s->max_jobs = REGISTRY_DEFAULT_MAX_JOBS;
+	s->attempt_timeout = REGISTRY_DEFAULT_ATTEMPT_TIMEOUT;
+	s->poll_interval = REGISTRY_DEFAULT_POLL_INTERVAL;
+	s->request_interval = REGISTRY_DEFAULT_REQUEST_INTERVAL;
+	for (c = n->children; c != NULL; c = c->next) {
+		if (is_element(c, "limits")) {
+			s->max_jobs = attr_number(c, "max-jobs", s->max_jobs);
+			s->attempt_timeout = attr_number(c, "attempt-timeout",
+			    s->attempt_timeout);
+			s->poll_interval = attr_number(c, "poll-interval",
+			    s->poll_interval);
+			s->request_interval = attr_number(c,
+			    "request-interval", s->request_interval);
+		} else if (is_element(c, "service")) {
+			struct registry_service *sv;
+
+			s->services = xrealloc(s->services,
+			    (s->nservices + 1) * sizeof *s->services);
+			sv = &s->services[s->nservices++];
+			sv->name = attr(c, "name");
+			sv->weight = attr_number(c, "weight", 0);
+			sv->line = xmlGetLineNo(c);
+		} else if (is_element(c, "parameters"))
+			load_parameters(s, c);
+	}
+	s->wrapper = registry_param(s, "classname");
+}
+
+static void
+check_semantics(struct registry *r, struct report *rep)
+{
+	size_t i, k, m;
+
+	for (i = 0; i < r->nservers; i++) {
+		struct registry_server *s = &r->servers[i];
+
+		for (k = 0; k < i; k++)
+			if (strcmp(r->servers[k].id, s->id) == 0)
+				problem(rep, s->line, "server id '%s' is "
+				    "already used on line %ld", s->id,
+				    r->servers[k].line);
+		for (k = 0; k < s->nservices; k++) {
+			struct registry_service *sv = &s->services[k];
+
+			if (service_find(sv->name) == NULL)
+				problem(rep, sv->line, "server '%s': unknown "
+				    "service '%s'", s->id, sv->name);
+			for (m = 0; m < k; m++)
+				if (strcmp(s->services[m].name, sv->name) == 0)
+					problem(rep, sv->line, "server '%s': "
+					    "service '%s' listed twice",
+					    s->id, sv->name);
+		}
+		for (k = 0; k < s->nparams; k++) {
+			struct registry_param *p = &s->params[k];
+
+			for (m = 0; m < k; m++)
+				if (strcmp(s->params[m].name, p->name) == 0)
+					problem(rep, p->line, "server '%s': "
+					    "parameter '%s' given twice",
+					    s->id, p->name);
+			if (p->required && p->value[0] == '\0')
+				problem(rep, p->line, "server '%s': required "
+				    "parameter '%s' is empty", s->id,
+				    p->name);
+		}
+		if (s->wrapper == NULL)
+			problem(rep, s->line, "server '%s' has no 'classname' "
+			    "parameter naming its wrapper", s->id);
+		else if (!registry_name_valid(s->wrapper))
+			problem(rep, s->line, "server '%s': classname '%s' is "
+			    "not a wrapper name", s->id, s->wrapper);
+		if (s->max_jobs == 0 && s->enabled)
+			problem(rep, s->line, "server '%s': max-jobs is 0; "
+			    "disable it with enabled=\"false\" instead", s->id);
+	}
+}
+
+static int
+validate(xmlDocPtr doc, struct report *rep)
+{
+	xmlRelaxNGParserCtxtPtr pctxt;
+	xmlRelaxNGValidCtxtPtr vctxt;
+	xmlRelaxNGPtr schema;
+	int rc;
+
+	pctxt = xmlRelaxNGNewMemParserCtxt(providers_rng,
+	    (int)providers_rng_len);
+	schema = pctxt ? xmlRelaxNGParse(pctxt) : NULL;
+	xmlRelaxNGFreeParserCtxt(pctxt);
+	if (schema == NULL)
+		ct_die(EX_SOFTWARE, "the compiled-in registry schema is "
+		    "broken");
+	vctxt = xmlRelaxNGNewValidCtxt(schema);
+	xmlRelaxNGSetValidStructuredErrors(vctxt, report_xml_error, rep);
+	rc = xmlRelaxNGValidateDoc(vctxt, doc);
+	xmlRelaxNGFreeValidCtxt(vctxt);
+	xmlRelaxNGFree(schema);
+	if (rc != 0 && rep->problems == 0)
+		problem(rep, 1, "does not follow the registry schema");
+	return rc;
+}
+
+int
+registry_load(struct registry *r, const char *path)
+{
+	struct report rep = { path, 0 };
+	struct buf b = { 0 };
+	xmlParserCtxtPtr ctxt;
+	xmlDocPtr doc = NULL;
+	xmlNodePtr root, n;
+
+	memset(r, 0, sizeof *r);
+	if (read_registry_file(path, &b) != 0)
+		return -1;
+	xmlSetExternalEntityLoader(deny_external);
+	xmlSetStructuredErrorFunc(&rep, report_xml_error);
+	ctxt = xmlNewParserCtxt();
+	if (ctxt == NULL)
+		ct_die(EX_OSERR, "out of memory");
+	/* No NOENT, DTDLOAD, DTDATTR, DTDVALID, XINCLUDE or HUGE, ever. */
+	doc = xmlCtxtReadMemory(ctxt, b.data, (int)b.len, path, NULL,
+	    XML_PARSE_NONET | XML_PARSE_NOCDATA);
+	xmlFreeParserCtxt(ctxt);
+	buf_free(&b);
+	if (doc == NULL) {
+		if (rep.problems == 0)
+			problem(&rep, 1, "not well-formed XML");
+		goto out;
+	}
+	if (doc->intSubset != NULL || doc->extSubset != NULL) {
+		long line = doc->intSubset ?
+		    xmlGetLineNo((xmlNodePtr)doc->intSubset) : -1;
+
+		problem(&rep, line > 0 ? line : 1,
+		    "a DTD is not allowed in the registry");
+		goto out;
+	}
+	if (validate(doc, &rep) != 0)
+		goto out;
+	r->path = xstrdup(path);
+	r->deadline = REGISTRY_DEFAULT_DEADLINE;
+	root = xmlDocGetRootElement(doc);
+	for (n = root->children; n != NULL; n = n->next) {
+		if (is_element(n, "defaults"))
+			r->deadline = attr_number(n, "deadline", r->deadline);
+		else if (is_element(n, "server"))
+			load_server(r, n);
+	}
+	check_semantics(r, &rep);
+out:
+	xmlFreeDoc(doc);
+	xmlSetStructuredErrorFunc(NULL, NULL);
+	xmlCleanupParser();
+	if (rep.problems > 0)
+		registry_free(r);
+	return rep.problems;
+}
+
+void
+registry_free(struct registry *r)
+{
+	size_t i, k;
+
+	for (i = 0; i < r->nservers; i++) {
+		struct registry_server *s = &r->servers[i];
+
+		free(s->id);
+		free(s->name);
+		for (k = 0; k < s->nservices; k++)
+			free(s->services[k].name);
+		free(s->services);
+		for (k = 0; k < s->nparams; k++) {
+			free(s->params[k].name);
+			free(s->params[k].value);
+		}
+		free(s->params);
+	}
+	free(r->servers);
+	free(r->path);
+	memset(r, 0, sizeof *r);
+}
+
+const struct registry_server *
+registry_server(const struct registry *r, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < r->nservers; i++)
+		if (strcmp(r->servers[i].id, id) == 0)
+			return &r->servers[i];
+	return NULL;
+}
+
+const char *
+registry_param(const struct registry_server *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->nparams; i++)
+		if (strcmp(s->params[i].name, name) == 0)
+			return s->params[i].value;
+	return NULL;
+}
+
+unsigned
+registry_weight(const struct registry_server *s, const char *service)
+{
+	size_t i;
+
+	for (i = 0; i < s->nservices; i++)
+		if (strcmp(s->services[i].name, service) == 0)
+			return s->services[i].weight;
+	return 0;
+}
+
+bool
+registry_name_valid(const char *s)
+{
+	/* The same rule as job IDs: letters, digits, '.', '_', '-'. */
+	return jobid_valid(s);
+}

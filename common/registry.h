@@ -1,0 +1,89 @@
+/*
+ * registry.h: the providers registry, /etc/cputorrent/providers.xml.
+ *
+ * The paper's Registry: which servers offer which services, with what
+ * weight, what limits, and what parameters, the "classname" parameter
+ * naming the wrapper that drives the server. providers.xml(5) documents
+ * the format; share/providers.rng is its schema, compiled in.
+ *
+ * The file is parsed as hostile input: read whole by us with a size bound,
+ * parsed from memory with no network and no external entity of any kind,
+ * and refused outright if it carries a DTD (so no entity can be declared,
+ * let alone expanded a billion times).
+ */
+#ifndef CT_REGISTRY_H
+#define CT_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The largest registry file read. */
+#define REGISTRY_MAX_SIZE (1024 * 1024)
+
+/* Defaults for what a registry leaves out, in seconds or jobs. */
+#define REGISTRY_DEFAULT_DEADLINE 3600
+#define REGISTRY_DEFAULT_MAX_JOBS 10
+#define REGISTRY_DEFAULT_ATTEMPT_TIMEOUT 1800
+#define REGISTRY_DEFAULT_POLL_INTERVAL 30
+#define REGISTRY_DEFAULT_REQUEST_INTERVAL 0
+
+struct registry_param {
+	char *name, *value;
+	bool required, secret;
+	long line;
+};
+
+struct registry_service {
+	char *name;
+	unsigned weight;
+	long line;
+};
+
+struct registry_server {
+	char *id, *name;
+	bool enabled;
+	unsigned max_jobs;		/* jobs in flight at once */
+	unsigned attempt_timeout;	/* seconds one attempt may take */
+	unsigned poll_interval;		/* seconds between polls of a job */
+	unsigned request_interval;	/* seconds between any two requests */
+	struct registry_service *services;
+	size_t nservices;
+	struct registry_param *params;
+	size_t nparams;
+	const char *wrapper;		/* the classname parameter */
+	long line;
+};
+
+struct registry {
+	char *path;
+	unsigned deadline;		/* default deadline of a job */
+	struct registry_server *servers;
+	size_t nservers;
+};
+
+/* The registry to read: opt (-c) if given, else $CT_CONFIG, else the default. */
+const char *registry_choose(const char *opt);
+
+/*
+ * Read and check the registry at path. Every problem is printed as
+ * "prog: FILE:LINE: what is wrong". Returns the number of problems (0: r
+ * is loaded and must be freed), or -1 if the file could not be read.
+ */
+int registry_load(struct registry *r, const char *path);
+
+void registry_free(struct registry *r);
+
+/* The server with this id, or NULL. */
+const struct registry_server *registry_server(const struct registry *r,
+    const char *id);
+
+/* The value of a server's parameter, or NULL if it has none by that name. */
+const char *registry_param(const struct registry_server *s, const char *name);
+
+/* True if s may name a server, service, parameter or wrapper. */
+bool registry_name_valid(const char *s);
+
+/* The server's weight for a service; 0 if it does not offer it. */
+unsigned registry_weight(const struct registry_server *s, const char *service);
+
+#endif
