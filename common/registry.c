@@ -308,6 +308,19 @@ validate(xmlDocPtr doc, struct report *rep)
 	return rc;
 }
 
+/* The line on which needle first occurs in data (1 if it does not). */
+static long
+line_of(const char *data, size_t len, const char *needle)
+{
+	const char *hit = memmem(data, len, needle, strlen(needle)), *p;
+	long line = 1;
+
+	for (p = data; hit != NULL && p < hit; p++)
+		if (*p == '\n')
+			line++;
+	return line;
+}
+
 int
 registry_load(struct registry *r, const char *path)
 {
@@ -316,6 +329,7 @@ registry_load(struct registry *r, const char *path)
 	xmlParserCtxtPtr ctxt;
 	xmlDocPtr doc = NULL;
 	xmlNodePtr root, n;
+	long dtd_line;
 
 	memset(r, 0, sizeof *r);
 	if (read_registry_file(path, &b) != 0)
@@ -329,6 +343,7 @@ registry_load(struct registry *r, const char *path)
 	doc = xmlCtxtReadMemory(ctxt, b.data, (int)b.len, path, NULL,
 	    XML_PARSE_NONET | XML_PARSE_NOCDATA);
 	xmlFreeParserCtxt(ctxt);
+	dtd_line = line_of(b.data, b.len, "<!DOCTYPE");
 	buf_free(&b);
 	if (doc == NULL) {
 		if (rep.problems == 0)
@@ -336,11 +351,7 @@ registry_load(struct registry *r, const char *path)
 		goto out;
 	}
 	if (doc->intSubset != NULL || doc->extSubset != NULL) {
-		long line = doc->intSubset ?
-		    xmlGetLineNo((xmlNodePtr)doc->intSubset) : -1;
-
-		problem(&rep, line > 0 ? line : 1,
-		    "a DTD is not allowed in the registry");
+		problem(&rep, dtd_line, "a DTD is not allowed in the registry");
 		goto out;
 	}
 	if (validate(doc, &rep) != 0)

@@ -48,3 +48,18 @@ vg() {
 	run vg ct-fetch fail1
 	assert_equal "$status" 1
 }
+
+@test "ct-providers: list, show, check of good, broken and hostile registries" {
+	reg=$BATS_TEST_DIRNAME/../share/providers.xml
+	run vg ct-providers -c "$reg"
+	assert_success
+	run vg ct-providers -c "$reg" show ncbi
+	assert_success
+	for f in semantics xxe laughs; do
+		run vg ct-providers -c "$BATS_TEST_DIRNAME/data/registry/$f.xml" check
+		assert_equal "$status" 78
+	done
+	mkjob -s failed -p ncbi "$CT_SPOOL" f1
+	run vg ct-providers stats
+	assert_success
+}

@@ -2,6 +2,7 @@
 # its own under $BATS_TEST_TMPDIR, the programs of the build under test
 # first on PATH, and the bats-support and bats-assert libraries.
 
+bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
 
