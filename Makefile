@@ -20,6 +20,8 @@ localstatedir ?= /var
 spooldir ?= $(localstatedir)/spool/cputorrent
 # The group that owns a shared spool; see cputorrent-spool(5).
 SPOOL_GROUP ?= cputorrent
+SPOOL_DIRS = tmp new processing completed failed results locks work state \
+	cancel
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -56,10 +58,14 @@ LIBCT = $(BUILD)/libcputorrent.a
 
 # Each program links only what it uses: the job commands start often and
 # must not pay for libcurl or libxml2 at every start.
-USER_PROGS = ct-submit ct-status ct-fetch ct-wait
-PROGS = $(USER_PROGS) ct-providers
+USER_PROGS = ct-submit ct-status ct-fetch ct-wait ct-cancel
+PROGS = $(USER_PROGS) ct-providers ct-dispatch
 LIBS_ct-providers = $(XML_LIBS)
+LIBS_ct-dispatch = $(XML_LIBS)
 BINS = $(PROGS:%=$(BUILD)/bin/%)
+# Wrappers (ct-wrapper(7)) written in C; each links what it needs.
+WRAPPERS = $(patsubst providers/%.c,%,$(wildcard providers/*.c))
+WRAPPER_BINS = $(WRAPPERS:%=$(BUILD)/providers/%)
 
 MAN1 = $(wildcard man/*.1)
 MAN5 = $(wildcard man/*.5)
@@ -68,7 +74,7 @@ MAN8 = $(wildcard man/*.8)
 
 TESTS ?=
 
-all: $(BINS)
+all: $(BINS) $(WRAPPER_BINS)
 
 $(BUILD)/common/%.o: common/%.c common/*.h $(BUILD)/config.h | $(BUILD)/common
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -94,8 +100,9 @@ $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 # What the programs must know of the installation. Rewritten only when a
 # value changes, so `make spooldir=...` rebuilds exactly what depends on it.
 $(BUILD)/config.h: FORCE | $(BUILD)/common
-	@printf '#define CT_VERSION "%s"\n#define CT_SPOOL_DEFAULT "%s"\n#define CT_CONFIG_DEFAULT "%s"\n' \
-		'$(VERSION)' '$(spooldir)' '$(sysconfdir)/cputorrent/providers.xml' >$@.new
+	@printf '#define CT_VERSION "%s"\n#define CT_SPOOL_DEFAULT "%s"\n#define CT_CONFIG_DEFAULT "%s"\n#define CT_WRAPPER_DIR_DEFAULT "%s"\n' \
+		'$(VERSION)' '$(spooldir)' '$(sysconfdir)/cputorrent/providers.xml' \
+		'$(libexecdir)/cputorrent' >$@.new
 	@if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
 
 $(LIBCT): $(COMMON_OBJ)
@@ -104,6 +111,10 @@ $(LIBCT): $(COMMON_OBJ)
 
 $(BUILD)/bin/ct-%: $(BUILD)/cmd/ct-%.o $(LIBCT) $(SAN_OBJ) | $(BUILD)/bin
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(SAN_OBJ) $(LIBCT) $(POPT_LIBS) $(LIBS_ct-$*)
+
+$(BUILD)/providers/%: providers/%.c common/*.h $(BUILD)/config.h $(LIBCT) $(SAN_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(SAN_OBJ) $(LIBCT) $(LIBS_w-$*)
 
 $(BUILD)/san/%.o: t/san/%.c
 	@mkdir -p $(@D)
@@ -161,16 +172,14 @@ install: all
 	install -m 0644 share/providers.rng share/providers.xml \
 		$(DESTDIR)$(datadir)/cputorrent/
 	install -d -m 0700 $(DESTDIR)$(spooldir)
-	cd $(DESTDIR)$(spooldir) && install -d -m 0700 tmp new processing \
-		completed failed results
+	cd $(DESTDIR)$(spooldir) && install -d -m 0700 $(SPOOL_DIRS)
 ifneq ($(SPOOL_GROUP),)
 	getent group $(SPOOL_GROUP) >/dev/null || groupadd -r $(SPOOL_GROUP)
 	chgrp $(SPOOL_GROUP) $(USER_PROGS:%=$(DESTDIR)$(bindir)/%)
 	chmod 2755 $(USER_PROGS:%=$(DESTDIR)$(bindir)/%)
 	chown -R root:$(SPOOL_GROUP) $(DESTDIR)$(spooldir)
 	chmod 2770 $(DESTDIR)$(spooldir)
-	cd $(DESTDIR)$(spooldir) && chmod 2770 tmp new processing completed \
-		failed results
+	cd $(DESTDIR)$(spooldir) && chmod 2770 $(SPOOL_DIRS)
 endif
 
 uninstall:

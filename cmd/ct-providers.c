@@ -42,10 +42,10 @@ static const char help[] =
     "  -h, -V           help, version\n";
 
 /* The servers' total weight for a service, for shares. */
-static unsigned
+static unsigned long long
 total_weight(const struct registry *r, const char *service)
 {
-	unsigned sum = 0;
+	unsigned long long sum = 0;
 	size_t i;
 
 	for (i = 0; i < r->nservers; i++)
@@ -58,11 +58,13 @@ static void
 print_server_line(const struct registry *r, const struct registry_server *s,
     const char *service)
 {
-	unsigned w = registry_weight(s, service), total;
+	unsigned w = registry_weight(s, service);
+	unsigned long long total;
 
 	total = total_weight(r, service);
 	printf("%s\t%s\t%u\t%.1f%%\t%u\t%u\t%u\t%u\t%s\n", service, s->id, w,
-	    s->enabled && total > 0 ? 100.0 * w / total : 0.0, s->max_jobs,
+	    s->enabled && total > 0 ? 100.0 * w / (double)total : 0.0,
+	    s->max_jobs,
 	    s->attempt_timeout, s->poll_interval, s->request_interval,
 	    s->enabled ? "enabled" : "disabled");
 }

@@ -37,6 +37,31 @@ job_add_event(struct job *j, int64_t usec, enum job_state s, const char *text)
 }
 
 void
+job_add_tried(struct job *j, const char *server)
+{
+	j->tried = xrealloc(j->tried, (j->ntried + 1) * sizeof *j->tried);
+	j->tried[j->ntried++] = xstrdup(server);
+}
+
+bool
+job_tried(const struct job *j, const char *server)
+{
+	size_t i;
+
+	for (i = 0; i < j->ntried; i++)
+		if (strcmp(j->tried[i], server) == 0)
+			return true;
+	return false;
+}
+
+void
+job_set(char **field, const char *s)
+{
+	free(*field);
+	*field = s ? xstrdup(s) : NULL;
+}
+
+void
 job_add_option(struct job *j, const char *keyvalue)
 {
 	j->options = xrealloc(j->options,
@@ -76,6 +101,10 @@ job_free(struct job *j)
 	free(j->service);
 	free(j->database);
 	free(j->provider);
+	free(j->handle);
+	for (i = 0; i < j->ntried; i++)
+		free(j->tried[i]);
+	free(j->tried);
 	for (i = 0; i < j->noptions; i++)
 		free(j->options[i]);
 	free(j->options);
@@ -140,6 +169,30 @@ job_format(const struct job *j, const char *input, size_t input_len,
 	if (j->provider != NULL) {
 		buf_append(out, "provider ", 9);
 		job_escape(out, j->provider);
+		buf_append(out, "\n", 1);
+	}
+	if (j->deadline_usec != 0) {
+		format_time(out, "deadline", j->deadline_usec);
+		buf_append(out, "\n", 1);
+	}
+	if (j->handle != NULL) {
+		buf_append(out, "handle ", 7);
+		job_escape(out, j->handle);
+		buf_append(out, "\n", 1);
+	}
+	if (j->attempt_usec != 0) {
+		format_time(out, "attempt", j->attempt_usec);
+		buf_append(out, "\n", 1);
+	}
+	if (j->next_usec != 0) {
+		format_time(out, "next", j->next_usec);
+		buf_append(out, "\n", 1);
+	}
+	if (j->retries != 0)
+		buf_appendf(out, "retries %u\n", j->retries);
+	for (i = 0; i < j->ntried; i++) {
+		buf_append(out, "tried ", 6);
+		job_escape(out, j->tried[i]);
 		buf_append(out, "\n", 1);
 	}
 	for (i = 0; i < j->nevents; i++) {
@@ -344,6 +397,31 @@ job_parse(const char *data, size_t len, bool want_input, struct job *j,
 			free(j->provider);
 			if ((j->provider = unescape(v, vlen)) == NULL)
 				goto badvalue;
+		} else if (key_is(l, keylen, "deadline")) {
+			if (parse_time(v, vlen, &j->deadline_usec) != 0)
+				goto badvalue;
+		} else if (key_is(l, keylen, "attempt")) {
+			if (parse_time(v, vlen, &j->attempt_usec) != 0)
+				goto badvalue;
+		} else if (key_is(l, keylen, "next")) {
+			if (parse_time(v, vlen, &j->next_usec) != 0)
+				goto badvalue;
+		} else if (key_is(l, keylen, "retries")) {
+			if (parse_number(v, vlen, 1000000, &num) != 0)
+				goto badvalue;
+			j->retries = (unsigned)num;
+		} else if (key_is(l, keylen, "handle")) {
+			free(j->handle);
+			if ((j->handle = unescape(v, vlen)) == NULL)
+				goto badvalue;
+		} else if (key_is(l, keylen, "tried")) {
+			char *t = unescape(v, vlen);
+
+			if (t == NULL)
+				goto badvalue;
+			j->tried = xrealloc(j->tried,
+			    (j->ntried + 1) * sizeof *j->tried);
+			j->tried[j->ntried++] = t;
 		} else if (key_is(l, keylen, "option")) {
 			char *o = unescape(v, vlen);
 

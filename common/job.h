@@ -42,6 +42,14 @@ struct job {
 	char *service;
 	char *database;		/* NULL if none was given */
 	char *provider;		/* NULL until a provider takes it */
+	/* What ct-dispatch keeps between passes (cputorrent-spool(5)). */
+	int64_t deadline_usec;	/* 0: none set yet */
+	char *handle;		/* the provider's handle of this attempt */
+	int64_t attempt_usec;	/* when this attempt began */
+	int64_t next_usec;	/* not to be touched again before this */
+	unsigned retries;	/* transient failures in this attempt */
+	char **tried;		/* servers that failed it, for good */
+	size_t ntried;
 	char **options;		/* "key=value", value unescaped */
 	size_t noptions;
 	struct job_event *events;
@@ -56,6 +64,15 @@ const char *job_state_name(enum job_state s);
 /* Append an event with a copy of text. */
 void job_add_event(struct job *j, int64_t usec, enum job_state s,
     const char *text);
+
+/* Note that server failed this job for good (copied). */
+void job_add_tried(struct job *j, const char *server);
+
+/* True if server has failed this job for good. */
+bool job_tried(const struct job *j, const char *server);
+
+/* Replace a string field (provider, handle) by a copy of s, or NULL. */
+void job_set(char **field, const char *s);
 
 /* Append an option "key=value" (copied). */
 void job_add_option(struct job *j, const char *keyvalue);

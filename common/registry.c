@@ -157,12 +157,19 @@ attr_number(xmlNodePtr n, const char *name, unsigned dflt)
 static bool
 attr_true(xmlNodePtr n, const char *name, bool dflt)
 {
-	char *v = attr(n, name);
+	char *v = attr(n, name), *s, *e;
 	bool t;
 
 	if (v == NULL)
 		return dflt;
-	t = strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
+	/* xsd:boolean allows blanks around the value; so must we. */
+	for (s = v; *s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'; s++)
+		;
+	for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t' ||
+	    e[-1] == '\r' || e[-1] == '\n'); e--)
+		;
+	*e = '\0';
+	t = strcmp(s, "true") == 0 || strcmp(s, "1") == 0;
 	free(v);
 	return t;
 }
@@ -341,7 +348,7 @@ registry_load(struct registry *r, const char *path)
 		ct_die(EX_OSERR, "out of memory");
 	/* No NOENT, DTDLOAD, DTDATTR, DTDVALID, XINCLUDE or HUGE, ever. */
 	doc = xmlCtxtReadMemory(ctxt, b.data, (int)b.len, path, NULL,
-	    XML_PARSE_NONET | XML_PARSE_NOCDATA);
+	    XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES);
 	xmlFreeParserCtxt(ctxt);
 	dtd_line = line_of(b.data, b.len, "<!DOCTYPE");
 	buf_free(&b);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,6 +32,7 @@
 
 static const char *const dir_names[SPOOL_NDIRS] = {
 	"tmp", "new", "processing", "completed", "failed", "results",
+	"locks", "work", "state", "cancel",
 };
 
 const char *
@@ -164,6 +166,16 @@ spool_dir(struct spool *sp, enum spool_dir d)
 	return fd;
 }
 
+/* Close fd, keeping errno. */
+static void
+saved_errno_close(int fd)
+{
+	int saved = errno;
+
+	close(fd);
+	errno = saved;
+}
+
 /* spool_dir, with a message on failure. */
 static int
 need_dir(struct spool *sp, enum spool_dir d)
@@ -253,6 +265,71 @@ spool_publish(struct spool *sp, const char *tmpname, enum spool_dir d,
 	}
 	unlinkat(td, tmpname, 0);
 	return 0;
+}
+
+int
+spool_replace(struct spool *sp, enum spool_dir d, const char *id,
+    const void *data, size_t len)
+{
+	char tmpname[SPOOL_TMPNAME_MAX];
+	int td, dd;
+
+	if (spool_stage(sp, data, len, tmpname) != 0)
+		return -1;
+	if ((td = need_dir(sp, SPOOL_TMP)) < 0 || (dd = need_dir(sp, d)) < 0)
+		return -1;
+	if (renameat(td, tmpname, dd, id) != 0) {
+		ct_warnerr("cannot replace %s/%s/%s", sp->path, dir_names[d],
+		    id);
+		unlinkat(td, tmpname, 0);
+		return -1;
+	}
+	return spool_sync(sp, d);
+}
+
+int
+spool_move(struct spool *sp, enum spool_dir from, enum spool_dir to,
+    const char *id)
+{
+	int fd = need_dir(sp, from), td = need_dir(sp, to), saved;
+
+	if (fd < 0 || td < 0)
+		return -1;
+	if (renameat2(fd, id, td, id, RENAME_NOREPLACE) != 0) {
+		if (errno != EINVAL && errno != ENOSYS)
+			return -1;
+		/* As in spool_publish: link, then unlink the old name. */
+		if (linkat(fd, id, td, id, 0) != 0) {
+			saved = errno;
+			if (saved == EEXIST || !same_file(fd, id, td, id)) {
+				errno = saved;
+				return -1;
+			}
+		}
+		unlinkat(fd, id, 0);
+	}
+	if (spool_sync(sp, to) != 0 || spool_sync(sp, from) != 0)
+		return -1;
+	return 0;
+}
+
+int
+spool_lock(struct spool *sp, const char *id)
+{
+	int d = need_dir(sp, SPOOL_LOCKS), fd;
+
+	if (d < 0)
+		return -1;
+	fd = openat(d, id, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0660);
+	if (fd < 0) {
+		ct_warnerr("cannot open %s/locks/%s", sp->path, id);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		saved_errno_close(fd);
+		return errno == EWOULDBLOCK ? -2 : -1;
+	}
+	return fd;
 }
 
 int

@@ -32,6 +32,10 @@ enum spool_dir {
 	SPOOL_COMPLETED,
 	SPOOL_FAILED,
 	SPOOL_RESULTS,
+	SPOOL_LOCKS,		/* locks/ID: held by whoever drives job ID */
+	SPOOL_WORK,		/* work/ID: the attempt's files, for wrappers */
+	SPOOL_STATE,		/* the dispatcher's own state (the policy) */
+	SPOOL_CANCEL,		/* cancel/ID: the owner asks to withdraw ID */
 	SPOOL_NDIRS
 };
 
@@ -92,6 +96,29 @@ int spool_publish(struct spool *sp, const char *tmpname, enum spool_dir d,
 
 /* fsync directory d, making what was published in it durable. */
 int spool_sync(struct spool *sp, enum spool_dir d);
+
+/*
+ * Write a new version of job id in directory d: staged whole in tmp/, then
+ * renamed over d/id, then d fsynced. Only the process that holds the job's
+ * lock may do this. Returns 0, or -1 after printing why.
+ */
+int spool_replace(struct spool *sp, enum spool_dir d, const char *id,
+    const void *data, size_t len);
+
+/*
+ * Move job id from directory from to directory to by one rename that never
+ * replaces, then fsync both. Returns 0, or -1 with errno (ENOENT: someone
+ * else moved it first, which is how a claim is lost).
+ */
+int spool_move(struct spool *sp, enum spool_dir from, enum spool_dir to,
+    const char *id);
+
+/*
+ * Take the lock of job id without waiting: returns the descriptor that
+ * holds it, -2 if another process holds it, -1 on an error (printed).
+ * Closing the descriptor releases it; so does dying.
+ */
+int spool_lock(struct spool *sp, const char *id);
 
 /*
  * Open job id wherever it is. Returns 1 with *fd open (read-only) and

@@ -1,0 +1,143 @@
+/*
+ * ct-cancel: withdraw jobs, as the paper's caller does when its own
+ * resources become free. A New job fails at once, with the reason
+ * "cancelled by its owner"; for a job in flight the request is left in
+ * cancel/ID and ct-dispatch, at its next pass, cancels the work at the
+ * provider (where the provider allows) and fails the job the same way.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "err.h"
+#include "exitcodes.h"
+#include "job.h"
+#include "privilege.h"
+#include "spool.h"
+
+static const char usage[] =
+    "usage: ct-cancel [-S spool] id ...\n";
+
+static const char help[] =
+    "Withdraw jobs: a New job fails at once, a job in flight at the\n"
+    "dispatcher's next pass, with the reason \"cancelled by its owner\".\n"
+    "  -S spool   spool directory (default $CT_SPOOL, else "
+    CT_SPOOL_DEFAULT ")\n"
+    "  -h, -V     help, version\n"
+    "Exit status: 0 cancelled or requested, 4 not found, 65 already\n"
+    "finished.\n";
+
+/* Leave the request for the dispatcher: an empty file, cancel/ID. */
+static int
+request(struct spool *sp, const char *id)
+{
+	int d = spool_dir(sp, SPOOL_CANCEL), fd;
+
+	if (d < 0 || (fd = openat(d, id, O_WRONLY | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0660)) < 0) {
+		ct_warnerr("%s: cannot ask for the cancel", id);
+		return -1;
+	}
+	close(fd);
+	if (spool_sync(sp, SPOOL_CANCEL) != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * A New job: claim it as a dispatcher would, then fail it. If a
+ * dispatcher claims it first, the request above makes it do the same.
+ */
+static void
+cancel_new(struct spool *sp, const char *id)
+{
+	struct buf rec = { 0 };
+	char path[4096];
+	struct job j;
+	int lock, fd, dd;
+
+	if (spool_move(sp, SPOOL_NEW, SPOOL_PROCESSING, id) != 0)
+		return;
+	if ((lock = spool_lock(sp, id)) < 0)
+		return;
+	dd = spool_dir(sp, SPOOL_PROCESSING);
+	fd = dd < 0 ? -1 : openat(dd, id, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	snprintf(path, sizeof path, "%s/processing/%s", sp->path, id);
+	if (fd >= 0 && spool_read_job(fd, path, true, &j) == 0) {
+		job_add_event(&j, now_usec(), JOB_FAILED,
+		    "cancelled by its owner");
+		job_format(&j, j.input, j.input_len, &rec);
+		if (spool_replace(sp, SPOOL_PROCESSING, id, rec.data,
+		    rec.len) == 0 &&
+		    spool_move(sp, SPOOL_PROCESSING, SPOOL_FAILED, id) == 0) {
+			unlinkat(spool_dir(sp, SPOOL_LOCKS), id, 0);
+			unlinkat(spool_dir(sp, SPOOL_CANCEL), id, 0);
+		}
+		buf_free(&rec);
+		job_free(&j);
+	}
+	close(lock);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli c = { usage, help, NULL, NULL };
+	struct poptOption table[] = {
+		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, cli_common_options, 0,
+		    NULL, NULL },
+		POPT_TABLEEND
+	};
+	const char *const *ids;
+	struct spool sp;
+	size_t i;
+	int status = 0;
+
+	privilege_init();
+	ct_setprogname(argv[0]);
+	cli_start(&c, argc, argv, table);
+	while (cli_next(&c) != -1)
+		;
+	ids = cli_args(&c);
+	if (ids[0] == NULL)
+		cli_usage_error(&c, "expected at least one job ID");
+	cli_check_ids(&c, ids);
+	if (spool_open(&sp, spool_choose(c.spool), true) != 0)
+		exit(EX_IOERR);
+	for (i = 0; ids[i] != NULL; i++) {
+		enum job_state s;
+		struct job j;
+		int code = 0;
+
+		switch (spool_load(&sp, ids[i], false, &j, &s)) {
+		case SPOOL_NOTFOUND:
+			ct_warn("%s: job not found", ids[i]);
+			code = CT_EXIT_NOTFOUND;
+			break;
+		case SPOOL_ERROR:
+			code = EX_IOERR;
+			break;
+		default:
+			job_free(&j);
+			if (s == JOB_COMPLETED || s == JOB_FAILED) {
+				ct_warn("%s: job already %s", ids[i],
+				    s == JOB_COMPLETED ? "completed" :
+				    "failed");
+				code = EX_DATAERR;
+			} else if (request(&sp, ids[i]) != 0)
+				code = EX_IOERR;
+			else if (s == JOB_NEW)
+				cancel_new(&sp, ids[i]);
+			break;
+		}
+		if (code > status)
+			status = code;
+	}
+	spool_close(&sp);
+	cli_end(&c);
+	return status;
+}

@@ -1,0 +1,1068 @@
+/*
+ * ct-dispatch: the paper's Queue Processor. One pass (for cron), or
+ * --follow: every New job gets a server by the policy and is submitted
+ * through the server's wrapper (ct-wrapper(7)); jobs in flight are polled,
+ * each server's poll interval respected; finished ones are fetched,
+ * checked, and completed. A failed or timed-out attempt moves the job to
+ * the next server; when none is left, or its deadline passes, the job
+ * fails with a reason that tells the caller to run it locally.
+ *
+ * Any number of dispatchers, overlapping cron runs or on several hosts,
+ * may work on one spool: a New job is claimed by renaming it into
+ * processing/, which only one of them can do, and a job in flight is
+ * driven only by the holder of its lock, locks/ID. A dispatcher killed at
+ * any instant leaves every job in one state, its lock released by the
+ * kernel, and the next pass carries on from what the job file says.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "err.h"
+#include "exitcodes.h"
+#include "job.h"
+#include "policy.h"
+#include "privilege.h"
+#include "registry.h"
+#include "result.h"
+#include "run.h"
+#include "service.h"
+#include "spool.h"
+
+static const char usage[] =
+    "usage: ct-dispatch [-fnsvx] [-c file] [-S spool]\n";
+
+static const char help[] =
+    "Dispatch New jobs to providers and follow them to the end.\n"
+    "  -c file    registry (default $CT_CONFIG, else " CT_CONFIG_DEFAULT
+    ")\n"
+    "  -f         follow: run passes until stopped by a signal\n"
+    "  -n         dry run: change nothing (with -x: what would happen)\n"
+    "  -s         log to syslog instead of standard error\n"
+    "  -S spool   spool directory (default $CT_SPOOL, else "
+    CT_SPOOL_DEFAULT ")\n"
+    "  -v         log every step, not only state changes\n"
+    "  -x         explain the policy's choice for each New job\n"
+    "  -h, -V     help, version\n";
+
+/* Every wrapper call ends within this (ct-wrapper(7)). */
+#define CALL_TIMEOUT_MS (60 * 1000)
+/* Transient failures are retried after this, doubling, up to the cap. */
+#define BACKOFF_FIRST_USEC (5 * INT64_C(1000000))
+#define BACKOFF_MAX_USEC (300 * INT64_C(1000000))
+
+struct dispatcher {
+	struct spool sp;
+	struct registry reg;
+	const char *wrapper_dir;
+	int dry_run, explain, verbose, use_syslog;
+	unsigned *in_flight;		/* per server, by registry index */
+	char host[256];
+	volatile sig_atomic_t *stop;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void
+logmsg(struct dispatcher *d, int prio, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+logmsg(struct dispatcher *d, int prio, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	if (prio == LOG_DEBUG && !d->verbose)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (d->use_syslog)
+		syslog(prio, "%s", line);
+	else
+		ct_warn("%s", line);
+}
+
+static int
+server_index(const struct dispatcher *d, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < d->reg.nservers; i++)
+		if (strcmp(d->reg.servers[i].id, id) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* ---- the job file ------------------------------------------------------ */
+
+/* Rewrite the job where it is (processing/), with everything in j. */
+static int
+save(struct dispatcher *d, struct job *j)
+{
+	struct buf rec = { 0 };
+	int rc;
+
+	job_format(j, j->input, j->input_len, &rec);
+	rc = spool_replace(&d->sp, SPOOL_PROCESSING, j->id, rec.data, rec.len);
+	buf_free(&rec);
+	return rc;
+}
+
+static void
+event(struct dispatcher *d, struct job *j, enum job_state s, int prio,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void
+event(struct dispatcher *d, struct job *j, enum job_state s, int prio,
+    const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	job_add_event(j, now_usec(), s, text);
+	logmsg(d, prio, "%s: %s", j->id, text);
+}
+
+/*
+ * Finish the job in state s: the final record is written in processing/
+ * first, then renamed into completed/ or failed/. A crash between the two
+ * leaves a job in processing/ whose last event is terminal, and the next
+ * pass only does the rename.
+ */
+static int
+finish(struct dispatcher *d, struct job *j, enum job_state s)
+{
+	enum spool_dir to = spool_state_dir(s);
+
+	if (j->nevents == 0 || j->events[j->nevents - 1].state != s)
+		return -1;
+	if (save(d, j) != 0)
+		return -1;
+	if (spool_move(&d->sp, SPOOL_PROCESSING, to, j->id) != 0) {
+		ct_warnerr("%s: cannot move to %s", j->id,
+		    spool_dir_name(to));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+fail_job(struct dispatcher *d, struct job *j, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+fail_job(struct dispatcher *d, struct job *j, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	event(d, j, JOB_FAILED, LOG_NOTICE, "%s", text);
+	finish(d, j, JOB_FAILED);
+}
+
+/* ---- wrappers ---------------------------------------------------------- */
+
+/* "db.swissprot" -> "DB_SWISSPROT", for CT_PARAM_ names. */
+static void
+env_name(char *out, size_t n, const char *prefix, const char *name)
+{
+	size_t k = strlen(prefix), i;
+
+	snprintf(out, n, "%s", prefix);
+	for (i = 0; name[i] != '\0' && k + 1 < n; i++) {
+		char c = name[i];
+
+		if (c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		else if (!(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9'))
+			c = '_';
+		out[k++] = c;
+	}
+	out[k] = '\0';
+}
+
+struct strings {
+	char **v;
+	size_t n;
+};
+
+static void
+strings_add(struct strings *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+strings_add(struct strings *s, const char *fmt, ...)
+{
+	struct buf b = { 0 };
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	buf_reserve(&b, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(b.data, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	s->v = xrealloc(s->v, (s->n + 2) * sizeof *s->v);
+	s->v[s->n++] = b.data;
+	s->v[s->n] = NULL;
+}
+
+static void
+strings_free(struct strings *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	memset(s, 0, sizeof *s);
+}
+
+/* work/ID, made on first use. */
+static char *
+workdir(struct dispatcher *d, const struct job *j)
+{
+	struct buf b = { 0 };
+	int wd = spool_dir(&d->sp, SPOOL_WORK);
+
+	if (wd < 0) {
+		ct_warnerr("cannot open %s/work", d->sp.path);
+		return NULL;
+	}
+	if (mkdirat(wd, j->id, 0700) != 0 && errno != EEXIST) {
+		ct_warnerr("cannot make %s/work/%s", d->sp.path, j->id);
+		return NULL;
+	}
+	buf_appendf(&b, "%s/work/%s", d->sp.path, j->id);
+	return b.data;
+}
+
+/* Remove work/ID and what the wrapper left in it (one level deep). */
+static void
+remove_workdir(struct dispatcher *d, const char *id)
+{
+	int wd = spool_dir(&d->sp, SPOOL_WORK), fd;
+	struct dirent *de;
+	DIR *dir;
+
+	if (wd < 0 || (fd = openat(wd, id, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return;
+	if ((dir = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(dir)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			unlinkat(fd, de->d_name, 0);
+	closedir(dir);
+	unlinkat(wd, id, AT_REMOVEDIR);
+}
+
+enum call_outcome { CALL_OK, CALL_TRANSIENT, CALL_PERMANENT };
+
+/*
+ * Call the server's wrapper: verb, with the handle or the job's options.
+ * stdout goes to out (or out_fd); a failure's reason to why.
+ */
+static enum call_outcome
+call(struct dispatcher *d, const struct registry_server *s, struct job *j,
+    const char *verb, struct buf *out, int out_fd, char *why, size_t whylen)
+{
+	struct strings argv = { 0 }, envp = { 0 };
+	struct run_result r;
+	char name[160], path[4096], *wd;
+	size_t i;
+	int rc;
+
+	snprintf(path, sizeof path, "%s/%s", d->wrapper_dir, s->wrapper);
+	if ((wd = workdir(d, j)) == NULL) {
+		snprintf(why, whylen, "no work directory");
+		return CALL_TRANSIENT;
+	}
+	strings_add(&argv, "%s", s->wrapper);
+	strings_add(&argv, "%s", verb);
+	if (strcmp(verb, "submit") == 0)
+		for (i = 0; i < j->noptions; i++)
+			strings_add(&argv, "%s", j->options[i]);
+	else
+		strings_add(&argv, "%s", j->handle ? j->handle : "");
+	strings_add(&envp, "PATH=/usr/local/bin:/usr/bin:/bin");
+	strings_add(&envp, "LANG=C");
+	strings_add(&envp, "LC_ALL=C");
+	strings_add(&envp, "HOME=%s", wd);
+	strings_add(&envp, "TMPDIR=%s", wd);
+	strings_add(&envp, "CT_CONTRACT=1");
+	strings_add(&envp, "CT_JOB_ID=%s", j->id);
+	strings_add(&envp, "CT_SERVER=%s", s->id);
+	strings_add(&envp, "CT_SERVICE=%s", j->service);
+	strings_add(&envp, "CT_DATABASE=%s", j->database ? j->database : "");
+	strings_add(&envp, "CT_WORKDIR=%s", wd);
+	strings_add(&envp, "CT_DEADLINE=%lld",
+	    (long long)(j->deadline_usec / 1000000));
+	for (i = 0; i < s->nparams; i++) {
+		env_name(name, sizeof name, "CT_PARAM_", s->params[i].name);
+		strings_add(&envp, "%s=%s", name, s->params[i].value);
+	}
+	rc = run_program(path, argv.v, envp.v, wd,
+	    strcmp(verb, "submit") == 0 ? j->input : NULL,
+	    strcmp(verb, "submit") == 0 ? j->input_len : 0, out, out_fd,
+	    strcmp(verb, "fetch") == 0 ? RESULT_MAX_SIZE : 64 * 1024,
+	    CALL_TIMEOUT_MS, &r);
+	strings_free(&argv);
+	strings_free(&envp);
+	free(wd);
+	if (rc != 0) {
+		snprintf(why, whylen, "cannot run wrapper %.200s", path);
+		return CALL_TRANSIENT;
+	}
+	if (r.timed_out) {
+		snprintf(why, whylen, "%s %s timed out after %d s", s->wrapper,
+		    verb, CALL_TIMEOUT_MS / 1000);
+		return CALL_TRANSIENT;
+	}
+	if (r.overflow) {
+		snprintf(why, whylen, "%s %s wrote too much", s->wrapper,
+		    verb);
+		return CALL_PERMANENT;
+	}
+	if (!r.exited) {
+		snprintf(why, whylen, "%s %s killed by signal %d", s->wrapper,
+		    verb, r.code);
+		return CALL_TRANSIENT;
+	}
+	if (r.code == 0)
+		return CALL_OK;
+	snprintf(why, whylen, "%s %s exit %d%s%s", s->wrapper, verb, r.code,
+	    r.err_tail[0] ? ": " : "", r.err_tail);
+	if (r.code == 127 && strstr(r.err_tail, "cannot run") != NULL)
+		return CALL_PERMANENT;
+	return r.code == EX_TEMPFAIL ? CALL_TRANSIENT : CALL_PERMANENT;
+}
+
+static bool
+handle_valid(const char *h)
+{
+	size_t n = strlen(h);
+
+	if (n == 0 || n > 200)
+		return false;
+	return strspn(h, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._:/=+-") == n;
+}
+
+/* ---- the life of a job -------------------------------------------------- */
+
+/* The attempt at the current server is over for good: on to the next. */
+static void
+give_up_server(struct dispatcher *d, struct job *j, int si)
+{
+	if (si >= 0 && d->in_flight[si] > 0 && j->handle != NULL)
+		d->in_flight[si]--;
+	job_add_tried(j, j->provider);
+	job_set(&j->provider, NULL);
+	job_set(&j->handle, NULL);
+	j->attempt_usec = j->next_usec = 0;
+	j->retries = 0;
+}
+
+static void
+transient(struct dispatcher *d, struct job *j, const char *why)
+{
+	int64_t backoff = BACKOFF_FIRST_USEC << (j->retries < 6 ?
+	    j->retries : 6);
+
+	if (backoff > BACKOFF_MAX_USEC)
+		backoff = BACKOFF_MAX_USEC;
+	j->retries++;
+	j->next_usec = now_usec() + backoff;
+	event(d, j, JOB_PROCESSING, LOG_INFO, "%s: will retry in %lld s: %s",
+	    j->provider, (long long)(backoff / 1000000), why);
+}
+
+/* Candidates for j's service: enabled, weighted, untried, under the cap. */
+static size_t
+candidates(struct dispatcher *d, const struct job *j, const char **ids,
+    unsigned *weights, int *index, bool *any_left)
+{
+	size_t i, n = 0;
+
+	*any_left = false;
+	for (i = 0; i < d->reg.nservers; i++) {
+		const struct registry_server *s = &d->reg.servers[i];
+		unsigned w = registry_weight(s, j->service);
+
+		if (!s->enabled || w == 0 || job_tried(j, s->id))
+			continue;
+		*any_left = true;
+		if (d->in_flight[i] >= s->max_jobs)
+			continue;
+		ids[n] = s->id;
+		weights[n] = w;
+		index[n++] = (int)i;
+	}
+	return n;
+}
+
+/*
+ * Choose a server for j by the policy. Returns its index, -1 if every
+ * server is busy (try again later), -2 if none is left at all.
+ */
+static int
+choose(struct dispatcher *d, struct job *j, struct policy *pol)
+{
+	size_t n = d->reg.nservers ? d->reg.nservers : 1;
+	const char **ids = xcalloc(n, sizeof *ids);
+	unsigned *weights = xcalloc(n, sizeof *weights);
+	int *index = xcalloc(n, sizeof *index), pick, rc;
+	bool any_left;
+
+	n = candidates(d, j, ids, weights, index, &any_left);
+	pick = policy_pick(pol, ids, weights, n);
+	rc = pick >= 0 ? index[pick] : any_left ? -1 : -2;
+	if (d->explain) {
+		size_t i;
+
+		printf("%s\t%s\t", j->id, j->service);
+		if (rc >= 0)
+			printf("%s\tweights", d->reg.servers[rc].id);
+		else
+			printf("%s\t", rc == -1 ? "(wait: all at their cap)" :
+			    "(none left: fail)");
+		for (i = 0; i < n; i++)
+			printf(" %s=%u", ids[i], weights[i]);
+		for (i = 0; i < j->ntried; i++)
+			printf(" %s:tried", j->tried[i]);
+		putchar('\n');
+	}
+	free(ids);
+	free(weights);
+	free(index);
+	return rc;
+}
+
+/* Send j to a server; on to the next if one cannot take it. */
+static void
+submit(struct dispatcher *d, struct job *j, struct policy *pol)
+{
+	char why[700];
+
+	for (;;) {
+		struct buf out = { 0 };
+		const struct registry_server *s;
+		enum call_outcome o;
+		int si = choose(d, j, pol);
+
+		if (si == -1) {
+			save(d, j);
+			return;	/* waits in processing/ for a free server */
+		}
+		if (si == -2) {
+			fail_job(d, j, "no provider left%s; run it locally",
+			    j->ntried ? " (every one failed it)" : "");
+			return;
+		}
+		s = &d->reg.servers[si];
+		job_set(&j->provider, s->id);
+		if (j->attempt_usec == 0)
+			j->attempt_usec = now_usec();
+		o = call(d, s, j, "submit", &out, -1, why, sizeof why);
+		if (o == CALL_OK) {
+			while (out.len > 0 && (out.data[out.len - 1] == '\n' ||
+			    out.data[out.len - 1] == '\r'))
+				out.data[--out.len] = '\0';
+			if (out.data == NULL || !handle_valid(out.data)) {
+				o = CALL_PERMANENT;
+				snprintf(why, sizeof why, "%s submit gave no "
+				    "valid handle", s->wrapper);
+			}
+		}
+		if (o == CALL_OK) {
+			job_set(&j->handle, out.data);
+			j->next_usec = now_usec() +
+			    (int64_t)s->poll_interval * 1000000;
+			j->retries = 0;
+			d->in_flight[si]++;
+			event(d, j, JOB_PROCESSING, LOG_INFO,
+			    "sent to %s (handle %s)", s->id, j->handle);
+			buf_free(&out);
+			save(d, j);
+			return;
+		}
+		buf_free(&out);
+		if (o == CALL_TRANSIENT && now_usec() - j->attempt_usec <
+		    (int64_t)s->attempt_timeout * 1000000) {
+			transient(d, j, why);
+			save(d, j);
+			return;
+		}
+		event(d, j, JOB_PROCESSING, LOG_NOTICE, "%s cannot run it: %s",
+		    s->id, why);
+		give_up_server(d, j, -1);
+	}
+}
+
+/* Fetch, check and publish the result; complete the job. -1: bad result. */
+static int
+collect(struct dispatcher *d, struct job *j, const struct registry_server *s,
+    char *why, size_t whylen)
+{
+	char tmpname[SPOOL_TMPNAME_MAX];
+	struct buf out = { 0 };
+	enum call_outcome o;
+	int rd, td;
+
+	o = call(d, s, j, "fetch", &out, -1, why, whylen);
+	if (o == CALL_TRANSIENT) {
+		buf_free(&out);
+		return 1;
+	}
+	if (o == CALL_OK && result_check(out.data, out.len, j, why,
+	    whylen) == 0) {
+		if (spool_stage(&d->sp, out.data, out.len, tmpname) != 0 ||
+		    (td = spool_dir(&d->sp, SPOOL_TMP)) < 0 ||
+		    (rd = spool_dir(&d->sp, SPOOL_RESULTS)) < 0 ||
+		    renameat(td, tmpname, rd, j->id) != 0 ||
+		    spool_sync(&d->sp, SPOOL_RESULTS) != 0) {
+			buf_free(&out);
+			snprintf(why, whylen, "cannot store the result");
+			return 1;
+		}
+		buf_free(&out);
+		event(d, j, JOB_COMPLETED, LOG_NOTICE, "completed by %s in "
+		    "%lld s", s->id, (long long)((now_usec() -
+		    j->submitted_usec) / 1000000));
+		return finish(d, j, JOB_COMPLETED) == 0 ? 0 : 1;
+	}
+	buf_free(&out);
+	return -1;
+}
+
+/* Poll j at its server and act on the answer. */
+static void
+follow_up(struct dispatcher *d, struct job *j, struct policy *pol)
+{
+	int si = server_index(d, j->provider);
+	const struct registry_server *s;
+	struct buf out = { 0 };
+	enum call_outcome o;
+	char why[700];
+	int rc;
+
+	if (si < 0) {
+		event(d, j, JOB_PROCESSING, LOG_NOTICE, "server %s is no "
+		    "longer in the registry", j->provider);
+		give_up_server(d, j, -1);
+		submit(d, j, pol);
+		return;
+	}
+	s = &d->reg.servers[si];
+	if (now_usec() - j->attempt_usec >
+	    (int64_t)s->attempt_timeout * 1000000) {
+		call(d, s, j, "cancel", &out, -1, why, sizeof why);
+		buf_free(&out);
+		event(d, j, JOB_PROCESSING, LOG_NOTICE, "%s: attempt timed "
+		    "out after %u s", s->id, s->attempt_timeout);
+		give_up_server(d, j, si);
+		submit(d, j, pol);
+		return;
+	}
+	o = call(d, s, j, "poll", &out, -1, why, sizeof why);
+	if (o == CALL_OK) {
+		char *nl = out.data ? strchr(out.data, '\n') : NULL;
+
+		if (nl != NULL)
+			*nl = '\0';
+		if (out.data != NULL && strcmp(out.data, "running") == 0) {
+			j->next_usec = now_usec() +
+			    (int64_t)s->poll_interval * 1000000;
+			logmsg(d, LOG_DEBUG, "%s: running at %s", j->id, s->id);
+			buf_free(&out);
+			save(d, j);
+			return;
+		}
+		if (out.data != NULL && strcmp(out.data, "done") == 0) {
+			buf_free(&out);
+			rc = collect(d, j, s, why, sizeof why);
+			if (rc == 0)
+				return;
+			if (rc > 0) {
+				transient(d, j, why);
+				save(d, j);
+				return;
+			}
+			event(d, j, JOB_PROCESSING, LOG_NOTICE, "%s delivered "
+			    "a bad result: %s", s->id, why);
+		} else if (out.data != NULL &&
+		    strncmp(out.data, "failed", 6) == 0) {
+			event(d, j, JOB_PROCESSING, LOG_NOTICE, "%s failed "
+			    "it: %.500s", s->id, out.data[6] ? out.data + 7 :
+			    "no reason given");
+			buf_free(&out);
+		} else {
+			event(d, j, JOB_PROCESSING, LOG_NOTICE, "%s poll "
+			    "broke the contract: '%.80s'", s->id,
+			    out.data ? out.data : "");
+			buf_free(&out);
+		}
+		give_up_server(d, j, si);
+		submit(d, j, pol);
+		return;
+	}
+	buf_free(&out);
+	if (o == CALL_TRANSIENT) {
+		transient(d, j, why);
+		save(d, j);
+		return;
+	}
+	event(d, j, JOB_PROCESSING, LOG_NOTICE, "%s: %s", s->id, why);
+	give_up_server(d, j, si);
+	submit(d, j, pol);
+}
+
+/* Withdraw j at its server (if it has one there) and fail it. */
+static void
+withdraw(struct dispatcher *d, struct job *j, const char *reason)
+{
+	int si = j->provider ? server_index(d, j->provider) : -1;
+	struct buf out = { 0 };
+	char why[700];
+
+	if (si >= 0 && j->handle != NULL) {
+		call(d, &d->reg.servers[si], j, "cancel", &out, -1, why,
+		    sizeof why);
+		buf_free(&out);
+		if (d->in_flight[si] > 0)
+			d->in_flight[si]--;
+	}
+	fail_job(d, j, "%s", reason);
+}
+
+static bool
+cancel_requested(struct dispatcher *d, const char *id)
+{
+	int cd = spool_dir(&d->sp, SPOOL_CANCEL);
+
+	return cd >= 0 && faccessat(cd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/*
+ * Drive one job in processing/ as far as it goes now. The caller holds
+ * its lock. Policies are per service, loaded on demand.
+ */
+static void
+advance(struct dispatcher *d, struct job *j, struct policy *pol)
+{
+	int64_t now = now_usec();
+	enum job_state last = j->nevents ?
+	    j->events[j->nevents - 1].state : JOB_NEW;
+
+	if (last == JOB_COMPLETED || last == JOB_FAILED) {
+		/* A pass died between the final write and the rename. */
+		finish(d, j, last);
+		return;
+	}
+	if (cancel_requested(d, j->id)) {
+		withdraw(d, j, "cancelled by its owner");
+		return;
+	}
+	if (j->deadline_usec != 0 && now >= j->deadline_usec) {
+		withdraw(d, j, "deadline passed; run it locally");
+		return;
+	}
+	if (j->provider == NULL || j->handle == NULL) {
+		if (j->next_usec != 0 && now < j->next_usec)
+			return;
+		submit(d, j, pol);
+	} else if (now >= j->next_usec)
+		follow_up(d, j, pol);
+}
+
+/* ---- the pass ----------------------------------------------------------- */
+
+struct job_ref {
+	char id[JOBID_MAX + 1];
+};
+
+static int
+by_id(const void *a, const void *b)
+{
+	return strcmp(((const struct job_ref *)a)->id,
+	    ((const struct job_ref *)b)->id);
+}
+
+/* The IDs in directory d, sorted: oldest first, as IDs sort by time. */
+static struct job_ref *
+list_ids(struct dispatcher *d, enum spool_dir sd, size_t *n)
+{
+	struct job_ref *ids = NULL;
+	struct dirent *de;
+	size_t cap = 0;
+	DIR *dir;
+	int fd = spool_dir(&d->sp, sd), dfd;
+
+	*n = 0;
+	if (fd < 0 || (dfd = dup(fd)) < 0)
+		return NULL;
+	if ((dir = fdopendir(dfd)) == NULL) {
+		close(dfd);
+		return NULL;
+	}
+	rewinddir(dir);
+	while ((de = readdir(dir)) != NULL) {
+		if (!jobid_valid(de->d_name))
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 256;
+			ids = xrealloc(ids, cap * sizeof *ids);
+		}
+		/* jobid_valid() bounds the name to JOBID_MAX. */
+		memcpy(ids[*n].id, de->d_name, strlen(de->d_name) + 1);
+		(*n)++;
+	}
+	closedir(dir);
+	qsort(ids, *n, sizeof *ids, by_id);
+	return ids;
+}
+
+/* The policy of a service, loaded once per pass. */
+struct policies {
+	struct policy *p;
+	size_t n;
+};
+
+static struct policy *
+policy_for(struct dispatcher *d, struct policies *ps, const char *service)
+{
+	size_t i;
+
+	for (i = 0; i < ps->n; i++)
+		if (strcmp(ps->p[i].service, service) == 0)
+			return &ps->p[i];
+	ps->p = xrealloc(ps->p, (ps->n + 1) * sizeof *ps->p);
+	policy_load(&d->sp, service, &ps->p[ps->n]);
+	return &ps->p[ps->n++];
+}
+
+/* Load job id from processing/ with its input, for the lock holder. */
+static int
+load_processing(struct dispatcher *d, const char *id, struct job *j)
+{
+	char path[4096];
+	int dd = spool_dir(&d->sp, SPOOL_PROCESSING), fd;
+
+	if (dd < 0)
+		return -1;
+	fd = openat(dd, id, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -1;	/* moved on: not ours to drive */
+	snprintf(path, sizeof path, "%s/processing/%s", d->sp.path, id);
+	if (spool_read_job(fd, path, true, j) != 0)
+		return -1;
+	if (strcmp(j->id, id) != 0) {
+		job_free(j);
+		return -1;
+	}
+	return 0;
+}
+
+/* Count jobs in flight per server from processing/ (headers only). */
+static void
+count_in_flight(struct dispatcher *d, const struct job_ref *ids, size_t n)
+{
+	char path[4096];
+	size_t i;
+	int dd = spool_dir(&d->sp, SPOOL_PROCESSING);
+
+	for (i = 0; dd >= 0 && i < n; i++) {
+		struct job j;
+		int fd = openat(dd, ids[i].id, O_RDONLY | O_NOFOLLOW |
+		    O_NONBLOCK | O_CLOEXEC), si;
+
+		if (fd < 0)
+			continue;
+		snprintf(path, sizeof path, "%s/processing/%s", d->sp.path,
+		    ids[i].id);
+		if (spool_read_job(fd, path, false, &j) != 0)
+			continue;
+		if (j.provider != NULL && j.handle != NULL &&
+		    (si = server_index(d, j.provider)) >= 0)
+			d->in_flight[si]++;
+		job_free(&j);
+	}
+}
+
+/* Drive job id under its lock, if no other dispatcher holds it. */
+static void
+drive(struct dispatcher *d, const char *id, struct policies *ps)
+{
+	struct job j;
+	int lock = spool_lock(&d->sp, id), cd;
+
+	if (lock < 0)
+		return;	/* another dispatcher drives it */
+	if (load_processing(d, id, &j) == 0) {
+		advance(d, &j, policy_for(d, ps, j.service));
+		job_free(&j);
+	}
+	/*
+	 * Once the job has left processing/ nobody will lock it again; the
+	 * lock file goes, while still held, so no one can take a stale one.
+	 */
+	if (faccessat(spool_dir(&d->sp, SPOOL_PROCESSING), id, F_OK,
+	    AT_SYMLINK_NOFOLLOW) != 0) {
+		unlinkat(spool_dir(&d->sp, SPOOL_LOCKS), id, 0);
+		remove_workdir(d, id);
+		if ((cd = spool_dir(&d->sp, SPOOL_CANCEL)) >= 0)
+			unlinkat(cd, id, 0);
+	}
+	close(lock);
+}
+
+/* True if some server could take a job of this service now. */
+static bool
+capacity_for(struct dispatcher *d, const char *service)
+{
+	size_t i;
+
+	for (i = 0; i < d->reg.nservers; i++) {
+		const struct registry_server *s = &d->reg.servers[i];
+
+		if (s->enabled && registry_weight(s, service) > 0 &&
+		    d->in_flight[i] < s->max_jobs)
+			return true;
+	}
+	/* No server offers it at all: claim it, to fail it with a reason. */
+	for (i = 0; i < d->reg.nservers; i++)
+		if (d->reg.servers[i].enabled &&
+		    registry_weight(&d->reg.servers[i], service) > 0)
+			return false;
+	return true;
+}
+
+/* What -n -x prints for a New job, without touching anything. */
+static void
+explain_new(struct dispatcher *d, const char *id, struct policies *ps)
+{
+	enum job_state s;
+	struct job j;
+
+	if (spool_load(&d->sp, id, false, &j, &s) != SPOOL_FOUND)
+		return;
+	if (s == JOB_NEW) {
+		int si = choose(d, &j, policy_for(d, ps, j.service));
+
+		if (si >= 0)
+			d->in_flight[si]++;
+	}
+	job_free(&j);
+}
+
+static void claim_and_drive(struct dispatcher *d, const char *id,
+    struct policies *ps);
+
+static int
+one_pass(struct dispatcher *d)
+{
+	struct policies ps = { 0 };
+	struct job_ref *ids;
+	size_t n, i;
+
+	spool_reap_tmp(&d->sp, SPOOL_TMP_MAX_AGE);
+	memset(d->in_flight, 0, d->reg.nservers * sizeof *d->in_flight);
+	ids = list_ids(d, SPOOL_PROCESSING, &n);
+	count_in_flight(d, ids, n);
+	for (i = 0; !d->dry_run && i < n && !stop_requested; i++)
+		drive(d, ids[i].id, &ps);
+	free(ids);
+
+	ids = list_ids(d, SPOOL_NEW, &n);
+	for (i = 0; i < n && !stop_requested; i++) {
+		enum job_state s;
+		struct job j;
+		bool room;
+
+		if (d->dry_run) {
+			if (d->explain)
+				explain_new(d, ids[i].id, &ps);
+			continue;
+		}
+		if (spool_load(&d->sp, ids[i].id, false, &j, &s) !=
+		    SPOOL_FOUND || s != JOB_NEW) {
+			if (s == JOB_NEW)
+				job_free(&j);
+			continue;
+		}
+		room = capacity_for(d, j.service);
+		job_free(&j);
+		if (!room)
+			continue;	/* stays New until a server is free */
+		/* The claim: only one dispatcher's rename can succeed. */
+		if (spool_move(&d->sp, SPOOL_NEW, SPOOL_PROCESSING,
+		    ids[i].id) != 0) {
+			if (errno != ENOENT)
+				ct_warnerr("%s: cannot claim", ids[i].id);
+			continue;
+		}
+		claim_and_drive(d, ids[i].id, &ps);
+	}
+	free(ids);
+	for (i = 0; i < ps.n; i++) {
+		if (!d->dry_run)
+			policy_save(&d->sp, &ps.p[i]);
+		policy_free(&ps.p[i]);
+	}
+	free(ps.p);
+	return 0;
+}
+
+/* A New job just claimed: note it, give it a deadline, and drive it. */
+static void
+claim_and_drive(struct dispatcher *d, const char *id, struct policies *ps)
+{
+	struct job j;
+	int lock = spool_lock(&d->sp, id);
+
+	if (lock < 0)
+		return;	/* someone in phase one got it first: theirs */
+	if (load_processing(d, id, &j) == 0) {
+		if (j.deadline_usec == 0)
+			j.deadline_usec = j.submitted_usec +
+			    (int64_t)d->reg.deadline * 1000000;
+		event(d, &j, JOB_PROCESSING, LOG_DEBUG, "claimed by "
+		    "ct-dispatch on %s", d->host);
+		advance(d, &j, policy_for(d, ps, j.service));
+		job_free(&j);
+	}
+	if (faccessat(spool_dir(&d->sp, SPOOL_PROCESSING), id, F_OK,
+	    AT_SYMLINK_NOFOLLOW) != 0) {
+		unlinkat(spool_dir(&d->sp, SPOOL_LOCKS), id, 0);
+		remove_workdir(d, id);
+	}
+	close(lock);
+}
+
+/* Sleep until a New job arrives (inotify), or at most max_ms. */
+static void
+wait_for_work(int ifd, int max_ms)
+{
+	struct pollfd pfd = { ifd, POLLIN, 0 };
+	char events[4096];
+
+	if (poll(&pfd, ifd >= 0 ? 1 : 0, max_ms) > 0 && ifd >= 0)
+		while (read(ifd, events, sizeof events) > 0)
+			;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli c = { usage, help, NULL, NULL };
+	struct dispatcher d = { 0 };
+	char *config = NULL, path[4096];
+	int follow = 0, ifd = -1, problems;
+	struct poptOption table[] = {
+		{ NULL, 'c', POPT_ARG_STRING, &config, 0, NULL, NULL },
+		{ NULL, 'f', POPT_ARG_NONE, &follow, 0, NULL, NULL },
+		{ NULL, 'n', POPT_ARG_NONE, &d.dry_run, 0, NULL, NULL },
+		{ NULL, 's', POPT_ARG_NONE, &d.use_syslog, 0, NULL, NULL },
+		{ NULL, 'v', POPT_ARG_NONE, &d.verbose, 0, NULL, NULL },
+		{ NULL, 'x', POPT_ARG_NONE, &d.explain, 0, NULL, NULL },
+		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, cli_common_options, 0,
+		    NULL, NULL },
+		POPT_TABLEEND
+	};
+	struct sigaction sa;
+
+	privilege_init();
+	ct_setprogname(argv[0]);
+	cli_start(&c, argc, argv, table);
+	while (cli_next(&c) != -1)
+		;
+	if (cli_args(&c)[0] != NULL)
+		cli_usage_error(&c, "unexpected argument '%s'",
+		    cli_args(&c)[0]);
+	/* The dispatcher runs as an administrator's account: no setgid. */
+	privilege_drop();
+	if (d.use_syslog)
+		openlog("ct-dispatch", LOG_PID, LOG_DAEMON);
+	problems = registry_load(&d.reg, registry_choose(config));
+	if (problems != 0) {
+		if (problems > 0)
+			ct_warn("%s: the registry has problems; nothing "
+			    "dispatched", registry_choose(config));
+		cli_end(&c);
+		free(config);
+		return problems < 0 ? EX_NOINPUT : EX_CONFIG;
+	}
+	d.wrapper_dir = getenv("CT_WRAPPER_DIR");
+	if (d.wrapper_dir == NULL || *d.wrapper_dir == '\0')
+		d.wrapper_dir = CT_WRAPPER_DIR_DEFAULT;
+	if (gethostname(d.host, sizeof d.host) != 0)
+		snprintf(d.host, sizeof d.host, "localhost");
+	d.in_flight = xcalloc(d.reg.nservers + 1, sizeof *d.in_flight);
+	if (spool_open(&d.sp, spool_choose(c.spool), !d.dry_run) != 0)
+		return EX_IOERR;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (follow) {
+		snprintf(path, sizeof path, "%s/new", d.sp.path);
+		spool_dir(&d.sp, SPOOL_NEW);
+		ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (ifd >= 0 && inotify_add_watch(ifd, path, IN_MOVED_TO |
+		    IN_CREATE | IN_ONLYDIR) < 0) {
+			close(ifd);
+			ifd = -1;
+		}
+		logmsg(&d, LOG_INFO, "following %s%s", d.sp.path,
+		    ifd < 0 ? " (no inotify: polling each second)" : "");
+	}
+	do {
+		one_pass(&d);
+		if (follow && !stop_requested)
+			wait_for_work(ifd, 1000);
+	} while (follow && !stop_requested);
+	if (follow)
+		logmsg(&d, LOG_INFO, "stopped");
+	if (ifd >= 0)
+		close(ifd);
+	free(d.in_flight);
+	registry_free(&d.reg);
+	spool_close(&d.sp);
+	free(config);
+	cli_end(&c);
+	return 0;
+}

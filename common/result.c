@@ -1,0 +1,142 @@
+/*
+ * result.c: result validation (result.h). BLAST XML is parsed as hostile
+ * input, like the registry: from memory, no network, no external entity
+ * or DTD loaded (the DOCTYPE line every BLAST XML report carries is read
+ * but never fetched).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "result.h"
+
+void
+result_query_id(const struct job *j, char *out, size_t n)
+{
+	const char *p = j->input, *end = j->input + j->input_len;
+	size_t k = 0;
+
+	while (p < end && *p != '>')
+		p++;
+	if (p < end)
+		p++;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	while (p < end && k + 1 < n && *p != ' ' && *p != '\t' && *p != '\n' &&
+	    *p != '\r')
+		out[k++] = *p++;
+	out[k] = '\0';
+}
+
+static xmlParserInputPtr
+deny_external(const char *url, const char *id, xmlParserCtxtPtr ctxt)
+{
+	(void)url;
+	(void)id;
+	(void)ctxt;
+	return NULL;
+}
+
+static void
+ignore_errors(void *ctx, xmlErrorPtr e)
+{
+	(void)ctx;
+	(void)e;
+}
+
+/* The text of the first element called name, depth first; NULL if none. */
+static xmlNodePtr
+find(xmlNodePtr n, const char *name)
+{
+	for (; n != NULL; n = n->next) {
+		xmlNodePtr hit;
+
+		if (n->type == XML_ELEMENT_NODE &&
+		    strcmp((const char *)n->name, name) == 0)
+			return n;
+		if ((hit = find(n->children, name)) != NULL)
+			return hit;
+	}
+	return NULL;
+}
+
+static int
+check_blast_xml(const char *data, size_t len, const struct job *j,
+    char *why, size_t whylen)
+{
+	char query[256], def[256];
+	xmlDocPtr doc;
+	xmlNodePtr root, q;
+	xmlChar *text;
+	size_t k;
+	int rc = -1;
+
+	xmlSetExternalEntityLoader(deny_external);
+	xmlSetStructuredErrorFunc(NULL, ignore_errors);
+	doc = xmlReadMemory(data, (int)len, "result.xml", NULL,
+	    XML_PARSE_NONET | XML_PARSE_NOCDATA);
+	if (doc == NULL) {
+		snprintf(why, whylen, "malformed or truncated BLAST XML");
+		goto out;
+	}
+	root = xmlDocGetRootElement(doc);
+	if (root == NULL || strcmp((const char *)root->name,
+	    "BlastOutput") != 0) {
+		snprintf(why, whylen, "XML, but not a BLAST report");
+		goto out;
+	}
+	q = find(root->children, "Iteration_query-def");
+	if (q == NULL)
+		q = find(root->children, "BlastOutput_query-def");
+	if (q == NULL) {
+		snprintf(why, whylen, "BLAST XML that names no query");
+		goto out;
+	}
+	text = xmlNodeGetContent(q);
+	for (k = 0; text != NULL && text[k] != '\0' && text[k] != ' ' &&
+	    k + 1 < sizeof def; k++)
+		def[k] = (char)text[k];
+	def[k] = '\0';
+	xmlFree(text);
+	result_query_id(j, query, sizeof query);
+	if (strcmp(def, query) != 0) {
+		snprintf(why, whylen, "a report for query '%.80s', not for "
+		    "this job's '%.80s'", def, query);
+		goto out;
+	}
+	rc = 0;
+out:
+	xmlFreeDoc(doc);
+	xmlSetStructuredErrorFunc(NULL, NULL);
+	return rc;
+}
+
+int
+result_check(const char *data, size_t len, const struct job *j, char *why,
+    size_t whylen)
+{
+	size_t i = 0;
+
+	if (len == 0) {
+		snprintf(why, whylen, "empty result");
+		return -1;
+	}
+	while (i < len && (data[i] == ' ' || data[i] == '\n' ||
+	    data[i] == '\r' || data[i] == '\t'))
+		i++;
+	if (len - i >= 5 && memcmp(data + i, "<?xml", 5) == 0)
+		return check_blast_xml(data, len, j, why, whylen);
+	if (len - i >= 5 && (memcmp(data + i, "<html", 5) == 0 ||
+	    memcmp(data + i, "<HTML", 5) == 0 ||
+	    memcmp(data + i, "<!DOC", 5) == 0)) {
+		snprintf(why, whylen, "an HTML page, not a result");
+		return -1;
+	}
+	if (memchr(data, '\0', len) != NULL) {
+		snprintf(why, whylen, "binary data, not a report");
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,180 @@
+/*
+ * run.c: run_program() (run.h). One poll(2) loop feeds stdin, drains
+ * stdout and stderr, and watches the clock, so a child that writes much
+ * before it reads, or that never ends, cannot wedge the caller.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "run.h"
+
+static void
+keep_last_line(struct run_result *r, const char *p, size_t n, char *line,
+    size_t *len)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char c = p[i];
+
+		if (c == '\n') {
+			if (*len > 0) {
+				memcpy(r->err_tail, line, *len);
+				r->err_tail[*len] = '\0';
+			}
+			*len = 0;
+		} else if (*len < sizeof r->err_tail - 1)
+			line[(*len)++] = (unsigned char)c < 0x20 ? ' ' : c;
+	}
+}
+
+static void
+child(const char *path, char *const argv[], char *const envp[],
+    const char *dir, int in, int out, int err)
+{
+	/* A group of its own: the timeout kills it and all it started. */
+	setpgid(0, 0);
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+		_exit(127);
+	if (dir != NULL && chdir(dir) != 0) {
+		dprintf(2, "cannot enter %s: %s\n", dir, strerror(errno));
+		_exit(127);
+	}
+	signal(SIGPIPE, SIG_DFL);
+	execve(path, argv, envp);
+	dprintf(2, "cannot run %s: %s\n", path, strerror(errno));
+	_exit(127);
+}
+
+int
+run_program(const char *path, char *const argv[], char *const envp[],
+    const char *dir, const void *in, size_t inlen, struct buf *out,
+    int out_fd, size_t max_out, int timeout_ms, struct run_result *r)
+{
+	int pin[2] = { -1, -1 }, pout[2], perr[2], status;
+	int64_t deadline = monotonic_usec() + (int64_t)timeout_ms * 1000;
+	size_t written = 0, got = 0, linelen = 0;
+	char line[sizeof r->err_tail];
+	pid_t pid;
+
+	memset(r, 0, sizeof *r);
+	if (in != NULL ? pipe2(pin, O_CLOEXEC) : (pin[0] = open("/dev/null",
+	    O_RDONLY | O_CLOEXEC)) < 0) {
+		ct_warnerr("cannot run %s: pipe", path);
+		return -1;
+	}
+	if (pipe2(pout, O_CLOEXEC) != 0 || pipe2(perr, O_CLOEXEC) != 0) {
+		ct_warnerr("cannot run %s: pipe", path);
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		ct_warnerr("cannot run %s: fork", path);
+		return -1;
+	}
+	if (pid == 0)
+		child(path, argv, envp, dir, pin[0], pout[1], perr[1]);
+	setpgid(pid, pid);	/* also here: no race with the kill below */
+	close(pin[0]);
+	close(pout[1]);
+	close(perr[1]);
+	if (in == NULL || inlen == 0) {
+		if (pin[1] >= 0)
+			close(pin[1]);
+		pin[1] = -1;
+	} else
+		fcntl(pin[1], F_SETFL, O_NONBLOCK);
+
+	while (pout[0] >= 0 || perr[0] >= 0) {
+		struct pollfd fds[3] = {
+			{ pout[0], POLLIN, 0 }, { perr[0], POLLIN, 0 },
+			{ pin[1], POLLOUT, 0 },
+		};
+		int64_t left = deadline - monotonic_usec();
+		char block[65536];
+		ssize_t n;
+		int i;
+
+		if (left <= 0) {
+			r->timed_out = 1;
+			break;
+		}
+		if (poll(fds, 3, (int)(left / 1000) + 1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (fds[2].revents & (POLLOUT | POLLERR | POLLHUP)) {
+			n = write(pin[1], (const char *)in + written,
+			    inlen - written);
+			if (n > 0)
+				written += (size_t)n;
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				written = inlen;	/* it stopped reading */
+			if (written >= inlen) {
+				close(pin[1]);
+				pin[1] = -1;
+			}
+		}
+		for (i = 0; i < 2; i++) {
+			int *fd = i == 0 ? &pout[0] : &perr[0];
+
+			if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			n = read(*fd, block, sizeof block);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				close(*fd);
+				*fd = -1;
+				continue;
+			}
+			if (i == 1) {
+				keep_last_line(r, block, (size_t)n, line,
+				    &linelen);
+				continue;
+			}
+			if (got + (size_t)n > max_out) {
+				r->overflow = 1;
+				break;
+			}
+			got += (size_t)n;
+			if (out_fd >= 0) {
+				if (write_all(out_fd, block, (size_t)n) != 0) {
+					r->overflow = 1;
+					break;
+				}
+			} else
+				buf_append(out, block, (size_t)n);
+		}
+		if (r->overflow)
+			break;
+	}
+	if (linelen > 0) {
+		memcpy(r->err_tail, line, linelen);
+		r->err_tail[linelen] = '\0';
+	}
+	/* Whatever is left of its group goes, finished or not. */
+	kill(-pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (pout[0] >= 0)
+		close(pout[0]);
+	if (perr[0] >= 0)
+		close(perr[0]);
+	if (pin[1] >= 0)
+		close(pin[1]);
+	if (WIFEXITED(status) && !r->timed_out && !r->overflow) {
+		r->exited = 1;
+		r->code = WEXITSTATUS(status);
+	} else
+		r->code = WIFSIGNALED(status) ? WTERMSIG(status) : -1;
+	return 0;
+}
