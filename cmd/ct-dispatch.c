@@ -56,8 +56,6 @@ static const char help[] =
     "  -x         explain the policy's choice for each New job\n"
     "  -h, -V     help, version\n";
 
-/* Every wrapper call ends within this (ct-wrapper(7)). */
-#define CALL_TIMEOUT_MS (60 * 1000)
 /* Transient failures are retried after this, doubling, up to the cap. */
 #define BACKOFF_FIRST_USEC (5 * INT64_C(1000000))
 #define BACKOFF_MAX_USEC (300 * INT64_C(1000000))
@@ -336,7 +334,7 @@ call(struct dispatcher *d, const struct registry_server *s, struct job *j,
 	    strcmp(verb, "submit") == 0 ? j->input : NULL,
 	    strcmp(verb, "submit") == 0 ? j->input_len : 0, out, out_fd,
 	    strcmp(verb, "fetch") == 0 ? RESULT_MAX_SIZE : 64 * 1024,
-	    CALL_TIMEOUT_MS, &r);
+	    (int)s->call_timeout * 1000, &r);
 	strings_free(&argv);
 	strings_free(&envp);
 	free(wd);
@@ -345,8 +343,8 @@ call(struct dispatcher *d, const struct registry_server *s, struct job *j,
 		return CALL_TRANSIENT;
 	}
 	if (r.timed_out) {
-		snprintf(why, whylen, "%s %s timed out after %d s", s->wrapper,
-		    verb, CALL_TIMEOUT_MS / 1000);
+		snprintf(why, whylen, "%s %s timed out after %u s", s->wrapper,
+		    verb, s->call_timeout);
 		return CALL_TRANSIENT;
 	}
 	if (r.overflow) {

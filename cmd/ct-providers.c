@@ -138,6 +138,7 @@ cmd_show(const struct registry *r, const char *id)
 	printf("attempt-timeout   %u s\n", s->attempt_timeout);
 	printf("poll-interval     %u s\n", s->poll_interval);
 	printf("request-interval  %u s\n", s->request_interval);
+	printf("call-timeout      %u s\n", s->call_timeout);
 	for (i = 0; i < s->nservices; i++)
 		printf("service           %s weight %u\n", s->services[i].name,
 		    s->services[i].weight);

@@ -216,6 +216,7 @@ load_server(struct registry *r, xmlNodePtr n)
 	s->attempt_timeout = REGISTRY_DEFAULT_ATTEMPT_TIMEOUT;
 	s->poll_interval = REGISTRY_DEFAULT_POLL_INTERVAL;
 	s->request_interval = REGISTRY_DEFAULT_REQUEST_INTERVAL;
+	s->call_timeout = REGISTRY_DEFAULT_CALL_TIMEOUT;
 	for (c = n->children; c != NULL; c = c->next) {
 		if (is_element(c, "limits")) {
 			s->max_jobs = attr_number(c, "max-jobs", s->max_jobs);
@@ -225,6 +226,8 @@ load_server(struct registry *r, xmlNodePtr n)
 			    s->poll_interval);
 			s->request_interval = attr_number(c,
 			    "request-interval", s->request_interval);
+			s->call_timeout = attr_number(c, "call-timeout",
+			    s->call_timeout);
 		} else if (is_element(c, "service")) {
 			struct registry_service *sv;
 
@@ -284,6 +287,9 @@ check_semantics(struct registry *r, struct report *rep)
 		else if (!registry_name_valid(s->wrapper))
 			problem(rep, s->line, "server '%s': classname '%s' is "
 			    "not a wrapper name", s->id, s->wrapper);
+		if (s->call_timeout == 0)
+			problem(rep, s->line, "server '%s': call-timeout must "
+			    "be at least 1 second", s->id);
 		if (s->max_jobs == 0 && s->enabled)
 			problem(rep, s->line, "server '%s': max-jobs is 0; "
 			    "disable it with enabled=\"false\" instead", s->id);

@@ -26,6 +26,7 @@
 #define REGISTRY_DEFAULT_ATTEMPT_TIMEOUT 1800
 #define REGISTRY_DEFAULT_POLL_INTERVAL 30
 #define REGISTRY_DEFAULT_REQUEST_INTERVAL 0
+#define REGISTRY_DEFAULT_CALL_TIMEOUT 60
 
 struct registry_param {
 	char *name, *value;
@@ -46,6 +47,7 @@ struct registry_server {
 	unsigned attempt_timeout;	/* seconds one attempt may take */
 	unsigned poll_interval;		/* seconds between polls of a job */
 	unsigned request_interval;	/* seconds between any two requests */
+	unsigned call_timeout;		/* seconds one wrapper call may take */
 	struct registry_service *services;
 	size_t nservices;
 	struct registry_param *params;
