@@ -129,6 +129,7 @@ $(BUILD)/common $(BUILD)/cmd $(BUILD)/bin:
 DEB_PACKAGES = gcc make pkg-config libpopt-dev libcurl4-openssl-dev \
 	libxml2-dev mandoc bats bats-assert bats-support ncbi-blast+ \
 	hmmer-examples passwd util-linux procps strace valgrind hyperfine nq \
+	libxml2-utils \
 	e2fsprogs mount
 
 deps:
@@ -164,8 +165,11 @@ install: all
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(mandir)/man1 \
 		$(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man7 \
 		$(DESTDIR)$(mandir)/man8 $(DESTDIR)$(datadir)/cputorrent \
-		$(DESTDIR)$(sysconfdir)/cputorrent
+		$(DESTDIR)$(sysconfdir)/cputorrent \
+		$(DESTDIR)$(libexecdir)/cputorrent
 	install -m 0755 $(BINS) $(DESTDIR)$(bindir)
+	$(if $(WRAPPER_BINS),install -m 0755 $(WRAPPER_BINS) \
+		$(DESTDIR)$(libexecdir)/cputorrent)
 	$(foreach s,1 5 7 8,$(if $(MAN$(s)),install -m 0644 $(MAN$(s)) \
 		$(DESTDIR)$(mandir)/man$(s) &&)) true
 	cp -R share/demo $(DESTDIR)$(datadir)/cputorrent/
@@ -184,6 +188,7 @@ endif
 
 uninstall:
 	rm -f $(PROGS:%=$(DESTDIR)$(bindir)/%)
+	rm -rf $(DESTDIR)$(libexecdir)/cputorrent
 	$(foreach s,1 5 7 8,rm -f $(MAN$(s):man/%=$(DESTDIR)$(mandir)/man$(s)/%);)
 	rm -rf $(DESTDIR)$(datadir)/cputorrent
 	@echo "left in place: $(DESTDIR)$(spooldir) and $(DESTDIR)$(sysconfdir)/cputorrent"

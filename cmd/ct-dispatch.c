@@ -66,6 +66,7 @@ struct dispatcher {
 	const char *wrapper_dir;
 	int dry_run, explain, verbose, use_syslog;
 	unsigned *in_flight;		/* per server, by registry index */
+	int64_t wake_usec;		/* the earliest "next" saved this pass */
 	char host[256];
 	volatile sig_atomic_t *stop;
 };
@@ -120,6 +121,8 @@ save(struct dispatcher *d, struct job *j)
 	struct buf rec = { 0 };
 	int rc;
 
+	if (j->next_usec != 0 && j->next_usec < d->wake_usec)
+		d->wake_usec = j->next_usec;
 	job_format(j, j->input, j->input_len, &rec);
 	rc = spool_replace(&d->sp, SPOOL_PROCESSING, j->id, rec.data, rec.len);
 	buf_free(&rec);
@@ -895,6 +898,7 @@ one_pass(struct dispatcher *d)
 	size_t n, i;
 
 	spool_reap_tmp(&d->sp, SPOOL_TMP_MAX_AGE);
+	d->wake_usec = INT64_MAX;
 	memset(d->in_flight, 0, d->reg.nservers * sizeof *d->in_flight);
 	ids = list_ids(d, SPOOL_PROCESSING, &n);
 	count_in_flight(d, ids, n);
@@ -1049,10 +1053,19 @@ main(int argc, char **argv)
 		    ifd < 0 ? " (no inotify: polling each second)" : "");
 	}
 	do {
+		int64_t wait;
+
 		one_pass(&d);
-		if (follow && !stop_requested)
-			wait_for_work(ifd, 1000);
-	} while (follow && !stop_requested);
+		if (!follow || stop_requested)
+			break;
+		/*
+		 * Sleep until a job arrives, a poll falls due, or a second
+		 * passes (for what inotify cannot see: other hosts, cancels).
+		 */
+		wait = d.wake_usec - now_usec();
+		wait = wait < 10000 ? 10000 : wait > 1000000 ? 1000000 : wait;
+		wait_for_work(ifd, (int)(wait / 1000));
+	} while (!stop_requested);
 	if (follow)
 		logmsg(&d, LOG_INFO, "stopped");
 	if (ifd >= 0)
