@@ -480,7 +480,11 @@ submit(struct dispatcher *d, struct job *j, struct policy *pol)
 		struct buf out = { 0 };
 		const struct registry_server *s;
 		enum call_outcome o;
-		int si = choose(d, j, pol);
+		int si = j->provider ? server_index(d, j->provider) : -1;
+
+		/* A retry after a transient failure stays with its server. */
+		if (si < 0 || !d->reg.servers[si].enabled)
+			si = choose(d, j, pol);
 
 		if (si == -1) {
 			save(d, j);
@@ -691,6 +695,9 @@ advance(struct dispatcher *d, struct job *j, struct policy *pol)
 		finish(d, j, last);
 		return;
 	}
+	if (j->deadline_usec == 0)
+		j->deadline_usec = j->submitted_usec +
+		    (int64_t)d->reg.deadline * 1000000;
 	if (cancel_requested(d, j->id)) {
 		withdraw(d, j, "cancelled by its owner");
 		return;
@@ -918,9 +925,10 @@ one_pass(struct dispatcher *d)
 			continue;
 		}
 		if (spool_load(&d->sp, ids[i].id, false, &j, &s) !=
-		    SPOOL_FOUND || s != JOB_NEW) {
-			if (s == JOB_NEW)
-				job_free(&j);
+		    SPOOL_FOUND)
+			continue;
+		if (s != JOB_NEW) {
+			job_free(&j);
 			continue;
 		}
 		room = capacity_for(d, j.service);
@@ -956,9 +964,6 @@ claim_and_drive(struct dispatcher *d, const char *id, struct policies *ps)
 	if (lock < 0)
 		return;	/* someone in phase one got it first: theirs */
 	if (load_processing(d, id, &j) == 0) {
-		if (j.deadline_usec == 0)
-			j.deadline_usec = j.submitted_usec +
-			    (int64_t)d->reg.deadline * 1000000;
 		event(d, &j, JOB_PROCESSING, LOG_DEBUG, "claimed by "
 		    "ct-dispatch on %s", d->host);
 		advance(d, &j, policy_for(d, ps, j.service));
@@ -1033,6 +1038,7 @@ main(int argc, char **argv)
 	d.in_flight = xcalloc(d.reg.nservers + 1, sizeof *d.in_flight);
 	if (spool_open(&d.sp, spool_choose(c.spool), !d.dry_run) != 0)
 		return EX_IOERR;
+	d.sp.see_all = true;	/* every user's jobs are ours to drive */
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;

@@ -47,6 +47,7 @@ struct spool {
 	int fd;			/* the spool directory; -1 if it is missing */
 	int dirs[SPOOL_NDIRS];	/* opened on first use; -1 until then */
 	bool create;		/* make what is missing */
+	bool see_all;		/* the dispatcher: every user's jobs */
 };
 
 /* The spool to use: opt (-S) if given, else $CT_SPOOL, else the default. */
@@ -135,8 +136,8 @@ int spool_find(struct spool *sp, const char *id, enum job_state *state,
  */
 int spool_read_job(int fd, const char *path, bool want_input, struct job *j);
 
-/* True if the calling user may see job j: its owner, or root. */
-bool spool_may_see(const struct job *j);
+/* True if the caller may see job j: its owner, root, or a see_all spool. */
+bool spool_may_see(const struct spool *sp, const struct job *j);
 
 enum spool_lookup { SPOOL_FOUND, SPOOL_NOTFOUND, SPOOL_ERROR };
 
