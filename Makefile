@@ -175,6 +175,7 @@ install: all
 	cp -R share/demo $(DESTDIR)$(datadir)/cputorrent/
 	install -m 0644 share/providers.rng share/providers.xml \
 		$(DESTDIR)$(datadir)/cputorrent/
+	cp -R share/cron.d share/systemd $(DESTDIR)$(datadir)/cputorrent/
 	install -d -m 0700 $(DESTDIR)$(spooldir)
 	cd $(DESTDIR)$(spooldir) && install -d -m 0700 $(SPOOL_DIRS)
 ifneq ($(SPOOL_GROUP),)

@@ -90,7 +90,8 @@ logmsg(struct dispatcher *d, int prio, const char *fmt, ...)
 	char line[1024];
 	va_list ap;
 
-	if (prio == LOG_DEBUG && !d->verbose)
+	/* Without -v, only what changes a job's fate: a cron mail a day. */
+	if (prio >= LOG_INFO && !d->verbose)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
@@ -266,26 +267,43 @@ workdir(struct dispatcher *d, const struct job *j)
 	return b.data;
 }
 
-/* Remove work/ID and what the wrapper left in it (one level deep). */
+/*
+ * Remove name under directory fd and everything below it, never following
+ * a symbolic link (a wrapper's leftovers are not to be trusted). depth
+ * bounds the recursion.
+ */
 static void
-remove_workdir(struct dispatcher *d, const char *id)
+remove_tree(int fd, const char *name, int depth)
 {
-	int wd = spool_dir(&d->sp, SPOOL_WORK), fd;
 	struct dirent *de;
 	DIR *dir;
+	int sub;
 
-	if (wd < 0 || (fd = openat(wd, id, O_RDONLY | O_DIRECTORY |
-	    O_NOFOLLOW | O_CLOEXEC)) < 0)
+	if (unlinkat(fd, name, 0) == 0 || errno == ENOENT || depth <= 0)
 		return;
-	if ((dir = fdopendir(fd)) == NULL) {
-		close(fd);
+	sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (sub < 0)
+		return;
+	if ((dir = fdopendir(sub)) == NULL) {
+		close(sub);
 		return;
 	}
 	while ((de = readdir(dir)) != NULL)
 		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			unlinkat(fd, de->d_name, 0);
+			remove_tree(sub, de->d_name, depth - 1);
 	closedir(dir);
-	unlinkat(wd, id, AT_REMOVEDIR);
+	unlinkat(fd, name, AT_REMOVEDIR);
+}
+
+/* Remove work/ID: each attempt starts with an empty one. */
+static void
+remove_workdir(struct dispatcher *d, const char *id)
+{
+	int wd = spool_dir(&d->sp, SPOOL_WORK);
+
+	if (wd >= 0)
+		remove_tree(wd, id, 32);
 }
 
 enum call_outcome { CALL_OK, CALL_TRANSIENT, CALL_PERMANENT };
@@ -389,6 +407,8 @@ give_up_server(struct dispatcher *d, struct job *j, int si)
 	if (si >= 0 && d->in_flight[si] > 0 && j->handle != NULL)
 		d->in_flight[si]--;
 	job_add_tried(j, j->provider);
+	/* The next server's wrapper must not see this one's files. */
+	remove_workdir(d, j->id);
 	job_set(&j->provider, NULL);
 	job_set(&j->handle, NULL);
 	j->attempt_usec = j->next_usec = 0;
@@ -565,7 +585,14 @@ collect(struct dispatcher *d, struct job *j, const struct registry_server *s,
 		event(d, j, JOB_COMPLETED, LOG_NOTICE, "completed by %s in "
 		    "%lld s", s->id, (long long)((now_usec() -
 		    j->submitted_usec) / 1000000));
-		return finish(d, j, JOB_COMPLETED) == 0 ? 0 : 1;
+		if (d->in_flight[server_index(d, s->id)] > 0)
+			d->in_flight[server_index(d, s->id)]--;
+		/*
+		 * If the final write or the rename fails, the next pass finds
+		 * the result, or the terminal event, and does what is left.
+		 */
+		finish(d, j, JOB_COMPLETED);
+		return 0;
 	}
 	buf_free(&out);
 	return -1;
@@ -579,7 +606,7 @@ follow_up(struct dispatcher *d, struct job *j, struct policy *pol)
 	const struct registry_server *s;
 	struct buf out = { 0 };
 	enum call_outcome o;
-	char why[700];
+	char why[700] = "";
 	int rc;
 
 	if (si < 0) {
@@ -627,7 +654,8 @@ follow_up(struct dispatcher *d, struct job *j, struct policy *pol)
 			event(d, j, JOB_PROCESSING, LOG_NOTICE, "%s delivered "
 			    "a bad result: %s", s->id, why);
 		} else if (out.data != NULL &&
-		    strncmp(out.data, "failed", 6) == 0) {
+		    strncmp(out.data, "failed", 6) == 0 &&
+		    (out.data[6] == '\0' || out.data[6] == ' ')) {
 			event(d, j, JOB_PROCESSING, LOG_NOTICE, "%s failed "
 			    "it: %.500s", s->id, out.data[6] ? out.data + 7 :
 			    "no reason given");
@@ -828,12 +856,31 @@ count_in_flight(struct dispatcher *d, const struct job_ref *ids, size_t n)
 	}
 }
 
+/*
+ * Once job id has left processing/ nobody will lock it again: its lock
+ * file goes, while still held, so no one can take a stale one; so do its
+ * work directory and any cancel request.
+ */
+static void
+clean_up_if_gone(struct dispatcher *d, const char *id)
+{
+	int cd;
+
+	if (faccessat(spool_dir(&d->sp, SPOOL_PROCESSING), id, F_OK,
+	    AT_SYMLINK_NOFOLLOW) == 0)
+		return;
+	unlinkat(spool_dir(&d->sp, SPOOL_LOCKS), id, 0);
+	remove_workdir(d, id);
+	if ((cd = spool_dir(&d->sp, SPOOL_CANCEL)) >= 0)
+		unlinkat(cd, id, 0);
+}
+
 /* Drive job id under its lock, if no other dispatcher holds it. */
 static void
 drive(struct dispatcher *d, const char *id, struct policies *ps)
 {
 	struct job j;
-	int lock = spool_lock(&d->sp, id), cd;
+	int lock = spool_lock(&d->sp, id);
 
 	if (lock < 0)
 		return;	/* another dispatcher drives it */
@@ -841,17 +888,7 @@ drive(struct dispatcher *d, const char *id, struct policies *ps)
 		advance(d, &j, policy_for(d, ps, j.service));
 		job_free(&j);
 	}
-	/*
-	 * Once the job has left processing/ nobody will lock it again; the
-	 * lock file goes, while still held, so no one can take a stale one.
-	 */
-	if (faccessat(spool_dir(&d->sp, SPOOL_PROCESSING), id, F_OK,
-	    AT_SYMLINK_NOFOLLOW) != 0) {
-		unlinkat(spool_dir(&d->sp, SPOOL_LOCKS), id, 0);
-		remove_workdir(d, id);
-		if ((cd = spool_dir(&d->sp, SPOOL_CANCEL)) >= 0)
-			unlinkat(cd, id, 0);
-	}
+	clean_up_if_gone(d, id);
 	close(lock);
 }
 
@@ -904,7 +941,8 @@ one_pass(struct dispatcher *d)
 	struct job_ref *ids;
 	size_t n, i;
 
-	spool_reap_tmp(&d->sp, SPOOL_TMP_MAX_AGE);
+	if (!d->dry_run)
+		spool_reap_tmp(&d->sp, SPOOL_TMP_MAX_AGE);
 	d->wake_usec = INT64_MAX;
 	memset(d->in_flight, 0, d->reg.nservers * sizeof *d->in_flight);
 	ids = list_ids(d, SPOOL_PROCESSING, &n);
@@ -969,11 +1007,7 @@ claim_and_drive(struct dispatcher *d, const char *id, struct policies *ps)
 		advance(d, &j, policy_for(d, ps, j.service));
 		job_free(&j);
 	}
-	if (faccessat(spool_dir(&d->sp, SPOOL_PROCESSING), id, F_OK,
-	    AT_SYMLINK_NOFOLLOW) != 0) {
-		unlinkat(spool_dir(&d->sp, SPOOL_LOCKS), id, 0);
-		remove_workdir(d, id);
-	}
+	clean_up_if_gone(d, id);
 	close(lock);
 }
 
@@ -994,7 +1028,7 @@ main(int argc, char **argv)
 {
 	struct cli c = { usage, help, NULL, NULL };
 	struct dispatcher d = { 0 };
-	char *config = NULL, path[4096];
+	char *config = NULL, path[4096], *wrapper_dir, *spool_path;
 	int follow = 0, ifd = -1, problems;
 	struct poptOption table[] = {
 		{ NULL, 'c', POPT_ARG_STRING, &config, 0, NULL, NULL },
@@ -1033,10 +1067,18 @@ main(int argc, char **argv)
 	d.wrapper_dir = getenv("CT_WRAPPER_DIR");
 	if (d.wrapper_dir == NULL || *d.wrapper_dir == '\0')
 		d.wrapper_dir = CT_WRAPPER_DIR_DEFAULT;
+	/* Wrappers run in their work directory: no path may be relative. */
+	if ((wrapper_dir = realpath(d.wrapper_dir, NULL)) == NULL)
+		ct_dieerr(EX_CONFIG, "wrapper directory %s", d.wrapper_dir);
+	d.wrapper_dir = wrapper_dir;
+	if ((spool_path = realpath(spool_choose(c.spool), NULL)) == NULL &&
+	    (errno != ENOENT || mkdir(spool_choose(c.spool), 0700) != 0 ||
+	    (spool_path = realpath(spool_choose(c.spool), NULL)) == NULL))
+		ct_dieerr(EX_IOERR, "spool %s", spool_choose(c.spool));
 	if (gethostname(d.host, sizeof d.host) != 0)
 		snprintf(d.host, sizeof d.host, "localhost");
 	d.in_flight = xcalloc(d.reg.nservers + 1, sizeof *d.in_flight);
-	if (spool_open(&d.sp, spool_choose(c.spool), !d.dry_run) != 0)
+	if (spool_open(&d.sp, spool_path, !d.dry_run) != 0)
 		return EX_IOERR;
 	d.sp.see_all = true;	/* every user's jobs are ours to drive */
 
@@ -1079,6 +1121,8 @@ main(int argc, char **argv)
 	free(d.in_flight);
 	registry_free(&d.reg);
 	spool_close(&d.sp);
+	free(spool_path);
+	free(wrapper_dir);
 	free(config);
 	cli_end(&c);
 	return 0;

@@ -93,7 +93,7 @@ write_file_atomically(int result, const char *path)
 	dir = xstrdup(path);
 	slash = strrchr(dir, '/');
 	if (slash == NULL)
-		strcpy(dir, ".");
+		memcpy(dir, ".", 2);
 	else if (slash == dir)
 		slash[1] = '\0';
 	else

@@ -37,7 +37,7 @@ jobid_host_tag(void)
 
 	if (tag[0] == '\0') {
 		if (gethostname(host, sizeof host) != 0)
-			strcpy(host, "localhost");
+			memcpy(host, "localhost", 10);
 		host[sizeof host - 1] = '\0';
 		snprintf(tag, sizeof tag, "%08x",
 		    (unsigned)fnv1a32(host, strlen(host)));

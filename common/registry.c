@@ -378,6 +378,9 @@ registry_load(struct registry *r, const char *path)
 		else if (is_element(n, "server"))
 			load_server(r, n);
 	}
+	if (r->deadline == 0)
+		problem(&rep, 1, "the default deadline must be at least 1 "
+		    "second: every job would fail at once");
 	check_semantics(r, &rep);
 out:
 	xmlFreeDoc(doc);

@@ -78,7 +78,7 @@ sync_parent(const char *path)
 	else if (slash != NULL)
 		*slash = '\0';
 	else
-		strcpy(copy, ".");
+		memcpy(copy, ".", 2);
 	fd = open(copy, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	rc = fd < 0 ? -1 : fsync(fd);
 	if (fd >= 0)

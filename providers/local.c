@@ -1,0 +1,1154 @@
+/*
+ * local: the wrapper (ct-wrapper(7)) that runs a server's configured
+ * command on this host, detached from ct-dispatch so that the work
+ * survives the dispatcher's exit.
+ *
+ *   local submit [key=value ...] <input   start the command; print a handle
+ *   local poll HANDLE                     running, done, or failed REASON
+ *   local fetch HANDLE                    the result, on standard output
+ *   local cancel HANDLE                   stop the command
+ *
+ * The server's parameter "command" is a list of words separated by blanks:
+ * no quoting and never a shell, so no job data can become shell syntax.
+ * The words {input}, {output} and {database} are replaced by the input
+ * file, the output file and the database's path (parameter
+ * "database.NAME" for a job's database NAME, else "database"). Job options
+ * whose keys the parameter "options" lists are appended as "-key value".
+ * Without an {output} word the command's standard output is the result.
+ * The command runs in the work directory with the wrapper's environment,
+ * which ct-dispatch has reduced to the contract's, and stdin /dev/null.
+ *
+ * submit writes the input to $CT_WORKDIR/input.fa and forks a monitor,
+ * which leads a new session (so cancel can signal the monitor and the
+ * command as one process group), runs the command, waits for it and
+ * records how it ended in $CT_WORKDIR/status, atomically. The handle is
+ * "PID:STARTTIME", the monitor's pid and its start time in clock ticks,
+ * so that a pid reused by another process is not taken for the monitor.
+ *
+ * Exit status, as the contract says: 64 usage (bad verb, bad handle,
+ * missing environment), 65 the job's input or options refused, 69 this
+ * server cannot do the job (database not offered; no result to fetch),
+ * 74 an I/O error, 75 try again later, 78 the server's parameters are
+ * wrong (no command, or one that is not an executable). Messages are
+ * "local: ..." on standard error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "exitcodes.h"
+#include "util.h"
+
+/* The largest input accepted: far above any real query batch. */
+#define MAX_INPUT_BYTES (64 * 1024 * 1024)
+/* Job option values: 1 to this many of [A-Za-z0-9._+-]. */
+#define MAX_VALUE 64
+/* The most of the command's last stderr line quoted in a poll reason. */
+#define MAX_REASON_LINE 200
+/* How much of the end of stderr is searched for that line. */
+#define STDERR_TAIL 8192
+/* How long cancel waits for SIGTERM to work before SIGKILL. */
+#define CANCEL_GRACE_USEC (2 * 1000000)
+#define CANCEL_STEP_USEC (50 * 1000)
+/* The contract's PATH, should the environment have none. */
+#define CONTRACT_PATH "/usr/local/bin:/usr/bin:/bin"
+
+/* The files in the work directory (the working directory, too). */
+#define F_INPUT "input.fa"
+#define F_OUTPUT "output"
+#define F_STDOUT "stdout"
+#define F_STDERR "stderr"
+#define F_STATUS "status"
+
+static const char usage[] =
+    "usage: local submit [key=value ...] <input\n"
+    "       local poll | fetch | cancel handle\n";
+
+/* A NULL-terminated list of words that own their strings. */
+struct words {
+	char **v;
+	size_t n, cap;
+};
+
+/* What submit runs. */
+struct launch {
+	struct words argv;	/* the command line, placeholders replaced */
+	char *path;		/* argv[0], resolved through PATH */
+	int has_output;		/* the command writes {output} itself */
+};
+
+/* What the monitor recorded in the status file. */
+enum ending { END_NONE, END_EXIT, END_SIGNAL, END_BAD };
+
+/* The monitor's report to submit if the command could not start. */
+struct start_failure {
+	int exit_code;		/* submit's: EX_CONFIG, EX_TEMPFAIL, EX_OSERR */
+	int err;		/* errno */
+};
+
+static noreturn void
+usage_error(const char *what)
+{
+	ct_warn("%s", what);
+	(void)write_all(STDERR_FILENO, usage, sizeof usage - 1);
+	exit(EX_USAGE);
+}
+
+static void
+words_push(struct words *w, char *s)
+{
+	if (w->n + 2 > w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 8;
+		w->v = xrealloc(w->v, w->cap * sizeof *w->v);
+	}
+	w->v[w->n++] = s;
+	w->v[w->n] = NULL;
+}
+
+static void
+words_free(struct words *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		free(w->v[i]);
+	free(w->v);
+	w->v = NULL;
+	w->n = w->cap = 0;
+}
+
+/* Split s at blanks (spaces and tabs); there is no quoting. */
+static void
+split_blanks(const char *s, struct words *w)
+{
+	size_t len;
+
+	for (;;) {
+		s += strspn(s, " \t");
+		if (*s == '\0')
+			break;
+		len = strcspn(s, " \t");
+		words_push(w, xstrndup(s, len));
+		s += len;
+	}
+}
+
+static int
+has_word(const struct words *w, const char *word, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		if (strlen(w->v[i]) == len && memcmp(w->v[i], word, len) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A copy of at most max bytes of s[0..n) fit for a message: a control
+ * byte would break the one-line diagnostics ct-dispatch keeps.
+ */
+static char *
+printable(const char *s, size_t n, size_t max)
+{
+	char *p;
+	size_t i;
+
+	if (n > max)
+		n = max;
+	p = xstrndup(s, n);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+			p[i] = '?';
+	return p;
+}
+
+/*
+ * The environment variable that carries registry parameter name:
+ * upper-cased, with every byte outside [A-Z0-9] turned into '_'.
+ */
+static char *
+param_variable(const char *prefix, const char *name)
+{
+	size_t plen = strlen(prefix), nlen = strlen(name);
+	char *v = xmalloc(sizeof "CT_PARAM_" - 1 + plen + nlen + 1);
+	char *p = v;
+
+	memcpy(p, "CT_PARAM_", sizeof "CT_PARAM_" - 1);
+	p += sizeof "CT_PARAM_" - 1;
+	memcpy(p, prefix, plen);
+	memcpy(p + plen, name, nlen + 1);
+	for (; *p != '\0'; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+		else if (!(*p >= 'A' && *p <= 'Z') && !(*p >= '0' && *p <= '9'))
+			*p = '_';
+	return v;
+}
+
+static const char *
+param(const char *var)
+{
+	const char *v = getenv(var);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+/*
+ * The database path for {database} in *path, NULL when there is none.
+ * A job that names a database this server does not offer cannot run
+ * here at all, whether or not the command says {database}. Returns 0, or
+ * after a message EX_UNAVAILABLE.
+ */
+static int
+database_path(int needed, const char **path)
+{
+	const char *name = getenv("CT_DATABASE");
+	char *var, *shown;
+
+	if (name != NULL && *name != '\0') {
+		var = param_variable("database.", name);
+		*path = param(var);
+		free(var);
+		if (*path != NULL)
+			return 0;
+		shown = printable(name, strlen(name), 255);
+		ct_warn("database %s is not offered by this server", shown);
+		free(shown);
+		return EX_UNAVAILABLE;
+	}
+	*path = param("CT_PARAM_DATABASE");
+	if (needed && *path == NULL) {
+		ct_warn("the job names no database and this server has no "
+		    "default one (parameter database)");
+		return EX_UNAVAILABLE;
+	}
+	return 0;
+}
+
+static char *
+in_workdir(const char *workdir, const char *name)
+{
+	size_t n = strlen(workdir) + strlen(name) + 2;
+	char *p = xmalloc(n);
+
+	snprintf(p, n, "%s/%s", workdir, name);
+	return p;
+}
+
+/* Replace the placeholder words; anything else is taken literally. */
+static char *
+substitute(const char *word, const char *workdir, const char *database)
+{
+	if (strcmp(word, "{input}") == 0)
+		return in_workdir(workdir, F_INPUT);
+	if (strcmp(word, "{output}") == 0)
+		return in_workdir(workdir, F_OUTPUT);
+	if (strcmp(word, "{database}") == 0)
+		return xstrdup(database);
+	return xstrdup(word);
+}
+
+/* Job options come as key=value; anything else is a dispatcher bug. */
+static void
+check_option_syntax(int nopts, char **opts)
+{
+	int i;
+
+	for (i = 0; i < nopts; i++)
+		if (opts[i][0] == '=' || strchr(opts[i], '=') == NULL)
+			usage_error("submit: job options must be key=value");
+}
+
+static int
+value_ok(const char *v)
+{
+	size_t n = strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789._+-");
+
+	return n >= 1 && n <= MAX_VALUE && v[n] == '\0';
+}
+
+/*
+ * Append the job's options as "-key" "value". Only keys the server lists
+ * pass, and only plain values: the command is not a shell, but a value
+ * like "/etc/passwd" could still name a file to a program's option.
+ * Returns 0, or after a message EX_DATAERR.
+ */
+static int
+add_options(struct words *argv, int nopts, char **opts)
+{
+	const char *server = getenv("CT_SERVER");
+	const char *allow = getenv("CT_PARAM_OPTIONS"), *eq;
+	struct words allowed = { NULL, 0, 0 };
+	char *key, *dash;
+	size_t klen;
+	int i, rc = 0;
+
+	split_blanks(allow != NULL ? allow : "", &allowed);
+	for (i = 0; i < nopts && rc == 0; i++) {
+		eq = strchr(opts[i], '=');
+		klen = (size_t)(eq - opts[i]);
+		key = printable(opts[i], klen, 64);
+		if (!has_word(&allowed, opts[i], klen)) {
+			ct_warn("option %s is not allowed by server %s", key,
+			    server != NULL ? server : "(unnamed)");
+			rc = EX_DATAERR;
+		} else if (!value_ok(eq + 1)) {
+			ct_warn("option %s: a value must be 1 to %d "
+			    "characters of A-Z a-z 0-9 . _ + -", key,
+			    MAX_VALUE);
+			rc = EX_DATAERR;
+		} else {
+			dash = xmalloc(klen + 2);
+			dash[0] = '-';
+			memcpy(dash + 1, opts[i], klen);
+			dash[klen + 1] = '\0';
+			words_push(argv, dash);
+			words_push(argv, xstrdup(eq + 1));
+		}
+		free(key);
+	}
+	words_free(&allowed);
+	return rc;
+}
+
+static int
+is_executable(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    access(path, X_OK) == 0;
+}
+
+/*
+ * Find the command now, through the contract's PATH, so that a wrong
+ * registry shows at submit (78) instead of as a failed job at poll. An
+ * empty or relative PATH element would mean the work directory: never
+ * searched. Returns 0 and sets *resolved, or after a message EX_CONFIG.
+ */
+static int
+resolve_command(const char *name, char **resolved)
+{
+	const char *path = getenv("PATH"), *p, *colon;
+	char *shown, *full;
+	size_t dlen, n;
+
+	*resolved = NULL;
+	if (name[0] == '/') {
+		if (is_executable(name))
+			*resolved = xstrdup(name);
+	} else if (strchr(name, '/') == NULL) {
+		if (path == NULL || *path == '\0')
+			path = CONTRACT_PATH;
+		for (p = path; *resolved == NULL; p = colon + 1) {
+			colon = strchr(p, ':');
+			dlen = colon ? (size_t)(colon - p) : strlen(p);
+			if (dlen > 0 && p[0] == '/') {
+				n = dlen + strlen(name) + 2;
+				full = xmalloc(n);
+				snprintf(full, n, "%.*s/%s", (int)dlen, p,
+				    name);
+				if (is_executable(full))
+					*resolved = full;
+				else
+					free(full);
+			}
+			if (colon == NULL)
+				break;
+		}
+	}
+	if (*resolved != NULL)
+		return 0;
+	shown = printable(name, strlen(name), 200);
+	if (name[0] == '/')
+		ct_warn("command %s: not an executable file", shown);
+	else if (strchr(name, '/') != NULL)
+		ct_warn("command %s: a relative path; give a name found in "
+		    "PATH or an absolute path", shown);
+	else
+		ct_warn("command %s: no executable of that name in PATH (%s)",
+		    shown, path);
+	free(shown);
+	return EX_CONFIG;
+}
+
+static void
+launch_free(struct launch *l)
+{
+	words_free(&l->argv);
+	free(l->path);
+}
+
+/*
+ * The command line of the server's parameters and the job's options.
+ * Returns 0, or after a message the exit status; l then holds nothing.
+ */
+static int
+build_launch(struct launch *l, const char *workdir, int nopts, char **opts)
+{
+	struct words raw = { NULL, 0, 0 };
+	const char *command = param("CT_PARAM_COMMAND"), *database;
+	size_t i;
+	int rc;
+
+	memset(l, 0, sizeof *l);
+	if (command == NULL) {
+		ct_warn("parameter command is not set");
+		return EX_CONFIG;
+	}
+	split_blanks(command, &raw);
+	if (raw.n == 0) {
+		ct_warn("parameter command has no words");
+		return EX_CONFIG;
+	}
+	rc = database_path(has_word(&raw, "{database}", 10), &database);
+	if (rc == 0) {
+		l->has_output = has_word(&raw, "{output}", 8);
+		for (i = 0; i < raw.n; i++)
+			words_push(&l->argv, substitute(raw.v[i], workdir,
+			    database));
+		rc = add_options(&l->argv, nopts, opts);
+	}
+	if (rc == 0)
+		rc = resolve_command(l->argv.v[0], &l->path);
+	words_free(&raw);
+	if (rc != 0)
+		launch_free(l);
+	return rc;
+}
+
+static int
+sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/*
+ * Write name in the working directory by way of a temporary file, fsynced
+ * and renamed over it, then fsync the directory: name then holds all of
+ * the data or none, even after a crash. -1 with errno on failure.
+ */
+static int
+write_atomically(const char *name, const void *data, size_t len)
+{
+	char tmp[64];
+	int fd, saved;
+
+	snprintf(tmp, sizeof tmp, "%s.%ld.tmp", name, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+		saved = errno;
+		close(fd);
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	if (close(fd) != 0 || rename(tmp, name) != 0) {
+		saved = errno;
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	return sync_dir(".");
+}
+
+static void
+record_ending(enum ending how, int n)
+{
+	char line[32];
+	int len;
+
+	len = snprintf(line, sizeof line, "%s %d\n",
+	    how == END_EXIT ? "exit" : "signal", n);
+	if (write_atomically(F_STATUS, line, (size_t)len) != 0)
+		ct_warnerr("cannot write %s", F_STATUS);
+}
+
+/*
+ * Close every descriptor from 3 up except keep: nothing the dispatcher
+ * left open may outlive submit in the monitor, or the dispatcher would
+ * wait for an end of file on its pipes until the command ends.
+ */
+static void
+close_from_3_except(int keep)
+{
+	long max;
+	int fd;
+
+	if ((keep <= 3 || close_range(3, (unsigned)keep - 1, 0) == 0) &&
+	    close_range((unsigned)keep + 1, ~0U, 0) == 0)
+		return;
+	max = sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (fd = 3; fd < max; fd++)
+		if (fd != keep)
+			close(fd);
+}
+
+/* The command starts with the signal dispositions and mask of a login. */
+static void
+reset_signals(void)
+{
+	sigset_t none;
+	int sig;
+
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* In the monitor's child: become the command, or tell submit why not. */
+static noreturn void
+exec_command(struct launch *l, int ready)
+{
+	struct start_failure f = { EX_CONFIG, 0 };
+
+	reset_signals();
+	execv(l->path, l->argv.v);
+	f.err = errno;
+	(void)write_all(ready, &f, sizeof f);
+	ct_warnerr("cannot run %s", l->path);
+	launch_free(l);
+	_exit(127);
+}
+
+/* The monitor: never returns. Its standard files are already in place. */
+static noreturn void
+run_monitor(struct launch *l, int ready)
+{
+	struct start_failure f = { EX_TEMPFAIL, 0 };
+	pid_t child, w;
+	int status, fd;
+
+	/*
+	 * Cancel signals the whole group with SIGTERM; the monitor outlives
+	 * it to record how the command ended.
+	 */
+	signal(SIGTERM, SIG_IGN);
+	child = fork();
+	if (child == 0)
+		exec_command(l, ready);
+	if (child < 0) {
+		f.err = errno;
+		(void)write_all(ready, &f, sizeof f);
+		ct_warnerr("cannot fork");
+		launch_free(l);
+		_exit(1);
+	}
+	close(ready);
+	launch_free(l);
+	while ((w = waitpid(child, &status, 0)) < 0 && errno == EINTR)
+		;
+	if (w < 0) {
+		ct_warnerr("cannot wait for the command");
+		_exit(1);
+	}
+	/* "done" promises a result: make it last before saying so. */
+	fd = open(F_OUTPUT, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (fsync(fd) != 0)
+			ct_warnerr("cannot sync %s", F_OUTPUT);
+		close(fd);
+	}
+	if (WIFSIGNALED(status))
+		record_ending(END_SIGNAL, WTERMSIG(status));
+	else
+		record_ending(END_EXIT, WEXITSTATUS(status));
+	_exit(0);
+}
+
+/*
+ * Put fd on target, open across exec. The standard files are always open
+ * (see main), so fd is never below 3 and never target.
+ */
+static int
+move_fd(int fd, int target)
+{
+	if (dup2(fd, target) < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/*
+ * In the monitor, before it runs anything: a new session, away from
+ * ct-dispatch's process group; the standard files; nothing else open.
+ */
+static void
+detach(int fds[3], int ready)
+{
+	struct start_failure f = { EX_OSERR, 0 };
+
+	if (setsid() < 0 || move_fd(fds[0], STDIN_FILENO) != 0 ||
+	    move_fd(fds[1], STDOUT_FILENO) != 0 ||
+	    move_fd(fds[2], STDERR_FILENO) != 0) {
+		f.err = errno;
+		(void)write_all(ready, &f, sizeof f);
+		_exit(1);
+	}
+	close_from_3_except(ready);
+}
+
+/*
+ * Read field 22 of /proc/PID/stat, the start time in clock ticks since
+ * boot, and the state (field 3). The second field, the command name in
+ * parentheses, may itself hold spaces and parentheses: count from the
+ * last ')'. Returns -1 if there is no such process.
+ */
+static int
+proc_stat(pid_t pid, unsigned long long *start, char *state)
+{
+	char path[64], line[2048], *p, *end;
+	ssize_t n;
+	int fd, field;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, line, sizeof line - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	line[n] = '\0';
+	p = strrchr(line, ')');
+	if (p == NULL || p[1] != ' ')
+		return -1;
+	*state = p[2];
+	for (field = 2; field < 22; field++) {
+		p = strchr(p + 1, ' ');
+		if (p == NULL)
+			return -1;
+	}
+	errno = 0;
+	*start = strtoull(p + 1, &end, 10);
+	if (errno != 0 || end == p + 1 || *end != ' ')
+		return -1;
+	return 0;
+}
+
+/* A zombie has ended; it only waits for init to collect it. */
+static int
+monitor_alive(pid_t pid, unsigned long long start)
+{
+	unsigned long long s;
+	char state;
+
+	return proc_stat(pid, &s, &state) == 0 && s == start &&
+	    state != 'Z' && state != 'X';
+}
+
+/* A handle is "PID:STARTTIME", both decimal; nothing else is. */
+static void
+parse_handle(const char *h, pid_t *pid, unsigned long long *start)
+{
+	char *end;
+	long p;
+
+	if (h[0] < '1' || h[0] > '9')
+		usage_error("handle: expected PID:STARTTIME");
+	errno = 0;
+	p = strtol(h, &end, 10);
+	if (errno != 0 || p > INT_MAX || *end != ':' || end[1] < '0' ||
+	    end[1] > '9')
+		usage_error("handle: expected PID:STARTTIME");
+	h = end + 1;
+	errno = 0;
+	*start = strtoull(h, &end, 10);
+	if (errno != 0 || *end != '\0')
+		usage_error("handle: expected PID:STARTTIME");
+	*pid = (pid_t)p;
+}
+
+/* How the command ended, from the status file; exits 74 if unreadable. */
+static enum ending
+read_ending(int *n)
+{
+	char line[64], *end;
+	const char *num;
+	enum ending how;
+	ssize_t len;
+	long v;
+	int fd;
+
+	fd = open(F_STATUS, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return END_NONE;
+		ct_dieerr(EX_IOERR, "cannot open %s", F_STATUS);
+	}
+	len = read(fd, line, sizeof line - 1);
+	if (len < 0)
+		ct_dieerr(EX_IOERR, "cannot read %s", F_STATUS);
+	close(fd);
+	line[len] = '\0';
+	if (strncmp(line, "exit ", 5) == 0)
+		how = END_EXIT, num = line + 5;
+	else if (strncmp(line, "signal ", 7) == 0)
+		how = END_SIGNAL, num = line + 7;
+	else
+		return END_BAD;
+	if (*num < '0' || *num > '9')
+		return END_BAD;
+	errno = 0;
+	v = strtol(num, &end, 10);
+	if (errno != 0 || v > 255 || strcmp(end, "\n") != 0)
+		return END_BAD;
+	*n = (int)v;
+	return how;
+}
+
+/*
+ * The length of s[0..len) without a last UTF-8 sequence that a cut left
+ * incomplete.
+ */
+static size_t
+whole_utf8(const char *s, size_t len)
+{
+	size_t lead = len, need;
+	unsigned char c;
+
+	while (lead > 0 && ((unsigned char)s[lead - 1] & 0xc0) == 0x80)
+		lead--;
+	if (lead == 0)
+		return len;
+	c = (unsigned char)s[lead - 1];
+	need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+	return len - (lead - 1) < need ? lead - 1 : len;
+}
+
+/*
+ * Copy line[0..n) to out without control bytes (a tab becomes a space),
+ * trimmed, at most MAX_REASON_LINE bytes and never ending inside a UTF-8
+ * sequence. Returns the length.
+ */
+static size_t
+clean_line(const char *line, size_t n, char *out)
+{
+	size_t i, len = 0;
+	unsigned char c;
+
+	for (i = 0; i < n && len < MAX_REASON_LINE; i++) {
+		c = (unsigned char)line[i];
+		if (c == '\t')
+			c = ' ';
+		if (c < 0x20 || c == 0x7f || (c == ' ' && len == 0))
+			continue;
+		out[len++] = (char)c;
+	}
+	if (i < n)
+		len = whole_utf8(out, len);
+	while (len > 0 && out[len - 1] == ' ')
+		len--;
+	out[len] = '\0';
+	return len;
+}
+
+/*
+ * The last non-empty line the command wrote to stderr, cleaned for a
+ * one-line poll reason; "" if there is none.
+ */
+static void
+last_stderr_line(char out[MAX_REASON_LINE + 1])
+{
+	char tail[STDERR_TAIL];
+	ssize_t n;
+	off_t size;
+	size_t end, start;
+	int fd;
+
+	out[0] = '\0';
+	fd = open(F_STDERR, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return;
+	size = lseek(fd, 0, SEEK_END);
+	n = size < 0 ? -1 : pread(fd, tail, sizeof tail,
+	    size > STDERR_TAIL ? size - STDERR_TAIL : 0);
+	close(fd);
+	if (n <= 0)
+		return;
+	for (end = (size_t)n; end > 0; end = start - 1) {
+		start = end;
+		while (start > 0 && tail[start - 1] != '\n')
+			start--;
+		if (clean_line(tail + start, end - start, out) > 0)
+			return;
+		if (start == 0)
+			break;
+	}
+}
+
+static void
+emit_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Print the one line poll answers; a failed write is an I/O error. */
+static void
+emit_line(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	if (putchar('\n') == EOF || fflush(stdout) == EOF)
+		ct_dieerr(EX_IOERR, "cannot write standard output");
+}
+
+/*
+ * Save the job's input, whole, as input.fa, and clear what an earlier
+ * submit in this work directory left. Returns 0, or after a message the
+ * exit status.
+ */
+static int
+stage_input(const char *workdir)
+{
+	struct buf input = { NULL, 0, 0 };
+	int rc;
+
+	rc = read_bounded(STDIN_FILENO, &input, MAX_INPUT_BYTES);
+	if (rc < 0) {
+		ct_warnerr("cannot read standard input");
+		rc = EX_IOERR;
+	} else if (rc > 0) {
+		ct_warn("input larger than %d MiB",
+		    MAX_INPUT_BYTES / (1024 * 1024));
+		rc = EX_DATAERR;
+	} else if (write_atomically(F_INPUT, input.data, input.len) != 0) {
+		ct_warnerr("cannot write %s/%s", workdir, F_INPUT);
+		rc = EX_IOERR;
+	} else if ((unlink(F_STATUS) != 0 && errno != ENOENT) ||
+	    (unlink(F_OUTPUT) != 0 && errno != ENOENT)) {
+		/* A retry must not find the last attempt's ending. */
+		ct_warnerr("cannot remove an earlier result");
+		rc = EX_IOERR;
+	}
+	buf_free(&input);
+	return rc;
+}
+
+/*
+ * The monitor's standard files, opened here so that a failure is
+ * submit's to report: -1 after a message.
+ */
+static int
+open_std_files(const struct launch *l, int fds[3])
+{
+	static const int wflags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	    O_NOFOLLOW;
+	const char *out = l->has_output ? F_STDOUT : F_OUTPUT;
+
+	fds[1] = fds[2] = -1;
+	if ((fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+		ct_warnerr("cannot open /dev/null");
+	else if ((fds[1] = open(out, wflags, 0600)) < 0)
+		ct_warnerr("cannot open %s", out);
+	else if ((fds[2] = open(F_STDERR, wflags, 0600)) < 0)
+		ct_warnerr("cannot open %s", F_STDERR);
+	else
+		return 0;
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	return -1;
+}
+
+/*
+ * Fork the monitor and wait until the command has been exec'd (the pipe
+ * closes on exec), so that a handle is only ever given for a command
+ * that started. Returns 0 and sets *pid, or after a message the exit
+ * status.
+ */
+static int
+start_monitor(struct launch *l, pid_t *pid)
+{
+	struct start_failure f;
+	int ready[2], fds[3];
+	ssize_t got;
+
+	if (open_std_files(l, fds) != 0)
+		return EX_IOERR;
+	if (pipe2(ready, O_CLOEXEC) != 0) {
+		ct_warnerr("cannot make a pipe");
+		close(fds[0]), close(fds[1]), close(fds[2]);
+		return EX_TEMPFAIL;
+	}
+	fflush(NULL);
+	*pid = fork();
+	if (*pid == 0) {
+		close(ready[0]);
+		detach(fds, ready[1]);
+		run_monitor(l, ready[1]);
+	}
+	close(ready[1]);
+	close(fds[0]), close(fds[1]), close(fds[2]);
+	if (*pid < 0) {
+		ct_warnerr("cannot fork");
+		close(ready[0]);
+		return EX_TEMPFAIL;
+	}
+	while ((got = read(ready[0], &f, sizeof f)) < 0 && errno == EINTR)
+		;
+	close(ready[0]);
+	if (got != (ssize_t)sizeof f)
+		return 0;
+	errno = f.err;
+	if (f.exit_code == EX_CONFIG)
+		ct_warnerr("cannot run %s", l->path);
+	else
+		ct_warnerr("cannot start the monitor");
+	return f.exit_code;
+}
+
+static int
+submit(const char *workdir, int nopts, char **opts)
+{
+	unsigned long long start;
+	struct launch l;
+	pid_t pid;
+	char state;
+	int rc;
+
+	check_option_syntax(nopts, opts);
+	if ((rc = build_launch(&l, workdir, nopts, opts)) != 0)
+		return rc;
+	if ((rc = stage_input(workdir)) == 0)
+		rc = start_monitor(&l, &pid);
+	launch_free(&l);
+	if (rc != 0)
+		return rc;
+	if (proc_stat(pid, &start, &state) != 0) {
+		ct_warn("cannot read /proc/%ld/stat", (long)pid);
+		return EX_TEMPFAIL;
+	}
+	emit_line("%ld:%llu", (long)pid, start);
+	return 0;
+}
+
+static int
+poll_job(pid_t pid, unsigned long long start)
+{
+	char line[MAX_REASON_LINE + 1];
+	const char *name;
+	enum ending how;
+	int n = 0;
+
+	how = read_ending(&n);
+	/* The monitor may have recorded its ending just as it went. */
+	if (how == END_NONE && !monitor_alive(pid, start))
+		how = read_ending(&n);
+	switch (how) {
+	case END_NONE:
+		if (monitor_alive(pid, start))
+			emit_line("running");
+		else
+			emit_line("failed lost: the command's monitor is "
+			    "gone (was the host restarted?)");
+		break;
+	case END_EXIT:
+		if (n == 0 && access(F_OUTPUT, F_OK) == 0) {
+			emit_line("done");
+			break;
+		}
+		if (n == 0) {
+			emit_line("failed command exited with status 0 but "
+			    "wrote no output file");
+			break;
+		}
+		last_stderr_line(line);
+		emit_line("failed command exited with status %d%s%s", n,
+		    line[0] ? ": " : "", line);
+		break;
+	case END_SIGNAL:
+		name = sigabbrev_np(n);
+		if (name != NULL)
+			emit_line("failed command killed by signal %d (SIG%s)",
+			    n, name);
+		else
+			emit_line("failed command killed by signal %d", n);
+		break;
+	default:
+		emit_line("failed the status file %s is corrupt", F_STATUS);
+		break;
+	}
+	return 0;
+}
+
+static int
+fetch(pid_t pid, unsigned long long start)
+{
+	char block[65536];
+	ssize_t n;
+	int fd, code = 0;
+
+	switch (read_ending(&code)) {
+	case END_NONE:
+		if (monitor_alive(pid, start))
+			ct_die(EX_TEMPFAIL, "the command is still running");
+		ct_die(EX_UNAVAILABLE, "no result: the command's monitor "
+		    "is gone");
+	case END_EXIT:
+		if (code == 0)
+			break;
+		/* FALLTHROUGH */
+	default:
+		ct_die(EX_UNAVAILABLE, "no result: the command did not "
+		    "succeed");
+	}
+	fd = open(F_OUTPUT, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			ct_die(EX_UNAVAILABLE, "no result: the command wrote "
+			    "no output file");
+		ct_dieerr(EX_IOERR, "cannot open %s", F_OUTPUT);
+	}
+	/* A reader gone away is a write error, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
+	for (;;) {
+		n = read(fd, block, sizeof block);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			ct_dieerr(EX_IOERR, "cannot read %s", F_OUTPUT);
+		if (n == 0)
+			break;
+		if (write_all(STDOUT_FILENO, block, (size_t)n) != 0)
+			ct_dieerr(EX_IOERR, "cannot write standard output");
+	}
+	close(fd);
+	return 0;
+}
+
+/* Wait up to usec for the monitor to go; 1 if it went. */
+static int
+wait_gone(pid_t pid, unsigned long long start, long usec)
+{
+	const struct timespec step = { 0, CANCEL_STEP_USEC * 1000 };
+	int64_t until = monotonic_usec() + usec;
+
+	while (monitor_alive(pid, start)) {
+		if (monotonic_usec() >= until)
+			return 0;
+		nanosleep(&step, NULL);
+	}
+	return 1;
+}
+
+static int
+cancel(pid_t pid, unsigned long long start)
+{
+	int term_worked;
+
+	if (!monitor_alive(pid, start))
+		return 0;
+	/*
+	 * The monitor leads the group: SIGTERM reaches the command and all
+	 * it started, and the monitor (which ignores it) records the end.
+	 */
+	if (kill(-pid, SIGTERM) != 0 && errno != ESRCH)
+		ct_dieerr(EX_NOPERM, "cannot signal process group %ld",
+		    (long)pid);
+	term_worked = wait_gone(pid, start, CANCEL_GRACE_USEC);
+	/* Also whatever ignored SIGTERM, monitor or not. */
+	if (kill(-pid, SIGKILL) != 0 && errno != ESRCH)
+		ct_dieerr(EX_NOPERM, "cannot kill process group %ld",
+		    (long)pid);
+	if (term_worked)
+		return 0;
+	if (!wait_gone(pid, start, CANCEL_GRACE_USEC))
+		ct_die(EX_TEMPFAIL, "process %ld survives SIGKILL",
+		    (long)pid);
+	/* The monitor died with the command, before it could say so. */
+	if (access(F_STATUS, F_OK) != 0 && errno == ENOENT)
+		record_ending(END_SIGNAL, SIGKILL);
+	return 0;
+}
+
+/* Descriptors 0-2 open, so no file opened later can land on one. */
+static void
+open_standard_files(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 &&
+		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			_exit(EX_OSERR);
+}
+
+static const char *
+required_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	if (v == NULL || *v == '\0') {
+		ct_warn("%s is not set (run me from ct-dispatch)", name);
+		exit(EX_USAGE);
+	}
+	return v;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *verb, *workdir;
+	unsigned long long start = 0;
+	pid_t pid = 0;
+
+	open_standard_files();
+	ct_setprogname(argv[0]);
+	if (argc < 2)
+		usage_error("no verb");
+	verb = argv[1];
+	if (strcmp(verb, "submit") != 0 && strcmp(verb, "poll") != 0 &&
+	    strcmp(verb, "fetch") != 0 && strcmp(verb, "cancel") != 0) {
+		ct_warn("unknown verb '%.32s'", verb);
+		(void)write_all(STDERR_FILENO, usage, sizeof usage - 1);
+		exit(EX_USAGE);
+	}
+	if (strcmp(verb, "submit") != 0) {
+		if (argc != 3)
+			usage_error("expected one handle");
+		parse_handle(argv[2], &pid, &start);
+	}
+	(void)required_env("CT_JOB_ID");
+	workdir = required_env("CT_WORKDIR");
+	if (workdir[0] != '/')
+		usage_error("CT_WORKDIR must be an absolute path");
+	/* Every file of the job is named relative to the work directory. */
+	if (chdir(workdir) != 0)
+		ct_dieerr(errno == ENOENT || errno == ENOTDIR ? EX_USAGE :
+		    EX_IOERR, "cannot enter CT_WORKDIR %s", workdir);
+
+	if (strcmp(verb, "submit") == 0)
+		return submit(workdir, argc - 2, argv + 2);
+	if (strcmp(verb, "poll") == 0)
+		return poll_job(pid, start);
+	if (strcmp(verb, "fetch") == 0)
+		return fetch(pid, start);
+	return cancel(pid, start);
+}

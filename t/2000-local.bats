@@ -1,0 +1,481 @@
+#!/usr/bin/env bats
+# The "local" wrapper (providers/local.c) under the wrapper contract: real
+# BLAST jobs on the demo data, failures, cancel, a lost monitor, and what
+# must never happen: a shell, a leaked environment, a submit that waits.
+
+load helper
+
+LOCAL="$CT_BUILD/providers/local"
+DEMO="$BATS_TEST_DIRNAME/../share/demo"
+DATA="$BATS_TEST_DIRNAME/data/local"
+CONTRACT_PATH=/usr/local/bin:/usr/bin:/bin
+LOST="failed lost: the command's monitor is gone (was the host restarted?)"
+
+setup_file() {
+	# One BLAST database for every test that needs one.
+	if command -v makeblastdb >/dev/null; then
+		makeblastdb -in "$DEMO/globins45.fa" -dbtype prot \
+			-parse_seqids -out "$BATS_FILE_TMPDIR/globins45" \
+			>/dev/null
+	fi
+}
+
+local_setup() {
+	W="$BATS_TEST_TMPDIR/work"
+	mkdir -m 0700 "$W"
+	DB=
+	PARAMS=()
+	HANDLES=()
+	# The first demo query, human beta hemoglobin.
+	awk '/^>/ { n++ } n == 1' "$DEMO/queries.fa" >q.fa
+}
+
+# Nothing a test started may outlive it.
+teardown() {
+	local h
+	for h in "${HANDLES[@]}"; do
+		wr cancel "$h" || true
+	done
+}
+
+need_blast() {
+	command -v blastp >/dev/null && command -v makeblastdb >/dev/null ||
+		skip "BLAST+ (blastp, makeblastdb) is not installed"
+}
+
+# wr VERB [ARG...]: run the wrapper as ct-dispatch does: in the work
+# directory, with exactly the contract's environment, the job's database
+# $DB and the server's parameters from the array PARAMS. With $TIMEOUT
+# set, under timeout(1).
+wr() {
+	(cd "$W" && exec ${TIMEOUT:+timeout "$TIMEOUT"} env -i \
+		PATH="$CONTRACT_PATH" LANG=C LC_ALL=C HOME="$W" TMPDIR="$W" \
+		CT_CONTRACT=1 CT_JOB_ID=job-1 CT_SERVER=here \
+		CT_SERVICE=blastp CT_DATABASE="$DB" CT_WORKDIR="$W" \
+		CT_DEADLINE=4102444800 CT_PARAM_CLASSNAME=local \
+		"${PARAMS[@]}" "$LOCAL" "$@")
+}
+
+# command WORDS: the server's "command" parameter.
+command_is() {
+	PARAMS+=("CT_PARAM_COMMAND=$1")
+}
+
+# submit [OPTION...]: submit q.fa; the handle in $H, checked for its form.
+submit() {
+	run -0 --separate-stderr wr submit "$@" <q.fa
+	assert_output --regexp '^[1-9][0-9]*:[0-9]+$'
+	assert_equal "$stderr" ""
+	H=$output
+	HANDLES+=("$H")
+}
+
+# settle [SECONDS]: poll $H until it is no longer running (30 s at most);
+# the answer is in $output. Every answer before it must be "running".
+settle() {
+	local i
+	for ((i = 0; i < ${1:-30} * 20; i++)); do
+		run -0 --separate-stderr wr poll "$H"
+		assert_equal "$stderr" ""
+		[ "$output" = running ] || return 0
+		sleep 0.05
+	done
+	fail "still running after ${1:-30} s"
+}
+
+# result: the fetched result of $H, whole, in the file result.
+result() {
+	wr fetch "$H" >result
+}
+
+# running_in SID: the processes of session SID that still run (a zombie
+# has ended; it only waits for init to collect it).
+running_in() {
+	ps -e -o sid=,stat=,pid=,comm= | awk -v sid="$1" '$1 == sid && $2 !~ /^Z/'
+}
+
+# start_time PID: field 22 of /proc/PID/stat.
+start_time() {
+	sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f20
+}
+
+@test "blastp on the demo data: a handle, running, then done, and BLAST XML" {
+	need_blast
+	DB=globins45
+	PARAMS=("CT_PARAM_DATABASE_GLOBINS45=$BATS_FILE_TMPDIR/globins45")
+	command_is "blastp -query {input} -db {database} -outfmt 5 -out {output}"
+	submit
+	cmp q.fa "$W/input.fa"
+	# BLAST takes a few tenths of a second; a fast host may be done.
+	run -0 wr poll "$H"
+	[[ "$output" = running || "$output" = done ]]
+	settle
+	assert_output done
+	result
+	cmp result "$W/output"
+	run -0 xmllint --xpath 'string(//BlastOutput_query-def)' result
+	assert_output "HBB_HUMAN Human beta hemoglobin"
+	run -0 xmllint --xpath 'count(//Hit[Hit_id="HBB_CALAR"])' result
+	assert_output 1
+	run -0 xmllint --xpath 'count(//Hit)' result
+	[ "$output" -ge 10 ]
+	assert_equal "$(cat "$W/status")" "exit 0"
+}
+
+@test "a failing command: poll names its status and its last stderr line" {
+	need_blast
+	command_is "blastp -query {input} -db nosuchdb -outfmt 5"
+	submit
+	settle
+	assert_output --regexp '^failed command exited with status 2: BLAST Database error: No alias or index file found for protein database \[nosuchdb\]'
+	[ "${#output}" -le 500 ]
+	run -69 --separate-stderr wr fetch "$H"
+	assert_output ""
+	assert_equal "$stderr" "local: no result: the command did not succeed"
+}
+
+@test "the poll reason: the last non-empty stderr line, without control bytes, cut at 200 bytes" {
+	command_is "$DATA/fail 3"
+	submit
+	settle
+	assert_output "failed command exited with status 3: the last line"
+	PARAMS=()
+	command_is "$DATA/fail 4 199"
+	submit
+	settle
+	# The cut at 200 bytes falls inside a two-byte character: it goes.
+	assert_output "failed command exited with status 4: $(printf '%0199d' 0)"
+	PARAMS=()
+	command_is "$DATA/fail 5 198"
+	submit
+	settle
+	# The cut falls just after it: it stays.
+	assert_output "failed command exited with status 5: $(printf '%0198d\303\251' 0)"
+	PARAMS=()
+	command_is "false"
+	submit
+	settle
+	assert_output "failed command exited with status 1"
+}
+
+@test "cancel: SIGTERM ends the command, poll says so, nothing is left" {
+	command_is "sleep 30"
+	submit
+	pid=${H%%:*}
+	assert_equal "${H#*:}" "$(start_time "$pid")"
+	# The monitor leads its own session, the command in it.
+	run -0 running_in "$pid"
+	assert_equal "${#lines[@]}" 2
+	assert_line --regexp "^ *$pid +[RS][^ ]* +$pid local\$"
+	assert_line --regexp "^ *$pid +[RS][^ ]* +[0-9]+ sleep\$"
+	run -0 wr poll "$H"
+	assert_output running
+	# The same pid with another start time is some other process.
+	run -0 wr poll "$pid:$((${H#*:} + 1))"
+	assert_output "$LOST"
+	run -75 --separate-stderr wr fetch "$H"
+	assert_equal "$stderr" "local: the command is still running"
+
+	SECONDS=0
+	run -0 --separate-stderr wr cancel "$H"
+	assert_equal "$stderr" ""
+	[ "$SECONDS" -le 1 ]
+	run -0 wr poll "$H"
+	assert_output "failed command killed by signal 15 (SIGTERM)"
+	run -0 running_in "$pid"
+	assert_output ""
+	# Nothing left to cancel is not an error either.
+	run -0 wr cancel "$H"
+	run -69 wr fetch "$H"
+}
+
+@test "cancel: a command that ignores SIGTERM gets SIGKILL after 2 s" {
+	command_is "$DATA/ignore-term"
+	submit
+	pid=${H%%:*}
+	for ((i = 0; i < 100; i++)); do
+		[ -e "$W/ready" ] && break
+		sleep 0.05
+	done
+	[ -e "$W/ready" ]
+	SECONDS=0
+	run -0 wr cancel "$H"
+	[ "$SECONDS" -ge 1 ]
+	[ "$SECONDS" -le 4 ]
+	run -0 wr poll "$H"
+	assert_output "failed command killed by signal 9 (SIGKILL)"
+	run -0 running_in "$pid"
+	assert_output ""
+}
+
+@test "a monitor killed with its command: poll says lost, fetch has nothing" {
+	command_is "sleep 30"
+	submit
+	pid=${H%%:*}
+	kill -KILL -- "-$pid"
+	for ((i = 0; i < 100; i++)); do
+		[ -e "/proc/$pid" ] || break
+		[ "$(sed 's/.*) //' "/proc/$pid/stat" | cut -c1)" != Z ] || break
+		sleep 0.05
+	done
+	run -0 wr poll "$H"
+	assert_output "$LOST"
+	run -69 --separate-stderr wr fetch "$H"
+	assert_equal "$stderr" "local: no result: the command's monitor is gone"
+	run -0 wr cancel "$H"
+	[ ! -e "$W/status" ]
+}
+
+@test "submit returns at once: no pipe of the dispatcher stays open" {
+	command_is "sleep 3"
+	start=$(date +%s%N)
+	H=$(TIMEOUT=5 wr submit <q.fa | cat)
+	end=$(date +%s%N)
+	HANDLES+=("$H")
+	[ $(((end - start) / 1000000)) -lt 2000 ]
+	[[ "$H" =~ ^[1-9][0-9]*:[0-9]+$ ]]
+	run -0 wr poll "$H"
+	assert_output running
+	# The monitor holds its own files and nothing else.
+	pid=${H%%:*}
+	run -0 ls "/proc/$pid/fd"
+	assert_equal "$(echo $output)" "0 1 2"
+	assert_equal "$(readlink "/proc/$pid/fd/0")" /dev/null
+	assert_equal "$(readlink "/proc/$pid/fd/1")" "$W/output"
+	assert_equal "$(readlink "/proc/$pid/fd/2")" "$W/stderr"
+}
+
+@test "the command sees the contract's environment and nothing else, in the work directory" {
+	export LEAKED_FROM_TEST=secret
+	PARAMS=(CT_PARAM_API_KEY=s3cr3t)
+	command_is env
+	submit
+	settle
+	assert_output done
+	result
+	run -0 sort result
+	assert_output "CT_CONTRACT=1
+CT_DATABASE=
+CT_DEADLINE=4102444800
+CT_JOB_ID=job-1
+CT_PARAM_API_KEY=s3cr3t
+CT_PARAM_CLASSNAME=local
+CT_PARAM_COMMAND=env
+CT_SERVER=here
+CT_SERVICE=blastp
+CT_WORKDIR=$W
+HOME=$W
+LANG=C
+LC_ALL=C
+PATH=$CONTRACT_PATH
+TMPDIR=$W"
+	PARAMS=()
+	command_is pwd
+	submit
+	settle
+	result
+	assert_equal "$(cat result)" "$W"
+}
+
+@test "no shell: hostile headers and command words stay plain text" {
+	printf '>q;touch pwned1 $(touch pwned2) `touch pwned3` |touch pwned4\nMKV\n' >q.fa
+	command_is "cat {input}"
+	submit
+	settle
+	assert_output done
+	result
+	cmp q.fa result
+	PARAMS=()
+	command_is 'echo a;touch pwned5 $(touch pwned6) `touch pwned7` >pwned8 &&'
+	submit
+	settle
+	result
+	assert_equal "$(cat result)" 'a;touch pwned5 $(touch pwned6) `touch pwned7` >pwned8 &&'
+	run find "$BATS_TEST_TMPDIR" -name 'pwned*'
+	assert_output ""
+}
+
+@test "option values with shell metacharacters are refused (65), and nothing starts" {
+	PARAMS=("CT_PARAM_OPTIONS=evalue")
+	command_is echo
+	for v in '1;touch pwned' '$(touch pwned)' '`touch pwned`' 'a b' '' \
+		'1|x' 'x>y' '../../etc/passwd' "a$(printf '\t')b" \
+		"$(printf '1\nx')" "$(printf 'a%.0s' {1..65})"; do
+		run -65 --separate-stderr wr submit "evalue=$v" <q.fa
+		assert_output ""
+		assert_equal "$stderr" "local: option evalue: a value must be 1 to 64 characters of A-Z a-z 0-9 . _ + -"
+	done
+	[ ! -e "$W/input.fa" ]
+	[ ! -e "$W/stderr" ]
+	run find "$BATS_TEST_TMPDIR" -name 'pwned*'
+	assert_output ""
+	# 64 characters are fine.
+	submit "evalue=$(printf 'a%.0s' {1..64})"
+}
+
+@test "options: only the listed keys pass, each as -key value" {
+	PARAMS=("CT_PARAM_OPTIONS=evalue max_target_seqs")
+	command_is "echo {input}"
+	submit evalue=1e-5 max_target_seqs=5 evalue=10
+	settle
+	assert_output done
+	result
+	assert_equal "$(cat result)" "$W/input.fa -evalue 1e-5 -max_target_seqs 5 -evalue 10"
+	run -65 --separate-stderr wr submit out=/etc/passwd <q.fa
+	assert_equal "$stderr" "local: option out is not allowed by server here"
+	# A key must match a listed word whole.
+	run -65 --separate-stderr wr submit eval=1 <q.fa
+	assert_equal "$stderr" "local: option eval is not allowed by server here"
+	run -64 wr submit evalue <q.fa
+	run -64 wr submit =1 <q.fa
+	# No list: no options.
+	PARAMS=()
+	command_is echo
+	run -65 --separate-stderr wr submit evalue=1 <q.fa
+	assert_equal "$stderr" "local: option evalue is not allowed by server here"
+}
+
+@test "placeholders are whole words; with {output} stdout is kept aside" {
+	PARAMS=(CT_PARAM_DATABASE=/data/blast/nr)
+	command_is "echo {input} {database} {output} x{input} {input}x {INPUT}"
+	submit
+	settle
+	assert_output "failed command exited with status 0 but wrote no output file"
+	assert_equal "$(cat "$W/stdout")" "$W/input.fa /data/blast/nr $W/output x{input} {input}x {INPUT}"
+	run -69 wr fetch "$H"
+}
+
+@test "databases: the job's by its folded name, else the server's default; not offered is 69" {
+	PARAMS=(CT_PARAM_DATABASE_SWISSPROT_2024_1=/db/sp CT_PARAM_DATABASE=/db/default)
+	command_is "echo {database}"
+	DB=SwissProt-2024.1
+	submit
+	settle
+	result
+	assert_equal "$(cat result)" /db/sp
+	DB=
+	submit
+	settle
+	result
+	assert_equal "$(cat result)" /db/default
+	# A database the job names must be offered, {database} or not.
+	DB=pdb
+	PARAMS=()
+	command_is "echo x"
+	run -69 --separate-stderr wr submit <q.fa
+	assert_equal "$stderr" "local: database pdb is not offered by this server"
+	# A job without one: fine, unless the command needs one.
+	DB=
+	submit
+	PARAMS=()
+	command_is "echo {database}"
+	run -69 --separate-stderr wr submit <q.fa
+	assert_equal "$stderr" "local: the job names no database and this server has no default one (parameter database)"
+}
+
+@test "the command is checked at submit: not found or not executable is 78" {
+	command_is "mkjob {input}"	# on the tests' PATH, not the contract's
+	run -78 --separate-stderr wr submit <q.fa
+	assert_equal "$stderr" "local: command mkjob: no executable of that name in PATH ($CONTRACT_PATH)"
+	[ ! -e "$W/input.fa" ]
+	[ ! -e "$W/stderr" ]
+	# Never a program of the work directory, whatever PATH says.
+	mkdir "$W/bin"
+	printf '#!/bin/sh\necho evil\n' >"$W/bin/evil"
+	cp "$W/bin/evil" "$W/evil"
+	chmod +x "$W/evil" "$W/bin/evil"
+	PARAMS=("PATH=:bin:.:$CONTRACT_PATH")
+	command_is evil
+	run -78 --separate-stderr wr submit <q.fa
+	assert_equal "$stderr" "local: command evil: no executable of that name in PATH (:bin:.:$CONTRACT_PATH)"
+	PARAMS=()
+	command_is "/etc/passwd"
+	run -78 --separate-stderr wr submit <q.fa
+	assert_equal "$stderr" "local: command /etc/passwd: not an executable file"
+	# Executable by its mode, but no program: exec fails, after the
+	# checks, and submit still reports it.
+	printf 'not a program\n' >"$BATS_TEST_TMPDIR/junk"
+	chmod +x "$BATS_TEST_TMPDIR/junk"
+	PARAMS=()
+	command_is "$BATS_TEST_TMPDIR/junk"
+	run -78 --separate-stderr wr submit <q.fa
+	assert_output ""
+	assert_equal "$stderr" "local: cannot run $BATS_TEST_TMPDIR/junk: Exec format error"
+	PARAMS=()
+	command_is "./x"
+	run -78 --separate-stderr wr submit <q.fa
+	assert_equal "$stderr" "local: command ./x: a relative path; give a name found in PATH or an absolute path"
+	PARAMS=()
+	command_is "$(printf ' \t ')"
+	run -78 --separate-stderr wr submit <q.fa
+	assert_equal "$stderr" "local: parameter command has no words"
+	PARAMS=()
+	run -78 --separate-stderr wr submit <q.fa
+	assert_equal "$stderr" "local: parameter command is not set"
+	command_is "/bin/echo hi"
+	submit
+	settle
+	result
+	assert_equal "$(cat result)" hi
+}
+
+@test "usage errors are 64: verbs, handles, environment" {
+	run -64 --separate-stderr wr
+	assert_equal "${stderr_lines[0]}" "local: no verb"
+	run -64 --separate-stderr wr frobnicate
+	assert_equal "${stderr_lines[0]}" "local: unknown verb 'frobnicate'"
+	assert_equal "${stderr_lines[1]}" "usage: local submit [key=value ...] <input"
+	run -64 --separate-stderr wr poll
+	assert_equal "${stderr_lines[0]}" "local: expected one handle"
+	run -64 wr fetch 1:2 3:4
+	for h in abc 12 12: :12 0:5 -1:5 12:5x 12:-5 ' 12:5' '12:5 ' 1:2:3 \
+		99999999999:1 1:99999999999999999999999; do
+		run -64 --separate-stderr wr poll "$h"
+		assert_equal "${stderr_lines[0]}" "local: handle: expected PID:STARTTIME"
+		run -64 wr cancel "$h"
+	done
+	run -64 --separate-stderr env -i CT_JOB_ID=x "$LOCAL" poll 1:2
+	assert_equal "$stderr" "local: CT_WORKDIR is not set (run me from ct-dispatch)"
+	run -64 --separate-stderr env -i CT_WORKDIR="$W" "$LOCAL" poll 1:2
+	assert_equal "$stderr" "local: CT_JOB_ID is not set (run me from ct-dispatch)"
+	run -64 --separate-stderr env -i CT_JOB_ID=x CT_WORKDIR=work "$LOCAL" poll 1:2
+	assert_equal "${stderr_lines[0]}" "local: CT_WORKDIR must be an absolute path"
+}
+
+@test "input: over 64 MiB is refused (65); 64 MiB is taken" {
+	command_is true
+	truncate -s $((64 * 1024 * 1024 + 1)) big
+	run -65 --separate-stderr wr submit <big
+	assert_equal "$stderr" "local: input larger than 64 MiB"
+	[ ! -e "$W/input.fa" ]
+	truncate -s $((64 * 1024 * 1024)) big
+	run -0 wr submit <big
+	HANDLES+=("$output")
+	assert_equal "$(stat -c %s "$W/input.fa")" $((64 * 1024 * 1024))
+	rm big "$W/input.fa"
+}
+
+@test "a retried submit starts clean in the same work directory" {
+	command_is false
+	submit
+	settle
+	assert_output "failed command exited with status 1"
+	PARAMS=()
+	command_is "echo first"
+	submit
+	settle
+	assert_output done
+	# The last attempt's ending and result are gone with a new submit.
+	PARAMS=()
+	command_is "echo {output}"
+	submit
+	settle
+	assert_output "failed command exited with status 0 but wrote no output file"
+	PARAMS=()
+	command_is "sleep 5"
+	submit
+	run -0 wr poll "$H"
+	assert_output running
+	run -75 wr fetch "$H"
+	[ ! -s "$W/output" ]
+}
