@@ -83,6 +83,28 @@ cancel_new(struct spool *sp, const char *id)
 	close(lock);
 }
 
+/*
+ * The job may have finished between the look and the request: then the
+ * request is moot; withdraw it and say so.
+ */
+static int
+finished_meanwhile(struct spool *sp, const char *id)
+{
+	enum job_state s;
+	struct job j;
+	int cd;
+
+	if (spool_load(sp, id, false, &j, &s) != SPOOL_FOUND)
+		return 0;
+	job_free(&j);
+	if (s != JOB_COMPLETED)
+		return 0;	/* Failed: by this cancel, or as good as */
+	if ((cd = spool_dir(sp, SPOOL_CANCEL)) >= 0)
+		unlinkat(cd, id, 0);
+	ct_warn("%s: job already completed", id);
+	return EX_DATAERR;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -106,7 +128,7 @@ main(int argc, char **argv)
 	if (ids[0] == NULL)
 		cli_usage_error(&c, "expected at least one job ID");
 	cli_check_ids(&c, ids);
-	if (spool_open(&sp, spool_choose(c.spool), true) != 0)
+	if (spool_open(&sp, spool_choose(c.spool), false) != 0)
 		exit(EX_IOERR);
 	for (i = 0; ids[i] != NULL; i++) {
 		enum job_state s;
@@ -123,6 +145,12 @@ main(int argc, char **argv)
 			break;
 		default:
 			job_free(&j);
+			/*
+			 * The job exists, so the spool does: in a private one,
+			 * make what a cancel needs (cancel/, locks/, failed/);
+			 * a shared one has them all, and is never extended.
+			 */
+			sp.create = !privilege_elevated();
 			if (s == JOB_COMPLETED || s == JOB_FAILED) {
 				ct_warn("%s: job already %s", ids[i],
 				    s == JOB_COMPLETED ? "completed" :
@@ -132,6 +160,7 @@ main(int argc, char **argv)
 				code = EX_IOERR;
 			else if (s == JOB_NEW)
 				cancel_new(&sp, ids[i]);
+			code = code ? code : finished_meanwhile(&sp, ids[i]);
 			break;
 		}
 		if (code > status)

@@ -875,6 +875,40 @@ clean_up_if_gone(struct dispatcher *d, const char *id)
 		unlinkat(cd, id, 0);
 }
 
+/*
+ * Lock files, work directories and cancel requests whose job has left
+ * processing/ (a pass killed between a job's last move and its clean-up
+ * leaves them): take the lock, look again, and clean up.
+ */
+static void
+reap_orphans(struct dispatcher *d)
+{
+	static const enum spool_dir dirs[] = { SPOOL_LOCKS, SPOOL_WORK,
+	    SPOOL_CANCEL };
+	int pd = spool_dir(&d->sp, SPOOL_PROCESSING);
+	int nd = spool_dir(&d->sp, SPOOL_NEW);
+	size_t k, i, n;
+
+	for (k = 0; pd >= 0 && k < sizeof dirs / sizeof dirs[0]; k++) {
+		struct job_ref *ids = list_ids(d, dirs[k], &n);
+
+		for (i = 0; i < n; i++) {
+			const char *id = ids[i].id;
+			int lock;
+
+			if (faccessat(pd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
+			    (dirs[k] == SPOOL_CANCEL && nd >= 0 &&
+			    faccessat(nd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0))
+				continue;
+			if ((lock = spool_lock(&d->sp, id)) < 0)
+				continue;
+			clean_up_if_gone(d, id);
+			close(lock);
+		}
+		free(ids);
+	}
+}
+
 /* Drive job id under its lock, if no other dispatcher holds it. */
 static void
 drive(struct dispatcher *d, const char *id, struct policies *ps)
@@ -950,6 +984,8 @@ one_pass(struct dispatcher *d)
 	for (i = 0; !d->dry_run && i < n && !stop_requested; i++)
 		drive(d, ids[i].id, &ps);
 	free(ids);
+	if (!d->dry_run)
+		reap_orphans(d);
 
 	ids = list_ids(d, SPOOL_NEW, &n);
 	for (i = 0; i < n && !stop_requested; i++) {
@@ -1071,10 +1107,13 @@ main(int argc, char **argv)
 	if ((wrapper_dir = realpath(d.wrapper_dir, NULL)) == NULL)
 		ct_dieerr(EX_CONFIG, "wrapper directory %s", d.wrapper_dir);
 	d.wrapper_dir = wrapper_dir;
-	if ((spool_path = realpath(spool_choose(c.spool), NULL)) == NULL &&
-	    (errno != ENOENT || mkdir(spool_choose(c.spool), 0700) != 0 ||
-	    (spool_path = realpath(spool_choose(c.spool), NULL)) == NULL))
-		ct_dieerr(EX_IOERR, "spool %s", spool_choose(c.spool));
+	if ((spool_path = realpath(spool_choose(c.spool), NULL)) == NULL) {
+		if (errno == ENOENT && d.dry_run)
+			return 0;	/* nothing to dispatch, nothing made */
+		if (errno != ENOENT || mkdir(spool_choose(c.spool), 0700) != 0 ||
+		    (spool_path = realpath(spool_choose(c.spool), NULL)) == NULL)
+			ct_dieerr(EX_IOERR, "spool %s", spool_choose(c.spool));
+	}
 	if (gethostname(d.host, sizeof d.host) != 0)
 		snprintf(d.host, sizeof d.host, "localhost");
 	d.in_flight = xcalloc(d.reg.nservers + 1, sizeof *d.in_flight);
@@ -1115,7 +1154,7 @@ main(int argc, char **argv)
 		wait_for_work(ifd, (int)(wait / 1000));
 	} while (!stop_requested);
 	if (follow)
-		logmsg(&d, LOG_INFO, "stopped");
+		logmsg(&d, LOG_NOTICE, "stopped");
 	if (ifd >= 0)
 		close(ifd);
 	free(d.in_flight);

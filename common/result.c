@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -123,14 +124,15 @@ result_check(const char *data, size_t len, const struct job *j, char *why,
 		snprintf(why, whylen, "empty result");
 		return -1;
 	}
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+		i = 3;	/* a UTF-8 byte-order mark */
 	while (i < len && (data[i] == ' ' || data[i] == '\n' ||
 	    data[i] == '\r' || data[i] == '\t'))
 		i++;
 	if (len - i >= 5 && memcmp(data + i, "<?xml", 5) == 0)
 		return check_blast_xml(data, len, j, why, whylen);
-	if (len - i >= 5 && (memcmp(data + i, "<html", 5) == 0 ||
-	    memcmp(data + i, "<HTML", 5) == 0 ||
-	    memcmp(data + i, "<!DOC", 5) == 0)) {
+	if ((len - i >= 5 && strncasecmp(data + i, "<html", 5) == 0) ||
+	    (len - i >= 9 && strncasecmp(data + i, "<!doctype", 9) == 0)) {
 		snprintf(why, whylen, "an HTML page, not a result");
 		return -1;
 	}

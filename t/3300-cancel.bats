@@ -1,0 +1,228 @@
+#!/usr/bin/env bats
+# ct-cancel: a New job fails at once; a job in flight is withdrawn by the
+# next dispatch pass, which calls the wrapper's cancel; a finished job, a
+# missing one and a bad ID are refused with their own exit codes. The
+# wrappers are the small scripts in t/wrappers/. A few seconds.
+
+load helper
+
+local_setup() {
+	export CT_WRAPPER_DIR="$BATS_TEST_DIRNAME/wrappers"
+	export CT_CONFIG="$BATS_TEST_TMPDIR/providers.xml"
+	MARKS="$BATS_TEST_TMPDIR/marks"
+	HOST=$(uname -n)
+	mkdir -p "$MARKS"
+	fasta q1 "$PROTEIN"
+}
+
+# registry: write $CT_CONFIG with the server elements on stdin.
+registry() {
+	{
+		printf '<?xml version="1.0"?>\n<registry version="1">\n'
+		cat
+		printf '</registry>\n'
+	} >"$CT_CONFIG"
+}
+
+# server ID WRAPPER [NAME=VALUE...]: a blastp server, polled at once.
+server() {
+	local id=$1 wrapper=$2 p
+	shift 2
+	printf '<server id="%s" name="server %s"><limits poll-interval="0"/>' "$id" "$id"
+	printf '<service name="blastp" weight="1"/><parameters>'
+	printf '<parameter name="classname">%s</parameter>' "$wrapper"
+	for p; do
+		printf '<parameter name="%s">%s</parameter>' "${p%%=*}" "${p#*=}"
+	done
+	printf '</parameters></server>\n'
+}
+
+# history ID: the job's history as ct-status -l shows it, one event a line
+# as "STATE: TEXT", the seconds of "completed by ... in N s" as N.
+history() {
+	ct-status -l "$1" | sed -n '/^history$/,$p' | sed -E '1d
+		s/^  [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}  ([A-Za-z]+) +/\1: /
+		s/^(Completed: completed by .*) in [0-9]+ s$/\1 in N s/'
+}
+
+# snapshot: every file and directory of the spool with its type, mode,
+# size, mtime and, for files, its content's digest.
+snapshot() {
+	(cd "$CT_SPOOL" && find . -printf '%p %y %m %s %T@\n' | LC_ALL=C sort &&
+		find . -type f -exec md5sum {} + | LC_ALL=C sort)
+}
+
+# leftovers: what the spool keeps beside the jobs (locks, work
+# directories, cancel requests), one name a line.
+leftovers() {
+	local d
+	for d in locks work cancel; do
+		[ -d "$CT_SPOOL/$d" ] && (cd "$CT_SPOOL/$d" && ls -A | sed "s|^|$d/|")
+	done
+	return 0
+}
+
+@test "a New job: Failed, cancelled by its owner, at once; exit 0" {
+	server a forever "marks=$MARKS" "log=$MARKS/calls" | registry
+	id=$(ct-submit q1.fa)
+	run -0 --separate-stderr ct-cancel "$id"
+	assert_equal "$output$stderr" ""
+	run -1 ct-status -q "$id"
+	run -0 history "$id"
+	assert_output "New: submitted by uid $(id -u) on $HOST
+Failed: cancelled by its owner"
+	run -1 --separate-stderr ct-fetch "$id"
+	assert_equal "$stderr" "ct-fetch: $id: job failed: cancelled by its owner"
+	assert_equal "$(jobs_in new) $(jobs_in processing) $(jobs_in failed)" "0 0 1"
+	assert_equal "$(leftovers)" ""
+	# No dispatcher ever hears of it.
+	ct-dispatch
+	[ ! -e "$MARKS/calls" ]
+	run -1 ct-status -q "$id"
+}
+
+@test "a job in flight: cancel/ID at once, exit 0; the next pass cancels at the provider and fails it" {
+	server a forever "marks=$MARKS" | registry
+	id=$(ct-submit q1.fa)
+	ct-dispatch
+	run -2 ct-status -q "$id"
+	run -0 --separate-stderr ct-cancel "$id"
+	assert_equal "$output$stderr" ""
+	[ -f "$CT_SPOOL/cancel/$id" ]
+	# Only requested: the job is still in flight until the dispatcher acts.
+	run -2 ct-status -q "$id"
+	[ ! -e "$MARKS/cancel.a.$id" ]
+	# Asking twice is asking once.
+	run -0 ct-cancel "$id"
+	ct-dispatch 2>dispatch.log
+	run -1 ct-status -q "$id"
+	assert_equal "$(cat "$MARKS/cancel.a.$id")" "r-a-$id"
+	run -0 history "$id"
+	assert_output "New: submitted by uid $(id -u) on $HOST
+Processing: claimed by ct-dispatch on $HOST
+Processing: sent to a (handle r-a-$id)
+Failed: cancelled by its owner"
+	assert_equal "$(cat dispatch.log)" "ct-dispatch: $id: cancelled by its owner"
+	run -1 --separate-stderr ct-fetch "$id"
+	assert_equal "$stderr" "ct-fetch: $id: job failed: cancelled by its owner"
+	# The request, the lock and the work directory are gone with the job.
+	assert_equal "$(leftovers)" ""
+	assert_equal "$(jobs_in processing) $(jobs_in failed)" "0 1"
+}
+
+@test "a job waiting to retry is cancelled at once, with no provider cancel (it has no handle)" {
+	server busy flaky "state=$MARKS/count" "failures=100" "log=$MARKS/calls" | registry
+	id=$(ct-submit q1.fa)
+	ct-dispatch 2>/dev/null
+	run -0 history "$id"
+	assert_line --index -1 "Processing: busy: will retry in 5 s: flaky submit exit 75: flaky: provider busy, try later"
+	run -0 ct-cancel "$id"
+	# The backoff does not delay the cancel.
+	ct-dispatch 2>/dev/null
+	run -1 ct-status -q "$id"
+	run -0 history "$id"
+	assert_line --index -1 "Failed: cancelled by its owner"
+	assert_equal "$(cat "$MARKS/calls")" "busy submit $id"
+	assert_equal "$(leftovers)" ""
+}
+
+@test "a cancel wins over a result that is ready but not yet fetched" {
+	server a instant | registry
+	id=$(ct-submit q1.fa)
+	ct-dispatch
+	run -0 ct-cancel "$id"
+	ct-dispatch 2>/dev/null
+	run -1 ct-status -q "$id"
+	[ ! -e "$CT_SPOOL/results/$id" ]
+	run -0 history "$id"
+	assert_line --index -1 "Failed: cancelled by its owner"
+}
+
+@test "a finished job: 65, job already completed or failed, and nothing changes" {
+	server a instant | registry
+	done_id=$(ct-submit q1.fa)
+	ct-dispatch
+	ct-dispatch 2>/dev/null
+	run -0 ct-status -q "$done_id"
+	failed_id=$(ct-submit q1.fa)
+	ct-cancel "$failed_id"
+	before=$(snapshot)
+	run -65 --separate-stderr ct-cancel "$done_id"
+	assert_equal "$output" ""
+	assert_equal "$stderr" "ct-cancel: $done_id: job already completed"
+	run -65 --separate-stderr ct-cancel "$failed_id"
+	assert_equal "$stderr" "ct-cancel: $failed_id: job already failed"
+	assert_equal "$(snapshot)" "$before"
+	run -0 ct-fetch "$done_id"
+	assert_output "report for q1 by a"
+}
+
+@test "not found: 4; an invalid ID: 64 before the spool is touched; no ID: 64" {
+	id=$(ct-submit q1.fa)
+	before=$(snapshot)
+	missing=20200101-000000-000000-00000000-1-0
+	run -64 --separate-stderr ct-cancel 'bad/id'
+	assert_equal "${stderr_lines[0]}" "ct-cancel: invalid job ID 'bad/id': an ID is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+	# A bad ID anywhere: nothing is done, not even for the good one.
+	run -64 ct-cancel "$id" '../x'
+	run -64 --separate-stderr ct-cancel
+	assert_equal "${stderr_lines[0]}" "ct-cancel: expected at least one job ID"
+	assert_equal "$(snapshot)" "$before"
+	run -4 --separate-stderr ct-cancel "$missing"
+	assert_equal "$stderr" "ct-cancel: $missing: job not found"
+	[ ! -e "$CT_SPOOL/cancel/$missing" ]
+	run -3 ct-status -q "$id"
+	# Several IDs: each handled, the exit status the highest.
+	run -4 ct-cancel "$id" "$missing"
+	run -1 ct-status -q "$id"
+}
+
+@test "BUG: a spool that does not exist: not found (4), and not made" {
+	run -4 --separate-stderr ct-cancel -S "$BATS_TEST_TMPDIR/none" 20200101-000000-000000-00000000-1-0
+	assert_equal "$stderr" "ct-cancel: 20200101-000000-000000-00000000-1-0: job not found"
+	[ ! -e "$BATS_TEST_TMPDIR/none" ]
+}
+
+@test "cancels racing a running dispatcher: exit 0 means Failed as cancelled, 65 means it finished" {
+	server a instant | registry
+	for ((i = 1; i <= 100; i++)); do
+		printf '>q%d\n%s\n' "$i" "${PROTEIN:0:40}"
+	done >many.fa
+	ct-submit -r many.fa >ids
+	ct-dispatch -f 2>follow.log &
+	pid=$!
+	# Every other job, newest first, so the cancels meet the dispatcher
+	# (oldest first) in the middle: New jobs, jobs in flight, done ones.
+	sleep 0.5
+	for id in $(awk 'NR % 2' ids | tac); do
+		rc=0
+		ct-cancel "$id" 2>/dev/null || rc=$?
+		echo "$id $rc"
+	done >cancels
+	for ((i = 0; i < 100; i++)); do
+		[ "$(jobs_in new) $(jobs_in processing)" = "0 0" ] && break
+		sleep 0.2
+	done
+	kill -TERM "$pid"
+	wait "$pid"
+	assert_equal "$(jobs_in new) $(jobs_in processing)" "0 0"
+	run -0 awk '$2 != 0 && $2 != 65 { print }' cancels
+	assert_output ""
+	while read -r id rc; do
+		if [ "$rc" = 0 ]; then
+			run -1 ct-status -q "$id"
+			run -0 history "$id"
+			assert_line --index -1 "Failed: cancelled by its owner"
+		else
+			run -0 ct-status -q "$id"
+		fi
+	done <cancels
+	for id in $(awk 'NR % 2 == 0' ids); do
+		run -0 ct-status -q "$id"
+	done
+	# Some cancelled (how many finished first depends on the machine's
+	# speed: 15 of 50 here).
+	grep -q ' 0$' cancels
+	assert_equal "$(leftovers)" ""
+	assert_equal "$(jobs_in completed) $(jobs_in failed)" "$((100 - $(grep -c ' 0$' cancels))) $(grep -c ' 0$' cancels)"
+}
