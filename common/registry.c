@@ -25,6 +25,7 @@
 #include "registry.h"
 #include "service.h"
 #include "util.h"
+#include "xmlsafe.h"
 
 /* share/providers.rng, compiled in by the Makefile. */
 extern const char providers_rng[];
@@ -68,16 +69,6 @@ problem(struct report *rep, long line, const char *fmt, ...)
 	va_end(ap);
 	ct_warn("%s:%ld: %s", rep->path, line, msg);
 	rep->problems++;
-}
-
-/* Nothing outside the document is ever loaded: no file, no URL. */
-static xmlParserInputPtr
-deny_external(const char *url, const char *id, xmlParserCtxtPtr ctxt)
-{
-	(void)url;
-	(void)id;
-	(void)ctxt;
-	return NULL;
 }
 
 const char *
@@ -339,7 +330,6 @@ registry_load(struct registry *r, const char *path)
 {
 	struct report rep = { path, 0 };
 	struct buf b = { 0 };
-	xmlParserCtxtPtr ctxt;
 	xmlDocPtr doc = NULL;
 	xmlNodePtr root, n;
 	long dtd_line;
@@ -347,15 +337,7 @@ registry_load(struct registry *r, const char *path)
 	memset(r, 0, sizeof *r);
 	if (read_registry_file(path, &b) != 0)
 		return -1;
-	xmlSetExternalEntityLoader(deny_external);
-	xmlSetStructuredErrorFunc(&rep, report_xml_error);
-	ctxt = xmlNewParserCtxt();
-	if (ctxt == NULL)
-		ct_die(EX_OSERR, "out of memory");
-	/* No NOENT, DTDLOAD, DTDATTR, DTDVALID, XINCLUDE or HUGE, ever. */
-	doc = xmlCtxtReadMemory(ctxt, b.data, (int)b.len, path, NULL,
-	    XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES);
-	xmlFreeParserCtxt(ctxt);
+	doc = xmlsafe_parse(b.data, b.len, path, report_xml_error, &rep);
 	dtd_line = line_of(b.data, b.len, "<!DOCTYPE");
 	buf_free(&b);
 	if (doc == NULL) {

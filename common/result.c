@@ -12,6 +12,7 @@
 #include <libxml/tree.h>
 
 #include "result.h"
+#include "xmlsafe.h"
 
 void
 result_query_id(const struct job *j, char *out, size_t n)
@@ -29,22 +30,6 @@ result_query_id(const struct job *j, char *out, size_t n)
 	    *p != '\r')
 		out[k++] = *p++;
 	out[k] = '\0';
-}
-
-static xmlParserInputPtr
-deny_external(const char *url, const char *id, xmlParserCtxtPtr ctxt)
-{
-	(void)url;
-	(void)id;
-	(void)ctxt;
-	return NULL;
-}
-
-static void
-ignore_errors(void *ctx, xmlErrorPtr e)
-{
-	(void)ctx;
-	(void)e;
 }
 
 /* The text of the first element called name, depth first; NULL if none. */
@@ -74,10 +59,7 @@ check_blast_xml(const char *data, size_t len, const struct job *j,
 	size_t k;
 	int rc = -1;
 
-	xmlSetExternalEntityLoader(deny_external);
-	xmlSetStructuredErrorFunc(NULL, ignore_errors);
-	doc = xmlReadMemory(data, (int)len, "result.xml", NULL,
-	    XML_PARSE_NONET | XML_PARSE_NOCDATA);
+	doc = xmlsafe_parse(data, len, "result.xml", NULL, NULL);
 	if (doc == NULL) {
 		snprintf(why, whylen, "malformed or truncated BLAST XML");
 		goto out;

@@ -240,15 +240,17 @@ same_file(int da, const char *a, int db, const char *b)
 	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-int
-spool_publish(struct spool *sp, const char *tmpname, enum spool_dir d,
-    const char *name)
+/*
+ * Rename from/fname to to/tname, never replacing: the one primitive that
+ * publishes a job and moves it between states. Returns 0, or -1 with
+ * errno (EEXIST: the name is taken; ENOENT: the file is gone).
+ */
+static int
+rename_noreplace(int from, const char *fname, int to, const char *tname)
 {
-	int td, dd, saved;
+	int saved;
 
-	if ((td = need_dir(sp, SPOOL_TMP)) < 0 || (dd = need_dir(sp, d)) < 0)
-		return -1;
-	if (renameat2(td, tmpname, dd, name, RENAME_NOREPLACE) == 0)
+	if (renameat2(from, fname, to, tname, RENAME_NOREPLACE) == 0)
 		return 0;
 	if (errno != EINVAL && errno != ENOSYS)
 		return -1;
@@ -257,15 +259,26 @@ spool_publish(struct spool *sp, const char *tmpname, enum spool_dir d,
 	 * fails on an existing name, as Maildir relies on. A retransmitted
 	 * link can report failure after it succeeded, so check the result.
 	 */
-	if (linkat(td, tmpname, dd, name, 0) != 0) {
+	if (linkat(from, fname, to, tname, 0) != 0) {
 		saved = errno;
-		if (saved == EEXIST || !same_file(td, tmpname, dd, name)) {
+		if (saved == EEXIST || !same_file(from, fname, to, tname)) {
 			errno = saved;
 			return -1;
 		}
 	}
-	unlinkat(td, tmpname, 0);
+	unlinkat(from, fname, 0);
 	return 0;
+}
+
+int
+spool_publish(struct spool *sp, const char *tmpname, enum spool_dir d,
+    const char *name)
+{
+	int td, dd;
+
+	if ((td = need_dir(sp, SPOOL_TMP)) < 0 || (dd = need_dir(sp, d)) < 0)
+		return -1;
+	return rename_noreplace(td, tmpname, dd, name);
 }
 
 int
@@ -292,23 +305,10 @@ int
 spool_move(struct spool *sp, enum spool_dir from, enum spool_dir to,
     const char *id)
 {
-	int fd = need_dir(sp, from), td = need_dir(sp, to), saved;
+	int fd = need_dir(sp, from), td = need_dir(sp, to);
 
-	if (fd < 0 || td < 0)
+	if (fd < 0 || td < 0 || rename_noreplace(fd, id, td, id) != 0)
 		return -1;
-	if (renameat2(fd, id, td, id, RENAME_NOREPLACE) != 0) {
-		if (errno != EINVAL && errno != ENOSYS)
-			return -1;
-		/* As in spool_publish: link, then unlink the old name. */
-		if (linkat(fd, id, td, id, 0) != 0) {
-			saved = errno;
-			if (saved == EEXIST || !same_file(fd, id, td, id)) {
-				errno = saved;
-				return -1;
-			}
-		}
-		unlinkat(fd, id, 0);
-	}
 	if (spool_sync(sp, to) != 0 || spool_sync(sp, from) != 0)
 		return -1;
 	return 0;

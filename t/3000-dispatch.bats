@@ -9,6 +9,7 @@
 # run one wrapper process per job.
 
 load helper
+load dispatch
 
 local_setup() {
 	export CT_WRAPPER_DIR="$BATS_TEST_DIRNAME/wrappers"
@@ -17,16 +18,6 @@ local_setup() {
 	LOG="$BATS_TEST_TMPDIR/dispatch.log"
 	HOST=$(uname -n)
 	mkdir -p "$MARKS"
-}
-
-# registry [DEFAULTS]: write $CT_CONFIG with the server elements on stdin,
-# after the <defaults> element DEFAULTS if one is given.
-registry() {
-	{
-		printf '<?xml version="1.0"?>\n<registry version="1">\n%s\n' "${1:-}"
-		cat
-		printf '</registry>\n'
-	} >"$CT_CONFIG"
 }
 
 # server ID WRAPPER WEIGHT [LIMITS [NAME=VALUE...]]: a blastp server driven
@@ -49,14 +40,6 @@ server() {
 # appended to $LOG.
 pass() {
 	ct-dispatch "$@" 2>>"$LOG"
-}
-
-# history ID: the job's history as ct-status -l shows it, one event a line
-# as "STATE: TEXT", the seconds of "completed by ... in N s" as N.
-history() {
-	ct-status -l "$1" | sed -n '/^history$/,$p' | sed -E '1d
-		s/^  [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}  ([A-Za-z]+) +/\1: /
-		s/^(Completed: completed by .*) in [0-9]+ s$/\1 in N s/'
 }
 
 # records N: a FASTA file of N records q1..qN, in many.fa.
@@ -93,13 +76,6 @@ weighted_registry() {
 		server b instant 50 "$limits"
 		server c instant 20 "$limits"
 	} | registry
-}
-
-# snapshot: every file and directory of the spool with its type, mode,
-# size, mtime and, for files, its content's digest.
-snapshot() {
-	(cd "$CT_SPOOL" && find . -printf '%p %y %m %s %T@\n' | LC_ALL=C sort &&
-		find . -type f -exec md5sum {} + | LC_ALL=C sort)
 }
 
 @test "one job end to end: pass, pass, Completed, with the provider's report" {

@@ -10,6 +10,7 @@
 # tests a few seconds each.
 
 load helper
+load dispatch
 
 DEMO="$BATS_TEST_DIRNAME/../share/demo"
 
@@ -35,16 +36,6 @@ local_setup() {
 	fasta q1 "$PROTEIN"
 }
 
-# registry [DEFAULTS]: write $CT_CONFIG with the server elements on stdin,
-# after the <defaults> element DEFAULTS if one is given.
-registry() {
-	{
-		printf '<?xml version="1.0"?>\n<registry version="1">\n%s\n' "${1:-}"
-		cat
-		printf '</registry>\n'
-	} >"$CT_CONFIG"
-}
-
 # server ID WRAPPER WEIGHT [LIMITS [NAME=VALUE...]]: a blastp server driven
 # by t/wrappers/WRAPPER, with the attributes LIMITS on <limits> (default:
 # polls at once) and the parameters NAME=VALUE.
@@ -64,14 +55,6 @@ server() {
 # pass: one dispatch pass, which must succeed; its log goes to $LOG.
 pass() {
 	ct-dispatch "$@" 2>>"$LOG"
-}
-
-# history ID: the job's history as ct-status -l shows it, one event a line
-# as "STATE: TEXT", the seconds of "completed by ... in N s" as N.
-history() {
-	ct-status -l "$1" | sed -n '/^history$/,$p' | sed -E '1d
-		s/^  [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}  ([A-Za-z]+) +/\1: /
-		s/^(Completed: completed by .*) in [0-9]+ s$/\1 in N s/'
 }
 
 # age ID FIELD SECONDS: set the time FIELD (next, attempt) of a job in

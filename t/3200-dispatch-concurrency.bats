@@ -8,19 +8,11 @@
 # (400 jobs twice, 200 jobs under 30 kills), one wrapper process per call.
 
 load helper
+load dispatch
 
 local_setup() {
 	export CT_WRAPPER_DIR="$BATS_TEST_DIRNAME/wrappers"
 	export CT_CONFIG="$BATS_TEST_TMPDIR/providers.xml"
-}
-
-# registry: write $CT_CONFIG with the server elements on stdin.
-registry() {
-	{
-		printf '<?xml version="1.0"?>\n<registry version="1">\n'
-		cat
-		printf '</registry>\n'
-	} >"$CT_CONFIG"
 }
 
 # server ID WRAPPER WEIGHT [NAME=VALUE...]: a blastp server, polled at

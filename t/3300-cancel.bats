@@ -5,6 +5,7 @@
 # wrappers are the small scripts in t/wrappers/. A few seconds.
 
 load helper
+load dispatch
 
 local_setup() {
 	export CT_WRAPPER_DIR="$BATS_TEST_DIRNAME/wrappers"
@@ -13,15 +14,6 @@ local_setup() {
 	HOST=$(uname -n)
 	mkdir -p "$MARKS"
 	fasta q1 "$PROTEIN"
-}
-
-# registry: write $CT_CONFIG with the server elements on stdin.
-registry() {
-	{
-		printf '<?xml version="1.0"?>\n<registry version="1">\n'
-		cat
-		printf '</registry>\n'
-	} >"$CT_CONFIG"
 }
 
 # server ID WRAPPER [NAME=VALUE...]: a blastp server, polled at once.
@@ -35,21 +27,6 @@ server() {
 		printf '<parameter name="%s">%s</parameter>' "${p%%=*}" "${p#*=}"
 	done
 	printf '</parameters></server>\n'
-}
-
-# history ID: the job's history as ct-status -l shows it, one event a line
-# as "STATE: TEXT", the seconds of "completed by ... in N s" as N.
-history() {
-	ct-status -l "$1" | sed -n '/^history$/,$p' | sed -E '1d
-		s/^  [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}  ([A-Za-z]+) +/\1: /
-		s/^(Completed: completed by .*) in [0-9]+ s$/\1 in N s/'
-}
-
-# snapshot: every file and directory of the spool with its type, mode,
-# size, mtime and, for files, its content's digest.
-snapshot() {
-	(cd "$CT_SPOOL" && find . -printf '%p %y %m %s %T@\n' | LC_ALL=C sort &&
-		find . -type f -exec md5sum {} + | LC_ALL=C sort)
 }
 
 # leftovers: what the spool keeps beside the jobs (locks, work

@@ -1,0 +1,26 @@
+/*
+ * xmlsafe.h: parsing XML that nobody vouches for (the registry, results).
+ *
+ * From memory only, with no network and a loader that refuses every
+ * external entity, DTD or file: no NOENT, DTDLOAD, DTDATTR, DTDVALID,
+ * XINCLUDE or HUGE, ever (cputorrent-spool(5), SECURITY). libxml2's own
+ * limits stop entity amplification; callers that must not see a DTD at
+ * all check doc->intSubset.
+ */
+#ifndef CT_XMLSAFE_H
+#define CT_XMLSAFE_H
+
+#include <stddef.h>
+
+#include <libxml/parser.h>
+#include <libxml/xmlerror.h>
+
+/*
+ * Parse data[0..len) as the document name. Every error goes to on_error
+ * (with ctx), or nowhere if on_error is NULL. Returns the document, or
+ * NULL if it is not well-formed. Free it with xmlFreeDoc().
+ */
+xmlDocPtr xmlsafe_parse(const char *data, size_t len, const char *name,
+    xmlStructuredErrorFunc on_error, void *ctx);
+
+#endif
