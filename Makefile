@@ -150,6 +150,7 @@ lint-man:
 # (root is needed for the loop-mounted spool of a million jobs).
 bench: all
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/run
+	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/dispatch
 
 # --- the demo -----------------------------------------------------------------
 demo: deps
