@@ -45,16 +45,16 @@ static const char usage[] =
 
 static const char help[] =
     "Dispatch New jobs to providers and follow them to the end.\n"
-    "  -c file    registry (default $CT_CONFIG, else " CT_CONFIG_DEFAULT
-    ")\n"
-    "  -f         follow: run passes until stopped by a signal\n"
-    "  -n         dry run: change nothing (with -x: what would happen)\n"
-    "  -s         log to syslog instead of standard error\n"
-    "  -S spool   spool directory (default $CT_SPOOL, else "
-    CT_SPOOL_DEFAULT ")\n"
-    "  -v         log every step, not only state changes\n"
-    "  -x         explain the policy's choice for each New job\n"
-    "  -h, -V     help, version\n";
+    "  -c file         registry (default $CT_CONFIG, else\n"
+    "                  " CT_CONFIG_DEFAULT ")\n"
+    "  -f, --follow    run passes until stopped by a signal\n"
+    "  -n, --dry-run   change nothing (with -x: what would happen)\n"
+    "  -s, --syslog    log to syslog instead of standard error\n"
+    "  -S spool        spool directory (default $CT_SPOOL, else\n"
+    "                  " CT_SPOOL_DEFAULT ")\n"
+    "  -v, --verbose   log every step, not only what changes a job's fate\n"
+    "  -x, --explain   the policy's choice for each New job, and why\n"
+    "  -h, -V          help, version\n";
 
 /* Transient failures are retried after this, doubling, up to the cap. */
 #define BACKOFF_FIRST_USEC (5 * INT64_C(1000000))
@@ -1068,11 +1068,11 @@ main(int argc, char **argv)
 	int follow = 0, ifd = -1, problems;
 	struct poptOption table[] = {
 		{ NULL, 'c', POPT_ARG_STRING, &config, 0, NULL, NULL },
-		{ NULL, 'f', POPT_ARG_NONE, &follow, 0, NULL, NULL },
-		{ NULL, 'n', POPT_ARG_NONE, &d.dry_run, 0, NULL, NULL },
-		{ NULL, 's', POPT_ARG_NONE, &d.use_syslog, 0, NULL, NULL },
-		{ NULL, 'v', POPT_ARG_NONE, &d.verbose, 0, NULL, NULL },
-		{ NULL, 'x', POPT_ARG_NONE, &d.explain, 0, NULL, NULL },
+		{ "follow", 'f', POPT_ARG_NONE, &follow, 0, NULL, NULL },
+		{ "dry-run", 'n', POPT_ARG_NONE, &d.dry_run, 0, NULL, NULL },
+		{ "syslog", 's', POPT_ARG_NONE, &d.use_syslog, 0, NULL, NULL },
+		{ "verbose", 'v', POPT_ARG_NONE, &d.verbose, 0, NULL, NULL },
+		{ "explain", 'x', POPT_ARG_NONE, &d.explain, 0, NULL, NULL },
 		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, cli_common_options, 0,
 		    NULL, NULL },
 		POPT_TABLEEND
@@ -1104,8 +1104,12 @@ main(int argc, char **argv)
 	if (d.wrapper_dir == NULL || *d.wrapper_dir == '\0')
 		d.wrapper_dir = CT_WRAPPER_DIR_DEFAULT;
 	/* Wrappers run in their work directory: no path may be relative. */
-	if ((wrapper_dir = realpath(d.wrapper_dir, NULL)) == NULL)
-		ct_dieerr(EX_CONFIG, "wrapper directory %s", d.wrapper_dir);
+	if ((wrapper_dir = realpath(d.wrapper_dir, NULL)) == NULL) {
+		if (!d.dry_run)	/* a dry run runs no wrapper */
+			ct_dieerr(EX_CONFIG, "wrapper directory %s",
+			    d.wrapper_dir);
+		wrapper_dir = xstrdup(d.wrapper_dir);
+	}
 	d.wrapper_dir = wrapper_dir;
 	if ((spool_path = realpath(spool_choose(c.spool), NULL)) == NULL) {
 		if (errno == ENOENT && d.dry_run)
