@@ -785,7 +785,8 @@ list_ids(struct dispatcher *d, enum spool_dir sd, size_t *n)
 		(*n)++;
 	}
 	closedir(dir);
-	qsort(ids, *n, sizeof *ids, by_id);
+	if (*n > 1)
+		qsort(ids, *n, sizeof *ids, by_id);
 	return ids;
 }
 
@@ -1112,8 +1113,14 @@ main(int argc, char **argv)
 	}
 	d.wrapper_dir = wrapper_dir;
 	if ((spool_path = realpath(spool_choose(c.spool), NULL)) == NULL) {
-		if (errno == ENOENT && d.dry_run)
-			return 0;	/* nothing to dispatch, nothing made */
+		if (errno == ENOENT && d.dry_run) {
+			/* Nothing to dispatch, and nothing made. */
+			free(wrapper_dir);
+			registry_free(&d.reg);
+			free(config);
+			cli_end(&c);
+			return 0;
+		}
 		if (errno != ENOENT || mkdir(spool_choose(c.spool), 0700) != 0 ||
 		    (spool_path = realpath(spool_choose(c.spool), NULL)) == NULL)
 			ct_dieerr(EX_IOERR, "spool %s", spool_choose(c.spool));

@@ -335,8 +335,10 @@ registry_load(struct registry *r, const char *path)
 	long dtd_line;
 
 	memset(r, 0, sizeof *r);
-	if (read_registry_file(path, &b) != 0)
+	if (read_registry_file(path, &b) != 0) {
+		buf_free(&b);
 		return -1;
+	}
 	doc = xmlsafe_parse(b.data, b.len, path, report_xml_error, &rep);
 	dtd_line = line_of(b.data, b.len, "<!DOCTYPE");
 	buf_free(&b);

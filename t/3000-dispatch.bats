@@ -218,7 +218,7 @@ c 200"
 	[ ! -e "$CT_SPOOL/tmp/stale" ]
 }
 
-@test "BUG: -n on a spool that does not exist creates nothing" {
+@test "-n on a spool that does not exist creates nothing" {
 	server a instant 1 | registry
 	run -0 ct-dispatch -n -x -S "$BATS_TEST_TMPDIR/none"
 	assert_output ""
@@ -282,7 +282,7 @@ Processing: claimed by ct-dispatch on $HOST
 Processing: sent to a (handle r-a-$id)"
 }
 
-@test "BUG: request-interval: no two requests to a server closer together than it says" {
+@test "request-interval: no two requests to a server closer together than it says" {
 	skip "not implemented yet: request-interval spacing (ct-dispatch(8) BUGS), due with the NCBI etiquette"
 	server a stamp 1 'poll-interval="0" request-interval="1"' "log=$MARKS/calls" | registry
 	for i in 1 2 3; do fasta "q$i" "$PROTEIN"; ct-submit "q$i.fa"; done >/dev/null

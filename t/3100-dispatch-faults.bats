@@ -427,7 +427,7 @@ Failed: no provider left (every one failed it); run it locally"
 	assert_equal "$(ls "$CT_SPOOL/results" | wc -l)" 1
 }
 
-@test "BUG: an HTML5 page (lower-case <!doctype html>) is refused too" {
+@test "an HTML5 page (lower-case <!doctype html>) is refused too" {
 	moved_on fetch-html5 "bad delivered a bad result: an HTML page, not a result"
 }
 

@@ -184,7 +184,7 @@ concurrently() {
 	assert_output ""
 }
 
-@test "BUG: a pass removes the lock and work directory a killed pass left for a finished job" {
+@test "a pass removes the lock and work directory a killed pass left for a finished job" {
 	server a instant 1 | registry
 	fasta q1 "$PROTEIN"
 	id=$(ct-submit q1.fa)

@@ -154,7 +154,7 @@ Failed: cancelled by its owner"
 	run -1 ct-status -q "$id"
 }
 
-@test "BUG: a spool that does not exist: not found (4), and not made" {
+@test "a spool that does not exist: not found (4), and not made" {
 	run -4 --separate-stderr ct-cancel -S "$BATS_TEST_TMPDIR/none" 20200101-000000-000000-00000000-1-0
 	assert_equal "$stderr" "ct-cancel: 20200101-000000-000000-00000000-1-0: job not found"
 	[ ! -e "$BATS_TEST_TMPDIR/none" ]
