@@ -12,34 +12,7 @@ load helper
 load dispatch
 
 local_setup() {
-	export CT_WRAPPER_DIR="$BATS_TEST_DIRNAME/wrappers"
-	export CT_CONFIG="$BATS_TEST_TMPDIR/providers.xml"
-	MARKS="$BATS_TEST_TMPDIR/marks"
-	LOG="$BATS_TEST_TMPDIR/dispatch.log"
-	HOST=$(uname -n)
-	mkdir -p "$MARKS"
-}
-
-# server ID WRAPPER WEIGHT [LIMITS [NAME=VALUE...]]: a blastp server driven
-# by t/wrappers/WRAPPER, with the attributes LIMITS on <limits> (default:
-# polls at once, no cap to speak of) and the parameters NAME=VALUE.
-server() {
-	local id=$1 wrapper=$2 weight=$3 limits=${4:-'poll-interval="0" max-jobs="100000"'} p
-	shift 3
-	shift || true
-	printf '<server id="%s" name="server %s"><limits %s/>' "$id" "$id" "$limits"
-	printf '<service name="blastp" weight="%s"/><parameters>' "$weight"
-	printf '<parameter name="classname">%s</parameter>' "$wrapper"
-	for p; do
-		printf '<parameter name="%s">%s</parameter>' "${p%%=*}" "${p#*=}"
-	done
-	printf '</parameters></server>\n'
-}
-
-# pass [OPTION...]: one dispatch pass, which must succeed; its log is
-# appended to $LOG.
-pass() {
-	ct-dispatch "$@" 2>>"$LOG"
+	dispatch_setup
 }
 
 # records N: a FASTA file of N records q1..qN, in many.fa.

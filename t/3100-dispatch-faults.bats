@@ -27,34 +27,8 @@ setup_file() {
 }
 
 local_setup() {
-	export CT_WRAPPER_DIR="$BATS_TEST_DIRNAME/wrappers"
-	export CT_CONFIG="$BATS_TEST_TMPDIR/providers.xml"
-	MARKS="$BATS_TEST_TMPDIR/marks"
-	LOG="$BATS_TEST_TMPDIR/dispatch.log"
-	HOST=$(uname -n)
-	mkdir -p "$MARKS"
+	dispatch_setup
 	fasta q1 "$PROTEIN"
-}
-
-# server ID WRAPPER WEIGHT [LIMITS [NAME=VALUE...]]: a blastp server driven
-# by t/wrappers/WRAPPER, with the attributes LIMITS on <limits> (default:
-# polls at once) and the parameters NAME=VALUE.
-server() {
-	local id=$1 wrapper=$2 weight=$3 limits=${4:-'poll-interval="0"'} p
-	shift 3
-	shift || true
-	printf '<server id="%s" name="server %s"><limits %s/>' "$id" "$id" "$limits"
-	printf '<service name="blastp" weight="%s"/><parameters>' "$weight"
-	printf '<parameter name="classname">%s</parameter>' "$wrapper"
-	for p; do
-		printf '<parameter name="%s">%s</parameter>' "${p%%=*}" "${p#*=}"
-	done
-	printf '</parameters></server>\n'
-}
-
-# pass: one dispatch pass, which must succeed; its log goes to $LOG.
-pass() {
-	ct-dispatch "$@" 2>>"$LOG"
 }
 
 # age ID FIELD SECONDS: set the time FIELD (next, attempt) of a job in
