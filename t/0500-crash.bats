@@ -76,6 +76,9 @@ check_submit_reaps() {
 }
 
 @test "ct-submit SIGKILLed anywhere in a 300-file batch: whole jobs or none, leftovers reaped" {
+	# A SIGKILL that lands in LeakSanitizer's check at exit makes it
+	# complain on stderr about the vanished thread: no leak check here.
+	no_leak_check
 	make_sources $NSRC
 	tag=$(host_tag)
 	[[ $tag =~ ^[0-9a-f]{8}$ ]]

@@ -41,8 +41,9 @@ jobs_in() {
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86
 
-# LeakSanitizer cannot run in a traced process: tests that run programs
-# under strace turn leak checks off (the same paths are leak-checked by the
+# LeakSanitizer cannot run in a traced process, nor survive a SIGKILL in
+# the middle of its check at exit: tests that run programs under strace,
+# or kill them, turn leak checks off (the same paths are leak-checked by the
 # other tests). Set-group-ID runs are handled in t/san/lsan-options.c.
 no_leak_check() {
 	export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:exitcode=86
