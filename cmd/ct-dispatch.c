@@ -31,6 +31,7 @@
 #include "cli.h"
 #include "err.h"
 #include "exitcodes.h"
+#include "gate.h"
 #include "job.h"
 #include "policy.h"
 #include "privilege.h"
@@ -66,6 +67,7 @@ struct dispatcher {
 	const char *wrapper_dir;
 	int dry_run, explain, verbose, use_syslog;
 	unsigned *in_flight;		/* per server, by registry index */
+	int64_t *gate_open;		/* per server: no request before */
 	int64_t wake_usec;		/* the earliest "next" saved this pass */
 	char host[256];
 	volatile sig_atomic_t *stop;
@@ -306,7 +308,38 @@ remove_workdir(struct dispatcher *d, const char *id)
 		remove_tree(wd, id, 32);
 }
 
-enum call_outcome { CALL_OK, CALL_TRANSIENT, CALL_PERMANENT };
+/* CALL_DEFERRED: not made, the server's request-interval forbids it now. */
+enum call_outcome { CALL_OK, CALL_TRANSIENT, CALL_PERMANENT, CALL_DEFERRED };
+
+/*
+ * May a call, which is one request, go to server si now? If not, the job
+ * is not to be touched again before *open_usec (also the pass's wake-up).
+ */
+static bool
+request_allowed(struct dispatcher *d, int si, int64_t *open_usec)
+{
+	const struct registry_server *s = &d->reg.servers[si];
+	int64_t now = now_usec();
+
+	*open_usec = 0;
+	if (s->request_interval == 0)
+		return true;
+	/* Known closed this pass: no need to ask the spool again. */
+	if (now < d->gate_open[si]) {
+		*open_usec = d->gate_open[si];
+	} else if (gate_pass(&d->sp, s->id, s->request_interval, now,
+	    open_usec) == 1) {
+		return true;
+	} else {
+		if (*open_usec == 0)	/* unreadable state: try in a while */
+			*open_usec = now + (int64_t)s->request_interval *
+			    1000000;
+		d->gate_open[si] = *open_usec;
+	}
+	if (*open_usec < d->wake_usec)
+		d->wake_usec = *open_usec;
+	return false;
+}
 
 /*
  * Call the server's wrapper: verb, with the handle or the job's options.
@@ -319,9 +352,15 @@ call(struct dispatcher *d, const struct registry_server *s, struct job *j,
 	struct strings argv = { 0 }, envp = { 0 };
 	struct run_result r;
 	char name[160], path[4096], *wd;
+	int64_t open_usec;
 	size_t i;
 	int rc;
 
+	if (!request_allowed(d, (int)(s - d->reg.servers), &open_usec)) {
+		j->next_usec = open_usec;
+		snprintf(why, whylen, "%s: request-interval", s->id);
+		return CALL_DEFERRED;
+	}
 	snprintf(path, sizeof path, "%s/%s", d->wrapper_dir, s->wrapper);
 	if ((wd = workdir(d, j)) == NULL) {
 		snprintf(why, whylen, "no work directory");
@@ -413,6 +452,7 @@ give_up_server(struct dispatcher *d, struct job *j, int si)
 	job_set(&j->handle, NULL);
 	j->attempt_usec = j->next_usec = 0;
 	j->retries = 0;
+	j->ready = false;
 }
 
 static void
@@ -520,6 +560,11 @@ submit(struct dispatcher *d, struct job *j, struct policy *pol)
 		if (j->attempt_usec == 0)
 			j->attempt_usec = now_usec();
 		o = call(d, s, j, "submit", &out, -1, why, sizeof why);
+		if (o == CALL_DEFERRED) {
+			buf_free(&out);
+			save(d, j);	/* with its server, until the gate opens */
+			return;
+		}
 		if (o == CALL_OK) {
 			while (out.len > 0 && (out.data[out.len - 1] == '\n' ||
 			    out.data[out.len - 1] == '\r'))
@@ -555,7 +600,11 @@ submit(struct dispatcher *d, struct job *j, struct policy *pol)
 	}
 }
 
-/* Fetch, check and publish the result; complete the job. -1: bad result. */
+/*
+ * Fetch, check and publish the result; complete the job. Returns 0 when
+ * completed, 1 to fetch again later, 2 if the fetch may not be sent yet,
+ * -1 for a bad result.
+ */
 static int
 collect(struct dispatcher *d, struct job *j, const struct registry_server *s,
     char *why, size_t whylen)
@@ -566,9 +615,9 @@ collect(struct dispatcher *d, struct job *j, const struct registry_server *s,
 	int rd, td;
 
 	o = call(d, s, j, "fetch", &out, -1, why, whylen);
-	if (o == CALL_TRANSIENT) {
+	if (o == CALL_TRANSIENT || o == CALL_DEFERRED) {
 		buf_free(&out);
-		return 1;
+		return o == CALL_DEFERRED ? 2 : 1;
 	}
 	if (o == CALL_OK && result_check(out.data, out.len, j, why,
 	    whylen) == 0) {
@@ -582,6 +631,7 @@ collect(struct dispatcher *d, struct job *j, const struct registry_server *s,
 			return 1;
 		}
 		buf_free(&out);
+		j->ready = false;
 		event(d, j, JOB_COMPLETED, LOG_NOTICE, "completed by %s in "
 		    "%lld s", s->id, (long long)((now_usec() -
 		    j->submitted_usec) / 1000000));
@@ -619,20 +669,48 @@ follow_up(struct dispatcher *d, struct job *j, struct policy *pol)
 	s = &d->reg.servers[si];
 	if (now_usec() - j->attempt_usec >
 	    (int64_t)s->attempt_timeout * 1000000) {
-		call(d, s, j, "cancel", &out, -1, why, sizeof why);
+		o = call(d, s, j, "cancel", &out, -1, why, sizeof why);
 		buf_free(&out);
+		if (o == CALL_DEFERRED)
+			return;
 		event(d, j, JOB_PROCESSING, LOG_NOTICE, "%s: attempt timed "
 		    "out after %u s", s->id, s->attempt_timeout);
 		give_up_server(d, j, si);
 		submit(d, j, pol);
 		return;
 	}
-	o = call(d, s, j, "poll", &out, -1, why, sizeof why);
+	/* Said done before, but the fetch had to wait: fetch, not poll. */
+	o = j->ready ? CALL_OK : call(d, s, j, "poll", &out, -1, why,
+	    sizeof why);
+	if (o == CALL_DEFERRED)
+		return;
 	if (o == CALL_OK) {
 		char *nl = out.data ? strchr(out.data, '\n') : NULL;
 
 		if (nl != NULL)
 			*nl = '\0';
+		if (j->ready || (out.data != NULL &&
+		    strcmp(out.data, "done") == 0)) {
+			buf_free(&out);
+			j->ready = true;
+			rc = collect(d, j, s, why, sizeof why);
+			if (rc == 0)
+				return;
+			if (rc == 2) {
+				save(d, j);
+				return;
+			}
+			if (rc > 0) {
+				transient(d, j, why);
+				save(d, j);
+				return;
+			}
+			event(d, j, JOB_PROCESSING, LOG_NOTICE, "%s delivered "
+			    "a bad result: %s", s->id, why);
+			give_up_server(d, j, si);
+			submit(d, j, pol);
+			return;
+		}
 		if (out.data != NULL && strcmp(out.data, "running") == 0) {
 			j->next_usec = now_usec() +
 			    (int64_t)s->poll_interval * 1000000;
@@ -641,19 +719,7 @@ follow_up(struct dispatcher *d, struct job *j, struct policy *pol)
 			save(d, j);
 			return;
 		}
-		if (out.data != NULL && strcmp(out.data, "done") == 0) {
-			buf_free(&out);
-			rc = collect(d, j, s, why, sizeof why);
-			if (rc == 0)
-				return;
-			if (rc > 0) {
-				transient(d, j, why);
-				save(d, j);
-				return;
-			}
-			event(d, j, JOB_PROCESSING, LOG_NOTICE, "%s delivered "
-			    "a bad result: %s", s->id, why);
-		} else if (out.data != NULL &&
+		if (out.data != NULL &&
 		    strncmp(out.data, "failed", 6) == 0 &&
 		    (out.data[6] == '\0' || out.data[6] == ' ')) {
 			event(d, j, JOB_PROCESSING, LOG_NOTICE, "%s failed "
@@ -681,7 +747,10 @@ follow_up(struct dispatcher *d, struct job *j, struct policy *pol)
 	submit(d, j, pol);
 }
 
-/* Withdraw j at its server (if it has one there) and fail it. */
+/*
+ * Withdraw j at its server (if it has one there) and fail it; unless the
+ * server's request-interval holds the cancel back, when a later pass does.
+ */
 static void
 withdraw(struct dispatcher *d, struct job *j, const char *reason)
 {
@@ -690,9 +759,12 @@ withdraw(struct dispatcher *d, struct job *j, const char *reason)
 	char why[700];
 
 	if (si >= 0 && j->handle != NULL) {
-		call(d, &d->reg.servers[si], j, "cancel", &out, -1, why,
-		    sizeof why);
+		enum call_outcome o = call(d, &d->reg.servers[si], j, "cancel",
+		    &out, -1, why, sizeof why);
+
 		buf_free(&out);
+		if (o == CALL_DEFERRED)
+			return;
 		if (d->in_flight[si] > 0)
 			d->in_flight[si]--;
 	}
@@ -1128,6 +1200,7 @@ main(int argc, char **argv)
 	if (gethostname(d.host, sizeof d.host) != 0)
 		snprintf(d.host, sizeof d.host, "localhost");
 	d.in_flight = xcalloc(d.reg.nservers + 1, sizeof *d.in_flight);
+	d.gate_open = xcalloc(d.reg.nservers + 1, sizeof *d.gate_open);
 	if (spool_open(&d.sp, spool_path, !d.dry_run) != 0)
 		return EX_IOERR;
 	d.sp.see_all = true;	/* every user's jobs are ours to drive */
@@ -1169,6 +1242,7 @@ main(int argc, char **argv)
 	if (ifd >= 0)
 		close(ifd);
 	free(d.in_flight);
+	free(d.gate_open);
 	registry_free(&d.reg);
 	spool_close(&d.sp);
 	free(spool_path);

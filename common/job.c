@@ -190,6 +190,8 @@ job_format(const struct job *j, const char *input, size_t input_len,
 	}
 	if (j->retries != 0)
 		buf_appendf(out, "retries %u\n", j->retries);
+	if (j->ready)
+		buf_append(out, "ready 1\n", 8);
 	for (i = 0; i < j->ntried; i++) {
 		buf_append(out, "tried ", 6);
 		job_escape(out, j->tried[i]);
@@ -410,6 +412,10 @@ job_parse(const char *data, size_t len, bool want_input, struct job *j,
 			if (parse_number(v, vlen, 1000000, &num) != 0)
 				goto badvalue;
 			j->retries = (unsigned)num;
+		} else if (key_is(l, keylen, "ready")) {
+			if (parse_number(v, vlen, 2, &num) != 0)
+				goto badvalue;
+			j->ready = num == 1;
 		} else if (key_is(l, keylen, "handle")) {
 			free(j->handle);
 			if ((j->handle = unescape(v, vlen)) == NULL)

@@ -48,6 +48,7 @@ struct job {
 	int64_t attempt_usec;	/* when this attempt began */
 	int64_t next_usec;	/* not to be touched again before this */
 	unsigned retries;	/* transient failures in this attempt */
+	bool ready;		/* the server said done; fetch is due */
 	char **tried;		/* servers that failed it, for good */
 	size_t ntried;
 	char **options;		/* "key=value", value unescaped */

@@ -48,3 +48,15 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86
 no_leak_check() {
 	export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:exitcode=86
 }
+
+# A test that starts a program in the background keeps its PID in $pid. If
+# the test fails before it stops it, stop it here: bats would otherwise
+# wait for it for ever, since it holds the test's output open.
+teardown() {
+	if declare -F local_teardown >/dev/null; then
+		local_teardown
+	fi
+	if [ -n "${pid:-}" ]; then
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+}
