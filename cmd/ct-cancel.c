@@ -85,18 +85,30 @@ cancel_new(struct spool *sp, const char *id)
 
 /*
  * The job may have finished between the look and the request: then the
- * request is moot; withdraw it and say so.
+ * request is moot; withdraw it and say so. A dispatcher may be in the
+ * middle of a step with the job, past its look for requests: wait for the
+ * job's lock, so that the step is over and every later one sees the
+ * request, and the answer is exact.
  */
 static int
 finished_meanwhile(struct spool *sp, const char *id)
 {
 	enum job_state s;
 	struct job j;
-	int cd;
+	int cd, lock = spool_lock_wait(sp, id);
 
-	if (spool_load(sp, id, false, &j, &s) != SPOOL_FOUND)
+	if (spool_load(sp, id, false, &j, &s) != SPOOL_FOUND) {
+		if (lock >= 0)
+			close(lock);
 		return 0;
+	}
 	job_free(&j);
+	if (lock >= 0) {
+		/* As a dispatcher does: a finished job's lock goes, held. */
+		if (s == JOB_COMPLETED || s == JOB_FAILED)
+			unlinkat(spool_dir(sp, SPOOL_LOCKS), id, 0);
+		close(lock);
+	}
 	if (s != JOB_COMPLETED)
 		return 0;	/* Failed: by this cancel, or as good as */
 	if ((cd = spool_dir(sp, SPOOL_CANCEL)) >= 0)

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "commit.h"
 #include "err.h"
 #include "exitcodes.h"
 #include "gate.h"
@@ -68,6 +69,7 @@ struct dispatcher {
 	int dry_run, explain, verbose, use_syslog;
 	unsigned *in_flight;		/* per server, by registry index */
 	int64_t *gate_open;		/* per server: no request before */
+	struct commit batch;		/* job rewrites not yet committed */
 	int64_t wake_usec;		/* the earliest "next" saved this pass */
 	char host[256];
 	volatile sig_atomic_t *stop;
@@ -117,7 +119,12 @@ server_index(const struct dispatcher *d, const char *id)
 
 /* ---- the job file ------------------------------------------------------ */
 
-/* Rewrite the job where it is (processing/), with everything in j. */
+/*
+ * Rewrite the job where it is (processing/), with everything in j: staged
+ * in the pass's batch, and durable when the batch is committed, before
+ * the job's lock is released (commit.h). A crash before then loses only
+ * this step, which the contract lets the next pass do again.
+ */
 static int
 save(struct dispatcher *d, struct job *j)
 {
@@ -126,6 +133,20 @@ save(struct dispatcher *d, struct job *j)
 
 	if (j->next_usec != 0 && j->next_usec < d->wake_usec)
 		d->wake_usec = j->next_usec;
+	job_format(j, j->input, j->input_len, &rec);
+	rc = commit_add(&d->sp, &d->batch, j->id, rec.data, rec.len);
+	buf_free(&rec);
+	return rc;
+}
+
+/* The same, durable at once, for a record that is about to move on. */
+static int
+save_now(struct dispatcher *d, struct job *j)
+{
+	struct buf rec = { 0 };
+	int rc;
+
+	commit_drop(&d->sp, &d->batch, j->id);
 	job_format(j, j->input, j->input_len, &rec);
 	rc = spool_replace(&d->sp, SPOOL_PROCESSING, j->id, rec.data, rec.len);
 	buf_free(&rec);
@@ -163,7 +184,7 @@ finish(struct dispatcher *d, struct job *j, enum job_state s)
 
 	if (j->nevents == 0 || j->events[j->nevents - 1].state != s)
 		return -1;
-	if (save(d, j) != 0)
+	if (save_now(d, j) != 0)
 		return -1;
 	if (spool_move(&d->sp, SPOOL_PROCESSING, to, j->id) != 0) {
 		ct_warnerr("%s: cannot move to %s", j->id,
@@ -982,6 +1003,21 @@ reap_orphans(struct dispatcher *d)
 	}
 }
 
+/*
+ * Done with job id for this pass: its lock goes with its rewrite, if one
+ * is staged, to be released after the commit; otherwise now.
+ */
+static void
+release(struct dispatcher *d, const char *id, int lock)
+{
+	if (commit_has(&d->batch, id)) {
+		commit_hold(&d->batch, id, lock);
+		return;
+	}
+	clean_up_if_gone(d, id);
+	close(lock);
+}
+
 /* Drive job id under its lock, if no other dispatcher holds it. */
 static void
 drive(struct dispatcher *d, const char *id, struct policies *ps)
@@ -995,29 +1031,30 @@ drive(struct dispatcher *d, const char *id, struct policies *ps)
 		advance(d, &j, policy_for(d, ps, j.service));
 		job_free(&j);
 	}
-	clean_up_if_gone(d, id);
-	close(lock);
+	release(d, id, lock);
 }
 
-/* True if some server could take a job of this service now. */
-static bool
-capacity_for(struct dispatcher *d, const char *service)
+/*
+ * How many more jobs of this service the servers could take now: the free
+ * places under their caps. SIZE_MAX if no server offers it at all, so
+ * that such a job is claimed, to fail it with a reason.
+ */
+static size_t
+room_for(struct dispatcher *d, const char *service)
 {
-	size_t i;
+	bool offered = false;
+	size_t i, room = 0;
 
 	for (i = 0; i < d->reg.nservers; i++) {
 		const struct registry_server *s = &d->reg.servers[i];
 
-		if (s->enabled && registry_weight(s, service) > 0 &&
-		    d->in_flight[i] < s->max_jobs)
-			return true;
+		if (!s->enabled || registry_weight(s, service) == 0)
+			continue;
+		offered = true;
+		if (d->in_flight[i] < s->max_jobs)
+			room += s->max_jobs - d->in_flight[i];
 	}
-	/* No server offers it at all: claim it, to fail it with a reason. */
-	for (i = 0; i < d->reg.nservers; i++)
-		if (d->reg.servers[i].enabled &&
-		    registry_weight(&d->reg.servers[i], service) > 0)
-			return false;
-	return true;
+	return offered ? room : SIZE_MAX;
 }
 
 /* What -n -x prints for a New job, without touching anything. */
@@ -1040,6 +1077,67 @@ explain_new(struct dispatcher *d, const char *id, struct policies *ps)
 
 static void claim_and_drive(struct dispatcher *d, const char *id,
     struct policies *ps);
+static void release(struct dispatcher *d, const char *id, int lock);
+
+/*
+ * Jobs are driven, and New ones claimed, a chunk at a time: a chunk's
+ * claims are made durable together before any of its wrappers runs, and
+ * rewrites are committed together (commit.h), every CHUNK jobs or 100 ms,
+ * whichever comes first: so one fsync of the directory serves many jobs,
+ * while no job's lock is held much longer than its own step.
+ */
+#define CHUNK 128
+#define CHUNK_MAX_AGE_USEC 100000
+
+/* Claim the New jobs there is room for, a chunk at a time, and drive them. */
+static void
+claim_new(struct dispatcher *d, struct policies *ps)
+{
+	size_t n, i = 0, m, k, same, claimed[CHUNK];
+	struct job_ref *ids = list_ids(d, SPOOL_NEW, &n);
+	char *service[CHUNK];
+
+	while (i < n && !stop_requested) {
+		for (m = 0; i < n && m < CHUNK && !stop_requested; i++) {
+			enum job_state s;
+			struct job j;
+
+			if (spool_load(&d->sp, ids[i].id, false, &j, &s) !=
+			    SPOOL_FOUND)
+				continue;
+			for (same = 0, k = 0; k < m; k++)
+				same += strcmp(service[k], j.service) == 0;
+			/* Otherwise it stays New until a server is free. */
+			if (s == JOB_NEW && same < room_for(d, j.service)) {
+				/* Only one dispatcher's rename can succeed. */
+				if (spool_move_unsynced(&d->sp, SPOOL_NEW,
+				    SPOOL_PROCESSING, ids[i].id) == 0) {
+					service[m] = xstrdup(j.service);
+					claimed[m++] = i;
+				} else if (errno != ENOENT)
+					ct_warnerr("%s: cannot claim",
+					    ids[i].id);
+			}
+			job_free(&j);
+		}
+		/* The claims last before any wrapper acts on them. */
+		if (m > 0 && (spool_sync(&d->sp, SPOOL_PROCESSING) != 0 ||
+		    spool_sync(&d->sp, SPOOL_NEW) != 0)) {
+			/* Claimed but not driven: the next pass drives them. */
+			ct_warn("cannot sync the claims of this pass; stopping");
+			stop_requested = 1;
+		}
+		for (k = 0; k < m; k++) {
+			if (!stop_requested)
+				claim_and_drive(d, ids[claimed[k]].id, ps);
+			free(service[k]);
+			if (commit_due(&d->batch, CHUNK, CHUNK_MAX_AGE_USEC))
+				commit_flush(&d->sp, &d->batch);
+		}
+		commit_flush(&d->sp, &d->batch);
+	}
+	free(ids);
+}
 
 static int
 one_pass(struct dispatcher *d)
@@ -1054,44 +1152,23 @@ one_pass(struct dispatcher *d)
 	memset(d->in_flight, 0, d->reg.nservers * sizeof *d->in_flight);
 	ids = list_ids(d, SPOOL_PROCESSING, &n);
 	count_in_flight(d, ids, n);
-	for (i = 0; !d->dry_run && i < n && !stop_requested; i++)
+	for (i = 0; !d->dry_run && i < n && !stop_requested; i++) {
 		drive(d, ids[i].id, &ps);
+		if (commit_due(&d->batch, CHUNK, CHUNK_MAX_AGE_USEC))
+			commit_flush(&d->sp, &d->batch);
+	}
+	commit_flush(&d->sp, &d->batch);
 	free(ids);
 	if (!d->dry_run)
 		reap_orphans(d);
 
-	ids = list_ids(d, SPOOL_NEW, &n);
-	for (i = 0; i < n && !stop_requested; i++) {
-		enum job_state s;
-		struct job j;
-		bool room;
-
-		if (d->dry_run) {
-			if (d->explain)
-				explain_new(d, ids[i].id, &ps);
-			continue;
-		}
-		if (spool_load(&d->sp, ids[i].id, false, &j, &s) !=
-		    SPOOL_FOUND)
-			continue;
-		if (s != JOB_NEW) {
-			job_free(&j);
-			continue;
-		}
-		room = capacity_for(d, j.service);
-		job_free(&j);
-		if (!room)
-			continue;	/* stays New until a server is free */
-		/* The claim: only one dispatcher's rename can succeed. */
-		if (spool_move(&d->sp, SPOOL_NEW, SPOOL_PROCESSING,
-		    ids[i].id) != 0) {
-			if (errno != ENOENT)
-				ct_warnerr("%s: cannot claim", ids[i].id);
-			continue;
-		}
-		claim_and_drive(d, ids[i].id, &ps);
-	}
-	free(ids);
+	if (d->dry_run) {
+		ids = list_ids(d, SPOOL_NEW, &n);
+		for (i = 0; d->explain && i < n && !stop_requested; i++)
+			explain_new(d, ids[i].id, &ps);
+		free(ids);
+	} else
+		claim_new(d, &ps);
 	for (i = 0; i < ps.n; i++) {
 		if (!d->dry_run)
 			policy_save(&d->sp, &ps.p[i]);
@@ -1116,8 +1193,7 @@ claim_and_drive(struct dispatcher *d, const char *id, struct policies *ps)
 		advance(d, &j, policy_for(d, ps, j.service));
 		job_free(&j);
 	}
-	clean_up_if_gone(d, id);
-	close(lock);
+	release(d, id, lock);
 }
 
 /* Sleep until a New job arrives (inotify), or at most max_ms. */
@@ -1201,6 +1277,7 @@ main(int argc, char **argv)
 		snprintf(d.host, sizeof d.host, "localhost");
 	d.in_flight = xcalloc(d.reg.nservers + 1, sizeof *d.in_flight);
 	d.gate_open = xcalloc(d.reg.nservers + 1, sizeof *d.gate_open);
+	d.batch.dir = SPOOL_PROCESSING;
 	if (spool_open(&d.sp, spool_path, !d.dry_run) != 0)
 		return EX_IOERR;
 	d.sp.see_all = true;	/* every user's jobs are ours to drive */
@@ -1243,6 +1320,7 @@ main(int argc, char **argv)
 		close(ifd);
 	free(d.in_flight);
 	free(d.gate_open);
+	commit_free(&d.batch);
 	registry_free(&d.reg);
 	spool_close(&d.sp);
 	free(spool_path);

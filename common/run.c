@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -35,22 +36,57 @@ keep_last_line(struct run_result *r, const char *p, size_t n, char *line,
 	}
 }
 
-static void
-child(const char *path, char *const argv[], char *const envp[],
+/*
+ * Start the program with posix_spawn(3): glibc's shares the caller's
+ * memory until the exec (CLONE_VM | CLONE_VFORK), so a start costs the
+ * same however large the caller is, where fork(2) would copy its page
+ * tables first. The child gets a process group of its own, so that the
+ * timeout kills it and all it started, and SIGPIPE back at its default.
+ * Returns 0, or an errno value: the start failed.
+ */
+static int
+spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
     const char *dir, int in, int out, int err)
 {
-	/* A group of its own: the timeout kills it and all it started. */
-	setpgid(0, 0);
-	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
-		_exit(127);
-	if (dir != NULL && chdir(dir) != 0) {
-		dprintf(2, "cannot enter %s: %s\n", dir, strerror(errno));
-		_exit(127);
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t defaults, none;
+	int rc;
+
+	if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
+		return rc;
+	if ((rc = posix_spawnattr_init(&at)) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		return rc;
 	}
-	signal(SIGPIPE, SIG_DFL);
-	execve(path, argv, envp);
-	dprintf(2, "cannot run %s: %s\n", path, strerror(errno));
-	_exit(127);
+	sigemptyset(&none);
+	sigemptyset(&defaults);
+	sigaddset(&defaults, SIGPIPE);
+	if ((rc = posix_spawn_file_actions_adddup2(&fa, in, 0)) == 0 &&
+	    (rc = posix_spawn_file_actions_adddup2(&fa, out, 1)) == 0 &&
+	    (rc = posix_spawn_file_actions_adddup2(&fa, err, 2)) == 0 &&
+	    (dir == NULL ||
+	    (rc = posix_spawn_file_actions_addchdir_np(&fa, dir)) == 0) &&
+	    (rc = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP |
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)) == 0 &&
+	    (rc = posix_spawnattr_setpgroup(&at, 0)) == 0 &&
+	    (rc = posix_spawnattr_setsigdefault(&at, &defaults)) == 0 &&
+	    (rc = posix_spawnattr_setsigmask(&at, &none)) == 0)
+		rc = posix_spawn(pid, path, &fa, &at, argv, envp);
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	return rc;
+}
+
+static void
+close_all(int a, int b, int c)
+{
+	if (a >= 0)
+		close(a);
+	if (b >= 0)
+		close(b);
+	if (c >= 0)
+		close(c);
 }
 
 int
@@ -58,7 +94,7 @@ run_program(const char *path, char *const argv[], char *const envp[],
     const char *dir, const void *in, size_t inlen, struct buf *out,
     int out_fd, size_t max_out, int timeout_ms, struct run_result *r)
 {
-	int pin[2] = { -1, -1 }, pout[2], perr[2], status;
+	int pin[2] = { -1, -1 }, pout[2], perr[2], status, rc;
 	int64_t deadline = monotonic_usec() + (int64_t)timeout_ms * 1000;
 	size_t written = 0, got = 0, linelen = 0;
 	char line[sizeof r->err_tail];
@@ -74,17 +110,29 @@ run_program(const char *path, char *const argv[], char *const envp[],
 		ct_warnerr("cannot run %s: pipe", path);
 		return -1;
 	}
-	pid = fork();
-	if (pid < 0) {
-		ct_warnerr("cannot run %s: fork", path);
-		return -1;
-	}
-	if (pid == 0)
-		child(path, argv, envp, dir, pin[0], pout[1], perr[1]);
-	setpgid(pid, pid);	/* also here: no race with the kill below */
+	rc = spawn(&pid, path, argv, envp, dir, pin[0], pout[1], perr[1]);
 	close(pin[0]);
 	close(pout[1]);
 	close(perr[1]);
+	if (rc == EAGAIN || rc == ENOMEM) {
+		close_all(pin[1], pout[0], perr[0]);
+		errno = rc;
+		ct_warnerr("cannot run %s", path);
+		return -1;
+	}
+	if (rc != 0) {
+		/* Said as the program's own last words, exit 127, as sh does. */
+		close_all(pin[1], pout[0], perr[0]);
+		r->exited = 1;
+		r->code = 127;
+		if (dir != NULL && access(dir, X_OK) != 0)
+			snprintf(r->err_tail, sizeof r->err_tail,
+			    "cannot enter %s: %s", dir, strerror(errno));
+		else
+			snprintf(r->err_tail, sizeof r->err_tail,
+			    "cannot run %s: %s", path, strerror(rc));
+		return 0;
+	}
 	if (in == NULL || inlen == 0) {
 		if (pin[1] >= 0)
 			close(pin[1]);

@@ -192,6 +192,35 @@ int
 spool_stage(struct spool *sp, const void *data, size_t len,
     char tmpname[SPOOL_TMPNAME_MAX])
 {
+	int fd;
+
+	if (spool_stage_nowait(sp, data, len, tmpname, &fd) != 0)
+		return -1;
+	return spool_stage_wait(sp, tmpname, fd);
+}
+
+int
+spool_stage_wait(struct spool *sp, const char *tmpname, int fd)
+{
+	/* Every step is checked: a full disk shows at write, fsync or close. */
+	if (fsync(fd) != 0) {
+		ct_warnerr("cannot write %s/tmp/%s", sp->path, tmpname);
+		close(fd);
+		spool_unstage(sp, tmpname);
+		return -1;
+	}
+	if (close(fd) != 0) {
+		ct_warnerr("cannot write %s/tmp/%s", sp->path, tmpname);
+		spool_unstage(sp, tmpname);
+		return -1;
+	}
+	return 0;
+}
+
+int
+spool_stage_nowait(struct spool *sp, const void *data, size_t len,
+    char tmpname[SPOOL_TMPNAME_MAX], int *fdp)
+{
 	static unsigned long seq;
 	int d, fd;
 
@@ -205,18 +234,20 @@ spool_stage(struct spool *sp, const void *data, size_t len,
 		ct_warnerr("cannot create %s/tmp/%s", sp->path, tmpname);
 		return -1;
 	}
-	/* Every step is checked: a full disk shows at write, fsync or close. */
-	if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+	if (write_all(fd, data, len) != 0) {
 		ct_warnerr("cannot write %s/tmp/%s", sp->path, tmpname);
 		close(fd);
 		unlinkat(d, tmpname, 0);
 		return -1;
 	}
-	if (close(fd) != 0) {
-		ct_warnerr("cannot write %s/tmp/%s", sp->path, tmpname);
-		unlinkat(d, tmpname, 0);
-		return -1;
-	}
+	/*
+	 * Start the writeback now, so that when a batch of files is fsynced
+	 * one after the other, the first fsync's journal commit carries them
+	 * all and the rest find little left to do. Only a hint: fsync is what
+	 * makes the file last, so a failure here is not one.
+	 */
+	(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	*fdp = fd;
 	return 0;
 }
 
@@ -305,9 +336,7 @@ int
 spool_move(struct spool *sp, enum spool_dir from, enum spool_dir to,
     const char *id)
 {
-	int fd = need_dir(sp, from), td = need_dir(sp, to);
-
-	if (fd < 0 || td < 0 || rename_noreplace(fd, id, td, id) != 0)
+	if (spool_move_unsynced(sp, from, to, id) != 0)
 		return -1;
 	if (spool_sync(sp, to) != 0 || spool_sync(sp, from) != 0)
 		return -1;
@@ -315,7 +344,32 @@ spool_move(struct spool *sp, enum spool_dir from, enum spool_dir to,
 }
 
 int
+spool_move_unsynced(struct spool *sp, enum spool_dir from, enum spool_dir to,
+    const char *id)
+{
+	int fd = need_dir(sp, from), td = need_dir(sp, to);
+
+	if (fd < 0 || td < 0 || rename_noreplace(fd, id, td, id) != 0)
+		return -1;
+	return 0;
+}
+
+static int lock(struct spool *sp, const char *id, int nb);
+
+int
 spool_lock(struct spool *sp, const char *id)
+{
+	return lock(sp, id, LOCK_NB);
+}
+
+int
+spool_lock_wait(struct spool *sp, const char *id)
+{
+	return lock(sp, id, 0);
+}
+
+static int
+lock(struct spool *sp, const char *id, int nb)
 {
 	int d = need_dir(sp, SPOOL_LOCKS), fd;
 
@@ -326,7 +380,9 @@ spool_lock(struct spool *sp, const char *id)
 		ct_warnerr("cannot open %s/locks/%s", sp->path, id);
 		return -1;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+	while (flock(fd, LOCK_EX | nb) != 0) {
+		if (errno == EINTR)
+			continue;
 		saved_errno_close(fd);
 		return errno == EWOULDBLOCK ? -2 : -1;
 	}

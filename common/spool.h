@@ -88,6 +88,16 @@ int spool_stage(struct spool *sp, const void *data, size_t len,
 void spool_unstage(struct spool *sp, const char *tmpname);
 
 /*
+ * spool_stage in two halves, for a batch: write the file and start its
+ * writeback, leaving it open in *fd; then, once the batch is written,
+ * fsync and close it. Each returns 0, or -1 after printing why (and
+ * removing the file).
+ */
+int spool_stage_nowait(struct spool *sp, const void *data, size_t len,
+    char tmpname[SPOOL_TMPNAME_MAX], int *fd);
+int spool_stage_wait(struct spool *sp, const char *tmpname, int fd);
+
+/*
  * Move the staged file to d/name by one rename that never replaces an
  * existing file. Does not fsync d: call spool_sync once after a batch.
  * Returns 0, or -1 with errno (EEXIST: the name is taken).
@@ -115,11 +125,24 @@ int spool_move(struct spool *sp, enum spool_dir from, enum spool_dir to,
     const char *id);
 
 /*
+ * spool_move without the fsyncs, for a batch of moves: the caller must
+ * spool_sync both directories before anything depends on the moves.
+ */
+int spool_move_unsynced(struct spool *sp, enum spool_dir from,
+    enum spool_dir to, const char *id);
+
+/*
  * Take the lock of job id without waiting: returns the descriptor that
  * holds it, -2 if another process holds it, -1 on an error (printed).
  * Closing the descriptor releases it; so does dying.
  */
 int spool_lock(struct spool *sp, const char *id);
+
+/*
+ * The same, waiting for the holder to let go: then whatever step it was
+ * taking with the job is over. Returns the descriptor, or -1.
+ */
+int spool_lock_wait(struct spool *sp, const char *id);
 
 /*
  * Open job id wherever it is. Returns 1 with *fd open (read-only) and
