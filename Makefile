@@ -129,6 +129,7 @@ $(BUILD)/common $(BUILD)/cmd $(BUILD)/bin:
 DEB_PACKAGES = gcc make pkg-config libpopt-dev libcurl4-openssl-dev \
 	libxml2-dev mandoc bats bats-assert bats-support ncbi-blast+ \
 	hmmer-examples passwd util-linux procps strace valgrind hyperfine nq \
+	task-spooler at \
 	libxml2-utils \
 	e2fsprogs mount
 
@@ -150,7 +151,6 @@ lint-man:
 # (root is needed for the loop-mounted spool of a million jobs).
 bench: all
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/run
-	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/dispatch
 
 # --- the demo -----------------------------------------------------------------
 demo: deps

@@ -1,6 +1,6 @@
 /*
  * gen-spool: fill a spool with completed jobs, fast, for the lookup
- * benchmarks (t/bench/run). Each job is a job file in completed/ in the
+ * benchmarks (t/bench/run); or with New ones, for the dispatch benchmark. Each job is a job file in completed/ in the
  * real format (cputorrent-spool(5); what job_format() writes and
  * t/lib/mkjob makes: a 1 KB FASTA input, three events New, Processing,
  * Completed) and its result in results/. IDs are made like real ones,
@@ -10,7 +10,9 @@
  * The spool is a fixture, not one in use: files are written in place and
  * never fsynced (page cache only), with no staging in tmp/.
  *
- * usage: gen-spool [-jr] [-n count] [-t epoch] [-u uid] spool
+ * usage: gen-spool [-Njr] [-n count] [-t epoch] [-u uid] spool
+ *   -N        New jobs: job files in new/ with only their first event,
+ *             and no results
  *   -n count  how many jobs (default 1000)
  *   -t epoch  the second of the last job (default: now less two minutes)
  *   -u uid    their owner (default: the caller)
@@ -79,15 +81,19 @@ main(int argc, char **argv)
 	uint32_t hash = 2166136261u;
 	int64_t start, usec;
 	size_t inlen, reslen, reclen, k;
-	int opt, root, comp, res, jobs = 1, results = 1;
+	int opt, root, comp, res, jobs = 1, results = 1, fresh = 0;
 	long long last = (long long)time(NULL) - 120;
 	char *end;
 	time_t secs;
 	struct tm tm;
 
-	while ((opt = getopt(argc, argv, "jn:rt:u:")) != -1) {
+	while ((opt = getopt(argc, argv, "Njn:rt:u:")) != -1) {
 		errno = 0;
 		switch (opt) {
+		case 'N':
+			fresh = 1;
+			results = 0;
+			break;
 		case 'j':
 			results = 0;
 			break;
@@ -135,8 +141,9 @@ main(int argc, char **argv)
 			    errno != EEXIST)
 				die("cannot create", dirs[k]);
 	}
-	if ((comp = openat(root, "completed", O_RDONLY | O_DIRECTORY)) < 0)
-		die("cannot open", "completed");
+	if ((comp = openat(root, fresh ? "new" : "completed", O_RDONLY |
+	    O_DIRECTORY)) < 0)
+		die("cannot open", fresh ? "new" : "completed");
 	if ((res = openat(root, "results", O_RDONLY | O_DIRECTORY)) < 0)
 		die("cannot open", "results");
 
@@ -175,20 +182,29 @@ main(int argc, char **argv)
 		    "q%ld\tP01317.2\t80.909\t110\t21\t0\t1\t110\t1\t110\t"
 		    "8.1e-57\t176\n", i, i, i, i);
 
-		reclen = (size_t)snprintf(rec, sizeof rec,
-		    "cputorrent-job 1\nid %s\nowner %lu\nservice blastp\n"
-		    "database swissprot\nsubmitted %" PRId64 ".%06" PRId64 "\n"
-		    "provider local\n"
-		    "event %" PRId64 ".%06" PRId64 " 0 submitted by uid %lu on "
-		    "%s\n"
-		    "event %" PRId64 ".%06" PRId64 " 1 sent to local\n"
-		    "event %" PRId64 ".%06" PRId64 " 2 result fetched and "
-		    "checked\n"
-		    "input %zu\n",
-		    id, uid, usec / 1000000, usec % 1000000,
-		    usec / 1000000, usec % 1000000, uid, host,
-		    usec / 1000000 + 2, usec % 1000000,
-		    usec / 1000000 + 60, usec % 1000000, inlen);
+		if (fresh)
+			reclen = (size_t)snprintf(rec, sizeof rec,
+			    "cputorrent-job 1\nid %s\nowner %lu\nservice "
+			    "blastp\nsubmitted %" PRId64 ".%06" PRId64 "\n"
+			    "event %" PRId64 ".%06" PRId64 " 0 submitted by "
+			    "uid %lu on %s\ninput %zu\n",
+			    id, uid, usec / 1000000, usec % 1000000,
+			    usec / 1000000, usec % 1000000, uid, host, inlen);
+		else
+			reclen = (size_t)snprintf(rec, sizeof rec,
+			    "cputorrent-job 1\nid %s\nowner %lu\nservice blastp\n"
+			    "database swissprot\nsubmitted %" PRId64 ".%06" PRId64 "\n"
+			    "provider local\n"
+			    "event %" PRId64 ".%06" PRId64 " 0 submitted by uid %lu on "
+			    "%s\n"
+			    "event %" PRId64 ".%06" PRId64 " 1 sent to local\n"
+			    "event %" PRId64 ".%06" PRId64 " 2 result fetched and "
+			    "checked\n"
+			    "input %zu\n",
+			    id, uid, usec / 1000000, usec % 1000000,
+			    usec / 1000000, usec % 1000000, uid, host,
+			    usec / 1000000 + 2, usec % 1000000,
+			    usec / 1000000 + 60, usec % 1000000, inlen);
 		memcpy(rec + reclen, input, inlen);
 		reclen += inlen;
 		memcpy(rec + reclen, "end\n", 4);
@@ -203,7 +219,7 @@ main(int argc, char **argv)
 	printf("%s\n", mid);
 	return fflush(stdout) == 0 ? 0 : 1;
 usage:
-	fprintf(stderr, "usage: gen-spool [-jr] [-n count] [-t epoch] "
+	fprintf(stderr, "usage: gen-spool [-Njr] [-n count] [-t epoch] "
 	    "[-u uid] spool\n");
 	return 64;
 }
