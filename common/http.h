@@ -56,7 +56,7 @@ struct http_response {
 	long status;		/* the HTTP status; 0 if none was received */
 	struct buf body;
 	int body_over_cap;	/* the body grew past max_body */
-	char error[512];
+	char error[1024];
 };
 
 /*
