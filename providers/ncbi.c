@@ -626,7 +626,6 @@ submit(const struct conf *c, int nopts, char **opts)
 		rc = EX_IOERR;
 		goto out;
 	}
-	st.submitted = (long long)time(NULL);
 	if (http_post(c->url, &f, &c->lim, &r) != HTTP_OK) {
 		rc = request_failed(&r, "submit");
 		http_response_free(&r);
@@ -660,6 +659,8 @@ submit(const struct conf *c, int nopts, char **opts)
 	if (st.rtoe > MAX_RTOE)
 		st.rtoe = MAX_RTOE;
 	http_response_free(&r);
+	/* Counted from the answer, rounded up: never a poll too early. */
+	st.submitted = (long long)((now_usec() + 999999) / 1000000);
 	snprintf(st.server, sizeof st.server, "%s",
 	    getenv("CT_SERVER") ? getenv("CT_SERVER") : "");
 	/* Without its state a poll would only ask NCBI too early. */
