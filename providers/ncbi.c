@@ -519,7 +519,10 @@ emit_line(const char *line)
 	return 0;
 }
 
-/* PROGRAM (and MEGABLAST) for the job's service; -1 if NCBI has none. */
+/*
+ * PROGRAM for the job's service; -1 if NCBI's URL API has none (psiblast,
+ * deltablast and the rps searches are not offered through it).
+ */
 static int
 add_program(struct http_form *f, const char *service)
 {
@@ -528,11 +531,6 @@ add_program(struct http_form *f, const char *service)
 	};
 	size_t i;
 
-	if (strcmp(service, "megablast") == 0) {
-		http_form_add(f, "PROGRAM", "blastn");
-		http_form_add(f, "MEGABLAST", "on");
-		return 0;
-	}
 	for (i = 0; i < sizeof programs / sizeof programs[0]; i++)
 		if (strcmp(service, programs[i]) == 0) {
 			http_form_add(f, "PROGRAM", service);

@@ -414,3 +414,45 @@ submit exit 75 requests 0"
 	assert_line "Processing: ncbi cannot run it: ncbi submit exit 78: ncbi: parameter url: not an http:// or https:// URL"
 	assert_equal "$(wc -l <"$FIXTURE_LOG")" 0
 }
+
+# two_services SERVICE...: the registry of start, with the ncbi and backup
+# servers offering SERVICEs instead of blastp.
+two_services() {
+	local s out=
+	for s; do
+		out+="<service name=\"$s\" weight=\"10\"/>"
+	done
+	sed -i "s|<service name=\"blastp\" weight=\"[0-9]*\"/>|$out|" "$CT_CONFIG"
+}
+
+@test "NCBI refuses the search (a Message ID# page): 65, the job moves on" {
+	start none
+	two_services blastx
+	fasta nuc "$NUCLEOTIDE"
+	id=$(ct-submit -s blastx -d globins45 nuc.fa)
+	drive "$id"
+	run -0 history "$id"
+	assert_line "Processing: ncbi cannot run it: ncbi submit exit 65: ncbi: submit: NCBI refused the search: Message ID#39 Error: This server runs blastp only"
+	assert_line "Completed: completed by backup in N s"
+	run -0 requests
+	assert_output "POST Put - - $EMAIL cputorrent-test -> error"
+	assert_equal "$(field 1 PROGRAM)" blastx
+}
+
+@test "a service the URL API does not offer (psiblast): 69, nothing sent" {
+	start none
+	two_services psiblast
+	id=$(ct-submit -s psiblast -d globins45 hbb.fa)
+	drive "$id"
+	run -0 history "$id"
+	assert_line "Processing: ncbi cannot run it: ncbi submit exit 69: ncbi: service psiblast is not one NCBI runs"
+	assert_line "Completed: completed by backup in N s"
+	assert_equal "$(wc -l <"$FIXTURE_LOG")" 0
+}
+
+@test "share/providers.ncbi.xml, the public NCBI endpoint, is a valid registry" {
+	run -0 ct-providers -c "$T/../share/providers.ncbi.xml" check
+	assert_output "$T/../share/providers.ncbi.xml: ok, 1 server"
+	run -0 ct-providers -c "$T/../share/providers.ncbi.xml" show ncbi
+	assert_output --partial "https://blast.ncbi.nlm.nih.gov/Blast.cgi"
+}
