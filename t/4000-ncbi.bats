@@ -48,7 +48,7 @@ EOF
 # in fault mode FAULT, and a registry whose ncbi server (weight 10, so
 # it is chosen first) talks to it, backed by the server "backup".
 start() {
-	local fault=$1 limits=${2:-'poll-interval="0" attempt-timeout="60"'} a
+	local fault=$1 limits=${2:-'poll-interval="0" request-interval="0" attempt-timeout="60"'}
 	local params=() fargs=()
 	shift 2 || shift
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
@@ -145,7 +145,7 @@ moved_on() {
 }
 
 @test "a real search: Put, WAITING, READY, the XML report; etiquette kept" {
-	start none '' -- --rtoe 2 --min-wait 3
+	start none '' -- --rtoe 2 --min-wait 4
 	id=$(ct-submit -d globins45 -o evalue=1e-10 -o max_target_seqs=5 hbb.fa)
 	drive "$id"
 	run -0 ct-fetch -o hbb.xml "$id"
@@ -213,7 +213,7 @@ print(first - put >= 2)' "$FIXTURE_LOG"
 }
 
 @test "never finishes: WAITING until the attempt times out, Delete, next server" {
-	start never 'poll-interval="0" attempt-timeout="4"' -- --rtoe 0
+	start never 'poll-interval="0" request-interval="0" attempt-timeout="4"' -- --rtoe 0
 	id=$(ct-submit -d globins45 hbb.fa)
 	drive "$id"
 	moved_on "$id"
@@ -324,7 +324,7 @@ transient() {
 }
 
 @test "HTTP 500: transient, retried on ncbi, then the next server" {
-	transient 500 'poll-interval="0" attempt-timeout="1"' \
+	transient 500 'poll-interval="0" request-interval="0" attempt-timeout="2"' \
 		"ncbi submit exit 75: ncbi: submit: POST http://127\\.0\\.0\\.1:[0-9]+/Blast\\.cgi: HTTP 500"
 	run -0 requests
 	assert_line "POST Put - - $EMAIL cputorrent-test -> 500"
@@ -333,20 +333,20 @@ transient() {
 }
 
 @test "HTTP 429: transient, retried on ncbi, then the next server" {
-	transient 429 'poll-interval="0" attempt-timeout="1"' \
+	transient 429 'poll-interval="0" request-interval="0" attempt-timeout="2"' \
 		"ncbi submit exit 75: ncbi: submit: POST http://127\\.0\\.0\\.1:[0-9]+/Blast\\.cgi: HTTP 429 \\(too many requests\\)"
 	assert_equal "$(wc -l <"$FIXTURE_LOG")" 2
 	contact
 }
 
 @test "a slow server: the request times out, transient, then the next server" {
-	transient slow 'poll-interval="0" attempt-timeout="2"' \
+	transient slow 'poll-interval="0" request-interval="0" attempt-timeout="3"' \
 		"ncbi submit exit 75: ncbi: submit: POST http://127\\.0\\.0\\.1:[0-9]+/Blast\\.cgi: Operation timed out after [0-9]+ milliseconds with 0 bytes received" \
 		timeout=1 -- --delay 3
 }
 
 @test "connection refused (no server): transient, then the next server" {
-	transient refused 'poll-interval="0" attempt-timeout="1"' \
+	transient refused 'poll-interval="0" request-interval="0" attempt-timeout="2"' \
 		"ncbi submit exit 75: ncbi: submit: POST http://127\\.0\\.0\\.1:[0-9]+/Blast\\.cgi: Failed to connect to 127\\.0\\.0\\.1 port [0-9]+ .*Couldn't connect to server"
 	assert_equal "$(wc -l <"$FIXTURE_LOG")" 0
 	run -0 cat "$CALLS"
@@ -355,7 +355,7 @@ submit exit 75 requests 0"
 }
 
 @test "a report cut by a dropped connection: transient at fetch, then the next server" {
-	transient truncated 'poll-interval="0" attempt-timeout="3"' \
+	transient truncated 'poll-interval="0" request-interval="0" attempt-timeout="4"' \
 		"ncbi fetch exit 75: ncbi: [A-Z0-9]+: GET http://127\\.0\\.0\\.1:[0-9]+/Blast\\.cgi: transfer closed with [0-9]+ bytes remaining to read" \
 		-- --rtoe 0 --min-wait 0
 	run -0 requests
@@ -403,7 +403,7 @@ submit exit 75 requests 0"
 	assert_line "Processing: ncbi cannot run it: ncbi submit exit 78: ncbi: parameter email: NCBI asks for a contact address, such as blast-admin@example.org"
 
 	{
-		server ncbi ncbi 10 'poll-interval="0"' "url=file:///etc/passwd" \
+		server ncbi ncbi 10 'poll-interval="0" request-interval="0"' "url=file:///etc/passwd" \
 			"email=$EMAIL"
 		server backup instant 1
 	} | registry
