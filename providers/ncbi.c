@@ -19,7 +19,9 @@
  * time of the Put, in $CT_WORKDIR/ncbi.state, and the query in
  * $CT_WORKDIR/query.fa: a poll before the RTOE has passed answers
  * "running" without asking NCBI, and fetch checks that the report is BLAST
- * XML for this query (common/result.h) before it writes a byte.
+ * XML for this query (common/result.h) before it writes a byte. A submit
+ * that finds the state of the very same Put (a dispatcher died before it
+ * recorded the RID) gives that RID again instead of a second search.
  *
  * Exit status, as the contract says: 64 usage (bad verb, bad RID, missing
  * environment), 65 the job's input or options refused (by this wrapper, or
@@ -60,6 +62,8 @@
 #define CONNECT_TIMEOUT_MS 10000L
 /* An RTOE beyond this is not believed: the poll would wait too long. */
 #define MAX_RTOE 3600L
+/* A RID kept this long is given again rather than searched anew. */
+#define MAX_REUSE (12L * 3600)
 /* A RID: 1 to this many letters and digits. */
 #define MAX_RID 64
 /* How much of an error page's message is quoted. */
@@ -461,9 +465,13 @@ struct state {
 	long long submitted;	/* seconds since the Epoch */
 	long rtoe;		/* seconds */
 	long hitlist;		/* max_target_seqs, 0 if not given */
+	unsigned long form;	/* FNV-1a of the Put's form, 0 if unknown */
 };
 
-/* This job's state if it is for rid at this server; -1 if none is. */
+/*
+ * This job's state if it is for rid (any RID if rid is NULL) at this
+ * server; -1 if none is.
+ */
 static int
 load_state(const char *rid, struct state *st)
 {
@@ -476,7 +484,7 @@ load_state(const char *rid, struct state *st)
 	if (statefile_read(F_STATE, &text, 4096) != 0)
 		goto out;
 	if (statefile_get(text.data, "rid", st->rid, sizeof st->rid) != 0 ||
-	    strcmp(st->rid, rid) != 0)
+	    !rid_ok(st->rid) || (rid != NULL && strcmp(st->rid, rid) != 0))
 		goto out;
 	if (statefile_get(text.data, "server", st->server,
 	    sizeof st->server) != 0 || strcmp(st->server,
@@ -489,6 +497,8 @@ load_state(const char *rid, struct state *st)
 		st->rtoe = strtol(v, NULL, 10);
 	if (statefile_get(text.data, "hitlist", v, sizeof v) == 0)
 		st->hitlist = strtol(v, NULL, 10);
+	if (statefile_get(text.data, "form", v, sizeof v) == 0)
+		st->form = strtoul(v, NULL, 10);
 	rc = 0;
 out:
 	buf_free(&text);
@@ -502,8 +512,8 @@ save_state(const struct state *st)
 	int rc;
 
 	buf_appendf(&text, "rid=%s\nserver=%s\nsubmitted=%lld\nrtoe=%ld\n"
-	    "hitlist=%ld\n", st->rid, st->server, st->submitted, st->rtoe,
-	    st->hitlist);
+	    "hitlist=%ld\nform=%lu\n", st->rid, st->server, st->submitted,
+	    st->rtoe, st->hitlist, st->form);
 	rc = statefile_write(F_STATE, text.data, text.len);
 	buf_free(&text);
 	return rc;
@@ -597,7 +607,7 @@ submit(const struct conf *c, int nopts, char **opts)
 	struct http_form f = { { NULL, 0, 0 } };
 	struct http_response r;
 	struct buf q = { NULL, 0, 0 };
-	struct state st;
+	struct state st, old;
 	char rtoe[32], msg[MAX_MESSAGE + 1], *shown;
 	int rc;
 
@@ -617,6 +627,18 @@ submit(const struct conf *c, int nopts, char **opts)
 		goto out;
 	http_form_add(&f, "QUERY", q.data);
 	add_contact(&f, c);
+	st.form = fnv1a32(f.enc.data, f.enc.len);
+	/*
+	 * The same search Put here before, its RID never recorded (the
+	 * dispatcher died first): it runs at NCBI already, and NCBI asks not
+	 * to be sent a search twice. A failed or cancelled attempt leaves no
+	 * state, and its work directory goes when the job moves on.
+	 */
+	if (load_state(NULL, &old) == 0 && old.form == st.form &&
+	    (long long)time(NULL) - old.submitted < MAX_REUSE) {
+		rc = emit_line(old.rid);
+		goto out;
+	}
 	/* A retry must not find the last attempt's RID or query. */
 	if ((unlink(F_STATE) != 0 && errno != ENOENT) ||
 	    statefile_write(F_QUERY, q.data, q.len) != 0) {

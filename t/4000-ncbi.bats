@@ -456,3 +456,33 @@ two_services() {
 	run -0 ct-providers -c "$T/../share/providers.ncbi.xml" show ncbi
 	assert_output --partial "https://blast.ncbi.nlm.nih.gov/Blast.cgi"
 }
+
+@test "submit again after a lost handle: the same RID, no second search" {
+	start none '' -- --rtoe 30
+	mkdir work
+	# By hand, in the environment ct-dispatch gives a wrapper.
+	e=(PATH=/usr/local/bin:/usr/bin:/bin "CT_WORKDIR=$PWD/work" CT_JOB_ID=j1
+		CT_SERVER=ncbi CT_SERVICE=blastp CT_DATABASE=globins45
+		"CT_PARAM_URL=$URL" "CT_PARAM_EMAIL=$EMAIL")
+	w=$CT_BUILD/providers/ncbi
+	rid=$(env -i "${e[@]}" "$w" submit evalue=1e-5 <hbb.fa)
+	run -0 env -i "${e[@]}" "$w" submit evalue=1e-5 <hbb.fa
+	assert_output "$rid"
+	# Before the RTOE (30 s), a poll asks nothing.
+	run -0 env -i "${e[@]}" "$w" poll "$rid"
+	assert_output running
+	assert_equal "$(wc -l <"$FIXTURE_LOG")" 1
+	# Another search (other options) is one; so is one after a cancel.
+	run -0 env -i "${e[@]}" "$w" submit evalue=1e-6 <hbb.fa
+	refute_output "$rid"
+	rid2=$output
+	run -0 env -i "${e[@]}" "$w" cancel "$rid2"
+	run -0 env -i "${e[@]}" "$w" submit evalue=1e-6 <hbb.fa
+	refute_output "$rid2"
+	run -0 requests
+	assert_equal "${#lines[@]}" 4
+	assert_line --index 0 --partial "POST Put - $rid "
+	assert_line --index 1 --partial "POST Put - $rid2 "
+	assert_line --index 2 "GET Delete - $rid2 $EMAIL cputorrent -> deleted"
+	assert_line --index 3 --regexp "^POST Put - [A-Z0-9]+ $EMAIL cputorrent -> rid$"
+}
