@@ -67,6 +67,7 @@ LIBS_ct-dispatch = $(XML_LIBS)
 BINS = $(PROGS:%=$(BUILD)/bin/%)
 # Wrappers (ct-wrapper(7)) written in C; each links what it needs.
 LIBS_w-ncbi = $(CURL_LIBS) $(XML_LIBS)
+LIBS_w-ebi = $(CURL_LIBS) $(XML_LIBS)
 WRAPPERS = $(patsubst providers/%.c,%,$(wildcard providers/*.c))
 WRAPPER_BINS = $(WRAPPERS:%=$(BUILD)/providers/%)
 
