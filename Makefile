@@ -178,7 +178,7 @@ install: all
 	$(foreach s,1 5 7 8,$(if $(MAN$(s)),install -m 0644 $(MAN$(s)) \
 		$(DESTDIR)$(mandir)/man$(s) &&)) true
 	cp -R share/demo $(DESTDIR)$(datadir)/cputorrent/
-	install -m 0644 share/providers.rng share/providers.xml \
+	install -m 0644 share/providers.rng share/providers.xml share/providers.ebi.xml \
 		$(DESTDIR)$(datadir)/cputorrent/
 	cp -R share/cron.d share/systemd $(DESTDIR)$(datadir)/cputorrent/
 	install -d -m 0700 $(DESTDIR)$(spooldir)

@@ -497,3 +497,19 @@ POST /Tools/services/rest/ncbiblast/run 200"
 	run -0 requests
 	assert_line --index 0 "POST /Tools/services/rest/ncbiblast/run/ 200"
 }
+
+@test "the example registry for the public endpoint: valid, 30 jobs at most, and its placeholder email refused" {
+	export CT_CONFIG="$BATS_TEST_DIRNAME/../share/providers.ebi.xml"
+	run -0 ct-providers check
+	run -0 ct-providers show ebi
+	assert_line "max-jobs          30"
+	assert_line "parameter         url (required) = https://www.ebi.ac.uk/Tools/services/rest/ncbiblast"
+	# As it stands, it must not send a job: the email is a placeholder.
+	mkdir w
+	run -78 env -i PATH=/usr/bin:/bin CT_WORKDIR="$PWD/w" CT_JOB_ID=t1 \
+		CT_SERVICE=blastp CT_PARAM_CLASSNAME=ebi \
+		CT_PARAM_URL=https://www.ebi.ac.uk/Tools/services/rest/ncbiblast \
+		CT_PARAM_EMAIL="$(sed -n 's:.*name="email"[^>]*>\(.*\)</parameter>.*:\1:p' "$CT_CONFIG")" \
+		"$CT_BUILD/providers/ebi" submit <hbb.fa
+	assert_output "ebi: parameter email: a placeholder (example.com and the like): put yours"
+}
