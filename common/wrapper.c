@@ -12,6 +12,7 @@
 #include "exitcodes.h"
 #include "job.h"
 #include "result.h"
+#include "statefile.h"
 #include "wrapper.h"
 
 /* The largest query file wrapper_check_report reads back. */
@@ -74,56 +75,6 @@ wrapper_param(const char *name)
 	return v != NULL && *v != '\0' ? v : NULL;
 }
 
-int
-wrapper_save(const char *name, const void *data, size_t len)
-{
-	char tmp[256];
-	int fd, saved;
-
-	snprintf(tmp, sizeof tmp, "%s.%ld.tmp", name, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
-	if (fd < 0)
-		return -1;
-	if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-		saved = errno;
-		close(fd);
-		unlink(tmp);
-		errno = saved;
-		return -1;
-	}
-	if (close(fd) != 0 || rename(tmp, name) != 0) {
-		saved = errno;
-		unlink(tmp);
-		errno = saved;
-		return -1;
-	}
-	fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	if (fsync(fd) != 0) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	return close(fd);
-}
-
-int
-wrapper_load(const char *name, struct buf *b, size_t max)
-{
-	int fd = open(name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), rc, saved;
-
-	if (fd < 0)
-		return -1;
-	rc = read_bounded(fd, b, max);
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return rc;
-}
-
 char *
 wrapper_printable(const char *s, size_t n, size_t max)
 {
@@ -158,11 +109,11 @@ wrapper_check_report(const char *data, size_t len, const char *query_file,
 		    "not BLAST XML");
 		return -1;
 	}
-	rc = wrapper_load(query_file, &q, MAX_QUERY_FILE);
+	rc = statefile_read(query_file, &q, MAX_QUERY_FILE);
 	if (rc != 0) {
 		snprintf(why, whylen, "the query kept by submit (%s) cannot "
 		    "be read: %s", query_file, rc < 0 ? strerror(errno) :
-		    "too large");
+		    "no such file");
 		buf_free(&q);
 		return -1;
 	}

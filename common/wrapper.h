@@ -1,8 +1,9 @@
 /*
  * wrapper.h: what every wrapper written in C does the same way
  * (ct-wrapper(7)): read the environment ct-dispatch gives it, find the
- * registry's parameters, keep files in the job's work directory, and
- * check a BLAST XML report against the query submit kept there.
+ * registry's parameters, and check a BLAST XML report against the query
+ * submit kept in the job's work directory (with statefile.h, which
+ * keeps such files).
  *
  * Messages are ct_warn's, "NAME: ..."; the functions that exit do so with
  * the contract's status for what went wrong.
@@ -10,10 +11,7 @@
 #ifndef CT_WRAPPER_H
 #define CT_WRAPPER_H
 
-#include <stdbool.h>
 #include <stddef.h>
-
-#include "util.h"
 
 /* Descriptors 0-2 open, so no file opened later can land on one. */
 void wrapper_open_standard_files(void);
@@ -29,18 +27,6 @@ void wrapper_enter_workdir(void);
  * from its CT_PARAM_ variable; NULL if it is not set or empty.
  */
 const char *wrapper_param(const char *name);
-
-/*
- * Write name in the working directory whole or not at all: a temporary
- * file, fsynced, renamed over it, the directory fsynced. -1 with errno.
- */
-int wrapper_save(const char *name, const void *data, size_t len);
-
-/*
- * Read name from the working directory into b, at most max bytes.
- * Returns 0, 1 if it is larger, -1 with errno.
- */
-int wrapper_load(const char *name, struct buf *b, size_t max);
 
 /* A copy of s[0..n), at most max bytes, control bytes turned into '?'. */
 char *wrapper_printable(const char *s, size_t n, size_t max);

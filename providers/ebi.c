@@ -39,6 +39,7 @@
 #include "err.h"
 #include "exitcodes.h"
 #include "http.h"
+#include "statefile.h"
 #include "util.h"
 #include "wrapper.h"
 
@@ -174,12 +175,11 @@ value_ok(const struct option_spec *o, const char *v)
 	case K_PAIR:	/* match,mismatch: 1,-3 */
 		if (n > 9 || !all_of(v, DIGITS ",-"))
 			return 0;
-		l = strtol(v, &end, 10);
+		(void)strtol(v, &end, 10);
 		if (*end != ',' || end == v)
 			return 0;
 		p = end + 1;
-		l = strtol(p, &end, 10);
-		(void)l;
+		(void)strtol(p, &end, 10);
 		return *end == '\0' && end != p;
 	case K_TEXT:
 		return n <= 100 && all_of(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -592,7 +592,7 @@ stage_input(struct buf *in)
 		ct_warn("the input holds NUL bytes");
 		return EX_DATAERR;
 	}
-	if (wrapper_save(F_QUERY, in->data, in->len) != 0) {
+	if (statefile_write(F_QUERY, in->data, in->len) != 0) {
 		ct_warnerr("cannot write %s in the work directory", F_QUERY);
 		return EX_IOERR;
 	}
