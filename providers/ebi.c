@@ -38,7 +38,9 @@
 
 #include "err.h"
 #include "exitcodes.h"
+#include "fasta.h"
 #include "http.h"
+#include "service.h"
 #include "statefile.h"
 #include "util.h"
 #include "wrapper.h"
@@ -570,11 +572,18 @@ add_databases(struct http_form *f)
 	return 0;
 }
 
-/* Read the job's input, keep it for fetch; 0 or an exit status. */
+/*
+ * Read the job's input, one FASTA record of the service's sequence type,
+ * and keep it for fetch; 0 or an exit status.
+ */
 static int
 stage_input(struct buf *in)
 {
 	int rc = read_bounded(STDIN_FILENO, in, MAX_INPUT_BYTES);
+	const struct service *svc;
+	struct fasta_record *recs = NULL;
+	struct fasta_error fe;
+	size_t nrecs = 0;
 
 	if (rc < 0) {
 		ct_warnerr("cannot read standard input");
@@ -584,12 +593,18 @@ stage_input(struct buf *in)
 		ct_warn("input larger than %d KiB", MAX_INPUT_BYTES / 1024);
 		return EX_DATAERR;
 	}
-	if (in->len == 0 || memchr(in->data, '>', in->len) == NULL) {
-		ct_warn("the input is not FASTA");
+	svc = service_find(wrapper_env("CT_SERVICE"));
+	if (svc == NULL || fasta_check(in->data, in->len, svc->query, &recs,
+	    &nrecs, &fe) != 0) {
+		ct_warn("the input is not %s FASTA: line %zu: %s",
+		    svc ? seq_type_name(svc->query) : "valid", svc ? fe.line :
+		    0, svc ? fe.msg : "unknown service");
 		return EX_DATAERR;
 	}
-	if (memchr(in->data, '\0', in->len) != NULL) {
-		ct_warn("the input holds NUL bytes");
+	free(recs);
+	if (nrecs != 1) {
+		ct_warn("the input has %zu sequences; EBI's ncbiblast takes "
+		    "one a job (ct-submit -r makes a job of each)", nrecs);
 		return EX_DATAERR;
 	}
 	if (statefile_write(F_QUERY, in->data, in->len) != 0) {

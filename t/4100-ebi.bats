@@ -437,6 +437,21 @@ POST /Tools/services/rest/ncbiblast/run 200"
 	assert_equal "$(wc -c <"$FIXTURE_LOG")" 0
 }
 
+@test "two sequences in one job: refused (65), EBI takes one a job; the job moves to here" {
+	ebi none
+	{
+		ebi_server 'poll-interval="0"'
+		here_server
+	} | registry
+	id=$(ct-submit -d globins45 "$DEMO/queries.fa")
+	until_done "$id"
+	run -0 ct-status -q "$id"
+	run -0 history "$id"
+	assert_line "Processing: ebi cannot run it: ebi submit exit 65: ebi: the input has 2 sequences; EBI's ncbiblast takes one a job (ct-submit -r makes a job of each)"
+	assert_line --index -1 "Completed: completed by here in N s"
+	assert_equal "$(wc -c <"$FIXTURE_LOG")" 0
+}
+
 @test "no email, or a placeholder one: refused (78) without a request; the job moves to here" {
 	ebi none
 	{
