@@ -133,7 +133,7 @@ $(BUILD)/common $(BUILD)/cmd $(BUILD)/bin:
 DEB_PACKAGES = gcc make pkg-config libpopt-dev libcurl4-openssl-dev \
 	libxml2-dev mandoc bats bats-assert bats-support ncbi-blast+ \
 	hmmer-examples passwd util-linux procps strace valgrind hyperfine nq \
-	libxml2-utils python3 curl \
+	libxml2-utils python3 curl openssl \
 	e2fsprogs mount
 
 deps:
