@@ -155,6 +155,10 @@ sequence >HBB_HUMAN Human beta hemoglobin."
 	assert_line --index 0 "POST /Tools/services/rest/ncbiblast/run 200"
 	assert_line --index -1 "GET /Tools/services/rest/ncbiblast/result/$handle/xml 200"
 	assert_equal "$(grep -vc "/status/$handle 200\$" <<<"$output")" 2
+	# QUEUED first (polled again: "running"), FINISHED last (fetched).
+	run -0 python3 -c 'import json, sys
+print(" ".join(json.loads(l)["answer"] for l in open(sys.argv[1]) if "/status/" in l))' "$FIXTURE_LOG"
+	assert_output --regexp '^QUEUED( RUNNING)* FINISHED$'
 }
 
 @test "etiquette: 5 jobs, max-jobs 2: never more than 2 in flight at EBI, an email on every /run" {
@@ -413,6 +417,39 @@ POST /Tools/services/rest/ncbiblast/run 200"
 	completed_by here
 	run -0 history "$id"
 	assert_line --regexp "^Processing: ebi cannot run it: ebi submit exit 75: "
+}
+
+@test "https: verified against the CA file the cafile parameter names; completes at ebi" {
+	command -v openssl >/dev/null || skip "openssl is missing"
+	fixture_cert
+	ebi none --tls-cert "$FIXTURE_CERT" --tls-key "$FIXTURE_KEY"
+	URL=https${URL#http}
+	{
+		ebi_server 'poll-interval="0"' "cafile=$FIXTURE_CERT"
+		here_server
+	} | registry
+	submitted_hbb
+	until_done "$id"
+	completed_by ebi
+	run -0 requests /run
+	assert_output "POST /Tools/services/rest/ncbiblast/run 200"
+}
+
+@test "https with a certificate that does not verify: permanent, no request reaches the service; the job moves to here" {
+	command -v openssl >/dev/null || skip "openssl is missing"
+	fixture_cert
+	ebi none --tls-cert "$FIXTURE_CERT" --tls-key "$FIXTURE_KEY"
+	URL=https${URL#http}
+	{
+		ebi_server 'poll-interval="0"'
+		here_server
+	} | registry
+	submitted_hbb
+	until_done "$id"
+	completed_by here
+	run -0 history "$id"
+	assert_line --regexp "^Processing: ebi cannot run it: ebi submit exit 69: ebi: submit: POST https://127\.0\.0\.1:$FIXTURE_PORT/Tools/services/rest/ncbiblast/run: SSL certificate problem: self.signed certificate$"
+	assert_equal "$(wc -c <"$FIXTURE_LOG")" 0
 }
 
 @test "options EBI does not know, or bad values: refused (65) before any request; the job moves to here" {
