@@ -67,6 +67,7 @@ LIBS_ct-dispatch = $(XML_LIBS)
 BINS = $(PROGS:%=$(BUILD)/bin/%)
 # Wrappers (ct-wrapper(7)) written in C; each links what it needs.
 LIBS_w-ncbi = $(CURL_LIBS) $(XML_LIBS)
+LIBS_w-ebi = $(CURL_LIBS) $(XML_LIBS)
 WRAPPERS = $(patsubst providers/%.c,%,$(wildcard providers/*.c))
 WRAPPER_BINS = $(WRAPPERS:%=$(BUILD)/providers/%)
 
@@ -132,7 +133,7 @@ $(BUILD)/common $(BUILD)/cmd $(BUILD)/bin:
 DEB_PACKAGES = gcc make pkg-config libpopt-dev libcurl4-openssl-dev \
 	libxml2-dev mandoc bats bats-assert bats-support ncbi-blast+ \
 	hmmer-examples passwd util-linux procps strace valgrind hyperfine nq \
-	libxml2-utils python3 \
+	libxml2-utils python3 curl openssl \
 	e2fsprogs mount
 
 deps:
@@ -177,7 +178,8 @@ install: all
 	$(foreach s,1 5 7 8,$(if $(MAN$(s)),install -m 0644 $(MAN$(s)) \
 		$(DESTDIR)$(mandir)/man$(s) &&)) true
 	cp -R share/demo $(DESTDIR)$(datadir)/cputorrent/
-	install -m 0644 share/providers.rng share/providers*.xml \
+	install -m 0644 share/providers.rng share/providers.xml \
+		share/providers.ebi.xml share/providers.ncbi.xml \
 		$(DESTDIR)$(datadir)/cputorrent/
 	cp -R share/cron.d share/systemd $(DESTDIR)$(datadir)/cputorrent/
 	install -d -m 0700 $(DESTDIR)$(spooldir)

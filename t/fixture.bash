@@ -5,6 +5,10 @@
 #   fixture_start SERVER [ARG...]   start t/fixtures/SERVER with ARGs; sets
 #                                   FIXTURE_PORT, FIXTURE_LOG, FIXTURE_DIR
 #   fixture_stop                    stop every fixture the test started
+#   fixture_cert                    a self-signed certificate for
+#                                   127.0.0.1, once per test file, for
+#                                   --tls-cert FIXTURE_CERT --tls-key
+#                                   FIXTURE_KEY (and a client's CA file)
 #   fixture_db                      a BLAST database of share/demo's 45
 #                                   globins, built once per test file; sets
 #                                   FIXTURE_DB to its path
@@ -56,6 +60,16 @@ fixture_db() {
 	[ -e "$FIXTURE_DB.pin" ] ||
 		makeblastdb -in "$BATS_TEST_DIRNAME/../share/demo/globins45.fa" \
 			-dbtype prot -out "$FIXTURE_DB" >/dev/null
+}
+
+# fixture_cert: a certificate and key for https://127.0.0.1, once per file.
+fixture_cert() {
+	FIXTURE_CERT=$BATS_FILE_TMPDIR/fixture-cert.pem
+	FIXTURE_KEY=$BATS_FILE_TMPDIR/fixture-key.pem
+	[ -s "$FIXTURE_CERT" ] ||
+		openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
+			-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+			-keyout "$FIXTURE_KEY" -out "$FIXTURE_CERT" 2>/dev/null
 }
 
 teardown() {
