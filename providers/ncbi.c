@@ -19,7 +19,7 @@
  * time of the Put, in $CT_WORKDIR/ncbi.state, and the query in
  * $CT_WORKDIR/query.fa: a poll before the RTOE has passed answers
  * "running" without asking NCBI, and fetch checks that the report is BLAST
- * XML for this query (common/result.h) before it writes a byte. A submit
+ * XML for this query (wrapper.h, result.h) before it writes a byte. A submit
  * that finds the state of the very same Put (a dispatcher died before it
  * recorded the RID) gives that RID again instead of a second search.
  *
@@ -33,7 +33,6 @@
  * are wrong. Messages are "ncbi: ..." on standard error.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -46,10 +45,10 @@
 #include "err.h"
 #include "exitcodes.h"
 #include "http.h"
-#include "job.h"
 #include "result.h"
 #include "statefile.h"
 #include "util.h"
+#include "wrapper.h"
 
 /* The largest query sent: NCBI asks for batches of at most 10 kb. */
 #define MAX_INPUT_BYTES (1024 * 1024)
@@ -131,28 +130,13 @@ usage_error(const char *what)
 	exit(EX_USAGE);
 }
 
+/* An environment variable of the contract, NULL if unset or empty. */
 static const char *
-param(const char *var)
+env(const char *name)
 {
-	const char *v = getenv(var);
+	const char *v = getenv(name);
 
 	return v != NULL && *v != '\0' ? v : NULL;
-}
-
-/* A copy of s[0..n), at most max bytes, with no control bytes. */
-static char *
-printable(const char *s, size_t n, size_t max)
-{
-	char *p;
-	size_t i;
-
-	if (n > max)
-		n = max;
-	p = xstrndup(s, n);
-	for (i = 0; p[i] != '\0'; i++)
-		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
-			p[i] = '?';
-	return p;
 }
 
 static int
@@ -192,7 +176,7 @@ load_conf(struct conf *c)
 	long secs;
 
 	memset(c, 0, sizeof *c);
-	c->url = param("CT_PARAM_URL");
+	c->url = wrapper_param("url");
 	if (c->url == NULL) {
 		ct_warn("parameter url is not set");
 		return EX_CONFIG;
@@ -201,29 +185,29 @@ load_conf(struct conf *c)
 		ct_warn("parameter url: %s", why);
 		return EX_CONFIG;
 	}
-	c->email = param("CT_PARAM_EMAIL");
+	c->email = wrapper_param("email");
 	if (c->email == NULL || strchr(c->email, '@') == NULL ||
 	    !all_of(c->email, LETTERS_DIGITS "@.+_-", 3, 254)) {
 		ct_warn("parameter email: NCBI asks for a contact address, "
 		    "such as blast-admin@example.org");
 		return EX_CONFIG;
 	}
-	c->tool = param("CT_PARAM_TOOL");
+	c->tool = wrapper_param("tool");
 	if (c->tool == NULL)
 		c->tool = "cputorrent";
 	if (!all_of(c->tool, LETTERS_DIGITS "._-", 1, 64)) {
 		ct_warn("parameter tool: 1 to 64 of A-Z a-z 0-9 . _ -");
 		return EX_CONFIG;
 	}
-	c->database = param("CT_PARAM_DATABASE");
-	c->databases = param("CT_PARAM_DATABASES");
-	c->lim.cafile = param("CT_PARAM_CAFILE");
+	c->database = wrapper_param("database");
+	c->databases = wrapper_param("databases");
+	c->lim.cafile = wrapper_param("cafile");
 	if (c->lim.cafile != NULL && access(c->lim.cafile, R_OK) != 0) {
 		ct_warnerr("parameter cafile %s", c->lim.cafile);
 		return EX_CONFIG;
 	}
 	secs = DEFAULT_TIMEOUT;
-	if ((s = param("CT_PARAM_TIMEOUT")) != NULL) {
+	if ((s = wrapper_param("timeout")) != NULL) {
 		errno = 0;
 		secs = strtol(s, &end, 10);
 		if (errno != 0 || *end != '\0' || secs < 1 || secs > 3600) {
@@ -236,7 +220,7 @@ load_conf(struct conf *c)
 	    c->lim.total_ms : CONNECT_TIMEOUT_MS;
 	c->lim.max_body = MAX_PAGE_BYTES;
 	c->max_result = DEFAULT_MAX_RESULT;
-	if ((s = param("CT_PARAM_MAX_RESULT")) != NULL &&
+	if ((s = wrapper_param("max-result")) != NULL &&
 	    (parse_size(s, &c->max_result) != 0 || c->max_result < 1024 ||
 	    c->max_result > RESULT_MAX_SIZE)) {
 		ct_warn("parameter max-result: a size from 1k to 512M");
@@ -320,7 +304,7 @@ add_options(struct http_form *f, int nopts, char **opts, long *hitlist)
 		if (eq == NULL || eq == opts[k])
 			usage_error("submit: job options must be key=value");
 		klen = (size_t)(eq - opts[k]);
-		key = printable(opts[k], klen, 64);
+		key = wrapper_printable(opts[k], klen, 64);
 		for (i = 0; i < NOPTION_MAPS; i++)
 			if (strlen(option_maps[i].key) == klen &&
 			    memcmp(option_maps[i].key, opts[k], klen) == 0)
@@ -425,7 +409,7 @@ error_message(const char *page, char *out, size_t n)
 	if (m == NULL)
 		return;
 	len = strcspn(m, "<\r\n");
-	shown = printable(m, len, MAX_MESSAGE);
+	shown = wrapper_printable(m, len, MAX_MESSAGE);
 	snprintf(out, n, "%s", shown);
 	free(shown);
 }
@@ -476,7 +460,7 @@ static int
 load_state(const char *rid, struct state *st)
 {
 	struct buf text = { NULL, 0, 0 };
-	const char *server = getenv("CT_SERVER");
+	const char *server = env("CT_SERVER");
 	char v[64];
 	int rc = -1;
 
@@ -553,7 +537,7 @@ add_program(struct http_form *f, const char *service)
 static int
 add_database(struct http_form *f, const struct conf *c)
 {
-	const char *db = param("CT_DATABASE");
+	const char *db = env("CT_DATABASE");
 	char *shown;
 
 	if (db == NULL)
@@ -564,7 +548,7 @@ add_database(struct http_form *f, const struct conf *c)
 		return EX_UNAVAILABLE;
 	}
 	if (!all_of(db, LETTERS_DIGITS "._/-", 1, 100)) {
-		shown = printable(db, strlen(db), 100);
+		shown = wrapper_printable(db, strlen(db), 100);
 		ct_warn("database %s: not a name NCBI could have", shown);
 		free(shown);
 		return EX_DATAERR;
@@ -603,7 +587,7 @@ read_query(struct buf *q)
 static int
 submit(const struct conf *c, int nopts, char **opts)
 {
-	const char *service = param("CT_SERVICE");
+	const char *service = env("CT_SERVICE");
 	struct http_form f = { { NULL, 0, 0 } };
 	struct http_response r;
 	struct buf q = { NULL, 0, 0 };
@@ -614,7 +598,7 @@ submit(const struct conf *c, int nopts, char **opts)
 	memset(&st, 0, sizeof st);
 	http_form_add(&f, "CMD", "Put");
 	if (service == NULL || add_program(&f, service) != 0) {
-		shown = printable(service ? service : "", service ?
+		shown = wrapper_printable(service ? service : "", service ?
 		    strlen(service) : 0, 64);
 		ct_warn("service %s is not one NCBI runs", shown);
 		free(shown);
@@ -665,7 +649,7 @@ submit(const struct conf *c, int nopts, char **opts)
 		goto out;
 	}
 	if (!rid_ok(st.rid)) {
-		shown = printable(st.rid, strlen(st.rid), 64);
+		shown = wrapper_printable(st.rid, strlen(st.rid), 64);
 		ct_warn("submit: NCBI's RID %s is not 1 to %d of A-Z 0-9",
 		    shown, MAX_RID);
 		free(shown);
@@ -682,7 +666,7 @@ submit(const struct conf *c, int nopts, char **opts)
 	/* Counted from the answer, rounded up: never a poll too early. */
 	st.submitted = (long long)((now_usec() + 999999) / 1000000);
 	snprintf(st.server, sizeof st.server, "%s",
-	    getenv("CT_SERVER") ? getenv("CT_SERVER") : "");
+	    env("CT_SERVER") ? env("CT_SERVER") : "");
 	/* Without its state a poll would only ask NCBI too early. */
 	if (save_state(&st) != 0)
 		ct_warnerr("cannot write %s", F_STATE);
@@ -739,7 +723,7 @@ poll_rid(const struct conf *c, const char *rid)
 		rc = EX_UNAVAILABLE;
 	} else {
 		error_message(r.body.data, msg, sizeof msg);
-		shown = printable(status, strlen(status), 32);
+		shown = wrapper_printable(status, strlen(status), 32);
 		if (msg[0] != '\0')
 			ct_warn("%s: NCBI answered with an error: %s", rid,
 			    msg);
@@ -759,38 +743,13 @@ out:
 	return rc;
 }
 
-/* The job's query, saved by submit, as a job for result_check. */
+/*
+ * Why the fetched page is not this job's report (why, from
+ * wrapper_check_report); the exit status. A page in a report's stead may
+ * say the search is still running, or how it ended.
+ */
 static int
-load_query(struct job *j, struct buf *q)
-{
-	memset(j, 0, sizeof *j);
-	if (statefile_read(F_QUERY, q, MAX_INPUT_BYTES) != 0) {
-		ct_warnerr("fetch: cannot read the query saved at submit, "
-		    "%s", F_QUERY);
-		return EX_UNAVAILABLE;
-	}
-	j->input = q->data;
-	j->input_len = q->len;
-	return 0;
-}
-
-/* Whether the body is XML at all, after blanks and a byte-order mark. */
-static int
-looks_like_xml(const struct buf *b)
-{
-	size_t i = 0;
-
-	if (b->len >= 3 && memcmp(b->data, "\xef\xbb\xbf", 3) == 0)
-		i = 3;
-	while (i < b->len && strchr(" \t\r\n", b->data[i]) != NULL &&
-	    b->data[i] != '\0')
-		i++;
-	return b->len - i >= 5 && memcmp(b->data + i, "<?xml", 5) == 0;
-}
-
-/* Why a fetched page is not a report; the exit status. */
-static int
-not_a_report(const char *rid, const struct buf *body)
+not_a_report(const char *rid, const struct buf *body, const char *why)
 {
 	char status[32], msg[MAX_MESSAGE + 1];
 
@@ -809,8 +768,7 @@ not_a_report(const char *rid, const struct buf *body)
 		ct_warn("%s: no report: NCBI answered with an error: %s", rid,
 		    msg);
 	else
-		ct_warn("%s: no report: the answer (%zu bytes) is not BLAST "
-		    "XML", rid, body->len);
+		ct_warn("%s: not this job's report: %s", rid, why);
 	return EX_UNAVAILABLE;
 }
 
@@ -820,14 +778,10 @@ fetch(const struct conf *c, const char *rid)
 	struct http_form f = { { NULL, 0, 0 } };
 	struct http_limits lim = c->lim;
 	struct http_response r;
-	struct buf q = { NULL, 0, 0 };
 	struct state st;
-	struct job j;
 	char why[256], n[32];
 	int rc;
 
-	if ((rc = load_query(&j, &q)) != 0)
-		goto out_query;
 	http_form_add(&f, "CMD", "Get");
 	http_form_add(&f, "RID", rid);
 	http_form_add(&f, "FORMAT_TYPE", "XML");
@@ -843,13 +797,9 @@ fetch(const struct conf *c, const char *rid)
 		rc = request_failed(&r, rid);
 		goto out;
 	}
-	if (!looks_like_xml(&r.body)) {
-		rc = not_a_report(rid, &r.body);
-		goto out;
-	}
-	if (result_check(r.body.data, r.body.len, &j, why, sizeof why) != 0) {
-		ct_warn("%s: not this job's report: %s", rid, why);
-		rc = EX_UNAVAILABLE;
+	if (wrapper_check_report(r.body.data, r.body.len, F_QUERY, why,
+	    sizeof why) != 0) {
+		rc = not_a_report(rid, &r.body, why);
 		goto out;
 	}
 	/* A reader gone away is a write error, not a silent death. */
@@ -860,8 +810,6 @@ fetch(const struct conf *c, const char *rid)
 out:
 	http_response_free(&r);
 	http_form_free(&f);
-out_query:
-	buf_free(&q);
 	return rc;
 }
 
@@ -890,38 +838,14 @@ cancel(const struct conf *c, const char *rid)
 	return rc;
 }
 
-/* Descriptors 0-2 open, so no file opened later can land on one. */
-static void
-open_standard_files(void)
-{
-	int fd;
-
-	for (fd = 0; fd <= 2; fd++)
-		if (fcntl(fd, F_GETFD) < 0 &&
-		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
-			_exit(EX_OSERR);
-}
-
-static const char *
-required_env(const char *name)
-{
-	const char *v = getenv(name);
-
-	if (v == NULL || *v == '\0') {
-		ct_warn("%s is not set (run me from ct-dispatch)", name);
-		exit(EX_USAGE);
-	}
-	return v;
-}
-
 int
 main(int argc, char **argv)
 {
-	const char *verb, *workdir, *rid = NULL;
+	const char *verb, *rid = NULL;
 	struct conf c;
 	int rc;
 
-	open_standard_files();
+	wrapper_open_standard_files();
 	ct_setprogname(argv[0]);
 	if (argc < 2)
 		usage_error("no verb");
@@ -939,13 +863,8 @@ main(int argc, char **argv)
 		if (!rid_ok(rid))
 			usage_error("a RID is 1 to 64 of A-Z 0-9");
 	}
-	(void)required_env("CT_JOB_ID");
-	workdir = required_env("CT_WORKDIR");
-	if (workdir[0] != '/')
-		usage_error("CT_WORKDIR must be an absolute path");
-	if (chdir(workdir) != 0)
-		ct_dieerr(errno == ENOENT || errno == ENOTDIR ? EX_USAGE :
-		    EX_IOERR, "cannot enter CT_WORKDIR %s", workdir);
+	(void)wrapper_env("CT_JOB_ID");
+	wrapper_enter_workdir();
 	if ((rc = load_conf(&c)) != 0)
 		return rc;
 
