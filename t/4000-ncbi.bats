@@ -486,3 +486,29 @@ two_services() {
 	assert_line --index 2 "GET Delete - $rid2 $EMAIL cputorrent -> deleted"
 	assert_line --index 3 --regexp "^POST Put - [A-Z0-9]+ $EMAIL cputorrent -> rid$"
 }
+
+@test "https: verified against the cafile parameter; without it, refused (69)" {
+	command -v openssl >/dev/null || skip "openssl is missing"
+	fixture_cert
+	start none '' "cafile=$FIXTURE_CERT" -- --rtoe 0 --min-wait 0 \
+		--tls-cert "$FIXTURE_CERT" --tls-key "$FIXTURE_KEY"
+	sed -i "s|http://127\.0\.0\.1|https://127.0.0.1|" "$CT_CONFIG"
+	id=$(ct-submit -d globins45 hbb.fa)
+	drive "$id"
+	run -0 history "$id"
+	assert_line "Completed: completed by ncbi in N s"
+	run -0 ct-fetch -o hbb.xml "$id"
+	run -0 xmllint --xpath 'normalize-space((//Hit_def)[1])' hbb.xml
+	assert_output HBB_CALAR
+	n=$(wc -l <"$FIXTURE_LOG")
+
+	# The system's CAs do not vouch for the fixture: nothing is sent.
+	sed -i "s|<parameter name=\"cafile\">[^<]*</parameter>||" "$CT_CONFIG"
+	export CT_SPOOL=$BATS_TEST_TMPDIR/spool2
+	id=$(ct-submit -d globins45 hbb.fa)
+	drive "$id"
+	moved_on "$id"
+	run -0 history "$id"
+	assert_line --regexp "^Processing: ncbi cannot run it: ncbi submit exit 69: ncbi: submit: POST https://127\.0\.0\.1:$FIXTURE_PORT/Blast\.cgi: SSL certificate problem: self.signed certificate$"
+	assert_equal "$(wc -l <"$FIXTURE_LOG")" "$n"
+}
