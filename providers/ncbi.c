@@ -592,7 +592,8 @@ submit(const struct conf *c, int nopts, char **opts)
 	struct http_response r;
 	struct buf q = { NULL, 0, 0 };
 	struct state st, old;
-	char rtoe[32], msg[MAX_MESSAGE + 1], *shown;
+	/* One byte more than a RID may have, to see one that is too long. */
+	char rid[MAX_RID + 2], rtoe[32], msg[MAX_MESSAGE + 1], *shown;
 	int rc;
 
 	memset(&st, 0, sizeof st);
@@ -635,7 +636,7 @@ submit(const struct conf *c, int nopts, char **opts)
 		http_response_free(&r);
 		goto out;
 	}
-	if (qblast_field(r.body.data, "RID", st.rid, sizeof st.rid) != 0) {
+	if (qblast_field(r.body.data, "RID", rid, sizeof rid) != 0) {
 		error_message(r.body.data, msg, sizeof msg);
 		if (msg[0] != '\0') {
 			ct_warn("submit: NCBI refused the search: %s", msg);
@@ -648,8 +649,8 @@ submit(const struct conf *c, int nopts, char **opts)
 		http_response_free(&r);
 		goto out;
 	}
-	if (!rid_ok(st.rid)) {
-		shown = wrapper_printable(st.rid, strlen(st.rid), 64);
+	if (!rid_ok(rid)) {
+		shown = wrapper_printable(rid, strlen(rid), 64);
 		ct_warn("submit: NCBI's RID %s is not 1 to %d of A-Z 0-9",
 		    shown, MAX_RID);
 		free(shown);
@@ -657,6 +658,7 @@ submit(const struct conf *c, int nopts, char **opts)
 		rc = EX_UNAVAILABLE;
 		goto out;
 	}
+	memcpy(st.rid, rid, strlen(rid) + 1);
 	if (qblast_field(r.body.data, "RTOE", rtoe, sizeof rtoe) == 0 &&
 	    all_of(rtoe, "0123456789", 1, 9))
 		st.rtoe = strtol(rtoe, NULL, 10);
