@@ -1,0 +1,341 @@
+/*
+ * http.c: one hardened HTTP request on libcurl's easy interface (http.h).
+ *
+ * Every limit is set on the handle explicitly, even where libcurl's
+ * default is already the safe one, so that a reader sees the whole policy
+ * here. The body cap is enforced in the write callback: CURLOPT_MAXFILESIZE
+ * only looks at a Content-Length, and a chunked or compressed body has
+ * none that tells the size received.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "config.h"
+#include "err.h"
+#include "exitcodes.h"
+#include "http.h"
+
+#define USER_AGENT "cputorrent/" CT_VERSION
+/* Enough for NCBI's and EBI's redirects between their own hosts. */
+#define MAX_REDIRECTS 5L
+
+/* What the write callback needs. */
+struct sink {
+	struct buf *body;
+	size_t max;
+	int over;
+};
+
+static const char form_keep[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "abcdefghijklmnopqrstuvwxyz0123456789-._~";
+
+static void
+form_escape(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char pct[3];
+	size_t n;
+
+	while (*s != '\0') {
+		n = strspn(s, form_keep);
+		if (n > 0) {
+			buf_append(b, s, n);
+			s += n;
+			continue;
+		}
+		if (*s == ' ') {
+			buf_append(b, "+", 1);
+		} else {
+			pct[0] = '%';
+			pct[1] = hex[(unsigned char)*s >> 4];
+			pct[2] = hex[(unsigned char)*s & 0xf];
+			buf_append(b, pct, 3);
+		}
+		s++;
+	}
+}
+
+void
+http_form_add(struct http_form *f, const char *key, const char *value)
+{
+	if (f->enc.len > 0)
+		buf_append(&f->enc, "&", 1);
+	form_escape(&f->enc, key);
+	buf_append(&f->enc, "=", 1);
+	form_escape(&f->enc, value);
+}
+
+void
+http_form_free(struct http_form *f)
+{
+	buf_free(&f->enc);
+}
+
+void
+http_response_free(struct http_response *r)
+{
+	buf_free(&r->body);
+}
+
+/* The scheme's length if url starts with http:// or https://, else 0. */
+static size_t
+scheme_len(const char *url)
+{
+	if (strncasecmp(url, "http://", 7) == 0)
+		return 7;
+	if (strncasecmp(url, "https://", 8) == 0)
+		return 8;
+	return 0;
+}
+
+int
+http_url_ok(const char *url, char *why, size_t whylen)
+{
+	size_t s = scheme_len(url), i;
+
+	if (s == 0) {
+		snprintf(why, whylen, "not an http:// or https:// URL");
+		return -1;
+	}
+	if (url[s] == '\0' || url[s] == '/' || url[s] == '?' ||
+	    url[s] == ':') {
+		snprintf(why, whylen, "no host in the URL");
+		return -1;
+	}
+	for (i = 0; url[i] != '\0'; i++)
+		if ((unsigned char)url[i] <= 0x20 || url[i] == 0x7f) {
+			snprintf(why, whylen, "a blank or a control "
+			    "character in the URL");
+			return -1;
+		}
+	return 0;
+}
+
+/*
+ * url fit for a message: scheme, host and path, without any user
+ * information (which may be a password) or the query string (which may
+ * carry a job's data).
+ */
+static void
+url_for_message(const char *url, char *out, size_t n)
+{
+	size_t s = scheme_len(url), auth_end, at, cut;
+
+	auth_end = s + strcspn(url + s, "/?#");
+	for (at = auth_end; at > s && url[at - 1] != '@'; at--)
+		;
+	cut = auth_end + strcspn(url + auth_end, "?#");
+	snprintf(out, n, "%.*s%.*s%s", (int)s, url,
+	    (int)(cut - (at > s ? at : s)), url + (at > s ? at : s),
+	    url[cut] != '\0' ? "?..." : "");
+}
+
+static size_t
+write_body(char *data, size_t size, size_t nmemb, void *userdata)
+{
+	struct sink *k = userdata;
+	size_t n = size * nmemb;
+
+	if (n > k->max - k->body->len) {
+		k->over = 1;
+		return 0;	/* anything short of n aborts the transfer */
+	}
+	buf_append(k->body, data, n);
+	return n;
+}
+
+/* Whether a libcurl failure may go away by itself. */
+static int
+curl_code_transient(CURLcode c)
+{
+	switch (c) {
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_HTTP3:
+	case CURLE_AGAIN:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void
+global_init_once(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		ct_die(EX_OSERR, "cannot initialise libcurl");
+	atexit(curl_global_cleanup);
+	done = 1;
+}
+
+/* Set the options of the policy; 0, or the first option refused. */
+static CURLcode
+harden(CURL *h, const char *url, const struct http_limits *lim,
+    struct sink *sink, char *errbuf, struct curl_slist *headers)
+{
+	const char *redir = strncasecmp(url, "https://", 8) == 0 ?
+	    "https" : "http,https";
+	long connect_ms = lim && lim->connect_ms > 0 ? lim->connect_ms :
+	    HTTP_DEFAULT_CONNECT_MS;
+	long total_ms = lim && lim->total_ms > 0 ? lim->total_ms :
+	    HTTP_DEFAULT_TOTAL_MS;
+	long ls_secs = lim && lim->low_speed_secs > 0 ? lim->low_speed_secs :
+	    HTTP_DEFAULT_LOW_SPEED_SECS;
+	long ls_bytes = lim && lim->low_speed_bytes > 0 ?
+	    lim->low_speed_bytes : HTTP_DEFAULT_LOW_SPEED_BYTES;
+	CURLcode c;
+
+#define SET(opt, val) \
+	if ((c = curl_easy_setopt(h, opt, val)) != CURLE_OK) \
+		return c
+	SET(CURLOPT_ERRORBUFFER, errbuf);
+	SET(CURLOPT_URL, url);
+	/* Not file://, not gopher://, and no redirect to them either. */
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	/* A redirect from https never goes back to plain http. */
+	SET(CURLOPT_REDIR_PROTOCOLS_STR, redir);
+	SET(CURLOPT_FOLLOWLOCATION, 1L);
+	SET(CURLOPT_MAXREDIRS, MAX_REDIRECTS);
+	SET(CURLOPT_SSL_VERIFYPEER, 1L);
+	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	if (lim != NULL && lim->cafile != NULL)
+		SET(CURLOPT_CAINFO, lim->cafile);
+	SET(CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+	SET(CURLOPT_TIMEOUT_MS, total_ms);
+	SET(CURLOPT_LOW_SPEED_TIME, ls_secs);
+	SET(CURLOPT_LOW_SPEED_LIMIT, ls_bytes);
+	/* Timeouts without SIGALRM: the wrappers' signals stay theirs. */
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_USERAGENT, USER_AGENT);
+	/* Compressed bodies are counted against the cap once inflated. */
+	SET(CURLOPT_ACCEPT_ENCODING, "");
+	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)sink->max);
+	SET(CURLOPT_WRITEFUNCTION, write_body);
+	SET(CURLOPT_WRITEDATA, sink);
+	SET(CURLOPT_HTTPHEADER, headers);
+	SET(CURLOPT_NETRC, (long)CURL_NETRC_IGNORED);
+#undef SET
+	return CURLE_OK;
+}
+
+static void
+classify_status(struct http_response *r, const char *method,
+    const char *where)
+{
+	if (r->status >= 200 && r->status <= 299) {
+		r->outcome = HTTP_OK;
+		return;
+	}
+	r->outcome = r->status == 429 || (r->status >= 500 &&
+	    r->status <= 599) ? HTTP_TRANSIENT : HTTP_PERMANENT;
+	snprintf(r->error, sizeof r->error, "%s %s: HTTP %ld%s", method,
+	    where, r->status, r->status == 429 ? " (too many requests)" :
+	    r->status >= 300 && r->status <= 399 ?
+	    " (a redirect not followed)" : "");
+}
+
+static enum http_outcome
+perform(const char *method, const char *url, const struct http_form *form,
+    int post, const struct http_limits *lim, struct http_response *r)
+{
+	char errbuf[CURL_ERROR_SIZE], where[256], why[128];
+	struct curl_slist *headers;
+	struct buf full = { NULL, 0, 0 };
+	struct sink sink;
+	CURLcode c;
+	CURL *h;
+
+	memset(r, 0, sizeof *r);
+	buf_append(&r->body, "", 0);	/* a body, even empty, is a string */
+	url_for_message(url, where, sizeof where);
+	r->outcome = HTTP_PERMANENT;
+	if (http_url_ok(url, why, sizeof why) != 0) {
+		snprintf(r->error, sizeof r->error, "%s %s: %s", method,
+		    where, why);
+		return r->outcome;
+	}
+	buf_append(&full, url, strlen(url));
+	if (!post && form != NULL && form->enc.len > 0) {
+		buf_append(&full, strchr(url, '?') ? "&" : "?", 1);
+		buf_append(&full, form->enc.data, form->enc.len);
+	}
+	global_init_once();
+	sink.body = &r->body;
+	sink.max = lim && lim->max_body > 0 ? lim->max_body :
+	    HTTP_DEFAULT_MAX_BODY;
+	sink.over = 0;
+	errbuf[0] = '\0';
+	/* No "Expect: 100-continue" wait before a large form. */
+	headers = curl_slist_append(NULL, "Expect:");
+	h = curl_easy_init();
+	if (h == NULL || headers == NULL) {
+		snprintf(r->error, sizeof r->error, "%s %s: cannot set up "
+		    "libcurl", method, where);
+		r->outcome = HTTP_TRANSIENT;
+		goto out;
+	}
+	c = harden(h, full.data, lim, &sink, errbuf, headers);
+	if (c == CURLE_OK && post) {
+		if ((c = curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)(form ? form->enc.len : 0))) == CURLE_OK)
+			c = curl_easy_setopt(h, CURLOPT_POSTFIELDS,
+			    form && form->enc.data ? form->enc.data : "");
+	}
+	if (c != CURLE_OK) {
+		snprintf(r->error, sizeof r->error, "%s %s: libcurl refused "
+		    "an option: %s", method, where, curl_easy_strerror(c));
+		goto out;
+	}
+	c = curl_easy_perform(h);
+	(void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+	if (sink.over || c == CURLE_FILESIZE_EXCEEDED) {
+		r->body_over_cap = 1;
+		r->outcome = HTTP_PERMANENT;
+		snprintf(r->error, sizeof r->error, "%s %s: the answer is "
+		    "larger than %zu bytes", method, where, sink.max);
+	} else if (c != CURLE_OK) {
+		r->outcome = curl_code_transient(c) ? HTTP_TRANSIENT :
+		    HTTP_PERMANENT;
+		snprintf(r->error, sizeof r->error, "%s %s: %s", method,
+		    where, errbuf[0] ? errbuf : curl_easy_strerror(c));
+	} else {
+		classify_status(r, method, where);
+	}
+out:
+	if (h != NULL)
+		curl_easy_cleanup(h);
+	curl_slist_free_all(headers);
+	buf_free(&full);
+	return r->outcome;
+}
+
+enum http_outcome
+http_get(const char *url, const struct http_form *form,
+    const struct http_limits *lim, struct http_response *r)
+{
+	return perform("GET", url, form, 0, lim, r);
+}
+
+enum http_outcome
+http_post(const char *url, const struct http_form *form,
+    const struct http_limits *lim, struct http_response *r)
+{
+	return perform("POST", url, form, 1, lim, r);
+}

@@ -1,0 +1,811 @@
+/*
+ * ebi: the wrapper (ct-wrapper(7)) for the EBI Job Dispatcher's
+ * ncbiblast REST service, https://www.ebi.ac.uk/Tools/services/rest/
+ * ncbiblast, or anything that speaks its protocol.
+ *
+ *   ebi submit [key=value ...] <input   POST URL/run; print the job id
+ *   ebi poll JOBID                      GET URL/status/JOBID
+ *   ebi fetch JOBID                     GET URL/result/JOBID/xml, checked
+ *   ebi cancel JOBID                    nothing: EBI has no cancel
+ *
+ * Each call makes at most one HTTP request (common/http.h), so the
+ * dispatcher's limits (max-jobs, poll-interval, request-interval) are the
+ * limits EBI sees. The server's parameters: url and email (required),
+ * cafile, database, database.NAME, timeout, max-result; see
+ * cputorrent-ebi(8).
+ *
+ * submit keeps the job's input in $CT_WORKDIR/query.fa so that fetch can
+ * refuse a report for another query; fetch writes nothing until the
+ * whole report has arrived and passed result.h's checks.
+ *
+ * The status words: FINISHED is done; RUNNING and QUEUED are running;
+ * ERROR (EBI could not get the status) is transient, 75; FAILURE and
+ * NOT_FOUND (an expired or unknown job) are "failed", so the job moves
+ * on. HTTP 429, 5xx, no connection and timeouts are transient; any other
+ * HTTP error is permanent (69), a 400 on submit the job's own fault (65).
+ *
+ * Exit status: 64 usage, 65 the job's input or options refused, 69 this
+ * server cannot do the job, 74 an I/O error, 75 try again later, 78 the
+ * server's parameters are wrong. Messages are "ebi: ..." on stderr.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "exitcodes.h"
+#include "fasta.h"
+#include "http.h"
+#include "service.h"
+#include "statefile.h"
+#include "util.h"
+#include "wrapper.h"
+
+/* The largest query sent: far above one protein or gene. */
+#define MAX_INPUT_BYTES (1024 * 1024)
+/* The answers of /run and /status are a word; allow for an error page. */
+#define MAX_SMALL_ANSWER (256 * 1024)
+/* The default and the largest result accepted (parameter max-result). */
+#define DEFAULT_MAX_RESULT (64UL * 1024 * 1024)
+#define LARGEST_MAX_RESULT (512UL * 1024 * 1024)
+/* The default time one request may take (parameter timeout), seconds. */
+#define DEFAULT_TIMEOUT 30.0
+#define CONNECT_TIMEOUT 15.0
+/* Job ids: EBI's are about 45 characters. */
+#define MAX_JOBID 100
+/* The most of an error description quoted. */
+#define MAX_DESCRIPTION 200
+
+/* The file in the work directory that keeps the query for fetch. */
+#define F_QUERY "query.fa"
+
+static const char usage[] =
+    "usage: ebi submit [key=value ...] <input\n"
+    "       ebi poll | fetch | cancel jobid\n";
+
+/* ---- the job's options --------------------------------------------- */
+
+enum kind { K_NUMBER, K_INT, K_WORD, K_LIST, K_RANGE, K_PAIR, K_TEXT };
+
+/*
+ * The options a job may give, each mapped to the /run field it sets,
+ * with what its value may be. Only these reach EBI.
+ */
+struct option_spec {
+	const char *key;	/* as given to ct-submit -o */
+	const char *field;	/* the /run form field */
+	enum kind kind;
+	long lo, hi;		/* K_INT: the range */
+	const char *words;	/* K_WORD: the values, blank-separated */
+};
+
+static const struct option_spec option_specs[] = {
+	{ "exp", "exp", K_NUMBER, 0, 0, NULL },
+	{ "evalue", "exp", K_NUMBER, 0, 0, NULL },
+	{ "matrix", "matrix", K_WORD, 0, 0,
+	    "BLOSUM45 BLOSUM50 BLOSUM62 BLOSUM80 BLOSUM90 PAM30 PAM70 PAM250 "
+	    "NONE" },
+	{ "alignments", "alignments", K_INT, 1, 1000, NULL },
+	{ "scores", "scores", K_INT, 1, 1000, NULL },
+	{ "hsps", "hsps", K_INT, 1, 1000, NULL },
+	{ "dropoff", "dropoff", K_INT, 0, 1000, NULL },
+	{ "gapopen", "gapopen", K_INT, -1, 100, NULL },
+	{ "gapext", "gapext", K_INT, -1, 100, NULL },
+	{ "wordsize", "wordsize", K_INT, 2, 100, NULL },
+	{ "transltable", "transltable", K_INT, 1, 33, NULL },
+	{ "align", "align", K_INT, 0, 12, NULL },
+	{ "filter", "filter", K_WORD, 0, 0, "F T" },
+	{ "gapalign", "gapalign", K_WORD, 0, 0, "true false" },
+	{ "compstats", "compstats", K_WORD, 0, 0, "F D 1 2 3" },
+	{ "task", "task", K_WORD, 0, 0,
+	    "blastp blastp-fast blastp-short blastn blastn-short megablast "
+	    "dc-megablast blastx blastx-fast tblastn tblastn-fast tblastx" },
+	{ "taxids", "taxids", K_LIST, 0, 0, NULL },
+	{ "negative_taxids", "negative_taxids", K_LIST, 0, 0, NULL },
+	{ "seqrange", "seqrange", K_RANGE, 0, 0, NULL },
+	{ "match_scores", "match_scores", K_PAIR, 0, 0, NULL },
+	{ "title", "title", K_TEXT, 0, 0, NULL },
+};
+#define NSPECS (sizeof option_specs / sizeof option_specs[0])
+
+/*
+ * What the official clients send for a protein search when the user
+ * gives nothing (providers.md 2.2), sent for blastp likewise so that the
+ * service sees the requests it knows. Other programs get EBI's defaults.
+ */
+static const char *const blastp_defaults[][2] = {
+	{ "task", "blastp" }, { "matrix", "BLOSUM62" },
+	{ "alignments", "50" }, { "scores", "50" }, { "exp", "10" },
+	{ "dropoff", "0" }, { "gapopen", "-1" }, { "gapext", "-1" },
+	{ "filter", "F" }, { "gapalign", "true" }, { "compstats", "F" },
+	{ "align", "0" }, { "transltable", "1" },
+};
+#define NDEFAULTS (sizeof blastp_defaults / sizeof blastp_defaults[0])
+
+static int
+all_of(const char *v, const char *set)
+{
+	return v[strspn(v, set)] == '\0';
+}
+
+#define DIGITS "0123456789"
+
+static int
+value_ok(const struct option_spec *o, const char *v)
+{
+	size_t n = strlen(v);
+	const char *p;
+	char *end;
+	double d;
+	long l;
+
+	if (n == 0 || n > 1000)
+		return 0;
+	switch (o->kind) {
+	case K_NUMBER:
+		if (n > 24 || !all_of(v, DIGITS ".eE+-"))
+			return 0;
+		errno = 0;
+		d = strtod(v, &end);
+		return *end == '\0' && errno == 0 && isfinite(d) && d > 0 &&
+		    d <= 1000;
+	case K_INT:
+		if (n > 6 || !all_of(v, DIGITS "-"))
+			return 0;
+		errno = 0;
+		l = strtol(v, &end, 10);
+		return *end == '\0' && errno == 0 && l >= o->lo && l <= o->hi;
+	case K_WORD:
+		for (p = o->words; *p != '\0'; p += strcspn(p, " ")) {
+			p += strspn(p, " ");
+			if (strncmp(p, v, n) == 0 && (p[n] == ' ' ||
+			    p[n] == '\0'))
+				return 1;
+		}
+		return 0;
+	case K_LIST:	/* taxonomy ids: 9606,10090 */
+		return all_of(v, DIGITS ",") && v[0] != ',' && v[n - 1] != ',';
+	case K_RANGE:	/* START-END of the query */
+		p = strchr(v, '-');
+		return p != NULL && p > v && p[1] != '\0' && n <= 21 &&
+		    strspn(v, DIGITS) == (size_t)(p - v) &&
+		    all_of(p + 1, DIGITS);
+	case K_PAIR:	/* match,mismatch: 1,-3 */
+		if (n > 9 || !all_of(v, DIGITS ",-"))
+			return 0;
+		(void)strtol(v, &end, 10);
+		if (*end != ',' || end == v)
+			return 0;
+		p = end + 1;
+		(void)strtol(p, &end, 10);
+		return *end == '\0' && end != p;
+	case K_TEXT:
+		return n <= 100 && all_of(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz" DIGITS " ._-");
+	}
+	return 0;
+}
+
+static const struct option_spec *
+find_spec(const char *key, size_t klen)
+{
+	size_t i;
+
+	for (i = 0; i < NSPECS; i++)
+		if (strlen(option_specs[i].key) == klen &&
+		    memcmp(option_specs[i].key, key, klen) == 0)
+			return &option_specs[i];
+	return NULL;
+}
+
+/*
+ * Check the job's options and add them to the form; fields[] notes which
+ * /run fields they set (for the defaults). Returns 0, or after a message
+ * EX_DATAERR, or EX_USAGE for a dispatcher that passed no key=value.
+ */
+static int
+add_options(struct http_form *f, int nopts, char **opts, int set[NSPECS])
+{
+	const struct option_spec *o;
+	const char *eq;
+	char *key;
+	size_t i;
+	int k;
+
+	for (k = 0; k < nopts; k++) {
+		eq = strchr(opts[k], '=');
+		if (eq == NULL || eq == opts[k]) {
+			ct_warn("submit: job options must be key=value");
+			return EX_USAGE;
+		}
+		key = wrapper_printable(opts[k], (size_t)(eq - opts[k]), 64);
+		o = find_spec(opts[k], (size_t)(eq - opts[k]));
+		if (o == NULL) {
+			ct_warn("option %s is not one EBI's ncbiblast takes "
+			    "(see cputorrent-ebi(8))", key);
+			free(key);
+			return EX_DATAERR;
+		}
+		if (!value_ok(o, eq + 1)) {
+			ct_warn("option %s: value not acceptable for EBI's %s",
+			    key, o->field);
+			free(key);
+			return EX_DATAERR;
+		}
+		for (i = 0; i < NSPECS; i++)
+			if (strcmp(option_specs[i].field, o->field) == 0) {
+				if (set[i]) {
+					ct_warn("option %s: %s given twice",
+					    key, o->field);
+					free(key);
+					return EX_DATAERR;
+				}
+				set[i] = 1;
+			}
+		free(key);
+		http_form_add(f, o->field, eq + 1);
+	}
+	return 0;
+}
+
+static void
+add_defaults(struct http_form *f, const int set[NSPECS])
+{
+	size_t d, i;
+
+	for (d = 0; d < NDEFAULTS; d++) {
+		for (i = 0; i < NSPECS; i++)
+			if (set[i] && strcmp(option_specs[i].field,
+			    blastp_defaults[d][0]) == 0)
+				break;
+		if (i == NSPECS)
+			http_form_add(f, blastp_defaults[d][0],
+			    blastp_defaults[d][1]);
+	}
+}
+
+/* ---- the server's parameters ----------------------------------------- */
+
+struct params {
+	const char *url;	/* the service's base URL, no trailing '/' */
+	const char *email;
+	struct http_limits lim;
+	size_t max_result;
+};
+
+/* A label of a domain name: letters, digits, inner hyphens. */
+static int
+label_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ" DIGITS "-", s[i]))
+			return 0;
+	return 1;
+}
+
+static int
+ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+
+	return n >= t && strcasecmp(s + n - t, tail) == 0 &&
+	    (n == t || s[n - t - 1] == '.');
+}
+
+/*
+ * Whether an email address is one EBI could write to: local@domain, a
+ * plain local part, a domain of two or more labels, and not one of the
+ * names kept for examples (RFC 2606), which a copied sample registry
+ * would still hold.
+ */
+static int
+email_ok(const char *e, const char **why)
+{
+	const char *at = strchr(e, '@'), *d, *dot;
+	size_t n = strlen(e);
+
+	*why = "not of the form name@domain";
+	if (n > 254 || at == NULL || at == e || at - e > 64 ||
+	    strchr(at + 1, '@') != NULL)
+		return 0;
+	if (strspn(e, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ" DIGITS "!#$%&'*+/=?^_`{|}~.-") !=
+	    (size_t)(at - e) || e[0] == '.' || at[-1] == '.')
+		return 0;
+	d = at + 1;
+	if (strchr(d, '.') == NULL)
+		return 0;
+	for (; (dot = strchr(d, '.')) != NULL; d = dot + 1)
+		if (!label_ok(d, (size_t)(dot - d)))
+			return 0;
+	if (!label_ok(d, strlen(d)))
+		return 0;
+	*why = "a placeholder (example.com and the like): put yours";
+	return !(ends_with(at + 1, "example.com") ||
+	    ends_with(at + 1, "example.net") ||
+	    ends_with(at + 1, "example.org") ||
+	    ends_with(at + 1, "example") || ends_with(at + 1, "invalid") ||
+	    ends_with(at + 1, "localhost"));
+}
+
+/* Read and check the parameters; exit EX_CONFIG if they are wrong. */
+static void
+read_params(struct params *p)
+{
+	const char *v, *why;
+	char reason[256];
+	double secs;
+	size_t n;
+
+	memset(p, 0, sizeof *p);
+	p->url = wrapper_param("url");
+	if (p->url == NULL)
+		ct_die(EX_CONFIG, "the server has no url parameter (the "
+		    "service's base URL, such as "
+		    "https://www.ebi.ac.uk/Tools/services/rest/ncbiblast)");
+	if (http_url_ok(p->url, reason, sizeof reason) != 0)
+		ct_die(EX_CONFIG, "parameter url: %s", reason);
+	if (strchr(p->url, '?') != NULL || strchr(p->url, '#') != NULL)
+		ct_die(EX_CONFIG, "parameter url: a base URL has no query or "
+		    "fragment");
+	p->email = wrapper_param("email");
+	if (p->email == NULL)
+		ct_die(EX_CONFIG, "the server has no email parameter: EBI "
+		    "requires a valid email address with every job");
+	if (!email_ok(p->email, &why))
+		ct_die(EX_CONFIG, "parameter email: %s", why);
+	p->lim.cafile = wrapper_param("cafile");
+	if (p->lim.cafile != NULL && access(p->lim.cafile, R_OK) != 0)
+		ct_dieerr(EX_CONFIG, "parameter cafile: %s", p->lim.cafile);
+	secs = DEFAULT_TIMEOUT;
+	if ((v = wrapper_param("timeout")) != NULL &&
+	    (parse_seconds(v, &secs) != 0 || secs < 1 || secs > 3600))
+		ct_die(EX_CONFIG, "parameter timeout: not a number of "
+		    "seconds from 1 to 3600");
+	p->lim.total_ms = (long)(secs * 1000);
+	p->lim.connect_ms = (long)((secs < CONNECT_TIMEOUT ? secs :
+	    CONNECT_TIMEOUT) * 1000);
+	p->max_result = DEFAULT_MAX_RESULT;
+	if ((v = wrapper_param("max-result")) != NULL) {
+		if (parse_size(v, &n) != 0 || n < 1024 ||
+		    n > LARGEST_MAX_RESULT)
+			ct_die(EX_CONFIG, "parameter max-result: not a size "
+			    "from 1k to 512M");
+		p->max_result = n;
+	}
+}
+
+/* ---- talking to the service ------------------------------------------ */
+
+/*
+ * The description of an EBI error body,
+ * <error><description>...</description></error>, on one line, cleaned;
+ * "" if there is none.
+ */
+static void
+description(const struct buf *body, char *out, size_t n)
+{
+	const char *s = body->data ? strstr(body->data, "<description>") :
+	    NULL, *e;
+	size_t k = 0;
+	int space = 0;
+
+	out[0] = '\0';
+	if (s == NULL || n == 0)
+		return;
+	s += sizeof "<description>" - 1;
+	e = strstr(s, "</description>");
+	if (e == NULL)
+		return;
+	for (; s < e && k + 1 < n && k < MAX_DESCRIPTION; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f || c == ' ') {
+			space = k > 0;
+			continue;
+		}
+		if (space && k + 2 < n)
+			out[k++] = ' ';
+		space = 0;
+		if (strncmp(s, "&gt;", 4) == 0 || strncmp(s, "&lt;", 4) == 0) {
+			c = s[1] == 'g' ? '>' : '<';
+			s += 3;
+		} else if (strncmp(s, "&amp;", 5) == 0) {
+			c = '&';
+			s += 4;
+		} else if (strncmp(s, "&quot;", 6) == 0) {
+			c = '"';
+			s += 5;
+		}
+		out[k++] = (char)c;
+	}
+	out[k] = '\0';
+}
+
+/* Say why a request failed, with EBI's own words if it gave any. */
+static void
+warn_failed(const char *what, const struct http_response *r)
+{
+	char desc[MAX_DESCRIPTION + 1];
+
+	description(&r->body, desc, sizeof desc);
+	if (desc[0] != '\0')
+		ct_warn("%s: %s: %s", what, r->error, desc);
+	else
+		ct_warn("%s: %s", what, r->error);
+}
+
+/* The body without the white space at its ends, as a string, in place. */
+static char *
+trimmed(struct buf *b)
+{
+	char *s = b->data;
+	size_t n = b->len;
+
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
+	    s[n - 1] == '\r' || s[n - 1] == '\n'))
+		n--;
+	s[n] = '\0';
+	return s + strspn(s, " \t\r\n");
+}
+
+/* EBI's job ids: a letter, then letters, digits, '-' and '_'. */
+static int
+jobid_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= MAX_JOBID && ((s[0] >= 'a' && s[0] <= 'z') ||
+	    (s[0] >= 'A' && s[0] <= 'Z')) &&
+	    all_of(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    DIGITS "-_");
+}
+
+/* url + "/" + what [+ "/" + id [+ "/" + tail]], a new string. */
+static char *
+endpoint(const char *url, const char *what, const char *id, const char *tail)
+{
+	struct buf b = { NULL, 0, 0 };
+	size_t n = strlen(url);
+
+	while (n > 0 && url[n - 1] == '/')
+		n--;
+	buf_append(&b, url, n);
+	buf_appendf(&b, "/%s", what);
+	if (id != NULL)
+		buf_appendf(&b, "/%s", id);
+	if (tail != NULL)
+		buf_appendf(&b, "/%s", tail);
+	return b.data;
+}
+
+/* ---- the verbs ------------------------------------------------------- */
+
+/* program and stype for the job's service; 0, or EX_UNAVAILABLE. */
+static int
+program_for(const char *service, const char **stype)
+{
+	static const char *const programs[][2] = {
+		{ "blastp", "protein" }, { "tblastn", "protein" },
+		{ "blastn", "nucleotide" }, { "blastx", "nucleotide" },
+		{ "tblastx", "nucleotide" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof programs / sizeof programs[0]; i++)
+		if (strcmp(service, programs[i][0]) == 0) {
+			*stype = programs[i][1];
+			return 0;
+		}
+	ct_warn("service %.32s is not one EBI's ncbiblast runs", service);
+	return EX_UNAVAILABLE;
+}
+
+static int
+dbname_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 64)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ" DIGITS "._-", s[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * Add the EBI databases for the job: those parameter database.NAME lists
+ * for the job's database NAME, else NAME itself, else those parameter
+ * database lists. A list is blank-separated; each is a database field.
+ */
+static int
+add_databases(struct http_form *f)
+{
+	const char *job = getenv("CT_DATABASE"), *list = NULL, *p;
+	struct buf name = { NULL, 0, 0 };
+	char *shown;
+	size_t n;
+
+	if (job != NULL && *job != '\0') {
+		buf_appendf(&name, "database.%s", job);
+		list = wrapper_param(name.data);
+		buf_free(&name);
+		if (list == NULL) {
+			if (!dbname_ok(job, strlen(job))) {
+				shown = wrapper_printable(job, strlen(job), 64);
+				ct_warn("database %s: not a name EBI could "
+				    "have", shown);
+				free(shown);
+				return EX_DATAERR;
+			}
+			http_form_add(f, "database", job);
+			return 0;
+		}
+	} else if ((list = wrapper_param("database")) == NULL) {
+		ct_warn("the job names no database and the server has no "
+		    "default one (parameter database)");
+		return EX_UNAVAILABLE;
+	}
+	for (p = list + strspn(list, " \t"); *p != '\0';
+	    p += n, p += strspn(p, " \t")) {
+		n = strcspn(p, " \t");
+		if (!dbname_ok(p, n))
+			ct_die(EX_CONFIG, "parameter database%s%s: '%.64s' is "
+			    "not a database name", job && *job ? "." : "",
+			    job && *job ? job : "", p);
+		buf_append(&name, p, n);
+		http_form_add(f, "database", name.data);
+		name.len = 0;
+	}
+	buf_free(&name);
+	return 0;
+}
+
+/*
+ * Read the job's input, one FASTA record of the service's sequence type,
+ * and keep it for fetch; 0 or an exit status.
+ */
+static int
+stage_input(struct buf *in)
+{
+	int rc = read_bounded(STDIN_FILENO, in, MAX_INPUT_BYTES);
+	const struct service *svc;
+	struct fasta_record *recs = NULL;
+	struct fasta_error fe;
+	size_t nrecs = 0;
+
+	if (rc < 0) {
+		ct_warnerr("cannot read standard input");
+		return EX_IOERR;
+	}
+	if (rc > 0) {
+		ct_warn("input larger than %d KiB", MAX_INPUT_BYTES / 1024);
+		return EX_DATAERR;
+	}
+	svc = service_find(wrapper_env("CT_SERVICE"));
+	if (svc == NULL || fasta_check(in->data, in->len, svc->query, &recs,
+	    &nrecs, &fe) != 0) {
+		ct_warn("the input is not %s FASTA: line %zu: %s",
+		    svc ? seq_type_name(svc->query) : "valid", svc ? fe.line :
+		    0, svc ? fe.msg : "unknown service");
+		return EX_DATAERR;
+	}
+	free(recs);
+	if (nrecs != 1) {
+		ct_warn("the input has %zu sequences; EBI's ncbiblast takes "
+		    "one a job (ct-submit -r makes a job of each)", nrecs);
+		return EX_DATAERR;
+	}
+	if (statefile_write(F_QUERY, in->data, in->len) != 0) {
+		ct_warnerr("cannot write %s in the work directory", F_QUERY);
+		return EX_IOERR;
+	}
+	return 0;
+}
+
+static int
+submit(const struct params *p, int nopts, char **opts)
+{
+	struct http_form f = { { NULL, 0, 0 } };
+	struct http_response r;
+	struct http_limits lim = p->lim;
+	struct buf in = { NULL, 0, 0 };
+	int set[NSPECS] = { 0 }, rc;
+	const char *stype, *service = wrapper_env("CT_SERVICE");
+	char *url, *id;
+
+	http_form_add(&f, "email", p->email);
+	if ((rc = program_for(service, &stype)) != 0)
+		goto out;
+	http_form_add(&f, "program", service);
+	http_form_add(&f, "stype", stype);
+	if ((rc = add_databases(&f)) != 0 ||
+	    (rc = add_options(&f, nopts, opts, set)) != 0)
+		goto out;
+	if (strcmp(service, "blastp") == 0)
+		add_defaults(&f, set);
+	if ((rc = stage_input(&in)) != 0)
+		goto out;
+	http_form_add(&f, "sequence", in.data);
+
+	url = endpoint(p->url, "run", NULL, NULL);
+	lim.max_body = MAX_SMALL_ANSWER;
+	switch (http_post(url, &f, &lim, &r)) {
+	case HTTP_OK:
+		id = trimmed(&r.body);
+		if (jobid_ok(id)) {
+			printf("%s\n", id);
+			if (fflush(stdout) == EOF || ferror(stdout)) {
+				ct_warnerr("cannot write standard output");
+				rc = EX_IOERR;
+			}
+		} else {
+			char *shown = wrapper_printable(id, strlen(id), 60);
+
+			ct_warn("submit: the service answered no job id: "
+			    "'%s'", shown);
+			free(shown);
+			rc = EX_UNAVAILABLE;
+		}
+		break;
+	case HTTP_TRANSIENT:
+		warn_failed("submit", &r);
+		rc = EX_TEMPFAIL;
+		break;
+	case HTTP_PERMANENT:
+		warn_failed("submit", &r);
+		/* 400: the service refused these fields, the job's. */
+		rc = r.status == 400 ? EX_DATAERR : EX_UNAVAILABLE;
+		break;
+	}
+	http_response_free(&r);
+	free(url);
+out:
+	buf_free(&in);
+	http_form_free(&f);
+	return rc;
+}
+
+static int
+poll_job(const struct params *p, const char *id)
+{
+	struct http_response r;
+	struct http_limits lim = p->lim;
+	char *url = endpoint(p->url, "status", id, NULL), *word, *shown;
+	int rc = 0;
+
+	lim.max_body = MAX_SMALL_ANSWER;
+	http_get(url, NULL, &lim, &r);
+	word = trimmed(&r.body);
+	/* NOT_FOUND may come with a 404 or a 200; the word says it all. */
+	if (r.outcome == HTTP_OK || (r.outcome == HTTP_PERMANENT &&
+	    strcmp(word, "NOT_FOUND") == 0)) {
+		if (strcmp(word, "FINISHED") == 0)
+			puts("done");
+		else if (strcmp(word, "RUNNING") == 0 ||
+		    strcmp(word, "QUEUED") == 0)
+			puts("running");
+		else if (strcmp(word, "FAILURE") == 0)
+			printf("failed EBI: job %s failed (FAILURE)\n", id);
+		else if (strcmp(word, "NOT_FOUND") == 0)
+			printf("failed EBI: job %s not found (NOT_FOUND: "
+			    "expired, or never known)\n", id);
+		else if (strcmp(word, "ERROR") == 0) {
+			ct_warn("poll: EBI could not get the status of %s "
+			    "(ERROR)", id);
+			rc = EX_TEMPFAIL;
+		} else {
+			shown = wrapper_printable(word, strlen(word), 40);
+			ct_warn("poll: not a status EBI gives: '%s'", shown);
+			free(shown);
+			rc = EX_UNAVAILABLE;
+		}
+		if (rc == 0 && (fflush(stdout) == EOF || ferror(stdout))) {
+			ct_warnerr("cannot write standard output");
+			rc = EX_IOERR;
+		}
+	} else {
+		warn_failed("poll", &r);
+		rc = r.outcome == HTTP_TRANSIENT ? EX_TEMPFAIL :
+		    EX_UNAVAILABLE;
+	}
+	http_response_free(&r);
+	free(url);
+	return rc;
+}
+
+static int
+fetch(const struct params *p, const char *id)
+{
+	struct http_response r;
+	struct http_limits lim = p->lim;
+	char *url = endpoint(p->url, "result", id, "xml"), why[512];
+	int rc = 0;
+
+	lim.max_body = p->max_result;
+	switch (http_get(url, NULL, &lim, &r)) {
+	case HTTP_OK:
+		/* Nothing is written before the whole report has passed. */
+		if (wrapper_check_report(r.body.data, r.body.len, F_QUERY, why,
+		    sizeof why) != 0) {
+			ct_warn("fetch: %s: %s", id, why);
+			rc = EX_UNAVAILABLE;
+		} else if (write_all(STDOUT_FILENO, r.body.data,
+		    r.body.len) != 0) {
+			ct_warnerr("cannot write standard output");
+			rc = EX_IOERR;
+		}
+		break;
+	case HTTP_TRANSIENT:
+		warn_failed("fetch", &r);
+		rc = EX_TEMPFAIL;
+		break;
+	case HTTP_PERMANENT:
+		warn_failed("fetch", &r);
+		rc = EX_UNAVAILABLE;
+		break;
+	}
+	http_response_free(&r);
+	free(url);
+	return rc;
+}
+
+static noreturn void
+usage_error(const char *what)
+{
+	ct_warn("%s", what);
+	(void)write_all(STDERR_FILENO, usage, sizeof usage - 1);
+	exit(EX_USAGE);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct params p;
+	const char *verb, *id = NULL;
+
+	wrapper_open_standard_files();
+	ct_setprogname(argv[0]);
+	if (argc < 2)
+		usage_error("no verb");
+	verb = argv[1];
+	if (strcmp(verb, "submit") != 0 && strcmp(verb, "poll") != 0 &&
+	    strcmp(verb, "fetch") != 0 && strcmp(verb, "cancel") != 0) {
+		ct_warn("unknown verb '%.32s'", verb);
+		(void)write_all(STDERR_FILENO, usage, sizeof usage - 1);
+		exit(EX_USAGE);
+	}
+	if (strcmp(verb, "submit") != 0) {
+		if (argc != 3)
+			usage_error("expected one job id");
+		id = argv[2];
+		if (!jobid_ok(id))
+			usage_error("not an EBI job id");
+	}
+	/*
+	 * EBI has no way to cancel a job: it runs on, and its results
+	 * expire. There is nothing to release, so cancel succeeds at once,
+	 * whatever the parameters say.
+	 */
+	if (strcmp(verb, "cancel") == 0)
+		return 0;
+	(void)wrapper_env("CT_JOB_ID");
+	wrapper_enter_workdir();
+	read_params(&p);
+	if (strcmp(verb, "submit") == 0)
+		return submit(&p, argc - 2, argv + 2);
+	if (strcmp(verb, "poll") == 0)
+		return poll_job(&p, id);
+	return fetch(&p, id);
+}

@@ -1,0 +1,880 @@
+/*
+ * ncbi: the wrapper (ct-wrapper(7)) for the NCBI BLAST Common URL API,
+ * Blast.cgi, at the NCBI or at any server that speaks it.
+ *
+ *   ncbi submit [key=value ...] <query   CMD=Put; print the RID
+ *   ncbi poll RID                        CMD=Get FORMAT_OBJECT=SearchInfo
+ *   ncbi fetch RID                       CMD=Get FORMAT_TYPE=XML, checked
+ *   ncbi cancel RID                      CMD=Delete
+ *
+ * The requests are those of NCBI's web_blast.pl and Biopython's qblast: the
+ * Put is a form POST; Get and Delete are GETs with a query string; every
+ * request carries the registry's email and tool, as NCBI's usage
+ * guidelines ask. Each call makes at most one HTTP request: the pace
+ * between requests (one every 10 s, one poll per RID a minute) is the
+ * dispatcher's, from the registry's request-interval and poll-interval.
+ *
+ * The Put's answer is an HTML page whose QBlastInfo comment gives the RID
+ * and RTOE, the estimated seconds to completion. Both are kept, with the
+ * time of the Put, in $CT_WORKDIR/ncbi.state, and the query in
+ * $CT_WORKDIR/query.fa: a poll before the RTOE has passed answers
+ * "running" without asking NCBI, and fetch checks that the report is BLAST
+ * XML for this query (wrapper.h, result.h) before it writes a byte. A submit
+ * that finds the state of the very same Put (a dispatcher died before it
+ * recorded the RID) gives that RID again instead of a second search.
+ *
+ * Exit status, as the contract says: 64 usage (bad verb, bad RID, missing
+ * environment), 65 the job's input or options refused (by this wrapper, or
+ * by NCBI with a "Message ID#" page), 69 permanent for this server (NCBI
+ * says FAILED or UNKNOWN, an HTTP 4xx, an answer that is not the protocol,
+ * a report that is not this query's, a body over the cap), 74 an I/O
+ * error, 75 transient (no connection, a timeout, a dropped transfer, HTTP
+ * 429 or 5xx, a search still running at fetch), 78 the server's parameters
+ * are wrong. Messages are "ncbi: ..." on standard error.
+ */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "exitcodes.h"
+#include "http.h"
+#include "result.h"
+#include "statefile.h"
+#include "util.h"
+#include "wrapper.h"
+
+/* The largest query sent: NCBI asks for batches of at most 10 kb. */
+#define MAX_INPUT_BYTES (1024 * 1024)
+/* The largest answer to a Put, a SearchInfo or a Delete. */
+#define MAX_PAGE_BYTES (1024 * 1024)
+/* The default and largest report fetch accepts (parameter max-result). */
+#define DEFAULT_MAX_RESULT (64UL * 1024 * 1024)
+/* The default seconds one request may take (parameter timeout). */
+#define DEFAULT_TIMEOUT 30L
+#define CONNECT_TIMEOUT_MS 10000L
+/* An RTOE beyond this is not believed: the poll would wait too long. */
+#define MAX_RTOE 3600L
+/* A RID kept this long is given again rather than searched anew. */
+#define MAX_REUSE (12L * 3600)
+/* A RID: 1 to this many letters and digits. */
+#define MAX_RID 64
+/* How much of an error page's message is quoted. */
+#define MAX_MESSAGE 200
+
+#define F_STATE "ncbi.state"
+#define F_QUERY "query.fa"
+
+static const char usage[] =
+    "usage: ncbi submit [key=value ...] <query\n"
+    "       ncbi poll | fetch | cancel RID\n";
+
+/* The server's parameters, from CT_PARAM_*. */
+struct conf {
+	const char *url;
+	const char *email;
+	const char *tool;
+	const char *database;	/* for jobs that name none; may be NULL */
+	const char *databases;	/* the only names allowed; NULL: any */
+	struct http_limits lim;
+	size_t max_result;
+};
+
+/* What a job option must be. */
+enum value_kind {
+	V_REAL_POSITIVE,	/* a number > 0, like 1e-10 */
+	V_INT,			/* an integer in [min, max] */
+	V_WORD,			/* one of the words in "words" */
+};
+
+/* A job option and the Blast.cgi field it becomes. */
+struct option_map {
+	const char *key;	/* as BLAST+'s command line names it */
+	const char *field;	/* Blast.cgi's name for it */
+	enum value_kind kind;
+	long min, max;
+	const char *words;	/* blank-separated */
+};
+
+static const struct option_map option_maps[] = {
+	{ "evalue", "EXPECT", V_REAL_POSITIVE, 0, 0, NULL },
+	{ "max_target_seqs", "HITLIST_SIZE", V_INT, 1, 5000, NULL },
+	{ "word_size", "WORD_SIZE", V_INT, 2, 256, NULL },
+	{ "matrix", "MATRIX_NAME", V_WORD, 0, 0,
+	    "BLOSUM45 BLOSUM50 BLOSUM62 BLOSUM80 BLOSUM90 PAM30 PAM70 "
+	    "PAM250" },
+	{ "threshold", "THRESHOLD", V_INT, 0, 1000, NULL },
+	{ "comp_based_stats", "COMPOSITION_BASED_STATISTICS", V_INT, 0, 3,
+	    NULL },
+	{ "reward", "NUCL_REWARD", V_INT, 1, 100, NULL },
+	{ "penalty", "NUCL_PENALTY", V_INT, -100, -1, NULL },
+	{ "filter", "FILTER", V_WORD, 0, 0, "F T L mL mT" },
+	/* These two make one field, GAPCOSTS "open extend"; see add_options. */
+	{ "gapopen", NULL, V_INT, 0, 100, NULL },
+	{ "gapextend", NULL, V_INT, 0, 100, NULL },
+};
+
+#define NOPTION_MAPS (sizeof option_maps / sizeof option_maps[0])
+
+static noreturn void
+usage_error(const char *what)
+{
+	ct_warn("%s", what);
+	(void)write_all(STDERR_FILENO, usage, sizeof usage - 1);
+	exit(EX_USAGE);
+}
+
+/* An environment variable of the contract, NULL if unset or empty. */
+static const char *
+env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+static int
+all_of(const char *s, const char *set, size_t min, size_t max)
+{
+	size_t n = strspn(s, set);
+
+	return n >= min && n <= max && s[n] == '\0';
+}
+
+#define LETTERS_DIGITS "ABCDEFGHIJKLMNOPQRSTUVWXYZ" \
+	"abcdefghijklmnopqrstuvwxyz0123456789"
+
+static int
+has_word(const char *list, const char *word)
+{
+	size_t wlen = strlen(word), n;
+
+	for (;;) {
+		list += strspn(list, " \t");
+		if (*list == '\0')
+			return 0;
+		n = strcspn(list, " \t");
+		if (n == wlen && memcmp(list, word, n) == 0)
+			return 1;
+		list += n;
+	}
+}
+
+/* Read the parameters; 0, or after a message EX_CONFIG. */
+static int
+load_conf(struct conf *c)
+{
+	const char *s;
+	char why[128];
+	char *end;
+	long secs;
+
+	memset(c, 0, sizeof *c);
+	c->url = wrapper_param("url");
+	if (c->url == NULL) {
+		ct_warn("parameter url is not set");
+		return EX_CONFIG;
+	}
+	if (http_url_ok(c->url, why, sizeof why) != 0) {
+		ct_warn("parameter url: %s", why);
+		return EX_CONFIG;
+	}
+	c->email = wrapper_param("email");
+	if (c->email == NULL || strchr(c->email, '@') == NULL ||
+	    !all_of(c->email, LETTERS_DIGITS "@.+_-", 3, 254)) {
+		ct_warn("parameter email: NCBI asks for a contact address, "
+		    "such as blast-admin@example.org");
+		return EX_CONFIG;
+	}
+	c->tool = wrapper_param("tool");
+	if (c->tool == NULL)
+		c->tool = "cputorrent";
+	if (!all_of(c->tool, LETTERS_DIGITS "._-", 1, 64)) {
+		ct_warn("parameter tool: 1 to 64 of A-Z a-z 0-9 . _ -");
+		return EX_CONFIG;
+	}
+	c->database = wrapper_param("database");
+	c->databases = wrapper_param("databases");
+	c->lim.cafile = wrapper_param("cafile");
+	if (c->lim.cafile != NULL && access(c->lim.cafile, R_OK) != 0) {
+		ct_warnerr("parameter cafile %s", c->lim.cafile);
+		return EX_CONFIG;
+	}
+	secs = DEFAULT_TIMEOUT;
+	if ((s = wrapper_param("timeout")) != NULL) {
+		errno = 0;
+		secs = strtol(s, &end, 10);
+		if (errno != 0 || *end != '\0' || secs < 1 || secs > 3600) {
+			ct_warn("parameter timeout: whole seconds, 1 to 3600");
+			return EX_CONFIG;
+		}
+	}
+	c->lim.total_ms = secs * 1000;
+	c->lim.connect_ms = c->lim.total_ms < CONNECT_TIMEOUT_MS ?
+	    c->lim.total_ms : CONNECT_TIMEOUT_MS;
+	c->lim.max_body = MAX_PAGE_BYTES;
+	c->max_result = DEFAULT_MAX_RESULT;
+	if ((s = wrapper_param("max-result")) != NULL &&
+	    (parse_size(s, &c->max_result) != 0 || c->max_result < 1024 ||
+	    c->max_result > RESULT_MAX_SIZE)) {
+		ct_warn("parameter max-result: a size from 1k to 512M");
+		return EX_CONFIG;
+	}
+	return 0;
+}
+
+/* email and tool, on every request, as NCBI's guidelines ask. */
+static void
+add_contact(struct http_form *f, const struct conf *c)
+{
+	http_form_add(f, "email", c->email);
+	http_form_add(f, "tool", c->tool);
+}
+
+/* ---- job options ----------------------------------------------------- */
+
+static int
+value_ok(const struct option_map *m, const char *v)
+{
+	char *end;
+	double d;
+	long n;
+
+	switch (m->kind) {
+	case V_REAL_POSITIVE:
+		if (!all_of(v, "0123456789.eE+-", 1, 32))
+			return 0;
+		errno = 0;
+		d = strtod(v, &end);
+		return errno == 0 && *end == '\0' && isfinite(d) && d > 0;
+	case V_INT:
+		if (!all_of(v, "0123456789-", 1, 8))
+			return 0;
+		errno = 0;
+		n = strtol(v, &end, 10);
+		return errno == 0 && *end == '\0' && n >= m->min &&
+		    n <= m->max;
+	case V_WORD:
+		return all_of(v, LETTERS_DIGITS, 1, 32) &&
+		    has_word(m->words, v);
+	}
+	return 0;
+}
+
+static void
+explain_value(const struct option_map *m, const char *key)
+{
+	switch (m->kind) {
+	case V_REAL_POSITIVE:
+		ct_warn("option %s: a number greater than 0, such as 1e-10",
+		    key);
+		break;
+	case V_INT:
+		ct_warn("option %s: a whole number from %ld to %ld", key,
+		    m->min, m->max);
+		break;
+	case V_WORD:
+		ct_warn("option %s: one of %s", key, m->words);
+		break;
+	}
+}
+
+/*
+ * Map the job's options to Blast.cgi fields in f. Only the options of
+ * option_maps, each once, with a value of its kind. Returns 0, or after a
+ * message EX_DATAERR.
+ */
+static int
+add_options(struct http_form *f, int nopts, char **opts, long *hitlist)
+{
+	const char *given[NOPTION_MAPS] = { NULL };
+	const char *eq, *open, *extend;
+	char *key, gap[32];
+	size_t i, klen;
+	int k;
+
+	for (k = 0; k < nopts; k++) {
+		eq = strchr(opts[k], '=');
+		if (eq == NULL || eq == opts[k])
+			usage_error("submit: job options must be key=value");
+		klen = (size_t)(eq - opts[k]);
+		key = wrapper_printable(opts[k], klen, 64);
+		for (i = 0; i < NOPTION_MAPS; i++)
+			if (strlen(option_maps[i].key) == klen &&
+			    memcmp(option_maps[i].key, opts[k], klen) == 0)
+				break;
+		if (i == NOPTION_MAPS) {
+			ct_warn("option %s is not one the NCBI wrapper knows "
+			    "(see cputorrent-ncbi(8))", key);
+			free(key);
+			return EX_DATAERR;
+		}
+		if (given[i] != NULL) {
+			ct_warn("option %s given twice", key);
+			free(key);
+			return EX_DATAERR;
+		}
+		if (!value_ok(&option_maps[i], eq + 1)) {
+			explain_value(&option_maps[i], key);
+			free(key);
+			return EX_DATAERR;
+		}
+		free(key);
+		given[i] = eq + 1;
+	}
+	for (i = 0; i < NOPTION_MAPS; i++)
+		if (given[i] != NULL && option_maps[i].field != NULL)
+			http_form_add(f, option_maps[i].field, given[i]);
+	for (i = 0, open = extend = NULL; i < NOPTION_MAPS; i++) {
+		if (strcmp(option_maps[i].key, "gapopen") == 0)
+			open = given[i];
+		else if (strcmp(option_maps[i].key, "gapextend") == 0)
+			extend = given[i];
+		else if (strcmp(option_maps[i].key, "max_target_seqs") == 0 &&
+		    given[i] != NULL)
+			*hitlist = strtol(given[i], NULL, 10);
+	}
+	if ((open == NULL) != (extend == NULL)) {
+		ct_warn("options gapopen and gapextend go together "
+		    "(NCBI's GAPCOSTS)");
+		return EX_DATAERR;
+	}
+	if (open != NULL) {
+		snprintf(gap, sizeof gap, "%s %s", open, extend);
+		http_form_add(f, "GAPCOSTS", gap);
+	}
+	return 0;
+}
+
+/* ---- reading NCBI's pages -------------------------------------------- */
+
+/*
+ * The value of "KEY = value" or "KEY=value" on a line of one of the
+ * page's QBlastInfo blocks, whatever the blanks around it, trimmed, in
+ * out (n bytes). Returns 0, or -1 if no block has the key.
+ */
+static int
+qblast_field(const char *page, const char *key, char *out, size_t n)
+{
+	const char *block = page, *end, *line, *p, *v;
+	size_t klen = strlen(key), vlen;
+
+	while ((block = strstr(block, "QBlastInfoBegin")) != NULL) {
+		end = strstr(block, "QBlastInfoEnd");
+		if (end == NULL)
+			return -1;
+		for (line = block; line < end; line = p + 1) {
+			p = line + strspn(line, " \t\r\n");
+			if (p + klen < end && strncmp(p, key, klen) == 0) {
+				v = p + klen + strspn(p + klen, " \t");
+				if (*v == '=') {
+					v += 1 + strspn(v + 1, " \t");
+					vlen = strcspn(v, "\r\n");
+					while (vlen > 0 && (v[vlen - 1] == ' ' ||
+					    v[vlen - 1] == '\t'))
+						vlen--;
+					if (v + vlen > end)
+						return -1;
+					snprintf(out, n, "%.*s", (int)vlen, v);
+					return 0;
+				}
+			}
+			p = strchr(p, '\n');
+			if (p == NULL || p >= end)
+				break;
+		}
+		block = end;
+	}
+	return -1;
+}
+
+/*
+ * The message of an NCBI error page, "Message ID#24 Error: ...", up to
+ * the end of its line or its markup, in out; "" if there is none.
+ */
+static void
+error_message(const char *page, char *out, size_t n)
+{
+	const char *m = strstr(page, "Message ID#");
+	char *shown;
+	size_t len;
+
+	out[0] = '\0';
+	if (m == NULL)
+		return;
+	len = strcspn(m, "<\r\n");
+	shown = wrapper_printable(m, len, MAX_MESSAGE);
+	snprintf(out, n, "%s", shown);
+	free(shown);
+}
+
+static int
+rid_ok(const char *rid)
+{
+	return all_of(rid, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 1, MAX_RID);
+}
+
+/*
+ * The exit status for a request that failed, after a message saying
+ * what the RID or the verb was for.
+ */
+static int
+request_failed(const struct http_response *r, const char *what)
+{
+	char msg[MAX_MESSAGE + 32];
+
+	if (r->outcome == HTTP_PERMANENT && !r->body_over_cap &&
+	    r->status >= 400 && r->body.data != NULL) {
+		error_message(r->body.data, msg, sizeof msg);
+		if (msg[0] != '\0') {
+			ct_warn("%s: %s: %s", what, r->error, msg);
+			return EX_UNAVAILABLE;
+		}
+	}
+	ct_warn("%s: %s", what, r->error);
+	return r->outcome == HTTP_TRANSIENT ? EX_TEMPFAIL : EX_UNAVAILABLE;
+}
+
+/* ---- state ----------------------------------------------------------- */
+
+struct state {
+	char rid[MAX_RID + 1];
+	char server[256];
+	long long submitted;	/* seconds since the Epoch */
+	long rtoe;		/* seconds */
+	long hitlist;		/* max_target_seqs, 0 if not given */
+	unsigned long form;	/* FNV-1a of the Put's form, 0 if unknown */
+};
+
+/*
+ * This job's state if it is for rid (any RID if rid is NULL) at this
+ * server; -1 if none is.
+ */
+static int
+load_state(const char *rid, struct state *st)
+{
+	struct buf text = { NULL, 0, 0 };
+	const char *server = env("CT_SERVER");
+	char v[64];
+	int rc = -1;
+
+	memset(st, 0, sizeof *st);
+	if (statefile_read(F_STATE, &text, 4096) != 0)
+		goto out;
+	if (statefile_get(text.data, "rid", st->rid, sizeof st->rid) != 0 ||
+	    !rid_ok(st->rid) || (rid != NULL && strcmp(st->rid, rid) != 0))
+		goto out;
+	if (statefile_get(text.data, "server", st->server,
+	    sizeof st->server) != 0 || strcmp(st->server,
+	    server != NULL ? server : "") != 0)
+		goto out;
+	if (statefile_get(text.data, "submitted", v, sizeof v) != 0)
+		goto out;
+	st->submitted = strtoll(v, NULL, 10);
+	if (statefile_get(text.data, "rtoe", v, sizeof v) == 0)
+		st->rtoe = strtol(v, NULL, 10);
+	if (statefile_get(text.data, "hitlist", v, sizeof v) == 0)
+		st->hitlist = strtol(v, NULL, 10);
+	if (statefile_get(text.data, "form", v, sizeof v) == 0)
+		st->form = strtoul(v, NULL, 10);
+	rc = 0;
+out:
+	buf_free(&text);
+	return rc;
+}
+
+static int
+save_state(const struct state *st)
+{
+	struct buf text = { NULL, 0, 0 };
+	int rc;
+
+	buf_appendf(&text, "rid=%s\nserver=%s\nsubmitted=%lld\nrtoe=%ld\n"
+	    "hitlist=%ld\nform=%lu\n", st->rid, st->server, st->submitted,
+	    st->rtoe, st->hitlist, st->form);
+	rc = statefile_write(F_STATE, text.data, text.len);
+	buf_free(&text);
+	return rc;
+}
+
+/* ---- the verbs ------------------------------------------------------- */
+
+static int
+emit_line(const char *line)
+{
+	if (puts(line) == EOF || fflush(stdout) == EOF)
+		ct_dieerr(EX_IOERR, "cannot write standard output");
+	return 0;
+}
+
+/*
+ * PROGRAM for the job's service; -1 if NCBI's URL API has none (psiblast,
+ * deltablast and the rps searches are not offered through it).
+ */
+static int
+add_program(struct http_form *f, const char *service)
+{
+	static const char *const programs[] = {
+		"blastn", "blastp", "blastx", "tblastn", "tblastx",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof programs / sizeof programs[0]; i++)
+		if (strcmp(service, programs[i]) == 0) {
+			http_form_add(f, "PROGRAM", service);
+			return 0;
+		}
+	return -1;
+}
+
+/* DATABASE for the job; 0, or after a message the exit status. */
+static int
+add_database(struct http_form *f, const struct conf *c)
+{
+	const char *db = env("CT_DATABASE");
+	char *shown;
+
+	if (db == NULL)
+		db = c->database;
+	if (db == NULL) {
+		ct_warn("the job names no database and this server has no "
+		    "default one (parameter database)");
+		return EX_UNAVAILABLE;
+	}
+	if (!all_of(db, LETTERS_DIGITS "._/-", 1, 100)) {
+		shown = wrapper_printable(db, strlen(db), 100);
+		ct_warn("database %s: not a name NCBI could have", shown);
+		free(shown);
+		return EX_DATAERR;
+	}
+	if (c->databases != NULL && !has_word(c->databases, db)) {
+		ct_warn("database %s is not offered by this server "
+		    "(parameter databases)", db);
+		return EX_UNAVAILABLE;
+	}
+	http_form_add(f, "DATABASE", db);
+	return 0;
+}
+
+/* Read the query; 0, or after a message the exit status. */
+static int
+read_query(struct buf *q)
+{
+	int rc = read_bounded(STDIN_FILENO, q, MAX_INPUT_BYTES);
+
+	if (rc < 0) {
+		ct_warnerr("cannot read standard input");
+		return EX_IOERR;
+	}
+	if (rc > 0) {
+		ct_warn("query larger than %d KiB: NCBI takes batches of "
+		    "about 10,000 letters", MAX_INPUT_BYTES / 1024);
+		return EX_DATAERR;
+	}
+	if (q->len == 0 || memchr(q->data, '\0', q->len) != NULL) {
+		ct_warn("the query is empty or not text");
+		return EX_DATAERR;
+	}
+	return 0;
+}
+
+static int
+submit(const struct conf *c, int nopts, char **opts)
+{
+	const char *service = env("CT_SERVICE");
+	struct http_form f = { { NULL, 0, 0 } };
+	struct http_response r;
+	struct buf q = { NULL, 0, 0 };
+	struct state st, old;
+	/* One byte more than a RID may have, to see one that is too long. */
+	char rid[MAX_RID + 2], rtoe[32], msg[MAX_MESSAGE + 1], *shown;
+	int rc;
+
+	memset(&st, 0, sizeof st);
+	http_form_add(&f, "CMD", "Put");
+	if (service == NULL || add_program(&f, service) != 0) {
+		shown = wrapper_printable(service ? service : "", service ?
+		    strlen(service) : 0, 64);
+		ct_warn("service %s is not one NCBI runs", shown);
+		free(shown);
+		rc = EX_UNAVAILABLE;
+		goto out;
+	}
+	if ((rc = add_database(&f, c)) != 0 ||
+	    (rc = add_options(&f, nopts, opts, &st.hitlist)) != 0 ||
+	    (rc = read_query(&q)) != 0)
+		goto out;
+	http_form_add(&f, "QUERY", q.data);
+	add_contact(&f, c);
+	st.form = fnv1a32(f.enc.data, f.enc.len);
+	/*
+	 * The same search Put here before, its RID never recorded (the
+	 * dispatcher died first): it runs at NCBI already, and NCBI asks not
+	 * to be sent a search twice. A failed or cancelled attempt leaves no
+	 * state, and its work directory goes when the job moves on.
+	 */
+	if (load_state(NULL, &old) == 0 && old.form == st.form &&
+	    (long long)time(NULL) - old.submitted < MAX_REUSE) {
+		rc = emit_line(old.rid);
+		goto out;
+	}
+	/* A retry must not find the last attempt's RID or query. */
+	if ((unlink(F_STATE) != 0 && errno != ENOENT) ||
+	    statefile_write(F_QUERY, q.data, q.len) != 0) {
+		ct_warnerr("cannot write %s", F_QUERY);
+		rc = EX_IOERR;
+		goto out;
+	}
+	if (http_post(c->url, &f, &c->lim, &r) != HTTP_OK) {
+		rc = request_failed(&r, "submit");
+		http_response_free(&r);
+		goto out;
+	}
+	if (qblast_field(r.body.data, "RID", rid, sizeof rid) != 0) {
+		error_message(r.body.data, msg, sizeof msg);
+		if (msg[0] != '\0') {
+			ct_warn("submit: NCBI refused the search: %s", msg);
+			rc = EX_DATAERR;
+		} else {
+			ct_warn("submit: no RID in NCBI's answer (%zu bytes)",
+			    r.body.len);
+			rc = EX_UNAVAILABLE;
+		}
+		http_response_free(&r);
+		goto out;
+	}
+	if (!rid_ok(rid)) {
+		shown = wrapper_printable(rid, strlen(rid), 64);
+		ct_warn("submit: NCBI's RID %s is not 1 to %d of A-Z 0-9",
+		    shown, MAX_RID);
+		free(shown);
+		http_response_free(&r);
+		rc = EX_UNAVAILABLE;
+		goto out;
+	}
+	memcpy(st.rid, rid, strlen(rid) + 1);
+	if (qblast_field(r.body.data, "RTOE", rtoe, sizeof rtoe) == 0 &&
+	    all_of(rtoe, "0123456789", 1, 9))
+		st.rtoe = strtol(rtoe, NULL, 10);
+	if (st.rtoe > MAX_RTOE)
+		st.rtoe = MAX_RTOE;
+	http_response_free(&r);
+	/* Counted from the answer, rounded up: never a poll too early. */
+	st.submitted = (long long)((now_usec() + 999999) / 1000000);
+	snprintf(st.server, sizeof st.server, "%s",
+	    env("CT_SERVER") ? env("CT_SERVER") : "");
+	/* Without its state a poll would only ask NCBI too early. */
+	if (save_state(&st) != 0)
+		ct_warnerr("cannot write %s", F_STATE);
+	rc = emit_line(st.rid);
+out:
+	http_form_free(&f);
+	buf_free(&q);
+	return rc;
+}
+
+/* The status word of a SearchInfo page, or of a page in its stead. */
+static const char *
+search_status(const char *page, char *word, size_t n)
+{
+	if (qblast_field(page, "Status", word, n) != 0)
+		word[0] = '\0';
+	return word;
+}
+
+static int
+poll_rid(const struct conf *c, const char *rid)
+{
+	struct http_form f = { { NULL, 0, 0 } };
+	struct http_response r;
+	struct state st;
+	char status[32], msg[MAX_MESSAGE + 1], *shown;
+	int rc;
+
+	/* NCBI said when to ask: asking before is only a burden. */
+	if (load_state(rid, &st) == 0 &&
+	    (long long)time(NULL) < st.submitted + st.rtoe)
+		return emit_line("running");
+	http_form_add(&f, "CMD", "Get");
+	http_form_add(&f, "FORMAT_OBJECT", "SearchInfo");
+	http_form_add(&f, "RID", rid);
+	add_contact(&f, c);
+	if (http_get(c->url, &f, &c->lim, &r) != HTTP_OK) {
+		rc = request_failed(&r, rid);
+		goto out;
+	}
+	search_status(r.body.data, status, sizeof status);
+	if (strcmp(status, "WAITING") == 0) {
+		rc = emit_line("running");
+	} else if (strcmp(status, "READY") == 0) {
+		/* No hits is a result too: a report that says so. */
+		rc = emit_line("done");
+	} else if (strcmp(status, "FAILED") == 0) {
+		ct_warn("%s: NCBI says the search failed (Status=FAILED)",
+		    rid);
+		rc = EX_UNAVAILABLE;
+	} else if (strcmp(status, "UNKNOWN") == 0) {
+		ct_warn("%s: NCBI does not know the search (Status=UNKNOWN: "
+		    "expired, or deleted)", rid);
+		rc = EX_UNAVAILABLE;
+	} else {
+		error_message(r.body.data, msg, sizeof msg);
+		shown = wrapper_printable(status, strlen(status), 32);
+		if (msg[0] != '\0')
+			ct_warn("%s: NCBI answered with an error: %s", rid,
+			    msg);
+		else if (status[0] != '\0')
+			ct_warn("%s: NCBI gave the status '%s', which is "
+			    "none of WAITING, READY, FAILED, UNKNOWN", rid,
+			    shown);
+		else
+			ct_warn("%s: no Status in NCBI's answer (%zu bytes)",
+			    rid, r.body.len);
+		free(shown);
+		rc = EX_UNAVAILABLE;
+	}
+out:
+	http_response_free(&r);
+	http_form_free(&f);
+	return rc;
+}
+
+/*
+ * Why the fetched page is not this job's report (why, from
+ * wrapper_check_report); the exit status. A page in a report's stead may
+ * say the search is still running, or how it ended.
+ */
+static int
+not_a_report(const char *rid, const struct buf *body, const char *why)
+{
+	char status[32], msg[MAX_MESSAGE + 1];
+
+	search_status(body->data, status, sizeof status);
+	if (strcmp(status, "WAITING") == 0) {
+		ct_warn("%s: the search is still running (Status=WAITING)",
+		    rid);
+		return EX_TEMPFAIL;
+	}
+	if (strcmp(status, "FAILED") == 0 || strcmp(status, "UNKNOWN") == 0) {
+		ct_warn("%s: no report: NCBI says Status=%s", rid, status);
+		return EX_UNAVAILABLE;
+	}
+	error_message(body->data, msg, sizeof msg);
+	if (msg[0] != '\0')
+		ct_warn("%s: no report: NCBI answered with an error: %s", rid,
+		    msg);
+	else
+		ct_warn("%s: not this job's report: %s", rid, why);
+	return EX_UNAVAILABLE;
+}
+
+static int
+fetch(const struct conf *c, const char *rid)
+{
+	struct http_form f = { { NULL, 0, 0 } };
+	struct http_limits lim = c->lim;
+	struct http_response r;
+	struct state st;
+	char why[256], n[32];
+	int rc;
+
+	http_form_add(&f, "CMD", "Get");
+	http_form_add(&f, "RID", rid);
+	http_form_add(&f, "FORMAT_TYPE", "XML");
+	/* The Get shows 100 hits unless told: as many as were asked for. */
+	if (load_state(rid, &st) == 0 && st.hitlist > 0) {
+		snprintf(n, sizeof n, "%ld", st.hitlist);
+		http_form_add(&f, "DESCRIPTIONS", n);
+		http_form_add(&f, "ALIGNMENTS", n);
+	}
+	add_contact(&f, c);
+	lim.max_body = c->max_result;
+	if (http_get(c->url, &f, &lim, &r) != HTTP_OK) {
+		rc = request_failed(&r, rid);
+		goto out;
+	}
+	if (wrapper_check_report(r.body.data, r.body.len, F_QUERY, why,
+	    sizeof why) != 0) {
+		rc = not_a_report(rid, &r.body, why);
+		goto out;
+	}
+	/* A reader gone away is a write error, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
+	if (write_all(STDOUT_FILENO, r.body.data, r.body.len) != 0)
+		ct_dieerr(EX_IOERR, "cannot write standard output");
+	rc = 0;
+out:
+	http_response_free(&r);
+	http_form_free(&f);
+	return rc;
+}
+
+static int
+cancel(const struct conf *c, const char *rid)
+{
+	struct http_form f = { { NULL, 0, 0 } };
+	struct http_response r;
+	int rc = 0;
+
+	http_form_add(&f, "CMD", "Delete");
+	http_form_add(&f, "RID", rid);
+	add_contact(&f, c);
+	if (http_get(c->url, &f, &c->lim, &r) != HTTP_OK) {
+		/*
+		 * A server without CMD=Delete, or a RID already gone, leaves
+		 * nothing to cancel; a network failure may be worth a retry.
+		 */
+		ct_warn("cancel %s: %s", rid, r.error);
+		rc = r.outcome == HTTP_TRANSIENT ? EX_TEMPFAIL : 0;
+	}
+	http_response_free(&r);
+	http_form_free(&f);
+	if (rc == 0 && unlink(F_STATE) != 0 && errno != ENOENT)
+		ct_warnerr("cannot remove %s", F_STATE);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *verb, *rid = NULL;
+	struct conf c;
+	int rc;
+
+	wrapper_open_standard_files();
+	ct_setprogname(argv[0]);
+	if (argc < 2)
+		usage_error("no verb");
+	verb = argv[1];
+	if (strcmp(verb, "submit") != 0 && strcmp(verb, "poll") != 0 &&
+	    strcmp(verb, "fetch") != 0 && strcmp(verb, "cancel") != 0) {
+		ct_warn("unknown verb '%.32s'", verb);
+		(void)write_all(STDERR_FILENO, usage, sizeof usage - 1);
+		exit(EX_USAGE);
+	}
+	if (strcmp(verb, "submit") != 0) {
+		if (argc != 3)
+			usage_error("expected one RID");
+		rid = argv[2];
+		if (!rid_ok(rid))
+			usage_error("a RID is 1 to 64 of A-Z 0-9");
+	}
+	(void)wrapper_env("CT_JOB_ID");
+	wrapper_enter_workdir();
+	if ((rc = load_conf(&c)) != 0)
+		return rc;
+
+	if (strcmp(verb, "submit") == 0)
+		return submit(&c, argc - 2, argv + 2);
+	if (strcmp(verb, "poll") == 0)
+		return poll_rid(&c, rid);
+	if (strcmp(verb, "fetch") == 0)
+		return fetch(&c, rid);
+	return cancel(&c, rid);
+}
