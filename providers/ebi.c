@@ -444,12 +444,18 @@ warn_failed(const char *what, const struct http_response *r)
 		ct_warn("%s: %s", what, r->error);
 }
 
-/* The body without the white space at its ends, as a string, in place. */
+/*
+ * The body without the white space at its ends, as a string, in place;
+ * "" for a body that holds a NUL, which no word or job id does.
+ */
 static char *
 trimmed(struct buf *b)
 {
 	char *s = b->data;
 	size_t n = b->len;
+
+	if (memchr(s, '\0', n) != NULL)
+		n = 0;
 
 	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
 	    s[n - 1] == '\r' || s[n - 1] == '\n'))
