@@ -1,0 +1,152 @@
+#!/usr/bin/env bats
+# The slurm wrapper (providers/slurm.c) against a real single-node Slurm
+# with munge, brought up by t/cluster/slurm-up for this file: real BLAST
+# end to end, and each way a job ends, as the job's history tells it and
+# as Slurm itself recorded it. Skipped, saying why, where this machine
+# cannot host Slurm. About two minutes: Slurm's shortest time limit is
+# one minute.
+
+load helper
+load dispatch
+load cluster
+
+WRAPPER=slurm
+SCHED=slurm
+JOBCOMP=/var/log/slurm/jobcomp.log
+
+setup_file() {
+	cluster_setup_file
+}
+
+teardown_file() {
+	cluster_teardown_file
+}
+
+local_setup() {
+	cluster_local_setup
+}
+
+# slurm_says FIELD...: the job's fields in scontrol show job, as "K=V K=V".
+slurm_says() {
+	local f out=()
+	for f; do
+		out+=("$(scontrol show job -o "$HANDLE" | tr ' ' '\n' | grep "^$f=")")
+	done
+	echo "${out[*]}"
+}
+
+@test "slurm: real BLAST through sbatch, done, BLAST XML with its hits" {
+	cluster_registry "$BLASTP" "jobcomp-log=$JOBCOMP" options=evalue
+	id=$(ct-submit -d globins45 -o evalue=1e-10 q.fa)
+	submitted "$id"
+	until_done "$id"
+	run -0 ct-fetch -o hbb.xml "$id"
+	run -0 xmllint --xpath 'string(//BlastOutput_query-def)' hbb.xml
+	assert_output "HBB_HUMAN Human beta hemoglobin"
+	run -0 xmllint --xpath 'normalize-space((//Hit_def)[1])' hbb.xml
+	assert_output HBB_CALAR
+	run -0 xmllint --xpath 'string(//Parameters_expect)' hbb.xml
+	assert_output 1e-10
+	run -0 history "$id"
+	assert_output "New: submitted by uid $(id -u) on $HOST
+Processing: claimed by ct-dispatch on $HOST
+Processing: sent to c (handle $HANDLE)
+Completed: completed by c in N s"
+	assert_equal "$(slurm_says JobState ExitCode)" "JobState=COMPLETED ExitCode=0:0"
+	assert_equal "$(scontrol show job -o "$HANDLE" | grep -o 'JobName=[^ ]*')" "JobName=ct-$id"
+	# What ran is the server's command, in the job's shared directory.
+	run -0 cat "$JOBDIR/job.sh"
+	assert_line "'blastp' '-query' '$JOBDIR/input.fa' '-db' '$BATS_FILE_TMPDIR/globins45' '-outfmt' '5' '-out' '$JOBDIR/output' '-evalue' '1e-10' <'/dev/null' >'stdout' 2>'stderr'"
+	cmp q.fa "$JOBDIR/input.fa"
+}
+
+@test "slurm: the command exits 3: FAILED 3:0, the command's last words in the history" {
+	cluster_registry "$DATA/exit-with 3 BLAST engine error: Warning: Sequence contains no data"
+	id=$(ct-submit q.fa)
+	submitted "$id"
+	until_done "$id"
+	run -0 last_history "$id"
+	assert_output "Processing: c failed it: command exited with status 3: BLAST engine error: Warning: Sequence contains no data
+Failed: no provider left (every one failed it); run it locally"
+	assert_equal "$(slurm_says JobState Reason ExitCode)" "JobState=FAILED Reason=NonZeroExitCode ExitCode=3:0"
+}
+
+@test "slurm: the command killed by SIGKILL on the node: FAILED 137:0, killed by signal 9" {
+	cluster_registry "sleep 300"
+	id=$(ct-submit q.fa)
+	submitted "$id"
+	command_pid sleep
+	kill -KILL "$PID"
+	until_done "$id"
+	run -0 last_history "$id"
+	assert_output "Processing: c failed it: command killed by signal 9 (SIGKILL) (squeue: FAILED; scontrol: JobState=FAILED Reason=NonZeroExitCode ExitCode=137:0)
+Failed: no provider left (every one failed it); run it locally"
+}
+
+@test "slurm: ct-cancel: scancel at the next pass, CANCELLED at Slurm" {
+	cluster_registry "sleep 300"
+	id=$(ct-submit q.fa)
+	submitted "$id"
+	command_pid sleep
+	ct-cancel "$id"
+	ct-dispatch 2>>"$LOG"
+	run -0 last_history "$id"
+	assert_output "Processing: sent to c (handle $HANDLE)
+Failed: cancelled by its owner"
+	run -0 squeue -h -t all -j "$HANDLE" -o %T
+	[[ "$output" = CANCELLED || "$output" = COMPLETING ]]
+	# The command goes with the job.
+	n=0
+	while kill -0 "$PID" 2>/dev/null; do
+		((n++ < 100)) || fail "the command outlived scancel"
+		sleep 0.2
+	done
+	assert_equal "$(slurm_says JobState)" "JobState=CANCELLED"
+}
+
+@test "slurm: scancel behind the dispatcher's back: cancelled at the scheduler" {
+	cluster_registry "sleep 300" "jobcomp-log=$JOBCOMP"
+	id=$(ct-submit q.fa)
+	submitted "$id"
+	command_pid sleep
+	scancel "$HANDLE"
+	until_done "$id"
+	run -0 last_history "$id"
+	assert_output "Processing: c failed it: cancelled at the scheduler (squeue: CANCELLED; scontrol: JobState=CANCELLED Reason=None ExitCode=0:15)
+Failed: no provider left (every one failed it); run it locally"
+}
+
+@test "slurm: the time limit: TIMEOUT, failed time limit" {
+	cluster_registry "sleep 300" time-limit=1
+	id=$(ct-submit q.fa)
+	submitted "$id"
+	assert_equal "$(slurm_says TimeLimit)" "TimeLimit=00:01:00"
+	until_done "$id" 180
+	run -0 last_history "$id"
+	assert_output "Processing: c failed it: time limit (squeue: TIMEOUT; scontrol: JobState=TIMEOUT Reason=TimeLimit ExitCode=0:15)
+Failed: no provider left (every one failed it); run it locally"
+	run -0 cat "$JOBDIR/scheduler.err"
+	assert_output --regexp "slurmstepd(-$HOST)?: error: \*\*\* JOB $HANDLE ON $HOST CANCELLED AT .* DUE TO TIME LIMIT \*\*\*"
+}
+
+@test "slurm: slurmctld restarts while the job runs: polls retry, the job completes" {
+	cluster_registry "$DATA/slow-blastp 4 -query {input} -db {database} -outfmt 5 -out {output}"
+	id=$(ct-submit -d globins45 q.fa)
+	submitted "$id"
+	command_pid sleep
+	pid=$(cat /run/slurm/slurmctld.pid)
+	kill "$pid"
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+	ct-dispatch 2>>"$LOG"
+	run -0 history "$id"
+	assert_line --index -1 --regexp "^Processing: c: will retry in 5 s: slurm poll exit 75: slurm: squeue -j $HANDLE: .*(Unable to contact slurm controller|Connection refused)"
+	/usr/sbin/slurmctld
+	until_done "$id"
+	run -0 last_history "$id"
+	assert_output "Processing: c: will retry in 5 s: $(history "$id" | tail -n 2 | head -n 1 | sed 's/^Processing: c: will retry in 5 s: //')
+Completed: completed by c in N s"
+	run -0 ct-fetch -o hbb.xml "$id"
+	run -0 xmllint --xpath 'normalize-space((//Hit_def)[1])' hbb.xml
+	assert_output HBB_CALAR
+	assert_equal "$(slurm_says JobState ExitCode)" "JobState=COMPLETED ExitCode=0:0"
+}
