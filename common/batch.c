@@ -79,9 +79,14 @@ batch_first_line(const char *text, char *out, size_t size)
 	size_t i, n = 0;
 
 	for (i = 0; text[i] != '\0' && text[i] != '\n' && n + 1 < size &&
-	    n < LAST_LINE_MAX; i++)
-		out[n++] = (unsigned char)text[i] < 0x20 ||
-		    text[i] == 0x7f ? ' ' : text[i];
+	    n < LAST_LINE_MAX; i++) {
+		char c = (unsigned char)text[i] < 0x20 || text[i] == 0x7f ?
+		    ' ' : text[i];
+
+		/* Columns padded with blanks read as one blank. */
+		if (c != ' ' || (n > 0 && out[n - 1] != ' '))
+			out[n++] = c;
+	}
 	while (n > 0 && out[n - 1] == ' ')
 		n--;
 	out[n] = '\0';

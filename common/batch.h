@@ -91,7 +91,10 @@ const char *batch_param_word(const char *var, const char *name,
 /* Parameter "time-limit" in whole seconds; 0 if unset. */
 long batch_time_limit(void);
 
-/* First line of text (up to a newline), cleaned, at most 200 bytes. */
+/*
+ * The first line of text, control bytes made blanks, runs of blanks made
+ * one, trimmed, at most 200 bytes.
+ */
 void batch_first_line(const char *text, char *out, size_t size);
 
 #endif

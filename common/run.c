@@ -35,6 +35,27 @@ keep_last_line(struct run_result *r, const char *p, size_t n, char *line,
 	}
 }
 
+/* Keep the last sizeof r->err_text - 1 bytes of stderr in r->err_text. */
+static void
+keep_text(struct run_result *r, const char *p, size_t n)
+{
+	size_t max = sizeof r->err_text - 1, have = strlen(r->err_text);
+
+	if (n >= max) {
+		memcpy(r->err_text, p + n - max, max);
+		have = max;
+	} else {
+		if (have + n > max) {
+			memmove(r->err_text, r->err_text + (have + n - max),
+			    max - n);
+			have = max - n;
+		}
+		memcpy(r->err_text + have, p, n);
+		have += n;
+	}
+	r->err_text[have] = '\0';
+}
+
 static void
 child(const char *path, char *const argv[], char *const envp[],
     const char *dir, int in, int out, int err)
@@ -139,6 +160,7 @@ run_program(const char *path, char *const argv[], char *const envp[],
 			if (i == 1) {
 				keep_last_line(r, block, (size_t)n, line,
 				    &linelen);
+				keep_text(r, block, (size_t)n);
 				continue;
 			}
 			if (got + (size_t)n > max_out) {

@@ -104,10 +104,13 @@ submit(const struct batch_job *j, char **id)
 	free(out);
 	free(err);
 	if (rc == 0 && !(r.exited && r.code == 0)) {
-		ct_warn("qsub: %s", r.err_tail[0] ? r.err_tail :
-		    "failed without a message");
+		/* The reason comes first; the last line says "Exiting." */
+		batch_first_line(strstr(r.err_text, "Unable to run job") ?
+		    strstr(r.err_text, "Unable to run job") : r.err_tail, line,
+		    sizeof line);
+		ct_warn("qsub: %s", line[0] ? line : "failed without a message");
 		/* 25: max_u_jobs or max_jobs reached, for now. */
-		rc = (r.exited && r.code == 25) || unreachable(r.err_tail) ?
+		rc = (r.exited && r.code == 25) || unreachable(r.err_text) ?
 		    EX_TEMPFAIL : EX_UNAVAILABLE;
 	}
 	if (rc == 0) {
