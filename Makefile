@@ -130,7 +130,9 @@ DEB_PACKAGES = gcc make pkg-config libpopt-dev libcurl4-openssl-dev \
 	libxml2-dev mandoc bats bats-assert bats-support ncbi-blast+ \
 	hmmer-examples passwd util-linux procps strace valgrind hyperfine nq \
 	libxml2-utils \
-	e2fsprogs mount
+	e2fsprogs mount \
+	munge slurmctld slurmd slurm-client \
+	gridengine-master gridengine-exec gridengine-client
 
 deps:
 	@sh share/install-deps $(DEB_PACKAGES)
