@@ -177,6 +177,7 @@ install: all
 		$(DESTDIR)$(mandir)/man$(s) &&)) true
 	cp -R share/demo $(DESTDIR)$(datadir)/cputorrent/
 	install -m 0644 share/providers.rng share/providers.xml \
+		share/providers.sge.xml share/providers.slurm.xml \
 		$(DESTDIR)$(datadir)/cputorrent/
 	cp -R share/cron.d share/systemd $(DESTDIR)$(datadir)/cputorrent/
 	install -d -m 0700 $(DESTDIR)$(spooldir)

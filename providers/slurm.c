@@ -230,7 +230,7 @@ static int
 from_scontrol(const struct batch_job *j, const char *state)
 {
 	const char *args[] = { "show", "job", "-o", j->id, NULL };
-	char exit[64] = "", reason[128] = "", said[300];
+	char exit[64] = "", reason[128] = "", said[512];
 	struct buf o = { NULL, 0, 0 };
 	struct run_result r;
 	int rc;
