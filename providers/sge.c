@@ -204,7 +204,7 @@ poll_job(const struct batch_job *j)
 	/* "Following jobs do not exist:", then the id on a line alone. */
 	if (!(r.exited && r.code == 1 && o.len == 0 &&
 	    (strcmp(r.err_tail, j->id) == 0 ||
-	    strstr(r.err_tail, "do not exist") != NULL))) {
+	    strstr(r.err_text, "do not exist") != NULL))) {
 		ct_warn("qstat -j %s: %s", j->id, r.err_tail[0] ? r.err_tail :
 		    "failed without a message");
 		rc = EX_TEMPFAIL;
@@ -215,7 +215,7 @@ poll_job(const struct batch_job *j)
 		goto out;
 	if (r.exited && r.code == 0)
 		rc = ended(j, o.data != NULL ? o.data : "");
-	else if (r.exited && strstr(r.err_tail, "not found") != NULL)
+	else if (r.exited && strstr(r.err_text, "not found") != NULL)
 		rc = batch_missing(j, "qstat -j: no such job; qacct -j: "
 		    "not found");
 	else {
@@ -241,7 +241,7 @@ cancel(const struct batch_job *j)
 	if (rc != 0 || (r.exited && r.code == 0))
 		return rc;
 	/* 'denied: job "12" does not exist': nothing left to cancel. */
-	if (strstr(r.err_tail, "does not exist") != NULL)
+	if (strstr(r.err_text, "does not exist") != NULL)
 		return 0;
 	ct_warn("qdel %s: %s", j->id, r.err_tail[0] ? r.err_tail :
 	    "failed without a message");

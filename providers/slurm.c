@@ -98,12 +98,17 @@ resources(struct words *w)
 static int
 check(void)
 {
+	const char *rq = getenv("CT_PARAM_REQUEUE");
 	int rc = 0;
 
 	(void)batch_param_word("CT_PARAM_PARTITION", "partition", NAME_CHARS,
 	    &rc);
 	if (resources(NULL) != 0)
 		rc = EX_CONFIG;
+	if (rq != NULL && strcmp(rq, "yes") != 0 && strcmp(rq, "no") != 0) {
+		ct_warn("parameter requeue: yes or no");
+		rc = EX_CONFIG;
+	}
 	return rc;
 }
 
@@ -125,6 +130,8 @@ submit(const struct batch_job *j, char **id)
 	long limit = batch_time_limit();
 	struct buf o = { NULL, 0, 0 };
 	struct run_result r;
+	const char *rq = getenv("CT_PARAM_REQUEUE");
+	int requeue = rq == NULL || strcmp(rq, "no") != 0;
 	char line[256], t[64];
 	int rc;
 
@@ -147,6 +154,12 @@ submit(const struct batch_job *j, char **id)
 		    limit % 60);
 		words_push(&w, xstrdup(t));
 	}
+	/*
+	 * Slurm requeues a batch job whose node failed, and runs it again;
+	 * with requeue=no it ends NODE_FAIL and the job moves on.
+	 */
+	if (requeue == 0)
+		words_push(&w, xstrdup("--no-requeue"));
 	(void)resources(&w);
 	words_push(&w, xstrdup(j->script));
 	rc = batch_run("sbatch", (const char *const *)w.v, &o, &r);
@@ -154,9 +167,9 @@ submit(const struct batch_job *j, char **id)
 	if (rc == 0 && !(r.exited && r.code == 0)) {
 		ct_warn("sbatch: %s", r.err_tail[0] ? r.err_tail :
 		    "failed without a message");
-		rc = unreachable(r.err_tail) ||
-		    strstr(r.err_tail, "Resource temporarily") != NULL ||
-		    strstr(r.err_tail, "job limit") != NULL ?
+		rc = unreachable(r.err_text) ||
+		    strstr(r.err_text, "Resource temporarily") != NULL ||
+		    strstr(r.err_text, "job limit") != NULL ?
 		    EX_TEMPFAIL : EX_UNAVAILABLE;
 	}
 	if (rc == 0) {
@@ -315,7 +328,7 @@ poll_job(const struct batch_job *j)
 	}
 	/* Purged after MinJobAge, or never known. */
 	if (!(r.exited && ((r.code == 0 && o.len == 0) ||
-	    strstr(r.err_tail, "Invalid job id") != NULL))) {
+	    strstr(r.err_text, "Invalid job id") != NULL))) {
 		ct_warn("squeue -j %s: %s", j->id, r.err_tail[0] ? r.err_tail :
 		    "failed without a message");
 		rc = EX_TEMPFAIL;
@@ -342,8 +355,8 @@ cancel(const struct batch_job *j)
 		return rc;
 	/* "Invalid job id specified", "Job/step already completing or
 	 * completed": nothing left to cancel. */
-	if (strstr(r.err_tail, "Invalid job id") != NULL ||
-	    strstr(r.err_tail, "already complet") != NULL)
+	if (strstr(r.err_text, "Invalid job id") != NULL ||
+	    strstr(r.err_text, "already complet") != NULL)
 		return 0;
 	ct_warn("scancel %s: %s", j->id, r.err_tail[0] ? r.err_tail :
 	    "failed without a message");

@@ -172,3 +172,14 @@ Failed: no provider left (every one failed it); run it locally"
 	assert_output HBB_CALAR
 	assert_equal "$(acct failed exit_status)" "failed 0,exit_status 0"
 }
+
+@test "sge: a wrong registry or job option is refused before qsub; resources are checked" {
+	refused_before_submit
+	PARAMS=("CT_PARAM_COMMAND=sleep 1" "CT_PARAM_SHARED_DIR=$BATS_TEST_TMPDIR/shared" "CT_PARAM_RESOURCES=h_vmem=1G -b y")
+	run -78 --separate-stderr wrap submit <q.fa
+	assert_equal "$stderr" "sge: parameter resources: 'h_vmem=1G -b y' has characters other than [ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@-=,:]"
+	# A queue Grid Engine does not have: qsub's own reason, permanent.
+	PARAMS=("CT_PARAM_COMMAND=sleep 1" "CT_PARAM_SHARED_DIR=$BATS_TEST_TMPDIR/shared" "CT_PARAM_QUEUE=no.such.q")
+	run -69 --separate-stderr wrap submit <q.fa
+	assert_equal "$stderr" 'sge: qsub: Unable to run job: Job was rejected because job requests unknown queue "no.such.q"'
+}

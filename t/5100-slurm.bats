@@ -150,3 +150,52 @@ Completed: completed by c in N s"
 	assert_output HBB_CALAR
 	assert_equal "$(slurm_says JobState ExitCode)" "JobState=COMPLETED ExitCode=0:0"
 }
+
+@test "slurm: a wrong registry or job option is refused before sbatch; resources are checked" {
+	refused_before_submit
+	PARAMS=("CT_PARAM_COMMAND=sleep 1" "CT_PARAM_SHARED_DIR=$BATS_TEST_TMPDIR/shared" "CT_PARAM_RESOURCES=--mem=1G --wrap=id")
+	run -78 --separate-stderr wrap submit <q.fa
+	assert_output ""
+	assert_equal "$stderr" "slurm: parameter resources: '--wrap=id' is not one of --account --constraint --cpus-per-task --gres --gpus --mem --mem-per-cpu --nodes --ntasks --qos --tmp --reservation --licenses --exclude --nodelist =VALUE"
+	# A partition Slurm does not have: sbatch's own reason, permanent.
+	PARAMS=("CT_PARAM_COMMAND=sleep 1" "CT_PARAM_SHARED_DIR=$BATS_TEST_TMPDIR/shared" "CT_PARAM_PARTITION=nosuch")
+	run -69 --separate-stderr wrap submit <q.fa
+	assert_equal "$stderr" "slurm: sbatch: sbatch: error: Batch job submission failed: Invalid partition name specified"
+}
+
+@test "slurm: the node fails under a running job: Slurm requeues it and it completes" {
+	cluster_registry "$DATA/slow-blastp 3 -query {input} -db {database} -outfmt 5 -out {output}" "jobcomp-log=$JOBCOMP"
+	id=$(ct-submit -d globins45 q.fa)
+	submitted "$id"
+	command_pid sleep
+	scontrol update NodeName="$(hostname -s)" State=DOWN Reason=cputorrent-test
+	# slurmd still answers: the node returns at once (ReturnToService=2).
+	# The job is requeued, pending: still running as far as we can tell.
+	ct-dispatch 2>>"$LOG"
+	run -0 squeue -h -t all -j "$HANDLE" -o %T
+	assert_output --regexp '^(PENDING|REQUEUED|REQUEUE_HOLD|COMPLETING)$' 
+	run -2 ct-status -q "$id"
+	# Slurm holds a requeued job back two minutes; the test does not wait.
+	scontrol update JobId="$HANDLE" StartTime=now
+	until_done "$id"
+	run -0 history "$id"
+	assert_line --index -1 "Completed: completed by c in N s"
+	run -0 ct-fetch -o hbb.xml "$id"
+	run -0 xmllint --xpath 'normalize-space((//Hit_def)[1])' hbb.xml
+	assert_output HBB_CALAR
+	run -0 grep "^JobId=$HANDLE " "$JOBCOMP"
+	assert_line --index 0 --regexp "JobState=NODE_FAIL .*ExitCode=0:0"
+	assert_line --index 1 --regexp "JobState=COMPLETED .*ExitCode=0:0"
+}
+
+@test "slurm: the node fails under a running job, requeue=no: NODE_FAIL, failed node failure" {
+	cluster_registry "sleep 300" requeue=no
+	id=$(ct-submit q.fa)
+	submitted "$id"
+	command_pid sleep
+	scontrol update NodeName="$(hostname -s)" State=DOWN Reason=cputorrent-test
+	until_done "$id"
+	run -0 last_history "$id"
+	assert_output "Processing: c failed it: node failure (squeue: NODE_FAIL; scontrol: JobState=NODE_FAIL Reason=NodeDown ExitCode=0:15)
+Failed: no provider left (every one failed it); run it locally"
+}

@@ -102,3 +102,42 @@ command_pid() {
 last_history() {
 	history "$1" | tail -n 2
 }
+
+# wrap VERB [ARG...]: the wrapper run by hand as ct-dispatch runs it: in
+# the work directory $W, with the contract's environment only, and the
+# server's parameters from the array PARAMS (CT_PARAM_NAME=VALUE).
+wrap() {
+	(cd "$W" && exec env -i PATH=/usr/local/bin:/usr/bin:/bin LANG=C \
+		LC_ALL=C HOME="$W" TMPDIR="$W" CT_CONTRACT=1 CT_JOB_ID=job-1 \
+		CT_SERVER=c CT_SERVICE=blastp CT_DATABASE= CT_WORKDIR="$W" \
+		CT_DEADLINE=4102444800 CT_PARAM_CLASSNAME="$WRAPPER" \
+		"${PARAMS[@]}" "$CT_BUILD/providers/$WRAPPER" "$@")
+}
+
+# refused_before_submit: what a wrong registry or job is told, with the
+# scheduler never asked: exit status and message, and no job directory.
+refused_before_submit() {
+	W="$BATS_TEST_TMPDIR/w"
+	mkdir -p "$W"
+	local shared="$BATS_TEST_TMPDIR/shared"
+	mkdir -p "$shared"
+	PARAMS=("CT_PARAM_COMMAND=sleep 1")
+	run -78 --separate-stderr wrap submit <q.fa
+	assert_equal "$stderr" "$WRAPPER: parameter shared-dir is not set"
+	PARAMS=("CT_PARAM_COMMAND=sleep 1" "CT_PARAM_SHARED_DIR=shared")
+	run -78 --separate-stderr wrap submit <q.fa
+	assert_equal "$stderr" "$WRAPPER: parameter shared-dir: shared is not an absolute path"
+	PARAMS=("CT_PARAM_COMMAND=sleep 1" "CT_PARAM_SHARED_DIR=$shared" "CT_PARAM_TIME_LIMIT=1h")
+	run -78 --separate-stderr wrap submit <q.fa
+	assert_equal "$stderr" "$WRAPPER: parameter time-limit: a whole number of seconds, 1 to a year"
+	PARAMS=("CT_PARAM_COMMAND=sleep 1" "CT_PARAM_SHARED_DIR=$shared" "CT_PARAM_OPTIONS=evalue")
+	run -65 --separate-stderr wrap submit evalue='1;id' <q.fa
+	assert_equal "$stderr" "$WRAPPER: option evalue: a value must be 1 to 64 characters of A-Z a-z 0-9 . _ + -"
+	run -64 --separate-stderr wrap poll 12345
+	assert_equal "$stderr" "$WRAPPER: handle 12345: not a job submitted from this work directory"
+	run -64 --separate-stderr wrap poll '../x'
+	assert_equal "${stderr%%$'\n'*}" "$WRAPPER: handle: expected a job id (digits)"
+	# Nothing was left in the shared directory by the refusals.
+	run find "$shared" -mindepth 1
+	assert_output ""
+}
