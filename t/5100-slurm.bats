@@ -199,3 +199,28 @@ Completed: completed by c in N s"
 	assert_output "Processing: c failed it: node failure (squeue: NODE_FAIL; scontrol: JobState=NODE_FAIL Reason=NodeDown ExitCode=0:15)
 Failed: no provider left (every one failed it); run it locally"
 }
+
+@test "slurm: slurmctld comes back without its state (-c): the job is lost after the grace window" {
+	# No jobcomp-log: nothing but the controller remembers the job.
+	cluster_registry "sleep 300" grace=2
+	id=$(ct-submit q.fa)
+	submitted "$id"
+	command_pid sleep
+	pid=$(cat /run/slurm/slurmctld.pid)
+	kill "$pid"
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+	/usr/sbin/slurmctld -c
+	n=0
+	until scontrol ping >/dev/null 2>&1; do
+		((n++ < 100)) || fail "slurmctld did not come back"
+		sleep 0.2
+	done
+	run -1 --separate-stderr squeue -h -t all -j "$HANDLE"
+	assert_equal "$stderr" "slurm_load_jobs error: Invalid job id specified"
+	until_done "$id"
+	# The command, orphaned on the node, is this test's to end.
+	kill "$PID" 2>/dev/null || true
+	run -0 last_history "$id"
+	assert_output "Processing: c failed it: lost: Slurm has no record of job $HANDLE after 2 s (squeue: Invalid job id specified)
+Failed: no provider left (every one failed it); run it locally"
+}
