@@ -319,12 +319,17 @@ static void
 make_script(struct buf *s, const struct batch_job *j, const struct words *w,
     int has_output)
 {
-	const char *path = param("CT_PARAM_PATH");
+	const char *path = param("CT_PARAM_PATH"), *server = getenv("CT_SERVER");
+	char *shown;
 	size_t i;
 
+	/* A comment line: no newline may end it early. */
+	shown = printable(server != NULL ? server : "", server != NULL ?
+	    strlen(server) : 0, 100);
 	buf_appendf(s, "#!/bin/sh\n# cputorrent job %s at server %s, "
-	    "written by %s submit.\nPATH=", getenv("CT_JOB_ID"),
-	    getenv("CT_SERVER") ? getenv("CT_SERVER") : "", ct_progname);
+	    "written by %s submit.\nPATH=", getenv("CT_JOB_ID"), shown,
+	    ct_progname);
+	free(shown);
 	quote(s, path != NULL ? path : CONTRACT_PATH);
 	buf_appendf(s, "\nexport PATH\ncd ");
 	quote(s, j->dir);
@@ -481,6 +486,9 @@ submit(const char *workdir, int nopts, char **opts)
 		    sync_dir(".") != 0) {
 			ct_warnerr("cannot write %s/%s", workdir, rec);
 			rc = EX_IOERR;
+			/* No handle will lead to it: it must not run. */
+			j.id = id;
+			(void)ops->cancel(&j);
 		} else if (printf("%s\n", id) < 0 || fflush(stdout) != 0) {
 			ct_warnerr("cannot write standard output");
 			rc = EX_IOERR;
