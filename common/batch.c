@@ -44,7 +44,7 @@ static const struct batch_ops *ops;
 static struct buf answer;
 
 static const char usage[] =
-    "       %s poll | fetch | cancel handle\n";
+    "       %s poll | fetch | cancel jobid\n";
 
 static noreturn void
 usage_error(const char *what)
@@ -319,7 +319,8 @@ static void
 make_script(struct buf *s, const struct batch_job *j, const struct words *w,
     int has_output)
 {
-	const char *path = param("CT_PARAM_PATH"), *server = getenv("CT_SERVER");
+	const char *path = param("CT_PARAM_PATH");
+	const char *server = getenv("CT_SERVER");
 	char *shown;
 	size_t i;
 
@@ -476,7 +477,8 @@ submit(const char *workdir, int nopts, char **opts)
 	if (rc == 0)
 		rc = ops->submit(&j, &id);
 	if (rc == 0 && !id_ok(id)) {
-		ct_warn("%s gave a job id that is not a number", ops->scheduler);
+		ct_warn("%s gave a job id that is not a number",
+		    ops->scheduler);
 		rc = EX_TEMPFAIL;
 	}
 	if (rc == 0) {
@@ -646,7 +648,8 @@ poll_job(const struct batch_job *j)
 	int rc;
 
 	rc = ops->poll(j);
-	if (rc == 0 && answer.len == 5 && memcmp(answer.data, "done\n", 5) == 0) {
+	if (rc == 0 && answer.len == 5 &&
+	    memcmp(answer.data, "done\n", 5) == 0) {
 		done = record_name(j->id, ".done");
 		if (write_file(done, "", 0, 0600) != 0) {
 			ct_warnerr("cannot write %s", done);

@@ -108,13 +108,14 @@ submit(const struct batch_job *j, char **id)
 		batch_first_line(strstr(r.err_text, "Unable to run job") ?
 		    strstr(r.err_text, "Unable to run job") : r.err_tail, line,
 		    sizeof line);
-		ct_warn("qsub: %s", line[0] ? line : "failed without a message");
+		ct_warn("qsub: %s", line[0] ? line :
+		    "failed without a message");
 		/* 25: max_u_jobs or max_jobs reached, for now. */
 		rc = (r.exited && r.code == 25) || unreachable(r.err_text) ?
 		    EX_TEMPFAIL : EX_UNAVAILABLE;
 	}
 	if (rc == 0) {
-		/* "12\n", or "12.1-3:1" for an array job: the part before '.'. */
+		/* "12\n", or "12.1-3:1" for an array job: before the '.'. */
 		batch_first_line(o.data != NULL ? o.data : "", line,
 		    sizeof line);
 		line[strcspn(line, ".")] = '\0';
