@@ -135,7 +135,9 @@ DEB_PACKAGES = gcc make pkg-config libpopt-dev libcurl4-openssl-dev \
 	hmmer-examples passwd util-linux procps strace valgrind hyperfine nq \
 	task-spooler at \
 	libxml2-utils python3 curl openssl \
-	e2fsprogs mount
+	e2fsprogs mount \
+	munge slurmctld slurmd slurm-client \
+	gridengine-master gridengine-exec gridengine-client
 
 deps:
 	@sh share/install-deps $(DEB_PACKAGES)
@@ -180,6 +182,7 @@ install: all
 	cp -R share/demo $(DESTDIR)$(datadir)/cputorrent/
 	install -m 0644 share/providers.rng share/providers.xml \
 		share/providers.ebi.xml share/providers.ncbi.xml \
+		share/providers.sge.xml share/providers.slurm.xml \
 		$(DESTDIR)$(datadir)/cputorrent/
 	cp -R share/cron.d share/systemd $(DESTDIR)$(datadir)/cputorrent/
 	install -d -m 0700 $(DESTDIR)$(spooldir)

@@ -36,6 +36,27 @@ keep_last_line(struct run_result *r, const char *p, size_t n, char *line,
 	}
 }
 
+/* Keep the last sizeof r->err_text - 1 bytes of stderr in r->err_text. */
+static void
+keep_text(struct run_result *r, const char *p, size_t n)
+{
+	size_t max = sizeof r->err_text - 1, have = strlen(r->err_text);
+
+	if (n >= max) {
+		memcpy(r->err_text, p + n - max, max);
+		have = max;
+	} else {
+		if (have + n > max) {
+			memmove(r->err_text, r->err_text + (have + n - max),
+			    max - n);
+			have = max - n;
+		}
+		memcpy(r->err_text + have, p, n);
+		have += n;
+	}
+	r->err_text[have] = '\0';
+}
+
 /*
  * Start the program with posix_spawn(3): glibc's shares the caller's
  * memory until the exec (CLONE_VM | CLONE_VFORK), so a start costs the
@@ -131,6 +152,7 @@ run_program(const char *path, char *const argv[], char *const envp[],
 		else
 			snprintf(r->err_tail, sizeof r->err_tail,
 			    "cannot run %s: %s", path, strerror(rc));
+		memcpy(r->err_text, r->err_tail, sizeof r->err_tail);
 		return 0;
 	}
 	if (in == NULL || inlen == 0) {
@@ -187,6 +209,7 @@ run_program(const char *path, char *const argv[], char *const envp[],
 			if (i == 1) {
 				keep_last_line(r, block, (size_t)n, line,
 				    &linelen);
+				keep_text(r, block, (size_t)n);
 				continue;
 			}
 			if (got + (size_t)n > max_out) {

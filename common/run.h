@@ -17,6 +17,9 @@ struct run_result {
 	int timed_out;		/* killed at the timeout */
 	int overflow;		/* stdout exceeded max_out: cut, and killed */
 	char err_tail[512];	/* the last line of its stderr */
+	char err_text[2048];	/* the end of its stderr, NUL-terminated,
+				   for callers that must read all of a
+				   short message ("...", then "Exiting.") */
 };
 
 /*

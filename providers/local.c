@@ -45,18 +45,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "command.h"
 #include "err.h"
 #include "exitcodes.h"
+#include "lastline.h"
 #include "util.h"
 
 /* The largest input accepted: far above any real query batch. */
 #define MAX_INPUT_BYTES (64 * 1024 * 1024)
-/* Job option values: 1 to this many of [A-Za-z0-9._+-]. */
-#define MAX_VALUE 64
-/* The most of the command's last stderr line quoted in a poll reason. */
-#define MAX_REASON_LINE 200
-/* How much of the end of stderr is searched for that line. */
-#define STDERR_TAIL 8192
 /* How long cancel waits for SIGTERM to work before SIGKILL. */
 #define CANCEL_GRACE_USEC (2 * 1000000)
 #define CANCEL_STEP_USEC (50 * 1000)
@@ -64,8 +60,8 @@
 #define CONTRACT_PATH "/usr/local/bin:/usr/bin:/bin"
 
 /* The files in the work directory (the working directory, too). */
-#define F_INPUT "input.fa"
-#define F_OUTPUT "output"
+#define F_INPUT CMD_INPUT
+#define F_OUTPUT CMD_OUTPUT
 #define F_STDOUT "stdout"
 #define F_STDERR "stderr"
 #define F_STATUS "status"
@@ -73,12 +69,6 @@
 static const char usage[] =
     "usage: local submit [key=value ...] <input\n"
     "       local poll | fetch | cancel handle\n";
-
-/* A NULL-terminated list of words that own their strings. */
-struct words {
-	char **v;
-	size_t n, cap;
-};
 
 /* What submit runs. */
 struct launch {
@@ -102,225 +92,6 @@ usage_error(const char *what)
 	ct_warn("%s", what);
 	(void)write_all(STDERR_FILENO, usage, sizeof usage - 1);
 	exit(EX_USAGE);
-}
-
-static void
-words_push(struct words *w, char *s)
-{
-	if (w->n + 2 > w->cap) {
-		w->cap = w->cap ? w->cap * 2 : 8;
-		w->v = xrealloc(w->v, w->cap * sizeof *w->v);
-	}
-	w->v[w->n++] = s;
-	w->v[w->n] = NULL;
-}
-
-static void
-words_free(struct words *w)
-{
-	size_t i;
-
-	for (i = 0; i < w->n; i++)
-		free(w->v[i]);
-	free(w->v);
-	w->v = NULL;
-	w->n = w->cap = 0;
-}
-
-/* Split s at blanks (spaces and tabs); there is no quoting. */
-static void
-split_blanks(const char *s, struct words *w)
-{
-	size_t len;
-
-	for (;;) {
-		s += strspn(s, " \t");
-		if (*s == '\0')
-			break;
-		len = strcspn(s, " \t");
-		words_push(w, xstrndup(s, len));
-		s += len;
-	}
-}
-
-static int
-has_word(const struct words *w, const char *word, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < w->n; i++)
-		if (strlen(w->v[i]) == len && memcmp(w->v[i], word, len) == 0)
-			return 1;
-	return 0;
-}
-
-/*
- * A copy of at most max bytes of s[0..n) fit for a message: a control
- * byte would break the one-line diagnostics ct-dispatch keeps.
- */
-static char *
-printable(const char *s, size_t n, size_t max)
-{
-	char *p;
-	size_t i;
-
-	if (n > max)
-		n = max;
-	p = xstrndup(s, n);
-	for (i = 0; i < n; i++)
-		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
-			p[i] = '?';
-	return p;
-}
-
-/*
- * The environment variable that carries registry parameter name:
- * upper-cased, with every byte outside [A-Z0-9] turned into '_'.
- */
-static char *
-param_variable(const char *prefix, const char *name)
-{
-	size_t plen = strlen(prefix), nlen = strlen(name);
-	char *v = xmalloc(sizeof "CT_PARAM_" - 1 + plen + nlen + 1);
-	char *p = v;
-
-	memcpy(p, "CT_PARAM_", sizeof "CT_PARAM_" - 1);
-	p += sizeof "CT_PARAM_" - 1;
-	memcpy(p, prefix, plen);
-	memcpy(p + plen, name, nlen + 1);
-	for (; *p != '\0'; p++)
-		if (*p >= 'a' && *p <= 'z')
-			*p = (char)(*p - 'a' + 'A');
-		else if (!(*p >= 'A' && *p <= 'Z') && !(*p >= '0' && *p <= '9'))
-			*p = '_';
-	return v;
-}
-
-static const char *
-param(const char *var)
-{
-	const char *v = getenv(var);
-
-	return v != NULL && *v != '\0' ? v : NULL;
-}
-
-/*
- * The database path for {database} in *path, NULL when there is none.
- * A job that names a database this server does not offer cannot run
- * here at all, whether or not the command says {database}. Returns 0, or
- * after a message EX_UNAVAILABLE.
- */
-static int
-database_path(int needed, const char **path)
-{
-	const char *name = getenv("CT_DATABASE");
-	char *var, *shown;
-
-	if (name != NULL && *name != '\0') {
-		var = param_variable("database.", name);
-		*path = param(var);
-		free(var);
-		if (*path != NULL)
-			return 0;
-		shown = printable(name, strlen(name), 255);
-		ct_warn("database %s is not offered by this server", shown);
-		free(shown);
-		return EX_UNAVAILABLE;
-	}
-	*path = param("CT_PARAM_DATABASE");
-	if (needed && *path == NULL) {
-		ct_warn("the job names no database and this server has no "
-		    "default one (parameter database)");
-		return EX_UNAVAILABLE;
-	}
-	return 0;
-}
-
-static char *
-in_workdir(const char *workdir, const char *name)
-{
-	size_t n = strlen(workdir) + strlen(name) + 2;
-	char *p = xmalloc(n);
-
-	snprintf(p, n, "%s/%s", workdir, name);
-	return p;
-}
-
-/* Replace the placeholder words; anything else is taken literally. */
-static char *
-substitute(const char *word, const char *workdir, const char *database)
-{
-	if (strcmp(word, "{input}") == 0)
-		return in_workdir(workdir, F_INPUT);
-	if (strcmp(word, "{output}") == 0)
-		return in_workdir(workdir, F_OUTPUT);
-	if (strcmp(word, "{database}") == 0)
-		return xstrdup(database);
-	return xstrdup(word);
-}
-
-/* Job options come as key=value; anything else is a dispatcher bug. */
-static void
-check_option_syntax(int nopts, char **opts)
-{
-	int i;
-
-	for (i = 0; i < nopts; i++)
-		if (opts[i][0] == '=' || strchr(opts[i], '=') == NULL)
-			usage_error("submit: job options must be key=value");
-}
-
-static int
-value_ok(const char *v)
-{
-	size_t n = strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789._+-");
-
-	return n >= 1 && n <= MAX_VALUE && v[n] == '\0';
-}
-
-/*
- * Append the job's options as "-key" "value". Only keys the server lists
- * pass, and only plain values: the command is not a shell, but a value
- * like "/etc/passwd" could still name a file to a program's option.
- * Returns 0, or after a message EX_DATAERR.
- */
-static int
-add_options(struct words *argv, int nopts, char **opts)
-{
-	const char *server = getenv("CT_SERVER");
-	const char *allow = getenv("CT_PARAM_OPTIONS"), *eq;
-	struct words allowed = { NULL, 0, 0 };
-	char *key, *dash;
-	size_t klen;
-	int i, rc = 0;
-
-	split_blanks(allow != NULL ? allow : "", &allowed);
-	for (i = 0; i < nopts && rc == 0; i++) {
-		eq = strchr(opts[i], '=');
-		klen = (size_t)(eq - opts[i]);
-		key = printable(opts[i], klen, 64);
-		if (!has_word(&allowed, opts[i], klen)) {
-			ct_warn("option %s is not allowed by server %s", key,
-			    server != NULL ? server : "(unnamed)");
-			rc = EX_DATAERR;
-		} else if (!value_ok(eq + 1)) {
-			ct_warn("option %s: a value must be 1 to %d "
-			    "characters of A-Z a-z 0-9 . _ + -", key,
-			    MAX_VALUE);
-			rc = EX_DATAERR;
-		} else {
-			dash = xmalloc(klen + 2);
-			dash[0] = '-';
-			memcpy(dash + 1, opts[i], klen);
-			dash[klen + 1] = '\0';
-			words_push(argv, dash);
-			words_push(argv, xstrdup(eq + 1));
-		}
-		free(key);
-	}
-	words_free(&allowed);
-	return rc;
 }
 
 static int
@@ -398,32 +169,12 @@ launch_free(struct launch *l)
 static int
 build_launch(struct launch *l, const char *workdir, int nopts, char **opts)
 {
-	struct words raw = { NULL, 0, 0 };
-	const char *command = param("CT_PARAM_COMMAND"), *database;
-	size_t i;
 	int rc;
 
 	memset(l, 0, sizeof *l);
-	if (command == NULL) {
-		ct_warn("parameter command is not set");
-		return EX_CONFIG;
-	}
-	split_blanks(command, &raw);
-	if (raw.n == 0) {
-		ct_warn("parameter command has no words");
-		return EX_CONFIG;
-	}
-	rc = database_path(has_word(&raw, "{database}", 10), &database);
-	if (rc == 0) {
-		l->has_output = has_word(&raw, "{output}", 8);
-		for (i = 0; i < raw.n; i++)
-			words_push(&l->argv, substitute(raw.v[i], workdir,
-			    database));
-		rc = add_options(&l->argv, nopts, opts);
-	}
+	rc = command_expand(workdir, nopts, opts, &l->argv, &l->has_output);
 	if (rc == 0)
 		rc = resolve_command(l->argv.v[0], &l->path);
-	words_free(&raw);
 	if (rc != 0)
 		launch_free(l);
 	return rc;
@@ -722,86 +473,6 @@ read_ending(int *n)
 	return how;
 }
 
-/*
- * The length of s[0..len) without a last UTF-8 sequence that a cut left
- * incomplete.
- */
-static size_t
-whole_utf8(const char *s, size_t len)
-{
-	size_t lead = len, need;
-	unsigned char c;
-
-	while (lead > 0 && ((unsigned char)s[lead - 1] & 0xc0) == 0x80)
-		lead--;
-	if (lead == 0)
-		return len;
-	c = (unsigned char)s[lead - 1];
-	need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-	return len - (lead - 1) < need ? lead - 1 : len;
-}
-
-/*
- * Copy line[0..n) to out without control bytes (a tab becomes a space),
- * trimmed, at most MAX_REASON_LINE bytes and never ending inside a UTF-8
- * sequence. Returns the length.
- */
-static size_t
-clean_line(const char *line, size_t n, char *out)
-{
-	size_t i, len = 0;
-	unsigned char c;
-
-	for (i = 0; i < n && len < MAX_REASON_LINE; i++) {
-		c = (unsigned char)line[i];
-		if (c == '\t')
-			c = ' ';
-		if (c < 0x20 || c == 0x7f || (c == ' ' && len == 0))
-			continue;
-		out[len++] = (char)c;
-	}
-	if (i < n)
-		len = whole_utf8(out, len);
-	while (len > 0 && out[len - 1] == ' ')
-		len--;
-	out[len] = '\0';
-	return len;
-}
-
-/*
- * The last non-empty line the command wrote to stderr, cleaned for a
- * one-line poll reason; "" if there is none.
- */
-static void
-last_stderr_line(char out[MAX_REASON_LINE + 1])
-{
-	char tail[STDERR_TAIL];
-	ssize_t n;
-	off_t size;
-	size_t end, start;
-	int fd;
-
-	out[0] = '\0';
-	fd = open(F_STDERR, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return;
-	size = lseek(fd, 0, SEEK_END);
-	n = size < 0 ? -1 : pread(fd, tail, sizeof tail,
-	    size > STDERR_TAIL ? size - STDERR_TAIL : 0);
-	close(fd);
-	if (n <= 0)
-		return;
-	for (end = (size_t)n; end > 0; end = start - 1) {
-		start = end;
-		while (start > 0 && tail[start - 1] != '\n')
-			start--;
-		if (clean_line(tail + start, end - start, out) > 0)
-			return;
-		if (start == 0)
-			break;
-	}
-}
-
 static void
 emit_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -933,7 +604,8 @@ submit(const char *workdir, int nopts, char **opts)
 	char state;
 	int rc;
 
-	check_option_syntax(nopts, opts);
+	if (check_option_syntax(nopts, opts) != 0)
+		usage_error("submit: job options must be key=value");
 	if ((rc = build_launch(&l, workdir, nopts, opts)) != 0)
 		return rc;
 	if ((rc = stage_input(workdir)) == 0)
@@ -952,7 +624,7 @@ submit(const char *workdir, int nopts, char **opts)
 static int
 poll_job(pid_t pid, unsigned long long start)
 {
-	char line[MAX_REASON_LINE + 1];
+	char line[LAST_LINE_MAX + 1];
 	const char *name;
 	enum ending how;
 	int n = 0;
@@ -979,7 +651,7 @@ poll_job(pid_t pid, unsigned long long start)
 			    "wrote no output file");
 			break;
 		}
-		last_stderr_line(line);
+		last_line_of(F_STDERR, line);
 		emit_line("failed command exited with status %d%s%s", n,
 		    line[0] ? ": " : "", line);
 		break;

@@ -180,3 +180,10 @@ ct-providers: d.xml: 1 problem"
 	assert_output --partial libxml2
 	refute_output --partial libcurl
 }
+
+@test "the cluster example registries (Grid Engine, Slurm) check clean" {
+	run -0 ct-providers -c "$BATS_TEST_DIRNAME/../share/providers.sge.xml" check
+	assert_output --partial "ok, 2 servers"
+	run -0 ct-providers -c "$BATS_TEST_DIRNAME/../share/providers.slurm.xml" check
+	assert_output --partial "ok, 2 servers"
+}

@@ -1,0 +1,744 @@
+/*
+ * batch.c: the verbs of the batch-scheduler wrappers (batch.h), the part
+ * Grid Engine and Slurm share: the job's shared directory, its input and
+ * batch script, the handle's record in $CT_WORKDIR, reading back how the
+ * command ended, the grace window, fetch.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "command.h"
+#include "err.h"
+#include "exitcodes.h"
+#include "lastline.h"
+
+/* The largest input accepted: far above any real query batch. */
+#define MAX_INPUT_BYTES (64 * 1024 * 1024)
+/* A scheduler command's output: a job's status is a few KiB. */
+#define MAX_TOOL_OUT (1024 * 1024)
+/* A scheduler command must answer within this; the call timeout is 60 s. */
+#define TOOL_TIMEOUT_MS (30 * 1000)
+/* How long a finished job may be missing from the scheduler's records. */
+#define DEFAULT_GRACE 60
+/* The longest handle: a scheduler's job id is a decimal number. */
+#define MAX_ID 20
+/* The PATH of the batch script on the nodes, unless parameter "path". */
+#define CONTRACT_PATH "/usr/local/bin:/usr/bin:/bin"
+/* What the shared directory's path may hold: nothing a scheduler's -o or
+ * a shell would read as syntax (':' is host:path to qsub, '%' a pattern
+ * to sbatch). */
+#define PATH_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+	"0123456789._+-/"
+
+static const struct batch_ops *ops;
+/* poll's answer, kept until it is known whether it says "done". */
+static struct buf answer;
+
+static const char usage[] =
+    "       %s poll | fetch | cancel jobid\n";
+
+static noreturn void
+usage_error(const char *what)
+{
+	ct_warn("%s", what);
+	fprintf(stderr, "usage: %s submit [key=value ...] <input\n",
+	    ct_progname);
+	fprintf(stderr, usage, ct_progname);
+	exit(EX_USAGE);
+}
+
+void
+batch_answer(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	buf_reserve(&answer, (size_t)n + 2);
+	va_start(ap, fmt);
+	vsnprintf(answer.data + answer.len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	answer.len += (size_t)n;
+	buf_append(&answer, "\n", 1);
+}
+
+void
+batch_first_line(const char *text, char *out, size_t size)
+{
+	size_t i, n = 0;
+
+	for (i = 0; text[i] != '\0' && text[i] != '\n' && n + 1 < size &&
+	    n < LAST_LINE_MAX; i++) {
+		char c = (unsigned char)text[i] < 0x20 || text[i] == 0x7f ?
+		    ' ' : text[i];
+
+		/* Columns padded with blanks read as one blank. */
+		if (c != ' ' || (n > 0 && out[n - 1] != ' '))
+			out[n++] = c;
+	}
+	while (n > 0 && out[n - 1] == ' ')
+		n--;
+	out[n] = '\0';
+}
+
+const char *
+batch_param_word(const char *var, const char *name, const char *allowed,
+    int *rc)
+{
+	const char *v = param(var);
+	char *shown;
+
+	if (v == NULL || v[strspn(v, allowed)] == '\0')
+		return v;
+	shown = printable(v, strlen(v), 100);
+	ct_warn("parameter %s: '%s' has characters other than [%s]", name,
+	    shown, allowed);
+	free(shown);
+	*rc = EX_CONFIG;
+	return NULL;
+}
+
+/* A whole number of seconds, 1 to a year; -1 if v is not one. */
+static long
+seconds(const char *v)
+{
+	char *end;
+	long n;
+
+	if (v[0] < '1' || v[0] > '9')
+		return -1;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n > 366L * 86400)
+		return -1;
+	return n;
+}
+
+long
+batch_time_limit(void)
+{
+	const char *v = param("CT_PARAM_TIME_LIMIT");
+
+	return v == NULL ? 0 : seconds(v);
+}
+
+/* The scheduler's command tool, by its full path. */
+static char *
+tool_path(const char *tool)
+{
+	const char *bin = param("CT_PARAM_BIN_DIR");
+
+	return path_in(bin != NULL ? bin : "/usr/bin", tool);
+}
+
+/* The contract's environment for a scheduler command, plus ops->env. */
+static char **
+tool_env(void)
+{
+	static const char *const fixed[] = { "PATH", "LANG", "LC_ALL",
+	    "HOME", "TMPDIR" };
+	size_t n = 0, i, cap = 8;
+	char **env, *var, *kv;
+	const char *v;
+
+	for (i = 0; ops->env != NULL && ops->env[i] != NULL; i++)
+		cap++;
+	env = xcalloc(cap, sizeof *env);
+	for (i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+		v = getenv(fixed[i]);
+		if (v == NULL)
+			continue;
+		kv = xmalloc(strlen(fixed[i]) + strlen(v) + 2);
+		sprintf(kv, "%s=%s", fixed[i], v);
+		env[n++] = kv;
+	}
+	for (i = 0; ops->env != NULL && ops->env[i] != NULL; i++) {
+		var = param_variable("", ops->env[i]);
+		v = param(var);
+		free(var);
+		if (v == NULL)
+			continue;
+		kv = xmalloc(strlen(ops->env[i]) + strlen(v) + 2);
+		sprintf(kv, "%s=%s", ops->env[i], v);
+		env[n++] = kv;
+	}
+	env[n] = NULL;
+	return env;
+}
+
+static void
+free_vector(char **v)
+{
+	size_t i;
+
+	for (i = 0; v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+int
+batch_run(const char *tool, const char *const args[], struct buf *out,
+    struct run_result *r)
+{
+	char *path = tool_path(tool), **env, **argv;
+	size_t n = 0, i;
+	int rc = 0;
+
+	if (access(path, X_OK) != 0) {
+		ct_warnerr("%s", path);
+		free(path);
+		return EX_CONFIG;
+	}
+	while (args[n] != NULL)
+		n++;
+	argv = xcalloc(n + 2, sizeof *argv);
+	argv[0] = xstrdup(tool);
+	for (i = 0; i < n; i++)
+		argv[i + 1] = xstrdup(args[i]);
+	env = tool_env();
+	if (run_program(path, argv, env, NULL, NULL, 0, out, -1, MAX_TOOL_OUT,
+	    TOOL_TIMEOUT_MS, r) != 0)
+		rc = EX_TEMPFAIL;
+	else if (r->timed_out) {
+		ct_warn("%s did not answer within %d s", tool,
+		    TOOL_TIMEOUT_MS / 1000);
+		rc = EX_TEMPFAIL;
+	} else if (r->overflow) {
+		ct_warn("%s wrote more than %d bytes", tool, MAX_TOOL_OUT);
+		rc = EX_TEMPFAIL;
+	}
+	free_vector(argv);
+	free_vector(env);
+	free(path);
+	return rc;
+}
+
+/* $CT_WORKDIR/batch.ID[suffix], relative to it (the working directory). */
+static char *
+record_name(const char *id, const char *suffix)
+{
+	size_t n = sizeof "batch." + strlen(id) + strlen(suffix);
+	char *p = xmalloc(n);
+
+	snprintf(p, n, "batch.%s%s", id, suffix);
+	return p;
+}
+
+static int
+sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/* Write path whole or not at all, by way of a synced temporary file. */
+static int
+write_file(const char *path, const void *data, size_t len, mode_t mode)
+{
+	size_t n = strlen(path) + 32;
+	char *tmp = xmalloc(n);
+	int fd, rc = -1, saved;
+
+	snprintf(tmp, n, "%s.%ld.tmp", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	    mode);
+	if (fd >= 0) {
+		if (write_all(fd, data, len) == 0 && fsync(fd) == 0 &&
+		    close(fd) == 0) {
+			fd = -1;
+			rc = rename(tmp, path);
+		}
+		saved = errno;
+		if (fd >= 0)
+			close(fd);
+		if (rc != 0)
+			unlink(tmp);
+		errno = saved;
+	}
+	free(tmp);
+	return rc;
+}
+
+/* The contents of a small file, or NULL (errno set). */
+static char *
+read_small(const char *path)
+{
+	struct buf b = { NULL, 0, 0 };
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), rc;
+
+	if (fd < 0)
+		return NULL;
+	rc = read_bounded(fd, &b, 4096);
+	close(fd);
+	if (rc != 0) {
+		buf_free(&b);
+		errno = rc > 0 ? EFBIG : errno;
+		return NULL;
+	}
+	buf_append(&b, "", 0);
+	return b.data;
+}
+
+/* Append word to script in single quotes: the shell takes it literally. */
+static void
+quote(struct buf *script, const char *word)
+{
+	const char *p;
+
+	buf_append(script, "'", 1);
+	for (p = word; *p != '\0'; p++)
+		if (*p == '\'')
+			buf_append(script, "'\\''", 4);
+		else
+			buf_append(script, p, 1);
+	buf_append(script, "'", 1);
+}
+
+/*
+ * The batch script: the command, its words quoted, in the job's
+ * directory, its standard output and error in files there. Without an
+ * {output} word its standard output is the result.
+ */
+static void
+make_script(struct buf *s, const struct batch_job *j, const struct words *w,
+    int has_output)
+{
+	const char *path = param("CT_PARAM_PATH");
+	const char *server = getenv("CT_SERVER");
+	char *shown;
+	size_t i;
+
+	/* A comment line: no newline may end it early. */
+	shown = printable(server != NULL ? server : "", server != NULL ?
+	    strlen(server) : 0, 100);
+	buf_appendf(s, "#!/bin/sh\n# cputorrent job %s at server %s, "
+	    "written by %s submit.\nPATH=", getenv("CT_JOB_ID"), shown,
+	    ct_progname);
+	free(shown);
+	quote(s, path != NULL ? path : CONTRACT_PATH);
+	buf_appendf(s, "\nexport PATH\ncd ");
+	quote(s, j->dir);
+	/*
+	 * Not exec: should something kill the command, the shell lives on
+	 * to exit 128 + the signal, which the scheduler records; qdel and
+	 * scancel kill the shell too, and say so.
+	 */
+	buf_appendf(s, " || exit 70\n");
+	for (i = 0; i < w->n; i++) {
+		quote(s, w->v[i]);
+		buf_append(s, " ", 1);
+	}
+	buf_appendf(s, "<'/dev/null' >'%s' 2>'%s'\n",
+	    has_output ? BATCH_STDOUT : CMD_OUTPUT, BATCH_STDERR);
+}
+
+/* The shared directory: an absolute path of plain characters. */
+static const char *
+shared_dir(int *rc)
+{
+	const char *d;
+	struct stat st;
+
+	d = batch_param_word("CT_PARAM_SHARED_DIR", "shared-dir", PATH_CHARS,
+	    rc);
+	if (*rc != 0)
+		return NULL;
+	if (d == NULL) {
+		ct_warn("parameter shared-dir is not set");
+		*rc = EX_CONFIG;
+	} else if (d[0] != '/') {
+		ct_warn("parameter shared-dir: %s is not an absolute path", d);
+		*rc = EX_CONFIG;
+	} else if (stat(d, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		ct_warn("parameter shared-dir: %s is not a directory", d);
+		*rc = EX_CONFIG;
+	}
+	return *rc == 0 ? d : NULL;
+}
+
+/* Remove the job's directory and what submit put there. */
+static void
+remove_job_dir(const struct batch_job *j)
+{
+	static const char *const files[] = { CMD_INPUT, BATCH_SCRIPT };
+	char *p;
+	size_t i;
+
+	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+		p = path_in(j->dir, files[i]);
+		unlink(p);
+		free(p);
+	}
+	rmdir(j->dir);
+}
+
+static void
+job_free(struct batch_job *j)
+{
+	free(j->dir);
+	free(j->script);
+	free(j->name);
+}
+
+/* A scheduler's job id: digits, and not too many. */
+static int
+id_ok(const char *id)
+{
+	size_t n = strspn(id, "0123456789");
+
+	return n >= 1 && n <= MAX_ID && id[n] == '\0';
+}
+
+static int
+stage(struct batch_job *j, const struct words *w, int has_output)
+{
+	struct buf input = { NULL, 0, 0 }, script = { NULL, 0, 0 };
+	char *p;
+	int rc;
+
+	rc = read_bounded(STDIN_FILENO, &input, MAX_INPUT_BYTES);
+	if (rc < 0) {
+		ct_warnerr("cannot read standard input");
+		rc = EX_IOERR;
+	} else if (rc > 0) {
+		ct_warn("input larger than %d MiB",
+		    MAX_INPUT_BYTES / (1024 * 1024));
+		rc = EX_DATAERR;
+	}
+	p = path_in(j->dir, CMD_INPUT);
+	if (rc == 0 && write_file(p, input.data, input.len, 0600) != 0) {
+		ct_warnerr("cannot write %s", p);
+		rc = EX_IOERR;
+	}
+	free(p);
+	make_script(&script, j, w, has_output);
+	if (rc == 0 && (write_file(j->script, script.data, script.len,
+	    0700) != 0 || sync_dir(j->dir) != 0)) {
+		ct_warnerr("cannot write %s", j->script);
+		rc = EX_IOERR;
+	}
+	buf_free(&input);
+	buf_free(&script);
+	return rc;
+}
+
+static int
+submit(const char *workdir, int nopts, char **opts)
+{
+	struct batch_job j = { workdir, NULL, NULL, NULL, NULL, 0 };
+	struct words w = { NULL, 0, 0 };
+	const char *shared, *job = getenv("CT_JOB_ID");
+	char *id = NULL, *rec;
+	int rc = 0, has_output;
+	size_t n;
+
+	if (check_option_syntax(nopts, opts) != 0)
+		usage_error("submit: job options must be key=value");
+	shared = shared_dir(&rc);
+	if (rc == 0 && batch_time_limit() < 0) {
+		ct_warn("parameter time-limit: a whole number of seconds, "
+		    "1 to a year");
+		rc = EX_CONFIG;
+	}
+	if (rc == 0 && ops->check != NULL)
+		rc = ops->check();
+	if (rc != 0)
+		return rc;
+	n = strlen(shared) + strlen(job) + sizeof "/.XXXXXX";
+	j.dir = xmalloc(n);
+	snprintf(j.dir, n, "%s/%s.XXXXXX", shared, job);
+	if (mkdtemp(j.dir) == NULL) {
+		ct_warnerr("cannot make a directory in %s", shared);
+		job_free(&j);
+		return EX_IOERR;
+	}
+	j.script = path_in(j.dir, BATCH_SCRIPT);
+	j.name = xmalloc(strlen(job) + 4);
+	sprintf(j.name, "ct-%s", job);
+	rc = command_expand(j.dir, nopts, opts, &w, &has_output);
+	if (rc == 0)
+		rc = stage(&j, &w, has_output);
+	if (rc == 0)
+		rc = ops->submit(&j, &id);
+	if (rc == 0 && !id_ok(id)) {
+		ct_warn("%s gave a job id that is not a number",
+		    ops->scheduler);
+		rc = EX_TEMPFAIL;
+	}
+	if (rc == 0) {
+		/* The handle leads to the directory from now on. */
+		rec = record_name(id, "");
+		if (write_file(rec, j.dir, strlen(j.dir), 0600) != 0 ||
+		    sync_dir(".") != 0) {
+			ct_warnerr("cannot write %s/%s", workdir, rec);
+			rc = EX_IOERR;
+			/* No handle will lead to it: it must not run. */
+			j.id = id;
+			(void)ops->cancel(&j);
+		} else if (printf("%s\n", id) < 0 || fflush(stdout) != 0) {
+			ct_warnerr("cannot write standard output");
+			rc = EX_IOERR;
+		}
+		free(rec);
+	}
+	if (rc != 0 && id == NULL)
+		remove_job_dir(&j);
+	words_free(&w);
+	free(id);
+	job_free(&j);
+	return rc;
+}
+
+/* Find the job of handle id; exits 64 for a handle this job never had. */
+static void
+find_job(struct batch_job *j, const char *workdir, const char *id)
+{
+	char *rec, *mark;
+
+	if (!id_ok(id))
+		usage_error("handle: expected a job id (digits)");
+	memset(j, 0, sizeof *j);
+	j->workdir = workdir;
+	j->id = id;
+	rec = record_name(id, "");
+	j->dir = read_small(rec);
+	if (j->dir == NULL) {
+		if (errno == ENOENT)
+			ct_die(EX_USAGE, "handle %s: not a job submitted from "
+			    "this work directory", id);
+		ct_dieerr(EX_IOERR, "cannot read %s/%s", workdir, rec);
+	}
+	free(rec);
+	j->script = path_in(j->dir, BATCH_SCRIPT);
+	mark = record_name(id, ".cancelled");
+	j->cancelled = access(mark, F_OK) == 0;
+	free(mark);
+}
+
+int
+batch_ended(const struct batch_job *j, int code, int sig, const char *source)
+{
+	char line[LAST_LINE_MAX + 1], *p;
+	const char *name;
+
+	p = path_in(j->dir, CMD_OUTPUT);
+	if (sig == 0 && code == 0) {
+		if (access(p, F_OK) == 0)
+			batch_answer("done");
+		else
+			batch_answer("failed command exited with status 0 but "
+			    "wrote no output file (%s)", source);
+		free(p);
+		return 0;
+	}
+	free(p);
+	/* The batch script's shell says "killed by signal N" as 128 + N. */
+	if (sig == 0 && code > 128 && code < 128 + 65)
+		sig = code - 128;
+	if (sig != 0) {
+		name = sigabbrev_np(sig);
+		batch_answer("failed command killed by signal %d%s%s%s (%s)",
+		    sig, name ? " (SIG" : "", name ? name : "", name ? ")" : "",
+		    source);
+		return 0;
+	}
+	p = path_in(j->dir, BATCH_STDERR);
+	last_line_of(p, line);
+	free(p);
+	if (line[0] == '\0') {
+		/* Nothing from the command: perhaps the script's own words. */
+		p = path_in(j->dir, BATCH_SCHED_ERR);
+		last_line_of(p, line);
+		free(p);
+	}
+	batch_answer("failed command exited with status %d%s%s", code,
+	    line[0] ? ": " : "", line);
+	return 0;
+}
+
+int
+batch_missing(const struct batch_job *j, const char *said)
+{
+	const char *g = param("CT_PARAM_GRACE");
+	long grace = g != NULL ? seconds(g) : DEFAULT_GRACE;
+	char *mark = record_name(j->id, ".missing"), *since, stamp[32];
+	time_t now = time(NULL), first;
+	int n;
+
+	if (grace < 0)
+		grace = DEFAULT_GRACE;
+	since = read_small(mark);
+	if (since == NULL) {
+		n = snprintf(stamp, sizeof stamp, "%lld", (long long)now);
+		if (write_file(mark, stamp, (size_t)n, 0600) != 0)
+			ct_warnerr("cannot write %s", mark);
+		first = now;
+	} else {
+		first = (time_t)strtoll(since, NULL, 10);
+		free(since);
+	}
+	free(mark);
+	if (now - first < grace) {
+		batch_answer("running");
+		return 0;
+	}
+	if (j->cancelled)
+		batch_answer("failed cancelled before it ran (%s)", said);
+	else
+		batch_answer("failed lost: %s has no record of job %s "
+		    "after %ld s (%s)", ops->scheduler, j->id, grace, said);
+	return 0;
+}
+
+static int
+fetch(const struct batch_job *j)
+{
+	char block[65536], *p, *done = record_name(j->id, ".done");
+	ssize_t n;
+	int fd;
+
+	if (access(done, F_OK) != 0)
+		ct_die(EX_TEMPFAIL, "job %s has not been seen done (poll "
+		    "first)", j->id);
+	free(done);
+	p = path_in(j->dir, CMD_OUTPUT);
+	fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			ct_die(EX_UNAVAILABLE, "no result: %s is gone", p);
+		ct_dieerr(EX_IOERR, "cannot open %s", p);
+	}
+	free(p);
+	for (;;) {
+		n = read(fd, block, sizeof block);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			ct_dieerr(EX_IOERR, "cannot read the output");
+		if (n == 0)
+			break;
+		if (write_all(STDOUT_FILENO, block, (size_t)n) != 0)
+			ct_dieerr(EX_IOERR, "cannot write standard output");
+	}
+	close(fd);
+	return 0;
+}
+
+/* poll, with "done" kept in a mark in the work directory for fetch. */
+static int
+poll_job(const struct batch_job *j)
+{
+	char *done;
+	int rc;
+
+	rc = ops->poll(j);
+	if (rc == 0 && answer.len == 5 &&
+	    memcmp(answer.data, "done\n", 5) == 0) {
+		done = record_name(j->id, ".done");
+		if (write_file(done, "", 0, 0600) != 0) {
+			ct_warnerr("cannot write %s", done);
+			rc = EX_IOERR;
+		}
+		free(done);
+	}
+	if (rc == 0 && write_all(STDOUT_FILENO, answer.data, answer.len) != 0)
+		ct_dieerr(EX_IOERR, "cannot write standard output");
+	buf_free(&answer);
+	return rc;
+}
+
+static int
+cancel(const struct batch_job *j)
+{
+	char *mark = record_name(j->id, ".cancelled");
+	int rc = 0;
+
+	/* Said first: a job qdel'ed while pending leaves no record at all. */
+	if (write_file(mark, "", 0, 0600) != 0) {
+		ct_warnerr("cannot write %s", mark);
+		rc = EX_IOERR;
+	}
+	free(mark);
+	if (rc == 0)
+		rc = ops->cancel(j);
+	return rc;
+}
+
+/* Descriptors 0-2 open, so no file opened later can land on one. */
+static void
+open_standard_files(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 &&
+		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			_exit(EX_OSERR);
+}
+
+static const char *
+required_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	if (v == NULL || *v == '\0') {
+		ct_warn("%s is not set (run me from ct-dispatch)", name);
+		exit(EX_USAGE);
+	}
+	return v;
+}
+
+int
+batch_main(int argc, char **argv, const struct batch_ops *o)
+{
+	struct batch_job j;
+	const char *verb, *workdir;
+	int rc;
+
+	open_standard_files();
+	ct_setprogname(argv[0]);
+	ops = o;
+	if (argc < 2)
+		usage_error("no verb");
+	verb = argv[1];
+	if (strcmp(verb, "submit") != 0 && strcmp(verb, "poll") != 0 &&
+	    strcmp(verb, "fetch") != 0 && strcmp(verb, "cancel") != 0)
+		usage_error("unknown verb");
+	if (strcmp(verb, "submit") != 0 && argc != 3)
+		usage_error("expected one handle");
+	(void)required_env("CT_JOB_ID");
+	workdir = required_env("CT_WORKDIR");
+	if (workdir[0] != '/')
+		usage_error("CT_WORKDIR must be an absolute path");
+	/* The handle's records are named relative to the work directory. */
+	if (chdir(workdir) != 0)
+		ct_dieerr(errno == ENOENT || errno == ENOTDIR ? EX_USAGE :
+		    EX_IOERR, "cannot enter CT_WORKDIR %s", workdir);
+	if (strcmp(verb, "submit") == 0)
+		return submit(workdir, argc - 2, argv + 2);
+	find_job(&j, workdir, argv[2]);
+	if (strcmp(verb, "poll") == 0)
+		rc = poll_job(&j);
+	else if (strcmp(verb, "fetch") == 0)
+		rc = fetch(&j);
+	else
+		rc = cancel(&j);
+	job_free(&j);
+	return rc;
+}

@@ -1,0 +1,100 @@
+/*
+ * batch.h: what the batch-scheduler wrappers (sge(8), slurm(8)) share.
+ * The job's files live in a directory of its own under the server's
+ * parameter "shared-dir", which the dispatcher and the cluster's nodes
+ * both see: the input, the batch script that runs the configured command
+ * (command.h) on it, and what the command wrote. The handle is the
+ * scheduler's job id; $CT_WORKDIR/batch.ID names the job's directory.
+ *
+ * A wrapper gives batch_main() the few steps that differ between
+ * schedulers; batch_main() does the verbs, the files and the checks.
+ */
+#ifndef CT_BATCH_H
+#define CT_BATCH_H
+
+#include "run.h"
+#include "util.h"
+
+/* The files of a job in its shared directory. */
+#define BATCH_SCRIPT "job.sh"
+#define BATCH_STDOUT "stdout"
+#define BATCH_STDERR "stderr"
+/* What the scheduler itself writes for the job (its -o and -e). */
+#define BATCH_SCHED_OUT "scheduler.out"
+#define BATCH_SCHED_ERR "scheduler.err"
+
+struct batch_job {
+	const char *workdir;	/* $CT_WORKDIR, the working directory */
+	const char *id;		/* the scheduler's job id, the handle */
+	char *dir;		/* the job's shared directory */
+	char *script;		/* dir/job.sh */
+	char *name;		/* the job's name at the scheduler: ct-JOBID */
+	int cancelled;		/* cancel was called for this handle */
+};
+
+struct batch_ops {
+	/* The scheduler, as messages name it: "Grid Engine", "Slurm". */
+	const char *scheduler;
+	/*
+	 * Parameters passed to the scheduler's commands as environment
+	 * variables: "SGE_ROOT" comes from parameter sge-root. NULL-ended.
+	 */
+	const char *const *env;
+	/* Check the scheduler's own parameters: 0, or EX_CONFIG. */
+	int (*check)(void);
+	/*
+	 * Submit j->script; set *id (allocated) to the scheduler's job id.
+	 * Returns 0, or after a message the exit status.
+	 */
+	int (*submit)(const struct batch_job *j, char **id);
+	/* Answer poll with batch_answer(); returns the exit status. */
+	int (*poll)(const struct batch_job *j);
+	/* Ask the scheduler to stop the job; 0 also if it is gone. */
+	int (*cancel)(const struct batch_job *j);
+};
+
+int batch_main(int argc, char **argv, const struct batch_ops *ops);
+
+/*
+ * Run the scheduler's command tool (found in parameter "bin-dir",
+ * /usr/bin by default) with the arguments args (NULL-ended, without
+ * argv[0]), no shell, the contract's environment plus ops->env, standard
+ * output in out. Returns 0 when it ran (see r), or after a message
+ * EX_TEMPFAIL (it could not start or timed out) or EX_CONFIG.
+ */
+int batch_run(const char *tool, const char *const args[], struct buf *out,
+    struct run_result *r);
+
+/* Give poll's answer, one line; printed when ops->poll returns 0. */
+void batch_answer(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * The job's command ended with exit status code, or by signal sig if sig
+ * is not 0: answer done, or failed with the command's last stderr line.
+ * source says what the scheduler reported, for the reason.
+ */
+int batch_ended(const struct batch_job *j, int code, int sig,
+    const char *source);
+
+/*
+ * The scheduler no longer knows the job, and has no record of how it
+ * ended (said: what it said). Within the grace window (parameter
+ * "grace", 60 s) the record may yet come: answer running. After it:
+ * failed, cancelled if cancel was called, else lost.
+ */
+int batch_missing(const struct batch_job *j, const char *said);
+
+/* The parameter's value if set and every byte is in allowed, else NULL. */
+const char *batch_param_word(const char *var, const char *name,
+    const char *allowed, int *rc);
+
+/* Parameter "time-limit" in whole seconds; 0 if unset. */
+long batch_time_limit(void);
+
+/*
+ * The first line of text, control bytes made blanks, runs of blanks made
+ * one, trimmed, at most 200 bytes.
+ */
+void batch_first_line(const char *text, char *out, size_t size);
+
+#endif

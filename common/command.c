@@ -1,0 +1,278 @@
+/*
+ * command.c: the command a server's parameters configure, as local(8),
+ * sge(8) and slurm(8) run it: words split at blanks (never a shell), the
+ * placeholders {input}, {output} and {database} replaced, and the job's
+ * options the server allows appended as "-key value".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "command.h"
+#include "err.h"
+#include "exitcodes.h"
+#include "util.h"
+
+/* Job option values: 1 to this many of [A-Za-z0-9._+-]. */
+#define MAX_VALUE 64
+
+void
+words_push(struct words *w, char *s)
+{
+	if (w->n + 2 > w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 8;
+		w->v = xrealloc(w->v, w->cap * sizeof *w->v);
+	}
+	w->v[w->n++] = s;
+	w->v[w->n] = NULL;
+}
+
+void
+words_free(struct words *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		free(w->v[i]);
+	free(w->v);
+	w->v = NULL;
+	w->n = w->cap = 0;
+}
+
+/* Split s at blanks (spaces and tabs); there is no quoting. */
+void
+split_blanks(const char *s, struct words *w)
+{
+	size_t len;
+
+	for (;;) {
+		s += strspn(s, " \t");
+		if (*s == '\0')
+			break;
+		len = strcspn(s, " \t");
+		words_push(w, xstrndup(s, len));
+		s += len;
+	}
+}
+
+int
+has_word(const struct words *w, const char *word, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		if (strlen(w->v[i]) == len && memcmp(w->v[i], word, len) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A copy of at most max bytes of s[0..n) fit for a message: a control
+ * byte would break the one-line diagnostics ct-dispatch keeps.
+ */
+char *
+printable(const char *s, size_t n, size_t max)
+{
+	char *p;
+	size_t i;
+
+	if (n > max)
+		n = max;
+	p = xstrndup(s, n);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+			p[i] = '?';
+	return p;
+}
+
+/*
+ * The environment variable that carries registry parameter name:
+ * upper-cased, with every byte outside [A-Z0-9] turned into '_'.
+ */
+char *
+param_variable(const char *prefix, const char *name)
+{
+	size_t plen = strlen(prefix), nlen = strlen(name);
+	char *v = xmalloc(sizeof "CT_PARAM_" - 1 + plen + nlen + 1);
+	char *p = v;
+
+	memcpy(p, "CT_PARAM_", sizeof "CT_PARAM_" - 1);
+	p += sizeof "CT_PARAM_" - 1;
+	memcpy(p, prefix, plen);
+	memcpy(p + plen, name, nlen + 1);
+	for (; *p != '\0'; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+		else if (!(*p >= 'A' && *p <= 'Z') && !(*p >= '0' && *p <= '9'))
+			*p = '_';
+	return v;
+}
+
+const char *
+param(const char *var)
+{
+	const char *v = getenv(var);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+/*
+ * The database path for {database} in *path, NULL when there is none.
+ * A job that names a database this server does not offer cannot run
+ * here at all, whether or not the command says {database}. Returns 0, or
+ * after a message EX_UNAVAILABLE.
+ */
+static int
+database_path(int needed, const char **path)
+{
+	const char *name = getenv("CT_DATABASE");
+	char *var, *shown;
+
+	if (name != NULL && *name != '\0') {
+		var = param_variable("database.", name);
+		*path = param(var);
+		free(var);
+		if (*path != NULL)
+			return 0;
+		shown = printable(name, strlen(name), 255);
+		ct_warn("database %s is not offered by this server", shown);
+		free(shown);
+		return EX_UNAVAILABLE;
+	}
+	*path = param("CT_PARAM_DATABASE");
+	if (needed && *path == NULL) {
+		ct_warn("the job names no database and this server has no "
+		    "default one (parameter database)");
+		return EX_UNAVAILABLE;
+	}
+	return 0;
+}
+
+char *
+path_in(const char *workdir, const char *name)
+{
+	size_t n = strlen(workdir) + strlen(name) + 2;
+	char *p = xmalloc(n);
+
+	snprintf(p, n, "%s/%s", workdir, name);
+	return p;
+}
+
+/* Replace the placeholder words; anything else is taken literally. */
+static char *
+substitute(const char *word, const char *workdir, const char *database)
+{
+	if (strcmp(word, "{input}") == 0)
+		return path_in(workdir, CMD_INPUT);
+	if (strcmp(word, "{output}") == 0)
+		return path_in(workdir, CMD_OUTPUT);
+	if (strcmp(word, "{database}") == 0)
+		return xstrdup(database);
+	return xstrdup(word);
+}
+
+/* Job options come as key=value; anything else is a dispatcher bug. */
+int
+check_option_syntax(int nopts, char **opts)
+{
+	int i;
+
+	for (i = 0; i < nopts; i++)
+		if (opts[i][0] == '=' || strchr(opts[i], '=') == NULL)
+			return -1;
+	return 0;
+}
+
+static int
+value_ok(const char *v)
+{
+	size_t n = strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789._+-");
+
+	return n >= 1 && n <= MAX_VALUE && v[n] == '\0';
+}
+
+/*
+ * Append the job's options as "-key" "value". Only keys the server lists
+ * pass, and only plain values: the command is not a shell, but a value
+ * like "/etc/passwd" could still name a file to a program's option.
+ * Returns 0, or after a message EX_DATAERR.
+ */
+static int
+add_options(struct words *argv, int nopts, char **opts)
+{
+	const char *server = getenv("CT_SERVER");
+	const char *allow = getenv("CT_PARAM_OPTIONS"), *eq;
+	struct words allowed = { NULL, 0, 0 };
+	char *key, *dash;
+	size_t klen;
+	int i, rc = 0;
+
+	split_blanks(allow != NULL ? allow : "", &allowed);
+	for (i = 0; i < nopts && rc == 0; i++) {
+		eq = strchr(opts[i], '=');
+		klen = (size_t)(eq - opts[i]);
+		key = printable(opts[i], klen, 64);
+		if (!has_word(&allowed, opts[i], klen)) {
+			ct_warn("option %s is not allowed by server %s", key,
+			    server != NULL ? server : "(unnamed)");
+			rc = EX_DATAERR;
+		} else if (!value_ok(eq + 1)) {
+			ct_warn("option %s: a value must be 1 to %d "
+			    "characters of A-Z a-z 0-9 . _ + -", key,
+			    MAX_VALUE);
+			rc = EX_DATAERR;
+		} else {
+			dash = xmalloc(klen + 2);
+			dash[0] = '-';
+			memcpy(dash + 1, opts[i], klen);
+			dash[klen + 1] = '\0';
+			words_push(argv, dash);
+			words_push(argv, xstrdup(eq + 1));
+		}
+		free(key);
+	}
+	words_free(&allowed);
+	return rc;
+}
+
+
+/*
+ * The command line of parameter "command" for a job whose files are in
+ * dir, with the job's options. Returns 0 and fills argv (which the caller
+ * frees with words_free) and *has_output, or after a message the exit
+ * status: EX_CONFIG, EX_UNAVAILABLE or EX_DATAERR; argv is then empty.
+ */
+int
+command_expand(const char *dir, int nopts, char **opts, struct words *argv,
+    int *has_output)
+{
+	struct words raw = { NULL, 0, 0 };
+	const char *command = param("CT_PARAM_COMMAND"), *database;
+	size_t i;
+	int rc;
+
+	memset(argv, 0, sizeof *argv);
+	*has_output = 0;
+	if (command == NULL) {
+		ct_warn("parameter command is not set");
+		return EX_CONFIG;
+	}
+	split_blanks(command, &raw);
+	if (raw.n == 0) {
+		ct_warn("parameter command has no words");
+		words_free(&raw);
+		return EX_CONFIG;
+	}
+	rc = database_path(has_word(&raw, "{database}", 10), &database);
+	if (rc == 0) {
+		*has_output = has_word(&raw, "{output}", 8);
+		for (i = 0; i < raw.n; i++)
+			words_push(argv, substitute(raw.v[i], dir, database));
+		rc = add_options(argv, nopts, opts);
+	}
+	words_free(&raw);
+	if (rc != 0)
+		words_free(argv);
+	return rc;
+}

@@ -1,0 +1,260 @@
+/*
+ * sge: the wrapper (ct-wrapper(7)) that runs a server's configured
+ * command as a Grid Engine batch job, the paper's Local Server.
+ *
+ *   sge submit [key=value ...] <input   qsub -terse a batch script
+ *   sge poll JOBID                      qstat -j, then qacct -j
+ *   sge fetch JOBID                     the output file
+ *   sge cancel JOBID                    qdel
+ *
+ * The job's files and the batch script are common/batch.c's; this file
+ * says how Grid Engine is asked. How a job ended is read back from qacct:
+ *
+ *   failed 0, exit_status 0        done
+ *   failed 0, exit_status N        the command exited N (128 + S: signal S)
+ *   failed 100 (assumedly after job)  cancelled: qdel, or the job's shell
+ *                                  killed by a signal
+ *   failed 37 (h_rt ... limit)     time limit
+ *   any other failed               the scheduler failed it (a node, a
+ *                                  queue, the shepherd): see sge_status(5)
+ *
+ * A finished job leaves qstat at once but reaches qacct only after the
+ * flush time; in between it is in neither, hence batch_missing()'s grace
+ * window. A job qdel'ed while pending never reaches qacct at all.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+#include "command.h"
+#include "err.h"
+#include "exitcodes.h"
+
+/* Queue names ("all.q", "all.q@host") and -l lists ("h_vmem=1G,arch=x"). */
+#define QUEUE_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+	"0123456789._@-"
+#define RESOURCE_CHARS QUEUE_CHARS "=,:"
+
+static const char *const sge_env[] = { "SGE_ROOT", "SGE_CELL", NULL };
+
+static int
+check(void)
+{
+	int rc = 0;
+
+	(void)batch_param_word("CT_PARAM_QUEUE", "queue", QUEUE_CHARS, &rc);
+	(void)batch_param_word("CT_PARAM_RESOURCES", "resources",
+	    RESOURCE_CHARS, &rc);
+	return rc;
+}
+
+/* qmaster cannot be reached (down, restarting): worth another try. */
+static int
+unreachable(const char *err)
+{
+	return strstr(err, "commlib") != NULL ||
+	    strstr(err, "unable to contact") != NULL ||
+	    strstr(err, "unable to send message") != NULL ||
+	    strstr(err, "gdi request") != NULL;
+}
+
+static int
+submit(const struct batch_job *j, char **id)
+{
+	const char *args[24];
+	char hrt[40], *out, *err, line[256];
+	const char *queue = getenv("CT_PARAM_QUEUE"),
+	    *res = getenv("CT_PARAM_RESOURCES");
+	long limit = batch_time_limit();
+	struct buf o = { NULL, 0, 0 };
+	struct run_result r;
+	size_t n = 0;
+	int rc;
+
+	out = path_in(j->dir, BATCH_SCHED_OUT);
+	err = path_in(j->dir, BATCH_SCHED_ERR);
+	args[n++] = "-terse";
+	args[n++] = "-N";
+	args[n++] = j->name;
+	args[n++] = "-S";
+	args[n++] = "/bin/sh";
+	args[n++] = "-wd";
+	args[n++] = j->dir;
+	args[n++] = "-o";
+	args[n++] = out;
+	args[n++] = "-e";
+	args[n++] = err;
+	if (queue != NULL && *queue != '\0') {
+		args[n++] = "-q";
+		args[n++] = queue;
+	}
+	if (limit > 0) {
+		snprintf(hrt, sizeof hrt, "h_rt=%ld", limit);
+		args[n++] = "-l";
+		args[n++] = hrt;
+	}
+	if (res != NULL && *res != '\0') {
+		args[n++] = "-l";
+		args[n++] = res;
+	}
+	args[n++] = j->script;
+	args[n] = NULL;
+	rc = batch_run("qsub", args, &o, &r);
+	free(out);
+	free(err);
+	if (rc == 0 && !(r.exited && r.code == 0)) {
+		/* The reason comes first; the last line says "Exiting." */
+		batch_first_line(strstr(r.err_text, "Unable to run job") ?
+		    strstr(r.err_text, "Unable to run job") : r.err_tail, line,
+		    sizeof line);
+		ct_warn("qsub: %s", line[0] ? line :
+		    "failed without a message");
+		/* 25: max_u_jobs or max_jobs reached, for now. */
+		rc = (r.exited && r.code == 25) || unreachable(r.err_text) ?
+		    EX_TEMPFAIL : EX_UNAVAILABLE;
+	}
+	if (rc == 0) {
+		/* "12\n", or "12.1-3:1" for an array job: before the '.'. */
+		batch_first_line(o.data != NULL ? o.data : "", line,
+		    sizeof line);
+		line[strcspn(line, ".")] = '\0';
+		*id = xstrdup(line);
+	}
+	buf_free(&o);
+	return rc;
+}
+
+/*
+ * The value of key in qacct's or qstat's "key   value" lines, trimmed,
+ * into out; 0 if found.
+ */
+static int
+field(const char *text, const char *key, char *out, size_t size)
+{
+	size_t klen = strlen(key);
+	const char *p = text;
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, key, klen) == 0 && (p[klen] == ' ' ||
+		    p[klen] == '\t' || p[klen] == ':')) {
+			p += klen;
+			p += strspn(p, " \t:");
+			batch_first_line(p, out, size);
+			return 0;
+		}
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
+	}
+	return -1;
+}
+
+/* The job ended: map qacct's failed and exit_status. */
+static int
+ended(const struct batch_job *j, const char *acct)
+{
+	char failed[256], status[256], said[600];
+	long f, code;
+
+	if (field(acct, "failed", failed, sizeof failed) != 0 ||
+	    field(acct, "exit_status", status, sizeof status) != 0) {
+		ct_warn("qacct -j %s: no failed or exit_status line", j->id);
+		return EX_TEMPFAIL;
+	}
+	/* SoGE appends text to the numbers; classic SGE does not. */
+	f = strtol(failed, NULL, 10);
+	code = strtol(status, NULL, 10);
+	snprintf(said, sizeof said, "qacct: failed %s, exit_status %s",
+	    failed, status);
+	if (f == 0)
+		return batch_ended(j, (int)code, 0, said);
+	if (f == 100 && j->cancelled)
+		batch_answer("failed cancelled (%s)", said);
+	else if (f == 100)
+		batch_answer("failed cancelled at the scheduler, by qdel or a "
+		    "signal to the job (%s)", said);
+	else if (f == 37)
+		batch_answer("failed time limit (%s)", said);
+	else
+		batch_answer("failed Grid Engine failed the job (%s)", said);
+	return 0;
+}
+
+static int
+poll_job(const struct batch_job *j)
+{
+	const char *qstat[] = { "-j", j->id, NULL };
+	const char *qacct[] = { "-j", j->id, NULL };
+	struct buf o = { NULL, 0, 0 };
+	struct run_result r;
+	char reason[256];
+	int rc;
+
+	if ((rc = batch_run("qstat", qstat, &o, &r)) != 0)
+		goto out;
+	if (r.exited && r.code == 0) {
+		/* Eqw: it will not run until someone clears the error. */
+		if (field(o.data, "error reason", reason, sizeof reason) == 0)
+			batch_answer("failed Grid Engine holds the job in "
+			    "error: %s", reason);
+		else
+			batch_answer("running");
+		goto out;
+	}
+	/* "Following jobs do not exist:", then the id on a line alone. */
+	if (!(r.exited && r.code == 1 && o.len == 0 &&
+	    (strcmp(r.err_tail, j->id) == 0 ||
+	    strstr(r.err_text, "do not exist") != NULL))) {
+		ct_warn("qstat -j %s: %s", j->id, r.err_tail[0] ? r.err_tail :
+		    "failed without a message");
+		rc = EX_TEMPFAIL;
+		goto out;
+	}
+	buf_free(&o);
+	if ((rc = batch_run("qacct", qacct, &o, &r)) != 0)
+		goto out;
+	if (r.exited && r.code == 0)
+		rc = ended(j, o.data != NULL ? o.data : "");
+	else if (r.exited && strstr(r.err_text, "not found") != NULL)
+		rc = batch_missing(j, "qstat -j: no such job; qacct -j: "
+		    "not found");
+	else {
+		ct_warn("qacct -j %s: %s", j->id, r.err_tail[0] ?
+		    r.err_tail : "failed without a message");
+		rc = EX_TEMPFAIL;
+	}
+out:
+	buf_free(&o);
+	return rc;
+}
+
+static int
+cancel(const struct batch_job *j)
+{
+	const char *args[] = { j->id, NULL };
+	struct buf o = { NULL, 0, 0 };
+	struct run_result r;
+	int rc;
+
+	rc = batch_run("qdel", args, &o, &r);
+	buf_free(&o);
+	if (rc != 0 || (r.exited && r.code == 0))
+		return rc;
+	/* 'denied: job "12" does not exist': nothing left to cancel. */
+	if (strstr(r.err_text, "does not exist") != NULL)
+		return 0;
+	ct_warn("qdel %s: %s", j->id, r.err_tail[0] ? r.err_tail :
+	    "failed without a message");
+	return EX_TEMPFAIL;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct batch_ops ops = {
+		"Grid Engine", sge_env, check, submit, poll_job, cancel
+	};
+
+	return batch_main(argc, argv, &ops);
+}

@@ -1,0 +1,185 @@
+#!/usr/bin/env bats
+# The sge wrapper (providers/sge.c) against a real single-node Son of Grid
+# Engine, brought up by t/cluster/sge-up for this file: real BLAST end to
+# end, and each way a job ends, as the job's history tells it and as Grid
+# Engine itself recorded it (qacct). Skipped, saying why, where this
+# machine cannot host Grid Engine. About a minute.
+
+load helper
+load dispatch
+load cluster
+
+WRAPPER=sge
+SCHED=sge
+export SGE_ROOT=/var/lib/gridengine SGE_CELL=default
+
+setup_file() {
+	cluster_setup_file
+}
+
+teardown_file() {
+	cluster_teardown_file
+}
+
+local_setup() {
+	cluster_local_setup
+}
+
+# acct FIELD...: the job's fields in qacct -j, as "K V, K V", blanks
+# squeezed; waits for the record (flush_time is 1 s here).
+acct() {
+	local f out=() n
+	for ((n = 0; n < 50; n++)); do
+		qacct -j "$HANDLE" >/dev/null 2>&1 && break
+		sleep 0.2
+	done
+	for f; do
+		out+=("$(qacct -j "$HANDLE" | grep "^$f " | tr -s ' ' | sed 's/ $//')")
+	done
+	local IFS=,
+	echo "${out[*]}"
+}
+
+@test "sge: real BLAST through qsub, done, BLAST XML with its hits" {
+	cluster_registry "$BLASTP" options=evalue
+	id=$(ct-submit -d globins45 -o evalue=1e-10 q.fa)
+	submitted "$id"
+	until_done "$id"
+	run -0 ct-fetch -o hbb.xml "$id"
+	run -0 xmllint --xpath 'string(//BlastOutput_query-def)' hbb.xml
+	assert_output "HBB_HUMAN Human beta hemoglobin"
+	run -0 xmllint --xpath 'normalize-space((//Hit_def)[1])' hbb.xml
+	assert_output HBB_CALAR
+	run -0 xmllint --xpath 'string(//Parameters_expect)' hbb.xml
+	assert_output 1e-10
+	run -0 history "$id"
+	assert_output "New: submitted by uid $(id -u) on $HOST
+Processing: claimed by ct-dispatch on $HOST
+Processing: sent to c (handle $HANDLE)
+Completed: completed by c in N s"
+	assert_equal "$(acct jobname failed exit_status)" "jobname ct-$id,failed 0,exit_status 0"
+	run -0 cat "$JOBDIR/job.sh"
+	assert_line "'blastp' '-query' '$JOBDIR/input.fa' '-db' '$BATS_FILE_TMPDIR/globins45' '-outfmt' '5' '-out' '$JOBDIR/output' '-evalue' '1e-10' <'/dev/null' >'stdout' 2>'stderr'"
+	cmp q.fa "$JOBDIR/input.fa"
+}
+
+@test "sge: the command exits 3: failed 0, exit_status 3, the command's last words in the history" {
+	cluster_registry "$DATA/exit-with 3 BLAST engine error: Warning: Sequence contains no data"
+	id=$(ct-submit q.fa)
+	submitted "$id"
+	until_done "$id"
+	run -0 last_history "$id"
+	assert_output "Processing: c failed it: command exited with status 3: BLAST engine error: Warning: Sequence contains no data
+Failed: no provider left (every one failed it); run it locally"
+	assert_equal "$(acct failed exit_status)" "failed 0,exit_status 3"
+}
+
+@test "sge: the command killed by SIGKILL on the node: exit_status 137, killed by signal 9" {
+	cluster_registry "sleep 300"
+	id=$(ct-submit q.fa)
+	submitted "$id"
+	command_pid sleep
+	kill -KILL "$PID"
+	until_done "$id"
+	run -0 last_history "$id"
+	assert_output "Processing: c failed it: command killed by signal 9 (SIGKILL) (qacct: failed 0, exit_status 137 (Killed))
+Failed: no provider left (every one failed it); run it locally"
+}
+
+@test "sge: ct-cancel: qdel at the next pass; qacct says failed 100" {
+	cluster_registry "sleep 300"
+	id=$(ct-submit q.fa)
+	submitted "$id"
+	command_pid sleep
+	ct-cancel "$id"
+	ct-dispatch 2>>"$LOG"
+	run -0 last_history "$id"
+	assert_output "Processing: sent to c (handle $HANDLE)
+Failed: cancelled by its owner"
+	assert_equal "$(acct failed exit_status)" "failed 100 : assumedly after job,exit_status 137 (Killed)"
+	run ! kill -0 "$PID"
+}
+
+@test "sge: ct-cancel of a job still pending: qdel, and Grid Engine forgets it" {
+	cluster_registry "sleep 300" "resources=mem_free=1000T"
+	id=$(ct-submit q.fa)
+	submitted "$id"
+	run -0 qstat -j "$HANDLE"
+	ct-cancel "$id"
+	ct-dispatch 2>>"$LOG"
+	assert_equal "$(history "$id" | tail -n 1)" "Failed: cancelled by its owner"
+	run -1 --separate-stderr qstat -j "$HANDLE"
+	run -1 --separate-stderr qacct -j "$HANDLE"
+	assert_equal "$stderr" "error: job id $HANDLE not found"
+}
+
+@test "sge: qdel behind the dispatcher's back: cancelled at the scheduler" {
+	cluster_registry "sleep 300"
+	id=$(ct-submit q.fa)
+	submitted "$id"
+	command_pid sleep
+	qdel "$HANDLE"
+	until_done "$id"
+	run -0 last_history "$id"
+	assert_output "Processing: c failed it: cancelled at the scheduler, by qdel or a signal to the job (qacct: failed 100 : assumedly after job, exit_status 137 (Killed))
+Failed: no provider left (every one failed it); run it locally"
+}
+
+@test "sge: the time limit (h_rt): failed 37, failed time limit" {
+	cluster_registry "sleep 300" time-limit=3
+	id=$(ct-submit q.fa)
+	submitted "$id"
+	run -0 qstat -j "$HANDLE"
+	assert_line --regexp '^hard resource_list: +h_rt=3$'
+	until_done "$id"
+	run -0 last_history "$id"
+	assert_output "Processing: c failed it: time limit (qacct: failed 37 : qmaster enforced h_rt, h_cpu, or h_vmem limit, exit_status 137 (Killed))
+Failed: no provider left (every one failed it); run it locally"
+}
+
+@test "sge: a pending job qdel'ed behind the dispatcher's back: no record anywhere, lost after the grace window" {
+	# More memory than any host has: the job waits in qw for ever.
+	cluster_registry "sleep 300" "resources=mem_free=1000T" grace=2
+	id=$(ct-submit q.fa)
+	submitted "$id"
+	run -0 qdel "$HANDLE"
+	assert_output "root has deleted job $HANDLE"
+	run -1 --separate-stderr qacct -j "$HANDLE"
+	assert_equal "$stderr" "error: job id $HANDLE not found"
+	until_done "$id"
+	run -0 last_history "$id"
+	assert_output "Processing: c failed it: lost: Grid Engine has no record of job $HANDLE after 2 s (qstat -j: no such job; qacct -j: not found)
+Failed: no provider left (every one failed it); run it locally"
+}
+
+@test "sge: sge_qmaster restarts while the job runs: polls retry, the job completes" {
+	cluster_registry "$DATA/slow-blastp 4 -query {input} -db {database} -outfmt 5 -out {output}"
+	id=$(ct-submit -d globins45 q.fa)
+	submitted "$id"
+	command_pid sleep
+	pid=$(cat /var/spool/gridengine/qmaster/qmaster.pid)
+	kill "$pid"
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+	ct-dispatch 2>>"$LOG"
+	run -0 history "$id"
+	assert_line --index -1 "Processing: c: will retry in 5 s: sge poll exit 75: sge: qstat -j $HANDLE: unable to send message to qmaster using port 6444 on host \"$HOST\": got send error"
+	/etc/init.d/gridengine-master start >/dev/null 2>&1
+	until_done "$id"
+	run -0 history "$id"
+	assert_line --index -1 "Completed: completed by c in N s"
+	run -0 ct-fetch -o hbb.xml "$id"
+	run -0 xmllint --xpath 'normalize-space((//Hit_def)[1])' hbb.xml
+	assert_output HBB_CALAR
+	assert_equal "$(acct failed exit_status)" "failed 0,exit_status 0"
+}
+
+@test "sge: a wrong registry or job option is refused before qsub; resources are checked" {
+	refused_before_submit
+	PARAMS=("CT_PARAM_COMMAND=sleep 1" "CT_PARAM_SHARED_DIR=$BATS_TEST_TMPDIR/shared" "CT_PARAM_RESOURCES=h_vmem=1G -b y")
+	run -78 --separate-stderr wrap submit <q.fa
+	assert_equal "$stderr" "sge: parameter resources: 'h_vmem=1G -b y' has characters other than [ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@-=,:]"
+	# A queue Grid Engine does not have: qsub's own reason, permanent.
+	PARAMS=("CT_PARAM_COMMAND=sleep 1" "CT_PARAM_SHARED_DIR=$BATS_TEST_TMPDIR/shared" "CT_PARAM_QUEUE=no.such.q")
+	run -69 --separate-stderr wrap submit <q.fa
+	assert_equal "$stderr" 'sge: qsub: Unable to run job: Job was rejected because job requests unknown queue "no.such.q"'
+}
