@@ -20,6 +20,7 @@
 #include "err.h"
 #include "exitcodes.h"
 #include "lastline.h"
+#include "wrapper.h"
 
 /* The largest input accepted: far above any real query batch. */
 #define MAX_INPUT_BYTES (64 * 1024 * 1024)
@@ -101,7 +102,7 @@ batch_param_word(const char *var, const char *name, const char *allowed,
 
 	if (v == NULL || v[strspn(v, allowed)] == '\0')
 		return v;
-	shown = printable(v, strlen(v), 100);
+	shown = wrapper_printable(v, strlen(v), 100);
 	ct_warn("parameter %s: '%s' has characters other than [%s]", name,
 	    shown, allowed);
 	free(shown);
@@ -325,7 +326,7 @@ make_script(struct buf *s, const struct batch_job *j, const struct words *w,
 	size_t i;
 
 	/* A comment line: no newline may end it early. */
-	shown = printable(server != NULL ? server : "", server != NULL ?
+	shown = wrapper_printable(server != NULL ? server : "", server != NULL ?
 	    strlen(server) : 0, 100);
 	buf_appendf(s, "#!/bin/sh\n# cputorrent job %s at server %s, "
 	    "written by %s submit.\nPATH=", getenv("CT_JOB_ID"), shown,
@@ -680,30 +681,6 @@ cancel(const struct batch_job *j)
 	return rc;
 }
 
-/* Descriptors 0-2 open, so no file opened later can land on one. */
-static void
-open_standard_files(void)
-{
-	int fd;
-
-	for (fd = 0; fd <= 2; fd++)
-		if (fcntl(fd, F_GETFD) < 0 &&
-		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
-			_exit(EX_OSERR);
-}
-
-static const char *
-required_env(const char *name)
-{
-	const char *v = getenv(name);
-
-	if (v == NULL || *v == '\0') {
-		ct_warn("%s is not set (run me from ct-dispatch)", name);
-		exit(EX_USAGE);
-	}
-	return v;
-}
-
 int
 batch_main(int argc, char **argv, const struct batch_ops *o)
 {
@@ -711,7 +688,7 @@ batch_main(int argc, char **argv, const struct batch_ops *o)
 	const char *verb, *workdir;
 	int rc;
 
-	open_standard_files();
+	wrapper_open_standard_files();
 	ct_setprogname(argv[0]);
 	ops = o;
 	if (argc < 2)
@@ -722,8 +699,8 @@ batch_main(int argc, char **argv, const struct batch_ops *o)
 		usage_error("unknown verb");
 	if (strcmp(verb, "submit") != 0 && argc != 3)
 		usage_error("expected one handle");
-	(void)required_env("CT_JOB_ID");
-	workdir = required_env("CT_WORKDIR");
+	(void)wrapper_env("CT_JOB_ID");
+	workdir = wrapper_env("CT_WORKDIR");
 	if (workdir[0] != '/')
 		usage_error("CT_WORKDIR must be an absolute path");
 	/* The handle's records are named relative to the work directory. */

@@ -12,6 +12,7 @@
 #include "err.h"
 #include "exitcodes.h"
 #include "util.h"
+#include "wrapper.h"
 
 /* Job option values: 1 to this many of [A-Za-z0-9._+-]. */
 #define MAX_VALUE 64
@@ -67,25 +68,6 @@ has_word(const struct words *w, const char *word, size_t len)
 }
 
 /*
- * A copy of at most max bytes of s[0..n) fit for a message: a control
- * byte would break the one-line diagnostics ct-dispatch keeps.
- */
-char *
-printable(const char *s, size_t n, size_t max)
-{
-	char *p;
-	size_t i;
-
-	if (n > max)
-		n = max;
-	p = xstrndup(s, n);
-	for (i = 0; i < n; i++)
-		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
-			p[i] = '?';
-	return p;
-}
-
-/*
  * The environment variable that carries registry parameter name:
  * upper-cased, with every byte outside [A-Z0-9] turned into '_'.
  */
@@ -134,7 +116,7 @@ database_path(int needed, const char **path)
 		free(var);
 		if (*path != NULL)
 			return 0;
-		shown = printable(name, strlen(name), 255);
+		shown = wrapper_printable(name, strlen(name), 255);
 		ct_warn("database %s is not offered by this server", shown);
 		free(shown);
 		return EX_UNAVAILABLE;
@@ -212,7 +194,7 @@ add_options(struct words *argv, int nopts, char **opts)
 	for (i = 0; i < nopts && rc == 0; i++) {
 		eq = strchr(opts[i], '=');
 		klen = (size_t)(eq - opts[i]);
-		key = printable(opts[i], klen, 64);
+		key = wrapper_printable(opts[i], klen, 64);
 		if (!has_word(&allowed, opts[i], klen)) {
 			ct_warn("option %s is not allowed by server %s", key,
 			    server != NULL ? server : "(unnamed)");

@@ -28,9 +28,6 @@ void split_blanks(const char *s, struct words *w);
 /* 1 if w holds the word word[0..len). */
 int has_word(const struct words *w, const char *word, size_t len);
 
-/* A copy of at most max bytes of s[0..n), control bytes made '?'. */
-char *printable(const char *s, size_t n, size_t max);
-
 /* "CT_PARAM_" + prefix + name, upper-cased, other bytes made '_'. */
 char *param_variable(const char *prefix, const char *name);
 

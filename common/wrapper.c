@@ -10,13 +10,8 @@
 
 #include "err.h"
 #include "exitcodes.h"
-#include "job.h"
-#include "result.h"
-#include "statefile.h"
+#include "util.h"
 #include "wrapper.h"
-
-/* The largest query file wrapper_check_report reads back. */
-#define MAX_QUERY_FILE (64UL * 1024 * 1024)
 
 void
 wrapper_open_standard_files(void)
@@ -88,39 +83,4 @@ wrapper_printable(const char *s, size_t n, size_t max)
 		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
 			p[i] = '?';
 	return p;
-}
-
-int
-wrapper_check_report(const char *data, size_t len, const char *query_file,
-    char *why, size_t whylen)
-{
-	struct job j;
-	struct buf q = { NULL, 0, 0 };
-	size_t i = 0;
-	int rc;
-
-	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
-		i = 3;	/* a UTF-8 byte-order mark */
-	while (i < len && (data[i] == ' ' || data[i] == '\t' ||
-	    data[i] == '\r' || data[i] == '\n'))
-		i++;
-	if (len - i < 5 || memcmp(data + i, "<?xml", 5) != 0) {
-		snprintf(why, whylen, len == 0 ? "an empty result" :
-		    "not BLAST XML");
-		return -1;
-	}
-	rc = statefile_read(query_file, &q, MAX_QUERY_FILE);
-	if (rc != 0) {
-		snprintf(why, whylen, "the query kept by submit (%s) cannot "
-		    "be read: %s", query_file, rc < 0 ? strerror(errno) :
-		    "no such file");
-		buf_free(&q);
-		return -1;
-	}
-	memset(&j, 0, sizeof j);
-	j.input = q.data;
-	j.input_len = q.len;
-	rc = result_check(data, len, &j, why, whylen);
-	buf_free(&q);
-	return rc;
 }

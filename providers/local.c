@@ -49,7 +49,9 @@
 #include "err.h"
 #include "exitcodes.h"
 #include "lastline.h"
+#include "statefile.h"
 #include "util.h"
+#include "wrapper.h"
 
 /* The largest input accepted: far above any real query batch. */
 #define MAX_INPUT_BYTES (64 * 1024 * 1024)
@@ -142,7 +144,7 @@ resolve_command(const char *name, char **resolved)
 	}
 	if (*resolved != NULL)
 		return 0;
-	shown = printable(name, strlen(name), 200);
+	shown = wrapper_printable(name, strlen(name), 200);
 	if (name[0] == '/')
 		ct_warn("command %s: not an executable file", shown);
 	else if (strchr(name, '/') != NULL)
@@ -180,50 +182,6 @@ build_launch(struct launch *l, const char *workdir, int nopts, char **opts)
 	return rc;
 }
 
-static int
-sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
-/*
- * Write name in the working directory by way of a temporary file, fsynced
- * and renamed over it, then fsync the directory: name then holds all of
- * the data or none, even after a crash. -1 with errno on failure.
- */
-static int
-write_atomically(const char *name, const void *data, size_t len)
-{
-	char tmp[64];
-	int fd, saved;
-
-	snprintf(tmp, sizeof tmp, "%s.%ld.tmp", name, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
-	if (fd < 0)
-		return -1;
-	if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-		saved = errno;
-		close(fd);
-		unlink(tmp);
-		errno = saved;
-		return -1;
-	}
-	if (close(fd) != 0 || rename(tmp, name) != 0) {
-		saved = errno;
-		unlink(tmp);
-		errno = saved;
-		return -1;
-	}
-	return sync_dir(".");
-}
-
 static void
 record_ending(enum ending how, int n)
 {
@@ -232,7 +190,7 @@ record_ending(enum ending how, int n)
 
 	len = snprintf(line, sizeof line, "%s %d\n",
 	    how == END_EXIT ? "exit" : "signal", n);
-	if (write_atomically(F_STATUS, line, (size_t)len) != 0)
+	if (statefile_write(F_STATUS, line, (size_t)len) != 0)
 		ct_warnerr("cannot write %s", F_STATUS);
 }
 
@@ -508,7 +466,7 @@ stage_input(const char *workdir)
 		ct_warn("input larger than %d MiB",
 		    MAX_INPUT_BYTES / (1024 * 1024));
 		rc = EX_DATAERR;
-	} else if (write_atomically(F_INPUT, input.data, input.len) != 0) {
+	} else if (statefile_write(F_INPUT, input.data, input.len) != 0) {
 		ct_warnerr("cannot write %s/%s", workdir, F_INPUT);
 		rc = EX_IOERR;
 	} else if ((unlink(F_STATUS) != 0 && errno != ENOENT) ||
@@ -760,30 +718,6 @@ cancel(pid_t pid, unsigned long long start)
 	return 0;
 }
 
-/* Descriptors 0-2 open, so no file opened later can land on one. */
-static void
-open_standard_files(void)
-{
-	int fd;
-
-	for (fd = 0; fd <= 2; fd++)
-		if (fcntl(fd, F_GETFD) < 0 &&
-		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
-			_exit(EX_OSERR);
-}
-
-static const char *
-required_env(const char *name)
-{
-	const char *v = getenv(name);
-
-	if (v == NULL || *v == '\0') {
-		ct_warn("%s is not set (run me from ct-dispatch)", name);
-		exit(EX_USAGE);
-	}
-	return v;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -791,7 +725,7 @@ main(int argc, char **argv)
 	unsigned long long start = 0;
 	pid_t pid = 0;
 
-	open_standard_files();
+	wrapper_open_standard_files();
 	ct_setprogname(argv[0]);
 	if (argc < 2)
 		usage_error("no verb");
@@ -807,8 +741,8 @@ main(int argc, char **argv)
 			usage_error("expected one handle");
 		parse_handle(argv[2], &pid, &start);
 	}
-	(void)required_env("CT_JOB_ID");
-	workdir = required_env("CT_WORKDIR");
+	(void)wrapper_env("CT_JOB_ID");
+	workdir = wrapper_env("CT_WORKDIR");
 	if (workdir[0] != '/')
 		usage_error("CT_WORKDIR must be an absolute path");
 	/* Every file of the job is named relative to the work directory. */
