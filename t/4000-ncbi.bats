@@ -192,6 +192,29 @@ print(first - put >= 2)' "$FIXTURE_LOG"
 	assert_output True
 }
 
+@test "request-interval: the fixture never sees two requests closer than it says" {
+	start none 'poll-interval="0" request-interval="2" attempt-timeout="120"' \
+		-- --rtoe 0 --min-wait 1
+	cp hbb.fa hbb2.fa
+	id1=$(ct-submit -d globins45 hbb.fa)
+	id2=$(ct-submit -d globins45 hbb2.fa)
+	drive "$id1"
+	drive "$id2"
+	run -0 ct-status -q "$id1"
+	run -0 ct-status -q "$id2"
+	# Two searches: two Puts, polls, two reports, all spaced. The spacing
+	# is of the wrapper calls; the slack is for a call's start-up.
+	run -0 grep -c -- '-> report' <(requests)
+	assert_output 2
+	run -0 python3 -c '
+import json, sys
+t = [json.loads(l)["t"] for l in open(sys.argv[1])]
+print(len(t) >= 6, [round(b - a, 2) for a, b in zip(t, t[1:]) if b - a < 1.5])' \
+		"$FIXTURE_LOG"
+	assert_output "True []"
+	one_request_per_call
+}
+
 @test "ct-cancel: the dispatcher's cancel sends CMD=Delete for the RID" {
 	start never
 	id=$(ct-submit -d globins45 hbb.fa)
