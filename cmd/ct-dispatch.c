@@ -848,39 +848,91 @@ by_id(const void *a, const void *b)
 	    ((const struct job_ref *)b)->id);
 }
 
-/* The IDs in directory d, sorted: oldest first, as IDs sort by time. */
-static struct job_ref *
-list_ids(struct dispatcher *d, enum spool_dir sd, size_t *n)
-{
-	struct job_ref *ids = NULL;
-	struct dirent *de;
-	size_t cap = 0;
-	DIR *dir;
-	int fd = spool_dir(&d->sp, sd), dfd;
+/*
+ * The IDs of a spool directory, oldest first (IDs sort by time), a window
+ * at a time: each refill reads the directory for the WINDOW smallest IDs
+ * after the last one handed out. Memory stays the same however many jobs
+ * wait, for one readdir(3) per WINDOW jobs, which costs little beside
+ * what the pass does with each job.
+ */
+#define WINDOW 4096
 
-	*n = 0;
-	if (fd < 0 || (dfd = dup(fd)) < 0)
-		return NULL;
-	if ((dir = fdopendir(dfd)) == NULL) {
-		close(dfd);
-		return NULL;
+struct id_walk {
+	enum spool_dir sd;
+	char last[JOBID_MAX + 1];	/* the last handed out; "" at first */
+	struct job_ref *ref;		/* the window, sorted */
+	size_t n, next, cap;
+	bool started, done;
+};
+
+/* Keep the WINDOW smallest of w->ref[0..n): sort, and drop the rest. */
+static void
+walk_trim(struct id_walk *w)
+{
+	if (w->n > 1)
+		qsort(w->ref, w->n, sizeof *w->ref, by_id);
+	if (w->n > WINDOW)
+		w->n = WINDOW;
+}
+
+static void
+walk_refill(struct dispatcher *d, struct id_walk *w)
+{
+	struct dirent *de;
+	size_t total = 0;
+	DIR *dir;
+	int fd = spool_dir(&d->sp, w->sd), dfd = -1;
+
+	w->n = w->next = 0;
+	if (w->ref == NULL) {
+		w->cap = 2 * WINDOW;
+		w->ref = xcalloc(w->cap, sizeof *w->ref);
+	}
+	if (fd < 0 || (dfd = dup(fd)) < 0 ||
+	    (dir = fdopendir(dfd)) == NULL) {
+		if (fd >= 0 && dfd >= 0)
+			close(dfd);
+		w->done = true;
+		return;
 	}
 	rewinddir(dir);
 	while ((de = readdir(dir)) != NULL) {
-		if (!jobid_valid(de->d_name))
+		if (!jobid_valid(de->d_name) ||
+		    (w->started && strcmp(de->d_name, w->last) <= 0))
 			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 256;
-			ids = xrealloc(ids, cap * sizeof *ids);
-		}
+		total++;
+		if (w->n == w->cap)
+			walk_trim(w);
 		/* jobid_valid() bounds the name to JOBID_MAX. */
-		memcpy(ids[*n].id, de->d_name, strlen(de->d_name) + 1);
-		(*n)++;
+		memcpy(w->ref[w->n++].id, de->d_name, strlen(de->d_name) + 1);
 	}
 	closedir(dir);
-	if (*n > 1)
-		qsort(ids, *n, sizeof *ids, by_id);
-	return ids;
+	walk_trim(w);
+	/* What is past this window waits for the next refill. */
+	w->done = total <= WINDOW;
+}
+
+/* The next ID of the walk, or NULL at the end. */
+static const char *
+walk_next(struct dispatcher *d, struct id_walk *w)
+{
+	if (w->next == w->n) {
+		if (w->started && w->done)
+			return NULL;
+		walk_refill(d, w);
+		w->started = true;
+		if (w->n == 0)
+			return NULL;
+	}
+	memcpy(w->last, w->ref[w->next].id, sizeof w->last);
+	return w->ref[w->next++].id;
+}
+
+static void
+walk_free(struct id_walk *w)
+{
+	free(w->ref);
+	memset(w, 0, sizeof *w);
 }
 
 /* The policy of a service, loaded once per pass. */
@@ -926,21 +978,22 @@ load_processing(struct dispatcher *d, const char *id, struct job *j)
 
 /* Count jobs in flight per server from processing/ (headers only). */
 static void
-count_in_flight(struct dispatcher *d, const struct job_ref *ids, size_t n)
+count_in_flight(struct dispatcher *d)
 {
+	struct id_walk w = { .sd = SPOOL_PROCESSING };
 	char path[4096];
-	size_t i;
+	const char *id;
 	int dd = spool_dir(&d->sp, SPOOL_PROCESSING);
 
-	for (i = 0; dd >= 0 && i < n; i++) {
+	while (dd >= 0 && (id = walk_next(d, &w)) != NULL) {
 		struct job j;
-		int fd = openat(dd, ids[i].id, O_RDONLY | O_NOFOLLOW |
-		    O_NONBLOCK | O_CLOEXEC), si;
+		int fd = openat(dd, id, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		    O_CLOEXEC), si;
 
 		if (fd < 0)
 			continue;
 		snprintf(path, sizeof path, "%s/processing/%s", d->sp.path,
-		    ids[i].id);
+		    id);
 		if (spool_read_job(fd, path, false, &j) != 0)
 			continue;
 		if (j.provider != NULL && j.handle != NULL &&
@@ -948,6 +1001,7 @@ count_in_flight(struct dispatcher *d, const struct job_ref *ids, size_t n)
 			d->in_flight[si]++;
 		job_free(&j);
 	}
+	walk_free(&w);
 }
 
 /*
@@ -981,13 +1035,13 @@ reap_orphans(struct dispatcher *d)
 	    SPOOL_CANCEL };
 	int pd = spool_dir(&d->sp, SPOOL_PROCESSING);
 	int nd = spool_dir(&d->sp, SPOOL_NEW);
-	size_t k, i, n;
+	size_t k;
 
 	for (k = 0; pd >= 0 && k < sizeof dirs / sizeof dirs[0]; k++) {
-		struct job_ref *ids = list_ids(d, dirs[k], &n);
+		struct id_walk w = { .sd = dirs[k] };
+		const char *id;
 
-		for (i = 0; i < n; i++) {
-			const char *id = ids[i].id;
+		while ((id = walk_next(d, &w)) != NULL) {
 			int lock;
 
 			if (faccessat(pd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
@@ -999,7 +1053,7 @@ reap_orphans(struct dispatcher *d)
 			clean_up_if_gone(d, id);
 			close(lock);
 		}
-		free(ids);
+		walk_free(&w);
 	}
 }
 
@@ -1093,16 +1147,19 @@ static void release(struct dispatcher *d, const char *id, int lock);
 static void
 claim_new(struct dispatcher *d, struct policies *ps)
 {
-	size_t n, i = 0, m, k, same, claimed[CHUNK];
-	struct job_ref *ids = list_ids(d, SPOOL_NEW, &n);
+	struct id_walk w = { .sd = SPOOL_NEW };
+	struct job_ref claimed[CHUNK];
 	char *service[CHUNK];
+	const char *id = "";
+	size_t m, k, same;
 
-	while (i < n && !stop_requested) {
-		for (m = 0; i < n && m < CHUNK && !stop_requested; i++) {
+	while (id != NULL && !stop_requested) {
+		for (m = 0; m < CHUNK && !stop_requested &&
+		    (id = walk_next(d, &w)) != NULL;) {
 			enum job_state s;
 			struct job j;
 
-			if (spool_load(&d->sp, ids[i].id, false, &j, &s) !=
+			if (spool_load(&d->sp, id, false, &j, &s) !=
 			    SPOOL_FOUND)
 				continue;
 			for (same = 0, k = 0; k < m; k++)
@@ -1111,12 +1168,12 @@ claim_new(struct dispatcher *d, struct policies *ps)
 			if (s == JOB_NEW && same < room_for(d, j.service)) {
 				/* Only one dispatcher's rename can succeed. */
 				if (spool_move_unsynced(&d->sp, SPOOL_NEW,
-				    SPOOL_PROCESSING, ids[i].id) == 0) {
+				    SPOOL_PROCESSING, id) == 0) {
 					service[m] = xstrdup(j.service);
-					claimed[m++] = i;
+					memcpy(claimed[m++].id, id,
+					    sizeof claimed[0].id);
 				} else if (errno != ENOENT)
-					ct_warnerr("%s: cannot claim",
-					    ids[i].id);
+					ct_warnerr("%s: cannot claim", id);
 			}
 			job_free(&j);
 		}
@@ -1129,44 +1186,46 @@ claim_new(struct dispatcher *d, struct policies *ps)
 		}
 		for (k = 0; k < m; k++) {
 			if (!stop_requested)
-				claim_and_drive(d, ids[claimed[k]].id, ps);
+				claim_and_drive(d, claimed[k].id, ps);
 			free(service[k]);
 			if (commit_due(&d->batch, CHUNK, CHUNK_MAX_AGE_USEC))
 				commit_flush(&d->sp, &d->batch);
 		}
 		commit_flush(&d->sp, &d->batch);
 	}
-	free(ids);
+	walk_free(&w);
 }
 
 static int
 one_pass(struct dispatcher *d)
 {
+	struct id_walk w = { .sd = SPOOL_PROCESSING };
 	struct policies ps = { 0 };
-	struct job_ref *ids;
-	size_t n, i;
+	const char *id;
+	size_t i;
 
 	if (!d->dry_run)
 		spool_reap_tmp(&d->sp, SPOOL_TMP_MAX_AGE);
 	d->wake_usec = INT64_MAX;
 	memset(d->in_flight, 0, d->reg.nservers * sizeof *d->in_flight);
-	ids = list_ids(d, SPOOL_PROCESSING, &n);
-	count_in_flight(d, ids, n);
-	for (i = 0; !d->dry_run && i < n && !stop_requested; i++) {
-		drive(d, ids[i].id, &ps);
+	count_in_flight(d);
+	while (!d->dry_run && !stop_requested &&
+	    (id = walk_next(d, &w)) != NULL) {
+		drive(d, id, &ps);
 		if (commit_due(&d->batch, CHUNK, CHUNK_MAX_AGE_USEC))
 			commit_flush(&d->sp, &d->batch);
 	}
 	commit_flush(&d->sp, &d->batch);
-	free(ids);
+	walk_free(&w);
 	if (!d->dry_run)
 		reap_orphans(d);
 
 	if (d->dry_run) {
-		ids = list_ids(d, SPOOL_NEW, &n);
-		for (i = 0; d->explain && i < n && !stop_requested; i++)
-			explain_new(d, ids[i].id, &ps);
-		free(ids);
+		w.sd = SPOOL_NEW;
+		while (d->explain && !stop_requested &&
+		    (id = walk_next(d, &w)) != NULL)
+			explain_new(d, id, &ps);
+		walk_free(&w);
 	} else
 		claim_new(d, &ps);
 	for (i = 0; i < ps.n; i++) {

@@ -112,6 +112,27 @@ c 200"
 	assert_line "Processing: sent to $(head -1 picks) (handle h-$(head -1 ids))"
 }
 
+@test "a pass over more New jobs than it lists at once (4096): each sent once, oldest first" {
+	local limits='poll-interval="3600" max-jobs="100000"'
+	{
+		server a instant 1 "$limits"
+		server b instant 1 "$limits"
+	} | registry
+	records 4500
+	ct-submit -r many.fa >ids
+	pass
+	assert_equal "$(jobs_in new) $(jobs_in processing)" "0 4500"
+	# 1:1 alternates a and b in the order the pass takes the jobs: so it
+	# took them in ID order, across its windows.
+	LC_ALL=C sort ids >sorted
+	cmp ids sorted
+	picks ids >picks
+	run -0 awk 'NR % 2 == 1 && $1 != "a" || NR % 2 == 0 && $1 != "b" {
+		print NR ": " $1; exit }' picks
+	assert_output ""
+	assert_equal "$(grep -h '^event .* sent to ' -r "$CT_SPOOL/processing" | wc -l)" 4500
+}
+
 @test "weights 30/50/20 hold across passes: 500, pass, 500 more, pass" {
 	weighted_registry
 	records 500
