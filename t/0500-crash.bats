@@ -101,6 +101,10 @@ check_submit_reaps() {
 	niter=40 kills=0 timed=0 mid_staging=0 mid_publish=0 complete=0 untouched=0
 	leftovers=0 reaped=0
 	for ((iter = 0; iter < niter; iter++)); do
+		# Made first: a kill at once can land before the child has
+		# opened its redirections.
+		: >out
+		: >err
 		ct-submit src/*.fa >out 2>err &
 		pid=$!
 		# Three ways to choose the instant: a delay spread over the
