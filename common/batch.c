@@ -44,17 +44,13 @@ static const struct batch_ops *ops;
 /* poll's answer, kept until it is known whether it says "done". */
 static struct buf answer;
 
-static const char usage[] =
-    "       %s poll | fetch | cancel jobid\n";
+/* The usage text, with the program's name: sge or slurm. */
+static char usage[256];
 
 static noreturn void
 usage_error(const char *what)
 {
-	ct_warn("%s", what);
-	fprintf(stderr, "usage: %s submit [key=value ...] <input\n",
-	    ct_progname);
-	fprintf(stderr, usage, ct_progname);
-	exit(EX_USAGE);
+	wrapper_usage_error(usage, what);
 }
 
 void
@@ -143,6 +139,17 @@ tool_path(const char *tool)
 	return path_in(bin != NULL ? bin : "/usr/bin", tool);
 }
 
+/* "name=value", allocated. */
+static char *
+env_pair(const char *name, const char *value)
+{
+	size_t n = strlen(name) + strlen(value) + 2;
+	char *kv = xmalloc(n);
+
+	snprintf(kv, n, "%s=%s", name, value);
+	return kv;
+}
+
 /* The contract's environment for a scheduler command, plus ops->env. */
 static char **
 tool_env(void)
@@ -150,7 +157,7 @@ tool_env(void)
 	static const char *const fixed[] = { "PATH", "LANG", "LC_ALL",
 	    "HOME", "TMPDIR" };
 	size_t n = 0, i, cap = 8;
-	char **env, *var, *kv;
+	char **env, *var;
 	const char *v;
 
 	for (i = 0; ops->env != NULL && ops->env[i] != NULL; i++)
@@ -160,9 +167,7 @@ tool_env(void)
 		v = getenv(fixed[i]);
 		if (v == NULL)
 			continue;
-		kv = xmalloc(strlen(fixed[i]) + strlen(v) + 2);
-		sprintf(kv, "%s=%s", fixed[i], v);
-		env[n++] = kv;
+		env[n++] = env_pair(fixed[i], v);
 	}
 	for (i = 0; ops->env != NULL && ops->env[i] != NULL; i++) {
 		var = param_variable("", ops->env[i]);
@@ -170,9 +175,7 @@ tool_env(void)
 		free(var);
 		if (v == NULL)
 			continue;
-		kv = xmalloc(strlen(ops->env[i]) + strlen(v) + 2);
-		sprintf(kv, "%s=%s", ops->env[i], v);
-		env[n++] = kv;
+		env[n++] = env_pair(ops->env[i], v);
 	}
 	env[n] = NULL;
 	return env;
@@ -470,8 +473,9 @@ submit(const char *workdir, int nopts, char **opts)
 		return EX_IOERR;
 	}
 	j.script = path_in(j.dir, BATCH_SCRIPT);
-	j.name = xmalloc(strlen(job) + 4);
-	sprintf(j.name, "ct-%s", job);
+	n = strlen(job) + 4;
+	j.name = xmalloc(n);
+	snprintf(j.name, n, "ct-%s", job);
 	rc = command_expand(j.dir, nopts, opts, &w, &has_output);
 	if (rc == 0)
 		rc = stage(&j, &w, has_output);
@@ -610,8 +614,7 @@ batch_missing(const struct batch_job *j, const char *said)
 static int
 fetch(const struct batch_job *j)
 {
-	char block[65536], *p, *done = record_name(j->id, ".done");
-	ssize_t n;
+	char *p, *done = record_name(j->id, ".done");
 	int fd;
 
 	if (access(done, F_OK) != 0)
@@ -626,17 +629,7 @@ fetch(const struct batch_job *j)
 		ct_dieerr(EX_IOERR, "cannot open %s", p);
 	}
 	free(p);
-	for (;;) {
-		n = read(fd, block, sizeof block);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			ct_dieerr(EX_IOERR, "cannot read the output");
-		if (n == 0)
-			break;
-		if (write_all(STDOUT_FILENO, block, (size_t)n) != 0)
-			ct_dieerr(EX_IOERR, "cannot write standard output");
-	}
+	wrapper_copy_out(fd, "the output");
 	close(fd);
 	return 0;
 }
@@ -688,25 +681,15 @@ batch_main(int argc, char **argv, const struct batch_ops *o)
 	const char *verb, *workdir;
 	int rc;
 
-	wrapper_open_standard_files();
 	ct_setprogname(argv[0]);
+	snprintf(usage, sizeof usage, "usage: %s submit [key=value ...] "
+	    "<input\n       %s poll | fetch | cancel jobid\n", ct_progname,
+	    ct_progname);
 	ops = o;
-	if (argc < 2)
-		usage_error("no verb");
-	verb = argv[1];
-	if (strcmp(verb, "submit") != 0 && strcmp(verb, "poll") != 0 &&
-	    strcmp(verb, "fetch") != 0 && strcmp(verb, "cancel") != 0)
-		usage_error("unknown verb");
-	if (strcmp(verb, "submit") != 0 && argc != 3)
-		usage_error("expected one handle");
+	verb = wrapper_verb(argc, argv, usage, "handle");
 	(void)wrapper_env("CT_JOB_ID");
-	workdir = wrapper_env("CT_WORKDIR");
-	if (workdir[0] != '/')
-		usage_error("CT_WORKDIR must be an absolute path");
 	/* The handle's records are named relative to the work directory. */
-	if (chdir(workdir) != 0)
-		ct_dieerr(errno == ENOENT || errno == ENOTDIR ? EX_USAGE :
-		    EX_IOERR, "cannot enter CT_WORKDIR %s", workdir);
+	workdir = wrapper_enter_workdir();
 	if (strcmp(verb, "submit") == 0)
 		return submit(workdir, argc - 2, argv + 2);
 	find_job(&j, workdir, argv[2]);

@@ -24,6 +24,59 @@ wrapper_open_standard_files(void)
 			_exit(EX_OSERR);
 }
 
+void
+wrapper_usage_error(const char *usage, const char *what)
+{
+	ct_warn("%s", what);
+	(void)write_all(STDERR_FILENO, usage, strlen(usage));
+	exit(EX_USAGE);
+}
+
+const char *
+wrapper_verb(int argc, char **argv, const char *usage, const char *handle)
+{
+	static const char *const verbs[] = { "submit", "poll", "fetch",
+	    "cancel" };
+	char what[64];
+	size_t i;
+
+	wrapper_open_standard_files();
+	ct_setprogname(argv[0]);
+	if (argc < 2)
+		wrapper_usage_error(usage, "no verb");
+	for (i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+		if (strcmp(argv[1], verbs[i]) == 0)
+			break;
+	if (i == sizeof verbs / sizeof verbs[0]) {
+		snprintf(what, sizeof what, "unknown verb '%.32s'", argv[1]);
+		wrapper_usage_error(usage, what);
+	}
+	if (i > 0 && argc != 3) {
+		snprintf(what, sizeof what, "expected one %.32s", handle);
+		wrapper_usage_error(usage, what);
+	}
+	return argv[1];
+}
+
+void
+wrapper_copy_out(int fd, const char *what)
+{
+	char block[65536];
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, block, sizeof block);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			ct_dieerr(EX_IOERR, "cannot read %s", what);
+		if (n == 0)
+			break;
+		if (write_all(STDOUT_FILENO, block, (size_t)n) != 0)
+			ct_dieerr(EX_IOERR, "cannot write standard output");
+	}
+}
+
 const char *
 wrapper_env(const char *name)
 {
@@ -35,7 +88,7 @@ wrapper_env(const char *name)
 	return v;
 }
 
-void
+const char *
 wrapper_enter_workdir(void)
 {
 	const char *workdir = wrapper_env("CT_WORKDIR");
@@ -45,6 +98,7 @@ wrapper_enter_workdir(void)
 	if (chdir(workdir) != 0)
 		ct_dieerr(errno == ENOENT || errno == ENOTDIR ? EX_USAGE :
 		    EX_IOERR, "cannot enter CT_WORKDIR %s", workdir);
+	return workdir;
 }
 
 const char *

@@ -12,15 +12,34 @@
 #define CT_WRAPPER_H
 
 #include <stddef.h>
+#include <stdnoreturn.h>
 
 /* Descriptors 0-2 open, so no file opened later can land on one. */
 void wrapper_open_standard_files(void);
 
+/* Say what, then the usage text, on stderr; exit EX_USAGE. */
+noreturn void wrapper_usage_error(const char *usage, const char *what);
+
+/*
+ * The start of a wrapper's main: descriptors 0-2 open, the program's
+ * name set, and the verb, argv[1], returned once it and its arguments
+ * are right: submit takes any, the other verbs exactly one, described as
+ * handle ("handle", "RID") when it is missing. Otherwise a usage error.
+ */
+const char *wrapper_verb(int argc, char **argv, const char *usage,
+    const char *handle);
+
 /* The variable name, set and not empty, or exit EX_USAGE. */
 const char *wrapper_env(const char *name);
 
-/* chdir to CT_WORKDIR (absolute), or exit EX_USAGE or EX_IOERR. */
-void wrapper_enter_workdir(void);
+/*
+ * chdir to CT_WORKDIR (absolute), and return it; or exit EX_USAGE or
+ * EX_IOERR. Every file of the job is then named relative to it.
+ */
+const char *wrapper_enter_workdir(void);
+
+/* Copy fd to standard output, to its end; what names it in errors. */
+void wrapper_copy_out(int fd, const char *what);
 
 /*
  * The value of the registry parameter name ("cafile", "database.nr"),

@@ -770,9 +770,7 @@ fetch(const struct params *p, const char *id)
 static noreturn void
 usage_error(const char *what)
 {
-	ct_warn("%s", what);
-	(void)write_all(STDERR_FILENO, usage, sizeof usage - 1);
-	exit(EX_USAGE);
+	wrapper_usage_error(usage, what);
 }
 
 int
@@ -781,20 +779,8 @@ main(int argc, char **argv)
 	struct params p;
 	const char *verb, *id = NULL;
 
-	wrapper_open_standard_files();
-	ct_setprogname(argv[0]);
-	if (argc < 2)
-		usage_error("no verb");
-	verb = argv[1];
-	if (strcmp(verb, "submit") != 0 && strcmp(verb, "poll") != 0 &&
-	    strcmp(verb, "fetch") != 0 && strcmp(verb, "cancel") != 0) {
-		ct_warn("unknown verb '%.32s'", verb);
-		(void)write_all(STDERR_FILENO, usage, sizeof usage - 1);
-		exit(EX_USAGE);
-	}
+	verb = wrapper_verb(argc, argv, usage, "job id");
 	if (strcmp(verb, "submit") != 0) {
-		if (argc != 3)
-			usage_error("expected one job id");
 		id = argv[2];
 		if (!jobid_ok(id))
 			usage_error("not an EBI job id");

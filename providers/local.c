@@ -91,9 +91,7 @@ struct start_failure {
 static noreturn void
 usage_error(const char *what)
 {
-	ct_warn("%s", what);
-	(void)write_all(STDERR_FILENO, usage, sizeof usage - 1);
-	exit(EX_USAGE);
+	wrapper_usage_error(usage, what);
 }
 
 static int
@@ -631,8 +629,6 @@ poll_job(pid_t pid, unsigned long long start)
 static int
 fetch(pid_t pid, unsigned long long start)
 {
-	char block[65536];
-	ssize_t n;
 	int fd, code = 0;
 
 	switch (read_ending(&code)) {
@@ -658,17 +654,7 @@ fetch(pid_t pid, unsigned long long start)
 	}
 	/* A reader gone away is a write error, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
-	for (;;) {
-		n = read(fd, block, sizeof block);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			ct_dieerr(EX_IOERR, "cannot read %s", F_OUTPUT);
-		if (n == 0)
-			break;
-		if (write_all(STDOUT_FILENO, block, (size_t)n) != 0)
-			ct_dieerr(EX_IOERR, "cannot write standard output");
-	}
+	wrapper_copy_out(fd, F_OUTPUT);
 	close(fd);
 	return 0;
 }
@@ -725,30 +711,11 @@ main(int argc, char **argv)
 	unsigned long long start = 0;
 	pid_t pid = 0;
 
-	wrapper_open_standard_files();
-	ct_setprogname(argv[0]);
-	if (argc < 2)
-		usage_error("no verb");
-	verb = argv[1];
-	if (strcmp(verb, "submit") != 0 && strcmp(verb, "poll") != 0 &&
-	    strcmp(verb, "fetch") != 0 && strcmp(verb, "cancel") != 0) {
-		ct_warn("unknown verb '%.32s'", verb);
-		(void)write_all(STDERR_FILENO, usage, sizeof usage - 1);
-		exit(EX_USAGE);
-	}
-	if (strcmp(verb, "submit") != 0) {
-		if (argc != 3)
-			usage_error("expected one handle");
+	verb = wrapper_verb(argc, argv, usage, "handle");
+	if (strcmp(verb, "submit") != 0)
 		parse_handle(argv[2], &pid, &start);
-	}
 	(void)wrapper_env("CT_JOB_ID");
-	workdir = wrapper_env("CT_WORKDIR");
-	if (workdir[0] != '/')
-		usage_error("CT_WORKDIR must be an absolute path");
-	/* Every file of the job is named relative to the work directory. */
-	if (chdir(workdir) != 0)
-		ct_dieerr(errno == ENOENT || errno == ENOTDIR ? EX_USAGE :
-		    EX_IOERR, "cannot enter CT_WORKDIR %s", workdir);
+	workdir = wrapper_enter_workdir();
 
 	if (strcmp(verb, "submit") == 0)
 		return submit(workdir, argc - 2, argv + 2);

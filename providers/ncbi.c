@@ -125,9 +125,7 @@ static const struct option_map option_maps[] = {
 static noreturn void
 usage_error(const char *what)
 {
-	ct_warn("%s", what);
-	(void)write_all(STDERR_FILENO, usage, sizeof usage - 1);
-	exit(EX_USAGE);
+	wrapper_usage_error(usage, what);
 }
 
 /* An environment variable of the contract, NULL if unset or empty. */
@@ -847,20 +845,8 @@ main(int argc, char **argv)
 	struct conf c;
 	int rc;
 
-	wrapper_open_standard_files();
-	ct_setprogname(argv[0]);
-	if (argc < 2)
-		usage_error("no verb");
-	verb = argv[1];
-	if (strcmp(verb, "submit") != 0 && strcmp(verb, "poll") != 0 &&
-	    strcmp(verb, "fetch") != 0 && strcmp(verb, "cancel") != 0) {
-		ct_warn("unknown verb '%.32s'", verb);
-		(void)write_all(STDERR_FILENO, usage, sizeof usage - 1);
-		exit(EX_USAGE);
-	}
+	verb = wrapper_verb(argc, argv, usage, "RID");
 	if (strcmp(verb, "submit") != 0) {
-		if (argc != 3)
-			usage_error("expected one RID");
 		rid = argv[2];
 		if (!rid_ok(rid))
 			usage_error("a RID is 1 to 64 of A-Z 0-9");
