@@ -1131,7 +1131,6 @@ explain_new(struct dispatcher *d, const char *id, struct policies *ps)
 
 static void claim_and_drive(struct dispatcher *d, const char *id,
     struct policies *ps);
-static void release(struct dispatcher *d, const char *id, int lock);
 
 /*
  * Jobs are driven, and New ones claimed, a chunk at a time: a chunk's
