@@ -30,6 +30,7 @@
 
 #include "cli.h"
 #include "commit.h"
+#include "contract.h"
 #include "err.h"
 #include "exitcodes.h"
 #include "gate.h"
@@ -41,6 +42,7 @@
 #include "run.h"
 #include "service.h"
 #include "spool.h"
+#include "strvec.h"
 
 static const char usage[] =
     "usage: ct-dispatch [-fnsvx] [-c file] [-S spool]\n";
@@ -213,64 +215,6 @@ fail_job(struct dispatcher *d, struct job *j, const char *fmt, ...)
 
 /* ---- wrappers ---------------------------------------------------------- */
 
-/* "db.swissprot" -> "DB_SWISSPROT", for CT_PARAM_ names. */
-static void
-env_name(char *out, size_t n, const char *prefix, const char *name)
-{
-	size_t k = strlen(prefix), i;
-
-	snprintf(out, n, "%s", prefix);
-	for (i = 0; name[i] != '\0' && k + 1 < n; i++) {
-		char c = name[i];
-
-		if (c >= 'a' && c <= 'z')
-			c = (char)(c - 'a' + 'A');
-		else if (!(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9'))
-			c = '_';
-		out[k++] = c;
-	}
-	out[k] = '\0';
-}
-
-struct strings {
-	char **v;
-	size_t n;
-};
-
-static void
-strings_add(struct strings *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-strings_add(struct strings *s, const char *fmt, ...)
-{
-	struct buf b = { 0 };
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	buf_reserve(&b, (size_t)n);
-	va_start(ap, fmt);
-	vsnprintf(b.data, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	s->v = xrealloc(s->v, (s->n + 2) * sizeof *s->v);
-	s->v[s->n++] = b.data;
-	s->v[s->n] = NULL;
-}
-
-static void
-strings_free(struct strings *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	memset(s, 0, sizeof *s);
-}
-
 /* work/ID, made on first use. */
 static char *
 workdir(struct dispatcher *d, const struct job *j)
@@ -370,9 +314,9 @@ static enum call_outcome
 call(struct dispatcher *d, const struct registry_server *s, struct job *j,
     const char *verb, struct buf *out, int out_fd, char *why, size_t whylen)
 {
-	struct strings argv = { 0 }, envp = { 0 };
+	struct strvec argv = STRVEC_INIT, envp = STRVEC_INIT;
 	struct run_result r;
-	char name[160], path[4096], *wd;
+	char *name, path[4096], *wd;
 	int64_t open_usec;
 	size_t i;
 	int rc;
@@ -387,37 +331,41 @@ call(struct dispatcher *d, const struct registry_server *s, struct job *j,
 		snprintf(why, whylen, "no work directory");
 		return CALL_TRANSIENT;
 	}
-	strings_add(&argv, "%s", s->wrapper);
-	strings_add(&argv, "%s", verb);
+	strvec_pushf(&argv, "%s", s->wrapper);
+	strvec_pushf(&argv, "%s", verb);
 	if (strcmp(verb, "submit") == 0)
 		for (i = 0; i < j->noptions; i++)
-			strings_add(&argv, "%s", j->options[i]);
+			strvec_pushf(&argv, "%s", j->options[i]);
 	else
-		strings_add(&argv, "%s", j->handle ? j->handle : "");
-	strings_add(&envp, "PATH=/usr/local/bin:/usr/bin:/bin");
-	strings_add(&envp, "LANG=C");
-	strings_add(&envp, "LC_ALL=C");
-	strings_add(&envp, "HOME=%s", wd);
-	strings_add(&envp, "TMPDIR=%s", wd);
-	strings_add(&envp, "CT_CONTRACT=1");
-	strings_add(&envp, "CT_JOB_ID=%s", j->id);
-	strings_add(&envp, "CT_SERVER=%s", s->id);
-	strings_add(&envp, "CT_SERVICE=%s", j->service);
-	strings_add(&envp, "CT_DATABASE=%s", j->database ? j->database : "");
-	strings_add(&envp, "CT_WORKDIR=%s", wd);
-	strings_add(&envp, "CT_DEADLINE=%lld",
+		strvec_pushf(&argv, "%s", j->handle ? j->handle : "");
+	strvec_pushf(&envp, "PATH=/usr/local/bin:/usr/bin:/bin");
+	strvec_pushf(&envp, "LANG=C");
+	strvec_pushf(&envp, "LC_ALL=C");
+	strvec_pushf(&envp, "HOME=%s", wd);
+	strvec_pushf(&envp, "TMPDIR=%s", wd);
+	strvec_pushf(&envp, "CT_CONTRACT=1");
+	strvec_pushf(&envp, "CT_JOB_ID=%s", j->id);
+	strvec_pushf(&envp, "CT_SERVER=%s", s->id);
+	strvec_pushf(&envp, "CT_SERVICE=%s", j->service);
+	strvec_pushf(&envp, "CT_DATABASE=%s", j->database ? j->database : "");
+	strvec_pushf(&envp, "CT_WORKDIR=%s", wd);
+	strvec_pushf(&envp, "CT_DEADLINE=%lld",
 	    (long long)(j->deadline_usec / 1000000));
 	for (i = 0; i < s->nparams; i++) {
-		env_name(name, sizeof name, "CT_PARAM_", s->params[i].name);
-		strings_add(&envp, "%s=%s", name, s->params[i].value);
+		name = contract_param_var("", s->params[i].name);
+		strvec_pushf(&envp, "%s=%s", name, s->params[i].value);
+		free(name);
 	}
-	rc = run_program(path, argv.v, envp.v, wd,
-	    strcmp(verb, "submit") == 0 ? j->input : NULL,
-	    strcmp(verb, "submit") == 0 ? j->input_len : 0, out, out_fd,
-	    strcmp(verb, "fetch") == 0 ? RESULT_MAX_SIZE : 64 * 1024,
-	    (int)s->call_timeout * 1000, &r);
-	strings_free(&argv);
-	strings_free(&envp);
+	(void)out_fd;
+	rc = run_program(&(struct child){ .path = path, .argv = argv.v,
+	    .envp = envp.v, .dir = wd,
+	    .in = strcmp(verb, "submit") == 0 ? j->input : NULL,
+	    .inlen = strcmp(verb, "submit") == 0 ? j->input_len : 0,
+	    .out = out,
+	    .max_out = strcmp(verb, "fetch") == 0 ? RESULT_MAX_SIZE : 64 * 1024,
+	    .timeout_ms = (int)s->call_timeout * 1000 }, &r);
+	strvec_free(&argv);
+	strvec_free(&envp);
 	free(wd);
 	if (rc != 0) {
 		snprintf(why, whylen, "cannot run wrapper %.200s", path);

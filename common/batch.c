@@ -17,6 +17,7 @@
 
 #include "batch.h"
 #include "command.h"
+#include "contract.h"
 #include "err.h"
 #include "exitcodes.h"
 #include "lastline.h"
@@ -93,7 +94,7 @@ const char *
 batch_param_word(const char *var, const char *name, const char *allowed,
     int *rc)
 {
-	const char *v = param(var);
+	const char *v = env_nonempty(var);
 	char *shown;
 
 	if (v == NULL || v[strspn(v, allowed)] == '\0')
@@ -125,7 +126,7 @@ seconds(const char *v)
 long
 batch_time_limit(void)
 {
-	const char *v = param("CT_PARAM_TIME_LIMIT");
+	const char *v = env_nonempty("CT_PARAM_TIME_LIMIT");
 
 	return v == NULL ? 0 : seconds(v);
 }
@@ -134,69 +135,40 @@ batch_time_limit(void)
 static char *
 tool_path(const char *tool)
 {
-	const char *bin = param("CT_PARAM_BIN_DIR");
+	const char *bin = env_nonempty("CT_PARAM_BIN_DIR");
 
-	return path_in(bin != NULL ? bin : "/usr/bin", tool);
-}
-
-/* "name=value", allocated. */
-static char *
-env_pair(const char *name, const char *value)
-{
-	size_t n = strlen(name) + strlen(value) + 2;
-	char *kv = xmalloc(n);
-
-	snprintf(kv, n, "%s=%s", name, value);
-	return kv;
+	return path_join(bin != NULL ? bin : "/usr/bin", tool);
 }
 
 /* The contract's environment for a scheduler command, plus ops->env. */
-static char **
-tool_env(void)
+static void
+tool_env(struct strvec *env)
 {
 	static const char *const fixed[] = { "PATH", "LANG", "LC_ALL",
 	    "HOME", "TMPDIR" };
-	size_t n = 0, i, cap = 8;
-	char **env, *var;
 	const char *v;
-
-	for (i = 0; ops->env != NULL && ops->env[i] != NULL; i++)
-		cap++;
-	env = xcalloc(cap, sizeof *env);
-	for (i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
-		v = getenv(fixed[i]);
-		if (v == NULL)
-			continue;
-		env[n++] = env_pair(fixed[i], v);
-	}
-	for (i = 0; ops->env != NULL && ops->env[i] != NULL; i++) {
-		var = param_variable("", ops->env[i]);
-		v = param(var);
-		free(var);
-		if (v == NULL)
-			continue;
-		env[n++] = env_pair(ops->env[i], v);
-	}
-	env[n] = NULL;
-	return env;
-}
-
-static void
-free_vector(char **v)
-{
+	char *var;
 	size_t i;
 
-	for (i = 0; v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
+	for (i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+		if ((v = getenv(fixed[i])) != NULL)
+			strvec_pushf(env, "%s=%s", fixed[i], v);
+	for (i = 0; ops->env != NULL && ops->env[i] != NULL; i++) {
+		var = contract_param_var("", ops->env[i]);
+		v = env_nonempty(var);
+		free(var);
+		if (v != NULL)
+			strvec_pushf(env, "%s=%s", ops->env[i], v);
+	}
 }
 
 int
 batch_run(const char *tool, const char *const args[], struct buf *out,
     struct run_result *r)
 {
-	char *path = tool_path(tool), **env, **argv;
-	size_t n = 0, i;
+	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT;
+	char *path = tool_path(tool);
+	size_t i;
 	int rc = 0;
 
 	if (access(path, X_OK) != 0) {
@@ -204,15 +176,14 @@ batch_run(const char *tool, const char *const args[], struct buf *out,
 		free(path);
 		return EX_CONFIG;
 	}
-	while (args[n] != NULL)
-		n++;
-	argv = xcalloc(n + 2, sizeof *argv);
-	argv[0] = xstrdup(tool);
-	for (i = 0; i < n; i++)
-		argv[i + 1] = xstrdup(args[i]);
-	env = tool_env();
-	if (run_program(path, argv, env, NULL, NULL, 0, out, -1, MAX_TOOL_OUT,
-	    TOOL_TIMEOUT_MS, r) != 0)
+	strvec_push(&argv, tool);
+	for (i = 0; args[i] != NULL; i++)
+		strvec_push(&argv, args[i]);
+	tool_env(&env);
+	if (run_program(&(struct child){ .path = path,
+	    .argv = strvec_vector(&argv), .envp = strvec_vector(&env),
+	    .out = out, .max_out = MAX_TOOL_OUT,
+	    .timeout_ms = TOOL_TIMEOUT_MS }, r) != 0)
 		rc = EX_TEMPFAIL;
 	else if (r->timed_out) {
 		ct_warn("%s did not answer within %d s", tool,
@@ -222,8 +193,8 @@ batch_run(const char *tool, const char *const args[], struct buf *out,
 		ct_warn("%s wrote more than %d bytes", tool, MAX_TOOL_OUT);
 		rc = EX_TEMPFAIL;
 	}
-	free_vector(argv);
-	free_vector(env);
+	strvec_free(&argv);
+	strvec_free(&env);
 	free(path);
 	return rc;
 }
@@ -320,10 +291,10 @@ quote(struct buf *script, const char *word)
  * {output} word its standard output is the result.
  */
 static void
-make_script(struct buf *s, const struct batch_job *j, const struct words *w,
+make_script(struct buf *s, const struct batch_job *j, const struct strvec *w,
     int has_output)
 {
-	const char *path = param("CT_PARAM_PATH");
+	const char *path = env_nonempty("CT_PARAM_PATH");
 	const char *server = getenv("CT_SERVER");
 	char *shown;
 	size_t i;
@@ -385,7 +356,7 @@ remove_job_dir(const struct batch_job *j)
 	size_t i;
 
 	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
-		p = path_in(j->dir, files[i]);
+		p = path_join(j->dir, files[i]);
 		unlink(p);
 		free(p);
 	}
@@ -410,7 +381,7 @@ id_ok(const char *id)
 }
 
 static int
-stage(struct batch_job *j, const struct words *w, int has_output)
+stage(struct batch_job *j, const struct strvec *w, int has_output)
 {
 	struct buf input = { NULL, 0, 0 }, script = { NULL, 0, 0 };
 	char *p;
@@ -425,7 +396,7 @@ stage(struct batch_job *j, const struct words *w, int has_output)
 		    MAX_INPUT_BYTES / (1024 * 1024));
 		rc = EX_DATAERR;
 	}
-	p = path_in(j->dir, CMD_INPUT);
+	p = path_join(j->dir, CMD_INPUT);
 	if (rc == 0 && write_file(p, input.data, input.len, 0600) != 0) {
 		ct_warnerr("cannot write %s", p);
 		rc = EX_IOERR;
@@ -446,7 +417,7 @@ static int
 submit(const char *workdir, int nopts, char **opts)
 {
 	struct batch_job j = { workdir, NULL, NULL, NULL, NULL, 0 };
-	struct words w = { NULL, 0, 0 };
+	struct strvec w = { NULL, 0, 0 };
 	const char *shared, *job = getenv("CT_JOB_ID");
 	char *id = NULL, *rec;
 	int rc = 0, has_output;
@@ -472,7 +443,7 @@ submit(const char *workdir, int nopts, char **opts)
 		job_free(&j);
 		return EX_IOERR;
 	}
-	j.script = path_in(j.dir, BATCH_SCRIPT);
+	j.script = path_join(j.dir, BATCH_SCRIPT);
 	n = strlen(job) + 4;
 	j.name = xmalloc(n);
 	snprintf(j.name, n, "ct-%s", job);
@@ -504,7 +475,7 @@ submit(const char *workdir, int nopts, char **opts)
 	}
 	if (rc != 0 && id == NULL)
 		remove_job_dir(&j);
-	words_free(&w);
+	strvec_free(&w);
 	free(id);
 	job_free(&j);
 	return rc;
@@ -530,7 +501,7 @@ find_job(struct batch_job *j, const char *workdir, const char *id)
 		ct_dieerr(EX_IOERR, "cannot read %s/%s", workdir, rec);
 	}
 	free(rec);
-	j->script = path_in(j->dir, BATCH_SCRIPT);
+	j->script = path_join(j->dir, BATCH_SCRIPT);
 	mark = record_name(id, ".cancelled");
 	j->cancelled = access(mark, F_OK) == 0;
 	free(mark);
@@ -542,7 +513,7 @@ batch_ended(const struct batch_job *j, int code, int sig, const char *source)
 	char line[LAST_LINE_MAX + 1], *p;
 	const char *name;
 
-	p = path_in(j->dir, CMD_OUTPUT);
+	p = path_join(j->dir, CMD_OUTPUT);
 	if (sig == 0 && code == 0) {
 		if (access(p, F_OK) == 0)
 			batch_answer("done");
@@ -563,12 +534,12 @@ batch_ended(const struct batch_job *j, int code, int sig, const char *source)
 		    source);
 		return 0;
 	}
-	p = path_in(j->dir, BATCH_STDERR);
+	p = path_join(j->dir, BATCH_STDERR);
 	last_line_of(p, line);
 	free(p);
 	if (line[0] == '\0') {
 		/* Nothing from the command: perhaps the script's own words. */
-		p = path_in(j->dir, BATCH_SCHED_ERR);
+		p = path_join(j->dir, BATCH_SCHED_ERR);
 		last_line_of(p, line);
 		free(p);
 	}
@@ -580,7 +551,7 @@ batch_ended(const struct batch_job *j, int code, int sig, const char *source)
 int
 batch_missing(const struct batch_job *j, const char *said)
 {
-	const char *g = param("CT_PARAM_GRACE");
+	const char *g = env_nonempty("CT_PARAM_GRACE");
 	long grace = g != NULL ? seconds(g) : DEFAULT_GRACE;
 	char *mark = record_name(j->id, ".missing"), *since, stamp[32];
 	time_t now = time(NULL), first;
@@ -621,7 +592,7 @@ fetch(const struct batch_job *j)
 		ct_die(EX_TEMPFAIL, "job %s has not been seen done (poll "
 		    "first)", j->id);
 	free(done);
-	p = path_in(j->dir, CMD_OUTPUT);
+	p = path_join(j->dir, CMD_OUTPUT);
 	fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		if (errno == ENOENT)

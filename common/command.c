@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "command.h"
+#include "contract.h"
 #include "err.h"
 #include "exitcodes.h"
 #include "util.h"
@@ -16,87 +17,6 @@
 
 /* Job option values: 1 to this many of [A-Za-z0-9._+-]. */
 #define MAX_VALUE 64
-
-void
-words_push(struct words *w, char *s)
-{
-	if (w->n + 2 > w->cap) {
-		w->cap = w->cap ? w->cap * 2 : 8;
-		w->v = xrealloc(w->v, w->cap * sizeof *w->v);
-	}
-	w->v[w->n++] = s;
-	w->v[w->n] = NULL;
-}
-
-void
-words_free(struct words *w)
-{
-	size_t i;
-
-	for (i = 0; i < w->n; i++)
-		free(w->v[i]);
-	free(w->v);
-	w->v = NULL;
-	w->n = w->cap = 0;
-}
-
-/* Split s at blanks (spaces and tabs); there is no quoting. */
-void
-split_blanks(const char *s, struct words *w)
-{
-	size_t len;
-
-	for (;;) {
-		s += strspn(s, " \t");
-		if (*s == '\0')
-			break;
-		len = strcspn(s, " \t");
-		words_push(w, xstrndup(s, len));
-		s += len;
-	}
-}
-
-int
-has_word(const struct words *w, const char *word, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < w->n; i++)
-		if (strlen(w->v[i]) == len && memcmp(w->v[i], word, len) == 0)
-			return 1;
-	return 0;
-}
-
-/*
- * The environment variable that carries registry parameter name:
- * upper-cased, with every byte outside [A-Z0-9] turned into '_'.
- */
-char *
-param_variable(const char *prefix, const char *name)
-{
-	size_t plen = strlen(prefix), nlen = strlen(name);
-	char *v = xmalloc(sizeof "CT_PARAM_" - 1 + plen + nlen + 1);
-	char *p = v;
-
-	memcpy(p, "CT_PARAM_", sizeof "CT_PARAM_" - 1);
-	p += sizeof "CT_PARAM_" - 1;
-	memcpy(p, prefix, plen);
-	memcpy(p + plen, name, nlen + 1);
-	for (; *p != '\0'; p++)
-		if (*p >= 'a' && *p <= 'z')
-			*p = (char)(*p - 'a' + 'A');
-		else if (!(*p >= 'A' && *p <= 'Z') && !(*p >= '0' && *p <= '9'))
-			*p = '_';
-	return v;
-}
-
-const char *
-param(const char *var)
-{
-	const char *v = getenv(var);
-
-	return v != NULL && *v != '\0' ? v : NULL;
-}
 
 /*
  * The database path for {database} in *path, NULL when there is none.
@@ -111,8 +31,8 @@ database_path(int needed, const char **path)
 	char *var, *shown;
 
 	if (name != NULL && *name != '\0') {
-		var = param_variable("database.", name);
-		*path = param(var);
+		var = contract_param_var("database.", name);
+		*path = env_nonempty(var);
 		free(var);
 		if (*path != NULL)
 			return 0;
@@ -121,7 +41,7 @@ database_path(int needed, const char **path)
 		free(shown);
 		return EX_UNAVAILABLE;
 	}
-	*path = param("CT_PARAM_DATABASE");
+	*path = env_nonempty("CT_PARAM_DATABASE");
 	if (needed && *path == NULL) {
 		ct_warn("the job names no database and this server has no "
 		    "default one (parameter database)");
@@ -130,24 +50,14 @@ database_path(int needed, const char **path)
 	return 0;
 }
 
-char *
-path_in(const char *workdir, const char *name)
-{
-	size_t n = strlen(workdir) + strlen(name) + 2;
-	char *p = xmalloc(n);
-
-	snprintf(p, n, "%s/%s", workdir, name);
-	return p;
-}
-
 /* Replace the placeholder words; anything else is taken literally. */
 static char *
 substitute(const char *word, const char *workdir, const char *database)
 {
 	if (strcmp(word, "{input}") == 0)
-		return path_in(workdir, CMD_INPUT);
+		return path_join(workdir, CMD_INPUT);
 	if (strcmp(word, "{output}") == 0)
-		return path_in(workdir, CMD_OUTPUT);
+		return path_join(workdir, CMD_OUTPUT);
 	if (strcmp(word, "{database}") == 0)
 		return xstrdup(database);
 	return xstrdup(word);
@@ -181,21 +91,21 @@ value_ok(const char *v)
  * Returns 0, or after a message EX_DATAERR.
  */
 static int
-add_options(struct words *argv, int nopts, char **opts)
+add_options(struct strvec *argv, int nopts, char **opts)
 {
 	const char *server = getenv("CT_SERVER");
 	const char *allow = getenv("CT_PARAM_OPTIONS"), *eq;
-	struct words allowed = { NULL, 0, 0 };
+	struct strvec allowed = { NULL, 0, 0 };
 	char *key, *dash;
 	size_t klen;
 	int i, rc = 0;
 
-	split_blanks(allow != NULL ? allow : "", &allowed);
+	strvec_split_blanks(&allowed, allow != NULL ? allow : "");
 	for (i = 0; i < nopts && rc == 0; i++) {
 		eq = strchr(opts[i], '=');
 		klen = (size_t)(eq - opts[i]);
 		key = wrapper_printable(opts[i], klen, 64);
-		if (!has_word(&allowed, opts[i], klen)) {
+		if (!strvec_has(&allowed, opts[i], klen)) {
 			ct_warn("option %s is not allowed by server %s", key,
 			    server != NULL ? server : "(unnamed)");
 			rc = EX_DATAERR;
@@ -209,12 +119,12 @@ add_options(struct words *argv, int nopts, char **opts)
 			dash[0] = '-';
 			memcpy(dash + 1, opts[i], klen);
 			dash[klen + 1] = '\0';
-			words_push(argv, dash);
-			words_push(argv, xstrdup(eq + 1));
+			strvec_push_owned(argv, dash);
+			strvec_push_owned(argv, xstrdup(eq + 1));
 		}
 		free(key);
 	}
-	words_free(&allowed);
+	strvec_free(&allowed);
 	return rc;
 }
 
@@ -226,11 +136,11 @@ add_options(struct words *argv, int nopts, char **opts)
  * status: EX_CONFIG, EX_UNAVAILABLE or EX_DATAERR; argv is then empty.
  */
 int
-command_expand(const char *dir, int nopts, char **opts, struct words *argv,
+command_expand(const char *dir, int nopts, char **opts, struct strvec *argv,
     int *has_output)
 {
-	struct words raw = { NULL, 0, 0 };
-	const char *command = param("CT_PARAM_COMMAND"), *database;
+	struct strvec raw = { NULL, 0, 0 };
+	const char *command = env_nonempty("CT_PARAM_COMMAND"), *database;
 	size_t i;
 	int rc;
 
@@ -240,21 +150,21 @@ command_expand(const char *dir, int nopts, char **opts, struct words *argv,
 		ct_warn("parameter command is not set");
 		return EX_CONFIG;
 	}
-	split_blanks(command, &raw);
+	strvec_split_blanks(&raw, command);
 	if (raw.n == 0) {
 		ct_warn("parameter command has no words");
-		words_free(&raw);
+		strvec_free(&raw);
 		return EX_CONFIG;
 	}
-	rc = database_path(has_word(&raw, "{database}", 10), &database);
+	rc = database_path(strvec_has(&raw, "{database}", 10), &database);
 	if (rc == 0) {
-		*has_output = has_word(&raw, "{output}", 8);
+		*has_output = strvec_has(&raw, "{output}", 8);
 		for (i = 0; i < raw.n; i++)
-			words_push(argv, substitute(raw.v[i], dir, database));
+			strvec_push_owned(argv, substitute(raw.v[i], dir, database));
 		rc = add_options(argv, nopts, opts);
 	}
-	words_free(&raw);
+	strvec_free(&raw);
 	if (rc != 0)
-		words_free(argv);
+		strvec_free(argv);
 	return rc;
 }

@@ -111,12 +111,13 @@ close_all(int a, int b, int c)
 }
 
 int
-run_program(const char *path, char *const argv[], char *const envp[],
-    const char *dir, const void *in, size_t inlen, struct buf *out,
-    int out_fd, size_t max_out, int timeout_ms, struct run_result *r)
+run_program(const struct child *c, struct run_result *r)
 {
+	const char *path = c->path, *dir = c->dir;
+	const void *in = c->in;
+	size_t inlen = c->inlen;
 	int pin[2] = { -1, -1 }, pout[2], perr[2], status, rc;
-	int64_t deadline = monotonic_usec() + (int64_t)timeout_ms * 1000;
+	int64_t deadline = monotonic_usec() + (int64_t)c->timeout_ms * 1000;
 	size_t written = 0, got = 0, linelen = 0;
 	char line[sizeof r->err_tail];
 	pid_t pid;
@@ -131,7 +132,8 @@ run_program(const char *path, char *const argv[], char *const envp[],
 		ct_warnerr("cannot run %s: pipe", path);
 		return -1;
 	}
-	rc = spawn(&pid, path, argv, envp, dir, pin[0], pout[1], perr[1]);
+	rc = spawn(&pid, path, c->argv, c->envp, dir, pin[0], pout[1],
+	    perr[1]);
 	close(pin[0]);
 	close(pout[1]);
 	close(perr[1]);
@@ -212,18 +214,13 @@ run_program(const char *path, char *const argv[], char *const envp[],
 				keep_text(r, block, (size_t)n);
 				continue;
 			}
-			if (got + (size_t)n > max_out) {
+			if (got + (size_t)n > c->max_out) {
 				r->overflow = 1;
 				break;
 			}
 			got += (size_t)n;
-			if (out_fd >= 0) {
-				if (write_all(out_fd, block, (size_t)n) != 0) {
-					r->overflow = 1;
-					break;
-				}
-			} else
-				buf_append(out, block, (size_t)n);
+			if (c->out != NULL)
+				buf_append(c->out, block, (size_t)n);
 		}
 		if (r->overflow)
 			break;

@@ -23,15 +23,25 @@ struct run_result {
 };
 
 /*
- * Run path with argv and envp (NULL-terminated), in directory dir (NULL:
- * here), feeding it in[0..inlen) on stdin (/dev/null if in is NULL),
- * collecting stdout in out (at most max_out bytes) or, if out_fd >= 0,
- * copying it to out_fd. After timeout_ms, or when stdout overflows, the
- * whole process group is killed with SIGKILL. Returns 0 when the child
- * ran (see r), or -1 if it could not be started (printed).
+ * What to run, and how (git's struct child_process). Unset fields are
+ * zero: no directory change, stdin from /dev/null, stdout discarded.
  */
-int run_program(const char *path, char *const argv[], char *const envp[],
-    const char *dir, const void *in, size_t inlen, struct buf *out,
-    int out_fd, size_t max_out, int timeout_ms, struct run_result *r);
+struct child {
+	const char *path;	/* the program */
+	char *const *argv;	/* NULL-terminated */
+	char *const *envp;	/* NULL-terminated: all it gets */
+	const char *dir;	/* its working directory; NULL: here */
+	const void *in;		/* fed on stdin; NULL: /dev/null */
+	size_t inlen;
+	struct buf *out;	/* stdout collected here, at most max_out */
+	size_t max_out;		/* more than this: cut, and killed */
+	int timeout_ms;		/* then the whole process group is killed */
+};
+
+/*
+ * Run c->path. Returns 0 when the child ran (see r), or -1 if it could
+ * not be started (printed).
+ */
+int run_program(const struct child *c, struct run_result *r);
 
 #endif

@@ -250,3 +250,20 @@ parse_seconds(const char *s, double *out)
 	*out = v;
 	return 0;
 }
+
+const char *
+env_nonempty(const char *var)
+{
+	const char *v = getenv(var);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+char *
+path_join(const char *dir, const char *name)
+{
+	struct buf b = { NULL, 0, 0 };
+
+	buf_appendf(&b, "%s/%s", dir, name);
+	return b.data;
+}

@@ -57,6 +57,12 @@ uint32_t fnv1a32(const void *p, size_t n);
  */
 int parse_size(const char *s, size_t *out);
 
+/* The value of environment variable var, or NULL if unset or empty. */
+const char *env_nonempty(const char *var);
+
+/* "dir/name", allocated. */
+char *path_join(const char *dir, const char *name);
+
 /* Parse a non-negative decimal number of seconds, fraction allowed. */
 int parse_seconds(const char *s, double *out);
 

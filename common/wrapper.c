@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "contract.h"
 #include "err.h"
 #include "exitcodes.h"
 #include "util.h"
@@ -104,24 +105,11 @@ wrapper_enter_workdir(void)
 const char *
 wrapper_param(const char *name)
 {
-	struct buf var = { NULL, 0, 0 };
-	const char *v;
-	size_t i;
+	char *var = contract_param_var("", name);
+	const char *v = env_nonempty(var);
 
-	/* As ct-dispatch names it: upper case, all else '_'. */
-	buf_append(&var, "CT_PARAM_", sizeof "CT_PARAM_" - 1);
-	for (i = 0; name[i] != '\0'; i++) {
-		char c = name[i];
-
-		if (c >= 'a' && c <= 'z')
-			c = (char)(c - 'a' + 'A');
-		else if (!(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9'))
-			c = '_';
-		buf_append(&var, &c, 1);
-	}
-	v = getenv(var.data);
-	buf_free(&var);
-	return v != NULL && *v != '\0' ? v : NULL;
+	free(var);
+	return v;
 }
 
 char *

@@ -74,7 +74,7 @@ static const char usage[] =
 
 /* What submit runs. */
 struct launch {
-	struct words argv;	/* the command line, placeholders replaced */
+	struct strvec argv;	/* the command line, placeholders replaced */
 	char *path;		/* argv[0], resolved through PATH */
 	int has_output;		/* the command writes {output} itself */
 };
@@ -158,7 +158,7 @@ resolve_command(const char *name, char **resolved)
 static void
 launch_free(struct launch *l)
 {
-	words_free(&l->argv);
+	strvec_free(&l->argv);
 	free(l->path);
 }
 

@@ -72,8 +72,8 @@ submit(const struct batch_job *j, char **id)
 	size_t n = 0;
 	int rc;
 
-	out = path_in(j->dir, BATCH_SCHED_OUT);
-	err = path_in(j->dir, BATCH_SCHED_ERR);
+	out = path_join(j->dir, BATCH_SCHED_OUT);
+	err = path_join(j->dir, BATCH_SCHED_ERR);
 	args[n++] = "-terse";
 	args[n++] = "-N";
 	args[n++] = j->name;

@@ -69,14 +69,14 @@ in_list(const char *const *list, const char *s, size_t len)
 
 /* Parameter "resources" as sbatch arguments; -1 after a message. */
 static int
-resources(struct words *w)
+resources(struct strvec *w)
 {
 	const char *res = getenv("CT_PARAM_RESOURCES"), *eq;
-	struct words all = { NULL, 0, 0 };
+	struct strvec all = { NULL, 0, 0 };
 	size_t i;
 	int rc = 0;
 
-	split_blanks(res != NULL ? res : "", &all);
+	strvec_split_blanks(&all, res != NULL ? res : "");
 	for (i = 0; i < all.n && rc == 0; i++) {
 		eq = strchr(all.v[i], '=');
 		if (eq == NULL || !in_list(resource_options, all.v[i],
@@ -89,9 +89,9 @@ resources(struct words *w)
 			    "--nodelist =VALUE", all.v[i]);
 			rc = -1;
 		} else if (w != NULL)
-			words_push(w, xstrdup(all.v[i]));
+			strvec_push_owned(w, xstrdup(all.v[i]));
 	}
-	words_free(&all);
+	strvec_free(&all);
 	return rc;
 }
 
@@ -125,7 +125,7 @@ unreachable(const char *err)
 static int
 submit(const struct batch_job *j, char **id)
 {
-	struct words w = { NULL, 0, 0 };
+	struct strvec w = { NULL, 0, 0 };
 	const char *part = getenv("CT_PARAM_PARTITION");
 	long limit = batch_time_limit();
 	struct buf o = { NULL, 0, 0 };
@@ -135,35 +135,35 @@ submit(const struct batch_job *j, char **id)
 	char line[256], t[64];
 	int rc;
 
-	words_push(&w, xstrdup("--parsable"));
-	words_push(&w, xstrdup("--job-name"));
-	words_push(&w, xstrdup(j->name));
-	words_push(&w, xstrdup("--chdir"));
-	words_push(&w, xstrdup(j->dir));
-	words_push(&w, xstrdup("--output"));
-	words_push(&w, path_in(j->dir, BATCH_SCHED_OUT));
-	words_push(&w, xstrdup("--error"));
-	words_push(&w, path_in(j->dir, BATCH_SCHED_ERR));
+	strvec_push_owned(&w, xstrdup("--parsable"));
+	strvec_push_owned(&w, xstrdup("--job-name"));
+	strvec_push_owned(&w, xstrdup(j->name));
+	strvec_push_owned(&w, xstrdup("--chdir"));
+	strvec_push_owned(&w, xstrdup(j->dir));
+	strvec_push_owned(&w, xstrdup("--output"));
+	strvec_push_owned(&w, path_join(j->dir, BATCH_SCHED_OUT));
+	strvec_push_owned(&w, xstrdup("--error"));
+	strvec_push_owned(&w, path_join(j->dir, BATCH_SCHED_ERR));
 	if (part != NULL && *part != '\0') {
-		words_push(&w, xstrdup("--partition"));
-		words_push(&w, xstrdup(part));
+		strvec_push_owned(&w, xstrdup("--partition"));
+		strvec_push_owned(&w, xstrdup(part));
 	}
 	if (limit > 0) {
 		/* minutes:seconds; Slurm counts whole minutes, rounding up. */
 		snprintf(t, sizeof t, "--time=%ld:%02ld", limit / 60,
 		    limit % 60);
-		words_push(&w, xstrdup(t));
+		strvec_push_owned(&w, xstrdup(t));
 	}
 	/*
 	 * Slurm requeues a batch job whose node failed, and runs it again;
 	 * with requeue=no it ends NODE_FAIL and the job moves on.
 	 */
 	if (requeue == 0)
-		words_push(&w, xstrdup("--no-requeue"));
+		strvec_push_owned(&w, xstrdup("--no-requeue"));
 	(void)resources(&w);
-	words_push(&w, xstrdup(j->script));
+	strvec_push_owned(&w, xstrdup(j->script));
 	rc = batch_run("sbatch", (const char *const *)w.v, &o, &r);
-	words_free(&w);
+	strvec_free(&w);
 	if (rc == 0 && !(r.exited && r.code == 0)) {
 		ct_warn("sbatch: %s", r.err_tail[0] ? r.err_tail :
 		    "failed without a message");
