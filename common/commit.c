@@ -85,9 +85,10 @@ commit_hold(struct commit *c, const char *name, int lock)
 }
 
 size_t
-commit_flush(struct spool *sp, struct commit *c)
+commit_flush(struct spool *sp, struct commit *c, struct strvec *failed)
 {
-	size_t i, failed = 0;
+	size_t i, nfailed = 0;
+	bool synced;
 	int td, dd;
 
 	if (c->n == 0)
@@ -101,10 +102,8 @@ commit_flush(struct spool *sp, struct commit *c)
 	for (i = 0; i < c->n; i++) {
 		struct commit_entry *e = &c->e[i];
 
-		if (spool_stage_wait(sp, e->tmpname, e->fd) != 0) {
+		if (spool_stage_wait(sp, e->tmpname, e->fd) != 0)
 			e->tmpname[0] = '\0';
-			failed++;
-		}
 	}
 	for (i = 0; i < c->n; i++) {
 		struct commit_entry *e = &c->e[i];
@@ -116,17 +115,25 @@ commit_flush(struct spool *sp, struct commit *c)
 			ct_warnerr("cannot replace %s/%s/%s", sp->path,
 			    spool_dir_name(c->dir), e->name);
 			spool_unstage(sp, e->tmpname);
-			failed++;
+			e->tmpname[0] = '\0';
 		}
 	}
-	if (spool_sync(sp, c->dir) != 0)
-		failed = c->n;	/* spool_sync said why */
+	synced = spool_sync(sp, c->dir) == 0;	/* or it said why */
+	for (i = 0; i < c->n; i++) {
+		struct commit_entry *e = &c->e[i];
+
+		if (synced && e->tmpname[0] != '\0')
+			continue;
+		nfailed++;
+		if (failed != NULL)
+			strvec_push(failed, e->name);
+	}
 	/* Released only now: the records others will read are the new ones. */
 	for (i = 0; i < c->n; i++)
 		if (c->e[i].lock >= 0)
 			close(c->e[i].lock);
 	c->n = 0;
-	return failed;
+	return nfailed;
 }
 
 bool

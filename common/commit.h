@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "spool.h"
+#include "strvec.h"
 
 struct commit_entry {
 	char tmpname[SPOOL_TMPNAME_MAX];
@@ -54,10 +55,12 @@ void commit_hold(struct commit *c, const char *name, int lock);
 
 /*
  * Make every staged rewrite durable and visible, then release the held
- * locks. Returns the number that could not be committed (their jobs keep
- * their old records; a message says why).
+ * locks. Returns the number that could not be committed, whose names are
+ * added to failed (unless it is NULL): their jobs keep their old records,
+ * or the new one may not last a crash; a message has said why.
  */
-size_t commit_flush(struct spool *sp, struct commit *c);
+size_t commit_flush(struct spool *sp, struct commit *c,
+    struct strvec *failed);
 
 /*
  * True when the batch should be committed: it holds max entries, or its

@@ -1,26 +1,196 @@
 /*
  * contract.c: the dispatcher's side of ct-wrapper(7) (contract.h).
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include "contract.h"
-#include "util.h"
+#include "job.h"
+#include "registry.h"
+#include "result.h"
+#include "run.h"
+#include "strvec.h"
 
-char *
-contract_param_var(const char *prefix, const char *name)
+/* What a wrapper may print for any verb but fetch: a line, or a reason. */
+#define CONTRACT_MAX_ANSWER (64 * 1024)
+#define CONTRACT_MAX_HANDLE 200
+
+static const char *const verb_names[] = {
+	[CONTRACT_SUBMIT] = "submit",
+	[CONTRACT_POLL] = "poll",
+	[CONTRACT_FETCH] = "fetch",
+	[CONTRACT_CANCEL] = "cancel",
+};
+
+/* The exit statuses that mean "later", ct-wrapper(7), EXIT STATUS. */
+static const int try_later[] = { EX_TEMPFAIL, EX_OSERR };
+
+const char *
+contract_verb_name(enum contract_verb v)
 {
-	size_t plen = strlen(prefix), nlen = strlen(name);
-	char *v = xmalloc(sizeof "CT_PARAM_" - 1 + plen + nlen + 1);
-	char *p = v;
+	return verb_names[v];
+}
 
-	memcpy(p, "CT_PARAM_", sizeof "CT_PARAM_" - 1);
-	p += sizeof "CT_PARAM_" - 1;
-	memcpy(p, prefix, plen);
-	memcpy(p + plen, name, nlen + 1);
-	for (; *p != '\0'; p++)
-		if (*p >= 'a' && *p <= 'z')
-			*p = (char)(*p - 'a' + 'A');
-		else if (!(*p >= 'A' && *p <= 'Z') && !(*p >= '0' && *p <= '9'))
-			*p = '_';
-	return v;
+enum contract_outcome
+contract_exit_outcome(int code)
+{
+	size_t i;
+
+	if (code == 0)
+		return CONTRACT_OK;
+	for (i = 0; i < sizeof try_later / sizeof try_later[0]; i++)
+		if (code == try_later[i])
+			return CONTRACT_TRANSIENT;
+	return CONTRACT_PERMANENT;
+}
+
+/* The arguments: the verb, then the job's options or the handle. */
+static void
+contract_argv(const struct contract_call *c, struct strvec *argv)
+{
+	const struct job *j = c->job;
+	size_t i;
+
+	strvec_push(argv, c->server->wrapper);
+	strvec_push(argv, contract_verb_name(c->verb));
+	if (c->verb == CONTRACT_SUBMIT)
+		for (i = 0; i < j->noptions; i++)
+			strvec_push(argv, j->options[i]);
+	else
+		strvec_push(argv, j->handle != NULL ? j->handle : "");
+}
+
+/* The whole environment of a call: nothing is inherited. */
+static void
+contract_env(const struct contract_call *c, struct strvec *env)
+{
+	const struct registry_server *s = c->server;
+	const struct job *j = c->job;
+	size_t i;
+
+	strvec_push(env, "PATH=/usr/local/bin:/usr/bin:/bin");
+	strvec_push(env, "LANG=C");
+	strvec_push(env, "LC_ALL=C");
+	strvec_pushf(env, "HOME=%s", c->workdir);
+	strvec_pushf(env, "TMPDIR=%s", c->workdir);
+	strvec_push(env, "CT_CONTRACT=1");
+	strvec_pushf(env, "CT_JOB_ID=%s", j->id);
+	strvec_pushf(env, "CT_SERVER=%s", s->id);
+	strvec_pushf(env, "CT_SERVICE=%s", j->service);
+	strvec_pushf(env, "CT_DATABASE=%s", j->database ? j->database : "");
+	strvec_pushf(env, "CT_WORKDIR=%s", c->workdir);
+	strvec_pushf(env, "CT_DEADLINE=%lld",
+	    (long long)(j->deadline_usec / 1000000));
+	for (i = 0; i < s->nparams; i++) {
+		char *var = contract_param_var("", s->params[i].name);
+
+		strvec_pushf(env, "%s=%s", var, s->params[i].value);
+		free(var);
+	}
+}
+
+/* The outcome of a call that ran, its reason in why. */
+static enum contract_outcome
+contract_judge(const struct contract_call *c, const struct run_result *r,
+    char *why, size_t whylen)
+{
+	const char *w = c->server->wrapper, *verb = contract_verb_name(c->verb);
+
+	if (r->timed_out) {
+		snprintf(why, whylen, "%s %s timed out after %u s", w, verb,
+		    c->server->call_timeout);
+		return CONTRACT_TRANSIENT;
+	}
+	if (r->overflow) {
+		snprintf(why, whylen, "%s %s wrote too much", w, verb);
+		return CONTRACT_PERMANENT;
+	}
+	if (!r->exited) {
+		snprintf(why, whylen, "%s %s killed by signal %d", w, verb,
+		    r->code);
+		return CONTRACT_TRANSIENT;
+	}
+	if (r->code == 0)
+		return CONTRACT_OK;
+	snprintf(why, whylen, "%s %s exit %d%s%s", w, verb, r->code,
+	    r->err_tail[0] ? ": " : "", r->err_tail);
+	/* run_program's own 127: the wrapper itself cannot be run. */
+	if (r->code == 127 && strstr(r->err_tail, "cannot run") != NULL)
+		return CONTRACT_PERMANENT;
+	return contract_exit_outcome(r->code);
+}
+
+enum contract_outcome
+contract_call(const struct contract_call *c, char *why, size_t whylen)
+{
+	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT;
+	bool submit = c->verb == CONTRACT_SUBMIT;
+	struct run_result r;
+	char *path = path_join(c->wrapper_dir, c->server->wrapper);
+	enum contract_outcome o;
+	int rc;
+
+	contract_argv(c, &argv);
+	contract_env(c, &env);
+	rc = run_program(&(struct child){ .path = path,
+	    .argv = strvec_vector(&argv), .envp = strvec_vector(&env),
+	    .dir = c->workdir,
+	    .in = submit ? c->job->input : NULL,
+	    .inlen = submit ? c->job->input_len : 0,
+	    .out = c->out,
+	    .max_out = c->verb == CONTRACT_FETCH ? RESULT_MAX_SIZE :
+	    CONTRACT_MAX_ANSWER,
+	    .timeout_ms = (int)c->server->call_timeout * 1000 }, &r);
+	if (rc != 0) {
+		snprintf(why, whylen, "cannot run wrapper %.200s", path);
+		o = CONTRACT_TRANSIENT;
+	} else
+		o = contract_judge(c, &r, why, whylen);
+	strvec_free(&argv);
+	strvec_free(&env);
+	free(path);
+	return o;
+}
+
+const char *
+contract_read_handle(struct buf *out)
+{
+	size_t n;
+
+	while (out->len > 0 && (out->data[out->len - 1] == '\n' ||
+	    out->data[out->len - 1] == '\r'))
+		out->data[--out->len] = '\0';
+	if (out->data == NULL)
+		return NULL;
+	n = strlen(out->data);
+	if (n == 0 || n != out->len || n > CONTRACT_MAX_HANDLE)
+		return NULL;
+	if (strspn(out->data, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789._:/=+-") != n)
+		return NULL;
+	return out->data;
+}
+
+enum contract_poll
+contract_read_poll(struct buf *out, const char **reason)
+{
+	char *line = out->data, *nl;
+
+	*reason = NULL;
+	if (line == NULL)
+		return CONTRACT_POLL_BROKEN;
+	if ((nl = strchr(line, '\n')) != NULL)
+		*nl = '\0';
+	if (strcmp(line, "done") == 0)
+		return CONTRACT_POLL_DONE;
+	if (strcmp(line, "running") == 0)
+		return CONTRACT_POLL_RUNNING;
+	if (strncmp(line, "failed", 6) == 0 &&
+	    (line[6] == '\0' || line[6] == ' ')) {
+		*reason = line[6] != '\0' ? line + 7 : "no reason given";
+		return CONTRACT_POLL_FAILED;
+	}
+	return CONTRACT_POLL_BROKEN;
 }

@@ -6,15 +6,93 @@
  * the contract are written once: how registry parameters are named in
  * the environment, the environment a call gets, the call itself, what
  * each exit status means, and how a handle and a poll line are read.
+ *
+ * Nothing here prints, except run_program()'s own message when a wrapper
+ * cannot be started at all: a call's failure is described in the caller's
+ * why buffer, for the job's history.
  */
 #ifndef CT_CONTRACT_H
 #define CT_CONTRACT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util.h"
+
+struct job;
+struct registry_server;
+
+enum contract_verb {
+	CONTRACT_SUBMIT,	/* input on stdin, options as arguments */
+	CONTRACT_POLL,		/* one line: done, running, failed REASON */
+	CONTRACT_FETCH,		/* the result on stdout */
+	CONTRACT_CANCEL,
+};
+
+/* "submit", "poll", "fetch", "cancel". */
+const char *contract_verb_name(enum contract_verb v);
+
+/* What the end of a call means for the attempt at its server. */
+enum contract_outcome {
+	CONTRACT_OK,		/* exit 0: stdout holds the answer */
+	CONTRACT_TRANSIENT,	/* try again later, at the same server */
+	CONTRACT_PERMANENT,	/* this server cannot do this job */
+};
+
+/* One call of a wrapper for a job. */
+struct contract_call {
+	const char *wrapper_dir;	/* absolute: the wrapper runs elsewhere */
+	const struct registry_server *server;
+	const struct job *job;		/* with its input, for submit */
+	const char *workdir;		/* absolute: work/ID, made already */
+	enum contract_verb verb;
+	struct buf *out;		/* the wrapper's stdout is added here */
+};
+
+/*
+ * Make the call: the wrapper with the contract's arguments and
+ * environment (and nothing else), in the job's work directory, for at
+ * most the server's call-timeout. The outcome follows the exit status
+ * (contract_exit_outcome); anything but CONTRACT_OK leaves the reason,
+ * naming the wrapper and the verb, in why.
+ */
+enum contract_outcome contract_call(const struct contract_call *c,
+    char *why, size_t whylen);
+
+/*
+ * What a wrapper's exit status means. 0 is success. EX_TEMPFAIL (75) and
+ * EX_OSERR (71: out of memory, a fork that failed) are try-later, as in
+ * Postfix's sys_exits_softerror(): neither says anything about the job or
+ * the server. Every other status is a permanent failure at this server.
+ */
+enum contract_outcome contract_exit_outcome(int code);
+
+/*
+ * The handle in submit's output, which must be one line of 1 to 200 bytes
+ * of [A-Za-z0-9._:/=+-] (a trailing newline is dropped from out). Returns
+ * it, inside out, or NULL if there is none.
+ */
+const char *contract_read_handle(struct buf *out);
+
+/* What a poll said. */
+enum contract_poll {
+	CONTRACT_POLL_DONE,
+	CONTRACT_POLL_RUNNING,
+	CONTRACT_POLL_FAILED,	/* *reason: the wrapper's, or a default */
+	CONTRACT_POLL_BROKEN,	/* not the contract's answer */
+};
+
+/*
+ * Read poll's first line from out (which it cuts there). For FAILED,
+ * *reason points into out, or at "no reason given".
+ */
+enum contract_poll contract_read_poll(struct buf *out, const char **reason);
 
 /*
  * The environment variable that carries registry parameter prefix+name:
  * "CT_PARAM_", then the name upper-cased with every byte outside [A-Z0-9]
  * made '_' ("database.nr" -> "CT_PARAM_DATABASE_NR"). Allocated. Wrappers
- * use it to read what ct-dispatch set.
+ * use it to read what contract_call() set.
  */
 char *contract_param_var(const char *prefix, const char *name);
 

@@ -197,4 +197,67 @@ size_t spool_reap_tmp(struct spool *sp, int64_t max_age_usec);
 /* How long a stale tmp/ file of another host is kept: a day. */
 #define SPOOL_TMP_MAX_AGE (24 * 3600 * INT64_C(1000000))
 
+/* ---- what the dispatcher does with the spool (spool-scan.c, spool-work.c) */
+
+/*
+ * The IDs of one spool directory, oldest first (IDs sort by time), in
+ * constant memory: a window of the smallest IDs after the last handed
+ * out is read at a time. An ID added behind the walk is not seen.
+ */
+#define SPOOL_WALK_WINDOW 4096
+
+struct spool_walk_id {
+	char id[JOBID_MAX + 1];
+};
+
+struct spool_walk {
+	enum spool_dir sd;
+	char last[JOBID_MAX + 1];	/* the last handed out */
+	struct spool_walk_id *ref;	/* the window, sorted */
+	size_t n, next, cap;
+	bool started, done;
+};
+
+#define SPOOL_WALK_INIT(d) { .sd = (d) }
+
+/* The next ID of the walk, or NULL at its end. Prints nothing. */
+const char *spool_walk_next(struct spool *sp, struct spool_walk *w);
+
+/* Free the window; the walk may then start again from the beginning. */
+void spool_walk_free(struct spool_walk *w);
+
+/*
+ * Read job id from directory d (its input too if want_input). Returns 0;
+ * 1 if it is not there (it moved on); -1 if it is unreadable or holds
+ * another job (printed, but for the latter).
+ */
+int spool_read_in(struct spool *sp, enum spool_dir d, const char *id,
+    bool want_input, struct job *j);
+
+/*
+ * work/ID, made if need be: the directory a job's wrappers work in.
+ * Returns its path (allocated), or NULL after printing why.
+ */
+char *spool_workdir(struct spool *sp, const char *id);
+
+/* Remove work/ID and all in it, never following a link. */
+void spool_workdir_remove(struct spool *sp, const char *id);
+
+/* True if the owner of job id asked to withdraw it (cancel/ID). */
+bool spool_cancel_requested(struct spool *sp, const char *id);
+
+/*
+ * Once job id has left processing/ nobody will lock it again: its lock
+ * file goes, while the caller still holds it, so no one can take a stale
+ * one; so do its work directory and any cancel request. Prints nothing.
+ */
+void spool_clean_up_if_gone(struct spool *sp, const char *id);
+
+/*
+ * The same for every lock file, work directory and cancel request whose
+ * job has left processing/ (a pass killed between a job's last move and
+ * its clean-up leaves them), each under the job's lock.
+ */
+void spool_reap_orphans(struct spool *sp);
+
 #endif

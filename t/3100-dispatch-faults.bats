@@ -176,8 +176,10 @@ Processing: sent to good (handle h-$id)"
 	assert_equal "$(cat "$MARKS/calls")" "nodb submit $id"
 }
 
-@test "at submit every exit status but 75 is permanent, for this server only" {
-	for code in 1 2 64 65 69 70 74 78 126 75; do
+@test "at submit every exit status but 71 and 75 is permanent, for this server only" {
+	# 71 (EX_OSERR: out of memory, no fork) says nothing of the job or
+	# the server: try later, as Postfix's sys_exits_softerror() has it.
+	for code in 1 2 64 65 69 70 74 78 126 75 71; do
 		export CT_SPOOL="$BATS_TEST_TMPDIR/spool.$code"
 		{
 			server x refuse 1 'poll-interval="0"' "exit=$code"
@@ -186,8 +188,8 @@ Processing: sent to good (handle h-$id)"
 		id=$(ct-submit q1.fa)
 		pass
 		run -0 history "$id"
-		if [ "$code" = 75 ]; then
-			assert_line --index -1 "Processing: x: will retry in 5 s: refuse submit exit 75: cannot do this"
+		if [ "$code" = 75 ] || [ "$code" = 71 ]; then
+			assert_line --index -1 "Processing: x: will retry in 5 s: refuse submit exit $code: cannot do this"
 		else
 			assert_line --index -2 "Processing: x cannot run it: refuse submit exit $code: cannot do this"
 			assert_line --index -1 "Processing: sent to good (handle h-$id)"
@@ -449,4 +451,40 @@ Failed: no provider left (every one failed it); run it locally"
 	assert_line "Processing: sent to second (handle spy-second)"
 	# What the first server's wrapper left is not the second's to see.
 	assert_equal "$(cat "$MARKS/submit.workdir")" "700"
+}
+
+@test "strace: the spool cannot be written: exit 74, the job named, and the next pass carries on from its last record" {
+	no_leak_check
+	command -v strace >/dev/null || skip "strace is missing (Debian package strace)"
+	strace -o /dev/null true 2>/dev/null || skip "strace cannot trace here (ptrace not permitted)"
+	server good instant 1 | registry
+	id=$(ct-submit q1.fa)
+	# Every renameat(2) of ct-dispatch itself fails (the wrappers are not
+	# traced): the claim (renameat2) lasts, the rewrite of the job after
+	# its submit does not.
+	run -74 --separate-stderr strace -qq -o /dev/null \
+	    -e trace=renameat -e inject=renameat:error=ENOSPC ct-dispatch
+	assert_output ""
+	stderr_line --partial "cannot replace $CT_SPOOL/processing/$id: No space left on device"
+	stderr_line "ct-dispatch: could not write the spool for 1 job: $id; each carries on from its last record"
+	# What lasted: the claim, and nothing of the lost step.
+	run -2 ct-status -q "$id"
+	run -0 history "$id"
+	assert_output "New: submitted by uid $(id -u) on $HOST"
+	run -0 ct-dispatch
+	run -0 ct-dispatch
+	run -0 ct-fetch "$id"
+	assert_output "report for q1 by good"
+	run -0 history "$id"
+	assert_line --index -2 "Processing: sent to good (handle h-$id)"
+	assert_line --index -1 "Completed: completed by good in N s"
+}
+
+@test "a pass that writes everything it should exits 0" {
+	server good instant 1 | registry
+	id=$(ct-submit q1.fa)
+	run -0 --separate-stderr ct-dispatch
+	[ -z "$stderr" ] || fail "stderr: $stderr"
+	run -0 ct-dispatch
+	run -0 ct-status -q "$id"
 }

@@ -49,6 +49,13 @@ no_leak_check() {
 	export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:exitcode=86
 }
 
+# stderr_line ARGS: assert_line on the stderr of `run --separate-stderr`.
+stderr_line() {
+	local output=$stderr
+	local -a lines=("${stderr_lines[@]}")
+	assert_line "$@"
+}
+
 # A test that starts a program in the background keeps its PID in $pid. If
 # the test fails before it stops it, stop it here: bats would otherwise
 # wait for it for ever, since it holds the test's output open.
