@@ -94,11 +94,7 @@ on_signal(int sig)
 	stop_requested = 1;
 }
 
-static void
-logmsg(struct dispatcher *d, int prio, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
+static void __attribute__((format(printf, 3, 4)))
 logmsg(struct dispatcher *d, int prio, const char *fmt, ...)
 {
 	char line[1024];
@@ -116,15 +112,13 @@ logmsg(struct dispatcher *d, int prio, const char *fmt, ...)
 		ct_warn("%s", line);
 }
 
+/* The registry index of server id, or -1. */
 static int
 server_index(const struct dispatcher *d, const char *id)
 {
-	size_t i;
+	const struct registry_server *s = registry_server(&d->reg, id);
 
-	for (i = 0; i < d->reg.nservers; i++)
-		if (strcmp(d->reg.servers[i].id, id) == 0)
-			return (int)i;
-	return -1;
+	return s != NULL ? (int)(s - d->reg.servers) : -1;
 }
 
 /* ---- the job file ------------------------------------------------------ */
@@ -183,11 +177,7 @@ save_now(struct dispatcher *d, struct job *j)
 	return rc;
 }
 
-static void
-event(struct dispatcher *d, struct job *j, enum job_state s, int prio,
-    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static void
+static void __attribute__((format(printf, 5, 6)))
 event(struct dispatcher *d, struct job *j, enum job_state s, int prio,
     const char *fmt, ...)
 {
@@ -230,11 +220,7 @@ finish(struct dispatcher *d, struct job *j, enum job_state s)
 		unwritten(d, j->id);
 }
 
-static void
-fail_job(struct dispatcher *d, struct job *j, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
+static void __attribute__((format(printf, 3, 4)))
 fail_job(struct dispatcher *d, struct job *j, const char *fmt, ...)
 {
 	char text[1024];
