@@ -387,15 +387,7 @@ stage(struct batch_job *j, const struct strvec *w, int has_output)
 	char *p;
 	int rc;
 
-	rc = read_bounded(STDIN_FILENO, &input, MAX_INPUT_BYTES);
-	if (rc < 0) {
-		ct_warnerr("cannot read standard input");
-		rc = EX_IOERR;
-	} else if (rc > 0) {
-		ct_warn("input larger than %d MiB",
-		    MAX_INPUT_BYTES / (1024 * 1024));
-		rc = EX_DATAERR;
-	}
+	rc = wrapper_read_input(&input, MAX_INPUT_BYTES, NULL);
 	p = path_join(j->dir, CMD_INPUT);
 	if (rc == 0 && write_file(p, input.data, input.len, 0600) != 0) {
 		ct_warnerr("cannot write %s", p);
@@ -423,8 +415,6 @@ submit(const char *workdir, int nopts, char **opts)
 	int rc = 0, has_output;
 	size_t n;
 
-	if (check_option_syntax(nopts, opts) != 0)
-		usage_error("submit: job options must be key=value");
 	shared = shared_dir(&rc);
 	if (rc == 0 && batch_time_limit() < 0) {
 		ct_warn("parameter time-limit: a whole number of seconds, "

@@ -15,9 +15,6 @@
 #define CMD_INPUT "input.fa"
 #define CMD_OUTPUT "output"
 
-/* 0 if every option is key=value with a key; -1 otherwise. */
-int check_option_syntax(int nopts, char **opts);
-
 /*
  * The command line of parameter "command" for a job whose files are in
  * dir, with the job's options appended. Returns 0, argv filled (free it

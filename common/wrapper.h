@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdnoreturn.h>
 
+#include "util.h"
+
 /* Descriptors 0-2 open, so no file opened later can land on one. */
 void wrapper_open_standard_files(void);
 
@@ -23,8 +25,9 @@ noreturn void wrapper_usage_error(const char *usage, const char *what);
 /*
  * The start of a wrapper's main: descriptors 0-2 open, the program's
  * name set, and the verb, argv[1], returned once it and its arguments
- * are right: submit takes any, the other verbs exactly one, described as
- * handle ("handle", "RID") when it is missing. Otherwise a usage error.
+ * are right: submit takes job options, key=value each (options.h), the
+ * other verbs exactly one argument, described as handle ("handle",
+ * "RID") when it is missing. Otherwise a usage error.
  */
 const char *wrapper_verb(int argc, char **argv, const char *usage,
     const char *handle);
@@ -37,6 +40,13 @@ const char *wrapper_env(const char *name);
  * EX_IOERR. Every file of the job is then named relative to it.
  */
 const char *wrapper_enter_workdir(void);
+
+/*
+ * The job's input, standard input to its end, in in: at most max bytes.
+ * Returns 0, or after a message EX_IOERR (it cannot be read) or
+ * EX_DATAERR (it is larger: the message says max, then hint, if any).
+ */
+int wrapper_read_input(struct buf *in, size_t max, const char *hint);
 
 /* Copy fd to standard output, to its end; what names it in errors. */
 void wrapper_copy_out(int fd, const char *what);
