@@ -12,6 +12,8 @@
 #ifndef CT_BATCH_H
 #define CT_BATCH_H
 
+#include <stdbool.h>
+
 #include "run.h"
 #include "util.h"
 
@@ -49,8 +51,13 @@ struct batch_ops {
 	int (*submit)(const struct batch_job *j, char **id);
 	/* Answer poll with batch_answer(); returns the exit status. */
 	int (*poll)(const struct batch_job *j);
-	/* Ask the scheduler to stop the job; 0 also if it is gone. */
-	int (*cancel)(const struct batch_job *j);
+	/* The tool that stops a job, given its id: "qdel", "scancel". */
+	const char *cancel_tool;
+	/*
+	 * What cancel_tool says of a job that has ended or is unknown:
+	 * nothing is left to cancel. NULL-ended.
+	 */
+	const char *const *cancel_gone;
 };
 
 int batch_main(int argc, char **argv, const struct batch_ops *ops);
@@ -64,6 +71,24 @@ int batch_main(int argc, char **argv, const struct batch_ops *ops);
  */
 int batch_run(const char *tool, const char *const args[], struct buf *out,
     struct run_result *r);
+
+/*
+ * Say that tool (with its options: "qstat -j") failed for job j, with
+ * its last line of standard error; returns EX_TEMPFAIL, for the
+ * scheduler may answer the next time.
+ */
+int batch_tool_failed(const char *tool, const struct batch_job *j,
+    const struct run_result *r);
+
+/* Whether text holds one of phrases (NULL-ended). */
+bool batch_text_has(const char *text, const char *const phrases[]);
+
+/*
+ * The scheduler's job id in its submit tool's output out: the first line,
+ * cut at the first of the characters ends ("12.1-3:1" for an array job
+ * from qsub, "12;cluster" from sbatch). Allocated.
+ */
+char *batch_submitted_id(const struct buf *out, const char *ends);
 
 /* Give poll's answer, one line; printed when ops->poll returns 0. */
 void batch_answer(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
