@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,14 @@ wrapper_read_input(struct buf *in, size_t max, const char *hint)
 }
 
 void
+wrapper_write_out(const void *data, size_t len)
+{
+	signal(SIGPIPE, SIG_IGN);
+	if (write_all(STDOUT_FILENO, data, len) != 0)
+		ct_dieerr(EX_IOERR, "cannot write standard output");
+}
+
+void
 wrapper_copy_out(int fd, const char *what)
 {
 	char block[65536];
@@ -97,8 +106,7 @@ wrapper_copy_out(int fd, const char *what)
 			ct_dieerr(EX_IOERR, "cannot read %s", what);
 		if (n == 0)
 			break;
-		if (write_all(STDOUT_FILENO, block, (size_t)n) != 0)
-			ct_dieerr(EX_IOERR, "cannot write standard output");
+		wrapper_write_out(block, (size_t)n);
 	}
 }
 

@@ -48,7 +48,13 @@ const char *wrapper_enter_workdir(void);
  */
 int wrapper_read_input(struct buf *in, size_t max, const char *hint);
 
-/* Copy fd to standard output, to its end; what names it in errors. */
+/*
+ * Write data[0..len), a result, to standard output, or exit EX_IOERR: a
+ * reader gone away is a write error, not a silent death by SIGPIPE.
+ */
+void wrapper_write_out(const void *data, size_t len);
+
+/* wrapper_write_out all of fd, to its end; what names it in errors. */
 void wrapper_copy_out(int fd, const char *what);
 
 /*

@@ -614,11 +614,8 @@ fetch(const struct params *p, const char *id)
 		    sizeof why) != 0) {
 			ct_warn("fetch: %s: %s", id, why);
 			rc = EX_UNAVAILABLE;
-		} else if (write_all(STDOUT_FILENO, r.body.data,
-		    r.body.len) != 0) {
-			ct_warnerr("cannot write standard output");
-			rc = EX_IOERR;
-		}
+		} else
+			wrapper_write_out(r.body.data, r.body.len);
 		break;
 	case HTTP_TRANSIENT:
 		warn_failed("fetch", &r);

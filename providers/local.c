@@ -645,8 +645,6 @@ fetch(pid_t pid, unsigned long long start)
 			    "no output file");
 		ct_dieerr(EX_IOERR, "cannot open %s", F_OUTPUT);
 	}
-	/* A reader gone away is a write error, not a silent death. */
-	signal(SIGPIPE, SIG_IGN);
 	wrapper_copy_out(fd, F_OUTPUT);
 	close(fd);
 	return 0;

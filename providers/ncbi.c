@@ -33,7 +33,6 @@
  * are wrong. Messages are "ncbi: ..." on standard error.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -685,10 +684,7 @@ fetch(const struct conf *c, const char *rid)
 		rc = not_a_report(rid, &r.body, why);
 		goto out;
 	}
-	/* A reader gone away is a write error, not a silent death. */
-	signal(SIGPIPE, SIG_IGN);
-	if (write_all(STDOUT_FILENO, r.body.data, r.body.len) != 0)
-		ct_dieerr(EX_IOERR, "cannot write standard output");
+	wrapper_write_out(r.body.data, r.body.len);
 	rc = 0;
 out:
 	http_response_free(&r);
