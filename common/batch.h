@@ -8,6 +8,12 @@
  *
  * A wrapper gives batch_main() the few steps that differ between
  * schedulers; batch_main() does the verbs, the files and the checks.
+ *
+ * Functions that return an exit status have printed why (ct_warn) when
+ * it is not 0; batch_param_word prints why it returns NULL with *rc set.
+ * batch_answer, batch_ended and batch_missing answer poll, not stderr;
+ * batch_first_line, batch_text_has, batch_submitted_id and
+ * batch_time_limit print nothing.
  */
 #ifndef CT_BATCH_H
 #define CT_BATCH_H
@@ -60,6 +66,11 @@ struct batch_ops {
 	const char *const *cancel_gone;
 };
 
+/*
+ * The whole wrapper, main's part after the ops: the verbs, their
+ * arguments and the environment checked (usage errors exit 64). Returns
+ * main's exit status.
+ */
 int batch_main(int argc, char **argv, const struct batch_ops *ops);
 
 /*
@@ -67,7 +78,8 @@ int batch_main(int argc, char **argv, const struct batch_ops *ops);
  * /usr/bin by default) with the arguments args (NULL-ended, without
  * argv[0]), no shell, the contract's environment plus ops->env, standard
  * output in out. Returns 0 when it ran (see r), or after a message
- * EX_TEMPFAIL (it could not start or timed out) or EX_CONFIG.
+ * EX_TEMPFAIL (it could not start, timed out or wrote too much) or
+ * EX_CONFIG (no such tool).
  */
 int batch_run(const char *tool, const char *const args[], struct buf *out,
     struct run_result *r);
@@ -96,7 +108,7 @@ void batch_answer(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
  * The job's command ended with exit status code, or by signal sig if sig
  * is not 0: answer done, or failed with the command's last stderr line.
- * source says what the scheduler reported, for the reason.
+ * source says what the scheduler reported, for the reason. Returns 0.
  */
 int batch_ended(const struct batch_job *j, int code, int sig,
     const char *source);
@@ -105,15 +117,23 @@ int batch_ended(const struct batch_job *j, int code, int sig,
  * The scheduler no longer knows the job, and has no record of how it
  * ended (said: what it said). Within the grace window (parameter
  * "grace", 60 s) the record may yet come: answer running. After it:
- * failed, cancelled if cancel was called, else lost.
+ * failed, cancelled if cancel was called, else lost. Returns 0; a mark
+ * of when the job went missing that cannot be written is warned about.
  */
 int batch_missing(const struct batch_job *j, const char *said);
 
-/* The parameter's value if set and every byte is in allowed, else NULL. */
+/*
+ * The value of parameter name (its variable var) if it is set and every
+ * byte is in allowed; NULL if it is not set, or after a message with *rc
+ * set to EX_CONFIG if it has other bytes.
+ */
 const char *batch_param_word(const char *var, const char *name,
     const char *allowed, int *rc);
 
-/* Parameter "time-limit" in whole seconds; 0 if unset. */
+/*
+ * Parameter "time-limit" in whole seconds; 0 if unset, -1 if it is not a
+ * whole number of seconds from 1 to a year (submit refuses it).
+ */
 long batch_time_limit(void);
 
 /*

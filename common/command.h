@@ -3,6 +3,9 @@
  * "database", "database.NAME", "options"), expanded for one job, as the
  * wrappers that run it share it: local(8) on this host, sge(8) and
  * slurm(8) on a cluster. See cputorrent-local(8) for the rules.
+ *
+ * command_expand prints why it refuses (ct_warn), and returns the
+ * contract's exit status for it.
  */
 #ifndef CT_COMMAND_H
 #define CT_COMMAND_H

@@ -5,8 +5,12 @@
  * submit kept in the job's work directory (with statefile.h, which
  * keeps such files).
  *
- * Messages are ct_warn's, "NAME: ..."; the functions that exit do so with
- * the contract's status for what went wrong.
+ * The functions that fail print why, "NAME: ...", with ct_warn: those
+ * that return an exit status before they return it, the others (the
+ * usage checks, the environment, the work directory, standard output)
+ * before they exit with the contract's status for it. wrapper_param,
+ * wrapper_printable and wrapper_check_report print nothing; the last
+ * returns its reason.
  */
 #ifndef CT_WRAPPER_H
 #define CT_WRAPPER_H
