@@ -199,6 +199,55 @@ batch_run(const char *tool, const char *const args[], struct buf *out,
 	return rc;
 }
 
+int
+batch_tool_failed(const char *tool, const struct batch_job *j,
+    const struct run_result *r)
+{
+	ct_warn("%s %s: %s", tool, j->id, r->err_tail[0] ? r->err_tail :
+	    "failed without a message");
+	return EX_TEMPFAIL;
+}
+
+bool
+batch_text_has(const char *text, const char *const phrases[])
+{
+	size_t i;
+
+	for (i = 0; phrases[i] != NULL; i++)
+		if (strstr(text, phrases[i]) != NULL)
+			return true;
+	return false;
+}
+
+char *
+batch_submitted_id(const struct buf *out, const char *ends)
+{
+	char line[256];
+
+	batch_first_line(out->data != NULL ? out->data : "", line,
+	    sizeof line);
+	line[strcspn(line, ends)] = '\0';
+	return xstrdup(line);
+}
+
+/* Ask the scheduler to stop the job; 0 also if it is gone. */
+static int
+cancel_at_scheduler(const struct batch_job *j)
+{
+	const char *args[] = { j->id, NULL };
+	struct buf o = { NULL, 0, 0 };
+	struct run_result r;
+	int rc;
+
+	rc = batch_run(ops->cancel_tool, args, &o, &r);
+	buf_free(&o);
+	if (rc != 0 || (r.exited && r.code == 0))
+		return rc;
+	if (batch_text_has(r.err_text, ops->cancel_gone))
+		return 0;
+	return batch_tool_failed(ops->cancel_tool, j, &r);
+}
+
 /* $CT_WORKDIR/batch.ID[suffix], relative to it (the working directory). */
 static char *
 record_name(const char *id, const char *suffix)
@@ -387,15 +436,7 @@ stage(struct batch_job *j, const struct strvec *w, int has_output)
 	char *p;
 	int rc;
 
-	rc = read_bounded(STDIN_FILENO, &input, MAX_INPUT_BYTES);
-	if (rc < 0) {
-		ct_warnerr("cannot read standard input");
-		rc = EX_IOERR;
-	} else if (rc > 0) {
-		ct_warn("input larger than %d MiB",
-		    MAX_INPUT_BYTES / (1024 * 1024));
-		rc = EX_DATAERR;
-	}
+	rc = wrapper_read_input(&input, MAX_INPUT_BYTES, NULL);
 	p = path_join(j->dir, CMD_INPUT);
 	if (rc == 0 && write_file(p, input.data, input.len, 0600) != 0) {
 		ct_warnerr("cannot write %s", p);
@@ -423,8 +464,6 @@ submit(const char *workdir, int nopts, char **opts)
 	int rc = 0, has_output;
 	size_t n;
 
-	if (check_option_syntax(nopts, opts) != 0)
-		usage_error("submit: job options must be key=value");
 	shared = shared_dir(&rc);
 	if (rc == 0 && batch_time_limit() < 0) {
 		ct_warn("parameter time-limit: a whole number of seconds, "
@@ -466,7 +505,7 @@ submit(const char *workdir, int nopts, char **opts)
 			rc = EX_IOERR;
 			/* No handle will lead to it: it must not run. */
 			j.id = id;
-			(void)ops->cancel(&j);
+			(void)cancel_at_scheduler(&j);
 		} else if (printf("%s\n", id) < 0 || fflush(stdout) != 0) {
 			ct_warnerr("cannot write standard output");
 			rc = EX_IOERR;
@@ -641,7 +680,7 @@ cancel(const struct batch_job *j)
 	}
 	free(mark);
 	if (rc == 0)
-		rc = ops->cancel(j);
+		rc = cancel_at_scheduler(j);
 	return rc;
 }
 

@@ -8,9 +8,17 @@
  *
  * A wrapper gives batch_main() the few steps that differ between
  * schedulers; batch_main() does the verbs, the files and the checks.
+ *
+ * Functions that return an exit status have printed why (ct_warn) when
+ * it is not 0; batch_param_word prints why it returns NULL with *rc set.
+ * batch_answer, batch_ended and batch_missing answer poll, not stderr;
+ * batch_first_line, batch_text_has, batch_submitted_id and
+ * batch_time_limit print nothing.
  */
 #ifndef CT_BATCH_H
 #define CT_BATCH_H
+
+#include <stdbool.h>
 
 #include "run.h"
 #include "util.h"
@@ -49,10 +57,20 @@ struct batch_ops {
 	int (*submit)(const struct batch_job *j, char **id);
 	/* Answer poll with batch_answer(); returns the exit status. */
 	int (*poll)(const struct batch_job *j);
-	/* Ask the scheduler to stop the job; 0 also if it is gone. */
-	int (*cancel)(const struct batch_job *j);
+	/* The tool that stops a job, given its id: "qdel", "scancel". */
+	const char *cancel_tool;
+	/*
+	 * What cancel_tool says of a job that has ended or is unknown:
+	 * nothing is left to cancel. NULL-ended.
+	 */
+	const char *const *cancel_gone;
 };
 
+/*
+ * The whole wrapper, main's part after the ops: the verbs, their
+ * arguments and the environment checked (usage errors exit 64). Returns
+ * main's exit status.
+ */
 int batch_main(int argc, char **argv, const struct batch_ops *ops);
 
 /*
@@ -60,10 +78,29 @@ int batch_main(int argc, char **argv, const struct batch_ops *ops);
  * /usr/bin by default) with the arguments args (NULL-ended, without
  * argv[0]), no shell, the contract's environment plus ops->env, standard
  * output in out. Returns 0 when it ran (see r), or after a message
- * EX_TEMPFAIL (it could not start or timed out) or EX_CONFIG.
+ * EX_TEMPFAIL (it could not start, timed out or wrote too much) or
+ * EX_CONFIG (no such tool).
  */
 int batch_run(const char *tool, const char *const args[], struct buf *out,
     struct run_result *r);
+
+/*
+ * Say that tool (with its options: "qstat -j") failed for job j, with
+ * its last line of standard error; returns EX_TEMPFAIL, for the
+ * scheduler may answer the next time.
+ */
+int batch_tool_failed(const char *tool, const struct batch_job *j,
+    const struct run_result *r);
+
+/* Whether text holds one of phrases (NULL-ended). */
+bool batch_text_has(const char *text, const char *const phrases[]);
+
+/*
+ * The scheduler's job id in its submit tool's output out: the first line,
+ * cut at the first of the characters ends ("12.1-3:1" for an array job
+ * from qsub, "12;cluster" from sbatch). Allocated.
+ */
+char *batch_submitted_id(const struct buf *out, const char *ends);
 
 /* Give poll's answer, one line; printed when ops->poll returns 0. */
 void batch_answer(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -71,7 +108,7 @@ void batch_answer(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
  * The job's command ended with exit status code, or by signal sig if sig
  * is not 0: answer done, or failed with the command's last stderr line.
- * source says what the scheduler reported, for the reason.
+ * source says what the scheduler reported, for the reason. Returns 0.
  */
 int batch_ended(const struct batch_job *j, int code, int sig,
     const char *source);
@@ -80,15 +117,23 @@ int batch_ended(const struct batch_job *j, int code, int sig,
  * The scheduler no longer knows the job, and has no record of how it
  * ended (said: what it said). Within the grace window (parameter
  * "grace", 60 s) the record may yet come: answer running. After it:
- * failed, cancelled if cancel was called, else lost.
+ * failed, cancelled if cancel was called, else lost. Returns 0; a mark
+ * of when the job went missing that cannot be written is warned about.
  */
 int batch_missing(const struct batch_job *j, const char *said);
 
-/* The parameter's value if set and every byte is in allowed, else NULL. */
+/*
+ * The value of parameter name (its variable var) if it is set and every
+ * byte is in allowed; NULL if it is not set, or after a message with *rc
+ * set to EX_CONFIG if it has other bytes.
+ */
 const char *batch_param_word(const char *var, const char *name,
     const char *allowed, int *rc);
 
-/* Parameter "time-limit" in whole seconds; 0 if unset. */
+/*
+ * Parameter "time-limit" in whole seconds; 0 if unset, -1 if it is not a
+ * whole number of seconds from 1 to a year (submit refuses it).
+ */
 long batch_time_limit(void);
 
 /*

@@ -12,6 +12,7 @@
 #include "contract.h"
 #include "err.h"
 #include "exitcodes.h"
+#include "options.h"
 #include "util.h"
 #include "wrapper.h"
 
@@ -63,27 +64,6 @@ substitute(const char *word, const char *workdir, const char *database)
 	return xstrdup(word);
 }
 
-/* Job options come as key=value; anything else is a dispatcher bug. */
-int
-check_option_syntax(int nopts, char **opts)
-{
-	int i;
-
-	for (i = 0; i < nopts; i++)
-		if (opts[i][0] == '=' || strchr(opts[i], '=') == NULL)
-			return -1;
-	return 0;
-}
-
-static int
-value_ok(const char *v)
-{
-	size_t n = strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789._+-");
-
-	return n >= 1 && n <= MAX_VALUE && v[n] == '\0';
-}
-
 /*
  * Append the job's options as "-key" "value". Only keys the server lists
  * pass, and only plain values: the command is not a shell, but a value
@@ -94,36 +74,33 @@ static int
 add_options(struct strvec *argv, int nopts, char **opts)
 {
 	const char *server = getenv("CT_SERVER");
-	const char *allow = getenv("CT_PARAM_OPTIONS"), *eq;
-	struct strvec allowed = { NULL, 0, 0 };
-	char *key, *dash;
-	size_t klen;
-	int i, rc = 0;
+	const char *allow = getenv("CT_PARAM_OPTIONS");
+	struct strvec allowed = STRVEC_INIT;
+	struct option_spec *specs;
+	struct job_option *given;
+	struct buf unknown = { NULL, 0, 0 };
+	size_t i;
+	int k, rc;
 
 	strvec_split_blanks(&allowed, allow != NULL ? allow : "");
-	for (i = 0; i < nopts && rc == 0; i++) {
-		eq = strchr(opts[i], '=');
-		klen = (size_t)(eq - opts[i]);
-		key = wrapper_printable(opts[i], klen, 64);
-		if (!strvec_has(&allowed, opts[i], klen)) {
-			ct_warn("option %s is not allowed by server %s", key,
-			    server != NULL ? server : "(unnamed)");
-			rc = EX_DATAERR;
-		} else if (!value_ok(eq + 1)) {
-			ct_warn("option %s: a value must be 1 to %d "
-			    "characters of A-Z a-z 0-9 . _ + -", key,
-			    MAX_VALUE);
-			rc = EX_DATAERR;
-		} else {
-			dash = xmalloc(klen + 2);
-			dash[0] = '-';
-			memcpy(dash + 1, opts[i], klen);
-			dash[klen + 1] = '\0';
-			strvec_push_owned(argv, dash);
-			strvec_push_owned(argv, xstrdup(eq + 1));
-		}
-		free(key);
+	specs = xcalloc(allowed.n + 1, sizeof *specs);
+	for (i = 0; i < allowed.n; i++)
+		specs[i] = (struct option_spec){ .key = allowed.v[i],
+		    .field = allowed.v[i], .kind = OPT_PLAIN,
+		    .maxlen = MAX_VALUE };
+	buf_appendf(&unknown, "is not allowed by server %s",
+	    server != NULL ? server : "(unnamed)");
+	given = xcalloc((size_t)nopts + 1, sizeof *given);
+	rc = options_check(&(struct option_rules){ .specs = specs,
+	    .nspecs = allowed.n, .unknown = unknown.data }, nopts, opts,
+	    given);
+	for (k = 0; k < nopts && rc == 0; k++) {
+		strvec_pushf(argv, "-%s", given[k].spec->key);
+		strvec_push(argv, given[k].value);
 	}
+	free(given);
+	buf_free(&unknown);
+	free(specs);
 	strvec_free(&allowed);
 	return rc;
 }
@@ -132,7 +109,7 @@ add_options(struct strvec *argv, int nopts, char **opts)
 /*
  * The command line of parameter "command" for a job whose files are in
  * dir, with the job's options. Returns 0 and fills argv (which the caller
- * frees with words_free) and *has_output, or after a message the exit
+ * frees with strvec_free) and *has_output, or after a message the exit
  * status: EX_CONFIG, EX_UNAVAILABLE or EX_DATAERR; argv is then empty.
  */
 int

@@ -3,6 +3,9 @@
  * "database", "database.NAME", "options"), expanded for one job, as the
  * wrappers that run it share it: local(8) on this host, sge(8) and
  * slurm(8) on a cluster. See cputorrent-local(8) for the rules.
+ *
+ * command_expand prints why it refuses (ct_warn), and returns the
+ * contract's exit status for it.
  */
 #ifndef CT_COMMAND_H
 #define CT_COMMAND_H
@@ -14,9 +17,6 @@
 /* The files of a job the placeholders name, in the job's directory. */
 #define CMD_INPUT "input.fa"
 #define CMD_OUTPUT "output"
-
-/* 0 if every option is key=value with a key; -1 otherwise. */
-int check_option_syntax(int nopts, char **opts);
 
 /*
  * The command line of parameter "command" for a job whose files are in

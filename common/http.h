@@ -13,6 +13,10 @@
  *
  * Only the wrappers that talk to remote services use this; programs that
  * do not call it do not link libcurl.
+ *
+ * Nothing here prints: a failed request says why in its response's
+ * error, for the wrapper to print with its own words. Only a libcurl
+ * that cannot start at all exits, EX_OSERR, after a message.
  */
 #ifndef CT_HTTP_H
 #define CT_HTTP_H

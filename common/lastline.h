@@ -1,6 +1,8 @@
 /*
  * lastline.h: the last non-empty line of a file (a command's standard
  * error), for the "failed REASON" line of a wrapper's poll.
+ *
+ * Nothing here prints: a file that cannot be read has no last line.
  */
 #ifndef CT_LASTLINE_H
 #define CT_LASTLINE_H

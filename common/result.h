@@ -4,6 +4,9 @@
  * Never garbage as a result: an empty body, an error page, a truncated or
  * malformed report, or a report for another query is refused, and the job
  * moves on to the next server (the peers' users' most bitter complaint).
+ *
+ * Nothing here prints: a refused result's reason is returned, for the
+ * caller to say.
  */
 #ifndef CT_RESULT_H
 #define CT_RESULT_H

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "contract.h"
 #include "err.h"
 #include "exitcodes.h"
+#include "options.h"
 #include "util.h"
 #include "wrapper.h"
 
@@ -56,7 +58,38 @@ wrapper_verb(int argc, char **argv, const char *usage, const char *handle)
 		snprintf(what, sizeof what, "expected one %.32s", handle);
 		wrapper_usage_error(usage, what);
 	}
+	/* ct-submit takes no other; anything else is a dispatcher's bug. */
+	if (i == 0 && !options_syntax_ok(argc - 2, argv + 2))
+		wrapper_usage_error(usage, "submit: job options must be "
+		    "key=value");
 	return argv[1];
+}
+
+int
+wrapper_read_input(struct buf *in, size_t max, const char *hint)
+{
+	const size_t mib = 1024 * 1024;
+	int rc = read_bounded(STDIN_FILENO, in, max);
+
+	if (rc < 0) {
+		ct_warnerr("cannot read standard input");
+		return EX_IOERR;
+	}
+	if (rc > 0) {
+		ct_warn("input larger than %zu %s%s%s", max % mib == 0 ?
+		    max / mib : max / 1024, max % mib == 0 ? "MiB" : "KiB",
+		    hint != NULL ? ": " : "", hint != NULL ? hint : "");
+		return EX_DATAERR;
+	}
+	return 0;
+}
+
+void
+wrapper_write_out(const void *data, size_t len)
+{
+	signal(SIGPIPE, SIG_IGN);
+	if (write_all(STDOUT_FILENO, data, len) != 0)
+		ct_dieerr(EX_IOERR, "cannot write standard output");
 }
 
 void
@@ -73,8 +106,7 @@ wrapper_copy_out(int fd, const char *what)
 			ct_dieerr(EX_IOERR, "cannot read %s", what);
 		if (n == 0)
 			break;
-		if (write_all(STDOUT_FILENO, block, (size_t)n) != 0)
-			ct_dieerr(EX_IOERR, "cannot write standard output");
+		wrapper_write_out(block, (size_t)n);
 	}
 }
 

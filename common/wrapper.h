@@ -5,14 +5,20 @@
  * submit kept in the job's work directory (with statefile.h, which
  * keeps such files).
  *
- * Messages are ct_warn's, "NAME: ..."; the functions that exit do so with
- * the contract's status for what went wrong.
+ * The functions that fail print why, "NAME: ...", with ct_warn: those
+ * that return an exit status before they return it, the others (the
+ * usage checks, the environment, the work directory, standard output)
+ * before they exit with the contract's status for it. wrapper_param,
+ * wrapper_printable and wrapper_check_report print nothing; the last
+ * returns its reason.
  */
 #ifndef CT_WRAPPER_H
 #define CT_WRAPPER_H
 
 #include <stddef.h>
 #include <stdnoreturn.h>
+
+#include "util.h"
 
 /* Descriptors 0-2 open, so no file opened later can land on one. */
 void wrapper_open_standard_files(void);
@@ -23,8 +29,9 @@ noreturn void wrapper_usage_error(const char *usage, const char *what);
 /*
  * The start of a wrapper's main: descriptors 0-2 open, the program's
  * name set, and the verb, argv[1], returned once it and its arguments
- * are right: submit takes any, the other verbs exactly one, described as
- * handle ("handle", "RID") when it is missing. Otherwise a usage error.
+ * are right: submit takes job options, key=value each (options.h), the
+ * other verbs exactly one argument, described as handle ("handle",
+ * "RID") when it is missing. Otherwise a usage error.
  */
 const char *wrapper_verb(int argc, char **argv, const char *usage,
     const char *handle);
@@ -38,7 +45,20 @@ const char *wrapper_env(const char *name);
  */
 const char *wrapper_enter_workdir(void);
 
-/* Copy fd to standard output, to its end; what names it in errors. */
+/*
+ * The job's input, standard input to its end, in in: at most max bytes.
+ * Returns 0, or after a message EX_IOERR (it cannot be read) or
+ * EX_DATAERR (it is larger: the message says max, then hint, if any).
+ */
+int wrapper_read_input(struct buf *in, size_t max, const char *hint);
+
+/*
+ * Write data[0..len), a result, to standard output, or exit EX_IOERR: a
+ * reader gone away is a write error, not a silent death by SIGPIPE.
+ */
+void wrapper_write_out(const void *data, size_t len);
+
+/* wrapper_write_out all of fd, to its end; what names it in errors. */
 void wrapper_copy_out(int fd, const char *what);
 
 /*

@@ -6,6 +6,9 @@
  * XINCLUDE or HUGE, ever (cputorrent-spool(5), SECURITY). libxml2's own
  * limits stop entity amplification; callers that must not see a DTD at
  * all check doc->intSubset.
+ *
+ * Nothing here prints: libxml2's errors go to the caller's handler, or
+ * nowhere.
  */
 #ifndef CT_XMLSAFE_H
 #define CT_XMLSAFE_H

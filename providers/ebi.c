@@ -29,17 +29,18 @@
  * server's parameters are wrong. Messages are "ebi: ..." on stderr.
  */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
+#include "charset.h"
 #include "err.h"
 #include "exitcodes.h"
 #include "fasta.h"
 #include "http.h"
+#include "options.h"
 #include "service.h"
 #include "statefile.h"
 #include "util.h"
@@ -69,46 +70,36 @@ static const char usage[] =
 
 /* ---- the job's options --------------------------------------------- */
 
-enum kind { K_NUMBER, K_INT, K_WORD, K_LIST, K_RANGE, K_PAIR, K_TEXT };
-
 /*
  * The options a job may give, each mapped to the /run field it sets,
- * with what its value may be. Only these reach EBI.
+ * with what its value may be. Only these reach EBI, each field once.
  */
-struct option_spec {
-	const char *key;	/* as given to ct-submit -o */
-	const char *field;	/* the /run form field */
-	enum kind kind;
-	long lo, hi;		/* K_INT: the range */
-	const char *words;	/* K_WORD: the values, blank-separated */
-};
-
 static const struct option_spec option_specs[] = {
-	{ "exp", "exp", K_NUMBER, 0, 0, NULL },
-	{ "evalue", "exp", K_NUMBER, 0, 0, NULL },
-	{ "matrix", "matrix", K_WORD, 0, 0,
+	{ "exp", "exp", OPT_NUMBER, 24, 0, 1000, NULL },
+	{ "evalue", "exp", OPT_NUMBER, 24, 0, 1000, NULL },
+	{ "matrix", "matrix", OPT_WORD, 1000, 0, 0,
 	    "BLOSUM45 BLOSUM50 BLOSUM62 BLOSUM80 BLOSUM90 PAM30 PAM70 PAM250 "
 	    "NONE" },
-	{ "alignments", "alignments", K_INT, 1, 1000, NULL },
-	{ "scores", "scores", K_INT, 1, 1000, NULL },
-	{ "hsps", "hsps", K_INT, 1, 1000, NULL },
-	{ "dropoff", "dropoff", K_INT, 0, 1000, NULL },
-	{ "gapopen", "gapopen", K_INT, -1, 100, NULL },
-	{ "gapext", "gapext", K_INT, -1, 100, NULL },
-	{ "wordsize", "wordsize", K_INT, 2, 100, NULL },
-	{ "transltable", "transltable", K_INT, 1, 33, NULL },
-	{ "align", "align", K_INT, 0, 12, NULL },
-	{ "filter", "filter", K_WORD, 0, 0, "F T" },
-	{ "gapalign", "gapalign", K_WORD, 0, 0, "true false" },
-	{ "compstats", "compstats", K_WORD, 0, 0, "F D 1 2 3" },
-	{ "task", "task", K_WORD, 0, 0,
+	{ "alignments", "alignments", OPT_INT, 6, 1, 1000, NULL },
+	{ "scores", "scores", OPT_INT, 6, 1, 1000, NULL },
+	{ "hsps", "hsps", OPT_INT, 6, 1, 1000, NULL },
+	{ "dropoff", "dropoff", OPT_INT, 6, 0, 1000, NULL },
+	{ "gapopen", "gapopen", OPT_INT, 6, -1, 100, NULL },
+	{ "gapext", "gapext", OPT_INT, 6, -1, 100, NULL },
+	{ "wordsize", "wordsize", OPT_INT, 6, 2, 100, NULL },
+	{ "transltable", "transltable", OPT_INT, 6, 1, 33, NULL },
+	{ "align", "align", OPT_INT, 6, 0, 12, NULL },
+	{ "filter", "filter", OPT_WORD, 1000, 0, 0, "F T" },
+	{ "gapalign", "gapalign", OPT_WORD, 1000, 0, 0, "true false" },
+	{ "compstats", "compstats", OPT_WORD, 1000, 0, 0, "F D 1 2 3" },
+	{ "task", "task", OPT_WORD, 1000, 0, 0,
 	    "blastp blastp-fast blastp-short blastn blastn-short megablast "
 	    "dc-megablast blastx blastx-fast tblastn tblastn-fast tblastx" },
-	{ "taxids", "taxids", K_LIST, 0, 0, NULL },
-	{ "negative_taxids", "negative_taxids", K_LIST, 0, 0, NULL },
-	{ "seqrange", "seqrange", K_RANGE, 0, 0, NULL },
-	{ "match_scores", "match_scores", K_PAIR, 0, 0, NULL },
-	{ "title", "title", K_TEXT, 0, 0, NULL },
+	{ "taxids", "taxids", OPT_LIST, 1000, 0, 0, NULL },
+	{ "negative_taxids", "negative_taxids", OPT_LIST, 1000, 0, 0, NULL },
+	{ "seqrange", "seqrange", OPT_RANGE, 21, 0, 0, NULL },
+	{ "match_scores", "match_scores", OPT_PAIR, 9, 0, 0, NULL },
+	{ "title", "title", OPT_TEXT, 100, 0, 0, NULL },
 };
 #define NSPECS (sizeof option_specs / sizeof option_specs[0])
 
@@ -126,130 +117,32 @@ static const char *const blastp_defaults[][2] = {
 };
 #define NDEFAULTS (sizeof blastp_defaults / sizeof blastp_defaults[0])
 
-static int
-all_of(const char *v, const char *set)
-{
-	return v[strspn(v, set)] == '\0';
-}
-
-#define DIGITS "0123456789"
-
-static int
-value_ok(const struct option_spec *o, const char *v)
-{
-	size_t n = strlen(v);
-	const char *p;
-	char *end;
-	double d;
-	long l;
-
-	if (n == 0 || n > 1000)
-		return 0;
-	switch (o->kind) {
-	case K_NUMBER:
-		if (n > 24 || !all_of(v, DIGITS ".eE+-"))
-			return 0;
-		errno = 0;
-		d = strtod(v, &end);
-		return *end == '\0' && errno == 0 && isfinite(d) && d > 0 &&
-		    d <= 1000;
-	case K_INT:
-		if (n > 6 || !all_of(v, DIGITS "-"))
-			return 0;
-		errno = 0;
-		l = strtol(v, &end, 10);
-		return *end == '\0' && errno == 0 && l >= o->lo && l <= o->hi;
-	case K_WORD:
-		for (p = o->words; *p != '\0'; p += strcspn(p, " ")) {
-			p += strspn(p, " ");
-			if (strncmp(p, v, n) == 0 && (p[n] == ' ' ||
-			    p[n] == '\0'))
-				return 1;
-		}
-		return 0;
-	case K_LIST:	/* taxonomy ids: 9606,10090 */
-		return all_of(v, DIGITS ",") && v[0] != ',' && v[n - 1] != ',';
-	case K_RANGE:	/* START-END of the query */
-		p = strchr(v, '-');
-		return p != NULL && p > v && p[1] != '\0' && n <= 21 &&
-		    strspn(v, DIGITS) == (size_t)(p - v) &&
-		    all_of(p + 1, DIGITS);
-	case K_PAIR:	/* match,mismatch: 1,-3 */
-		if (n > 9 || !all_of(v, DIGITS ",-"))
-			return 0;
-		(void)strtol(v, &end, 10);
-		if (*end != ',' || end == v)
-			return 0;
-		p = end + 1;
-		(void)strtol(p, &end, 10);
-		return *end == '\0' && end != p;
-	case K_TEXT:
-		return n <= 100 && all_of(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "abcdefghijklmnopqrstuvwxyz" DIGITS " ._-");
-	}
-	return 0;
-}
-
-static const struct option_spec *
-find_spec(const char *key, size_t klen)
-{
-	size_t i;
-
-	for (i = 0; i < NSPECS; i++)
-		if (strlen(option_specs[i].key) == klen &&
-		    memcmp(option_specs[i].key, key, klen) == 0)
-			return &option_specs[i];
-	return NULL;
-}
-
 /*
- * Check the job's options and add them to the form; fields[] notes which
- * /run fields they set (for the defaults). Returns 0, or after a message
- * EX_DATAERR, or EX_USAGE for a dispatcher that passed no key=value.
+ * Check the job's options and add them to the form; set[] notes which
+ * rows they set (for the defaults). Returns 0, or after a message
+ * EX_DATAERR.
  */
 static int
 add_options(struct http_form *f, int nopts, char **opts, int set[NSPECS])
 {
-	const struct option_spec *o;
-	const char *eq;
-	char *key;
+	static const struct option_rules rules = { option_specs, NSPECS,
+	    "is not one EBI's ncbiblast takes (see cputorrent-ebi(8))",
+	    "value not acceptable for EBI's ", true };
+	struct job_option *opt;
 	size_t i;
-	int k;
+	int k, rc;
 
-	for (k = 0; k < nopts; k++) {
-		eq = strchr(opts[k], '=');
-		if (eq == NULL || eq == opts[k]) {
-			ct_warn("submit: job options must be key=value");
-			return EX_USAGE;
-		}
-		key = wrapper_printable(opts[k], (size_t)(eq - opts[k]), 64);
-		o = find_spec(opts[k], (size_t)(eq - opts[k]));
-		if (o == NULL) {
-			ct_warn("option %s is not one EBI's ncbiblast takes "
-			    "(see cputorrent-ebi(8))", key);
-			free(key);
-			return EX_DATAERR;
-		}
-		if (!value_ok(o, eq + 1)) {
-			ct_warn("option %s: value not acceptable for EBI's %s",
-			    key, o->field);
-			free(key);
-			return EX_DATAERR;
-		}
+	opt = xcalloc((size_t)nopts + 1, sizeof *opt);
+	rc = options_check(&rules, nopts, opts, opt);
+	for (k = 0; k < nopts && rc == 0; k++) {
 		for (i = 0; i < NSPECS; i++)
-			if (strcmp(option_specs[i].field, o->field) == 0) {
-				if (set[i]) {
-					ct_warn("option %s: %s given twice",
-					    key, o->field);
-					free(key);
-					return EX_DATAERR;
-				}
+			if (strcmp(option_specs[i].field,
+			    opt[k].spec->field) == 0)
 				set[i] = 1;
-			}
-		free(key);
-		http_form_add(f, o->field, eq + 1);
+		http_form_add(f, opt[k].spec->field, opt[k].value);
 	}
-	return 0;
+	free(opt);
+	return rc;
 }
 
 static void
@@ -281,15 +174,8 @@ struct params {
 static int
 label_ok(const char *s, size_t n)
 {
-	size_t i;
-
-	if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyz"
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ" DIGITS "-", s[i]))
-			return 0;
-	return 1;
+	return n >= 1 && n <= 63 && s[0] != '-' && s[n - 1] != '-' &&
+	    span_only(s, n, CHARS_ALNUM "-");
 }
 
 static int
@@ -317,9 +203,8 @@ email_ok(const char *e, const char **why)
 	if (n > 254 || at == NULL || at == e || at - e > 64 ||
 	    strchr(at + 1, '@') != NULL)
 		return 0;
-	if (strspn(e, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ" DIGITS "!#$%&'*+/=?^_`{|}~.-") !=
-	    (size_t)(at - e) || e[0] == '.' || at[-1] == '.')
+	if (!span_only(e, (size_t)(at - e), CHARS_ALNUM
+	    "!#$%&'*+/=?^_`{|}~.-") || e[0] == '.' || at[-1] == '.')
 		return 0;
 	d = at + 1;
 	if (strchr(d, '.') == NULL)
@@ -468,12 +353,8 @@ trimmed(struct buf *b)
 static int
 jobid_ok(const char *s)
 {
-	size_t n = strlen(s);
-
-	return n >= 1 && n <= MAX_JOBID && ((s[0] >= 'a' && s[0] <= 'z') ||
-	    (s[0] >= 'A' && s[0] <= 'Z')) &&
-	    all_of(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    DIGITS "-_");
+	return ((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')) &&
+	    chars_only(s, CHARS_ALNUM "-_", 1, MAX_JOBID);
 }
 
 /* url + "/" + what [+ "/" + id [+ "/" + tail]], a new string. */
@@ -519,15 +400,7 @@ program_for(const char *service, const char **stype)
 static int
 dbname_ok(const char *s, size_t n)
 {
-	size_t i;
-
-	if (n == 0 || n > 64)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyz"
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ" DIGITS "._-", s[i]))
-			return 0;
-	return 1;
+	return n >= 1 && n <= 64 && span_only(s, n, CHARS_ALNUM "._-");
 }
 
 /*
@@ -585,20 +458,14 @@ add_databases(struct http_form *f)
 static int
 stage_input(struct buf *in)
 {
-	int rc = read_bounded(STDIN_FILENO, in, MAX_INPUT_BYTES);
+	int rc = wrapper_read_input(in, MAX_INPUT_BYTES, NULL);
 	const struct service *svc;
 	struct fasta_record *recs = NULL;
 	struct fasta_error fe;
 	size_t nrecs = 0;
 
-	if (rc < 0) {
-		ct_warnerr("cannot read standard input");
-		return EX_IOERR;
-	}
-	if (rc > 0) {
-		ct_warn("input larger than %d KiB", MAX_INPUT_BYTES / 1024);
-		return EX_DATAERR;
-	}
+	if (rc != 0)
+		return rc;
 	svc = service_find(wrapper_env("CT_SERVICE"));
 	if (svc == NULL || fasta_check(in->data, in->len, svc->query, &recs,
 	    &nrecs, &fe) != 0) {
@@ -747,11 +614,8 @@ fetch(const struct params *p, const char *id)
 		    sizeof why) != 0) {
 			ct_warn("fetch: %s: %s", id, why);
 			rc = EX_UNAVAILABLE;
-		} else if (write_all(STDOUT_FILENO, r.body.data,
-		    r.body.len) != 0) {
-			ct_warnerr("cannot write standard output");
-			rc = EX_IOERR;
-		}
+		} else
+			wrapper_write_out(r.body.data, r.body.len);
 		break;
 	case HTTP_TRANSIENT:
 		warn_failed("fetch", &r);

@@ -456,15 +456,9 @@ stage_input(const char *workdir)
 	struct buf input = { NULL, 0, 0 };
 	int rc;
 
-	rc = read_bounded(STDIN_FILENO, &input, MAX_INPUT_BYTES);
-	if (rc < 0) {
-		ct_warnerr("cannot read standard input");
-		rc = EX_IOERR;
-	} else if (rc > 0) {
-		ct_warn("input larger than %d MiB",
-		    MAX_INPUT_BYTES / (1024 * 1024));
-		rc = EX_DATAERR;
-	} else if (statefile_write(F_INPUT, input.data, input.len) != 0) {
+	if ((rc = wrapper_read_input(&input, MAX_INPUT_BYTES, NULL)) != 0)
+		goto out;
+	if (statefile_write(F_INPUT, input.data, input.len) != 0) {
 		ct_warnerr("cannot write %s/%s", workdir, F_INPUT);
 		rc = EX_IOERR;
 	} else if ((unlink(F_STATUS) != 0 && errno != ENOENT) ||
@@ -473,6 +467,7 @@ stage_input(const char *workdir)
 		ct_warnerr("cannot remove an earlier result");
 		rc = EX_IOERR;
 	}
+out:
 	buf_free(&input);
 	return rc;
 }
@@ -560,8 +555,6 @@ submit(const char *workdir, int nopts, char **opts)
 	char state;
 	int rc;
 
-	if (check_option_syntax(nopts, opts) != 0)
-		usage_error("submit: job options must be key=value");
 	if ((rc = build_launch(&l, workdir, nopts, opts)) != 0)
 		return rc;
 	if ((rc = stage_input(workdir)) == 0)
@@ -652,8 +645,6 @@ fetch(pid_t pid, unsigned long long start)
 			    "no output file");
 		ct_dieerr(EX_IOERR, "cannot open %s", F_OUTPUT);
 	}
-	/* A reader gone away is a write error, not a silent death. */
-	signal(SIGPIPE, SIG_IGN);
 	wrapper_copy_out(fd, F_OUTPUT);
 	close(fd);
 	return 0;

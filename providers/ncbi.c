@@ -33,8 +33,6 @@
  * are wrong. Messages are "ncbi: ..." on standard error.
  */
 #include <errno.h>
-#include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,9 +40,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "charset.h"
 #include "err.h"
 #include "exitcodes.h"
 #include "http.h"
+#include "options.h"
 #include "result.h"
 #include "statefile.h"
 #include "util.h"
@@ -86,38 +86,26 @@ struct conf {
 	size_t max_result;
 };
 
-/* What a job option must be. */
-enum value_kind {
-	V_REAL_POSITIVE,	/* a number > 0, like 1e-10 */
-	V_INT,			/* an integer in [min, max] */
-	V_WORD,			/* one of the words in "words" */
-};
-
-/* A job option and the Blast.cgi field it becomes. */
-struct option_map {
-	const char *key;	/* as BLAST+'s command line names it */
-	const char *field;	/* Blast.cgi's name for it */
-	enum value_kind kind;
-	long min, max;
-	const char *words;	/* blank-separated */
-};
-
-static const struct option_map option_maps[] = {
-	{ "evalue", "EXPECT", V_REAL_POSITIVE, 0, 0, NULL },
-	{ "max_target_seqs", "HITLIST_SIZE", V_INT, 1, 5000, NULL },
-	{ "word_size", "WORD_SIZE", V_INT, 2, 256, NULL },
-	{ "matrix", "MATRIX_NAME", V_WORD, 0, 0,
+/*
+ * The job options NCBI takes, each once: the key as BLAST+'s command line
+ * names it, the field as Blast.cgi does.
+ */
+static const struct option_spec option_maps[] = {
+	{ "evalue", "EXPECT", OPT_NUMBER, 32, 0, 0, NULL },
+	{ "max_target_seqs", "HITLIST_SIZE", OPT_INT, 8, 1, 5000, NULL },
+	{ "word_size", "WORD_SIZE", OPT_INT, 8, 2, 256, NULL },
+	{ "matrix", "MATRIX_NAME", OPT_WORD, 32, 0, 0,
 	    "BLOSUM45 BLOSUM50 BLOSUM62 BLOSUM80 BLOSUM90 PAM30 PAM70 "
 	    "PAM250" },
-	{ "threshold", "THRESHOLD", V_INT, 0, 1000, NULL },
-	{ "comp_based_stats", "COMPOSITION_BASED_STATISTICS", V_INT, 0, 3,
-	    NULL },
-	{ "reward", "NUCL_REWARD", V_INT, 1, 100, NULL },
-	{ "penalty", "NUCL_PENALTY", V_INT, -100, -1, NULL },
-	{ "filter", "FILTER", V_WORD, 0, 0, "F T L mL mT" },
+	{ "threshold", "THRESHOLD", OPT_INT, 8, 0, 1000, NULL },
+	{ "comp_based_stats", "COMPOSITION_BASED_STATISTICS", OPT_INT, 8, 0,
+	    3, NULL },
+	{ "reward", "NUCL_REWARD", OPT_INT, 8, 1, 100, NULL },
+	{ "penalty", "NUCL_PENALTY", OPT_INT, 8, -100, -1, NULL },
+	{ "filter", "FILTER", OPT_WORD, 32, 0, 0, "F T L mL mT" },
 	/* These two make one field, GAPCOSTS "open extend"; see add_options. */
-	{ "gapopen", NULL, V_INT, 0, 100, NULL },
-	{ "gapextend", NULL, V_INT, 0, 100, NULL },
+	{ "gapopen", NULL, OPT_INT, 8, 0, 100, NULL },
+	{ "gapextend", NULL, OPT_INT, 8, 0, 100, NULL },
 };
 
 #define NOPTION_MAPS (sizeof option_maps / sizeof option_maps[0])
@@ -126,42 +114,6 @@ static noreturn void
 usage_error(const char *what)
 {
 	wrapper_usage_error(usage, what);
-}
-
-/* An environment variable of the contract, NULL if unset or empty. */
-static const char *
-env(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v != NULL && *v != '\0' ? v : NULL;
-}
-
-static int
-all_of(const char *s, const char *set, size_t min, size_t max)
-{
-	size_t n = strspn(s, set);
-
-	return n >= min && n <= max && s[n] == '\0';
-}
-
-#define LETTERS_DIGITS "ABCDEFGHIJKLMNOPQRSTUVWXYZ" \
-	"abcdefghijklmnopqrstuvwxyz0123456789"
-
-static int
-has_word(const char *list, const char *word)
-{
-	size_t wlen = strlen(word), n;
-
-	for (;;) {
-		list += strspn(list, " \t");
-		if (*list == '\0')
-			return 0;
-		n = strcspn(list, " \t");
-		if (n == wlen && memcmp(list, word, n) == 0)
-			return 1;
-		list += n;
-	}
 }
 
 /* Read the parameters; 0, or after a message EX_CONFIG. */
@@ -185,7 +137,7 @@ load_conf(struct conf *c)
 	}
 	c->email = wrapper_param("email");
 	if (c->email == NULL || strchr(c->email, '@') == NULL ||
-	    !all_of(c->email, LETTERS_DIGITS "@.+_-", 3, 254)) {
+	    !chars_only(c->email, CHARS_ALNUM "@.+_-", 3, 254)) {
 		ct_warn("parameter email: NCBI asks for a contact address, "
 		    "such as blast-admin@example.org");
 		return EX_CONFIG;
@@ -193,7 +145,7 @@ load_conf(struct conf *c)
 	c->tool = wrapper_param("tool");
 	if (c->tool == NULL)
 		c->tool = "cputorrent";
-	if (!all_of(c->tool, LETTERS_DIGITS "._-", 1, 64)) {
+	if (!chars_only(c->tool, CHARS_ALNUM "._-", 1, 64)) {
 		ct_warn("parameter tool: 1 to 64 of A-Z a-z 0-9 . _ -");
 		return EX_CONFIG;
 	}
@@ -237,95 +189,30 @@ add_contact(struct http_form *f, const struct conf *c)
 
 /* ---- job options ----------------------------------------------------- */
 
-static int
-value_ok(const struct option_map *m, const char *v)
-{
-	char *end;
-	double d;
-	long n;
-
-	switch (m->kind) {
-	case V_REAL_POSITIVE:
-		if (!all_of(v, "0123456789.eE+-", 1, 32))
-			return 0;
-		errno = 0;
-		d = strtod(v, &end);
-		return errno == 0 && *end == '\0' && isfinite(d) && d > 0;
-	case V_INT:
-		if (!all_of(v, "0123456789-", 1, 8))
-			return 0;
-		errno = 0;
-		n = strtol(v, &end, 10);
-		return errno == 0 && *end == '\0' && n >= m->min &&
-		    n <= m->max;
-	case V_WORD:
-		return all_of(v, LETTERS_DIGITS, 1, 32) &&
-		    has_word(m->words, v);
-	}
-	return 0;
-}
-
-static void
-explain_value(const struct option_map *m, const char *key)
-{
-	switch (m->kind) {
-	case V_REAL_POSITIVE:
-		ct_warn("option %s: a number greater than 0, such as 1e-10",
-		    key);
-		break;
-	case V_INT:
-		ct_warn("option %s: a whole number from %ld to %ld", key,
-		    m->min, m->max);
-		break;
-	case V_WORD:
-		ct_warn("option %s: one of %s", key, m->words);
-		break;
-	}
-}
-
 /*
- * Map the job's options to Blast.cgi fields in f. Only the options of
- * option_maps, each once, with a value of its kind. Returns 0, or after a
- * message EX_DATAERR.
+ * Map the job's options to Blast.cgi fields in f, in option_maps' order.
+ * Returns 0, or after a message EX_DATAERR.
  */
 static int
 add_options(struct http_form *f, int nopts, char **opts, long *hitlist)
 {
+	static const struct option_rules rules = { option_maps, NOPTION_MAPS,
+	    "is not one the NCBI wrapper knows (see cputorrent-ncbi(8))",
+	    NULL, true };
 	const char *given[NOPTION_MAPS] = { NULL };
-	const char *eq, *open, *extend;
-	char *key, gap[32];
-	size_t i, klen;
-	int k;
+	const char *open, *extend;
+	struct job_option *opt;
+	char gap[32];
+	size_t i;
+	int k, rc;
 
-	for (k = 0; k < nopts; k++) {
-		eq = strchr(opts[k], '=');
-		if (eq == NULL || eq == opts[k])
-			usage_error("submit: job options must be key=value");
-		klen = (size_t)(eq - opts[k]);
-		key = wrapper_printable(opts[k], klen, 64);
-		for (i = 0; i < NOPTION_MAPS; i++)
-			if (strlen(option_maps[i].key) == klen &&
-			    memcmp(option_maps[i].key, opts[k], klen) == 0)
-				break;
-		if (i == NOPTION_MAPS) {
-			ct_warn("option %s is not one the NCBI wrapper knows "
-			    "(see cputorrent-ncbi(8))", key);
-			free(key);
-			return EX_DATAERR;
-		}
-		if (given[i] != NULL) {
-			ct_warn("option %s given twice", key);
-			free(key);
-			return EX_DATAERR;
-		}
-		if (!value_ok(&option_maps[i], eq + 1)) {
-			explain_value(&option_maps[i], key);
-			free(key);
-			return EX_DATAERR;
-		}
-		free(key);
-		given[i] = eq + 1;
-	}
+	opt = xcalloc((size_t)nopts + 1, sizeof *opt);
+	rc = options_check(&rules, nopts, opts, opt);
+	for (k = 0; k < nopts && rc == 0; k++)
+		given[opt[k].spec - option_maps] = opt[k].value;
+	free(opt);
+	if (rc != 0)
+		return rc;
 	for (i = 0; i < NOPTION_MAPS; i++)
 		if (given[i] != NULL && option_maps[i].field != NULL)
 			http_form_add(f, option_maps[i].field, given[i]);
@@ -415,7 +302,8 @@ error_message(const char *page, char *out, size_t n)
 static int
 rid_ok(const char *rid)
 {
-	return all_of(rid, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 1, MAX_RID);
+	return chars_only(rid, "ABCDEFGHIJKLMNOPQRSTUVWXYZ" CHARS_DIGITS, 1,
+	    MAX_RID);
 }
 
 /*
@@ -458,7 +346,7 @@ static int
 load_state(const char *rid, struct state *st)
 {
 	struct buf text = { NULL, 0, 0 };
-	const char *server = env("CT_SERVER");
+	const char *server = env_nonempty("CT_SERVER");
 	char v[64];
 	int rc = -1;
 
@@ -535,7 +423,7 @@ add_program(struct http_form *f, const char *service)
 static int
 add_database(struct http_form *f, const struct conf *c)
 {
-	const char *db = env("CT_DATABASE");
+	const char *db = env_nonempty("CT_DATABASE");
 	char *shown;
 
 	if (db == NULL)
@@ -545,13 +433,13 @@ add_database(struct http_form *f, const struct conf *c)
 		    "default one (parameter database)");
 		return EX_UNAVAILABLE;
 	}
-	if (!all_of(db, LETTERS_DIGITS "._/-", 1, 100)) {
+	if (!chars_only(db, CHARS_ALNUM "._/-", 1, 100)) {
 		shown = wrapper_printable(db, strlen(db), 100);
 		ct_warn("database %s: not a name NCBI could have", shown);
 		free(shown);
 		return EX_DATAERR;
 	}
-	if (c->databases != NULL && !has_word(c->databases, db)) {
+	if (c->databases != NULL && !word_in(c->databases, db)) {
 		ct_warn("database %s is not offered by this server "
 		    "(parameter databases)", db);
 		return EX_UNAVAILABLE;
@@ -564,17 +452,11 @@ add_database(struct http_form *f, const struct conf *c)
 static int
 read_query(struct buf *q)
 {
-	int rc = read_bounded(STDIN_FILENO, q, MAX_INPUT_BYTES);
+	int rc = wrapper_read_input(q, MAX_INPUT_BYTES, "NCBI takes batches "
+	    "of about 10,000 letters");
 
-	if (rc < 0) {
-		ct_warnerr("cannot read standard input");
-		return EX_IOERR;
-	}
-	if (rc > 0) {
-		ct_warn("query larger than %d KiB: NCBI takes batches of "
-		    "about 10,000 letters", MAX_INPUT_BYTES / 1024);
-		return EX_DATAERR;
-	}
+	if (rc != 0)
+		return rc;
 	if (q->len == 0 || memchr(q->data, '\0', q->len) != NULL) {
 		ct_warn("the query is empty or not text");
 		return EX_DATAERR;
@@ -585,7 +467,7 @@ read_query(struct buf *q)
 static int
 submit(const struct conf *c, int nopts, char **opts)
 {
-	const char *service = env("CT_SERVICE");
+	const char *service = env_nonempty("CT_SERVICE");
 	struct http_form f = { { NULL, 0, 0 } };
 	struct http_response r;
 	struct buf q = { NULL, 0, 0 };
@@ -658,7 +540,7 @@ submit(const struct conf *c, int nopts, char **opts)
 	}
 	memcpy(st.rid, rid, strlen(rid) + 1);
 	if (qblast_field(r.body.data, "RTOE", rtoe, sizeof rtoe) == 0 &&
-	    all_of(rtoe, "0123456789", 1, 9))
+	    chars_only(rtoe, CHARS_DIGITS, 1, 9))
 		st.rtoe = strtol(rtoe, NULL, 10);
 	if (st.rtoe > MAX_RTOE)
 		st.rtoe = MAX_RTOE;
@@ -666,7 +548,7 @@ submit(const struct conf *c, int nopts, char **opts)
 	/* Counted from the answer, rounded up: never a poll too early. */
 	st.submitted = (long long)((now_usec() + 999999) / 1000000);
 	snprintf(st.server, sizeof st.server, "%s",
-	    env("CT_SERVER") ? env("CT_SERVER") : "");
+	    env_nonempty("CT_SERVER") ? env_nonempty("CT_SERVER") : "");
 	/* Without its state a poll would only ask NCBI too early. */
 	if (save_state(&st) != 0)
 		ct_warnerr("cannot write %s", F_STATE);
@@ -802,10 +684,7 @@ fetch(const struct conf *c, const char *rid)
 		rc = not_a_report(rid, &r.body, why);
 		goto out;
 	}
-	/* A reader gone away is a write error, not a silent death. */
-	signal(SIGPIPE, SIG_IGN);
-	if (write_all(STDOUT_FILENO, r.body.data, r.body.len) != 0)
-		ct_dieerr(EX_IOERR, "cannot write standard output");
+	wrapper_write_out(r.body.data, r.body.len);
 	rc = 0;
 out:
 	http_response_free(&r);

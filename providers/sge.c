@@ -37,6 +37,8 @@
 #define RESOURCE_CHARS QUEUE_CHARS "=,:"
 
 static const char *const sge_env[] = { "SGE_ROOT", "SGE_CELL", NULL };
+/* 'denied: job "12" does not exist': nothing left to cancel. */
+static const char *const qdel_gone[] = { "does not exist", NULL };
 
 static int
 check(void)
@@ -50,14 +52,10 @@ check(void)
 }
 
 /* qmaster cannot be reached (down, restarting): worth another try. */
-static int
-unreachable(const char *err)
-{
-	return strstr(err, "commlib") != NULL ||
-	    strstr(err, "unable to contact") != NULL ||
-	    strstr(err, "unable to send message") != NULL ||
-	    strstr(err, "gdi request") != NULL;
-}
+static const char *const unreachable[] = {
+	"commlib", "unable to contact", "unable to send message",
+	"gdi request", NULL
+};
 
 static int
 submit(const struct batch_job *j, char **id)
@@ -111,16 +109,11 @@ submit(const struct batch_job *j, char **id)
 		ct_warn("qsub: %s", line[0] ? line :
 		    "failed without a message");
 		/* 25: max_u_jobs or max_jobs reached, for now. */
-		rc = (r.exited && r.code == 25) || unreachable(r.err_text) ?
+		rc = (r.exited && r.code == 25) || batch_text_has(r.err_text, unreachable) ?
 		    EX_TEMPFAIL : EX_UNAVAILABLE;
 	}
-	if (rc == 0) {
-		/* "12\n", or "12.1-3:1" for an array job: before the '.'. */
-		batch_first_line(o.data != NULL ? o.data : "", line,
-		    sizeof line);
-		line[strcspn(line, ".")] = '\0';
-		*id = xstrdup(line);
-	}
+	if (rc == 0)
+		*id = batch_submitted_id(&o, ".");
 	buf_free(&o);
 	return rc;
 }
@@ -206,9 +199,7 @@ poll_job(const struct batch_job *j)
 	if (!(r.exited && r.code == 1 && o.len == 0 &&
 	    (strcmp(r.err_tail, j->id) == 0 ||
 	    strstr(r.err_text, "do not exist") != NULL))) {
-		ct_warn("qstat -j %s: %s", j->id, r.err_tail[0] ? r.err_tail :
-		    "failed without a message");
-		rc = EX_TEMPFAIL;
+		rc = batch_tool_failed("qstat -j", j, &r);
 		goto out;
 	}
 	buf_free(&o);
@@ -219,42 +210,25 @@ poll_job(const struct batch_job *j)
 	else if (r.exited && strstr(r.err_text, "not found") != NULL)
 		rc = batch_missing(j, "qstat -j: no such job; qacct -j: "
 		    "not found");
-	else {
-		ct_warn("qacct -j %s: %s", j->id, r.err_tail[0] ?
-		    r.err_tail : "failed without a message");
-		rc = EX_TEMPFAIL;
-	}
+	else
+		rc = batch_tool_failed("qacct -j", j, &r);
 out:
 	buf_free(&o);
 	return rc;
 }
 
-static int
-cancel(const struct batch_job *j)
-{
-	const char *args[] = { j->id, NULL };
-	struct buf o = { NULL, 0, 0 };
-	struct run_result r;
-	int rc;
-
-	rc = batch_run("qdel", args, &o, &r);
-	buf_free(&o);
-	if (rc != 0 || (r.exited && r.code == 0))
-		return rc;
-	/* 'denied: job "12" does not exist': nothing left to cancel. */
-	if (strstr(r.err_text, "does not exist") != NULL)
-		return 0;
-	ct_warn("qdel %s: %s", j->id, r.err_tail[0] ? r.err_tail :
-	    "failed without a message");
-	return EX_TEMPFAIL;
-}
+static const struct batch_ops sge_ops = {
+	.scheduler = "Grid Engine",
+	.env = sge_env,
+	.check = check,
+	.submit = submit,
+	.poll = poll_job,
+	.cancel_tool = "qdel",
+	.cancel_gone = qdel_gone,
+};
 
 int
 main(int argc, char **argv)
 {
-	static const struct batch_ops ops = {
-		"Grid Engine", sge_env, check, submit, poll_job, cancel
-	};
-
-	return batch_main(argc, argv, &ops);
+	return batch_main(argc, argv, &sge_ops);
 }

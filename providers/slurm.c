@@ -38,6 +38,10 @@
 #define VALUE_CHARS NAME_CHARS ",:=+"
 
 static const char *const slurm_env[] = { "SLURM_CONF", NULL };
+/* A job that ended, or was never known: nothing left to cancel. */
+static const char *const scancel_gone[] = {
+	"Invalid job id", "already complet", NULL
+};
 
 /*
  * The sbatch options parameter "resources" may hold, each as
@@ -112,15 +116,14 @@ check(void)
 	return rc;
 }
 
-/* slurmctld cannot be reached (down, restarting): worth another try. */
-static int
-unreachable(const char *err)
-{
-	return strstr(err, "Unable to contact") != NULL ||
-	    strstr(err, "Socket timed out") != NULL ||
-	    strstr(err, "Connection refused") != NULL ||
-	    strstr(err, "temporarily unavailable") != NULL;
-}
+/*
+ * slurmctld cannot be reached (down, restarting), or takes no more jobs
+ * for now: worth another try.
+ */
+static const char *const busy[] = {
+	"Unable to contact", "Socket timed out", "Connection refused",
+	"temporarily unavailable", "Resource temporarily", "job limit", NULL
+};
 
 static int
 submit(const struct batch_job *j, char **id)
@@ -132,7 +135,7 @@ submit(const struct batch_job *j, char **id)
 	struct run_result r;
 	const char *rq = getenv("CT_PARAM_REQUEUE");
 	int requeue = rq == NULL || strcmp(rq, "no") != 0;
-	char line[256], t[64];
+	char t[64];
 	int rc;
 
 	strvec_push_owned(&w, xstrdup("--parsable"));
@@ -167,18 +170,11 @@ submit(const struct batch_job *j, char **id)
 	if (rc == 0 && !(r.exited && r.code == 0)) {
 		ct_warn("sbatch: %s", r.err_tail[0] ? r.err_tail :
 		    "failed without a message");
-		rc = unreachable(r.err_text) ||
-		    strstr(r.err_text, "Resource temporarily") != NULL ||
-		    strstr(r.err_text, "job limit") != NULL ?
-		    EX_TEMPFAIL : EX_UNAVAILABLE;
+		rc = batch_text_has(r.err_text, busy) ? EX_TEMPFAIL :
+		    EX_UNAVAILABLE;
 	}
-	if (rc == 0) {
-		/* "12", or "12;cluster". */
-		batch_first_line(o.data != NULL ? o.data : "", line,
-		    sizeof line);
-		line[strcspn(line, ";")] = '\0';
-		*id = xstrdup(line);
-	}
+	if (rc == 0)
+		*id = batch_submitted_id(&o, ";");
 	buf_free(&o);
 	return rc;
 }
@@ -329,9 +325,7 @@ poll_job(const struct batch_job *j)
 	/* Purged after MinJobAge, or never known. */
 	if (!(r.exited && ((r.code == 0 && o.len == 0) ||
 	    strstr(r.err_text, "Invalid job id") != NULL))) {
-		ct_warn("squeue -j %s: %s", j->id, r.err_tail[0] ? r.err_tail :
-		    "failed without a message");
-		rc = EX_TEMPFAIL;
+		rc = batch_tool_failed("squeue -j", j, &r);
 		goto out;
 	}
 	if (!from_jobcomp(j, &rc))
@@ -341,34 +335,18 @@ out:
 	return rc;
 }
 
-static int
-cancel(const struct batch_job *j)
-{
-	const char *args[] = { j->id, NULL };
-	struct buf o = { NULL, 0, 0 };
-	struct run_result r;
-	int rc;
-
-	rc = batch_run("scancel", args, &o, &r);
-	buf_free(&o);
-	if (rc != 0 || (r.exited && r.code == 0))
-		return rc;
-	/* "Invalid job id specified", "Job/step already completing or
-	 * completed": nothing left to cancel. */
-	if (strstr(r.err_text, "Invalid job id") != NULL ||
-	    strstr(r.err_text, "already complet") != NULL)
-		return 0;
-	ct_warn("scancel %s: %s", j->id, r.err_tail[0] ? r.err_tail :
-	    "failed without a message");
-	return EX_TEMPFAIL;
-}
+static const struct batch_ops slurm_ops = {
+	.scheduler = "Slurm",
+	.env = slurm_env,
+	.check = check,
+	.submit = submit,
+	.poll = poll_job,
+	.cancel_tool = "scancel",
+	.cancel_gone = scancel_gone,
+};
 
 int
 main(int argc, char **argv)
 {
-	static const struct batch_ops ops = {
-		"Slurm", slurm_env, check, submit, poll_job, cancel
-	};
-
-	return batch_main(argc, argv, &ops);
+	return batch_main(argc, argv, &slurm_ops);
 }
