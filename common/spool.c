@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "err.h"
 #include "privilege.h"
 #include "spool.h"
@@ -65,28 +66,6 @@ spool_choose(const char *opt)
 	return CT_SPOOL_DEFAULT;
 }
 
-/* fsync the directory that contains path, so a new entry in it lasts. */
-static int
-sync_parent(const char *path)
-{
-	char *copy = xstrdup(path), *slash;
-	int fd, rc;
-
-	slash = strrchr(copy, '/');
-	if (slash == copy)
-		slash[1] = '\0';
-	else if (slash != NULL)
-		*slash = '\0';
-	else
-		memcpy(copy, ".", 2);
-	fd = open(copy, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	rc = fd < 0 ? -1 : fsync(fd);
-	if (fd >= 0)
-		close(fd);
-	free(copy);
-	return rc;
-}
-
 int
 spool_open(struct spool *sp, const char *path, bool create)
 {
@@ -107,7 +86,7 @@ spool_open(struct spool *sp, const char *path, bool create)
 			ct_warnerr("cannot create spool %s", path);
 			return -1;
 		}
-		if (sync_parent(path) != 0) {
+		if (dir_sync_parent(AT_FDCWD, path) != 0) {
 			ct_warnerr("cannot sync the directory above %s", path);
 			return -1;
 		}
@@ -158,7 +137,7 @@ spool_dir(struct spool *sp, enum spool_dir d)
 		if (mkdirat(sp->fd, dir_names[d], 0770) != 0 &&
 		    errno != EEXIST)
 			return -1;
-		if (fsync(sp->fd) != 0)
+		if (dir_sync(sp->fd) != 0)
 			return -1;
 		fd = openat(sp->fd, dir_names[d], flags);
 	}
@@ -203,13 +182,7 @@ int
 spool_stage_wait(struct spool *sp, const char *tmpname, int fd)
 {
 	/* Every step is checked: a full disk shows at write, fsync or close. */
-	if (fsync(fd) != 0) {
-		ct_warnerr("cannot write %s/tmp/%s", sp->path, tmpname);
-		close(fd);
-		spool_unstage(sp, tmpname);
-		return -1;
-	}
-	if (close(fd) != 0) {
+	if (file_seal(fd) != 0) {
 		ct_warnerr("cannot write %s/tmp/%s", sp->path, tmpname);
 		spool_unstage(sp, tmpname);
 		return -1;
@@ -228,9 +201,7 @@ spool_stage_nowait(struct spool *sp, const void *data, size_t len,
 		return -1;
 	snprintf(tmpname, SPOOL_TMPNAME_MAX, "%s.%ld.%lu", jobid_host_tag(),
 	    (long)getpid(), seq++);
-	fd = openat(d, tmpname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0660);
-	if (fd < 0) {
+	if ((fd = file_create(d, tmpname, 0660)) < 0) {
 		ct_warnerr("cannot create %s/tmp/%s", sp->path, tmpname);
 		return -1;
 	}
@@ -260,54 +231,13 @@ spool_unstage(struct spool *sp, const char *tmpname)
 		unlinkat(d, tmpname, 0);
 }
 
-/* True if a and b, relative to their directories, are the same file. */
-static bool
-same_file(int da, const char *a, int db, const char *b)
-{
-	struct stat sa, sb;
-
-	return fstatat(da, a, &sa, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    fstatat(db, b, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
-/*
- * Rename from/fname to to/tname, never replacing: the one primitive that
- * publishes a job and moves it between states. Returns 0, or -1 with
- * errno (EEXIST: the name is taken; ENOENT: the file is gone).
- */
-static int
-rename_noreplace(int from, const char *fname, int to, const char *tname)
-{
-	int saved;
-
-	if (renameat2(from, fname, to, tname, RENAME_NOREPLACE) == 0)
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
-		return -1;
-	/*
-	 * The file system cannot rename without replacing (NFS): link(2)
-	 * fails on an existing name, as Maildir relies on. A retransmitted
-	 * link can report failure after it succeeded, so check the result.
-	 */
-	if (linkat(from, fname, to, tname, 0) != 0) {
-		saved = errno;
-		if (saved == EEXIST || !same_file(from, fname, to, tname)) {
-			errno = saved;
-			return -1;
-		}
-	}
-	unlinkat(from, fname, 0);
-	return 0;
-}
-
 int
 spool_publish(struct spool *sp, const char *tmpname, enum spool_dir d,
     const char *name)
 {
 	int td, dd;
 
-	if ((td = need_dir(sp, SPOOL_TMP)) < 0 || (dd = need_dir(sp, d)) < 0)
+	if ((td = spool_dir(sp, SPOOL_TMP)) < 0 || (dd = spool_dir(sp, d)) < 0)
 		return -1;
 	return rename_noreplace(td, tmpname, dd, name);
 }
@@ -321,12 +251,12 @@ spool_replace(struct spool *sp, enum spool_dir d, const char *id,
 
 	if (spool_stage(sp, data, len, tmpname) != 0)
 		return -1;
-	if ((td = need_dir(sp, SPOOL_TMP)) < 0 || (dd = need_dir(sp, d)) < 0)
-		return -1;
-	if (renameat(td, tmpname, dd, id) != 0) {
+	/* tmp/ is open: the file was staged in it. */
+	td = spool_dir(sp, SPOOL_TMP);
+	if ((dd = spool_dir(sp, d)) < 0 || renameat(td, tmpname, dd, id) != 0) {
 		ct_warnerr("cannot replace %s/%s/%s", sp->path, dir_names[d],
 		    id);
-		unlinkat(td, tmpname, 0);
+		spool_unstage(sp, tmpname);
 		return -1;
 	}
 	return spool_sync(sp, d);
@@ -338,7 +268,8 @@ spool_move(struct spool *sp, enum spool_dir from, enum spool_dir to,
 {
 	if (spool_move_unsynced(sp, from, to, id) != 0)
 		return -1;
-	if (spool_sync(sp, to) != 0 || spool_sync(sp, from) != 0)
+	/* Both are open: the rename went through them. */
+	if (dir_sync(sp->dirs[to]) != 0 || dir_sync(sp->dirs[from]) != 0)
 		return -1;
 	return 0;
 }
@@ -347,11 +278,11 @@ int
 spool_move_unsynced(struct spool *sp, enum spool_dir from, enum spool_dir to,
     const char *id)
 {
-	int fd = need_dir(sp, from), td = need_dir(sp, to);
+	int fd, td;
 
-	if (fd < 0 || td < 0 || rename_noreplace(fd, id, td, id) != 0)
+	if ((fd = spool_dir(sp, from)) < 0 || (td = spool_dir(sp, to)) < 0)
 		return -1;
-	return 0;
+	return rename_noreplace(fd, id, td, id);
 }
 
 static int lock(struct spool *sp, const char *id, int nb);
@@ -384,7 +315,10 @@ lock(struct spool *sp, const char *id, int nb)
 		if (errno == EINTR)
 			continue;
 		saved_errno_close(fd);
-		return errno == EWOULDBLOCK ? -2 : -1;
+		if (errno == EWOULDBLOCK)
+			return -2;
+		ct_warnerr("cannot lock %s/locks/%s", sp->path, id);
+		return -1;
 	}
 	return fd;
 }
@@ -396,7 +330,7 @@ spool_sync(struct spool *sp, enum spool_dir d)
 
 	if (fd < 0)
 		return -1;
-	if (fsync(fd) != 0) {
+	if (dir_sync(fd) != 0) {
 		ct_warnerr("cannot sync %s/%s", sp->path, dir_names[d]);
 		return -1;
 	}
