@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exitcodes.h"
 #include "job.h"
 
 #define MAX_FIELD_LINE 65536
@@ -22,6 +23,19 @@ const char *
 job_state_name(enum job_state s)
 {
 	return (unsigned)s < JOB_NSTATES ? state_names[s] : "?";
+}
+
+int
+job_state_exit(enum job_state s)
+{
+	static const int code[JOB_NSTATES] = {
+		[JOB_NEW] = CT_EXIT_NEW,
+		[JOB_PROCESSING] = CT_EXIT_PROCESSING,
+		[JOB_COMPLETED] = CT_EXIT_COMPLETED,
+		[JOB_FAILED] = CT_EXIT_FAILED,
+	};
+
+	return (unsigned)s < JOB_NSTATES ? code[s] : EX_SOFTWARE;
 }
 
 void

@@ -165,6 +165,25 @@ write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
+int
+copy_fd(int from, int to)
+{
+	char block[65536];
+	ssize_t n;
+
+	for (;;) {
+		n = read(from, block, sizeof block);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return COPY_READ_FAILED;
+		if (n == 0)
+			return 0;
+		if (write_all(to, block, (size_t)n) != 0)
+			return COPY_WRITE_FAILED;
+	}
+}
+
 static int64_t
 clock_usec(clockid_t id)
 {

@@ -42,6 +42,13 @@ int read_bounded(int fd, struct buf *b, size_t max);
 /* Write all n bytes, retrying on short writes and EINTR; -1 on error. */
 int write_all(int fd, const void *p, size_t n);
 
+/*
+ * Copy from to to until end of file. Returns 0, COPY_READ_FAILED or
+ * COPY_WRITE_FAILED (errno set), so the caller can say which side failed.
+ */
+enum { COPY_READ_FAILED = -1, COPY_WRITE_FAILED = -2 };
+int copy_fd(int from, int to);
+
 /* Microseconds since the Epoch, from the real-time clock. */
 int64_t now_usec(void);
 
