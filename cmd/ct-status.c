@@ -43,13 +43,6 @@ struct view {
 	unsigned long shown;
 };
 
-static const int state_exit[JOB_NSTATES] = {
-	[JOB_NEW] = CT_EXIT_NEW,
-	[JOB_PROCESSING] = CT_EXIT_PROCESSING,
-	[JOB_COMPLETED] = CT_EXIT_COMPLETED,
-	[JOB_FAILED] = CT_EXIT_FAILED,
-};
-
 static void
 print_state(const struct view *v, enum job_state s, char *out, size_t n)
 {
@@ -126,57 +119,25 @@ show(struct job *j, enum job_state s, void *ctx)
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+/* Show each of ids; the exit status is the highest of their answers. */
+static int
+show_ids(struct spool *sp, const char *const *ids, struct view *v)
 {
-	struct view v = { 0 };
-	struct cli c = { usage, help, NULL, NULL };
-	struct poptOption table[] = {
-		{ NULL, 'l', POPT_ARG_NONE, &long_format, 0, NULL, NULL },
-		{ NULL, 'n', POPT_ARG_NONE, &v.numeric, 0, NULL, NULL },
-		{ NULL, 'q', POPT_ARG_NONE, &v.quiet, 0, NULL, NULL },
-		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, cli_common_options, 0,
-		    NULL, NULL },
-		POPT_TABLEEND
-	};
-	const char *const *ids;
-	struct spool sp;
 	size_t i;
-	int status = CT_EXIT_COMPLETED;
+	int status = CT_EXIT_COMPLETED, code;
 
-	privilege_init();
-	ct_setprogname(argv[0]);
-	cli_start(&c, argc, argv, table);
-	while (cli_next(&c) != -1)
-		;
-	ids = cli_args(&c);
-	cli_check_ids(&c, ids);
-	v.table = isatty(STDOUT_FILENO);
-	v.now = now_usec();
-	v.id_width = 44;
-	for (i = 0; ids[i] != NULL; i++)
-		if ((int)strlen(ids[i]) > v.id_width)
-			v.id_width = (int)strlen(ids[i]);
-
-	if (spool_open(&sp, spool_choose(c.spool), false) != 0)
-		exit(EX_IOERR);
-	if (ids[0] == NULL) {
-		if (spool_foreach(&sp, show, &v) != 0)
-			status = EX_IOERR;
-	}
 	for (i = 0; ids[i] != NULL; i++) {
 		enum job_state s;
 		struct job j;
-		int code;
 
-		switch (spool_load(&sp, ids[i], false, &j, &s)) {
+		switch (spool_load(sp, ids[i], false, &j, &s)) {
 		case SPOOL_FOUND:
-			show(&j, s, &v);
+			show(&j, s, v);
 			job_free(&j);
-			code = state_exit[s];
+			code = job_state_exit(s);
 			break;
 		case SPOOL_NOTFOUND:
-			if (!v.quiet)
+			if (!v->quiet)
 				ct_warn("%s: job not found", ids[i]);
 			code = CT_EXIT_NOTFOUND;
 			break;
@@ -187,6 +148,42 @@ main(int argc, char **argv)
 		if (code > status)
 			status = code;
 	}
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct view v = { 0 };
+	struct cli c = { usage, help, NULL, NULL };
+	struct poptOption table[] = {
+		{ NULL, 'l', POPT_ARG_NONE, &long_format, 0, NULL, NULL },
+		{ NULL, 'n', POPT_ARG_NONE, &v.numeric, 0, NULL, NULL },
+		{ NULL, 'q', POPT_ARG_NONE, &v.quiet, 0, NULL, NULL },
+		CLI_COMMON_OPTIONS
+	};
+	const char *const *ids;
+	struct spool sp;
+	size_t i;
+	int status;
+
+	privilege_init();
+	ct_setprogname(argv[0]);
+	ids = cli_parse_ids(&c, argc, argv, table, CLI_ANY_IDS);
+	v.table = isatty(STDOUT_FILENO);
+	v.now = now_usec();
+	v.id_width = 44;
+	for (i = 0; ids[i] != NULL; i++)
+		if ((int)strlen(ids[i]) > v.id_width)
+			v.id_width = (int)strlen(ids[i]);
+
+	if (spool_open(&sp, spool_choose(c.spool), false) != 0)
+		exit(EX_IOERR);
+	if (ids[0] == NULL)
+		status = spool_foreach(&sp, show, &v) != 0 ? EX_IOERR :
+		    CT_EXIT_COMPLETED;
+	else
+		status = show_ids(&sp, ids, &v);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		ct_warnerr("cannot write standard output");
 		status = EX_IOERR;
