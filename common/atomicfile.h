@@ -1,7 +1,9 @@
 /*
  * atomicfile.h: files written whole or not at all, and directories whose
- * new entries are made to last. Nothing here prints: every function that
- * can fail returns -1 with errno set, and its caller says what failed.
+ * new entries are made to last.
+ *
+ * Errors: nothing here prints; every function that can fail returns -1
+ * with errno set, and its caller says what failed.
  *
  * The protocol is Maildir's and Postfix's (skalibs calls it
  * openwritenclose): create a temporary name with O_EXCL and O_NOFOLLOW,

@@ -1,6 +1,9 @@
 /*
  * job.h: a job's record, the content of its file in the spool.
  *
+ * Errors: nothing here prints; job_parse puts what is wrong in its
+ * err buffer, for the caller to say with the file's name.
+ *
  * The record is text, one field per line, then the input bytes, then an
  * end marker; cputorrent-spool(5) specifies it. A record is only ever
  * written whole (see spool.h), so a reader that finds the end marker where

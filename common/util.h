@@ -1,6 +1,9 @@
 /*
  * util.h: small helpers every program needs: allocation that cannot
  * return NULL, full reads and writes, the clock.
+ *
+ * Errors: nothing here prints, except that running out of memory
+ * (and a bad format for buf_appendf) is printed and ends the program.
  */
 #ifndef CT_UTIL_H
 #define CT_UTIL_H
