@@ -16,6 +16,7 @@
 #include "err.h"
 #include "exitcodes.h"
 #include "job.h"
+#include "lookup.h"
 #include "privilege.h"
 #include "spool.h"
 
@@ -131,17 +132,11 @@ cancel_one(struct spool *sp, const char *id)
 {
 	enum job_state s;
 	struct job j;
+	int answer;
 
-	switch (spool_load(sp, id, false, &j, &s)) {
-	case SPOOL_NOTFOUND:
-		ct_warn("%s: job not found", id);
-		return CT_EXIT_NOTFOUND;
-	case SPOOL_ERROR:
-		return EX_IOERR;
-	default:
-		job_free(&j);
-		break;
-	}
+	if ((answer = lookup_job(sp, id, false, &j, &s)) != 0)
+		return answer;
+	job_free(&j);
 	if (s == JOB_COMPLETED || s == JOB_FAILED) {
 		ct_warn("%s: job already %s", id,
 		    s == JOB_COMPLETED ? "completed" : "failed");

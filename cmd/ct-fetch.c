@@ -17,6 +17,7 @@
 #include "err.h"
 #include "exitcodes.h"
 #include "job.h"
+#include "lookup.h"
 #include "privilege.h"
 #include "spool.h"
 
@@ -109,15 +110,8 @@ look_up(struct spool *sp, const char *id, int *result)
 	struct job j;
 	int status;
 
-	switch (spool_load(sp, id, false, &j, &s)) {
-	case SPOOL_NOTFOUND:
-		ct_warn("%s: job not found", id);
-		return CT_EXIT_NOTFOUND;
-	case SPOOL_ERROR:
-		return EX_IOERR;
-	default:
-		break;
-	}
+	if ((status = lookup_job(sp, id, false, &j, &s)) != 0)
+		return status;
 	status = job_state_exit(s);
 	if (s == JOB_NEW)
 		ct_warn("%s: job new: no provider has taken it yet", id);
@@ -138,7 +132,7 @@ main(int argc, char **argv)
 	struct cli c = { usage, help, NULL, NULL };
 	char *output = NULL;
 	struct poptOption table[] = {
-		{ NULL, 'o', POPT_ARG_STRING, &output, 0, NULL, NULL },
+		CLI_STRING('o', &output, 0),
 		CLI_COMMON_OPTIONS
 	};
 	const char *id;

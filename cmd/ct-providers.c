@@ -286,7 +286,7 @@ main(int argc, char **argv)
 	struct cli c = { usage, help, NULL, NULL };
 	char *config = NULL;
 	struct poptOption table[] = {
-		{ NULL, 'c', POPT_ARG_STRING, &config, 0, NULL, NULL },
+		CLI_STRING('c', &config, 0),
 		CLI_COMMON_OPTIONS
 	};
 	const char *const *args, *verb;

@@ -16,6 +16,7 @@
 #include "err.h"
 #include "exitcodes.h"
 #include "job.h"
+#include "lookup.h"
 #include "privilege.h"
 #include "spool.h"
 #include "timefmt.h"
@@ -130,20 +131,10 @@ show_ids(struct spool *sp, const char *const *ids, struct view *v)
 		enum job_state s;
 		struct job j;
 
-		switch (spool_load(sp, ids[i], false, &j, &s)) {
-		case SPOOL_FOUND:
+		if ((code = lookup_job(sp, ids[i], v->quiet, &j, &s)) == 0) {
 			show(&j, s, v);
 			job_free(&j);
 			code = job_state_exit(s);
-			break;
-		case SPOOL_NOTFOUND:
-			if (!v->quiet)
-				ct_warn("%s: job not found", ids[i]);
-			code = CT_EXIT_NOTFOUND;
-			break;
-		default:
-			code = EX_IOERR;
-			break;
 		}
 		if (code > status)
 			status = code;
@@ -157,9 +148,9 @@ main(int argc, char **argv)
 	struct view v = { 0 };
 	struct cli c = { usage, help, NULL, NULL };
 	struct poptOption table[] = {
-		{ NULL, 'l', POPT_ARG_NONE, &long_format, 0, NULL, NULL },
-		{ NULL, 'n', POPT_ARG_NONE, &v.numeric, 0, NULL, NULL },
-		{ NULL, 'q', POPT_ARG_NONE, &v.quiet, 0, NULL, NULL },
+		CLI_FLAG('l', &long_format),
+		CLI_FLAG('n', &v.numeric),
+		CLI_FLAG('q', &v.quiet),
 		CLI_COMMON_OPTIONS
 	};
 	const char *const *ids;

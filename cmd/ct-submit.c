@@ -370,11 +370,11 @@ main(int argc, char **argv)
 	struct spool sp;
 	struct cli c = { usage, help, NULL, NULL };
 	struct poptOption table[] = {
-		{ NULL, 'd', POPT_ARG_STRING, &set.database, 0, NULL, NULL },
-		{ NULL, 'm', POPT_ARG_STRING, &opt_arg, 'm', NULL, NULL },
-		{ NULL, 'o', POPT_ARG_STRING, &opt_arg, 'o', NULL, NULL },
-		{ NULL, 'r', POPT_ARG_NONE, &set.per_record, 0, NULL, NULL },
-		{ NULL, 's', POPT_ARG_STRING, &service_arg, 0, NULL, NULL },
+		CLI_STRING('d', &set.database, 0),
+		CLI_STRING('m', &opt_arg, 'm'),
+		CLI_STRING('o', &opt_arg, 'o'),
+		CLI_FLAG('r', &set.per_record),
+		CLI_STRING('s', &service_arg, 0),
 		CLI_COMMON_OPTIONS
 	};
 	size_t i;

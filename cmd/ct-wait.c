@@ -22,6 +22,7 @@
 #include "err.h"
 #include "exitcodes.h"
 #include "job.h"
+#include "lookup.h"
 #include "privilege.h"
 #include "spool.h"
 
@@ -69,24 +70,21 @@ refresh(struct wait *w, struct waited *job)
 {
 	enum job_state s;
 	struct job j;
+	int answer;
 
 	if (job->done)
 		return 0;
-	switch (spool_load(w->sp, job->id, false, &j, &s)) {
-	case SPOOL_ERROR:
-		return -1;
-	case SPOOL_NOTFOUND:
-		if (!w->quiet)
-			ct_warn("%s: job not found", job->id);
+	answer = lookup_job(w->sp, job->id, w->quiet, &j, &s);
+	if (answer == CT_EXIT_NOTFOUND) {
 		job->code = CT_EXIT_NOTFOUND;
 		job->done = 1;
 		w->missing++;
 		w->finished++;
 		return 0;
-	default:
-		job_free(&j);
-		break;
 	}
+	if (answer != 0)
+		return -1;
+	job_free(&j);
 	job->code = job_state_exit(s);
 	if (s == JOB_COMPLETED || s == JOB_FAILED) {
 		job->done = 1;
@@ -271,8 +269,8 @@ main(int argc, char **argv)
 	char *timeout_arg = NULL;
 	struct wait w = { 0 };
 	struct poptOption table[] = {
-		{ NULL, 'q', POPT_ARG_NONE, &w.quiet, 0, NULL, NULL },
-		{ NULL, 't', POPT_ARG_STRING, &timeout_arg, 0, NULL, NULL },
+		CLI_FLAG('q', &w.quiet),
+		CLI_STRING('t', &timeout_arg, 0),
 		CLI_COMMON_OPTIONS
 	};
 	const char *const *ids;

@@ -26,6 +26,16 @@ struct cli {
 /* The -S, -h and -V entries, for POPT_ARG_INCLUDE_TABLE. */
 extern struct poptOption cli_common_options[];
 
+/*
+ * A program's own options, all short: a flag sets the int at *var to 1;
+ * a string option stores a copy at *var (to be freed) and, with val other
+ * than 0, makes cli_next() return val.
+ */
+#define CLI_FLAG(ch, var) \
+	{ NULL, (ch), POPT_ARG_NONE, (var), 0, NULL, NULL }
+#define CLI_STRING(ch, var, val) \
+	{ NULL, (ch), POPT_ARG_STRING, (var), (val), NULL, NULL }
+
 /* The tail of every program's table: cli_common_options, then the end. */
 #define CLI_COMMON_OPTIONS \
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, cli_common_options, 0, NULL, \

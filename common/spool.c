@@ -56,14 +56,7 @@ spool_state_dir(enum job_state s)
 const char *
 spool_choose(const char *opt)
 {
-	const char *env;
-
-	if (opt != NULL && *opt != '\0')
-		return opt;
-	env = getenv("CT_SPOOL");
-	if (env != NULL && *env != '\0')
-		return env;
-	return CT_SPOOL_DEFAULT;
+	return setting_choose(opt, "CT_SPOOL", CT_SPOOL_DEFAULT);
 }
 
 int
@@ -154,6 +147,23 @@ saved_errno_close(int fd)
 
 	close(fd);
 	errno = saved;
+}
+
+/*
+ * The directory of jobs in state s, for a reader: its descriptor, -2 if
+ * the spool has none yet (so no such jobs), or -1 after printing why.
+ */
+static int
+state_dir_to_read(struct spool *sp, enum job_state s)
+{
+	enum spool_dir sd = spool_state_dir(s);
+	int d = spool_dir(sp, sd);
+
+	if (d < 0 && errno != ENOENT) {
+		ct_warnerr("cannot open %s/%s", sp->path, dir_names[sd]);
+		return -1;
+	}
+	return d < 0 ? -2 : d;
 }
 
 /* spool_dir, with a message on failure. */
@@ -356,15 +366,12 @@ spool_find(struct spool *sp, const char *id, enum job_state *state, int *fd)
 	for (round = 0; round < 3; round++) {
 		for (i = 0; i < sizeof order / sizeof order[0]; i++) {
 			enum spool_dir sd = spool_state_dir(order[i]);
-			int d = spool_dir(sp, sd);
+			int d = state_dir_to_read(sp, order[i]);
 
-			if (d < 0) {
-				if (errno == ENOENT)
-					continue;
-				ct_warnerr("cannot open %s/%s", sp->path,
-				    dir_names[sd]);
+			if (d == -2)
+				continue;
+			if (d < 0)
 				return -1;
-			}
 			*fd = openat(d, id, O_RDONLY | O_NOFOLLOW |
 			    O_NONBLOCK | O_CLOEXEC);
 			if (*fd >= 0) {
@@ -399,17 +406,8 @@ read_header(int fd, struct buf *b, size_t size)
 		if (b->len >= size || b->len >= MAX_JOB_HEADER)
 			return 0;	/* the parser will say what is wrong */
 		want = b->len == 0 ? 8192 : 65536;
-		buf_reserve(b, want);
-		n = read(fd, b->data + b->len, want);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (n == 0)
-			return 0;
-		b->len += (size_t)n;
-		b->data[b->len] = '\0';
+		if ((n = buf_read(fd, b, want)) <= 0)
+			return (int)n;
 	}
 }
 
@@ -516,15 +514,12 @@ spool_foreach(struct spool *sp, spool_visit_fn visit, void *ctx)
 		enum spool_dir sd = spool_state_dir(s);
 		struct dirent *de;
 		DIR *dir;
-		int d = spool_dir(sp, sd), dd;
+		int d = state_dir_to_read(sp, s), dd;
 
-		if (d < 0) {
-			if (errno == ENOENT)
-				continue;
-			ct_warnerr("cannot open %s/%s", sp->path,
-			    dir_names[sd]);
+		if (d == -2)
+			continue;
+		if (d < 0)
 			return -1;
-		}
 		if ((dd = dup(d)) < 0 || (dir = fdopendir(dd)) == NULL) {
 			ct_warnerr("cannot read %s/%s", sp->path,
 			    dir_names[sd]);

@@ -42,6 +42,12 @@ void buf_free(struct buf *b);
  */
 int read_bounded(int fd, struct buf *b, size_t max);
 
+/*
+ * One read(2) of at most want bytes appended to b (NUL kept after them),
+ * retrying on EINTR. Returns the number read, 0 at end of file, or -1.
+ */
+ssize_t buf_read(int fd, struct buf *b, size_t want);
+
 /* Write all n bytes, retrying on short writes and EINTR; -1 on error. */
 int write_all(int fd, const void *p, size_t n);
 
@@ -69,6 +75,13 @@ int parse_size(const char *s, size_t *out);
 
 /* The value of environment variable var, or NULL if unset or empty. */
 const char *env_nonempty(const char *var);
+
+/*
+ * A setting chosen the usual way: opt (from the command line) if given,
+ * else environment variable var if set, else dflt.
+ */
+const char *setting_choose(const char *opt, const char *var,
+    const char *dflt);
 
 /* "dir/name", allocated. */
 char *path_join(const char *dir, const char *name);
