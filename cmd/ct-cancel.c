@@ -16,6 +16,7 @@
 #include "err.h"
 #include "exitcodes.h"
 #include "job.h"
+#include "lookup.h"
 #include "privilege.h"
 #include "spool.h"
 
@@ -28,8 +29,8 @@ static const char help[] =
     "  -S spool   spool directory (default $CT_SPOOL, else "
     CT_SPOOL_DEFAULT ")\n"
     "  -h, -V     help, version\n"
-    "Exit status: 0 cancelled or requested, 4 not found, 65 already\n"
-    "finished.\n";
+    "Exit status: 0 cancelled or requested, 4 not found, 5 already\n"
+    "finished (nothing to withdraw).\n";
 
 /* Leave the request for the dispatcher: an empty file, cancel/ID. */
 static int
@@ -58,10 +59,14 @@ cancel_new(struct spool *sp, const char *id)
 	struct buf rec = { 0 };
 	char path[4096];
 	struct job j;
-	int lock, fd, dd;
+	int lock, fd, dd, rc;
 
-	if (spool_move(sp, SPOOL_NEW, SPOOL_PROCESSING, id) != 0)
+	if (spool_move(sp, SPOOL_NEW, SPOOL_PROCESSING, id) != 0) {
+		/* ENOENT: a dispatcher claimed it; the request will do. */
+		if (errno != ENOENT)
+			ct_warnerr("%s: cannot claim", id);
 		return;
+	}
 	if ((lock = spool_lock(sp, id)) < 0)
 		return;
 	dd = spool_dir(sp, SPOOL_PROCESSING);
@@ -71,9 +76,13 @@ cancel_new(struct spool *sp, const char *id)
 		job_add_event(&j, now_usec(), JOB_FAILED,
 		    "cancelled by its owner");
 		job_format(&j, j.input, j.input_len, &rec);
-		if (spool_replace(sp, SPOOL_PROCESSING, id, rec.data,
-		    rec.len) == 0 &&
-		    spool_move(sp, SPOOL_PROCESSING, SPOOL_FAILED, id) == 0) {
+		/* spool_replace says why it fails; spool_move does not. */
+		rc = spool_replace(sp, SPOOL_PROCESSING, id, rec.data,
+		    rec.len);
+		if (rc == 0 && (rc = spool_move(sp, SPOOL_PROCESSING,
+		    SPOOL_FAILED, id)) != 0)
+			ct_warnerr("%s: cannot move to failed", id);
+		if (rc == 0) {
 			unlinkat(spool_dir(sp, SPOOL_LOCKS), id, 0);
 			unlinkat(spool_dir(sp, SPOOL_CANCEL), id, 0);
 		}
@@ -114,70 +123,57 @@ finished_meanwhile(struct spool *sp, const char *id)
 	if ((cd = spool_dir(sp, SPOOL_CANCEL)) >= 0)
 		unlinkat(cd, id, 0);
 	ct_warn("%s: job already completed", id);
-	return EX_DATAERR;
+	return CT_EXIT_FINISHED;
+}
+
+/* Withdraw job id; returns its exit status, after a message if not 0. */
+static int
+cancel_one(struct spool *sp, const char *id)
+{
+	enum job_state s;
+	struct job j;
+	int answer;
+
+	if ((answer = lookup_job(sp, id, false, &j, &s)) != 0)
+		return answer;
+	job_free(&j);
+	if (s == JOB_COMPLETED || s == JOB_FAILED) {
+		ct_warn("%s: job already %s", id,
+		    s == JOB_COMPLETED ? "completed" : "failed");
+		return CT_EXIT_FINISHED;
+	}
+	/*
+	 * The job exists, so the spool does: in a private one, make what a
+	 * cancel needs (cancel/, locks/, failed/); a shared one has them
+	 * all, and is never extended.
+	 */
+	sp->create = !privilege_elevated();
+	if (request(sp, id) != 0)
+		return EX_IOERR;
+	if (s == JOB_NEW)
+		cancel_new(sp, id);
+	return finished_meanwhile(sp, id);
 }
 
 int
 main(int argc, char **argv)
 {
 	struct cli c = { usage, help, NULL, NULL };
-	struct poptOption table[] = {
-		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, cli_common_options, 0,
-		    NULL, NULL },
-		POPT_TABLEEND
-	};
+	struct poptOption table[] = { CLI_COMMON_OPTIONS };
 	const char *const *ids;
 	struct spool sp;
 	size_t i;
-	int status = 0;
+	int status = 0, code;
 
 	privilege_init();
 	ct_setprogname(argv[0]);
-	cli_start(&c, argc, argv, table);
-	while (cli_next(&c) != -1)
-		;
-	ids = cli_args(&c);
-	if (ids[0] == NULL)
-		cli_usage_error(&c, "expected at least one job ID");
-	cli_check_ids(&c, ids);
+	ids = cli_parse_ids(&c, argc, argv, table, CLI_SOME_IDS);
 	if (spool_open(&sp, spool_choose(c.spool), false) != 0)
 		exit(EX_IOERR);
-	for (i = 0; ids[i] != NULL; i++) {
-		enum job_state s;
-		struct job j;
-		int code = 0;
-
-		switch (spool_load(&sp, ids[i], false, &j, &s)) {
-		case SPOOL_NOTFOUND:
-			ct_warn("%s: job not found", ids[i]);
-			code = CT_EXIT_NOTFOUND;
-			break;
-		case SPOOL_ERROR:
-			code = EX_IOERR;
-			break;
-		default:
-			job_free(&j);
-			/*
-			 * The job exists, so the spool does: in a private one,
-			 * make what a cancel needs (cancel/, locks/, failed/);
-			 * a shared one has them all, and is never extended.
-			 */
-			sp.create = !privilege_elevated();
-			if (s == JOB_COMPLETED || s == JOB_FAILED) {
-				ct_warn("%s: job already %s", ids[i],
-				    s == JOB_COMPLETED ? "completed" :
-				    "failed");
-				code = EX_DATAERR;
-			} else if (request(&sp, ids[i]) != 0)
-				code = EX_IOERR;
-			else if (s == JOB_NEW)
-				cancel_new(&sp, ids[i]);
-			code = code ? code : finished_meanwhile(&sp, ids[i]);
-			break;
-		}
-		if (code > status)
+	/* Each job on its own; the exit status is the highest answer. */
+	for (i = 0; ids[i] != NULL; i++)
+		if ((code = cancel_one(&sp, ids[i])) > status)
 			status = code;
-	}
 	spool_close(&sp);
 	cli_end(&c);
 	return status;

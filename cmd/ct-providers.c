@@ -230,21 +230,67 @@ cmd_stats(const char *spool_path)
 	return rc;
 }
 
+/* The verb and its arguments, checked; "list" if none is given. */
+static const char *
+parse_verb(struct cli *c, const char *const *args)
+{
+	size_t nargs;
+	const char *verb;
+
+	for (nargs = 0; args[nargs] != NULL; nargs++)
+		;
+	verb = nargs > 0 ? args[0] : "list";
+	if ((strcmp(verb, "servers") == 0 || strcmp(verb, "show") == 0) ?
+	    nargs != 2 : nargs > 1)
+		cli_usage_error(c, "%s: wrong number of arguments", verb);
+	if (strcmp(verb, "list") != 0 && strcmp(verb, "servers") != 0 &&
+	    strcmp(verb, "show") != 0 && strcmp(verb, "check") != 0 &&
+	    strcmp(verb, "stats") != 0)
+		cli_usage_error(c, "%s: unknown command", verb);
+	return verb;
+}
+
+/* A verb about the registry at path: its exit status. */
+static int
+registry_verb(const char *path, const char *verb, const char *arg)
+{
+	struct registry r;
+	int status, problems;
+
+	/* The registry is configuration, read with the caller's rights. */
+	privilege_drop();
+	problems = registry_load(&r, path);
+	if (problems != 0) {
+		if (problems > 0)
+			ct_warn("%s: %d problem%s", path, problems,
+			    problems == 1 ? "" : "s");
+		return problems < 0 ? EX_NOINPUT : EX_CONFIG;
+	}
+	if (strcmp(verb, "check") == 0) {
+		printf("%s: ok, %zu server%s\n", path, r.nservers,
+		    r.nservers == 1 ? "" : "s");
+		status = 0;
+	} else if (strcmp(verb, "servers") == 0)
+		status = cmd_servers(&r, arg);
+	else if (strcmp(verb, "show") == 0)
+		status = cmd_show(&r, arg);
+	else
+		status = cmd_list(&r);
+	registry_free(&r);
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct cli c = { usage, help, NULL, NULL };
 	char *config = NULL;
 	struct poptOption table[] = {
-		{ NULL, 'c', POPT_ARG_STRING, &config, 0, NULL, NULL },
-		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, cli_common_options, 0,
-		    NULL, NULL },
-		POPT_TABLEEND
+		CLI_STRING('c', &config, 0),
+		CLI_COMMON_OPTIONS
 	};
-	const char *const *args, *verb, *path;
-	struct registry r;
-	size_t nargs;
-	int status, problems;
+	const char *const *args, *verb;
+	int status;
 
 	privilege_init();
 	ct_setprogname(argv[0]);
@@ -252,44 +298,12 @@ main(int argc, char **argv)
 	while (cli_next(&c) != -1)
 		;
 	args = cli_args(&c);
-	for (nargs = 0; args[nargs] != NULL; nargs++)
-		;
-	verb = nargs > 0 ? args[0] : "list";
-	if ((strcmp(verb, "servers") == 0 || strcmp(verb, "show") == 0) ?
-	    nargs != 2 : nargs > 1)
-		cli_usage_error(&c, "%s: wrong number of arguments", verb);
-	if (strcmp(verb, "list") != 0 && strcmp(verb, "servers") != 0 &&
-	    strcmp(verb, "show") != 0 && strcmp(verb, "check") != 0 &&
-	    strcmp(verb, "stats") != 0)
-		cli_usage_error(&c, "%s: unknown command", verb);
-
-	if (strcmp(verb, "stats") == 0) {
+	verb = parse_verb(&c, args);
+	if (strcmp(verb, "stats") == 0)
 		status = cmd_stats(spool_choose(c.spool));
-		goto out;
-	}
-	/* The registry is configuration, read with the caller's rights. */
-	privilege_drop();
-	path = registry_choose(config);
-	problems = registry_load(&r, path);
-	if (problems != 0) {
-		if (problems > 0)
-			ct_warn("%s: %d problem%s", path, problems,
-			    problems == 1 ? "" : "s");
-		status = problems < 0 ? EX_NOINPUT : EX_CONFIG;
-		goto out;
-	}
-	if (strcmp(verb, "check") == 0) {
-		printf("%s: ok, %zu server%s\n", path, r.nservers,
-		    r.nservers == 1 ? "" : "s");
-		status = 0;
-	} else if (strcmp(verb, "servers") == 0)
-		status = cmd_servers(&r, args[1]);
-	else if (strcmp(verb, "show") == 0)
-		status = cmd_show(&r, args[1]);
 	else
-		status = cmd_list(&r);
-	registry_free(&r);
-out:
+		status = registry_verb(registry_choose(config), verb,
+		    args[0] != NULL ? args[1] : NULL);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		ct_warnerr("cannot write standard output");
 		status = EX_IOERR;

@@ -16,6 +16,7 @@
 #include "err.h"
 #include "exitcodes.h"
 #include "job.h"
+#include "lookup.h"
 #include "privilege.h"
 #include "spool.h"
 #include "timefmt.h"
@@ -41,13 +42,6 @@ struct view {
 	int64_t now;
 	int id_width;
 	unsigned long shown;
-};
-
-static const int state_exit[JOB_NSTATES] = {
-	[JOB_NEW] = CT_EXIT_NEW,
-	[JOB_PROCESSING] = CT_EXIT_PROCESSING,
-	[JOB_COMPLETED] = CT_EXIT_COMPLETED,
-	[JOB_FAILED] = CT_EXIT_FAILED,
 };
 
 static void
@@ -126,31 +120,47 @@ show(struct job *j, enum job_state s, void *ctx)
 	return 0;
 }
 
+/* Show each of ids; the exit status is the highest of their answers. */
+static int
+show_ids(struct spool *sp, const char *const *ids, struct view *v)
+{
+	size_t i;
+	int status = CT_EXIT_COMPLETED, code;
+
+	for (i = 0; ids[i] != NULL; i++) {
+		enum job_state s;
+		struct job j;
+
+		if ((code = lookup_job(sp, ids[i], v->quiet, &j, &s)) == 0) {
+			show(&j, s, v);
+			job_free(&j);
+			code = job_state_exit(s);
+		}
+		if (code > status)
+			status = code;
+	}
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct view v = { 0 };
 	struct cli c = { usage, help, NULL, NULL };
 	struct poptOption table[] = {
-		{ NULL, 'l', POPT_ARG_NONE, &long_format, 0, NULL, NULL },
-		{ NULL, 'n', POPT_ARG_NONE, &v.numeric, 0, NULL, NULL },
-		{ NULL, 'q', POPT_ARG_NONE, &v.quiet, 0, NULL, NULL },
-		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, cli_common_options, 0,
-		    NULL, NULL },
-		POPT_TABLEEND
+		CLI_FLAG('l', &long_format),
+		CLI_FLAG('n', &v.numeric),
+		CLI_FLAG('q', &v.quiet),
+		CLI_COMMON_OPTIONS
 	};
 	const char *const *ids;
 	struct spool sp;
 	size_t i;
-	int status = CT_EXIT_COMPLETED;
+	int status;
 
 	privilege_init();
 	ct_setprogname(argv[0]);
-	cli_start(&c, argc, argv, table);
-	while (cli_next(&c) != -1)
-		;
-	ids = cli_args(&c);
-	cli_check_ids(&c, ids);
+	ids = cli_parse_ids(&c, argc, argv, table, CLI_ANY_IDS);
 	v.table = isatty(STDOUT_FILENO);
 	v.now = now_usec();
 	v.id_width = 44;
@@ -160,33 +170,11 @@ main(int argc, char **argv)
 
 	if (spool_open(&sp, spool_choose(c.spool), false) != 0)
 		exit(EX_IOERR);
-	if (ids[0] == NULL) {
-		if (spool_foreach(&sp, show, &v) != 0)
-			status = EX_IOERR;
-	}
-	for (i = 0; ids[i] != NULL; i++) {
-		enum job_state s;
-		struct job j;
-		int code;
-
-		switch (spool_load(&sp, ids[i], false, &j, &s)) {
-		case SPOOL_FOUND:
-			show(&j, s, &v);
-			job_free(&j);
-			code = state_exit[s];
-			break;
-		case SPOOL_NOTFOUND:
-			if (!v.quiet)
-				ct_warn("%s: job not found", ids[i]);
-			code = CT_EXIT_NOTFOUND;
-			break;
-		default:
-			code = EX_IOERR;
-			break;
-		}
-		if (code > status)
-			status = code;
-	}
+	if (ids[0] == NULL)
+		status = spool_foreach(&sp, show, &v) != 0 ? EX_IOERR :
+		    CT_EXIT_COMPLETED;
+	else
+		status = show_ids(&sp, ids, &v);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		ct_warnerr("cannot write standard output");
 		status = EX_IOERR;

@@ -237,110 +237,161 @@ unstage_all(struct spool *sp, struct batch *batch)
 		spool_unstage(sp, batch->jobs[i].tmpname);
 }
 
-int
-main(int argc, char **argv)
+/* The inputs named, checked: no file means standard input, named once. */
+static const char *const *
+input_files(struct cli *c)
 {
-	struct settings set = { 0 };
-	char *service_arg = NULL;
-	const char *const *files;
-	const char *stdin_only[] = { "-", NULL };
-	char *opt_arg = NULL, *event;
-	struct batch batch = { 0 };
-	struct spool sp;
-	struct cli c = { usage, help, NULL, NULL };
-	struct poptOption table[] = {
-		{ NULL, 'd', POPT_ARG_STRING, &set.database, 0, NULL, NULL },
-		{ NULL, 'm', POPT_ARG_STRING, &opt_arg, 'm', NULL, NULL },
-		{ NULL, 'o', POPT_ARG_STRING, &opt_arg, 'o', NULL, NULL },
-		{ NULL, 'r', POPT_ARG_NONE, &set.per_record, 0, NULL, NULL },
-		{ NULL, 's', POPT_ARG_STRING, &service_arg, 0, NULL, NULL },
-		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, cli_common_options, 0,
-		    NULL, NULL },
-		POPT_TABLEEND
-	};
+	static const char *stdin_only[] = { "-", NULL };
+	const char *const *files = cli_args(c);
 	size_t i, stdin_uses = 0;
-	int opt, status = 0;
 
-	privilege_init();
-	ct_setprogname(argv[0]);
-	set.max_input = MAX_INPUT_DEFAULT;
-	cli_start(&c, argc, argv, table);
-	while ((opt = cli_next(&c)) != -1) {
-		switch (opt) {
-		case 'm':
-			if (parse_size(opt_arg, &set.max_input) != 0 ||
-			    set.max_input == 0)
-				cli_usage_error(&c, "-m %s: not a size",
-				    opt_arg);
-			break;
-		case 'o':
-			check_option(&c, opt_arg);
-			set.options = xrealloc(set.options,
-			    (set.noptions + 1) * sizeof *set.options);
-			set.options[set.noptions++] = opt_arg;
-			opt_arg = NULL;	/* kept in set.options */
-			continue;
-		}
-		free(opt_arg);
-		opt_arg = NULL;
-	}
-	set.service = service_find(service_arg ? service_arg : SERVICE_DEFAULT);
-	if (set.service == NULL)
-		cli_usage_error(&c, "-s %s: unknown service (try --help)",
-		    service_arg);
-	if (set.database != NULL)
-		check_database(&c, set.database);
-	files = cli_args(&c);
 	if (files[0] == NULL)
-		files = stdin_only;
+		return stdin_only;
 	for (i = 0; files[i] != NULL; i++)
 		if (strcmp(files[i], "-") == 0 && ++stdin_uses > 1)
-			cli_usage_error(&c, "standard input named twice");
+			cli_usage_error(c, "standard input named twice");
+	return files;
+}
 
-	if (spool_open(&sp, spool_choose(c.spool), true) != 0)
-		exit(EX_IOERR);
-	event = submitter();
-	for (i = 0; files[i] != NULL; i++) {
-		status = stage_file(&sp, &set, event, files[i], &batch);
-		if (status != 0) {
-			unstage_all(&sp, &batch);
-			ct_warn("nothing submitted");
-			goto out;
-		}
-	}
-	for (i = 0; i < batch.n; i++) {
-		if (spool_publish(&sp, batch.jobs[i].tmpname, SPOOL_NEW,
-		    batch.jobs[i].id) != 0) {
-			ct_warnerr("cannot publish job %s", batch.jobs[i].id);
-			/* Those already published are whole: name them. */
-			for (size_t k = i; k < batch.n; k++)
-				spool_unstage(&sp, batch.jobs[k].tmpname);
-			batch.n = i;
-			status = EX_IOERR;
+/* Parse the options into set, then check them; returns the inputs. */
+static const char *const *
+parse_command_line(struct cli *c, struct settings *set, char **opt_arg,
+    char **service_arg)
+{
+	int opt;
+
+	while ((opt = cli_next(c)) != -1) {
+		switch (opt) {
+		case 'm':
+			if (parse_size(*opt_arg, &set->max_input) != 0 ||
+			    set->max_input == 0)
+				cli_usage_error(c, "-m %s: not a size",
+				    *opt_arg);
 			break;
+		case 'o':
+			check_option(c, *opt_arg);
+			set->options = xrealloc(set->options,
+			    (set->noptions + 1) * sizeof *set->options);
+			set->options[set->noptions++] = *opt_arg;
+			*opt_arg = NULL;	/* kept in set->options */
+			continue;
 		}
+		free(*opt_arg);
+		*opt_arg = NULL;
 	}
-	if (batch.n > 0 && spool_sync(&sp, SPOOL_NEW) != 0) {
+	set->service = service_find(*service_arg ? *service_arg :
+	    SERVICE_DEFAULT);
+	if (set->service == NULL)
+		cli_usage_error(c, "-s %s: unknown service (try --help)",
+		    *service_arg);
+	if (set->database != NULL)
+		check_database(c, set->database);
+	return input_files(c);
+}
+
+/* Stage a job for every input: 0, or the exit status, nothing staged. */
+static int
+stage_all(struct spool *sp, const struct settings *set,
+    const char *const *files, struct batch *batch)
+{
+	char *event = submitter();
+	size_t i;
+	int status = 0;
+
+	for (i = 0; files[i] != NULL && status == 0; i++)
+		status = stage_file(sp, set, event, files[i], batch);
+	if (status != 0) {
+		unstage_all(sp, batch);
+		ct_warn("nothing submitted");
+	}
+	free(event);
+	return status;
+}
+
+/*
+ * Publish the staged jobs, with one fsync of new/ for all. Returns 0, or
+ * EX_IOERR after naming the jobs that exist; batch->n is left counting
+ * the jobs that are durable in new/.
+ */
+static int
+publish_all(struct spool *sp, struct batch *batch)
+{
+	size_t i, k;
+	int status = 0;
+
+	for (i = 0; i < batch->n; i++) {
+		if (spool_publish(sp, batch->jobs[i].tmpname, SPOOL_NEW,
+		    batch->jobs[i].id) == 0)
+			continue;
+		ct_warnerr("cannot publish job %s", batch->jobs[i].id);
+		/* Those already published are whole: name them. */
+		for (k = i; k < batch->n; k++)
+			spool_unstage(sp, batch->jobs[k].tmpname);
+		batch->n = i;
+		status = EX_IOERR;
+	}
+	if (batch->n > 0 && spool_sync(sp, SPOOL_NEW) != 0) {
 		/*
 		 * The jobs are whole and visible, but a crash could still undo
 		 * them: stdout promises durable jobs, so name them here.
 		 */
-		for (i = 0; i < batch.n; i++)
+		for (k = 0; k < batch->n; k++)
 			ct_warn("job %s is in the spool, but may not survive a "
-			    "crash", batch.jobs[i].id);
-		batch.n = 0;
-		status = EX_IOERR;
+			    "crash", batch->jobs[k].id);
+		batch->n = 0;
+		return EX_IOERR;
 	}
-	for (i = 0; i < batch.n; i++)
-		printf("%s\n", batch.jobs[i].id);
+	return status;
+}
+
+/* Print the IDs of the durable jobs: 0, or EX_IOERR after a message. */
+static int
+print_ids(const struct batch *batch)
+{
+	size_t i;
+
+	for (i = 0; i < batch->n; i++)
+		printf("%s\n", batch->jobs[i].id);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		ct_warnerr("%zu jobs submitted, but their IDs could not be "
-		    "written", batch.n);
-		status = EX_IOERR;
+		    "written", batch->n);
+		return EX_IOERR;
 	}
-	spool_reap_tmp(&sp, SPOOL_TMP_MAX_AGE);
-out:
-	free(event);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct settings set = { .max_input = MAX_INPUT_DEFAULT };
+	char *service_arg = NULL, *opt_arg = NULL;
+	const char *const *files;
+	struct batch batch = { 0 };
+	struct spool sp;
+	struct cli c = { usage, help, NULL, NULL };
+	struct poptOption table[] = {
+		CLI_STRING('d', &set.database, 0),
+		CLI_STRING('m', &opt_arg, 'm'),
+		CLI_STRING('o', &opt_arg, 'o'),
+		CLI_FLAG('r', &set.per_record),
+		CLI_STRING('s', &service_arg, 0),
+		CLI_COMMON_OPTIONS
+	};
+	size_t i;
+	int status, printed;
+
+	privilege_init();
+	ct_setprogname(argv[0]);
+	cli_start(&c, argc, argv, table);
+	files = parse_command_line(&c, &set, &opt_arg, &service_arg);
+	if (spool_open(&sp, spool_choose(c.spool), true) != 0)
+		exit(EX_IOERR);
+	if ((status = stage_all(&sp, &set, files, &batch)) == 0) {
+		status = publish_all(&sp, &batch);
+		if ((printed = print_ids(&batch)) != 0)
+			status = printed;
+		spool_reap_tmp(&sp, SPOOL_TMP_MAX_AGE);
+	}
 	free(batch.jobs);
 	for (i = 0; i < set.noptions; i++)
 		free((char *)set.options[i]);

@@ -22,6 +22,7 @@
 #include "err.h"
 #include "exitcodes.h"
 #include "job.h"
+#include "lookup.h"
 #include "privilege.h"
 #include "spool.h"
 
@@ -67,31 +68,24 @@ by_id(const void *a, const void *b)
 static int
 refresh(struct wait *w, struct waited *job)
 {
-	static const int code[JOB_NSTATES] = {
-		CT_EXIT_NEW, CT_EXIT_PROCESSING, CT_EXIT_COMPLETED,
-		CT_EXIT_FAILED,
-	};
 	enum job_state s;
 	struct job j;
+	int answer;
 
 	if (job->done)
 		return 0;
-	switch (spool_load(w->sp, job->id, false, &j, &s)) {
-	case SPOOL_ERROR:
-		return -1;
-	case SPOOL_NOTFOUND:
-		if (!w->quiet)
-			ct_warn("%s: job not found", job->id);
+	answer = lookup_job(w->sp, job->id, w->quiet, &j, &s);
+	if (answer == CT_EXIT_NOTFOUND) {
 		job->code = CT_EXIT_NOTFOUND;
 		job->done = 1;
 		w->missing++;
 		w->finished++;
 		return 0;
-	default:
-		job_free(&j);
-		break;
 	}
-	job->code = code[s];
+	if (answer != 0)
+		return -1;
+	job_free(&j);
+	job->code = job_state_exit(s);
 	if (s == JOB_COMPLETED || s == JOB_FAILED) {
 		job->done = 1;
 		w->finished++;
@@ -184,116 +178,133 @@ handle_events(struct wait *w, int fd)
 	return 0;
 }
 
+/* The jobs to wait for, sorted by ID for events, each one once. */
+static void
+collect_jobs(struct wait *w, const char *const *ids)
+{
+	size_t i, j;
+
+	for (w->n = 0; ids[w->n] != NULL; w->n++)
+		;
+	w->jobs = xcalloc(w->n, sizeof *w->jobs);
+	for (i = 0; i < w->n; i++)
+		w->jobs[i].id = ids[i];
+	qsort(w->jobs, w->n, sizeof *w->jobs, by_id);
+	/* An ID named twice is one job: keep one entry, or events miss one. */
+	for (i = 1, j = 1; i < w->n; i++)
+		if (strcmp(w->jobs[i].id, w->jobs[j - 1].id) != 0)
+			w->jobs[j++] = w->jobs[i];
+	if (w->n > 0)
+		w->n = j;
+}
+
+/*
+ * Sleep until an event on ifd (if >= 0), the next rescan, the deadline
+ * (0: none) or, on a terminal, the next redraw of the clock. Returns 0,
+ * or -1 after a message.
+ */
+static int
+sleep_until_news(const struct wait *w, int ifd, int64_t next_rescan,
+    int64_t deadline, struct pollfd *pfd)
+{
+	int64_t now = monotonic_usec(), wake = next_rescan;
+	int ms;
+
+	if (deadline != 0 && deadline < wake)
+		wake = deadline;
+	if (w->progress && wake > now + 1000000)
+		wake = now + 1000000;
+	ms = wake > now ? (int)((wake - now + 999) / 1000) : 0;
+	*pfd = (struct pollfd){ ifd, POLLIN, 0 };
+	if (poll(pfd, ifd >= 0 ? 1 : 0, ms) < 0 && errno != EINTR) {
+		ct_warnerr("poll");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Look at the jobs until all are finished or the deadline (0: none)
+ * passes. Returns 0, or the exit status of an error, after a message.
+ */
+static int
+wait_for_jobs(struct wait *w, int64_t deadline)
+{
+	/* Watch before the first look, so no change falls between them. */
+	int ifd = watch_terminal_dirs(w->sp), rc = 0;
+	int64_t rescan = ifd >= 0 ? RESCAN_INOTIFY_USEC : RESCAN_POLL_USEC;
+	int64_t next_rescan = 0;
+	struct pollfd pfd;
+
+	while (rc == 0 && w->finished < w->n) {
+		if (monotonic_usec() >= next_rescan) {
+			if (ifd < 0 && (ifd = watch_terminal_dirs(w->sp)) >= 0)
+				rescan = RESCAN_INOTIFY_USEC;
+			if (refresh_all(w) != 0) {
+				rc = EX_IOERR;
+				break;
+			}
+			next_rescan = monotonic_usec() + rescan;
+			if (w->finished == w->n)
+				break;
+		}
+		show_progress(w, 0);
+		if (deadline != 0 && monotonic_usec() >= deadline)
+			break;
+		if (sleep_until_news(w, ifd, next_rescan, deadline, &pfd) != 0)
+			rc = EX_OSERR;
+		else if (ifd >= 0 && (pfd.revents & POLLIN) &&
+		    handle_events(w, ifd) != 0)
+			rc = EX_IOERR;
+	}
+	if (ifd >= 0)
+		close(ifd);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct cli c = { usage, help, NULL, NULL };
 	char *timeout_arg = NULL;
-	int quiet = 0;
+	struct wait w = { 0 };
 	struct poptOption table[] = {
-		{ NULL, 'q', POPT_ARG_NONE, &quiet, 0, NULL, NULL },
-		{ NULL, 't', POPT_ARG_STRING, &timeout_arg, 0, NULL, NULL },
-		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, cli_common_options, 0,
-		    NULL, NULL },
-		POPT_TABLEEND
+		CLI_FLAG('q', &w.quiet),
+		CLI_STRING('t', &timeout_arg, 0),
+		CLI_COMMON_OPTIONS
 	};
 	const char *const *ids;
-	struct wait w = { 0 };
 	struct spool sp;
 	double timeout = -1;
-	int64_t deadline = 0, next_rescan, rescan;
-	size_t i, j;
-	int ifd, status = CT_EXIT_COMPLETED;
+	int64_t deadline = 0;
+	size_t i;
+	int status;
 
 	privilege_init();
 	ct_setprogname(argv[0]);
-	cli_start(&c, argc, argv, table);
-	while (cli_next(&c) != -1)
-		;
+	ids = cli_parse_ids(&c, argc, argv, table, CLI_SOME_IDS);
 	if (timeout_arg != NULL && parse_seconds(timeout_arg, &timeout) != 0)
 		cli_usage_error(&c, "-t %s: not a number of seconds",
 		    timeout_arg);
-	ids = cli_args(&c);
-	if (ids[0] == NULL)
-		cli_usage_error(&c, "expected at least one job ID");
-	cli_check_ids(&c, ids);
-	/* Beyond thirty years, a timeout is no timeout (and would overflow). */
-	if (timeout > 1e9)
-		timeout = -1;
-
-	for (w.n = 0; ids[w.n] != NULL; w.n++)
-		;
-	w.jobs = xcalloc(w.n, sizeof *w.jobs);
-	for (i = 0; i < w.n; i++)
-		w.jobs[i].id = ids[i];
-	qsort(w.jobs, w.n, sizeof *w.jobs, by_id);
-	/* An ID named twice is one job: keep one entry, or events miss one. */
-	for (i = 1, j = 1; i < w.n; i++)
-		if (strcmp(w.jobs[i].id, w.jobs[j - 1].id) != 0)
-			w.jobs[j++] = w.jobs[i];
-	if (w.n > 0)
-		w.n = j;
-	w.quiet = quiet;
-	w.progress = !quiet && isatty(STDERR_FILENO);
+	collect_jobs(&w, ids);
+	w.progress = !w.quiet && isatty(STDERR_FILENO);
 	w.start = monotonic_usec();
-	if (timeout >= 0)
+	/* Beyond thirty years, a timeout is no timeout (and would overflow). */
+	if (timeout >= 0 && timeout <= 1e9)
 		deadline = w.start + (int64_t)(timeout * 1e6);
 
 	if (spool_open(&sp, spool_choose(c.spool), false) != 0)
 		exit(EX_IOERR);
 	w.sp = &sp;
-	/* Watch before the first look, so no change falls between them. */
-	ifd = watch_terminal_dirs(&sp);
-	rescan = ifd >= 0 ? RESCAN_INOTIFY_USEC : RESCAN_POLL_USEC;
-	if (refresh_all(&w) != 0) {
-		status = EX_IOERR;
-		goto out;
+	if ((status = wait_for_jobs(&w, deadline)) == 0) {
+		show_progress(&w, 1);
+		for (i = 0; i < w.n; i++)
+			if (w.jobs[i].code > status)
+				status = w.jobs[i].code;
+		if (!w.quiet && w.finished < w.n)
+			ct_warn("timed out: %zu of %zu jobs not finished",
+			    w.n - w.finished, w.n);
 	}
-	next_rescan = monotonic_usec() + rescan;
-	while (w.finished < w.n) {
-		struct pollfd pfd = { ifd, POLLIN, 0 };
-		int64_t now = monotonic_usec(), wake = next_rescan;
-		int ms;
-
-		show_progress(&w, 0);
-		if (deadline != 0 && now >= deadline)
-			break;
-		if (deadline != 0 && deadline < wake)
-			wake = deadline;
-		/* Redraw the clock each second on a terminal. */
-		if (w.progress && wake > now + 1000000)
-			wake = now + 1000000;
-		ms = wake > now ? (int)((wake - now + 999) / 1000) : 0;
-		if (poll(&pfd, ifd >= 0 ? 1 : 0, ms) < 0 && errno != EINTR) {
-			ct_warnerr("poll");
-			status = EX_OSERR;
-			goto out;
-		}
-		if (ifd >= 0 && (pfd.revents & POLLIN) &&
-		    handle_events(&w, ifd) != 0) {
-			status = EX_IOERR;
-			goto out;
-		}
-		if (monotonic_usec() >= next_rescan) {
-			if (ifd < 0 && (ifd = watch_terminal_dirs(&sp)) >= 0)
-				rescan = RESCAN_INOTIFY_USEC;
-			if (refresh_all(&w) != 0) {
-				status = EX_IOERR;
-				goto out;
-			}
-			next_rescan = monotonic_usec() + rescan;
-		}
-	}
-	show_progress(&w, 1);
-	for (i = 0; i < w.n; i++)
-		if (w.jobs[i].code > status)
-			status = w.jobs[i].code;
-	if (!quiet && w.finished < w.n)
-		ct_warn("timed out: %zu of %zu jobs not finished",
-		    w.n - w.finished, w.n);
-out:
-	if (ifd >= 0)
-		close(ifd);
 	free(w.jobs);
 	free(timeout_arg);
 	spool_close(&sp);

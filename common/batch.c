@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "batch.h"
 #include "command.h"
 #include "contract.h"
@@ -259,46 +260,6 @@ record_name(const char *id, const char *suffix)
 	return p;
 }
 
-static int
-sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
-/* Write path whole or not at all, by way of a synced temporary file. */
-static int
-write_file(const char *path, const void *data, size_t len, mode_t mode)
-{
-	size_t n = strlen(path) + 32;
-	char *tmp = xmalloc(n);
-	int fd, rc = -1, saved;
-
-	snprintf(tmp, n, "%s.%ld.tmp", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-	    mode);
-	if (fd >= 0) {
-		if (write_all(fd, data, len) == 0 && fsync(fd) == 0 &&
-		    close(fd) == 0) {
-			fd = -1;
-			rc = rename(tmp, path);
-		}
-		saved = errno;
-		if (fd >= 0)
-			close(fd);
-		if (rc != 0)
-			unlink(tmp);
-		errno = saved;
-	}
-	free(tmp);
-	return rc;
-}
-
 /* The contents of a small file, or NULL (errno set). */
 static char *
 read_small(const char *path)
@@ -438,14 +399,15 @@ stage(struct batch_job *j, const struct strvec *w, int has_output)
 
 	rc = wrapper_read_input(&input, MAX_INPUT_BYTES, NULL);
 	p = path_join(j->dir, CMD_INPUT);
-	if (rc == 0 && write_file(p, input.data, input.len, 0600) != 0) {
+	if (rc == 0 && atomic_write(AT_FDCWD, p, input.data, input.len,
+	    0600) != 0) {
 		ct_warnerr("cannot write %s", p);
 		rc = EX_IOERR;
 	}
 	free(p);
 	make_script(&script, j, w, has_output);
-	if (rc == 0 && (write_file(j->script, script.data, script.len,
-	    0700) != 0 || sync_dir(j->dir) != 0)) {
+	if (rc == 0 && atomic_write(AT_FDCWD, j->script, script.data,
+	    script.len, 0700) != 0) {
 		ct_warnerr("cannot write %s", j->script);
 		rc = EX_IOERR;
 	}
@@ -499,8 +461,8 @@ submit(const char *workdir, int nopts, char **opts)
 	if (rc == 0) {
 		/* The handle leads to the directory from now on. */
 		rec = record_name(id, "");
-		if (write_file(rec, j.dir, strlen(j.dir), 0600) != 0 ||
-		    sync_dir(".") != 0) {
+		if (atomic_write(AT_FDCWD, rec, j.dir, strlen(j.dir),
+		    0600) != 0) {
 			ct_warnerr("cannot write %s/%s", workdir, rec);
 			rc = EX_IOERR;
 			/* No handle will lead to it: it must not run. */
@@ -601,7 +563,7 @@ batch_missing(const struct batch_job *j, const char *said)
 	since = read_small(mark);
 	if (since == NULL) {
 		n = snprintf(stamp, sizeof stamp, "%lld", (long long)now);
-		if (write_file(mark, stamp, (size_t)n, 0600) != 0)
+		if (atomic_write(AT_FDCWD, mark, stamp, (size_t)n, 0600) != 0)
 			ct_warnerr("cannot write %s", mark);
 		first = now;
 	} else {
@@ -655,7 +617,7 @@ poll_job(const struct batch_job *j)
 	if (rc == 0 && answer.len == 5 &&
 	    memcmp(answer.data, "done\n", 5) == 0) {
 		done = record_name(j->id, ".done");
-		if (write_file(done, "", 0, 0600) != 0) {
+		if (atomic_write(AT_FDCWD, done, "", 0, 0600) != 0) {
 			ct_warnerr("cannot write %s", done);
 			rc = EX_IOERR;
 		}
@@ -674,7 +636,7 @@ cancel(const struct batch_job *j)
 	int rc = 0;
 
 	/* Said first: a job qdel'ed while pending leaves no record at all. */
-	if (write_file(mark, "", 0, 0600) != 0) {
+	if (atomic_write(AT_FDCWD, mark, "", 0, 0600) != 0) {
 		ct_warnerr("cannot write %s", mark);
 		rc = EX_IOERR;
 	}

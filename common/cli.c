@@ -98,6 +98,24 @@ cli_check_ids(struct cli *c, const char *const *ids)
 	}
 }
 
+const char *const *
+cli_parse_ids(struct cli *c, int argc, char **argv,
+    const struct poptOption *table, enum cli_ids want)
+{
+	const char *const *ids;
+
+	cli_start(c, argc, argv, table);
+	while (cli_next(c) != -1)
+		;
+	ids = cli_args(c);
+	if (want == CLI_ONE_ID && (ids[0] == NULL || ids[1] != NULL))
+		cli_usage_error(c, "expected one job ID");
+	if (want == CLI_SOME_IDS && ids[0] == NULL)
+		cli_usage_error(c, "expected at least one job ID");
+	cli_check_ids(c, ids);
+	return ids;
+}
+
 const char **
 cli_args(struct cli *c)
 {

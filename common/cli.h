@@ -2,6 +2,9 @@
  * cli.h: what every program's command line shares: popt, -S spool,
  * -h/--help, -V/--version, and one way of reporting usage errors.
  *
+ * Errors: every usage error is printed here, with the usage text, and
+ * ends the program with EX_USAGE; nothing else here fails.
+ *
  * A program declares its own option table and its usage and help texts
  * (the usage text is the man page's SYNOPSIS, word for word), then calls
  * cli_next() until it returns -1; -h, -V and every error are handled here.
@@ -22,6 +25,22 @@ struct cli {
 
 /* The -S, -h and -V entries, for POPT_ARG_INCLUDE_TABLE. */
 extern struct poptOption cli_common_options[];
+
+/*
+ * A program's own options, all short: a flag sets the int at *var to 1;
+ * a string option stores a copy at *var (to be freed) and, with val other
+ * than 0, makes cli_next() return val.
+ */
+#define CLI_FLAG(ch, var) \
+	{ NULL, (ch), POPT_ARG_NONE, (var), 0, NULL, NULL }
+#define CLI_STRING(ch, var, val) \
+	{ NULL, (ch), POPT_ARG_STRING, (var), (val), NULL, NULL }
+
+/* The tail of every program's table: cli_common_options, then the end. */
+#define CLI_COMMON_OPTIONS \
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, cli_common_options, 0, NULL, \
+	    NULL }, \
+	POPT_TABLEEND
 
 /* Start parsing; the program's table must include cli_common_options. */
 void cli_start(struct cli *c, int argc, char **argv,
@@ -45,6 +64,18 @@ void cli_check_ids(struct cli *c, const char *const *ids);
 
 /* The remaining arguments, NULL-terminated (never NULL itself). */
 const char **cli_args(struct cli *c);
+
+/* How many job IDs a program takes. */
+enum cli_ids { CLI_ANY_IDS, CLI_SOME_IDS, CLI_ONE_ID };
+
+/*
+ * The command line of a program whose arguments are job IDs: parse table
+ * to the end (its own options must have val 0, taking effect through
+ * their arg pointers), then check the IDs, their number as want says and
+ * each with cli_check_ids. Returns them (never NULL).
+ */
+const char *const *cli_parse_ids(struct cli *c, int argc, char **argv,
+    const struct poptOption *table, enum cli_ids want);
 
 /* Free the parser and -S; cli_args() and spool are gone after it. */
 void cli_end(struct cli *c);

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,15 +13,18 @@
 #include "commit.h"
 #include "err.h"
 
+static int
+entry_has_name(const void *name, const void *entry)
+{
+	return strcmp(name, ((const struct commit_entry *)entry)->name);
+}
+
 static struct commit_entry *
 find(const struct commit *c, const char *name)
 {
-	size_t i;
+	size_t n = c->n;
 
-	for (i = 0; i < c->n; i++)
-		if (strcmp(c->e[i].name, name) == 0)
-			return &c->e[i];
-	return NULL;
+	return lfind(name, c->e, &n, sizeof *c->e, entry_has_name);
 }
 
 int

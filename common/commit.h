@@ -1,6 +1,9 @@
 /*
  * commit.h: a group commit of job rewrites in one spool directory.
  *
+ * Errors: commit_add and commit_flush print why they fail, once;
+ * the rest cannot fail.
+ *
  * A dispatch pass rewrites every job it touches, and each rewrite made
  * durable on its own costs a file fsync, a rename and a directory fsync:
  * more than running the wrapper the rewrite records. A commit batch

@@ -1,6 +1,9 @@
 /*
  * err.h: diagnostics in the one style every program uses,
  * "ct-xxx: what failed: why" on stderr.
+ *
+ * Errors: this is where they are printed; the ct_die family also
+ * exits.
  */
 #ifndef CT_ERR_H
 #define CT_ERR_H

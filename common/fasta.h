@@ -1,6 +1,9 @@
 /*
  * fasta.h: checking FASTA input before it becomes a job.
  *
+ * Errors: nothing here prints; fasta_check describes what is wrong
+ * in a struct fasta_error, for the caller to say.
+ *
  * Accepted: records of a header line ('>' and an identifier) followed by
  * sequence lines in the alphabet of the sequence type, IUPAC codes in any
  * case, '-' for gaps ('*' for stops in protein); spaces, tabs, blank lines

@@ -1,6 +1,8 @@
 /*
  * gate.h: a server's request spacing, shared by every dispatcher.
  *
+ * Errors: gate_pass prints why it fails, once.
+ *
  * A registry may ask that no two requests reach a server closer together
  * than its request-interval (the NCBI asks for ten seconds). Each wrapper
  * call is one request, and calls come from several passes and several

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exitcodes.h"
 #include "job.h"
 
 #define MAX_FIELD_LINE 65536
@@ -22,6 +23,19 @@ const char *
 job_state_name(enum job_state s)
 {
 	return (unsigned)s < JOB_NSTATES ? state_names[s] : "?";
+}
+
+int
+job_state_exit(enum job_state s)
+{
+	static const int code[JOB_NSTATES] = {
+		[JOB_NEW] = CT_EXIT_NEW,
+		[JOB_PROCESSING] = CT_EXIT_PROCESSING,
+		[JOB_COMPLETED] = CT_EXIT_COMPLETED,
+		[JOB_FAILED] = CT_EXIT_FAILED,
+	};
+
+	return (unsigned)s < JOB_NSTATES ? code[s] : EX_SOFTWARE;
 }
 
 void
@@ -145,58 +159,52 @@ format_time(struct buf *out, const char *key, int64_t usec)
 	    usec % 1000000);
 }
 
+/* "key value\n", value escaped; nothing if value is NULL. */
+static void
+format_text_line(struct buf *out, const char *key, const char *value)
+{
+	if (value == NULL)
+		return;
+	buf_appendf(out, "%s ", key);
+	job_escape(out, value);
+	buf_append(out, "\n", 1);
+}
+
+/* "key SECONDS.USEC\n"; nothing if usec is 0 (not set). */
+static void
+format_time_line(struct buf *out, const char *key, int64_t usec)
+{
+	if (usec == 0)
+		return;
+	format_time(out, key, usec);
+	buf_append(out, "\n", 1);
+}
+
 void
 job_format(const struct job *j, const char *input, size_t input_len,
     struct buf *out)
 {
 	size_t i;
 
-	buf_appendf(out, "cputorrent-job %d\nid %s\nowner %lu\nservice ",
+	buf_appendf(out, "cputorrent-job %d\nid %s\nowner %lu\n",
 	    JOB_FORMAT_VERSION, j->id, (unsigned long)j->owner);
-	job_escape(out, j->service);
-	if (j->database != NULL) {
-		buf_append(out, "\ndatabase ", 10);
-		job_escape(out, j->database);
-	}
-	buf_append(out, "\n", 1);
+	format_text_line(out, "service", j->service);
+	format_text_line(out, "database", j->database);
 	format_time(out, "submitted", j->submitted_usec);
 	buf_append(out, "\n", 1);
-	for (i = 0; i < j->noptions; i++) {
-		buf_append(out, "option ", 7);
-		job_escape(out, j->options[i]);
-		buf_append(out, "\n", 1);
-	}
-	if (j->provider != NULL) {
-		buf_append(out, "provider ", 9);
-		job_escape(out, j->provider);
-		buf_append(out, "\n", 1);
-	}
-	if (j->deadline_usec != 0) {
-		format_time(out, "deadline", j->deadline_usec);
-		buf_append(out, "\n", 1);
-	}
-	if (j->handle != NULL) {
-		buf_append(out, "handle ", 7);
-		job_escape(out, j->handle);
-		buf_append(out, "\n", 1);
-	}
-	if (j->attempt_usec != 0) {
-		format_time(out, "attempt", j->attempt_usec);
-		buf_append(out, "\n", 1);
-	}
-	if (j->next_usec != 0) {
-		format_time(out, "next", j->next_usec);
-		buf_append(out, "\n", 1);
-	}
+	for (i = 0; i < j->noptions; i++)
+		format_text_line(out, "option", j->options[i]);
+	format_text_line(out, "provider", j->provider);
+	format_time_line(out, "deadline", j->deadline_usec);
+	format_text_line(out, "handle", j->handle);
+	format_time_line(out, "attempt", j->attempt_usec);
+	format_time_line(out, "next", j->next_usec);
 	if (j->retries != 0)
 		buf_appendf(out, "retries %u\n", j->retries);
 	if (j->ready)
 		buf_append(out, "ready 1\n", 8);
-	for (i = 0; i < j->ntried; i++) {
-		buf_append(out, "tried ", 6);
-		job_escape(out, j->tried[i]);
-		buf_append(out, "\n", 1);
-	}
+	for (i = 0; i < j->ntried; i++)
+		format_text_line(out, "tried", j->tried[i]);
 	for (i = 0; i < j->nevents; i++) {
 		format_time(out, "event", j->events[i].usec);
 		buf_appendf(out, " %d ", (int)j->events[i].state);
@@ -326,175 +334,269 @@ key_is(const char *line, size_t keylen, const char *key)
 	return strlen(key) == keylen && memcmp(line, key, keylen) == 0;
 }
 
+/* Where job_parse is in the record, and what it has seen. */
+struct parser {
+	const char *data;
+	size_t len, pos, line;
+	bool have_id, have_owner, have_submitted, have_input;
+	char *err;
+	size_t errlen;
+};
+
+/* One "key value" line of the record. */
+struct field {
+	const char *key, *v;
+	size_t keylen, vlen;
+};
+
+/* The next line, split into key and value: 0, or -1 after fail(). */
+static int
+next_field(struct parser *p, struct field *f)
+{
+	const char *l = p->data + p->pos, *nl, *sp;
+	size_t ll;
+
+	p->line++;
+	if ((nl = memchr(l, '\n', p->len - p->pos)) == NULL)
+		return fail(p->err, p->errlen, p->line, "truncated record");
+	ll = (size_t)(nl - l);
+	p->pos += ll + 1;
+	if (ll > MAX_FIELD_LINE || memchr(l, '\0', ll) != NULL)
+		return fail(p->err, p->errlen, p->line, "malformed field");
+	if ((sp = memchr(l, ' ', ll)) == NULL)
+		return fail(p->err, p->errlen, p->line,
+		    "field without a value");
+	f->key = l;
+	f->keylen = (size_t)(sp - l);
+	f->v = sp + 1;
+	f->vlen = ll - f->keylen - 1;
+	return 0;
+}
+
+/* The first line: "cputorrent-job VERSION". */
+static int
+check_magic(struct parser *p, const struct field *f)
+{
+	if (key_is(f->key, f->keylen, "cputorrent-job") && f->vlen == 1 &&
+	    f->v[0] == '0' + JOB_FORMAT_VERSION)
+		return 0;
+	return fail(p->err, p->errlen, p->line,
+	    "not a cputorrent job record of version %d", JOB_FORMAT_VERSION);
+}
+
+/*
+ * Append an unescaped copy of v to a list of strings; with must_have, the
+ * copy must hold that character. Returns 0, or -1.
+ */
+static int
+append_unescaped(char ***list, size_t *n, const char *v, size_t vlen,
+    int must_have)
+{
+	char *s = unescape(v, vlen);
+
+	if (s == NULL || (must_have != 0 && strchr(s, must_have) == NULL)) {
+		free(s);
+		return -1;
+	}
+	*list = xrealloc(*list, (*n + 1) * sizeof **list);
+	(*list)[(*n)++] = s;
+	return 0;
+}
+
+/* "event SECONDS.USEC STATE [TEXT]": 0, or -1 if malformed. */
+static int
+parse_event(struct job *j, const char *v, size_t vlen)
+{
+	const char *s1 = memchr(v, ' ', vlen), *s2, *end = v + vlen;
+	int64_t usec;
+	char *text;
+
+	if (s1 == NULL || parse_time(v, (size_t)(s1 - v), &usec) != 0)
+		return -1;
+	s2 = s1 + 2;
+	if (s2 > end || s1[1] < '0' || s1[1] >= '0' + JOB_NSTATES ||
+	    (s2 < end && *s2 != ' '))
+		return -1;
+	if (s2 < end)
+		s2++;
+	if ((text = unescape(s2, (size_t)(end - s2))) == NULL)
+		return -1;
+	j->events = xrealloc(j->events, (j->nevents + 1) * sizeof *j->events);
+	j->events[j->nevents].usec = usec;
+	j->events[j->nevents].state = (enum job_state)(s1[1] - '0');
+	j->events[j->nevents++].text = text;
+	return 0;
+}
+
+/*
+ * The fields every job has from its submission, each at most once.
+ * Returns 1 if f was one of them, 0 if not, -1 if its value is malformed.
+ */
+static int
+parse_identity(struct parser *p, struct job *j, const struct field *f)
+{
+	uint64_t num;
+
+	if (key_is(f->key, f->keylen, "id")) {
+		if (f->vlen > JOBID_MAX || p->have_id)
+			return -1;
+		memcpy(j->id, f->v, f->vlen);
+		j->id[f->vlen] = '\0';
+		p->have_id = true;
+		return jobid_valid(j->id) ? 1 : -1;
+	}
+	if (key_is(f->key, f->keylen, "owner")) {
+		if (p->have_owner ||
+		    parse_number(f->v, f->vlen, (uid_t)-1, &num) != 0)
+			return -1;
+		j->owner = (uid_t)num;
+		p->have_owner = true;
+		return 1;
+	}
+	if (key_is(f->key, f->keylen, "submitted")) {
+		if (p->have_submitted ||
+		    parse_time(f->v, f->vlen, &j->submitted_usec) != 0)
+			return -1;
+		p->have_submitted = true;
+		return 1;
+	}
+	if (key_is(f->key, f->keylen, "service"))
+		return j->service == NULL &&
+		    (j->service = unescape(f->v, f->vlen)) != NULL ? 1 : -1;
+	if (key_is(f->key, f->keylen, "database"))
+		return j->database == NULL &&
+		    (j->database = unescape(f->v, f->vlen)) != NULL ? 1 : -1;
+	return 0;
+}
+
+/* The time field named by f, or NULL. */
+static int64_t *
+time_field(struct job *j, const struct field *f)
+{
+	if (key_is(f->key, f->keylen, "deadline"))
+		return &j->deadline_usec;
+	if (key_is(f->key, f->keylen, "attempt"))
+		return &j->attempt_usec;
+	if (key_is(f->key, f->keylen, "next"))
+		return &j->next_usec;
+	return NULL;
+}
+
+/* The text field named by f that a later line replaces, or NULL. */
+static char **
+text_field(struct job *j, const struct field *f)
+{
+	if (key_is(f->key, f->keylen, "provider"))
+		return &j->provider;
+	if (key_is(f->key, f->keylen, "handle"))
+		return &j->handle;
+	return NULL;
+}
+
+/*
+ * What ct-dispatch keeps between passes, and the lists. Returns 1 if f
+ * was one of them, 0 if not, -1 if its value is malformed.
+ */
+static int
+parse_progress(struct job *j, const struct field *f)
+{
+	int64_t *t = time_field(j, f);
+	char **text = text_field(j, f);
+	uint64_t num;
+
+	if (t != NULL)
+		return parse_time(f->v, f->vlen, t) == 0 ? 1 : -1;
+	if (text != NULL) {
+		free(*text);
+		return (*text = unescape(f->v, f->vlen)) != NULL ? 1 : -1;
+	}
+	if (key_is(f->key, f->keylen, "retries")) {
+		if (parse_number(f->v, f->vlen, 1000000, &num) != 0)
+			return -1;
+		j->retries = (unsigned)num;
+		return 1;
+	}
+	if (key_is(f->key, f->keylen, "ready")) {
+		if (parse_number(f->v, f->vlen, 2, &num) != 0)
+			return -1;
+		j->ready = num == 1;
+		return 1;
+	}
+	if (key_is(f->key, f->keylen, "tried"))
+		return append_unescaped(&j->tried, &j->ntried, f->v,
+		    f->vlen, 0) == 0 ? 1 : -1;
+	if (key_is(f->key, f->keylen, "option"))
+		return append_unescaped(&j->options, &j->noptions, f->v,
+		    f->vlen, '=') == 0 ? 1 : -1;
+	if (key_is(f->key, f->keylen, "event"))
+		return parse_event(j, f->v, f->vlen) == 0 ? 1 : -1;
+	return 0;
+}
+
+/* One field after the first line: 0, or -1 after fail(). */
+static int
+parse_field(struct parser *p, struct job *j, const struct field *f)
+{
+	uint64_t num;
+	int rc;
+
+	if (key_is(f->key, f->keylen, "input")) {
+		if (parse_number(f->v, f->vlen, SIZE_MAX / 2, &num) != 0)
+			return fail(p->err, p->errlen, p->line,
+			    "malformed value");
+		j->input_len = (size_t)num;
+		p->have_input = true;
+		return 0;
+	}
+	if ((rc = parse_identity(p, j, f)) == 0)
+		rc = parse_progress(j, f);
+	/* Unknown fields (rc 0) are skipped: later versions may add some. */
+	if (rc < 0)
+		return fail(p->err, p->errlen, p->line, "malformed value");
+	return 0;
+}
+
+/* After the "input" line: the record is complete. 0, or -1 after fail(). */
+static int
+check_complete(struct parser *p, const struct job *j, bool want_input)
+{
+	if (!p->have_input)
+		return fail(p->err, p->errlen, p->line,
+		    "truncated record (no input field)");
+	if (!p->have_id || !p->have_owner || !p->have_submitted ||
+	    j->service == NULL)
+		return fail(p->err, p->errlen, p->line, "record lacks a "
+		    "required field (id, owner, service, submitted)");
+	if (want_input && (p->len - p->pos < j->input_len ||
+	    p->len - p->pos - j->input_len != JOB_END_MARKER_LEN ||
+	    memcmp(p->data + p->pos + j->input_len, JOB_END_MARKER,
+	    JOB_END_MARKER_LEN) != 0))
+		return fail(p->err, p->errlen, p->line, "input length does "
+		    "not match the record, or the end marker is missing");
+	return 0;
+}
+
 int
 job_parse(const char *data, size_t len, bool want_input, struct job *j,
     size_t *input_off, char *err, size_t errlen)
 {
-	size_t pos = 0, line = 0;
-	bool have_id = false, have_owner = false, have_submitted = false;
-	bool have_input = false;
+	struct parser p = { data, len, 0, 0, false, false, false, false, err,
+	    errlen };
+	struct field f = { 0 };
 
 	memset(j, 0, sizeof *j);
-	while (pos < len && !have_input) {
-		const char *l = data + pos, *nl, *sp, *v;
-		size_t ll, keylen, vlen;
-		uint64_t num;
-
-		line++;
-		nl = memchr(l, '\n', len - pos);
-		if (nl == NULL) {
-			fail(err, errlen, line, "truncated record");
+	while (p.pos < len && !p.have_input) {
+		if (next_field(&p, &f) != 0 || (p.line == 1 ?
+		    check_magic(&p, &f) : parse_field(&p, j, &f)) != 0)
 			goto bad;
-		}
-		ll = (size_t)(nl - l);
-		pos += ll + 1;
-		if (ll > MAX_FIELD_LINE || memchr(l, '\0', ll) != NULL) {
-			fail(err, errlen, line, "malformed field");
-			goto bad;
-		}
-		sp = memchr(l, ' ', ll);
-		if (sp == NULL) {
-			fail(err, errlen, line, "field without a value");
-			goto bad;
-		}
-		keylen = (size_t)(sp - l);
-		v = sp + 1;
-		vlen = ll - keylen - 1;
-		if (line == 1) {
-			if (!key_is(l, keylen, "cputorrent-job") ||
-			    vlen != 1 || v[0] != '0' + JOB_FORMAT_VERSION) {
-				fail(err, errlen, line,
-				    "not a cputorrent job record of version %d",
-				    JOB_FORMAT_VERSION);
-				goto bad;
-			}
-		} else if (key_is(l, keylen, "id")) {
-			if (vlen > JOBID_MAX || have_id)
-				goto badvalue;
-			memcpy(j->id, v, vlen);
-			j->id[vlen] = '\0';
-			if (!jobid_valid(j->id))
-				goto badvalue;
-			have_id = true;
-		} else if (key_is(l, keylen, "owner")) {
-			if (have_owner ||
-			    parse_number(v, vlen, (uid_t)-1, &num) != 0)
-				goto badvalue;
-			j->owner = (uid_t)num;
-			have_owner = true;
-		} else if (key_is(l, keylen, "submitted")) {
-			if (have_submitted ||
-			    parse_time(v, vlen, &j->submitted_usec) != 0)
-				goto badvalue;
-			have_submitted = true;
-		} else if (key_is(l, keylen, "service")) {
-			if (j->service != NULL ||
-			    (j->service = unescape(v, vlen)) == NULL)
-				goto badvalue;
-		} else if (key_is(l, keylen, "database")) {
-			if (j->database != NULL ||
-			    (j->database = unescape(v, vlen)) == NULL)
-				goto badvalue;
-		} else if (key_is(l, keylen, "provider")) {
-			free(j->provider);
-			if ((j->provider = unescape(v, vlen)) == NULL)
-				goto badvalue;
-		} else if (key_is(l, keylen, "deadline")) {
-			if (parse_time(v, vlen, &j->deadline_usec) != 0)
-				goto badvalue;
-		} else if (key_is(l, keylen, "attempt")) {
-			if (parse_time(v, vlen, &j->attempt_usec) != 0)
-				goto badvalue;
-		} else if (key_is(l, keylen, "next")) {
-			if (parse_time(v, vlen, &j->next_usec) != 0)
-				goto badvalue;
-		} else if (key_is(l, keylen, "retries")) {
-			if (parse_number(v, vlen, 1000000, &num) != 0)
-				goto badvalue;
-			j->retries = (unsigned)num;
-		} else if (key_is(l, keylen, "ready")) {
-			if (parse_number(v, vlen, 2, &num) != 0)
-				goto badvalue;
-			j->ready = num == 1;
-		} else if (key_is(l, keylen, "handle")) {
-			free(j->handle);
-			if ((j->handle = unescape(v, vlen)) == NULL)
-				goto badvalue;
-		} else if (key_is(l, keylen, "tried")) {
-			char *t = unescape(v, vlen);
-
-			if (t == NULL)
-				goto badvalue;
-			j->tried = xrealloc(j->tried,
-			    (j->ntried + 1) * sizeof *j->tried);
-			j->tried[j->ntried++] = t;
-		} else if (key_is(l, keylen, "option")) {
-			char *o = unescape(v, vlen);
-
-			if (o == NULL || strchr(o, '=') == NULL) {
-				free(o);
-				goto badvalue;
-			}
-			j->options = xrealloc(j->options,
-			    (j->noptions + 1) * sizeof *j->options);
-			j->options[j->noptions++] = o;
-		} else if (key_is(l, keylen, "event")) {
-			const char *s1 = memchr(v, ' ', vlen), *s2;
-			int64_t usec;
-			char *text;
-
-			if (s1 == NULL || parse_time(v, (size_t)(s1 - v),
-			    &usec) != 0)
-				goto badvalue;
-			s2 = s1 + 2;
-			if (s2 > v + vlen || s1[1] < '0' ||
-			    s1[1] >= '0' + JOB_NSTATES ||
-			    (s2 < v + vlen && *s2 != ' '))
-				goto badvalue;
-			if (s2 < v + vlen)
-				s2++;
-			text = unescape(s2, (size_t)(v + vlen - s2));
-			if (text == NULL)
-				goto badvalue;
-			j->events = xrealloc(j->events,
-			    (j->nevents + 1) * sizeof *j->events);
-			j->events[j->nevents].usec = usec;
-			j->events[j->nevents].state =
-			    (enum job_state)(s1[1] - '0');
-			j->events[j->nevents++].text = text;
-		} else if (key_is(l, keylen, "input")) {
-			if (parse_number(v, vlen, SIZE_MAX / 2, &num) != 0)
-				goto badvalue;
-			j->input_len = (size_t)num;
-			have_input = true;
-		}
-		/* Unknown fields are skipped: later versions may add some. */
 	}
-	if (!have_input) {
-		fail(err, errlen, line, "truncated record (no input field)");
+	if (check_complete(&p, j, want_input) != 0)
 		goto bad;
-	}
-	if (!have_id || !have_owner || !have_submitted || j->service == NULL) {
-		fail(err, errlen, line, "record lacks a required field "
-		    "(id, owner, service, submitted)");
-		goto bad;
-	}
 	if (input_off != NULL)
-		*input_off = pos;
-	if (want_input) {
-		if (len - pos < j->input_len ||
-		    len - pos - j->input_len != JOB_END_MARKER_LEN ||
-		    memcmp(data + pos + j->input_len, JOB_END_MARKER,
-		    JOB_END_MARKER_LEN) != 0) {
-			fail(err, errlen, line, "input length does not match "
-			    "the record, or the end marker is missing");
-			goto bad;
-		}
-		j->input = xstrndup(data + pos, j->input_len);
-	}
+		*input_off = p.pos;
+	if (want_input)
+		j->input = xstrndup(data + p.pos, j->input_len);
 	return 0;
-badvalue:
-	fail(err, errlen, line, "malformed value");
 bad:
 	job_free(j);
 	return -1;

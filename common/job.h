@@ -1,6 +1,9 @@
 /*
  * job.h: a job's record, the content of its file in the spool.
  *
+ * Errors: nothing here prints; job_parse puts what is wrong in its
+ * err buffer, for the caller to say with the file's name.
+ *
  * The record is text, one field per line, then the input bytes, then an
  * end marker; cputorrent-spool(5) specifies it. A record is only ever
  * written whole (see spool.h), so a reader that finds the end marker where
@@ -62,6 +65,12 @@ struct job {
 /* "New", "Processing", "Completed", "Failed". */
 const char *job_state_name(enum job_state s);
 
+/*
+ * The exit status that answers for a job in state s (exitcodes.h): the
+ * one table ct-status, ct-wait and ct-fetch share.
+ */
+int job_state_exit(enum job_state s);
+
 /* Append an event with a copy of text. */
 void job_add_event(struct job *j, int64_t usec, enum job_state s,
     const char *text);
@@ -100,7 +109,7 @@ void job_format(const struct job *j, const char *input, size_t input_len,
  * Parse a record from data[0..len). With want_input, data must be the whole
  * file; without it, data may stop anywhere after the "input" line, and
  * *input_off is set to where the input starts so the caller can check the
- * rest (job_check_tail). Returns 0, or -1 with a message in err.
+ * rest (as spool_read_job does, by its size and end marker). Returns 0, or -1 with a message in err.
  */
 int job_parse(const char *data, size_t len, bool want_input, struct job *j,
     size_t *input_off, char *err, size_t errlen);

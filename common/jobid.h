@@ -1,6 +1,8 @@
 /*
  * jobid.h: job identifiers.
  *
+ * Errors: nothing here prints or fails.
+ *
  * An ID names a file in the spool, so it is checked before it comes near
  * the file system: 1 to JOBID_MAX characters from [A-Za-z0-9._-], and the
  * first one a letter or digit (so never "..", ".tmp" or "-rf"). IDs that

@@ -6,6 +6,9 @@
  * so 30/50/20 gives exactly 300/500/200 of 1,000 jobs, interleaved rather
  * than in bursts. The running sums live in SPOOL/state/policy.SERVICE, so
  * the ratio holds across dispatch passes too.
+ *
+ * Errors: policy_load and policy_save print why they fail, once;
+ * the rest cannot fail.
  */
 #ifndef CT_POLICY_H
 #define CT_POLICY_H

@@ -1,6 +1,10 @@
 /*
  * privilege.h: running set-group-ID on a shared spool.
  *
+ * Errors: a change of group that fails is printed here and ends the
+ * program (EX_OSERR): running on with the wrong rights is never
+ * better. Nothing else prints.
+ *
  * On a host shared by several users, the job commands are installed
  * setgid to the group that owns the spool (cputorrent-spool(5), INSTALL
  * MODES), and the spool is closed to everyone else. The programs then hold

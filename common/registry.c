@@ -8,6 +8,7 @@
  */
 #include <stdarg.h>
 #include <fcntl.h>
+#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,14 +75,7 @@ problem(struct report *rep, long line, const char *fmt, ...)
 const char *
 registry_choose(const char *opt)
 {
-	const char *env;
-
-	if (opt != NULL && *opt != '\0')
-		return opt;
-	env = getenv("CT_CONFIG");
-	if (env != NULL && *env != '\0')
-		return env;
-	return CT_CONFIG_DEFAULT;
+	return setting_choose(opt, "CT_CONFIG", CT_CONFIG_DEFAULT);
 }
 
 static int
@@ -399,15 +393,18 @@ registry_free(struct registry *r)
 	memset(r, 0, sizeof *r);
 }
 
+static int
+server_has_id(const void *id, const void *server)
+{
+	return strcmp(id, ((const struct registry_server *)server)->id);
+}
+
 const struct registry_server *
 registry_server(const struct registry *r, const char *id)
 {
-	size_t i;
+	size_t n = r->nservers;
 
-	for (i = 0; i < r->nservers; i++)
-		if (strcmp(r->servers[i].id, id) == 0)
-			return &r->servers[i];
-	return NULL;
+	return lfind(id, r->servers, &n, sizeof *r->servers, server_has_id);
 }
 
 const char *

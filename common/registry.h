@@ -1,6 +1,9 @@
 /*
  * registry.h: the providers registry, /etc/cputorrent/providers.xml.
  *
+ * Errors: registry_load prints every problem it finds, as
+ * FILE:LINE: what; the rest prints nothing.
+ *
  * The paper's Registry: which servers offer which services, with what
  * weight, what limits, and what parameters, the "classname" parameter
  * naming the wrapper that drives the server. providers.xml(5) documents

@@ -1,6 +1,8 @@
 /*
  * service.h: the services cputorrent knows and the sequences they take.
  *
+ * Errors: nothing here prints or fails.
+ *
  * ct-submit checks a query against its service's alphabet before the job
  * exists, so a protein sent to blastn is refused at once rather than
  * failing at a provider an hour later.

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "err.h"
 #include "privilege.h"
 #include "spool.h"
@@ -55,36 +56,7 @@ spool_state_dir(enum job_state s)
 const char *
 spool_choose(const char *opt)
 {
-	const char *env;
-
-	if (opt != NULL && *opt != '\0')
-		return opt;
-	env = getenv("CT_SPOOL");
-	if (env != NULL && *env != '\0')
-		return env;
-	return CT_SPOOL_DEFAULT;
-}
-
-/* fsync the directory that contains path, so a new entry in it lasts. */
-static int
-sync_parent(const char *path)
-{
-	char *copy = xstrdup(path), *slash;
-	int fd, rc;
-
-	slash = strrchr(copy, '/');
-	if (slash == copy)
-		slash[1] = '\0';
-	else if (slash != NULL)
-		*slash = '\0';
-	else
-		memcpy(copy, ".", 2);
-	fd = open(copy, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	rc = fd < 0 ? -1 : fsync(fd);
-	if (fd >= 0)
-		close(fd);
-	free(copy);
-	return rc;
+	return setting_choose(opt, "CT_SPOOL", CT_SPOOL_DEFAULT);
 }
 
 int
@@ -107,7 +79,7 @@ spool_open(struct spool *sp, const char *path, bool create)
 			ct_warnerr("cannot create spool %s", path);
 			return -1;
 		}
-		if (sync_parent(path) != 0) {
+		if (dir_sync_parent(AT_FDCWD, path) != 0) {
 			ct_warnerr("cannot sync the directory above %s", path);
 			return -1;
 		}
@@ -158,7 +130,7 @@ spool_dir(struct spool *sp, enum spool_dir d)
 		if (mkdirat(sp->fd, dir_names[d], 0770) != 0 &&
 		    errno != EEXIST)
 			return -1;
-		if (fsync(sp->fd) != 0)
+		if (dir_sync(sp->fd) != 0)
 			return -1;
 		fd = openat(sp->fd, dir_names[d], flags);
 	}
@@ -175,6 +147,23 @@ saved_errno_close(int fd)
 
 	close(fd);
 	errno = saved;
+}
+
+/*
+ * The directory of jobs in state s, for a reader: its descriptor, -2 if
+ * the spool has none yet (so no such jobs), or -1 after printing why.
+ */
+static int
+state_dir_to_read(struct spool *sp, enum job_state s)
+{
+	enum spool_dir sd = spool_state_dir(s);
+	int d = spool_dir(sp, sd);
+
+	if (d < 0 && errno != ENOENT) {
+		ct_warnerr("cannot open %s/%s", sp->path, dir_names[sd]);
+		return -1;
+	}
+	return d < 0 ? -2 : d;
 }
 
 /* spool_dir, with a message on failure. */
@@ -203,13 +192,7 @@ int
 spool_stage_wait(struct spool *sp, const char *tmpname, int fd)
 {
 	/* Every step is checked: a full disk shows at write, fsync or close. */
-	if (fsync(fd) != 0) {
-		ct_warnerr("cannot write %s/tmp/%s", sp->path, tmpname);
-		close(fd);
-		spool_unstage(sp, tmpname);
-		return -1;
-	}
-	if (close(fd) != 0) {
+	if (file_seal(fd) != 0) {
 		ct_warnerr("cannot write %s/tmp/%s", sp->path, tmpname);
 		spool_unstage(sp, tmpname);
 		return -1;
@@ -228,9 +211,7 @@ spool_stage_nowait(struct spool *sp, const void *data, size_t len,
 		return -1;
 	snprintf(tmpname, SPOOL_TMPNAME_MAX, "%s.%ld.%lu", jobid_host_tag(),
 	    (long)getpid(), seq++);
-	fd = openat(d, tmpname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0660);
-	if (fd < 0) {
+	if ((fd = file_create(d, tmpname, 0660)) < 0) {
 		ct_warnerr("cannot create %s/tmp/%s", sp->path, tmpname);
 		return -1;
 	}
@@ -260,54 +241,13 @@ spool_unstage(struct spool *sp, const char *tmpname)
 		unlinkat(d, tmpname, 0);
 }
 
-/* True if a and b, relative to their directories, are the same file. */
-static bool
-same_file(int da, const char *a, int db, const char *b)
-{
-	struct stat sa, sb;
-
-	return fstatat(da, a, &sa, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    fstatat(db, b, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
-/*
- * Rename from/fname to to/tname, never replacing: the one primitive that
- * publishes a job and moves it between states. Returns 0, or -1 with
- * errno (EEXIST: the name is taken; ENOENT: the file is gone).
- */
-static int
-rename_noreplace(int from, const char *fname, int to, const char *tname)
-{
-	int saved;
-
-	if (renameat2(from, fname, to, tname, RENAME_NOREPLACE) == 0)
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
-		return -1;
-	/*
-	 * The file system cannot rename without replacing (NFS): link(2)
-	 * fails on an existing name, as Maildir relies on. A retransmitted
-	 * link can report failure after it succeeded, so check the result.
-	 */
-	if (linkat(from, fname, to, tname, 0) != 0) {
-		saved = errno;
-		if (saved == EEXIST || !same_file(from, fname, to, tname)) {
-			errno = saved;
-			return -1;
-		}
-	}
-	unlinkat(from, fname, 0);
-	return 0;
-}
-
 int
 spool_publish(struct spool *sp, const char *tmpname, enum spool_dir d,
     const char *name)
 {
 	int td, dd;
 
-	if ((td = need_dir(sp, SPOOL_TMP)) < 0 || (dd = need_dir(sp, d)) < 0)
+	if ((td = spool_dir(sp, SPOOL_TMP)) < 0 || (dd = spool_dir(sp, d)) < 0)
 		return -1;
 	return rename_noreplace(td, tmpname, dd, name);
 }
@@ -321,12 +261,12 @@ spool_replace(struct spool *sp, enum spool_dir d, const char *id,
 
 	if (spool_stage(sp, data, len, tmpname) != 0)
 		return -1;
-	if ((td = need_dir(sp, SPOOL_TMP)) < 0 || (dd = need_dir(sp, d)) < 0)
-		return -1;
-	if (renameat(td, tmpname, dd, id) != 0) {
+	/* tmp/ is open: the file was staged in it. */
+	td = spool_dir(sp, SPOOL_TMP);
+	if ((dd = spool_dir(sp, d)) < 0 || renameat(td, tmpname, dd, id) != 0) {
 		ct_warnerr("cannot replace %s/%s/%s", sp->path, dir_names[d],
 		    id);
-		unlinkat(td, tmpname, 0);
+		spool_unstage(sp, tmpname);
 		return -1;
 	}
 	return spool_sync(sp, d);
@@ -338,7 +278,8 @@ spool_move(struct spool *sp, enum spool_dir from, enum spool_dir to,
 {
 	if (spool_move_unsynced(sp, from, to, id) != 0)
 		return -1;
-	if (spool_sync(sp, to) != 0 || spool_sync(sp, from) != 0)
+	/* Both are open: the rename went through them. */
+	if (dir_sync(sp->dirs[to]) != 0 || dir_sync(sp->dirs[from]) != 0)
 		return -1;
 	return 0;
 }
@@ -347,11 +288,11 @@ int
 spool_move_unsynced(struct spool *sp, enum spool_dir from, enum spool_dir to,
     const char *id)
 {
-	int fd = need_dir(sp, from), td = need_dir(sp, to);
+	int fd, td;
 
-	if (fd < 0 || td < 0 || rename_noreplace(fd, id, td, id) != 0)
+	if ((fd = spool_dir(sp, from)) < 0 || (td = spool_dir(sp, to)) < 0)
 		return -1;
-	return 0;
+	return rename_noreplace(fd, id, td, id);
 }
 
 static int lock(struct spool *sp, const char *id, int nb);
@@ -384,7 +325,10 @@ lock(struct spool *sp, const char *id, int nb)
 		if (errno == EINTR)
 			continue;
 		saved_errno_close(fd);
-		return errno == EWOULDBLOCK ? -2 : -1;
+		if (errno == EWOULDBLOCK)
+			return -2;
+		ct_warnerr("cannot lock %s/locks/%s", sp->path, id);
+		return -1;
 	}
 	return fd;
 }
@@ -396,7 +340,7 @@ spool_sync(struct spool *sp, enum spool_dir d)
 
 	if (fd < 0)
 		return -1;
-	if (fsync(fd) != 0) {
+	if (dir_sync(fd) != 0) {
 		ct_warnerr("cannot sync %s/%s", sp->path, dir_names[d]);
 		return -1;
 	}
@@ -422,15 +366,12 @@ spool_find(struct spool *sp, const char *id, enum job_state *state, int *fd)
 	for (round = 0; round < 3; round++) {
 		for (i = 0; i < sizeof order / sizeof order[0]; i++) {
 			enum spool_dir sd = spool_state_dir(order[i]);
-			int d = spool_dir(sp, sd);
+			int d = state_dir_to_read(sp, order[i]);
 
-			if (d < 0) {
-				if (errno == ENOENT)
-					continue;
-				ct_warnerr("cannot open %s/%s", sp->path,
-				    dir_names[sd]);
+			if (d == -2)
+				continue;
+			if (d < 0)
 				return -1;
-			}
 			*fd = openat(d, id, O_RDONLY | O_NOFOLLOW |
 			    O_NONBLOCK | O_CLOEXEC);
 			if (*fd >= 0) {
@@ -465,17 +406,8 @@ read_header(int fd, struct buf *b, size_t size)
 		if (b->len >= size || b->len >= MAX_JOB_HEADER)
 			return 0;	/* the parser will say what is wrong */
 		want = b->len == 0 ? 8192 : 65536;
-		buf_reserve(b, want);
-		n = read(fd, b->data + b->len, want);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (n == 0)
-			return 0;
-		b->len += (size_t)n;
-		b->data[b->len] = '\0';
+		if ((n = buf_read(fd, b, want)) <= 0)
+			return (int)n;
 	}
 }
 
@@ -582,15 +514,12 @@ spool_foreach(struct spool *sp, spool_visit_fn visit, void *ctx)
 		enum spool_dir sd = spool_state_dir(s);
 		struct dirent *de;
 		DIR *dir;
-		int d = spool_dir(sp, sd), dd;
+		int d = state_dir_to_read(sp, s), dd;
 
-		if (d < 0) {
-			if (errno == ENOENT)
-				continue;
-			ct_warnerr("cannot open %s/%s", sp->path,
-			    dir_names[sd]);
+		if (d == -2)
+			continue;
+		if (d < 0)
 			return -1;
-		}
 		if ((dd = dup(d)) < 0 || (dir = fdopendir(dd)) == NULL) {
 			ct_warnerr("cannot read %s/%s", sp->path,
 			    dir_names[sd]);

@@ -1,14 +1,13 @@
 /*
  * spool.h: the spool directory, where every job is one file.
  *
- *	SPOOL/tmp/		files being written; never a job
- *	SPOOL/new/ID		state 0, New
- *	SPOOL/processing/ID	state 1, Processing
- *	SPOOL/completed/ID	state 2, Completed
- *	SPOOL/failed/ID		state 3, Failed
- *	SPOOL/results/ID	a completed job's result
+ * Errors: each function says whether it prints. Those that return -1
+ * "with errno" print nothing, so that their caller, who knows what the
+ * step was for, says it once; those that return -1 "after printing why"
+ * have said it, and their caller adds nothing.
  *
- * A job's state is the directory its file is in. A file appears in a
+ * The subdirectories are enum spool_dir below; cputorrent-spool(5) says
+ * what each holds. A job's state is the directory its file is in. A file appears in a
  * state directory only by an atomic rename of a complete, fsynced file
  * (followed by an fsync of the directory), so a reader never sees part of
  * a job and a crash leaves every job in exactly one state. States only
@@ -84,7 +83,7 @@ enum spool_dir spool_state_dir(enum job_state s);
 int spool_stage(struct spool *sp, const void *data, size_t len,
     char tmpname[SPOOL_TMPNAME_MAX]);
 
-/* Remove a staged file that will not be published. */
+/* Remove a staged file that will not be published; prints nothing. */
 void spool_unstage(struct spool *sp, const char *tmpname);
 
 /*
@@ -100,12 +99,16 @@ int spool_stage_wait(struct spool *sp, const char *tmpname, int fd);
 /*
  * Move the staged file to d/name by one rename that never replaces an
  * existing file. Does not fsync d: call spool_sync once after a batch.
- * Returns 0, or -1 with errno (EEXIST: the name is taken).
+ * Returns 0, or -1 with errno, printing nothing (EEXIST: the name is
+ * taken).
  */
 int spool_publish(struct spool *sp, const char *tmpname, enum spool_dir d,
     const char *name);
 
-/* fsync directory d, making what was published in it durable. */
+/*
+ * fsync directory d, making what was published in it durable. Returns 0,
+ * or -1 after printing why.
+ */
 int spool_sync(struct spool *sp, enum spool_dir d);
 
 /*
@@ -118,8 +121,9 @@ int spool_replace(struct spool *sp, enum spool_dir d, const char *id,
 
 /*
  * Move job id from directory from to directory to by one rename that never
- * replaces, then fsync both. Returns 0, or -1 with errno (ENOENT: someone
- * else moved it first, which is how a claim is lost).
+ * replaces, then fsync both. Returns 0, or -1 with errno, printing
+ * nothing (ENOENT: someone else moved it first, which is how a claim is
+ * lost; after a failed fsync the move itself is done).
  */
 int spool_move(struct spool *sp, enum spool_dir from, enum spool_dir to,
     const char *id);
@@ -127,6 +131,7 @@ int spool_move(struct spool *sp, enum spool_dir from, enum spool_dir to,
 /*
  * spool_move without the fsyncs, for a batch of moves: the caller must
  * spool_sync both directories before anything depends on the moves.
+ * Returns 0, or -1 with errno, printing nothing.
  */
 int spool_move_unsynced(struct spool *sp, enum spool_dir from,
     enum spool_dir to, const char *id);
@@ -140,7 +145,7 @@ int spool_lock(struct spool *sp, const char *id);
 
 /*
  * The same, waiting for the holder to let go: then whatever step it was
- * taking with the job is over. Returns the descriptor, or -1.
+ * taking with the job is over. Returns the descriptor, or -1 (printed).
  */
 int spool_lock_wait(struct spool *sp, const char *id);
 
@@ -166,7 +171,8 @@ enum spool_lookup { SPOOL_FOUND, SPOOL_NOTFOUND, SPOOL_ERROR };
 
 /*
  * Find and read job id for the calling user. A job of another user is
- * SPOOL_NOTFOUND: its existence is not the caller's business.
+ * SPOOL_NOTFOUND: its existence is not the caller's business. Prints
+ * why for SPOOL_ERROR only; not found is the caller's to say.
  */
 enum spool_lookup spool_load(struct spool *sp, const char *id,
     bool want_input, struct job *j, enum job_state *state);
@@ -190,7 +196,8 @@ int spool_open_result(struct spool *sp, const char *id);
 /*
  * Remove files in tmp/ left by writers that died: at once when the writer
  * ran on this host and its process is gone, after max_age_usec otherwise.
- * Returns the number removed.
+ * Returns the number removed; prints nothing (what it cannot remove now,
+ * a later call will).
  */
 size_t spool_reap_tmp(struct spool *sp, int64_t max_age_usec);
 

@@ -7,49 +7,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "statefile.h"
-
-static int
-sync_cwd(void)
-{
-	int fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
 
 int
 statefile_write(const char *name, const void *text, size_t len)
 {
-	char tmp[256];
-	int fd, saved;
-
-	if ((size_t)snprintf(tmp, sizeof tmp, "%s.%ld.tmp", name,
-	    (long)getpid()) >= sizeof tmp) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
-	if (fd < 0)
-		return -1;
-	if (write_all(fd, text, len) != 0 || fsync(fd) != 0) {
-		saved = errno;
-		close(fd);
-		unlink(tmp);
-		errno = saved;
-		return -1;
-	}
-	if (close(fd) != 0 || rename(tmp, name) != 0) {
-		saved = errno;
-		unlink(tmp);
-		errno = saved;
-		return -1;
-	}
-	return sync_cwd();
+	return atomic_write(AT_FDCWD, name, text, len, 0600);
 }
 
 int

@@ -3,6 +3,9 @@
  * (ct-wrapper(7)), such as a remote job's submit time, as "key=value"
  * lines. Written whole or not at all, so that a wrapper killed at any
  * instant leaves either the old state or the new one, never half.
+ *
+ * Errors: nothing here prints; each function returns -1 with errno
+ * for its caller, the wrapper, to say.
  */
 #ifndef CT_STATEFILE_H
 #define CT_STATEFILE_H

@@ -1,7 +1,9 @@
 /*
  * strvec.h: a NULL-terminated vector of strings it owns, the one type for
- * every argv and environment a program builds (git's strvec). Nothing here
- * prints; allocation failure exits through xmalloc (util.h).
+ * every argv and environment a program builds (git's strvec).
+ *
+ * Errors: nothing here prints or fails; running out of memory exits
+ * through xmalloc (util.h).
  */
 #ifndef CT_STRVEC_H
 #define CT_STRVEC_H

@@ -1,5 +1,8 @@
 /*
  * timefmt.h: times as people and scripts read them.
+ *
+ * Errors: nothing here prints or fails; a time the C library cannot
+ * break down is shown as "@SECONDS".
  */
 #ifndef CT_TIMEFMT_H
 #define CT_TIMEFMT_H

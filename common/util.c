@@ -132,18 +132,24 @@ read_bounded(int fd, struct buf *b, size_t max)
 		if (room == 0)
 			return 1;
 		want = room < 65536 ? room : 65536;
-		buf_reserve(b, want);
-		n = read(fd, b->data + b->len, want);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (n == 0)
-			return 0;
+		if ((n = buf_read(fd, b, want)) <= 0)
+			return (int)n;
+	}
+}
+
+ssize_t
+buf_read(int fd, struct buf *b, size_t want)
+{
+	ssize_t n;
+
+	buf_reserve(b, want);
+	while ((n = read(fd, b->data + b->len, want)) < 0 && errno == EINTR)
+		;
+	if (n > 0) {
 		b->len += (size_t)n;
 		b->data[b->len] = '\0';
 	}
+	return n;
 }
 
 int
@@ -163,6 +169,25 @@ write_all(int fd, const void *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+int
+copy_fd(int from, int to)
+{
+	char block[65536];
+	ssize_t n;
+
+	for (;;) {
+		n = read(from, block, sizeof block);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return COPY_READ_FAILED;
+		if (n == 0)
+			return 0;
+		if (write_all(to, block, (size_t)n) != 0)
+			return COPY_WRITE_FAILED;
+	}
 }
 
 static int64_t
@@ -257,6 +282,16 @@ env_nonempty(const char *var)
 	const char *v = getenv(var);
 
 	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+const char *
+setting_choose(const char *opt, const char *var, const char *dflt)
+{
+	const char *env = env_nonempty(var);
+
+	if (opt != NULL && *opt != '\0')
+		return opt;
+	return env != NULL ? env : dflt;
 }
 
 char *

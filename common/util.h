@@ -1,6 +1,9 @@
 /*
  * util.h: small helpers every program needs: allocation that cannot
  * return NULL, full reads and writes, the clock.
+ *
+ * Errors: nothing here prints, except that running out of memory
+ * (and a bad format for buf_appendf) is printed and ends the program.
  */
 #ifndef CT_UTIL_H
 #define CT_UTIL_H
@@ -39,8 +42,21 @@ void buf_free(struct buf *b);
  */
 int read_bounded(int fd, struct buf *b, size_t max);
 
+/*
+ * One read(2) of at most want bytes appended to b (NUL kept after them),
+ * retrying on EINTR. Returns the number read, 0 at end of file, or -1.
+ */
+ssize_t buf_read(int fd, struct buf *b, size_t want);
+
 /* Write all n bytes, retrying on short writes and EINTR; -1 on error. */
 int write_all(int fd, const void *p, size_t n);
+
+/*
+ * Copy from to to until end of file. Returns 0, COPY_READ_FAILED or
+ * COPY_WRITE_FAILED (errno set), so the caller can say which side failed.
+ */
+enum { COPY_READ_FAILED = -1, COPY_WRITE_FAILED = -2 };
+int copy_fd(int from, int to);
 
 /* Microseconds since the Epoch, from the real-time clock. */
 int64_t now_usec(void);
@@ -59,6 +75,13 @@ int parse_size(const char *s, size_t *out);
 
 /* The value of environment variable var, or NULL if unset or empty. */
 const char *env_nonempty(const char *var);
+
+/*
+ * A setting chosen the usual way: opt (from the command line) if given,
+ * else environment variable var if set, else dflt.
+ */
+const char *setting_choose(const char *opt, const char *var,
+    const char *dflt);
 
 /* "dir/name", allocated. */
 char *path_join(const char *dir, const char *name);

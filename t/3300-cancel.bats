@@ -115,7 +115,7 @@ Failed: cancelled by its owner"
 	assert_line --index -1 "Failed: cancelled by its owner"
 }
 
-@test "a finished job: 65, job already completed or failed, and nothing changes" {
+@test "a finished job: 5, job already completed or failed, and nothing changes" {
 	server a instant | registry
 	done_id=$(ct-submit q1.fa)
 	ct-dispatch
@@ -124,14 +124,33 @@ Failed: cancelled by its owner"
 	failed_id=$(ct-submit q1.fa)
 	ct-cancel "$failed_id"
 	before=$(snapshot)
-	run -65 --separate-stderr ct-cancel "$done_id"
+	run -5 --separate-stderr ct-cancel "$done_id"
 	assert_equal "$output" ""
 	assert_equal "$stderr" "ct-cancel: $done_id: job already completed"
-	run -65 --separate-stderr ct-cancel "$failed_id"
+	run -5 --separate-stderr ct-cancel "$failed_id"
 	assert_equal "$stderr" "ct-cancel: $failed_id: job already failed"
 	assert_equal "$(snapshot)" "$before"
 	run -0 ct-fetch "$done_id"
 	assert_output "report for q1 by a"
+}
+
+@test "already finished is a job answer (5), not bad input (65): above not found, below errors" {
+	server a instant | registry
+	done_id=$(ct-submit q1.fa)
+	ct-dispatch
+	ct-dispatch 2>/dev/null
+	run -0 ct-status -q "$done_id"
+	new_id=$(ct-submit q1.fa)
+	missing=20200101-000000-000000-00000000-1-0
+	# 65 would tell a script its input was malformed; the ID was fine.
+	run -5 ct-cancel "$done_id"
+	# The highest answer wins: finished (5) over not found (4) and
+	# cancelled (0), so a script sees that something was not withdrawn.
+	run -5 --separate-stderr ct-cancel "$new_id" "$missing" "$done_id"
+	assert_equal "$output" ""
+	run -1 ct-status -q "$new_id"
+	run -0 --separate-stderr ct-cancel --help
+	assert_output --partial "5 already"
 }
 
 @test "not found: 4; an invalid ID: 64 before the spool is touched; no ID: 64" {
@@ -160,7 +179,7 @@ Failed: cancelled by its owner"
 	[ ! -e "$BATS_TEST_TMPDIR/none" ]
 }
 
-@test "cancels racing a running dispatcher: exit 0 means Failed as cancelled, 65 means it finished" {
+@test "cancels racing a running dispatcher: exit 0 means Failed as cancelled, 5 means it finished" {
 	server a instant | registry
 	for ((i = 1; i <= 100; i++)); do
 		printf '>q%d\n%s\n' "$i" "${PROTEIN:0:40}"
@@ -183,7 +202,7 @@ Failed: cancelled by its owner"
 	kill -TERM "$pid"
 	wait "$pid"
 	assert_equal "$(jobs_in new) $(jobs_in processing)" "0 0"
-	run -0 awk '$2 != 0 && $2 != 65 { print }' cancels
+	run -0 awk '$2 != 0 && $2 != 5 { print }' cancels
 	assert_output ""
 	while read -r id rc; do
 		if [ "$rc" = 0 ]; then
