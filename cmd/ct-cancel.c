@@ -67,7 +67,7 @@ cancel_new(struct spool *sp, const char *id)
 			ct_warnerr("%s: cannot claim", id);
 		return;
 	}
-	if ((lock = spool_lock(sp, id)) < 0)
+	if (spool_lock(sp, id, &lock) != SPOOL_LOCKED)
 		return;
 	dd = spool_dir(sp, SPOOL_PROCESSING);
 	fd = dd < 0 ? -1 : openat(dd, id, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);

@@ -483,25 +483,6 @@ enum collect_result {
 	COLLECT_BAD,		/* a bad result: why says how */
 };
 
-/* Store a checked result as results/ID, durably. Returns 0 or -1. */
-static int
-store_result(struct dispatcher *d, const struct job *j, const struct buf *r)
-{
-	char tmpname[SPOOL_TMPNAME_MAX];
-	int rd, td;
-
-	if (spool_stage(&d->sp, r->data, r->len, tmpname) != 0)
-		return -1;
-	if ((td = spool_dir(&d->sp, SPOOL_TMP)) < 0 ||
-	    (rd = spool_dir(&d->sp, SPOOL_RESULTS)) < 0 ||
-	    renameat(td, tmpname, rd, j->id) != 0) {
-		ct_warnerr("%s: cannot store the result", j->id);
-		spool_unstage(&d->sp, tmpname);
-		return -1;
-	}
-	return spool_sync(&d->sp, SPOOL_RESULTS);
-}
-
 /* Fetch, check and publish the result; complete the job. */
 static enum collect_result
 collect(struct dispatcher *d, struct job *j, const struct registry_server *s,
@@ -521,7 +502,9 @@ collect(struct dispatcher *d, struct job *j, const struct registry_server *s,
 		buf_free(&out);
 		return COLLECT_BAD;
 	}
-	if (store_result(d, j, &out) != 0) {
+	/* Whole and durable as results/ID, or not there (printed). */
+	if (spool_replace(&d->sp, SPOOL_RESULTS, j->id, out.data,
+	    out.len) != 0) {
 		buf_free(&out);
 		unwritten(d, j->id);
 		snprintf(why, whylen, "cannot store the result");
@@ -781,10 +764,10 @@ drive(struct dispatcher *d, const char *id, struct policies *ps,
     bool claimed)
 {
 	struct job j;
-	int lock = spool_lock(&d->sp, id);
+	int lock;
 
-	if (lock < 0)
-		return;	/* another dispatcher drives it */
+	if (spool_lock(&d->sp, id, &lock) != SPOOL_LOCKED)
+		return;	/* another dispatcher drives it, or said why not */
 	if (spool_read_in(&d->sp, SPOOL_PROCESSING, id, true, &j) == 0) {
 		if (claimed)
 			event(d, &j, JOB_PROCESSING, LOG_DEBUG, "claimed by "

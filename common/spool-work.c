@@ -113,7 +113,7 @@ spool_reap_orphans(struct spool *sp)
 			    (dirs[k] == SPOOL_CANCEL && nd >= 0 &&
 			    faccessat(nd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0))
 				continue;
-			if ((lock = spool_lock(sp, id)) < 0)
+			if (spool_lock(sp, id, &lock) != SPOOL_LOCKED)
 				continue;
 			spool_clean_up_if_gone(sp, id);
 			close(lock);

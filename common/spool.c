@@ -295,12 +295,15 @@ spool_move_unsynced(struct spool *sp, enum spool_dir from, enum spool_dir to,
 	return rename_noreplace(fd, id, td, id);
 }
 
+/* The lock's descriptor; -2 if nb and it is held; -1 (printed). */
 static int lock(struct spool *sp, const char *id, int nb);
 
-int
-spool_lock(struct spool *sp, const char *id)
+enum spool_lock_result
+spool_lock(struct spool *sp, const char *id, int *fd)
 {
-	return lock(sp, id, LOCK_NB);
+	*fd = lock(sp, id, LOCK_NB);
+	return *fd >= 0 ? SPOOL_LOCKED : *fd == -2 ? SPOOL_LOCK_BUSY :
+	    SPOOL_LOCK_ERROR;
 }
 
 int

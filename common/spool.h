@@ -112,9 +112,9 @@ int spool_publish(struct spool *sp, const char *tmpname, enum spool_dir d,
 int spool_sync(struct spool *sp, enum spool_dir d);
 
 /*
- * Write a new version of job id in directory d: staged whole in tmp/, then
- * renamed over d/id, then d fsynced. Only the process that holds the job's
- * lock may do this. Returns 0, or -1 after printing why.
+ * Write a new version of file id in directory d (a job's record, or its
+ * result): staged whole in tmp/, then renamed over d/id, then d fsynced.
+ * Only the process that holds the job's lock may do this. Returns 0, or -1 after printing why.
  */
 int spool_replace(struct spool *sp, enum spool_dir d, const char *id,
     const void *data, size_t len);
@@ -136,12 +136,18 @@ int spool_move(struct spool *sp, enum spool_dir from, enum spool_dir to,
 int spool_move_unsynced(struct spool *sp, enum spool_dir from,
     enum spool_dir to, const char *id);
 
+enum spool_lock_result {
+	SPOOL_LOCKED,		/* *fd holds the lock */
+	SPOOL_LOCK_BUSY,	/* another process holds it */
+	SPOOL_LOCK_ERROR,	/* printed */
+};
+
 /*
- * Take the lock of job id without waiting: returns the descriptor that
- * holds it, -2 if another process holds it, -1 on an error (printed).
- * Closing the descriptor releases it; so does dying.
+ * Take the lock of job id without waiting. Closing *fd releases it; so
+ * does dying.
  */
-int spool_lock(struct spool *sp, const char *id);
+enum spool_lock_result spool_lock(struct spool *sp, const char *id,
+    int *fd);
 
 /*
  * The same, waiting for the holder to let go: then whatever step it was

@@ -95,18 +95,12 @@ wrapper_write_out(const void *data, size_t len)
 void
 wrapper_copy_out(int fd, const char *what)
 {
-	char block[65536];
-	ssize_t n;
-
-	for (;;) {
-		n = read(fd, block, sizeof block);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			ct_dieerr(EX_IOERR, "cannot read %s", what);
-		if (n == 0)
-			break;
-		wrapper_write_out(block, (size_t)n);
+	signal(SIGPIPE, SIG_IGN);	/* a reader gone is a write error */
+	switch (copy_fd(fd, STDOUT_FILENO)) {
+	case COPY_READ_FAILED:
+		ct_dieerr(EX_IOERR, "cannot read %s", what);
+	case COPY_WRITE_FAILED:
+		ct_dieerr(EX_IOERR, "cannot write standard output");
 	}
 }
 

@@ -226,13 +226,6 @@ check_submit_reaps() {
 
 # --- fault injection -------------------------------------------------------
 
-# stderr_line ARGS: assert_line on the stderr of `run --separate-stderr`.
-stderr_line() {
-	local output=$stderr
-	local -a lines=("${stderr_lines[@]}")
-	assert_line "$@"
-}
-
 # A spool with one job in it, and three queries.
 local_setup() {
 	if [[ $BATS_TEST_DESCRIPTION == *strace* ]]; then
