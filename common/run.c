@@ -116,7 +116,8 @@ run_program(const struct child *c, struct run_result *r)
 	const char *path = c->path, *dir = c->dir;
 	const void *in = c->in;
 	size_t inlen = c->inlen;
-	int pin[2] = { -1, -1 }, pout[2], perr[2], status, rc;
+	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
+	int status, rc;
 	int64_t deadline = monotonic_usec() + (int64_t)c->timeout_ms * 1000;
 	size_t written = 0, got = 0, linelen = 0;
 	char line[sizeof r->err_tail];
@@ -129,7 +130,10 @@ run_program(const struct child *c, struct run_result *r)
 		return -1;
 	}
 	if (pipe2(pout, O_CLOEXEC) != 0 || pipe2(perr, O_CLOEXEC) != 0) {
+		/* Out of descriptors: none may leak, a --follow runs for long. */
 		ct_warnerr("cannot run %s: pipe", path);
+		close_all(pin[0], pin[1], pout[0]);
+		close_all(pout[1], perr[0], perr[1]);
 		return -1;
 	}
 	rc = spawn(&pid, path, c->argv, c->envp, dir, pin[0], pout[1],

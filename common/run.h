@@ -2,6 +2,10 @@
  * run.h: running a helper program the way git's run-command does: an argv
  * vector, never a shell; an environment built by the caller, nothing
  * inherited; its own process group, killed whole at the timeout.
+ *
+ * Errors: run_program prints only when the program cannot be started for
+ * want of resources (no pipe, EAGAIN, ENOMEM); what the program itself
+ * did, a failed exec included (as status 127), is in struct run_result.
  */
 #ifndef CT_RUN_H
 #define CT_RUN_H
