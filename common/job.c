@@ -93,37 +93,45 @@ make_printable(char *s)
 			*s = '?';
 }
 
-void
-job_make_printable(struct job *j)
+/*
+ * Call fn on every string a job owns: the one list of them, so that a
+ * field added to struct job is freed and made printable alike.
+ */
+static void
+each_string(struct job *j, void (*fn)(char *))
 {
 	size_t i;
 
-	make_printable(j->service);
-	make_printable(j->database);
-	make_printable(j->provider);
+	fn(j->service);
+	fn(j->database);
+	fn(j->provider);
+	fn(j->handle);
+	for (i = 0; i < j->ntried; i++)
+		fn(j->tried[i]);
 	for (i = 0; i < j->noptions; i++)
-		make_printable(j->options[i]);
+		fn(j->options[i]);
 	for (i = 0; i < j->nevents; i++)
-		make_printable(j->events[i].text);
+		fn(j->events[i].text);
+}
+
+void
+job_make_printable(struct job *j)
+{
+	each_string(j, make_printable);
+}
+
+static void
+free_string(char *s)
+{
+	free(s);
 }
 
 void
 job_free(struct job *j)
 {
-	size_t i;
-
-	free(j->service);
-	free(j->database);
-	free(j->provider);
-	free(j->handle);
-	for (i = 0; i < j->ntried; i++)
-		free(j->tried[i]);
+	each_string(j, free_string);
 	free(j->tried);
-	for (i = 0; i < j->noptions; i++)
-		free(j->options[i]);
 	free(j->options);
-	for (i = 0; i < j->nevents; i++)
-		free(j->events[i].text);
 	free(j->events);
 	free(j->input);
 	memset(j, 0, sizeof *j);

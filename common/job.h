@@ -89,9 +89,9 @@ void job_add_option(struct job *j, const char *keyvalue);
 
 /*
  * Replace every control byte in the job's text fields (service, database,
- * provider, options, event texts) by '?', and tabs by spaces, for display: a reason written by
- * a provider must not reach a terminal as an escape sequence, nor break
- * a tab-separated line.
+ * provider, handle, servers tried, options, event texts) by '?', and tabs
+ * by spaces, for display: a reason written by a provider must not reach a
+ * terminal as an escape sequence, nor break a tab-separated line.
  */
 void job_make_printable(struct job *j);
 
