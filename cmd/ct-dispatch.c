@@ -80,7 +80,9 @@ struct dispatcher {
 	unsigned *in_flight;		/* per server, by registry index */
 	int64_t *gate_open;		/* per server: no request before */
 	struct commit batch;		/* job rewrites not yet committed */
-	struct strvec unwritten;	/* jobs whose step did not last */
+	struct strvec unwritten;	/* this pass's jobs whose step did not
+					   last, repeats and all */
+	bool spool_failed;		/* some pass had such a job: exit 74 */
 	int64_t wake_usec;		/* the earliest "next" saved this pass */
 	char host[256];
 };
@@ -123,25 +125,22 @@ server_index(const struct dispatcher *d, const char *id)
 
 /* ---- the job file ------------------------------------------------------ */
 
-/* Job id's step was not made durable (a message said why): exit 74. */
+/*
+ * Job id's step was not made durable (a message said why). Noted in O(1):
+ * on a full disk every job of a large spool comes here, so repeats are
+ * sorted out once, at the end of the pass (say_unwritten).
+ */
 static void
 unwritten(struct dispatcher *d, const char *id)
 {
-	if (!strvec_has(&d->unwritten, id, strlen(id)))
-		strvec_push(&d->unwritten, id);
+	strvec_push(&d->unwritten, id);
 }
 
 /* Commit the pass's staged rewrites, noting the jobs that failed. */
 static void
 commit(struct dispatcher *d)
 {
-	struct strvec failed = STRVEC_INIT;
-	size_t i;
-
-	commit_flush(&d->sp, &d->batch, &failed);
-	for (i = 0; i < failed.n; i++)
-		unwritten(d, failed.v[i]);
-	strvec_free(&failed);
+	commit_flush(&d->sp, &d->batch, &d->unwritten);
 }
 
 /*
@@ -904,6 +903,42 @@ claim_new(struct dispatcher *d, struct policies *ps)
 	spool_walk_free(&w);
 }
 
+static int
+by_string(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The jobs of this pass whose step could not be written, said once, each
+ * once: each carries on from its last durable record at the next pass,
+ * and the run will exit 74.
+ */
+static void
+say_unwritten(struct dispatcher *d)
+{
+	struct strvec *u = &d->unwritten;
+	struct buf ids = { 0 };
+	size_t i, n = 0;
+
+	if (u->n == 0)
+		return;
+	qsort(u->v, u->n, sizeof *u->v, by_string);
+	for (i = 0; i < u->n; i++) {
+		if (i > 0 && strcmp(u->v[i], u->v[i - 1]) == 0)
+			continue;
+		if (n++ < UNWRITTEN_NAMED)
+			buf_appendf(&ids, " %s", u->v[i]);
+	}
+	if (n > UNWRITTEN_NAMED)
+		buf_appendf(&ids, " and %zu more", n - UNWRITTEN_NAMED);
+	ct_warn("could not write the spool for %zu job%s:%s; each carries on "
+	    "from its last record", n, n == 1 ? "" : "s", ids.data);
+	buf_free(&ids);
+	strvec_free(u);
+	d->spool_failed = true;
+}
+
 /* One pass over the spool. */
 static void
 one_pass(struct dispatcher *d)
@@ -936,6 +971,7 @@ one_pass(struct dispatcher *d)
 		policy_free(&ps.p[i]);
 	}
 	free(ps.p);
+	say_unwritten(d);
 }
 
 /* ---- set-up and the loop ------------------------------------------------ */
@@ -1106,29 +1142,6 @@ run(struct dispatcher *d)
 		close(ifd);
 }
 
-/*
- * 74 if some job's step could not be written: said once, with the jobs,
- * each of which carries on from its last durable record at the next pass.
- */
-static int
-exit_status(const struct dispatcher *d)
-{
-	struct buf ids = { 0 };
-	size_t i;
-
-	if (d->unwritten.n == 0)
-		return 0;
-	for (i = 0; i < d->unwritten.n && i < UNWRITTEN_NAMED; i++)
-		buf_appendf(&ids, " %s", d->unwritten.v[i]);
-	if (d->unwritten.n > UNWRITTEN_NAMED)
-		buf_appendf(&ids, " and %zu more",
-		    d->unwritten.n - UNWRITTEN_NAMED);
-	ct_warn("could not write the spool for %zu job%s:%s; each carries on "
-	    "from its last record", d->unwritten.n,
-	    d->unwritten.n == 1 ? "" : "s", ids.data);
-	buf_free(&ids);
-	return EX_IOERR;
-}
 
 int
 main(int argc, char **argv)
@@ -1147,7 +1160,7 @@ main(int argc, char **argv)
 	if ((rc = dispatcher_open(&d, spool_choose(c.spool))) < 0) {
 		catch_signals();
 		run(&d);
-		rc = exit_status(&d);
+		rc = d.spool_failed ? EX_IOERR : 0;
 	}
 	dispatcher_close(&d);
 	cli_end(&c);
