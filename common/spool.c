@@ -127,7 +127,9 @@ spool_dir(struct spool *sp, enum spool_dir d)
 	}
 	fd = openat(sp->fd, dir_names[d], flags);
 	if (fd < 0 && errno == ENOENT && sp->create) {
-		if (mkdirat(sp->fd, dir_names[d], 0770) != 0 &&
+		/* work/ is the dispatcher's alone (spool-work.c). */
+		if (mkdirat(sp->fd, dir_names[d], d == SPOOL_WORK ? 0700 :
+		    0770) != 0 &&
 		    errno != EEXIST)
 			return -1;
 		if (dir_sync(sp->fd) != 0)

@@ -248,10 +248,23 @@ int spool_read_in(struct spool *sp, enum spool_dir d, const char *id,
     bool want_input, struct job *j);
 
 /*
- * work/ID, made if need be: the directory a job's wrappers work in.
- * Returns its path (allocated), or NULL after printing why.
+ * When d/id was last written (its mtime, by the clock of the host or file
+ * server that wrote it), in microseconds; 0 if it cannot be told.
  */
-char *spool_workdir(struct spool *sp, const char *id);
+int64_t spool_mtime_usec(struct spool *sp, enum spool_dir d, const char *id);
+
+/*
+ * work/ID/N, made if need be: the directory the wrappers of attempt N of
+ * job id work in, so that nothing an earlier attempt left (a monitor
+ * still writing, an output) can be taken for this one. work/ is the
+ * dispatcher's alone (mode 0700), and each level is made and opened
+ * without following a link, so no one else can point a wrapper's files
+ * elsewhere. Returns its path (allocated), or NULL after printing why.
+ */
+char *spool_workdir(struct spool *sp, const char *id, unsigned attempt);
+
+/* Remove work/ID/N, attempt N's directory, never following a link. */
+void spool_attempt_remove(struct spool *sp, const char *id, unsigned attempt);
 
 /* Remove work/ID and all in it, never following a link. */
 void spool_workdir_remove(struct spool *sp, const char *id);
