@@ -209,8 +209,8 @@ spool_stage_nowait(struct spool *sp, const void *data, size_t len,
 
 	if ((d = need_dir(sp, SPOOL_TMP)) < 0)
 		return -1;
-	snprintf(tmpname, SPOOL_TMPNAME_MAX, "%s.%ld.%lu", jobid_host_tag(),
-	    (long)getpid(), seq++);
+	snprintf(tmpname, SPOOL_TMPNAME_MAX, "%s.%ld.%s.%lu", jobid_host_tag(),
+	    (long)getpid(), jobid_nonce(), seq++);
 	if ((fd = file_create(d, tmpname, 0660)) < 0) {
 		ct_warnerr("cannot create %s/tmp/%s", sp->path, tmpname);
 		return -1;

@@ -38,7 +38,7 @@ enum spool_dir {
 	SPOOL_NDIRS
 };
 
-/* The name of a file in tmp/: host tag, pid, counter. */
+/* The name of a file in tmp/: host tag, pid, nonce (jobid.h), counter. */
 #define SPOOL_TMPNAME_MAX 48
 
 struct spool {

@@ -44,14 +44,15 @@ dead_tmp() {
 	done
 }
 
-# Busy-wait (no fork: a test of the path) until file $1 exists, or while
-# it exists with -gone, giving up when process $2 is gone.
+# Busy-wait (no fork: a test of the path) until a file matching pattern
+# $1 exists, or while one does with -gone, giving up when process $2 is
+# gone. (A staged file's name holds its writer's nonce, unknown here.)
 spin() {
 	local n=0 gone=
 	if [ "$1" = -gone ]; then gone=1; shift; fi
 	while :; do
-		if [ -n "$gone" ]; then [ -e "$1" ] || return 0
-		else [ -e "$1" ] && return 0; fi
+		if [ -n "$gone" ]; then compgen -G "$1" >/dev/null || return 0
+		else compgen -G "$1" >/dev/null && return 0; fi
 		if ((++n % 64 == 0)); then
 			kill -0 "$2" 2>/dev/null || return 1
 			((n < 4000000)) || return 1
@@ -121,13 +122,13 @@ check_submit_reaps() {
 		3)
 			k=$(((iter / 5) * 30))
 			how="once staged file $k is published"
-			spin "$CT_SPOOL/tmp/$tag.$pid.$((NSRC - 1))" $pid &&
-			    spin -gone "$CT_SPOOL/tmp/$tag.$pid.$k" $pid || true
+			spin "$CT_SPOOL/tmp/$tag.$pid.*.$((NSRC - 1))" $pid &&
+			    spin -gone "$CT_SPOOL/tmp/$tag.$pid.*.$k" $pid || true
 			;;
 		4)
 			k=$(((iter * 37) % NSRC))
 			how="once staged file $k appears"
-			spin "$CT_SPOOL/tmp/$tag.$pid.$k" $pid || true
+			spin "$CT_SPOOL/tmp/$tag.$pid.*.$k" $pid || true
 			;;
 		esac
 		kill -9 $pid 2>/dev/null || true
@@ -266,7 +267,7 @@ assert_spool_untouched() {
 	assert_equal "$(cd "$CT_SPOOL" && find . | sort)" "$spool_before"
 }
 
-TMPNAME='[0-9a-f]{8}\.[0-9]+\.'
+TMPNAME='[0-9a-f]{8}\.[0-9]+\.[0-9a-f]{8}\.'
 
 @test "strace: fsync of a staged job fails: exit 74, nothing submitted, nothing left" {
 	first=$(call_index fsync '/tmp/[^/]+>\)')
