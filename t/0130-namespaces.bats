@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # Writers in containers on one spool: programs that share a host name and
 # a process ID (each PID 1 of its own PID namespace) never collide on a job
-# ID or a temporary name. unshare(1) makes the namespaces: as root, a few
-# seconds.
+# ID or a temporary name, and a file in tmp/ is reaped only once it is old
+# (cputorrent-spool(5)), never because its writer's PID means nothing
+# here. unshare(1) makes the namespaces: as root, a few seconds.
 
 load helper
 
@@ -80,6 +81,36 @@ release() {
 	assert_equal "${#lines[@]}" 2
 	# Fresh files are not provably stale: they stay for now.
 	assert_equal "$(ls "$CT_SPOOL/tmp" | sort)" "$(printf "$tag.1.%s\n" 0 1 2 3)"
+}
+
+@test "a namespaced ct-submit does not reap a live writer's staged file" {
+	# A live writer of the host's root namespace, its PID unknown in the
+	# other one, holds its staged job.
+	held ct-submit a.fa
+	staged=$(ls "$CT_SPOOL/tmp")
+	run -0 pid1 ct-submit b.fa
+	[ -f "$CT_SPOOL/tmp/$staged" ]
+	release
+	assert_equal "$held_rc" 0
+	assert_equal "$(cat held.err)" ""
+	assert_equal "$(wc -l <held.out)" 2
+	while read -r id; do
+		run -3 ct-status -q "$id"
+	done <held.out
+}
+
+@test "tmp/ is reaped by age alone: old files of any writer go, fresh ones stay" {
+	dead=4194304	# above pid_max: never a live process
+	: >"$CT_SPOOL/tmp/$tag.$dead.0"
+	: >"$CT_SPOOL/tmp/$tag.1.500"
+	: >"$CT_SPOOL/tmp/0badf00d.77.0"
+	for f in "$tag.$dead.1" "$tag.1.501" 0badf00d.77.1 x; do
+		touch -d '25 hours ago' "$CT_SPOOL/tmp/$f"
+	done
+	touch -d '25 hours ago' "$CT_SPOOL/tmp/.hidden"
+	run -0 pid1 ct-submit b.fa
+	assert_equal "$(ls -A "$CT_SPOOL/tmp" | sort)" \
+	    "$(printf '%s\n' .hidden 0badf00d.77.0 "$tag.$dead.0" "$tag.1.500" | sort)"
 }
 
 @test "ct-fetch -o as PID 1 leaves another writer's temporary file beside the output alone" {
