@@ -38,7 +38,7 @@ enum spool_dir {
 	SPOOL_NDIRS
 };
 
-/* The name of a file in tmp/: host tag, pid, counter. */
+/* The name of a file in tmp/: host tag, pid, nonce (jobid.h), counter. */
 #define SPOOL_TMPNAME_MAX 48
 
 struct spool {
@@ -200,14 +200,15 @@ int spool_foreach(struct spool *sp, spool_visit_fn visit, void *ctx);
 int spool_open_result(struct spool *sp, const char *id);
 
 /*
- * Remove files in tmp/ left by writers that died: at once when the writer
- * ran on this host and its process is gone, after max_age_usec otherwise.
- * Returns the number removed; prints nothing (what it cannot remove now,
- * a later call will).
+ * Remove files in tmp/ left by writers that died: those not modified for
+ * max_age_usec, whoever made them. Age is the only proof: a pid in a name
+ * may belong to another PID namespace or host, where this one cannot ask
+ * whether it still runs. Returns the number removed; prints nothing (what
+ * it cannot remove now, a later call will).
  */
 size_t spool_reap_tmp(struct spool *sp, int64_t max_age_usec);
 
-/* How long a stale tmp/ file of another host is kept: a day. */
+/* How long a tmp/ file is kept: a day, the most a writer may take. */
 #define SPOOL_TMP_MAX_AGE (24 * 3600 * INT64_C(1000000))
 
 /* ---- what the dispatcher does with the spool (spool-scan.c, spool-work.c) */
