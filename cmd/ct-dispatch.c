@@ -746,19 +746,33 @@ clamp_submitted(struct dispatcher *d, struct job *j, int64_t now)
 
 	if (at == j->submitted_usec)
 		return;
-	event(d, j, JOB_PROCESSING, LOG_NOTICE, "its submission time is %lld "
+	event(d, j, JOB_PROCESSING, LOG_INFO, "its submission time is %lld "
 	    "s %s this host's clock; counted from %s", (long long)(llabs(
 	    j->submitted_usec - at) / 1000000), j->submitted_usec > at ?
 	    "ahead of" : "behind", at == now ? "now" : "when it was written");
 	j->submitted_usec = at;
 }
 
+/* A job driven for the first time gets its deadline. */
+static void
+settle_deadline(struct dispatcher *d, struct job *j, int64_t now)
+{
+	if (j->deadline_usec != 0)
+		return;
+	clamp_submitted(d, j, now);
+	j->deadline_usec = j->submitted_usec +
+	    (int64_t)d->reg.deadline * 1000000;
+}
+
 /*
  * Drive one job in processing/ as far as it goes now. The caller holds
- * its lock. Policies are per service, loaded on demand.
+ * its lock. Policies are per service, loaded on demand. Intended: this
+ * pass has just recorded the intent to submit it (intend()), so an
+ * intent on record is not a dispatcher that stopped.
  */
 static void
-advance(struct dispatcher *d, struct job *j, struct policy *pol)
+advance(struct dispatcher *d, struct job *j, struct policy *pol,
+    bool intended)
 {
 	int64_t now = now_usec();
 	enum job_state last = j->nevents ?
@@ -769,15 +783,11 @@ advance(struct dispatcher *d, struct job *j, struct policy *pol)
 		finish(d, j, last);
 		return;
 	}
-	if (j->deadline_usec == 0) {
-		clamp_submitted(d, j, now);
-		j->deadline_usec = j->submitted_usec +
-		    (int64_t)d->reg.deadline * 1000000;
-	}
+	settle_deadline(d, j, now);
 	if (j->provider != NULL && j->attempts == 0)
 		j->attempts = 1;	/* a record from before attempts */
-	if (j->submitting && j->handle == NULL && j->retries == 0 &&
-	    j->next_usec == 0)
+	if (j->submitting && !intended && j->handle == NULL &&
+	    j->retries == 0 && j->next_usec == 0)
 		event(d, j, JOB_PROCESSING, LOG_NOTICE, "attempt %u: the "
 		    "dispatcher stopped during its submit to %s, which may "
 		    "have reached it; asking again under the same attempt",
@@ -858,12 +868,12 @@ release(struct dispatcher *d, const char *id, int lock)
 }
 
 /*
- * Drive job id under its lock, if no other dispatcher holds it; claimed,
- * if it has just been claimed from new/ by this pass.
+ * Drive job id under its lock, if no other dispatcher holds it; intended,
+ * if this pass has just claimed it and recorded its intent (intend()).
  */
 static void
 drive(struct dispatcher *d, const char *id, struct policies *ps,
-    bool claimed)
+    bool intended)
 {
 	struct job j;
 	int lock;
@@ -871,12 +881,40 @@ drive(struct dispatcher *d, const char *id, struct policies *ps,
 	if (spool_lock(&d->sp, id, &lock) != SPOOL_LOCKED)
 		return;	/* another dispatcher drives it, or said why not */
 	if (spool_read_in(&d->sp, SPOOL_PROCESSING, id, true, &j) == 0) {
-		if (claimed)
-			event(d, &j, JOB_PROCESSING, LOG_DEBUG, "claimed by "
-			    "ct-dispatch on %s", d->host);
 		d->lock = lock;
-		advance(d, &j, policy_for(d, ps, j.service));
+		advance(d, &j, policy_for(d, ps, j.service), intended);
 		d->lock = -1;
+		job_free(&j);
+	}
+	release(d, id, lock);
+}
+
+/*
+ * A job just claimed: its first attempt chosen and the intent to submit
+ * it staged (submitting), so that the chunk's commit makes every intent
+ * durable at once, before any of its wrappers runs; a per-job write
+ * before each submit would cost the pass a directory fsync a job.
+ */
+static void
+intend(struct dispatcher *d, const char *id, struct policies *ps)
+{
+	struct job j;
+	int lock, si;
+
+	if (spool_lock(&d->sp, id, &lock) != SPOOL_LOCKED)
+		return;
+	if (spool_read_in(&d->sp, SPOOL_PROCESSING, id, true, &j) == 0) {
+		event(d, &j, JOB_PROCESSING, LOG_DEBUG, "claimed by "
+		    "ct-dispatch on %s", d->host);
+		settle_deadline(d, &j, now_usec());
+		if (j.provider == NULL && now_usec() < j.deadline_usec &&
+		    !spool_cancel_requested(&d->sp, id) &&
+		    choose(d, &j, policy_for(d, ps, j.service), &si) ==
+		    CHOICE_SERVER) {
+			begin_attempt(d, &j, si);
+			j.submitting = true;
+		}
+		save(d, &j);
 		job_free(&j);
 	}
 	release(d, id, lock);
@@ -1014,6 +1052,9 @@ claim_new(struct dispatcher *d, struct policies *ps)
 				unwritten(d, claimed[k].id);
 			stop_requested = 1;
 		}
+		for (k = 0; k < m && !stop_requested; k++)
+			intend(d, claimed[k].id, ps);
+		commit(d);
 		for (k = 0; k < m && !stop_requested; k++) {
 			/* Claimed, and driven once the spool takes writes. */
 			if (d->cannot_write)

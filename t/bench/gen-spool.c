@@ -41,15 +41,20 @@ die(const char *what, const char *name)
 }
 
 static void
-put(int dir, const char *name, const char *data, size_t len)
+put(int dir, const char *name, const char *data, size_t len, int64_t usec)
 {
 	int fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0660);
+	/* Written when it was submitted, as ct-submit writes its jobs. */
+	struct timespec t[2] = { { usec / 1000000, usec % 1000000 * 1000 },
+	    { usec / 1000000, usec % 1000000 * 1000 } };
 
 	if (fd < 0)
 		die("cannot create", name);
 	if (write(fd, data, len) != (ssize_t)len)
 		die("cannot write", name);
+	if (futimens(fd, t) != 0)
+		die("cannot set the times of", name);
 	if (close(fd) != 0)
 		die("cannot close", name);
 }
@@ -212,9 +217,9 @@ main(int argc, char **argv)
 
 		/* The result first, as a dispatcher would. */
 		if (results)
-			put(res, id, result, reslen);
+			put(res, id, result, reslen, usec);
 		if (jobs)
-			put(comp, id, rec, reclen);
+			put(comp, id, rec, reclen, usec);
 	}
 	printf("%s\n", mid);
 	return fflush(stdout) == 0 ? 0 : 1;
