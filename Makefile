@@ -184,7 +184,7 @@ install: all
 		share/providers.ebi.xml share/providers.ncbi.xml \
 		share/providers.sge.xml share/providers.slurm.xml \
 		$(DESTDIR)$(datadir)/cputorrent/
-	cp -R share/cron.d share/systemd $(DESTDIR)$(datadir)/cputorrent/
+	cp -R share/cron.d share/systemd share/examples $(DESTDIR)$(datadir)/cputorrent/
 	install -d -m 0700 $(DESTDIR)$(spooldir)
 	cd $(DESTDIR)$(spooldir) && install -d -m 0700 $(SPOOL_DIRS)
 ifneq ($(SPOOL_GROUP),)
