@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +114,23 @@ wrapper_env(const char *name)
 		ct_die(EX_USAGE, "%s is not set (run me from ct-dispatch)",
 		    name);
 	return v;
+}
+
+unsigned
+wrapper_attempt(void)
+{
+	const char *v = getenv("CT_ATTEMPT");
+	unsigned long n;
+	char *end;
+
+	if (v == NULL)
+		return 1;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (v[0] < '1' || v[0] > '9' || errno != 0 || *end != '\0' ||
+	    n > UINT_MAX)
+		ct_die(EX_USAGE, "CT_ATTEMPT must be a number from 1");
+	return (unsigned)n;
 }
 
 const char *
