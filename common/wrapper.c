@@ -14,6 +14,7 @@
 #include "err.h"
 #include "exitcodes.h"
 #include "options.h"
+#include "statefile.h"
 #include "util.h"
 #include "wrapper.h"
 
@@ -131,6 +132,16 @@ wrapper_attempt(void)
 	    n > UINT_MAX)
 		ct_die(EX_USAGE, "CT_ATTEMPT must be a number from 1");
 	return (unsigned)n;
+}
+
+int
+wrapper_submitted(unsigned attempt, char *out, size_t n)
+{
+	int rc = statefile_submitted_read(attempt, out, n);
+
+	if (rc < 0)
+		ct_dieerr(EX_IOERR, "cannot read %s", STATEFILE_SUBMITTED);
+	return rc == 0;
 }
 
 const char *

@@ -47,6 +47,13 @@ const char *wrapper_env(const char *name);
 unsigned wrapper_attempt(void);
 
 /*
+ * The handle a submit of this attempt recorded before (statefile.h:
+ * submit is idempotent per attempt), into out (n bytes). Returns 1 if
+ * there is one, 0 if not; exits EX_IOERR if the record cannot be read.
+ */
+int wrapper_submitted(unsigned attempt, char *out, size_t n);
+
+/*
  * chdir to CT_WORKDIR (absolute), and return it; or exit EX_USAGE or
  * EX_IOERR. Every file of the job is then named relative to it.
  */

@@ -770,17 +770,9 @@ submit(const char *workdir, int nopts, char **opts)
 
 	if ((lock = lock_submits()) < 0)
 		return EX_IOERR;
-	switch (statefile_submitted_read(attempt, token, sizeof token)) {
-	case 0:
-		/* This attempt's work started already: the same handle. */
-		break;
-	case 1:
+	/* Unless this attempt's work started already: the same handle. */
+	if (!wrapper_submitted(attempt, token, sizeof token))
 		rc = start_run(workdir, attempt, nopts, opts, token);
-		break;
-	default:
-		ct_warnerr("cannot read %s/%s", workdir, STATEFILE_SUBMITTED);
-		rc = EX_IOERR;
-	}
 	close(lock);
 	if (rc == 0)
 		emit_line("%s", token);
