@@ -57,12 +57,15 @@ sge_jobs() {
 	} | tr -d ' ' | sort -u
 }
 
-# by_hand [NAME=VALUE...]: the wrapper run by hand in the work directory
-# $W, running "sleep 300", with the environment NAME=VALUE added.
+# by_hand COMMAND [NAME=VALUE...]: the wrapper to be run by hand (wrap)
+# in the work directory $W, running COMMAND, for job $JOB, with
+# NAME=VALUE added.
 by_hand() {
 	W="$BATS_TEST_TMPDIR/w"
 	mkdir -p "$W"
-	PARAMS=("CT_PARAM_COMMAND=$1" "CT_PARAM_SHARED_DIR=$BATS_FILE_TMPDIR/shared")
+	# A job ID of this run's own: the scheduler remembers ended jobs.
+	: "${JOB:=j$(date +%s%N)}"
+	PARAMS=("CT_PARAM_COMMAND=$1" "CT_PARAM_SHARED_DIR=$BATS_FILE_TMPDIR/shared" "CT_JOB_ID=$JOB")
 	shift
 	PARAMS+=("$@")
 }
@@ -220,7 +223,7 @@ Failed: no provider left (every one failed it); run it locally"
 	by_hand "sleep 300"
 	run -0 --separate-stderr wrap submit <q.fa
 	first=$output
-	assert_equal "$(sge_jobs ct-job-1-1)" "$first"
+	assert_equal "$(sge_jobs ct-$JOB-1)" "$first"
 	run -0 --separate-stderr wrap submit <q.fa
 	assert_output "$first"
 	assert_equal "$stderr" ""
@@ -228,7 +231,7 @@ Failed: no provider left (every one failed it); run it locally"
 	rm "$W/submitted" "$W/batch.$first"
 	run -0 --separate-stderr wrap submit <q.fa
 	assert_output "$first"
-	assert_equal "$(sge_jobs ct-job-1-1)" "$first"
+	assert_equal "$(sge_jobs ct-$JOB-1)" "$first"
 	run -0 wrap poll "$first"
 	assert_output running
 	# Another attempt is another job.
@@ -236,7 +239,7 @@ Failed: no provider left (every one failed it); run it locally"
 	run -0 --separate-stderr wrap submit <q.fa
 	second=$output
 	[ "$second" != "$first" ]
-	assert_equal "$(sge_jobs ct-job-1-2)" "$second"
+	assert_equal "$(sge_jobs ct-$JOB-2)" "$second"
 	run -0 wrap cancel "$second"
 	run -0 wrap cancel "$first"
 }
@@ -250,7 +253,7 @@ Failed: no provider left (every one failed it); run it locally"
 	rm "$W/submitted" "$W/batch.$first"
 	run -0 --separate-stderr wrap submit <q.fa
 	assert_output "$first"
-	assert_equal "$(sge_jobs ct-job-1-1)" "$first"
+	assert_equal "$(sge_jobs ct-$JOB-1)" "$first"
 	run -0 wrap poll "$first"
 	assert_output done
 }

@@ -236,11 +236,14 @@ slurm_jobs() {
 }
 
 # by_hand COMMAND [NAME=VALUE...]: the wrapper to be run by hand (wrap)
-# in the work directory $W, running COMMAND, with NAME=VALUE added.
+# in the work directory $W, running COMMAND, for job $JOB, with
+# NAME=VALUE added.
 by_hand() {
 	W="$BATS_TEST_TMPDIR/w"
 	mkdir -p "$W"
-	PARAMS=("CT_PARAM_COMMAND=$1" "CT_PARAM_SHARED_DIR=$BATS_FILE_TMPDIR/shared")
+	# A job ID of this run's own: the scheduler remembers ended jobs.
+	: "${JOB:=j$(date +%s%N)}"
+	PARAMS=("CT_PARAM_COMMAND=$1" "CT_PARAM_SHARED_DIR=$BATS_FILE_TMPDIR/shared" "CT_JOB_ID=$JOB")
 	shift
 	PARAMS+=("$@")
 }
@@ -249,7 +252,7 @@ by_hand() {
 	by_hand "sleep 300"
 	run -0 --separate-stderr wrap submit <q.fa
 	first=$output
-	assert_equal "$(slurm_jobs ct-job-1-1)" "$first"
+	assert_equal "$(slurm_jobs ct-$JOB-1)" "$first"
 	run -0 --separate-stderr wrap submit <q.fa
 	assert_output "$first"
 	assert_equal "$stderr" ""
@@ -257,7 +260,7 @@ by_hand() {
 	rm "$W/submitted" "$W/batch.$first"
 	run -0 --separate-stderr wrap submit <q.fa
 	assert_output "$first"
-	assert_equal "$(slurm_jobs ct-job-1-1)" "$first"
+	assert_equal "$(slurm_jobs ct-$JOB-1)" "$first"
 	run -0 wrap poll "$first"
 	assert_output running
 	# Another attempt is another job.
@@ -265,7 +268,7 @@ by_hand() {
 	run -0 --separate-stderr wrap submit <q.fa
 	second=$output
 	[ "$second" != "$first" ]
-	assert_equal "$(slurm_jobs ct-job-1-2)" "$second"
+	assert_equal "$(slurm_jobs ct-$JOB-2)" "$second"
 	run -0 wrap cancel "$second"
 	run -0 wrap cancel "$first"
 }
