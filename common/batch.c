@@ -22,6 +22,7 @@
 #include "err.h"
 #include "exitcodes.h"
 #include "lastline.h"
+#include "statefile.h"
 #include "wrapper.h"
 
 /* The largest input accepted: far above any real query batch. */
@@ -416,17 +417,87 @@ stage(struct batch_job *j, const struct strvec *w, int has_output)
 	return rc;
 }
 
-static int
-submit(const char *workdir, int nopts, char **opts)
+/* $CT_WORKDIR/staged.N: the directory attempt N's job was staged in. */
+static char *
+staged_name(unsigned attempt)
 {
-	struct batch_job j = { workdir, NULL, NULL, NULL, NULL, 0 };
-	struct strvec w = { NULL, 0, 0 };
-	const char *shared, *job = getenv("CT_JOB_ID");
-	char *id = NULL, *rec;
-	int rc = 0, has_output;
+	char *p = xmalloc(32);
+
+	snprintf(p, 32, "staged.%u", attempt);
+	return p;
+}
+
+/*
+ * The job's directory: the one this attempt staged before, if it is
+ * still there (*earlier set), else a new one, recorded in staged before
+ * the scheduler hears of it. Returns 0, or after a message EX_IOERR.
+ */
+static int
+job_dir(struct batch_job *j, const char *shared, const char *staged,
+    int *earlier)
+{
+	const char *job = getenv("CT_JOB_ID");
+	struct stat st;
 	size_t n;
 
-	shared = shared_dir(&rc);
+	j->dir = read_small(staged);
+	*earlier = j->dir != NULL && j->dir[0] == '/' &&
+	    stat(j->dir, &st) == 0 && S_ISDIR(st.st_mode);
+	if (*earlier)
+		return 0;
+	free(j->dir);
+	n = strlen(shared) + strlen(job) + sizeof "/.XXXXXX";
+	j->dir = xmalloc(n);
+	snprintf(j->dir, n, "%s/%s.XXXXXX", shared, job);
+	if (mkdtemp(j->dir) == NULL) {
+		ct_warnerr("cannot make a directory in %s", shared);
+		return EX_IOERR;
+	}
+	if (atomic_write(AT_FDCWD, staged, j->dir, strlen(j->dir), 0600) !=
+	    0) {
+		ct_warnerr("cannot write %s/%s", j->workdir, staged);
+		rmdir(j->dir);
+		return EX_IOERR;
+	}
+	return 0;
+}
+
+/*
+ * The handle leads to the directory (batch.ID), then the attempt to the
+ * handle (submitted). Returns 0, or after a message EX_IOERR: then no
+ * record leads to the job, and it must not run.
+ */
+static int
+record_job(struct batch_job *j, unsigned attempt, const char *staged,
+    char *id)
+{
+	char *rec = record_name(id, "");
+	int rc = 0;
+
+	if (atomic_write(AT_FDCWD, rec, j->dir, strlen(j->dir), 0600) != 0) {
+		ct_warnerr("cannot write %s/%s", j->workdir, rec);
+		rc = EX_IOERR;
+	} else if (statefile_submitted_write(attempt, id) != 0) {
+		ct_warnerr("cannot write %s/%s", j->workdir,
+		    STATEFILE_SUBMITTED);
+		rc = EX_IOERR;
+	}
+	if (rc != 0) {
+		j->id = id;
+		(void)cancel_at_scheduler(j);
+		unlink(staged);
+	}
+	free(rec);
+	return rc;
+}
+
+/* The checks of the server's parameters before anything is written. */
+static int
+check_params(const char **shared)
+{
+	int rc = 0;
+
+	*shared = shared_dir(&rc);
 	if (rc == 0 && batch_time_limit() < 0) {
 		ct_warn("parameter time-limit: a whole number of seconds, "
 		    "1 to a year");
@@ -434,56 +505,75 @@ submit(const char *workdir, int nopts, char **opts)
 	}
 	if (rc == 0 && ops->check != NULL)
 		rc = ops->check();
-	if (rc != 0)
-		return rc;
-	n = strlen(shared) + strlen(job) + sizeof "/.XXXXXX";
-	j.dir = xmalloc(n);
-	snprintf(j.dir, n, "%s/%s.XXXXXX", shared, job);
-	if (mkdtemp(j.dir) == NULL) {
-		ct_warnerr("cannot make a directory in %s", shared);
-		job_free(&j);
-		return EX_IOERR;
+	return rc;
+}
+
+static int
+submit(const char *workdir, int nopts, char **opts)
+{
+	struct batch_job j = { workdir, NULL, NULL, NULL, NULL, 0 };
+	struct strvec w = { NULL, 0, 0 };
+	const char *shared, *job = getenv("CT_JOB_ID");
+	unsigned attempt = wrapper_attempt();
+	char *id = NULL, *staged, handle[MAX_ID + 1];
+	int rc, has_output, earlier = 0;
+	size_t n;
+
+	/* This attempt's job was submitted already: its handle. */
+	if (wrapper_submitted(attempt, handle, sizeof handle)) {
+		if (printf("%s\n", handle) < 0 || fflush(stdout) != 0)
+			ct_dieerr(EX_IOERR, "cannot write standard output");
+		return 0;
 	}
-	j.script = path_join(j.dir, BATCH_SCRIPT);
-	n = strlen(job) + 4;
+	if ((rc = check_params(&shared)) != 0)
+		return rc;
+	n = strlen(job) + 16;
 	j.name = xmalloc(n);
-	snprintf(j.name, n, "ct-%s", job);
-	rc = command_expand(j.dir, nopts, opts, &w, &has_output);
-	if (rc == 0)
-		rc = stage(&j, &w, has_output);
-	if (rc == 0)
+	snprintf(j.name, n, "ct-%s-%u", job, attempt);
+	staged = staged_name(attempt);
+	rc = job_dir(&j, shared, staged, &earlier);
+	if (rc == 0) {
+		j.script = path_join(j.dir, BATCH_SCRIPT);
+		rc = command_expand(j.dir, nopts, opts, &w, &has_output);
+	}
+	/* Staged before: the scheduler may have it, its answer lost. */
+	if (rc == 0 && earlier) {
+		j.id = j.name;	/* what messages name it by */
+		rc = ops->find(&j, &id);
+	}
+	if (rc == 0 && id == NULL && (rc = stage(&j, &w, has_output)) == 0)
 		rc = ops->submit(&j, &id);
 	if (rc == 0 && !id_ok(id)) {
 		ct_warn("%s gave a job id that is not a number",
 		    ops->scheduler);
 		rc = EX_TEMPFAIL;
 	}
-	if (rc == 0) {
-		/* The handle leads to the directory from now on. */
-		rec = record_name(id, "");
-		if (atomic_write(AT_FDCWD, rec, j.dir, strlen(j.dir),
-		    0600) != 0) {
-			ct_warnerr("cannot write %s/%s", workdir, rec);
-			rc = EX_IOERR;
-			/* No handle will lead to it: it must not run. */
-			j.id = id;
-			(void)cancel_at_scheduler(&j);
-		} else if (printf("%s\n", id) < 0 || fflush(stdout) != 0) {
-			ct_warnerr("cannot write standard output");
-			rc = EX_IOERR;
-		}
-		free(rec);
+	if (rc == 0 && (rc = record_job(&j, attempt, staged, id)) == 0 &&
+	    (printf("%s\n", id) < 0 || fflush(stdout) != 0)) {
+		ct_warnerr("cannot write standard output");
+		rc = EX_IOERR;
 	}
-	if (rc != 0 && id == NULL)
+	/*
+	 * Refused: nothing of it is left. A submit that may have reached
+	 * the scheduler (75: no answer in time, say) keeps its directory,
+	 * for the next one to find the job by its name.
+	 */
+	if (rc != 0 && rc != EX_TEMPFAIL && id == NULL && j.dir != NULL) {
 		remove_job_dir(&j);
+		unlink(staged);
+	}
 	strvec_free(&w);
+	free(staged);
 	free(id);
 	job_free(&j);
 	return rc;
 }
 
-/* Find the job of handle id; exits 64 for a handle this job never had. */
-static void
+/*
+ * Find the job of handle id: 0, or 1 for a handle this work directory
+ * never had. A handle that is no job id at all is a usage error (64).
+ */
+static int
 find_job(struct batch_job *j, const char *workdir, const char *id)
 {
 	char *rec, *mark;
@@ -496,16 +586,17 @@ find_job(struct batch_job *j, const char *workdir, const char *id)
 	rec = record_name(id, "");
 	j->dir = read_small(rec);
 	if (j->dir == NULL) {
-		if (errno == ENOENT)
-			ct_die(EX_USAGE, "handle %s: not a job submitted from "
-			    "this work directory", id);
-		ct_dieerr(EX_IOERR, "cannot read %s/%s", workdir, rec);
+		if (errno != ENOENT)
+			ct_dieerr(EX_IOERR, "cannot read %s/%s", workdir, rec);
+		free(rec);
+		return 1;
 	}
 	free(rec);
 	j->script = path_join(j->dir, BATCH_SCRIPT);
 	mark = record_name(id, ".cancelled");
 	j->cancelled = access(mark, F_OK) == 0;
 	free(mark);
+	return 0;
 }
 
 int
@@ -664,7 +755,13 @@ batch_main(int argc, char **argv, const struct batch_ops *o)
 	workdir = wrapper_enter_workdir();
 	if (strcmp(verb, "submit") == 0)
 		return submit(workdir, argc - 2, argv + 2);
-	find_job(&j, workdir, argv[2]);
+	if (find_job(&j, workdir, argv[2]) != 0) {
+		/* Nothing of ours to cancel: an attempt whose records are gone. */
+		if (strcmp(verb, "cancel") == 0)
+			return 0;
+		ct_die(EX_USAGE, "handle %s: not a job submitted from this "
+		    "work directory", argv[2]);
+	}
 	if (strcmp(verb, "poll") == 0)
 		rc = poll_job(&j);
 	else if (strcmp(verb, "fetch") == 0)

@@ -6,6 +6,15 @@
  * (command.h) on it, and what the command wrote. The handle is the
  * scheduler's job id; $CT_WORKDIR/batch.ID names the job's directory.
  *
+ * submit is idempotent per attempt (ct-wrapper(7)): the job is named
+ * ct-JOBID-N at the scheduler, N the attempt; its directory is recorded
+ * in $CT_WORKDIR/staged.N before the scheduler is asked, and its handle
+ * in $CT_WORKDIR/submitted (statefile.h) before it is printed. A submit
+ * that finds the handle prints it; one that finds only the directory
+ * asks the scheduler for a job of that name (the last submit may have
+ * died between the scheduler's answer and the record) and takes it
+ * instead of submitting another.
+ *
  * A wrapper gives batch_main() the few steps that differ between
  * schedulers; batch_main() does the verbs, the files and the checks.
  *
@@ -36,7 +45,7 @@ struct batch_job {
 	const char *id;		/* the scheduler's job id, the handle */
 	char *dir;		/* the job's shared directory */
 	char *script;		/* dir/job.sh */
-	char *name;		/* the job's name at the scheduler: ct-JOBID */
+	char *name;		/* the job's name at the scheduler: ct-JOBID-N */
 	int cancelled;		/* cancel was called for this handle */
 };
 
@@ -55,6 +64,13 @@ struct batch_ops {
 	 * Returns 0, or after a message the exit status.
 	 */
 	int (*submit)(const struct batch_job *j, char **id);
+	/*
+	 * The id of a job named j->name that the scheduler knows, waiting,
+	 * running or ended, in *id (allocated); *id NULL if there is none.
+	 * Returns 0, or after a message the exit status: a scheduler that
+	 * cannot say is not sent another job.
+	 */
+	int (*find)(const struct batch_job *j, char **id);
 	/* Answer poll with batch_answer(); returns the exit status. */
 	int (*poll)(const struct batch_job *j);
 	/* The tool that stops a job, given its id: "qdel", "scancel". */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -54,4 +55,45 @@ statefile_get(const char *text, const char *key, char *out, size_t n)
 			p++;
 	}
 	return -1;
+}
+
+/* The record's text for this job and server at attempt, handle last. */
+static void
+submitted_text(struct buf *b, unsigned attempt)
+{
+	const char *job = getenv("CT_JOB_ID"), *server = getenv("CT_SERVER");
+
+	buf_appendf(b, "job=%s\nserver=%s\nattempt=%u\n", job ? job : "",
+	    server ? server : "", attempt);
+}
+
+int
+statefile_submitted_read(unsigned attempt, char *out, size_t n)
+{
+	struct buf want = { NULL, 0, 0 }, have = { NULL, 0, 0 };
+	int rc;
+
+	submitted_text(&want, attempt);
+	rc = statefile_read(STATEFILE_SUBMITTED, &have, 4096);
+	/* Another attempt's record, or a dispatcher's earlier job: none. */
+	if (rc == 0 && (have.len < want.len || memcmp(have.data, want.data,
+	    want.len) != 0 || statefile_get(have.data + want.len, "handle",
+	    out, n) != 0 || out[0] == '\0'))
+		rc = 1;
+	buf_free(&want);
+	buf_free(&have);
+	return rc;
+}
+
+int
+statefile_submitted_write(unsigned attempt, const char *handle)
+{
+	struct buf b = { NULL, 0, 0 };
+	int rc;
+
+	submitted_text(&b, attempt);
+	buf_appendf(&b, "handle=%s\n", handle);
+	rc = statefile_write(STATEFILE_SUBMITTED, b.data, b.len);
+	buf_free(&b);
+	return rc;
 }

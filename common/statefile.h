@@ -34,4 +34,26 @@ int statefile_read(const char *name, struct buf *out, size_t max);
  */
 int statefile_get(const char *text, const char *key, char *out, size_t n);
 
+/*
+ * The record of a submit that started work (ct-wrapper(7): submit is
+ * idempotent per attempt): the handle, and the job, server and attempt
+ * it was given for, in $CT_WORKDIR/submitted. A wrapper writes it after
+ * the work is started and before it prints the handle; a submit that
+ * finds it for the same CT_JOB_ID, CT_SERVER and attempt prints that
+ * handle and starts nothing. The job and server are in it because a
+ * dispatcher before attempts gave every attempt of a job one work
+ * directory, and attempt 1.
+ */
+#define STATEFILE_SUBMITTED "submitted"
+
+/*
+ * The handle recorded for attempt, copied into out (n bytes). Returns 0;
+ * 1 if there is none for this job, server and attempt; -1 with errno set
+ * if the record cannot be read.
+ */
+int statefile_submitted_read(unsigned attempt, char *out, size_t n);
+
+/* Record handle for attempt, atomically. Returns 0, or -1 with errno. */
+int statefile_submitted_write(unsigned attempt, const char *handle);
+
 #endif

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "err.h"
 #include "exitcodes.h"
 #include "options.h"
+#include "statefile.h"
 #include "util.h"
 #include "wrapper.h"
 
@@ -113,6 +115,33 @@ wrapper_env(const char *name)
 		ct_die(EX_USAGE, "%s is not set (run me from ct-dispatch)",
 		    name);
 	return v;
+}
+
+unsigned
+wrapper_attempt(void)
+{
+	const char *v = getenv("CT_ATTEMPT");
+	unsigned long n;
+	char *end;
+
+	if (v == NULL)
+		return 1;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (v[0] < '1' || v[0] > '9' || errno != 0 || *end != '\0' ||
+	    n > UINT_MAX)
+		ct_die(EX_USAGE, "CT_ATTEMPT must be a number from 1");
+	return (unsigned)n;
+}
+
+int
+wrapper_submitted(unsigned attempt, char *out, size_t n)
+{
+	int rc = statefile_submitted_read(attempt, out, n);
+
+	if (rc < 0)
+		ct_dieerr(EX_IOERR, "cannot read %s", STATEFILE_SUBMITTED);
+	return rc == 0;
 }
 
 const char *

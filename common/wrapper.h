@@ -40,6 +40,20 @@ const char *wrapper_verb(int argc, char **argv, const char *usage,
 const char *wrapper_env(const char *name);
 
 /*
+ * CT_ATTEMPT, the attempt a call is for (1, 2, ...); 1 if it is not set,
+ * as a dispatcher before attempts calls. Anything but a decimal number
+ * from 1 exits EX_USAGE.
+ */
+unsigned wrapper_attempt(void);
+
+/*
+ * The handle a submit of this attempt recorded before (statefile.h:
+ * submit is idempotent per attempt), into out (n bytes). Returns 1 if
+ * there is one, 0 if not; exits EX_IOERR if the record cannot be read.
+ */
+int wrapper_submitted(unsigned attempt, char *out, size_t n);
+
+/*
  * chdir to CT_WORKDIR (absolute), and return it; or exit EX_USAGE or
  * EX_IOERR. Every file of the job is then named relative to it.
  */

@@ -16,7 +16,10 @@
  *
  * submit keeps the job's input in $CT_WORKDIR/query.fa so that fetch can
  * refuse a report for another query; fetch writes nothing until the
- * whole report has arrived and passed result.h's checks.
+ * whole report has arrived and passed result.h's checks. The job id is
+ * recorded in $CT_WORKDIR/submitted (statefile.h) before it is printed:
+ * a repeated submit of the same attempt prints it again without a second
+ * run request.
  *
  * The status words: FINISHED is done; RUNNING and QUEUED are running;
  * ERROR (EBI could not get the status) is transient, 75; FAILURE and
@@ -487,6 +490,18 @@ stage_input(struct buf *in)
 	return 0;
 }
 
+/* Print the job id, the handle; 0, or after a message EX_IOERR. */
+static int
+emit_id(const char *id)
+{
+	printf("%s\n", id);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		ct_warnerr("cannot write standard output");
+		return EX_IOERR;
+	}
+	return 0;
+}
+
 static int
 submit(const struct params *p, int nopts, char **opts)
 {
@@ -496,8 +511,12 @@ submit(const struct params *p, int nopts, char **opts)
 	struct buf in = { NULL, 0, 0 };
 	int set[NSPECS] = { 0 }, rc;
 	const char *stype, *service = wrapper_env("CT_SERVICE");
-	char *url, *id;
+	unsigned attempt = wrapper_attempt();
+	char *url, *id, old[MAX_JOBID + 1];
 
+	/* This attempt's job runs at EBI already: never a second one. */
+	if (wrapper_submitted(attempt, old, sizeof old) && jobid_ok(old))
+		return emit_id(old);
 	http_form_add(&f, "email", p->email);
 	if ((rc = program_for(service, &stype)) != 0)
 		goto out;
@@ -518,11 +537,11 @@ submit(const struct params *p, int nopts, char **opts)
 	case HTTP_OK:
 		id = trimmed(&r.body);
 		if (jobid_ok(id)) {
-			printf("%s\n", id);
-			if (fflush(stdout) == EOF || ferror(stdout)) {
-				ct_warnerr("cannot write standard output");
-				rc = EX_IOERR;
-			}
+			/* Printed all the same: the job runs at EBI now. */
+			if (statefile_submitted_write(attempt, id) != 0)
+				ct_warnerr("cannot write %s",
+				    STATEFILE_SUBMITTED);
+			rc = emit_id(id);
 		} else {
 			char *shown = wrapper_printable(id, strlen(id), 60);
 

@@ -18,12 +18,27 @@
  * The command runs in the work directory with the wrapper's environment,
  * which ct-dispatch has reduced to the contract's, and stdin /dev/null.
  *
- * submit writes the input to $CT_WORKDIR/input.fa and forks a monitor,
- * which leads a new session (so cancel can signal the monitor and the
- * command as one process group), runs the command, waits for it and
- * records how it ended in $CT_WORKDIR/status, atomically. The handle is
- * "PID:STARTTIME", the monitor's pid and its start time in clock ticks,
- * so that a pid reused by another process is not taken for the monitor.
+ * Each submission has a run directory of its own, $CT_WORKDIR/run.TOKEN,
+ * TOKEN 32 random hexadecimal digits, and the handle is TOKEN: it names
+ * that run and nothing else, so no output, status or monitor of another
+ * attempt (or of an orphaned monitor of the same one) can be taken for
+ * it. The run directory holds input.fa, output, stdout, stderr, status
+ * and "monitor", the monitor's pid, start time in clock ticks and the
+ * boot id: a pid reused by another process, before or after a reboot, is
+ * never taken for the monitor.
+ *
+ * submit is idempotent per attempt (CT_JOB_ID, CT_SERVER, CT_ATTEMPT):
+ * it forks a monitor, which leads a new session (so cancel can signal
+ * the monitor and the command as one process group) and waits; submit
+ * writes the run's "monitor" file, then the handle in $CT_WORKDIR/
+ * submitted (statefile.h), then lets the monitor go. The monitor runs
+ * the command only if the record names its run, so a submit killed at
+ * any instant leaves either no record and no command, or a record and
+ * its command; a repeated submit that finds the record prints its handle
+ * and starts nothing. The monitor runs the command in the run directory,
+ * waits for it, makes its output last (fsync) and only then records how
+ * it ended in status, atomically: "done" is never said of an output
+ * still being written.
  *
  * Exit status, as the contract says: 64 usage (bad verb, bad handle,
  * missing environment), 65 the job's input or options refused, 69 this
@@ -40,6 +55,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -67,6 +85,14 @@
 #define F_STDOUT "stdout"
 #define F_STDERR "stderr"
 #define F_STATUS "status"
+#define F_MONITOR "monitor"
+/* In the work directory: a run's directory, and submit's lock. */
+#define RUN_PREFIX "run."
+#define F_SUBMIT_LOCK "submit.lock"
+/* A handle: this many random bytes, in hexadecimal. */
+#define TOKEN_BYTES 16
+#define HANDLE_LEN (2 * TOKEN_BYTES)
+#define BOOT_ID "/proc/sys/kernel/random/boot_id"
 
 static const char usage[] =
     "usage: local submit [key=value ...] <input\n"
@@ -77,6 +103,13 @@ struct launch {
 	struct strvec argv;	/* the command line, placeholders replaced */
 	char *path;		/* argv[0], resolved through PATH */
 	int has_output;		/* the command writes {output} itself */
+};
+
+/* Who a run's monitor is: its "monitor" file. */
+struct monitor {
+	pid_t pid;
+	unsigned long long start;	/* clock ticks after boot */
+	char boot[64];			/* the boot id it started under */
 };
 
 /* What the monitor recorded in the status file. */
@@ -358,40 +391,83 @@ proc_stat(pid_t pid, unsigned long long *start, char *state)
 	return 0;
 }
 
+/* The boot id of this boot of the host, into out; -1 if unreadable. */
+static int
+read_boot_id(char *out, size_t size)
+{
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(BOOT_ID, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, out, size - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	out[n] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	return out[0] != '\0' ? 0 : -1;
+}
+
 /* A zombie has ended; it only waits for init to collect it. */
 static int
-monitor_alive(pid_t pid, unsigned long long start)
+monitor_alive(const struct monitor *m)
 {
 	unsigned long long s;
-	char state;
+	char state, boot[sizeof m->boot];
 
-	return proc_stat(pid, &s, &state) == 0 && s == start &&
-	    state != 'Z' && state != 'X';
+	return read_boot_id(boot, sizeof boot) == 0 &&
+	    strcmp(boot, m->boot) == 0 && proc_stat(m->pid, &s, &state) == 0 &&
+	    s == m->start && state != 'Z' && state != 'X';
 }
 
-/* A handle is "PID:STARTTIME", both decimal; nothing else is. */
-static void
-parse_handle(const char *h, pid_t *pid, unsigned long long *start)
+/* The monitor of the run directory we are in; -1 if it has no record. */
+static int
+read_monitor(struct monitor *m)
 {
-	char *end;
-	long p;
+	struct buf text = { NULL, 0, 0 };
+	char pid[32], start[32];
+	int rc = -1;
 
-	if (h[0] < '1' || h[0] > '9')
-		usage_error("handle: expected PID:STARTTIME");
-	errno = 0;
-	p = strtol(h, &end, 10);
-	if (errno != 0 || p > INT_MAX || *end != ':' || end[1] < '0' ||
-	    end[1] > '9')
-		usage_error("handle: expected PID:STARTTIME");
-	h = end + 1;
-	errno = 0;
-	*start = strtoull(h, &end, 10);
-	if (errno != 0 || *end != '\0')
-		usage_error("handle: expected PID:STARTTIME");
-	*pid = (pid_t)p;
+	if (statefile_read(F_MONITOR, &text, 4096) == 0 &&
+	    statefile_get(text.data, "pid", pid, sizeof pid) == 0 &&
+	    statefile_get(text.data, "start", start, sizeof start) == 0 &&
+	    statefile_get(text.data, "boot", m->boot, sizeof m->boot) == 0) {
+		m->pid = (pid_t)strtol(pid, NULL, 10);
+		m->start = strtoull(start, NULL, 10);
+		rc = m->pid > 0 ? 0 : -1;
+	}
+	buf_free(&text);
+	return rc;
 }
 
-/* How the command ended, from the status file; exits 74 if unreadable. */
+/* A handle is HANDLE_LEN lower-case hexadecimal digits; nothing else is. */
+static void
+parse_handle(const char *h)
+{
+	if (strlen(h) != HANDLE_LEN || h[strspn(h, "0123456789abcdef")] !=
+	    '\0')
+		usage_error("handle: expected 32 hexadecimal digits");
+}
+
+/*
+ * Enter the run directory of handle h. Returns 0 and fills m, or 1 if
+ * this work directory has no such run (or it has no monitor's record).
+ */
+static int
+enter_run(const char *h, struct monitor *m)
+{
+	char run[sizeof RUN_PREFIX + HANDLE_LEN];
+
+	snprintf(run, sizeof run, "%s%s", RUN_PREFIX, h);
+	if (chdir(run) != 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 1;
+		ct_dieerr(EX_IOERR, "cannot enter %s", run);
+	}
+	return read_monitor(m) == 0 ? 0 : 1;
+}
+
 static enum ending
 read_ending(int *n)
 {
@@ -446,30 +522,43 @@ emit_line(const char *fmt, ...)
 }
 
 /*
- * Save the job's input, whole, as input.fa, and clear what an earlier
- * submit in this work directory left. Returns 0, or after a message the
+ * The run directory, with the job's input, whole, as input.fa: made only
+ * once the input is known to be taken. Returns 0, or after a message the
  * exit status.
  */
 static int
-stage_input(const char *workdir)
+make_run(const char *workdir, const char *run)
 {
 	struct buf input = { NULL, 0, 0 };
+	char *p = path_join(run, F_INPUT);
 	int rc;
 
 	if ((rc = wrapper_read_input(&input, MAX_INPUT_BYTES, NULL)) != 0)
 		goto out;
-	if (statefile_write(F_INPUT, input.data, input.len) != 0) {
-		ct_warnerr("cannot write %s/%s", workdir, F_INPUT);
+	if (mkdir(run, 0700) != 0) {
+		ct_warnerr("cannot make %s/%s", workdir, run);
 		rc = EX_IOERR;
-	} else if ((unlink(F_STATUS) != 0 && errno != ENOENT) ||
-	    (unlink(F_OUTPUT) != 0 && errno != ENOENT)) {
-		/* A retry must not find the last attempt's ending. */
-		ct_warnerr("cannot remove an earlier result");
+	} else if (statefile_write(p, input.data, input.len) != 0) {
+		ct_warnerr("cannot write %s/%s", workdir, p);
 		rc = EX_IOERR;
 	}
 out:
+	free(p);
 	buf_free(&input);
 	return rc;
+}
+
+/* Open run/name as one of the monitor's standard files. */
+static int
+open_in(const char *run, const char *name, int flags)
+{
+	char *p = path_join(run, name);
+	int fd = open(p, flags, 0600);
+
+	if (fd < 0)
+		ct_warnerr("cannot open %s", p);
+	free(p);
+	return fd;
 }
 
 /*
@@ -477,7 +566,7 @@ out:
  * submit's to report: -1 after a message.
  */
 static int
-open_std_files(const struct launch *l, int fds[3])
+open_std_files(const struct launch *l, const char *run, int fds[3])
 {
 	static const int wflags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
 	    O_NOFOLLOW;
@@ -486,11 +575,8 @@ open_std_files(const struct launch *l, int fds[3])
 	fds[1] = fds[2] = -1;
 	if ((fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
 		ct_warnerr("cannot open /dev/null");
-	else if ((fds[1] = open(out, wflags, 0600)) < 0)
-		ct_warnerr("cannot open %s", out);
-	else if ((fds[2] = open(F_STDERR, wflags, 0600)) < 0)
-		ct_warnerr("cannot open %s", F_STDERR);
-	else
+	else if ((fds[1] = open_in(run, out, wflags)) >= 0 &&
+	    (fds[2] = open_in(run, F_STDERR, wflags)) >= 0)
 		return 0;
 	if (fds[0] >= 0)
 		close(fds[0]);
@@ -500,44 +586,110 @@ open_std_files(const struct launch *l, int fds[3])
 }
 
 /*
- * Fork the monitor and wait until the command has been exec'd (the pipe
- * closes on exec), so that a handle is only ever given for a command
- * that started. Returns 0 and sets *pid, or after a message the exit
+ * In the monitor: wait until submit has recorded a handle, or is gone
+ * (end of file either way), and run the command only if the record names
+ * this run. So a submit killed before its record leaves no command that
+ * no handle names, and one killed after it leaves the command running.
+ */
+static void
+await_record(int gate, unsigned attempt, const char *token, const char *run)
+{
+	struct start_failure f = { EX_OSERR, 0 };
+	char h[HANDLE_LEN + 1], c;
+
+	while (read(gate, &c, 1) < 0 && errno == EINTR)
+		;
+	if (statefile_submitted_read(attempt, h, sizeof h) != 0 ||
+	    strcmp(h, token) != 0)
+		_exit(0);
+	if (chdir(run) != 0) {
+		f.err = errno;
+		(void)write_all(gate, &f, sizeof f);
+		_exit(1);
+	}
+}
+
+/*
+ * Write the run's "monitor" file for pid, then the handle's record: from
+ * then on the run is this attempt's. Returns 0, or -1 after a message.
+ */
+static int
+record_run(const char *run, pid_t pid, unsigned attempt, const char *token)
+{
+	struct buf text = { NULL, 0, 0 };
+	unsigned long long start;
+	char boot[64], state, *p = path_join(run, F_MONITOR);
+	int rc = -1;
+
+	if (proc_stat(pid, &start, &state) != 0)
+		ct_warn("cannot read /proc/%ld/stat", (long)pid);
+	else if (read_boot_id(boot, sizeof boot) != 0)
+		ct_warnerr("cannot read %s", BOOT_ID);
+	else {
+		buf_appendf(&text, "pid=%ld\nstart=%llu\nboot=%s\n",
+		    (long)pid, start, boot);
+		if (statefile_write(p, text.data, text.len) != 0)
+			ct_warnerr("cannot write %s", p);
+		else if (statefile_submitted_write(attempt, token) != 0)
+			ct_warnerr("cannot write %s", STATEFILE_SUBMITTED);
+		else
+			rc = 0;
+	}
+	buf_free(&text);
+	free(p);
+	return rc;
+}
+
+/*
+ * Fork the monitor, record the run, let the monitor go and wait until
+ * the command has been exec'd (the socket closes on exec), so that a
+ * handle is only ever given for a command that started. One socket does
+ * both: submit's shutdown is the monitor's go, the monitor's report (or
+ * end of file) submit's answer. Returns 0, or after a message the exit
  * status.
  */
 static int
-start_monitor(struct launch *l, pid_t *pid)
+start_monitor(struct launch *l, const char *run, unsigned attempt,
+    const char *token)
 {
 	struct start_failure f;
-	int ready[2], fds[3];
+	int sv[2], fds[3], rc;
 	ssize_t got;
+	pid_t pid;
 
-	if (open_std_files(l, fds) != 0)
+	if (open_std_files(l, run, fds) != 0)
 		return EX_IOERR;
-	if (pipe2(ready, O_CLOEXEC) != 0) {
-		ct_warnerr("cannot make a pipe");
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		ct_warnerr("cannot make a socket pair");
 		close(fds[0]), close(fds[1]), close(fds[2]);
 		return EX_TEMPFAIL;
 	}
 	fflush(NULL);
-	*pid = fork();
-	if (*pid == 0) {
-		close(ready[0]);
-		detach(fds, ready[1]);
-		run_monitor(l, ready[1]);
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		detach(fds, sv[1]);
+		await_record(sv[1], attempt, token, run);
+		run_monitor(l, sv[1]);
 	}
-	close(ready[1]);
+	close(sv[1]);
 	close(fds[0]), close(fds[1]), close(fds[2]);
-	if (*pid < 0) {
+	if (pid < 0) {
 		ct_warnerr("cannot fork");
-		close(ready[0]);
+		close(sv[0]);
 		return EX_TEMPFAIL;
 	}
-	while ((got = read(ready[0], &f, sizeof f)) < 0 && errno == EINTR)
+	rc = record_run(run, pid, attempt, token) == 0 ? 0 : EX_IOERR;
+	/* Go; without a record that names it, the monitor just exits. */
+	shutdown(sv[0], SHUT_WR);
+	while ((got = read(sv[0], &f, sizeof f)) < 0 && errno == EINTR)
 		;
-	close(ready[0]);
-	if (got != (ssize_t)sizeof f)
-		return 0;
+	close(sv[0]);
+	if (rc != 0 || got != (ssize_t)sizeof f)
+		return rc;
+	/* Nothing started: a repeated submit may try again. */
+	if (unlink(STATEFILE_SUBMITTED) != 0)
+		ct_warnerr("cannot remove %s", STATEFILE_SUBMITTED);
 	errno = f.err;
 	if (f.exit_code == EX_CONFIG)
 		ct_warnerr("cannot run %s", l->path);
@@ -546,45 +698,106 @@ start_monitor(struct launch *l, pid_t *pid)
 	return f.exit_code;
 }
 
+/*
+ * Submits of one job in one work directory, one at a time: a dispatcher
+ * before attempts could call them side by side. Returns the lock's
+ * descriptor, or -1 after a message.
+ */
 static int
-submit(const char *workdir, int nopts, char **opts)
+lock_submits(void)
 {
-	unsigned long long start;
-	struct launch l;
-	pid_t pid;
-	char state;
-	int rc;
+	int fd = open(F_SUBMIT_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 
-	if ((rc = build_launch(&l, workdir, nopts, opts)) != 0)
-		return rc;
-	if ((rc = stage_input(workdir)) == 0)
-		rc = start_monitor(&l, &pid);
-	launch_free(&l);
-	if (rc != 0)
-		return rc;
-	if (proc_stat(pid, &start, &state) != 0) {
-		ct_warn("cannot read /proc/%ld/stat", (long)pid);
-		return EX_TEMPFAIL;
+	if (fd < 0)
+		ct_warnerr("cannot open %s", F_SUBMIT_LOCK);
+	else if (flock(fd, LOCK_EX) != 0) {
+		ct_warnerr("cannot lock %s", F_SUBMIT_LOCK);
+		close(fd);
+		fd = -1;
 	}
-	emit_line("%ld:%llu", (long)pid, start);
+	return fd;
+}
+
+/* A new run's token: random, so no other run, here or anywhere, has it. */
+static int
+new_token(char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char r[TOKEN_BYTES];
+	size_t i;
+
+	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {
+		ct_warnerr("cannot get random bytes");
+		return -1;
+	}
+	for (i = 0; i < sizeof r; i++) {
+		out[2 * i] = hex[r[i] >> 4];
+		out[2 * i + 1] = hex[r[i] & 15];
+	}
+	out[HANDLE_LEN] = '\0';
 	return 0;
 }
 
+/* A new run of the command for this attempt; its handle in token. */
 static int
-poll_job(pid_t pid, unsigned long long start)
+start_run(const char *workdir, unsigned attempt, int nopts, char **opts,
+    char *token)
+{
+	char run[sizeof RUN_PREFIX + HANDLE_LEN], *dir;
+	struct launch l;
+	int rc;
+
+	if (new_token(token) != 0)
+		return EX_OSERR;
+	snprintf(run, sizeof run, "%s%s", RUN_PREFIX, token);
+	dir = path_join(workdir, run);
+	rc = build_launch(&l, dir, nopts, opts);
+	free(dir);
+	if (rc != 0)
+		return rc;
+	if ((rc = make_run(workdir, run)) == 0)
+		rc = start_monitor(&l, run, attempt, token);
+	launch_free(&l);
+	return rc;
+}
+
+static int
+submit(const char *workdir, int nopts, char **opts)
+{
+	unsigned attempt = wrapper_attempt();
+	char token[HANDLE_LEN + 1];
+	int lock, rc = 0;
+
+	if ((lock = lock_submits()) < 0)
+		return EX_IOERR;
+	/* Unless this attempt's work started already: the same handle. */
+	if (!wrapper_submitted(attempt, token, sizeof token))
+		rc = start_run(workdir, attempt, nopts, opts, token);
+	close(lock);
+	if (rc == 0)
+		emit_line("%s", token);
+	return rc;
+}
+
+static int
+poll_job(const struct monitor *m)
 {
 	char line[LAST_LINE_MAX + 1];
 	const char *name;
 	enum ending how;
 	int n = 0;
 
+	if (m == NULL) {
+		emit_line("failed lost: no such run in the work directory");
+		return 0;
+	}
 	how = read_ending(&n);
 	/* The monitor may have recorded its ending just as it went. */
-	if (how == END_NONE && !monitor_alive(pid, start))
+	if (how == END_NONE && !monitor_alive(m))
 		how = read_ending(&n);
 	switch (how) {
 	case END_NONE:
-		if (monitor_alive(pid, start))
+		if (monitor_alive(m))
 			emit_line("running");
 		else
 			emit_line("failed lost: the command's monitor is "
@@ -620,13 +833,16 @@ poll_job(pid_t pid, unsigned long long start)
 }
 
 static int
-fetch(pid_t pid, unsigned long long start)
+fetch(const struct monitor *m)
 {
 	int fd, code = 0;
 
+	if (m == NULL)
+		ct_die(EX_UNAVAILABLE, "no result: no such run in the work "
+		    "directory");
 	switch (read_ending(&code)) {
 	case END_NONE:
-		if (monitor_alive(pid, start))
+		if (monitor_alive(m))
 			ct_die(EX_TEMPFAIL, "the command is still running");
 		ct_die(EX_UNAVAILABLE, "no result: the command's monitor "
 		    "is gone");
@@ -652,12 +868,12 @@ fetch(pid_t pid, unsigned long long start)
 
 /* Wait up to usec for the monitor to go; 1 if it went. */
 static int
-wait_gone(pid_t pid, unsigned long long start, long usec)
+wait_gone(const struct monitor *m, long usec)
 {
 	const struct timespec step = { 0, CANCEL_STEP_USEC * 1000 };
 	int64_t until = monotonic_usec() + usec;
 
-	while (monitor_alive(pid, start)) {
+	while (monitor_alive(m)) {
 		if (monotonic_usec() >= until)
 			return 0;
 		nanosleep(&step, NULL);
@@ -665,13 +881,16 @@ wait_gone(pid_t pid, unsigned long long start, long usec)
 	return 1;
 }
 
+/* Nothing to cancel (an unknown run, or one that ended) is 0, too. */
 static int
-cancel(pid_t pid, unsigned long long start)
+cancel(const struct monitor *m)
 {
+	pid_t pid;
 	int term_worked;
 
-	if (!monitor_alive(pid, start))
+	if (m == NULL || !monitor_alive(m))
 		return 0;
+	pid = m->pid;
 	/*
 	 * The monitor leads the group: SIGTERM reaches the command and all
 	 * it started, and the monitor (which ignores it) records the end.
@@ -679,14 +898,14 @@ cancel(pid_t pid, unsigned long long start)
 	if (kill(-pid, SIGTERM) != 0 && errno != ESRCH)
 		ct_dieerr(EX_NOPERM, "cannot signal process group %ld",
 		    (long)pid);
-	term_worked = wait_gone(pid, start, CANCEL_GRACE_USEC);
+	term_worked = wait_gone(m, CANCEL_GRACE_USEC);
 	/* Also whatever ignored SIGTERM, monitor or not. */
 	if (kill(-pid, SIGKILL) != 0 && errno != ESRCH)
 		ct_dieerr(EX_NOPERM, "cannot kill process group %ld",
 		    (long)pid);
 	if (term_worked)
 		return 0;
-	if (!wait_gone(pid, start, CANCEL_GRACE_USEC))
+	if (!wait_gone(m, CANCEL_GRACE_USEC))
 		ct_die(EX_TEMPFAIL, "process %ld survives SIGKILL",
 		    (long)pid);
 	/* The monitor died with the command, before it could say so. */
@@ -699,20 +918,22 @@ int
 main(int argc, char **argv)
 {
 	const char *verb, *workdir;
-	unsigned long long start = 0;
-	pid_t pid = 0;
+	struct monitor m;
+	const struct monitor *run = NULL;
 
 	verb = wrapper_verb(argc, argv, usage, "handle");
 	if (strcmp(verb, "submit") != 0)
-		parse_handle(argv[2], &pid, &start);
+		parse_handle(argv[2]);
 	(void)wrapper_env("CT_JOB_ID");
 	workdir = wrapper_enter_workdir();
 
 	if (strcmp(verb, "submit") == 0)
 		return submit(workdir, argc - 2, argv + 2);
+	if (enter_run(argv[2], &m) == 0)
+		run = &m;
 	if (strcmp(verb, "poll") == 0)
-		return poll_job(pid, start);
+		return poll_job(run);
 	if (strcmp(verb, "fetch") == 0)
-		return fetch(pid, start);
-	return cancel(pid, start);
+		return fetch(run);
+	return cancel(run);
 }

@@ -19,9 +19,10 @@
  * time of the Put, in $CT_WORKDIR/ncbi.state, and the query in
  * $CT_WORKDIR/query.fa: a poll before the RTOE has passed answers
  * "running" without asking NCBI, and fetch checks that the report is BLAST
- * XML for this query (wrapper.h, result.h) before it writes a byte. A submit
- * that finds the state of the very same Put (a dispatcher died before it
- * recorded the RID) gives that RID again instead of a second search.
+ * XML for this query (wrapper.h, result.h) before it writes a byte. The RID
+ * is recorded in $CT_WORKDIR/submitted (statefile.h) before it is printed:
+ * a repeated submit of the same attempt (a dispatcher died before it
+ * recorded the RID) prints that RID again, and NCBI sees no second search.
  *
  * Exit status, as the contract says: 64 usage (bad verb, bad RID, missing
  * environment), 65 the job's input or options refused (by this wrapper, or
@@ -61,8 +62,6 @@
 #define CONNECT_TIMEOUT_MS 10000L
 /* An RTOE beyond this is not believed: the poll would wait too long. */
 #define MAX_RTOE 3600L
-/* A RID kept this long is given again rather than searched anew. */
-#define MAX_REUSE (12L * 3600)
 /* A RID: 1 to this many letters and digits. */
 #define MAX_RID 64
 /* How much of an error page's message is quoted. */
@@ -335,7 +334,6 @@ struct state {
 	long long submitted;	/* seconds since the Epoch */
 	long rtoe;		/* seconds */
 	long hitlist;		/* max_target_seqs, 0 if not given */
-	unsigned long form;	/* FNV-1a of the Put's form, 0 if unknown */
 };
 
 /*
@@ -367,8 +365,6 @@ load_state(const char *rid, struct state *st)
 		st->rtoe = strtol(v, NULL, 10);
 	if (statefile_get(text.data, "hitlist", v, sizeof v) == 0)
 		st->hitlist = strtol(v, NULL, 10);
-	if (statefile_get(text.data, "form", v, sizeof v) == 0)
-		st->form = strtoul(v, NULL, 10);
 	rc = 0;
 out:
 	buf_free(&text);
@@ -382,8 +378,8 @@ save_state(const struct state *st)
 	int rc;
 
 	buf_appendf(&text, "rid=%s\nserver=%s\nsubmitted=%lld\nrtoe=%ld\n"
-	    "hitlist=%ld\nform=%lu\n", st->rid, st->server, st->submitted,
-	    st->rtoe, st->hitlist, st->form);
+	    "hitlist=%ld\n", st->rid, st->server, st->submitted, st->rtoe,
+	    st->hitlist);
 	rc = statefile_write(F_STATE, text.data, text.len);
 	buf_free(&text);
 	return rc;
@@ -471,12 +467,16 @@ submit(const struct conf *c, int nopts, char **opts)
 	struct http_form f = { { NULL, 0, 0 } };
 	struct http_response r;
 	struct buf q = { NULL, 0, 0 };
-	struct state st, old;
+	unsigned attempt = wrapper_attempt();
+	struct state st;
 	/* One byte more than a RID may have, to see one that is too long. */
 	char rid[MAX_RID + 2], rtoe[32], msg[MAX_MESSAGE + 1], *shown;
 	int rc;
 
 	memset(&st, 0, sizeof st);
+	/* This attempt's search was Put already: never a second one. */
+	if (wrapper_submitted(attempt, rid, sizeof rid) && rid_ok(rid))
+		return emit_line(rid);
 	http_form_add(&f, "CMD", "Put");
 	if (service == NULL || add_program(&f, service) != 0) {
 		shown = wrapper_printable(service ? service : "", service ?
@@ -492,18 +492,6 @@ submit(const struct conf *c, int nopts, char **opts)
 		goto out;
 	http_form_add(&f, "QUERY", q.data);
 	add_contact(&f, c);
-	st.form = fnv1a32(f.enc.data, f.enc.len);
-	/*
-	 * The same search Put here before, its RID never recorded (the
-	 * dispatcher died first): it runs at NCBI already, and NCBI asks not
-	 * to be sent a search twice. A failed or cancelled attempt leaves no
-	 * state, and its work directory goes when the job moves on.
-	 */
-	if (load_state(NULL, &old) == 0 && old.form == st.form &&
-	    (long long)time(NULL) - old.submitted < MAX_REUSE) {
-		rc = emit_line(old.rid);
-		goto out;
-	}
 	/* A retry must not find the last attempt's RID or query. */
 	if ((unlink(F_STATE) != 0 && errno != ENOENT) ||
 	    statefile_write(F_QUERY, q.data, q.len) != 0) {
@@ -552,6 +540,12 @@ submit(const struct conf *c, int nopts, char **opts)
 	/* Without its state a poll would only ask NCBI too early. */
 	if (save_state(&st) != 0)
 		ct_warnerr("cannot write %s", F_STATE);
+	/*
+	 * Without its record a repeated submit would search again; the RID
+	 * is printed all the same, for the search runs at NCBI now.
+	 */
+	if (statefile_submitted_write(attempt, st.rid) != 0)
+		ct_warnerr("cannot write %s", STATEFILE_SUBMITTED);
 	rc = emit_line(st.rid);
 out:
 	http_form_free(&f);

@@ -18,6 +18,10 @@
  *   any other failed               the scheduler failed it (a node, a
  *                                  queue, the shepherd): see sge_status(5)
  *
+ * submit names the job ct-JOBID-N (N the attempt); a repeated submit
+ * that may have reached qmaster looks for that name with qstat -j NAME,
+ * then qacct -j NAME (a job that has ended), before it submits again.
+ *
  * A finished job leaves qstat at once but reaches qacct only after the
  * flush time; in between it is in neither, hence batch_missing()'s grace
  * window. A job qdel'ed while pending never reaches qacct at all.
@@ -174,6 +178,47 @@ ended(const struct batch_job *j, const char *acct)
 	return 0;
 }
 
+/*
+ * A job of j->name: qstat -j NAME while it waits or runs, qacct -j NAME
+ * once it has ended. Neither knowing it (or no accounting file yet, on a
+ * cluster that has run no job) is none.
+ */
+static int
+find(const struct batch_job *j, char **id)
+{
+	const char *args[] = { "-j", j->name, NULL };
+	struct buf o = { NULL, 0, 0 };
+	struct run_result r;
+	char n[64];
+	int rc;
+
+	*id = NULL;
+	if ((rc = batch_run("qstat", args, &o, &r)) != 0)
+		goto out;
+	if (r.exited && r.code == 0) {
+		if (field(o.data != NULL ? o.data : "", "job_number", n,
+		    sizeof n) == 0)
+			*id = xstrdup(n);
+		goto out;
+	}
+	if (!(r.exited && r.code == 1 && strstr(r.err_text, "do not exist"))) {
+		rc = batch_tool_failed("qstat -j", j, &r);
+		goto out;
+	}
+	buf_free(&o);
+	if ((rc = batch_run("qacct", args, &o, &r)) != 0)
+		goto out;
+	if (r.exited && r.code == 0 && field(o.data != NULL ? o.data : "",
+	    "jobnumber", n, sizeof n) == 0)
+		*id = xstrdup(n);
+	else if (!(r.exited && (strstr(r.err_text, "not found") != NULL ||
+	    strstr(r.err_text, "No such file") != NULL)))
+		rc = batch_tool_failed("qacct -j", j, &r);
+out:
+	buf_free(&o);
+	return rc;
+}
+
 static int
 poll_job(const struct batch_job *j)
 {
@@ -222,6 +267,7 @@ static const struct batch_ops sge_ops = {
 	.env = sge_env,
 	.check = check,
 	.submit = submit,
+	.find = find,
 	.poll = poll_job,
 	.cancel_tool = "qdel",
 	.cancel_gone = qdel_gone,

@@ -9,7 +9,9 @@
  *   slurm cancel JOBID                    scancel
  *
  * The job's files and the batch script are common/batch.c's; this file
- * says how Slurm is asked. squeue hides finished jobs unless asked for
+ * says how Slurm is asked. submit names the job ct-JOBID-N (N the
+ * attempt); a repeated submit that may have reached slurmctld looks for
+ * that name with squeue -n NAME before it submits again. squeue hides finished jobs unless asked for
  * all states, and forgets them after MinJobAge (300 s by default); then
  * the exit code is gone from scontrol too, and only accounting (sacct,
  * which needs slurmdbd) or the jobcomp/filetxt log (parameter
@@ -302,6 +304,28 @@ from_jobcomp(const struct batch_job *j, int *rc)
 	return 1;
 }
 
+/* A job of j->name that slurmctld knows (until MinJobAge after its end). */
+static int
+find(const struct batch_job *j, char **id)
+{
+	const char *args[] = { "-h", "-t", "all", "-n", j->name, "-o", "%i",
+	    NULL };
+	struct buf o = { NULL, 0, 0 };
+	struct run_result r;
+	int rc;
+
+	*id = NULL;
+	if ((rc = batch_run("squeue", args, &o, &r)) != 0)
+		goto out;
+	if (!(r.exited && r.code == 0))
+		rc = batch_tool_failed("squeue -n", j, &r);
+	else if (o.len > 0)
+		*id = batch_submitted_id(&o, " ");
+out:
+	buf_free(&o);
+	return rc;
+}
+
 static int
 poll_job(const struct batch_job *j)
 {
@@ -340,6 +364,7 @@ static const struct batch_ops slurm_ops = {
 	.env = slurm_env,
 	.check = check,
 	.submit = submit,
+	.find = find,
 	.poll = poll_job,
 	.cancel_tool = "scancel",
 	.cancel_gone = scancel_gone,

@@ -10,6 +10,8 @@ DEMO="$BATS_TEST_DIRNAME/../share/demo"
 DATA="$BATS_TEST_DIRNAME/data/local"
 CONTRACT_PATH=/usr/local/bin:/usr/bin:/bin
 LOST="failed lost: the command's monitor is gone (was the host restarted?)"
+# A handle of the right form that no submit gave.
+UNKNOWN=0123456789abcdef0123456789abcdef
 
 setup_file() {
 	# One BLAST database for every test that needs one.
@@ -24,6 +26,7 @@ local_setup() {
 	W="$BATS_TEST_TMPDIR/work"
 	mkdir -m 0700 "$W"
 	DB=
+	ATTEMPT=1
 	PARAMS=()
 	HANDLES=()
 	# The first demo query, human beta hemoglobin.
@@ -45,12 +48,12 @@ need_blast() {
 
 # wr VERB [ARG...]: run the wrapper as ct-dispatch does: in the work
 # directory, with exactly the contract's environment, the job's database
-# $DB and the server's parameters from the array PARAMS. With $TIMEOUT
-# set, under timeout(1).
+# $DB, attempt $ATTEMPT and the server's parameters from the array
+# PARAMS. With $TIMEOUT set, under timeout(1).
 wr() {
 	(cd "$W" && exec ${TIMEOUT:+timeout "$TIMEOUT"} env -i \
 		PATH="$CONTRACT_PATH" LANG=C LC_ALL=C HOME="$W" TMPDIR="$W" \
-		CT_CONTRACT=1 CT_JOB_ID=job-1 CT_SERVER=here \
+		CT_CONTRACT=1 CT_JOB_ID=job-1 CT_ATTEMPT="$ATTEMPT" CT_SERVER=here \
 		CT_SERVICE=blastp CT_DATABASE="$DB" CT_WORKDIR="$W" \
 		CT_DEADLINE=4102444800 CT_PARAM_CLASSNAME=local \
 		"${PARAMS[@]}" "$LOCAL" "$@")
@@ -61,13 +64,21 @@ command_is() {
 	PARAMS+=("CT_PARAM_COMMAND=$1")
 }
 
-# submit [OPTION...]: submit q.fa; the handle in $H, checked for its form.
+# submit [OPTION...]: submit q.fa as attempt $ATTEMPT, then count one
+# more; the handle in $H, checked for its form, its run directory in $R.
 submit() {
 	run -0 --separate-stderr wr submit "$@" <q.fa
-	assert_output --regexp '^[1-9][0-9]*:[0-9]+$'
+	assert_output --regexp '^[0-9a-f]{32}$'
 	assert_equal "$stderr" ""
 	H=$output
+	R="$W/run.$H"
 	HANDLES+=("$H")
+	ATTEMPT=$((ATTEMPT + 1))
+}
+
+# monitor KEY: the value of KEY (pid, start, boot) in $R/monitor.
+monitor() {
+	sed -n "s/^$1=//p" "$R/monitor"
 }
 
 # settle [SECONDS]: poll $H until it is no longer running (30 s at most);
@@ -105,21 +116,21 @@ start_time() {
 	PARAMS=("CT_PARAM_DATABASE_GLOBINS45=$BATS_FILE_TMPDIR/globins45")
 	command_is "blastp -query {input} -db {database} -outfmt 5 -out {output}"
 	submit
-	cmp q.fa "$W/input.fa"
+	cmp q.fa "$R/input.fa"
 	# BLAST takes a few tenths of a second; a fast host may be done.
 	run -0 wr poll "$H"
 	[[ "$output" = running || "$output" = done ]]
 	settle
 	assert_output done
 	result
-	cmp result "$W/output"
+	cmp result "$R/output"
 	run -0 xmllint --xpath 'string(//BlastOutput_query-def)' result
 	assert_output "HBB_HUMAN Human beta hemoglobin"
 	run -0 xmllint --xpath 'count(//Hit[Hit_id="HBB_CALAR"])' result
 	assert_output 1
 	run -0 xmllint --xpath 'count(//Hit)' result
 	[ "$output" -ge 10 ]
-	assert_equal "$(cat "$W/status")" "exit 0"
+	assert_equal "$(cat "$R/status")" "exit 0"
 }
 
 @test "a failing command: poll names its status and its last stderr line" {
@@ -161,8 +172,9 @@ start_time() {
 @test "cancel: SIGTERM ends the command, poll says so, nothing is left" {
 	command_is "sleep 30"
 	submit
-	pid=${H%%:*}
-	assert_equal "${H#*:}" "$(start_time "$pid")"
+	pid=$(monitor pid)
+	assert_equal "$(monitor start)" "$(start_time "$pid")"
+	assert_equal "$(monitor boot)" "$(cat /proc/sys/kernel/random/boot_id)"
 	# The monitor leads its own session, the command in it.
 	run -0 running_in "$pid"
 	assert_equal "${#lines[@]}" 2
@@ -170,9 +182,17 @@ start_time() {
 	assert_line --regexp "^ *$pid +[RS][^ ]* +[0-9]+ sleep\$"
 	run -0 wr poll "$H"
 	assert_output running
-	# The same pid with another start time is some other process.
-	run -0 wr poll "$pid:$((${H#*:} + 1))"
+	# The same pid with another start time is some other process, and
+	# so is the same pid and start time after a reboot.
+	cp "$R/monitor" monitor.saved
+	sed -i "s/^start=.*/start=$(($(monitor start) + 1))/" "$R/monitor"
+	run -0 wr poll "$H"
 	assert_output "$LOST"
+	cp monitor.saved "$R/monitor"
+	sed -i "s/^boot=.*/boot=00000000-0000-0000-0000-000000000000/" "$R/monitor"
+	run -0 wr poll "$H"
+	assert_output "$LOST"
+	cp monitor.saved "$R/monitor"
 	run -75 --separate-stderr wr fetch "$H"
 	assert_equal "$stderr" "local: the command is still running"
 
@@ -192,7 +212,7 @@ start_time() {
 @test "cancel: a command that ignores SIGTERM gets SIGKILL after 2 s" {
 	command_is "$DATA/ignore-term"
 	submit
-	pid=${H%%:*}
+	pid=$(monitor pid)
 	for ((i = 0; i < 100; i++)); do
 		[ -e "$W/ready" ] && break
 		sleep 0.05
@@ -211,7 +231,7 @@ start_time() {
 @test "a monitor killed with its command: poll says lost, fetch has nothing" {
 	command_is "sleep 30"
 	submit
-	pid=${H%%:*}
+	pid=$(monitor pid)
 	kill -KILL -- "-$pid"
 	for ((i = 0; i < 100; i++)); do
 		[ -e "/proc/$pid" ] || break
@@ -223,7 +243,7 @@ start_time() {
 	run -69 --separate-stderr wr fetch "$H"
 	assert_equal "$stderr" "local: no result: the command's monitor is gone"
 	run -0 wr cancel "$H"
-	[ ! -e "$W/status" ]
+	[ ! -e "$R/status" ]
 }
 
 @test "submit returns at once: no pipe of the dispatcher stays open" {
@@ -233,19 +253,20 @@ start_time() {
 	end=$(date +%s%N)
 	HANDLES+=("$H")
 	[ $(((end - start) / 1000000)) -lt 2000 ]
-	[[ "$H" =~ ^[1-9][0-9]*:[0-9]+$ ]]
+	[[ "$H" =~ ^[0-9a-f]{32}$ ]]
+	R="$W/run.$H"
 	run -0 wr poll "$H"
 	assert_output running
 	# The monitor holds its own files and nothing else.
-	pid=${H%%:*}
+	pid=$(monitor pid)
 	run -0 ls "/proc/$pid/fd"
 	assert_equal "$(echo $output)" "0 1 2"
 	assert_equal "$(readlink "/proc/$pid/fd/0")" /dev/null
-	assert_equal "$(readlink "/proc/$pid/fd/1")" "$W/output"
-	assert_equal "$(readlink "/proc/$pid/fd/2")" "$W/stderr"
+	assert_equal "$(readlink "/proc/$pid/fd/1")" "$R/output"
+	assert_equal "$(readlink "/proc/$pid/fd/2")" "$R/stderr"
 }
 
-@test "the command sees the contract's environment and nothing else, in the work directory" {
+@test "the command sees the contract's environment and nothing else, in its run directory" {
 	export LEAKED_FROM_TEST=secret
 	PARAMS=(CT_PARAM_API_KEY=s3cr3t)
 	command_is env
@@ -254,7 +275,8 @@ start_time() {
 	assert_output done
 	result
 	run -0 sort result
-	assert_output "CT_CONTRACT=1
+	assert_output "CT_ATTEMPT=1
+CT_CONTRACT=1
 CT_DATABASE=
 CT_DEADLINE=4102444800
 CT_JOB_ID=job-1
@@ -274,7 +296,7 @@ TMPDIR=$W"
 	submit
 	settle
 	result
-	assert_equal "$(cat result)" "$W"
+	assert_equal "$(cat result)" "$R"
 }
 
 @test "no shell: hostile headers and command words stay plain text" {
@@ -305,8 +327,8 @@ TMPDIR=$W"
 		assert_output ""
 		assert_equal "$stderr" "local: option evalue: a value must be 1 to 64 characters of A-Z a-z 0-9 . _ + -"
 	done
-	[ ! -e "$W/input.fa" ]
-	[ ! -e "$W/stderr" ]
+	run -0 find "$W" -name 'run.*'
+	assert_output ""
 	run find "$BATS_TEST_TMPDIR" -name 'pwned*'
 	assert_output ""
 	# 64 characters are fine.
@@ -320,7 +342,7 @@ TMPDIR=$W"
 	settle
 	assert_output done
 	result
-	assert_equal "$(cat result)" "$W/input.fa -evalue 1e-5 -max_target_seqs 5 -evalue 10"
+	assert_equal "$(cat result)" "$R/input.fa -evalue 1e-5 -max_target_seqs 5 -evalue 10"
 	run -65 --separate-stderr wr submit out=/etc/passwd <q.fa
 	assert_equal "$stderr" "local: option out is not allowed by server here"
 	# A key must match a listed word whole.
@@ -341,7 +363,7 @@ TMPDIR=$W"
 	submit
 	settle
 	assert_output "failed command exited with status 0 but wrote no output file"
-	assert_equal "$(cat "$W/stdout")" "$W/input.fa /data/blast/nr $W/output x{input} {input}x {INPUT}"
+	assert_equal "$(cat "$R/stdout")" "$R/input.fa /data/blast/nr $R/output x{input} {input}x {INPUT}"
 	run -69 wr fetch "$H"
 }
 
@@ -377,8 +399,8 @@ TMPDIR=$W"
 	command_is "mkjob {input}"	# on the tests' PATH, not the contract's
 	run -78 --separate-stderr wr submit <q.fa
 	assert_equal "$stderr" "local: command mkjob: no executable of that name in PATH ($CONTRACT_PATH)"
-	[ ! -e "$W/input.fa" ]
-	[ ! -e "$W/stderr" ]
+	run -0 find "$W" -name 'run.*'
+	assert_output ""
 	# Never a program of the work directory, whatever PATH says.
 	mkdir "$W/bin"
 	printf '#!/bin/sh\necho evil\n' >"$W/bin/evil"
@@ -428,17 +450,18 @@ TMPDIR=$W"
 	run -64 --separate-stderr wr poll
 	assert_equal "${stderr_lines[0]}" "local: expected one handle"
 	run -64 wr fetch 1:2 3:4
-	for h in abc 12 12: :12 0:5 -1:5 12:5x 12:-5 ' 12:5' '12:5 ' 1:2:3 \
-		99999999999:1 1:99999999999999999999999; do
+	for h in abc 12 12:5 "${UNKNOWN}0" "${UNKNOWN%f}" "${UNKNOWN^^}" \
+		" ${UNKNOWN#0}" "${UNKNOWN%f} " "../${UNKNOWN#...}" \
+		"${UNKNOWN%f}g"; do
 		run -64 --separate-stderr wr poll "$h"
-		assert_equal "${stderr_lines[0]}" "local: handle: expected PID:STARTTIME"
+		assert_equal "${stderr_lines[0]}" "local: handle: expected 32 hexadecimal digits"
 		run -64 wr cancel "$h"
 	done
-	run -64 --separate-stderr env -i CT_JOB_ID=x "$LOCAL" poll 1:2
+	run -64 --separate-stderr env -i CT_JOB_ID=x "$LOCAL" poll "$UNKNOWN"
 	assert_equal "$stderr" "local: CT_WORKDIR is not set (run me from ct-dispatch)"
-	run -64 --separate-stderr env -i CT_WORKDIR="$W" "$LOCAL" poll 1:2
+	run -64 --separate-stderr env -i CT_WORKDIR="$W" "$LOCAL" poll "$UNKNOWN"
 	assert_equal "$stderr" "local: CT_JOB_ID is not set (run me from ct-dispatch)"
-	run -64 --separate-stderr env -i CT_JOB_ID=x CT_WORKDIR=work "$LOCAL" poll 1:2
+	run -64 --separate-stderr env -i CT_JOB_ID=x CT_WORKDIR=work "$LOCAL" poll "$UNKNOWN"
 	assert_equal "${stderr_lines[0]}" "local: CT_WORKDIR must be an absolute path"
 }
 
@@ -447,15 +470,16 @@ TMPDIR=$W"
 	truncate -s $((64 * 1024 * 1024 + 1)) big
 	run -65 --separate-stderr wr submit <big
 	assert_equal "$stderr" "local: input larger than 64 MiB"
-	[ ! -e "$W/input.fa" ]
+	run -0 find "$W" -name 'run.*'
+	assert_output ""
 	truncate -s $((64 * 1024 * 1024)) big
 	run -0 wr submit <big
 	HANDLES+=("$output")
-	assert_equal "$(stat -c %s "$W/input.fa")" $((64 * 1024 * 1024))
-	rm big "$W/input.fa"
+	assert_equal "$(stat -c %s "$W/run.$output/input.fa")" $((64 * 1024 * 1024))
+	rm big "$W/run.$output/input.fa"
 }
 
-@test "a retried submit starts clean in the same work directory" {
+@test "each attempt starts clean, in a run directory of its own" {
 	command_is false
 	submit
 	settle
@@ -465,7 +489,7 @@ TMPDIR=$W"
 	submit
 	settle
 	assert_output done
-	# The last attempt's ending and result are gone with a new submit.
+	# The last attempt's ending and result are not the new one's.
 	PARAMS=()
 	command_is "echo {output}"
 	submit
@@ -477,5 +501,124 @@ TMPDIR=$W"
 	run -0 wr poll "$H"
 	assert_output running
 	run -75 wr fetch "$H"
-	[ ! -s "$W/output" ]
+	[ ! -s "$R/output" ]
+}
+
+# counter: a command that notes each start in $BATS_TEST_TMPDIR/starts,
+# with its attempt, then sleeps for $1 seconds and prints its attempt.
+make_counter() {
+	printf '#!/bin/sh\necho "$CT_ATTEMPT" >>"%s/starts"\nsleep "$1"\necho "attempt $CT_ATTEMPT"\n' \
+		"$BATS_TEST_TMPDIR" >counter
+	chmod +x counter
+	: >starts
+	command_is "$BATS_TEST_TMPDIR/counter $1"
+}
+
+# starts_of N: how many times attempt N's command started.
+starts_of() {
+	grep -cx "$1" starts || true
+}
+
+@test "a repeated submit of one attempt gives its handle again and starts nothing" {
+	make_counter 2
+	run -0 --separate-stderr wr submit <q.fa
+	H=$output
+	HANDLES+=("$H")
+	# The same attempt again, while its command runs.
+	run -0 --separate-stderr wr submit <q.fa
+	assert_output "$H"
+	assert_equal "$stderr" ""
+	sleep 0.2
+	assert_equal "$(starts_of 1)" 1
+	# And once it has ended.
+	settle 10
+	assert_output done
+	run -0 --separate-stderr wr submit <q.fa
+	assert_output "$H"
+	assert_equal "$(starts_of 1)" 1
+	# Another attempt is another run.
+	ATTEMPT=2
+	run -0 --separate-stderr wr submit <q.fa
+	HANDLES+=("$output")
+	[ "$output" != "$H" ]
+	sleep 0.2
+	assert_equal "$(starts_of 1)" 1
+	assert_equal "$(starts_of 2)" 1
+}
+
+@test "a handle sees its own attempt's output, never another's" {
+	make_counter 2
+	run -0 wr submit <q.fa
+	first=$output
+	HANDLES+=("$first")
+	PARAMS=()
+	command_is "echo second"
+	ATTEMPT=2
+	run -0 wr submit <q.fa
+	H=$output
+	HANDLES+=("$H")
+	settle 10
+	assert_output done
+	result
+	assert_equal "$(cat result)" second
+	# The first attempt's monitor still runs: its handle says so.
+	run -0 wr poll "$first"
+	assert_output running
+	run -75 wr fetch "$first"
+	H=$first
+	settle 10
+	assert_output done
+	result
+	assert_equal "$(cat result)" "attempt 1"
+	run -0 wr fetch "${HANDLES[1]}"
+	assert_output second
+}
+
+# submit_to_full: a submit whose standard output cannot be written.
+submit_to_full() {
+	wr submit <q.fa >/dev/full
+}
+
+@test "a submit whose handle was lost: submitted again, the same handle, one command" {
+	make_counter 2
+	# Its standard output cannot be written: the handle is lost after
+	# the command started, as when the dispatcher dies at that moment.
+	run -74 submit_to_full
+	sleep 0.2
+	assert_equal "$(starts_of 1)" 1
+	run -0 --separate-stderr wr submit <q.fa
+	H=$output
+	HANDLES+=("$H")
+	sleep 0.2
+	assert_equal "$(starts_of 1)" 1
+	settle 10
+	assert_output done
+}
+
+@test "submit killed at any instant, then submitted again: never a second command" {
+	no_leak_check
+	make_counter 1
+	for ((a = 1; a <= 30; a++)); do
+		ATTEMPT=$a
+		wr submit <q.fa >/dev/null 2>&1 &
+		sleep "0.00$((RANDOM % 10))"
+		kill -KILL $! 2>/dev/null || true
+		wait $! || true
+		run -0 --separate-stderr wr submit <q.fa
+		HANDLES+=("$output")
+	done
+	sleep 1.5
+	for ((a = 1; a <= 30; a++)); do
+		assert_equal "attempt $a: $(starts_of $a)" "attempt $a: 1"
+	done
+}
+
+@test "an unknown handle of the right form: lost to poll, no result, nothing to cancel" {
+	run -0 --separate-stderr wr poll "$UNKNOWN"
+	assert_output "failed lost: no such run in the work directory"
+	run -69 --separate-stderr wr fetch "$UNKNOWN"
+	assert_equal "$stderr" "local: no result: no such run in the work directory"
+	run -0 --separate-stderr wr cancel "$UNKNOWN"
+	assert_output ""
+	assert_equal "$stderr" ""
 }

@@ -66,7 +66,7 @@ dispatch_until_done() {
 	assert_output 1e-10
 
 	run -0 ct-status -l "${ids[0]}"
-	assert_line --regexp '^  .*  Processing  sent to here \(handle [0-9]+:[0-9]+\)$'
+	assert_line --regexp '^  .*  Processing  sent to here \(handle [0-9a-f]{32}\)$'
 	assert_line --regexp '^  .*  Completed   completed by here in [0-9]+ s$'
 	# Nothing left behind: no lock, no work directory.
 	run find "$CT_SPOOL/locks" "$CT_SPOOL/work" -mindepth 1

@@ -491,16 +491,21 @@ two_services() {
 	rid=$(env -i "${e[@]}" "$w" submit evalue=1e-5 <hbb.fa)
 	run -0 env -i "${e[@]}" "$w" submit evalue=1e-5 <hbb.fa
 	assert_output "$rid"
+	# The same attempt, said: still the same search, whatever it asks.
+	run -0 env -i "${e[@]}" CT_ATTEMPT=1 "$w" submit evalue=1e-6 </dev/null
+	assert_output "$rid"
 	# Before the RTOE (30 s), a poll asks nothing.
 	run -0 env -i "${e[@]}" "$w" poll "$rid"
 	assert_output running
 	assert_equal "$(wc -l <"$FIXTURE_LOG")" 1
-	# Another search (other options) is one; so is one after a cancel.
-	run -0 env -i "${e[@]}" "$w" submit evalue=1e-6 <hbb.fa
+	# Another attempt is another search, and its repeat is not.
+	run -0 env -i "${e[@]}" CT_ATTEMPT=2 "$w" submit evalue=1e-6 <hbb.fa
 	refute_output "$rid"
 	rid2=$output
+	run -0 env -i "${e[@]}" CT_ATTEMPT=2 "$w" submit evalue=1e-6 <hbb.fa
+	assert_output "$rid2"
 	run -0 env -i "${e[@]}" "$w" cancel "$rid2"
-	run -0 env -i "${e[@]}" "$w" submit evalue=1e-6 <hbb.fa
+	run -0 env -i "${e[@]}" CT_ATTEMPT=3 "$w" submit evalue=1e-6 <hbb.fa
 	refute_output "$rid2"
 	run -0 requests
 	assert_equal "${#lines[@]}" 4

@@ -239,7 +239,7 @@ most in flight 2"
 	completed_by here
 	run -0 history "$id"
 	assert_line "Processing: ebi cannot run it: ebi submit exit 75: ebi: submit: POST http://127.0.0.1:$FIXTURE_PORT/Tools/services/rest/ncbiblast/run: HTTP 500: Internal server error"
-	assert_line --regexp '^Processing: sent to here \(handle [0-9]+:[0-9]+\)$'
+	assert_line --regexp '^Processing: sent to here \(handle [0-9a-f]{32}\)$'
 	run -0 requests
 	assert_output "POST /Tools/services/rest/ncbiblast/run 500
 POST /Tools/services/rest/ncbiblast/run 500"
@@ -564,4 +564,33 @@ POST /Tools/services/rest/ncbiblast/run 200"
 		CT_PARAM_EMAIL="$(sed -n 's:.*name="email"[^>]*>\(.*\)</parameter>.*:\1:p' "$CT_CONFIG")" \
 		"$CT_BUILD/providers/ebi" submit <hbb.fa
 	assert_output "ebi: parameter email: a placeholder (example.com and the like): put yours"
+}
+
+@test "submit again after a lost handle: the same job id, no second /run; another attempt is another job" {
+	ebi none
+	mkdir w
+	# By hand, in the environment ct-dispatch gives a wrapper.
+	e=(PATH=/usr/local/bin:/usr/bin:/bin "CT_WORKDIR=$PWD/w" CT_JOB_ID=t1
+		CT_SERVER=ebi CT_SERVICE=blastp CT_DATABASE=globins45
+		CT_PARAM_CLASSNAME=ebi "CT_PARAM_URL=$URL" "CT_PARAM_EMAIL=$EMAIL")
+	w=$CT_BUILD/providers/ebi
+	run -0 --separate-stderr env -i "${e[@]}" "$w" submit <hbb.fa
+	first=$output
+	run -0 --separate-stderr env -i "${e[@]}" "$w" submit <hbb.fa
+	assert_output "$first"
+	assert_equal "$stderr" ""
+	run -0 env -i "${e[@]}" CT_ATTEMPT=1 "$w" submit </dev/null
+	assert_output "$first"
+	run -0 requests /run
+	assert_output "POST /Tools/services/rest/ncbiblast/run 200"
+	run -0 env -i "${e[@]}" CT_ATTEMPT=2 "$w" submit <hbb.fa
+	refute_output "$first"
+	second=$output
+	run -0 env -i "${e[@]}" CT_ATTEMPT=2 "$w" submit <hbb.fa
+	assert_output "$second"
+	run -0 requests /run
+	assert_equal "${#lines[@]}" 2
+	# A bad CT_ATTEMPT is the dispatcher's mistake, never a guess.
+	run -64 --separate-stderr env -i "${e[@]}" CT_ATTEMPT=0 "$w" submit <hbb.fa
+	assert_equal "$stderr" "ebi: CT_ATTEMPT must be a number from 1"
 }

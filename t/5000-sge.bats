@@ -40,6 +40,36 @@ acct() {
 	echo "${out[*]}"
 }
 
+# history_but_first_acct ID: the job's history without the retries that
+# Grid Engine's first job on a fresh cluster really causes: qacct has no
+# accounting file until a job has ended, and the poll that asks before
+# then is rightly tried again. Any other line is kept, to be asserted.
+history_but_first_acct() {
+	history "$1" | grep -Ev '^Processing: c: will retry in [0-9]+ s: sge poll exit 75: sge: qacct -j [0-9]+: .*/accounting: No such file or directory$'
+}
+
+# sge_jobs NAME: the ids of the jobs of that name Grid Engine knows,
+# waiting, running or ended, one a line, sorted.
+sge_jobs() {
+	{
+		qstat -j "$1" 2>/dev/null | sed -n 's/^job_number: *//p'
+		qacct -j "$1" 2>/dev/null | sed -n 's/^jobnumber *//p'
+	} | tr -d ' ' | sort -u
+}
+
+# by_hand COMMAND [NAME=VALUE...]: the wrapper to be run by hand (wrap)
+# in the work directory $W, running COMMAND, for job $JOB, with
+# NAME=VALUE added.
+by_hand() {
+	W="$BATS_TEST_TMPDIR/w"
+	mkdir -p "$W"
+	# A job ID of this run's own: the scheduler remembers ended jobs.
+	: "${JOB:=j$(date +%s%N)}"
+	PARAMS=("CT_PARAM_COMMAND=$1" "CT_PARAM_SHARED_DIR=$BATS_FILE_TMPDIR/shared" "CT_JOB_ID=$JOB")
+	shift
+	PARAMS+=("$@")
+}
+
 @test "sge: real BLAST through qsub, done, BLAST XML with its hits" {
 	cluster_registry "$BLASTP" options=evalue
 	id=$(ct-submit -d globins45 -o evalue=1e-10 q.fa)
@@ -52,12 +82,12 @@ acct() {
 	assert_output HBB_CALAR
 	run -0 xmllint --xpath 'string(//Parameters_expect)' hbb.xml
 	assert_output 1e-10
-	run -0 history "$id"
+	run -0 history_but_first_acct "$id"
 	assert_output "New: submitted by uid $(id -u) on $HOST
 Processing: claimed by ct-dispatch on $HOST
 Processing: sent to c (handle $HANDLE)
 Completed: completed by c in N s"
-	assert_equal "$(acct jobname failed exit_status)" "jobname ct-$id,failed 0,exit_status 0"
+	assert_equal "$(acct jobname failed exit_status)" "jobname ct-$id-1,failed 0,exit_status 0"
 	run -0 cat "$JOBDIR/job.sh"
 	assert_line "'blastp' '-query' '$JOBDIR/input.fa' '-db' '$BATS_FILE_TMPDIR/globins45' '-outfmt' '5' '-out' '$JOBDIR/output' '-evalue' '1e-10' <'/dev/null' >'stdout' 2>'stderr'"
 	cmp q.fa "$JOBDIR/input.fa"
@@ -187,4 +217,50 @@ Failed: no provider left (every one failed it); run it locally"
 	PARAMS=("CT_PARAM_COMMAND=sleep 1" "CT_PARAM_SHARED_DIR=$BATS_TEST_TMPDIR/shared" "CT_PARAM_QUEUE=no.such.q")
 	run -69 --separate-stderr wrap submit <q.fa
 	assert_equal "$stderr" 'sge: qsub: Unable to run job: Job was rejected because job requests unknown queue "no.such.q"'
+}
+
+@test "sge: submit repeated for one attempt: the same job, one qsub, also when the answer was lost" {
+	by_hand "sleep 300"
+	run -0 --separate-stderr wrap submit <q.fa
+	first=$output
+	assert_equal "$(sge_jobs ct-$JOB-1)" "$first"
+	run -0 --separate-stderr wrap submit <q.fa
+	assert_output "$first"
+	assert_equal "$stderr" ""
+	# Killed between qsub's answer and the records: found by its name.
+	rm "$W/submitted" "$W/batch.$first"
+	run -0 --separate-stderr wrap submit <q.fa
+	assert_output "$first"
+	assert_equal "$(sge_jobs ct-$JOB-1)" "$first"
+	run -0 wrap poll "$first"
+	assert_output running
+	# Another attempt is another job.
+	by_hand "sleep 300" CT_ATTEMPT=2
+	run -0 --separate-stderr wrap submit <q.fa
+	second=$output
+	[ "$second" != "$first" ]
+	assert_equal "$(sge_jobs ct-$JOB-2)" "$second"
+	run -0 wrap cancel "$second"
+	run -0 wrap cancel "$first"
+}
+
+@test "sge: a lost answer for a job that has already ended: found in qacct, not run again" {
+	by_hand true
+	run -0 --separate-stderr wrap submit <q.fa
+	first=$output
+	HANDLE=$first
+	acct failed >/dev/null
+	rm "$W/submitted" "$W/batch.$first"
+	run -0 --separate-stderr wrap submit <q.fa
+	assert_output "$first"
+	assert_equal "$(sge_jobs ct-$JOB-1)" "$first"
+	run -0 wrap poll "$first"
+	assert_output done
+}
+
+@test "sge: cancel of a handle this work directory does not know: nothing to cancel, 0" {
+	by_hand "sleep 300"
+	run -0 --separate-stderr wrap cancel 999999
+	assert_output ""
+	assert_equal "$stderr" ""
 }

@@ -53,7 +53,7 @@ Processing: claimed by ct-dispatch on $HOST
 Processing: sent to c (handle $HANDLE)
 Completed: completed by c in N s"
 	assert_equal "$(slurm_says JobState ExitCode)" "JobState=COMPLETED ExitCode=0:0"
-	assert_equal "$(scontrol show job -o "$HANDLE" | grep -o 'JobName=[^ ]*')" "JobName=ct-$id"
+	assert_equal "$(scontrol show job -o "$HANDLE" | grep -o 'JobName=[^ ]*')" "JobName=ct-$id-1"
 	# What ran is the server's command, in the job's shared directory.
 	run -0 cat "$JOBDIR/job.sh"
 	assert_line "'blastp' '-query' '$JOBDIR/input.fa' '-db' '$BATS_FILE_TMPDIR/globins45' '-outfmt' '5' '-out' '$JOBDIR/output' '-evalue' '1e-10' <'/dev/null' >'stdout' 2>'stderr'"
@@ -227,4 +227,55 @@ Completed: completed by c in N s"
 	run -0 last_history "$id"
 	assert_output "Processing: c failed it: lost: Slurm has no record of job $HANDLE after 2 s (squeue: Invalid job id specified)
 Failed: no provider left (every one failed it); run it locally"
+}
+
+# slurm_jobs NAME: the ids of the jobs of that name Slurm knows, in any
+# state, one a line, sorted.
+slurm_jobs() {
+	squeue -h -t all -n "$1" -o %i | sort
+}
+
+# by_hand COMMAND [NAME=VALUE...]: the wrapper to be run by hand (wrap)
+# in the work directory $W, running COMMAND, for job $JOB, with
+# NAME=VALUE added.
+by_hand() {
+	W="$BATS_TEST_TMPDIR/w"
+	mkdir -p "$W"
+	# A job ID of this run's own: the scheduler remembers ended jobs.
+	: "${JOB:=j$(date +%s%N)}"
+	PARAMS=("CT_PARAM_COMMAND=$1" "CT_PARAM_SHARED_DIR=$BATS_FILE_TMPDIR/shared" "CT_JOB_ID=$JOB")
+	shift
+	PARAMS+=("$@")
+}
+
+@test "slurm: submit repeated for one attempt: the same job, one sbatch, also when the answer was lost" {
+	by_hand "sleep 300"
+	run -0 --separate-stderr wrap submit <q.fa
+	first=$output
+	assert_equal "$(slurm_jobs ct-$JOB-1)" "$first"
+	run -0 --separate-stderr wrap submit <q.fa
+	assert_output "$first"
+	assert_equal "$stderr" ""
+	# Killed between sbatch's answer and the records: found by its name.
+	rm "$W/submitted" "$W/batch.$first"
+	run -0 --separate-stderr wrap submit <q.fa
+	assert_output "$first"
+	assert_equal "$(slurm_jobs ct-$JOB-1)" "$first"
+	run -0 wrap poll "$first"
+	assert_output running
+	# Another attempt is another job.
+	by_hand "sleep 300" CT_ATTEMPT=2
+	run -0 --separate-stderr wrap submit <q.fa
+	second=$output
+	[ "$second" != "$first" ]
+	assert_equal "$(slurm_jobs ct-$JOB-2)" "$second"
+	run -0 wrap cancel "$second"
+	run -0 wrap cancel "$first"
+}
+
+@test "slurm: cancel of a handle this work directory does not know: nothing to cancel, 0" {
+	by_hand "sleep 300"
+	run -0 --separate-stderr wrap cancel 999999
+	assert_output ""
+	assert_equal "$stderr" ""
 }

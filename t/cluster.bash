@@ -79,7 +79,8 @@ submitted() {
 	ct-dispatch 2>>"$LOG"
 	HANDLE=$(history "$1" | sed -n 's/^Processing: sent to c (handle \([0-9]*\))$/\1/p')
 	[ -n "$HANDLE" ] || fail "not sent: $(history "$1")"
-	JOBDIR=$(cat "$CT_SPOOL/work/$1/batch.$HANDLE")
+	# In the work directory of its attempt, work/ID/N.
+	JOBDIR=$(cat "$CT_SPOOL/work/$1"/[1-9]*/"batch.$HANDLE")
 	[ -d "$JOBDIR" ] || fail "no job directory $JOBDIR"
 }
 
