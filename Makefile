@@ -200,6 +200,8 @@ ifneq ($(SPOOL_GROUP),)
 	chown -R root:$(SPOOL_GROUP) $(DESTDIR)$(spooldir)
 	chmod 2770 $(DESTDIR)$(spooldir)
 	cd $(DESTDIR)$(spooldir) && chmod 2770 $(SPOOL_DIRS)
+	# The dispatcher's alone: no one else may swap a job's work directory.
+	chmod 0700 $(DESTDIR)$(spooldir)/work
 endif
 
 uninstall:

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "cli.h"
 #include "err.h"
 #include "exitcodes.h"
@@ -32,47 +33,86 @@ static const char help[] =
     "Exit status: 0 cancelled or requested, 4 not found, 5 already\n"
     "finished (nothing to withdraw).\n";
 
-/* Leave the request for the dispatcher: an empty file, cancel/ID. */
+/*
+ * The state job j, found in state s, is settled in. A record in
+ * processing/ whose last event is final is as good as moved on: a crash
+ * or a full disk came between the final record and its rename, which the
+ * next pass makes (cputorrent-spool(5), Crashes), and no cancel can
+ * change it any more.
+ */
+static enum job_state
+settled(const struct job *j, enum job_state s)
+{
+	enum job_state last;
+
+	if (s != JOB_PROCESSING || j->nevents == 0)
+		return s;
+	last = j->events[j->nevents - 1].state;
+	return last == JOB_COMPLETED || last == JOB_FAILED ? last : s;
+}
+
+/*
+ * Leave the request for the dispatcher: an empty file, cancel/ID, made to
+ * last. If it cannot be, the request this call made goes again, so that
+ * an exit 74 leaves no request that a crash might or might not keep.
+ * Asking twice is asking once: an existing request is only synced again.
+ */
 static int
 request(struct spool *sp, const char *id)
 {
-	int d = spool_dir(sp, SPOOL_CANCEL), fd;
+	int d = spool_dir(sp, SPOOL_CANCEL), fd = -1;
+	bool made = true;
 
-	if (d < 0 || (fd = openat(d, id, O_WRONLY | O_CREAT | O_NOFOLLOW |
-	    O_CLOEXEC, 0660)) < 0) {
+	if (d >= 0) {
+		fd = openat(d, id, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0660);
+		/* O_NONBLOCK: a FIFO planted here must not hang us. */
+		if (fd < 0 && errno == EEXIST) {
+			made = false;
+			fd = openat(d, id, O_WRONLY | O_NOFOLLOW | O_NONBLOCK |
+			    O_CLOEXEC);
+		}
+	}
+	if (fd < 0 || close(fd) != 0 || dir_sync(d) != 0) {
 		ct_warnerr("%s: cannot ask for the cancel", id);
+		if (made && d >= 0)
+			unlinkat(d, id, 0);
 		return -1;
 	}
-	close(fd);
-	if (spool_sync(sp, SPOOL_CANCEL) != 0)
-		return -1;
 	return 0;
 }
 
 /*
  * A New job: claim it as a dispatcher would, then fail it. If a
  * dispatcher claims it first, the request above makes it do the same.
+ * Returns 0, or EX_IOERR after a message: the request stands, and
+ * ct-dispatch acts on it when it can, but the job is not failed yet.
  */
-static void
+static int
 cancel_new(struct spool *sp, const char *id)
 {
+	enum spool_lock_result got;
 	struct buf rec = { 0 };
 	char path[4096];
 	struct job j;
-	int lock, fd, dd, rc;
+	int lock, fd, dd, rc = -1;
 
 	if (spool_move(sp, SPOOL_NEW, SPOOL_PROCESSING, id) != 0) {
 		/* ENOENT: a dispatcher claimed it; the request will do. */
-		if (errno != ENOENT)
-			ct_warnerr("%s: cannot claim", id);
-		return;
+		if (errno == ENOENT)
+			return 0;
+		ct_warnerr("%s: cannot claim", id);
+		return EX_IOERR;
 	}
-	if (spool_lock(sp, id, &lock) != SPOOL_LOCKED)
-		return;
+	/* Busy: a dispatcher found it in processing/ first, and will do. */
+	if ((got = spool_lock(sp, id, &lock)) != SPOOL_LOCKED)
+		return got == SPOOL_LOCK_BUSY ? 0 : EX_IOERR;
 	dd = spool_dir(sp, SPOOL_PROCESSING);
 	fd = dd < 0 ? -1 : openat(dd, id, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	snprintf(path, sizeof path, "%s/processing/%s", sp->path, id);
-	if (fd >= 0 && spool_read_job(fd, path, true, &j) == 0) {
+	if (fd < 0)
+		ct_warnerr("cannot open %s", path);
+	else if (spool_read_job(fd, path, true, &j) == 0) {
 		job_add_event(&j, now_usec(), JOB_FAILED,
 		    "cancelled by its owner");
 		job_format(&j, j.input, j.input_len, &rec);
@@ -90,6 +130,7 @@ cancel_new(struct spool *sp, const char *id)
 		job_free(&j);
 	}
 	close(lock);
+	return rc == 0 ? 0 : EX_IOERR;
 }
 
 /*
@@ -111,13 +152,17 @@ finished_meanwhile(struct spool *sp, const char *id)
 			close(lock);
 		return 0;
 	}
-	job_free(&j);
 	if (lock >= 0) {
-		/* As a dispatcher does: a finished job's lock goes, held. */
+		/*
+		 * As a dispatcher does: a finished job's lock goes, held; one
+		 * still in processing/ keeps it for the pass that moves it.
+		 */
 		if (s == JOB_COMPLETED || s == JOB_FAILED)
 			unlinkat(spool_dir(sp, SPOOL_LOCKS), id, 0);
 		close(lock);
 	}
+	s = settled(&j, s);
+	job_free(&j);
 	if (s != JOB_COMPLETED)
 		return 0;	/* Failed: by this cancel, or as good as */
 	if ((cd = spool_dir(sp, SPOOL_CANCEL)) >= 0)
@@ -136,6 +181,7 @@ cancel_one(struct spool *sp, const char *id)
 
 	if ((answer = lookup_job(sp, id, false, &j, &s)) != 0)
 		return answer;
+	s = settled(&j, s);
 	job_free(&j);
 	if (s == JOB_COMPLETED || s == JOB_FAILED) {
 		ct_warn("%s: job already %s", id,
@@ -150,8 +196,8 @@ cancel_one(struct spool *sp, const char *id)
 	sp->create = !privilege_elevated();
 	if (request(sp, id) != 0)
 		return EX_IOERR;
-	if (s == JOB_NEW)
-		cancel_new(sp, id);
+	if (s == JOB_NEW && (answer = cancel_new(sp, id)) != 0)
+		return answer;
 	return finished_meanwhile(sp, id);
 }
 

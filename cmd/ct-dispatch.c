@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -67,6 +68,9 @@ static const char help[] =
 #define BACKOFF_FIRST_USEC (5 * INT64_C(1000000))
 #define BACKOFF_MAX_USEC (300 * INT64_C(1000000))
 
+/* A submitting host's clock may be this much behind before it is clamped. */
+#define CLOCK_SLACK_USEC (60 * INT64_C(1000000))
+
 /* So many jobs that could not be written are named, then counted. */
 #define UNWRITTEN_NAMED 20
 
@@ -83,6 +87,8 @@ struct dispatcher {
 	struct strvec unwritten;	/* this pass's jobs whose step did not
 					   last, repeats and all */
 	bool spool_failed;		/* some pass had such a job: exit 74 */
+	bool cannot_write;		/* this pass: stop claiming, submitting */
+	int lock;			/* the lock of the job being driven */
 	int64_t wake_usec;		/* the earliest "next" saved this pass */
 	char host[256];
 };
@@ -134,6 +140,11 @@ static void
 unwritten(struct dispatcher *d, const char *id)
 {
 	strvec_push(&d->unwritten, id);
+	/*
+	 * A dispatcher that cannot record what it does must not do more:
+	 * every submit would be made again by the next pass.
+	 */
+	d->cannot_write = true;
 }
 
 /* Commit the pass's staged rewrites, noting the jobs that failed. */
@@ -289,33 +300,63 @@ call(struct dispatcher *d, const struct registry_server *s, struct job *j,
 		snprintf(why, whylen, "%s: request-interval", s->id);
 		return CALL_DEFERRED;
 	}
-	if ((wd = spool_workdir(&d->sp, j->id)) == NULL) {
+	if ((wd = spool_workdir(&d->sp, j->id, j->attempts)) == NULL) {
 		snprintf(why, whylen, "no work directory");
 		return CALL_TRANSIENT;
 	}
 	o = contract_call(&(struct contract_call){ .wrapper_dir =
 	    d->wrapper_dir, .server = s, .job = j, .workdir = wd,
-	    .verb = verb, .out = out }, why, whylen);
+	    .lock_fd = d->lock, .verb = verb, .out = out }, why, whylen);
 	free(wd);
 	return as_call[o];
 }
 
 /* ---- the life of a job -------------------------------------------------- */
 
+/* The job's place at its server is free again. */
+static void
+leave_server(struct dispatcher *d, const struct job *j)
+{
+	int si = j->provider != NULL ? server_index(d, j->provider) : -1;
+
+	if (si >= 0 && d->in_flight[si] > 0)
+		d->in_flight[si]--;
+}
+
+/*
+ * Begin attempt number j->attempts + 1, at server si: the number is
+ * never used again for this job, so nothing of an earlier attempt (its
+ * work directory, a monitor still running, its handle) can be taken for
+ * this one (ct-wrapper(7)).
+ */
+static void
+begin_attempt(struct dispatcher *d, struct job *j, int si)
+{
+	const struct registry_server *s = &d->reg.servers[si];
+
+	j->attempts++;
+	job_set(&j->provider, s->id);
+	job_set(&j->handle, NULL);
+	j->attempt_usec = now_usec();
+	j->next_usec = 0;
+	j->retries = 0;
+	j->ready = j->submitting = false;
+	d->in_flight[si]++;
+}
+
 /* The attempt at the current server is over for good: on to the next. */
 static void
-give_up_server(struct dispatcher *d, struct job *j, int si)
+give_up_server(struct dispatcher *d, struct job *j)
 {
-	if (si >= 0 && d->in_flight[si] > 0 && j->handle != NULL)
-		d->in_flight[si]--;
+	leave_server(d, j);
 	job_add_tried(j, j->provider);
-	/* The next server's wrapper must not see this one's files. */
-	spool_workdir_remove(&d->sp, j->id);
+	/* The next attempt's wrapper must not see this one's files. */
+	spool_attempt_remove(&d->sp, j->id, j->attempts);
 	job_set(&j->provider, NULL);
 	job_set(&j->handle, NULL);
 	j->attempt_usec = j->next_usec = 0;
 	j->retries = 0;
-	j->ready = false;
+	j->ready = j->submitting = false;
 }
 
 static void
@@ -416,9 +457,18 @@ submit_to(struct dispatcher *d, struct job *j, int si)
 	enum call_outcome o;
 	char why[700];
 
-	job_set(&j->provider, s->id);
-	if (j->attempt_usec == 0)
-		j->attempt_usec = now_usec();
+	/*
+	 * The intent lasts before the provider is asked: a dispatcher that
+	 * dies from here on leaves a record that says the submit may have
+	 * reached it, and the next asks again under the same attempt.
+	 */
+	if (!j->submitting) {
+		j->submitting = true;
+		if (save_now(d, j) != 0) {
+			unwritten(d, j->id);
+			return true;
+		}
+	}
 	o = call(d, s, j, CONTRACT_SUBMIT, &out, why, sizeof why);
 	if (o == CALL_OK && (handle = contract_read_handle(&out)) == NULL) {
 		o = CALL_PERMANENT;
@@ -429,7 +479,7 @@ submit_to(struct dispatcher *d, struct job *j, int si)
 		job_set(&j->handle, handle);
 		j->next_usec = now_usec() + (int64_t)s->poll_interval * 1000000;
 		j->retries = 0;
-		d->in_flight[si]++;
+		j->submitting = false;
 		event(d, j, JOB_PROCESSING, LOG_INFO, "sent to %s (handle %s)",
 		    s->id, j->handle);
 	} else if (o == CALL_TRANSIENT && now_usec() - j->attempt_usec <
@@ -438,7 +488,7 @@ submit_to(struct dispatcher *d, struct job *j, int si)
 	else if (o != CALL_DEFERRED) {
 		event(d, j, JOB_PROCESSING, LOG_NOTICE, "%s cannot run it: %s",
 		    s->id, why);
-		give_up_server(d, j, -1);
+		give_up_server(d, j);
 		buf_free(&out);
 		return false;
 	}
@@ -457,8 +507,14 @@ submit(struct dispatcher *d, struct job *j, struct policy *pol)
 
 		/* A retry after a transient failure stays with its server. */
 		if (si < 0 || !d->reg.servers[si].enabled) {
+			if (si >= 0) {	/* disabled since: elsewhere */
+				leave_server(d, j);
+				spool_attempt_remove(&d->sp, j->id,
+				    j->attempts);
+			}
 			switch (choose(d, j, pol, &si)) {
 			case CHOICE_SERVER:
+				begin_attempt(d, j, si);
 				break;
 			case CHOICE_WAIT:
 				save(d, j);	/* in processing/, for a free server */
@@ -489,7 +545,6 @@ collect(struct dispatcher *d, struct job *j, const struct registry_server *s,
 {
 	struct buf out = { 0 };
 	enum call_outcome o;
-	int si = server_index(d, s->id);
 
 	o = call(d, s, j, CONTRACT_FETCH, &out, why, whylen);
 	if (o == CALL_TRANSIENT || o == CALL_DEFERRED) {
@@ -513,8 +568,7 @@ collect(struct dispatcher *d, struct job *j, const struct registry_server *s,
 	j->ready = false;
 	event(d, j, JOB_COMPLETED, LOG_NOTICE, "completed by %s in %lld s",
 	    s->id, (long long)((now_usec() - j->submitted_usec) / 1000000));
-	if (d->in_flight[si] > 0)
-		d->in_flight[si]--;
+	leave_server(d, j);
 	/*
 	 * If the final write or the rename fails, the next pass finds the
 	 * result, or the terminal event, and does what is left.
@@ -544,7 +598,7 @@ follow_done(struct dispatcher *d, struct job *j, int si, struct policy *pol)
 	case COLLECT_BAD:
 		event(d, j, JOB_PROCESSING, LOG_NOTICE, "%s delivered a bad "
 		    "result: %s", s->id, why);
-		give_up_server(d, j, si);
+		give_up_server(d, j);
 		submit(d, j, pol);
 		return;
 	}
@@ -566,7 +620,7 @@ follow_timeout(struct dispatcher *d, struct job *j, int si,
 		return;
 	event(d, j, JOB_PROCESSING, LOG_NOTICE, "%s: attempt timed out "
 	    "after %u s", s->id, s->attempt_timeout);
-	give_up_server(d, j, si);
+	give_up_server(d, j);
 	submit(d, j, pol);
 }
 
@@ -584,7 +638,7 @@ follow_up(struct dispatcher *d, struct job *j, struct policy *pol)
 	if (si < 0) {
 		event(d, j, JOB_PROCESSING, LOG_NOTICE, "server %s is no "
 		    "longer in the registry", j->provider);
-		give_up_server(d, j, -1);
+		give_up_server(d, j);
 		submit(d, j, pol);
 		return;
 	}
@@ -633,7 +687,7 @@ follow_up(struct dispatcher *d, struct job *j, struct policy *pol)
 		break;
 	}
 	buf_free(&out);
-	give_up_server(d, j, si);
+	give_up_server(d, j);
 	submit(d, j, pol);
 }
 
@@ -655,10 +709,48 @@ withdraw(struct dispatcher *d, struct job *j, const char *reason)
 		buf_free(&out);
 		if (o == CALL_DEFERRED)
 			return;
-		if (d->in_flight[si] > 0)
-			d->in_flight[si]--;
+		if (o != CALL_OK)
+			event(d, j, JOB_PROCESSING, LOG_NOTICE, "%s: cancel of "
+			    "attempt %u: %s", j->provider, j->attempts, why);
 	}
+	leave_server(d, j);
 	fail_job(d, j, "%s", reason);
+}
+
+/*
+ * A submission time from a clock ahead of this host's is taken as now,
+ * so that a job never gets more than its deadline, nor completes in
+ * negative time; one from a clock behind it, as when the job's file was
+ * written (by this host's clock, or the file server's), so that it is
+ * not failed at once. A job that really waited in new/ keeps that wait.
+ */
+static int64_t
+submitted_here(struct dispatcher *d, const struct job *j, enum spool_dir in,
+    int64_t now)
+{
+	int64_t written = spool_mtime_usec(&d->sp, in, j->id);
+	int64_t at = j->submitted_usec;
+
+	if (at > now)
+		return now;
+	if (written != 0 && at < written - CLOCK_SLACK_USEC)
+		return written < now ? written : now;
+	return at;
+}
+
+/* The same, kept in the job, and said in its history if it changed. */
+static void
+clamp_submitted(struct dispatcher *d, struct job *j, int64_t now)
+{
+	int64_t at = submitted_here(d, j, SPOOL_PROCESSING, now);
+
+	if (at == j->submitted_usec)
+		return;
+	event(d, j, JOB_PROCESSING, LOG_NOTICE, "its submission time is %lld "
+	    "s %s this host's clock; counted from %s", (long long)(llabs(
+	    j->submitted_usec - at) / 1000000), j->submitted_usec > at ?
+	    "ahead of" : "behind", at == now ? "now" : "when it was written");
+	j->submitted_usec = at;
 }
 
 /*
@@ -677,9 +769,19 @@ advance(struct dispatcher *d, struct job *j, struct policy *pol)
 		finish(d, j, last);
 		return;
 	}
-	if (j->deadline_usec == 0)
+	if (j->deadline_usec == 0) {
+		clamp_submitted(d, j, now);
 		j->deadline_usec = j->submitted_usec +
 		    (int64_t)d->reg.deadline * 1000000;
+	}
+	if (j->provider != NULL && j->attempts == 0)
+		j->attempts = 1;	/* a record from before attempts */
+	if (j->submitting && j->handle == NULL && j->retries == 0 &&
+	    j->next_usec == 0)
+		event(d, j, JOB_PROCESSING, LOG_NOTICE, "attempt %u: the "
+		    "dispatcher stopped during its submit to %s, which may "
+		    "have reached it; asking again under the same attempt",
+		    j->attempts, j->provider);
 	if (spool_cancel_requested(&d->sp, j->id)) {
 		withdraw(d, j, "cancelled by its owner");
 		return;
@@ -731,7 +833,8 @@ count_in_flight(struct dispatcher *d)
 
 		if (spool_read_in(&d->sp, SPOOL_PROCESSING, id, false, &j) != 0)
 			continue;
-		if (j.provider != NULL && j.handle != NULL &&
+		/* A job holds its place from its attempt's first submit. */
+		if (j.provider != NULL &&
 		    (si = server_index(d, j.provider)) >= 0)
 			d->in_flight[si]++;
 		job_free(&j);
@@ -771,7 +874,9 @@ drive(struct dispatcher *d, const char *id, struct policies *ps,
 		if (claimed)
 			event(d, &j, JOB_PROCESSING, LOG_DEBUG, "claimed by "
 			    "ct-dispatch on %s", d->host);
+		d->lock = lock;
 		advance(d, &j, policy_for(d, ps, j.service));
+		d->lock = -1;
 		job_free(&j);
 	}
 	release(d, id, lock);
@@ -839,6 +944,16 @@ commit_if_due(struct dispatcher *d)
 		commit(d);
 }
 
+/* Has the deadline of New job j passed (by the clamped clock)? */
+static bool
+deadline_passed(struct dispatcher *d, const struct job *j)
+{
+	int64_t now = now_usec();
+
+	return d->reg.deadline != 0 && now >= submitted_here(d, j, SPOOL_NEW,
+	    now) + (int64_t)d->reg.deadline * 1000000;
+}
+
 /*
  * Claim up to CHUNK New jobs there is room for, from the walk, into
  * claimed. Only one dispatcher's rename of a job can succeed. Returns the
@@ -861,8 +976,12 @@ claim_chunk(struct dispatcher *d, struct spool_walk *w,
 			continue;
 		for (same = 0, k = 0; k < service.n; k++)
 			same += strcmp(service.v[k], j.service) == 0;
-		/* Otherwise it stays New until a server is free. */
-		if (s == JOB_NEW && same < room_for(d, j.service)) {
+		/*
+		 * Otherwise it stays New until a server is free; unless its
+		 * deadline has passed, when it is claimed to be failed.
+		 */
+		if (s == JOB_NEW && (same < room_for(d, j.service) ||
+		    deadline_passed(d, &j))) {
 			if (spool_move_unsynced(&d->sp, SPOOL_NEW,
 			    SPOOL_PROCESSING, id) == 0) {
 				strvec_push(&service, j.service);
@@ -884,7 +1003,8 @@ claim_new(struct dispatcher *d, struct policies *ps)
 	struct spool_walk_id claimed[CHUNK];
 	size_t m, k;
 
-	while (!stop_requested && (m = claim_chunk(d, &w, claimed)) > 0) {
+	while (!stop_requested && !d->cannot_write &&
+	    (m = claim_chunk(d, &w, claimed)) > 0) {
 		/* The claims last before any wrapper acts on them. */
 		if (spool_sync(&d->sp, SPOOL_PROCESSING) != 0 ||
 		    spool_sync(&d->sp, SPOOL_NEW) != 0) {
@@ -895,6 +1015,9 @@ claim_new(struct dispatcher *d, struct policies *ps)
 			stop_requested = 1;
 		}
 		for (k = 0; k < m && !stop_requested; k++) {
+			/* Claimed, and driven once the spool takes writes. */
+			if (d->cannot_write)
+				break;
 			drive(d, claimed[k].id, ps, true);
 			commit_if_due(d);
 		}
@@ -939,6 +1062,17 @@ say_unwritten(struct dispatcher *d)
 	d->spool_failed = true;
 }
 
+/*
+ * A dispatcher that is PID 1 of a container inherits every orphan there,
+ * a wrapper's detached work among them: reap those that have ended.
+ */
+static void
+reap_strays(void)
+{
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
 /* One pass over the spool. */
 static void
 one_pass(struct dispatcher *d)
@@ -949,21 +1083,25 @@ one_pass(struct dispatcher *d)
 	size_t i;
 
 	d->wake_usec = INT64_MAX;
+	d->cannot_write = false;
 	count_in_flight(d);
 	if (d->dry_run) {
 		if (d->explain)
 			explain_new(d, &ps);
 	} else {
 		spool_reap_tmp(&d->sp, SPOOL_TMP_MAX_AGE);
-		while (!stop_requested &&
+		while (!stop_requested && !d->cannot_write &&
 		    (id = spool_walk_next(&d->sp, &w)) != NULL) {
 			drive(d, id, &ps, false);
 			commit_if_due(d);
 		}
 		commit(d);
 		spool_walk_free(&w);
-		spool_reap_orphans(&d->sp);
-		claim_new(d, &ps);
+		if (!d->cannot_write) {
+			spool_reap_orphans(&d->sp);
+			claim_new(d, &ps);
+		}
+		reap_strays();
 	}
 	for (i = 0; i < ps.n; i++) {
 		if (!d->dry_run)
@@ -1147,7 +1285,7 @@ int
 main(int argc, char **argv)
 {
 	struct cli c = { usage, help, NULL, NULL };
-	struct dispatcher d = { 0 };
+	struct dispatcher d = { .lock = -1 };
 	int rc;
 
 	privilege_init();

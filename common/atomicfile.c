@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "jobid.h"
 #include "util.h"
 
 int
@@ -112,21 +113,6 @@ rename_noreplace(int from, const char *fname, int to, const char *tname)
 	return 0;
 }
 
-/*
- * Create the temporary file for name, "name.PID.tmp". Only a dead process
- * that had our pid can have left that name, so a file found there is
- * stale: it goes, once.
- */
-static int
-create_beside(int dirfd, const char *tmp, mode_t mode)
-{
-	int fd = file_create(dirfd, tmp, mode);
-
-	if (fd < 0 && errno == EEXIST && unlinkat(dirfd, tmp, 0) == 0)
-		fd = file_create(dirfd, tmp, mode);
-	return fd;
-}
-
 int
 atomic_write_with(int dirfd, const char *name, mode_t mode,
     atomic_fill_fn fill, void *ctx)
@@ -134,8 +120,13 @@ atomic_write_with(int dirfd, const char *name, mode_t mode,
 	struct buf tmp = { 0 };
 	int fd, rc = -1, saved;
 
-	buf_appendf(&tmp, "%s.%ld.tmp", name, (long)getpid());
-	if ((fd = create_beside(dirfd, tmp.data, mode)) < 0)
+	/*
+	 * The pid and the nonce make the name this process's alone, in any
+	 * PID namespace (jobid.h); a file already there is another writer's,
+	 * live or not, and O_EXCL leaves it be.
+	 */
+	buf_appendf(&tmp, "%s.%ld.%s.tmp", name, (long)getpid(), jobid_nonce());
+	if ((fd = file_create(dirfd, tmp.data, mode)) < 0)
 		goto out;
 	if (fill(fd, ctx) != 0) {
 		saved = errno;

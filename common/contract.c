@@ -77,6 +77,7 @@ contract_env(const struct contract_call *c, struct strvec *env)
 	strvec_pushf(env, "TMPDIR=%s", c->workdir);
 	strvec_push(env, "CT_CONTRACT=1");
 	strvec_pushf(env, "CT_JOB_ID=%s", j->id);
+	strvec_pushf(env, "CT_ATTEMPT=%u", j->attempts);
 	strvec_pushf(env, "CT_SERVER=%s", s->id);
 	strvec_pushf(env, "CT_SERVICE=%s", j->service);
 	strvec_pushf(env, "CT_DATABASE=%s", j->database ? j->database : "");
@@ -91,16 +92,32 @@ contract_env(const struct contract_call *c, struct strvec *env)
 	}
 }
 
-/* The outcome of a call that ran, its reason in why. */
+/* How long the call may take, in seconds (contract_call). */
+static int64_t
+contract_timeout(const struct contract_call *c)
+{
+	int64_t t = c->server->call_timeout, left;
+
+	if (c->verb == CONTRACT_CANCEL && t > CONTRACT_CANCEL_TIMEOUT_S)
+		t = CONTRACT_CANCEL_TIMEOUT_S;
+	else if (c->verb != CONTRACT_CANCEL && c->job->deadline_usec != 0) {
+		left = (c->job->deadline_usec - now_usec()) / 1000000;
+		if (left < t)
+			t = left;
+	}
+	return t < CONTRACT_MIN_TIMEOUT_S ? CONTRACT_MIN_TIMEOUT_S : t;
+}
+
+/* The outcome of a call that ran for at most timeout s, why in why. */
 static enum contract_outcome
 contract_judge(const struct contract_call *c, const struct run_result *r,
-    char *why, size_t whylen)
+    int64_t timeout, char *why, size_t whylen)
 {
 	const char *w = c->server->wrapper, *verb = contract_verb_name(c->verb);
 
 	if (r->timed_out) {
-		snprintf(why, whylen, "%s %s timed out after %u s", w, verb,
-		    c->server->call_timeout);
+		snprintf(why, whylen, "%s %s timed out after %lld s", w, verb,
+		    (long long)timeout);
 		return CONTRACT_TRANSIENT;
 	}
 	if (r->overflow) {
@@ -130,6 +147,7 @@ contract_call(const struct contract_call *c, char *why, size_t whylen)
 	struct run_result r;
 	char *path = path_join(c->wrapper_dir, c->server->wrapper);
 	enum contract_outcome o;
+	int64_t timeout = contract_timeout(c);
 	int rc;
 
 	contract_argv(c, &argv);
@@ -142,12 +160,13 @@ contract_call(const struct contract_call *c, char *why, size_t whylen)
 	    .out = c->out,
 	    .max_out = c->verb == CONTRACT_FETCH ? RESULT_MAX_SIZE :
 	    CONTRACT_MAX_ANSWER,
-	    .timeout_ms = (int)c->server->call_timeout * 1000 }, &r);
+	    .timeout_ms = (int)(timeout * 1000),
+	    .fenced = 1, .fence_fd = c->lock_fd }, &r);
 	if (rc != 0) {
 		snprintf(why, whylen, "cannot run wrapper %.200s", path);
 		o = CONTRACT_TRANSIENT;
 	} else
-		o = contract_judge(c, &r, why, whylen);
+		o = contract_judge(c, &r, timeout, why, whylen);
 	strvec_free(&argv);
 	strvec_free(&env);
 	free(path);

@@ -44,17 +44,27 @@ struct contract_call {
 	const char *wrapper_dir;	/* absolute: the wrapper runs elsewhere */
 	const struct registry_server *server;
 	const struct job *job;		/* with its input, for submit */
-	const char *workdir;		/* absolute: work/ID, made already */
+	const char *workdir;		/* absolute: work/ID/N, made already */
+	int lock_fd;			/* the job's lock, which the call holds */
 	enum contract_verb verb;
 	struct buf *out;		/* the wrapper's stdout is added here */
 };
 
+/* However little of the deadline is left, a call gets this long. */
+#define CONTRACT_MIN_TIMEOUT_S 1
+/* A cancel is bounded tighter: nothing waits on its answer. */
+#define CONTRACT_CANCEL_TIMEOUT_S 10
+
 /*
  * Make the call: the wrapper with the contract's arguments and
- * environment (and nothing else), in the job's work directory, for at
- * most the server's call-timeout. The outcome follows the exit status
- * (contract_exit_outcome); anything but CONTRACT_OK leaves the reason,
- * naming the wrapper and the verb, in why.
+ * environment (and nothing else), in the attempt's work directory, for at
+ * most the server's call-timeout, cut to what is left of the job's
+ * deadline (at least CONTRACT_MIN_TIMEOUT_S), and for a cancel to
+ * CONTRACT_CANCEL_TIMEOUT_S. The call is fenced to lock_fd (run.h): the
+ * lock stays held until every process of the call is gone, even if the
+ * caller dies, so that calls for one job never overlap. The outcome
+ * follows the exit status (contract_exit_outcome); anything but
+ * CONTRACT_OK leaves the reason, naming the wrapper and the verb, in why.
  */
 enum contract_outcome contract_call(const struct contract_call *c,
     char *why, size_t whylen);

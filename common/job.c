@@ -205,6 +205,10 @@ job_format(const struct job *j, const char *input, size_t input_len,
 	format_text_line(out, "provider", j->provider);
 	format_time_line(out, "deadline", j->deadline_usec);
 	format_text_line(out, "handle", j->handle);
+	if (j->attempts != 0)
+		buf_appendf(out, "attempts %u\n", j->attempts);
+	if (j->submitting)
+		buf_append(out, "submitting 1\n", 13);
 	format_time_line(out, "attempt", j->attempt_usec);
 	format_time_line(out, "next", j->next_usec);
 	if (j->retries != 0)
@@ -528,6 +532,18 @@ parse_progress(struct job *j, const struct field *f)
 		if (parse_number(f->v, f->vlen, 2, &num) != 0)
 			return -1;
 		j->ready = num == 1;
+		return 1;
+	}
+	if (key_is(f->key, f->keylen, "attempts")) {
+		if (parse_number(f->v, f->vlen, 1000000, &num) != 0)
+			return -1;
+		j->attempts = (unsigned)num;
+		return 1;
+	}
+	if (key_is(f->key, f->keylen, "submitting")) {
+		if (parse_number(f->v, f->vlen, 2, &num) != 0)
+			return -1;
+		j->submitting = num == 1;
 		return 1;
 	}
 	if (key_is(f->key, f->keylen, "tried"))

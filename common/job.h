@@ -48,6 +48,9 @@ struct job {
 	/* What ct-dispatch keeps between passes (cputorrent-spool(5)). */
 	int64_t deadline_usec;	/* 0: none set yet */
 	char *handle;		/* the provider's handle of this attempt */
+	unsigned attempts;	/* attempts begun; the current one's number */
+	bool submitting;	/* its submit was asked for, and has no
+				   recorded answer yet */
 	int64_t attempt_usec;	/* when this attempt began */
 	int64_t next_usec;	/* not to be touched again before this */
 	unsigned retries;	/* transient failures in this attempt */

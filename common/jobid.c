@@ -2,8 +2,13 @@
  * jobid.c: making and checking job IDs. See jobid.h for the format and
  * why it is unique.
  */
+#include <sys/random.h>
+
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "jobid.h"
@@ -45,6 +50,50 @@ jobid_host_tag(void)
 	return tag;
 }
 
+static char nonce[9];
+
+/* In the child of a fork, which is a writer of its own. */
+static void
+forget_nonce(void)
+{
+	nonce[0] = '\0';
+}
+
+const char *
+jobid_nonce(void)
+{
+	static bool watching_forks;
+	uint32_t r;
+	ssize_t n;
+
+	if (nonce[0] != '\0')
+		return nonce;
+	if (!watching_forks)
+		watching_forks = pthread_atfork(NULL, NULL, forget_nonce) == 0;
+	while ((n = getrandom(&r, sizeof r, 0)) < 0 && errno == EINTR)
+		continue;
+	if (n != (ssize_t)sizeof r) {
+		/*
+		 * No getrandom (a kernel before 3.17, a seccomp filter): the
+		 * clocks to the nanosecond and the pid are as good as can be
+		 * had, and still differ between processes started together.
+		 */
+		struct timespec real, mono;
+		int64_t seed[5];
+
+		clock_gettime(CLOCK_REALTIME, &real);
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		seed[0] = real.tv_sec;
+		seed[1] = real.tv_nsec;
+		seed[2] = mono.tv_sec;
+		seed[3] = mono.tv_nsec;
+		seed[4] = getpid();
+		r = fnv1a32(seed, sizeof seed);
+	}
+	snprintf(nonce, sizeof nonce, "%08x", (unsigned)r);
+	return nonce;
+}
+
 /*
  * The UTC calendar date of a day number (days since 1970-01-01), after
  * Howard Hinnant's civil_from_days. gmtime_r(3) would do, but glibc's
@@ -76,13 +125,15 @@ jobid_make(char *buf, int64_t usec)
 	int y, m, d;
 
 	/*
-	 * At most 8+6+6+8 digits, a pid (7 digits on Linux), a counter (20)
-	 * and 5 dashes: 60 characters, within JOBID_MAX.
+	 * 8+6+6+8 digits, a pid (7 digits on Linux), a nonce (8), 6 dashes:
+	 * 49 characters, which leaves 15 digits of JOBID_MAX to the counter,
+	 * more jobs than one process will ever make.
 	 */
 	civil_from_days(secs / 86400, &y, &m, &d);
-	snprintf(id, sizeof id, "%04d%02d%02d-%02d%02d%02d-%06ld-%s-%ld-%lu",
-	    y, m, d, (int)(sod / 3600), (int)(sod / 60 % 60),
-	    (int)(sod % 60), (long)(usec % 1000000), jobid_host_tag(),
-	    (long)getpid(), seq++);
+	snprintf(id, sizeof id,
+	    "%04d%02d%02d-%02d%02d%02d-%06ld-%s-%ld-%s-%lu", y, m, d,
+	    (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60),
+	    (long)(usec % 1000000), jobid_host_tag(), (long)getpid(),
+	    jobid_nonce(), seq++);
 	snprintf(buf, JOBID_MAX + 1, "%.*s", JOBID_MAX, id);
 }

@@ -1,7 +1,8 @@
 /*
  * run.h: running a helper program the way git's run-command does: an argv
  * vector, never a shell; an environment built by the caller, nothing
- * inherited; its own process group, killed whole at the timeout.
+ * inherited, no descriptor but 0, 1 and 2; its own process group, killed
+ * whole at the timeout.
  *
  * Errors: run_program prints only when the program cannot be started for
  * want of resources (no pipe, EAGAIN, ENOMEM); what the program itself
@@ -35,11 +36,23 @@ struct child {
 	char *const *argv;	/* NULL-terminated */
 	char *const *envp;	/* NULL-terminated: all it gets */
 	const char *dir;	/* its working directory; NULL: here */
-	const void *in;		/* fed on stdin; NULL: /dev/null */
+	const void *in;		/* its stdin, a file holding these bytes
+				   whole (never a pipe a caller's death
+				   could cut short); NULL: /dev/null */
 	size_t inlen;
 	struct buf *out;	/* stdout collected here, at most max_out */
 	size_t max_out;		/* more than this: cut, and killed */
 	int timeout_ms;		/* then the whole process group is killed */
+	/*
+	 * Fenced: the program runs under a keeper, a child of the caller that
+	 * holds fence_fd (a job's lock, flock(2)) and nothing else of the
+	 * caller's, runs it in a session of its own, and exits only when no
+	 * process of that session is left: after the program has ended, or
+	 * at the timeout, even if the caller has died meanwhile. So whoever
+	 * takes the lock next knows that nothing of this run goes on.
+	 */
+	int fenced;
+	int fence_fd;
 };
 
 /*

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "spool.h"
@@ -119,4 +120,15 @@ spool_read_in(struct spool *sp, enum spool_dir d, const char *id,
 		return -1;
 	}
 	return 0;
+}
+
+int64_t
+spool_mtime_usec(struct spool *sp, enum spool_dir d, const char *id)
+{
+	int fd = spool_dir(sp, d);
+	struct stat st;
+
+	if (fd < 0 || fstatat(fd, id, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return 0;
+	return (int64_t)st.st_mtim.tv_sec * 1000000 + st.st_mtim.tv_nsec / 1000;
 }

@@ -1,6 +1,6 @@
 /*
  * spool-work.c: what the dispatcher keeps beside a job in processing/
- * (spool.h): its work directory, work/ID, and the clean-up once the job
+ * (spool.h): its work directories, work/ID/N for attempt N, and the clean-up once the job
  * has left processing/: its lock file, work directory and cancel request.
  */
 #include <dirent.h>
@@ -14,21 +14,79 @@
 #include "err.h"
 #include "spool.h"
 
-char *
-spool_workdir(struct spool *sp, const char *id)
+/*
+ * work/, checked: a directory that others may write could be raced, a
+ * job's directory swapped for a link to anywhere (cputorrent-spool(5)).
+ * An older spool made it group-writable; its owner tightens it.
+ */
+static int
+work_root(struct spool *sp)
 {
-	struct buf b = { NULL, 0, 0 };
 	int wd = spool_dir(sp, SPOOL_WORK);
+	struct stat st;
 
 	if (wd < 0) {
 		ct_warnerr("cannot open %s/work", sp->path);
-		return NULL;
+		return -1;
 	}
-	if (mkdirat(wd, id, 0700) != 0 && errno != EEXIST) {
+	if (fstat(wd, &st) != 0) {
+		ct_warnerr("cannot stat %s/work", sp->path);
+		return -1;
+	}
+	if ((st.st_mode & 077) == 0)
+		return wd;
+	if (st.st_uid != geteuid() || fchmod(wd, 0700) != 0) {
+		ct_warn("%s/work is open to others (mode %04o): it must be "
+		    "the dispatcher's alone, mode 0700", sp->path,
+		    (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	return wd;
+}
+
+/* Make name beneath fd, 0700, and open it, never through a link. */
+static int
+make_private_dir(int fd, const char *name)
+{
+	struct stat st;
+	int sub;
+
+	if (mkdirat(fd, name, 0700) != 0 && errno != EEXIST)
+		return -1;
+	sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (sub < 0)
+		return -1;
+	if (fstat(sub, &st) != 0 || st.st_uid != geteuid()) {
+		close(sub);
+		errno = EPERM;
+		return -1;
+	}
+	return sub;
+}
+
+char *
+spool_workdir(struct spool *sp, const char *id, unsigned attempt)
+{
+	struct buf b = { NULL, 0, 0 };
+	char n[16];
+	int wd = work_root(sp), jd, ad;
+
+	if (wd < 0)
+		return NULL;
+	snprintf(n, sizeof n, "%u", attempt);
+	if ((jd = make_private_dir(wd, id)) < 0) {
 		ct_warnerr("cannot make %s/work/%s", sp->path, id);
 		return NULL;
 	}
-	buf_appendf(&b, "%s/work/%s", sp->path, id);
+	ad = make_private_dir(jd, n);
+	close(jd);
+	if (ad < 0) {
+		ct_warnerr("cannot make %s/work/%s/%s", sp->path, id, n);
+		return NULL;
+	}
+	close(ad);
+	buf_appendf(&b, "%s/work/%s/%s", sp->path, id, n);
 	return b.data;
 }
 
@@ -59,6 +117,20 @@ remove_tree(int fd, const char *name, int depth)
 			remove_tree(sub, de->d_name, depth - 1);
 	closedir(dir);
 	unlinkat(fd, name, AT_REMOVEDIR);
+}
+
+void
+spool_attempt_remove(struct spool *sp, const char *id, unsigned attempt)
+{
+	int wd = spool_dir(sp, SPOOL_WORK), jd;
+	char n[16];
+
+	if (wd < 0 || (jd = openat(wd, id, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return;
+	snprintf(n, sizeof n, "%u", attempt);
+	remove_tree(jd, n, 32);
+	close(jd);
 }
 
 void

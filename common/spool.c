@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,7 +126,9 @@ spool_dir(struct spool *sp, enum spool_dir d)
 	}
 	fd = openat(sp->fd, dir_names[d], flags);
 	if (fd < 0 && errno == ENOENT && sp->create) {
-		if (mkdirat(sp->fd, dir_names[d], 0770) != 0 &&
+		/* work/ is the dispatcher's alone (spool-work.c). */
+		if (mkdirat(sp->fd, dir_names[d], d == SPOOL_WORK ? 0700 :
+		    0770) != 0 &&
 		    errno != EEXIST)
 			return -1;
 		if (dir_sync(sp->fd) != 0)
@@ -209,8 +210,8 @@ spool_stage_nowait(struct spool *sp, const void *data, size_t len,
 
 	if ((d = need_dir(sp, SPOOL_TMP)) < 0)
 		return -1;
-	snprintf(tmpname, SPOOL_TMPNAME_MAX, "%s.%ld.%lu", jobid_host_tag(),
-	    (long)getpid(), seq++);
+	snprintf(tmpname, SPOOL_TMPNAME_MAX, "%s.%ld.%s.%lu", jobid_host_tag(),
+	    (long)getpid(), jobid_nonce(), seq++);
 	if ((fd = file_create(d, tmpname, 0660)) < 0) {
 		ct_warnerr("cannot create %s/tmp/%s", sp->path, tmpname);
 		return -1;
@@ -601,24 +602,6 @@ spool_open_result(struct spool *sp, const char *id)
 	return fd;
 }
 
-/* True if tmp/ file name was left by a process of this host that is gone. */
-static bool
-writer_is_gone(const char *name)
-{
-	const char *tag = jobid_host_tag();
-	size_t taglen = strlen(tag);
-	char *end;
-	long pid;
-
-	if (strncmp(name, tag, taglen) != 0 || name[taglen] != '.')
-		return false;
-	errno = 0;
-	pid = strtol(name + taglen + 1, &end, 10);
-	if (errno != 0 || *end != '.' || pid <= 0 || pid == (long)getpid())
-		return false;
-	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
-}
-
 size_t
 spool_reap_tmp(struct spool *sp, int64_t max_age_usec)
 {
@@ -645,7 +628,7 @@ spool_reap_tmp(struct spool *sp, int64_t max_age_usec)
 			continue;
 		mtime = (int64_t)st.st_mtim.tv_sec * 1000000 +
 		    st.st_mtim.tv_nsec / 1000;
-		if (!writer_is_gone(de->d_name) && now - mtime < max_age_usec)
+		if (now - mtime < max_age_usec)
 			continue;
 		if (unlinkat(d, de->d_name, 0) == 0)
 			reaped++;

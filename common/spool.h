@@ -38,7 +38,7 @@ enum spool_dir {
 	SPOOL_NDIRS
 };
 
-/* The name of a file in tmp/: host tag, pid, counter. */
+/* The name of a file in tmp/: host tag, pid, nonce (jobid.h), counter. */
 #define SPOOL_TMPNAME_MAX 48
 
 struct spool {
@@ -200,14 +200,15 @@ int spool_foreach(struct spool *sp, spool_visit_fn visit, void *ctx);
 int spool_open_result(struct spool *sp, const char *id);
 
 /*
- * Remove files in tmp/ left by writers that died: at once when the writer
- * ran on this host and its process is gone, after max_age_usec otherwise.
- * Returns the number removed; prints nothing (what it cannot remove now,
- * a later call will).
+ * Remove files in tmp/ left by writers that died: those not modified for
+ * max_age_usec, whoever made them. Age is the only proof: a pid in a name
+ * may belong to another PID namespace or host, where this one cannot ask
+ * whether it still runs. Returns the number removed; prints nothing (what
+ * it cannot remove now, a later call will).
  */
 size_t spool_reap_tmp(struct spool *sp, int64_t max_age_usec);
 
-/* How long a stale tmp/ file of another host is kept: a day. */
+/* How long a tmp/ file is kept: a day, the most a writer may take. */
 #define SPOOL_TMP_MAX_AGE (24 * 3600 * INT64_C(1000000))
 
 /* ---- what the dispatcher does with the spool (spool-scan.c, spool-work.c) */
@@ -248,10 +249,23 @@ int spool_read_in(struct spool *sp, enum spool_dir d, const char *id,
     bool want_input, struct job *j);
 
 /*
- * work/ID, made if need be: the directory a job's wrappers work in.
- * Returns its path (allocated), or NULL after printing why.
+ * When d/id was last written (its mtime, by the clock of the host or file
+ * server that wrote it), in microseconds; 0 if it cannot be told.
  */
-char *spool_workdir(struct spool *sp, const char *id);
+int64_t spool_mtime_usec(struct spool *sp, enum spool_dir d, const char *id);
+
+/*
+ * work/ID/N, made if need be: the directory the wrappers of attempt N of
+ * job id work in, so that nothing an earlier attempt left (a monitor
+ * still writing, an output) can be taken for this one. work/ is the
+ * dispatcher's alone (mode 0700), and each level is made and opened
+ * without following a link, so no one else can point a wrapper's files
+ * elsewhere. Returns its path (allocated), or NULL after printing why.
+ */
+char *spool_workdir(struct spool *sp, const char *id, unsigned attempt);
+
+/* Remove work/ID/N, attempt N's directory, never following a link. */
+void spool_attempt_remove(struct spool *sp, const char *id, unsigned attempt);
 
 /* Remove work/ID and all in it, never following a link. */
 void spool_workdir_remove(struct spool *sp, const char *id);

@@ -7,7 +7,7 @@ bats_require_minimum_version 1.5.0
 
 USAGE1='usage: ct-submit [-r] [-d database] [-m size] [-o key=value]...'
 USAGE2='                 [-S spool] [-s service] [file ...]'
-ID_RE='^[0-9]{8}-[0-9]{6}-[0-9]{6}-[0-9a-f]{8}-[0-9]+-[0-9]+$'
+ID_RE='^[0-9]{8}-[0-9]{6}-[0-9]{6}-[0-9a-f]{8}-[0-9]+-[0-9a-f]{8}-[0-9]+$'
 HOST=$(uname -n)
 OWNER=$(id -u)
 
@@ -98,7 +98,7 @@ teardown() {
 	assert_output --regexp "$ID_RE"
 	id=$output
 	# The fourth field is the host tag, the last the counter (0 first).
-	IFS=- read -r _ _ _ tag _ seq <<<"$id"
+	IFS=- read -r _ _ _ tag _ _ seq <<<"$id"
 	assert_equal "$tag" "$(host_tag)"
 	assert_equal "$seq" 0
 	assert_equal "$(ls "$CT_SPOOL/new")" "$id"
@@ -128,13 +128,14 @@ teardown() {
 	assert_equal "$stderr" ""
 	assert_equal "${#lines[@]}" 4
 	ids=("${lines[@]}")
-	IFS=- read -r _ _ _ _ pid0 _ <<<"${ids[0]}"
+	IFS=- read -r _ _ _ _ pid0 nonce0 _ <<<"${ids[0]}"
 	for i in 0 1 2 3; do
 		assert_regex "${ids[i]}" "$ID_RE"
-		# One run: one PID, counter 0, 1, 2, 3.
-		IFS=- read -r _ _ _ _ pid seq <<<"${ids[i]}"
+		# One run: one PID and nonce, counter 0, 1, 2, 3.
+		IFS=- read -r _ _ _ _ pid nonce seq <<<"${ids[i]}"
 		assert_equal "$seq" "$i"
 		assert_equal "$pid" "$pid0"
+		assert_equal "$nonce" "$nonce0"
 	done
 	# Strictly increasing: distinct, and in time order.
 	local LC_ALL=C
@@ -361,7 +362,7 @@ ct-submit: nothing submitted"
 	run --separate-stderr ct-submit p.fa p.fa
 	assert_failure 74
 	assert_output ""
-	assert_regex "${stderr_lines[0]}" "^ct-submit: cannot create $CT_SPOOL/tmp/$(host_tag)\.[0-9]+\.0: (Operation not permitted|Permission denied)\$"
+	assert_regex "${stderr_lines[0]}" "^ct-submit: cannot create $CT_SPOOL/tmp/$(host_tag)\.[0-9]+\.[0-9a-f]{8}\.0: (Operation not permitted|Permission denied)\$"
 	assert_equal "${stderr_lines[1]}" "ct-submit: nothing submitted"
 	assert_equal "${#stderr_lines[@]}" 2
 	assert_equal "$(jobs_in new)" 0
@@ -377,7 +378,7 @@ ct-submit: nothing submitted"
 	assert_equal "$(ls -A "$CT_SPOOL/tmp")" ""
 }
 
-@test "stale staged files: a dead writer's of this host go at once, others stay until a day old" {
+@test "stale staged files go once a day old, whoever wrote them; fresh ones stay, even a dead writer's" {
 	fasta p "$PROTEIN"
 	run -0 ct-submit p.fa
 	tag=$(cut -d- -f4 <<<"$output")
@@ -391,7 +392,8 @@ ct-submit: nothing submitted"
 	other=0badf00d
 	[ "$other" != "$tag" ] || other=0badf00e
 	t=$CT_SPOOL/tmp
-	echo x >"$t/$tag.$dead.0"		# this host, writer gone: reaped
+	# A pid may be another PID namespace's: age is the only proof.
+	echo x >"$t/$tag.$dead.0"		# this host, writer gone: kept
 	echo x >"$t/$tag.$$.0"			# this host, writer alive: kept
 	echo x >"$t/$tag.$$.1"
 	touch -d '2 days ago' "$t/$tag.$$.1"	# alive but two days old: reaped
@@ -402,6 +404,6 @@ ct-submit: nothing submitted"
 	touch -d '23 hours ago' "$t/$other.$dead.2"	# not a day old: kept
 	run -0 ct-submit p.fa
 	assert_equal "$(cd "$t" && ls | sort)" "$(printf '%s\n' "$other.$dead.0" \
-		"$other.$dead.2" "$tag.$$.0" | sort)"
+		"$other.$dead.2" "$tag.$$.0" "$tag.$dead.0" | sort)"
 	assert_equal "$(jobs_in new)" 2
 }

@@ -6,7 +6,7 @@
 load helper
 bats_require_minimum_version 1.5.0
 
-ID_RE='^[0-9]{8}-[0-9]{6}-[0-9]{6}-[0-9a-f]{8}-[0-9]+-[0-9]+$'
+ID_RE='^[0-9]{8}-[0-9]{6}-[0-9]{6}-[0-9a-f]{8}-[0-9]+-[0-9a-f]{8}-[0-9]+$'
 
 # submit [OPTION...] FILE: run ct-submit, setting $status, $output and
 # $stderr as `run --separate-stderr` does, at a third of its cost.

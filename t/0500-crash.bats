@@ -2,7 +2,7 @@
 # Crash safety (DESIGN.md, invariants 1 and 2): ct-submit killed at any
 # instant, or meeting a failing system call, leaves every job of its batch
 # either whole in new/ or absent, prints no ID of a job that is not there,
-# and its leftovers in tmp/ are reaped; a damaged job file is reported as
+# and its leftovers in tmp/ are reaped once old; a damaged job file is reported as
 # corrupt and never shown as a job. All real processes: kill -9 and strace
 # fault injection, no mock.
 
@@ -30,28 +30,15 @@ host_tag() {
 	cut -d- -f4 <<<"$id"
 }
 
-# Files in $CT_SPOOL/tmp named for a writer of this host that is gone:
-# what spool_reap_tmp must remove.
-dead_tmp() {
-	local f name pid
-	for f in "$CT_SPOOL"/tmp/*; do
-		[ -e "$f" ] || continue
-		name=${f##*/}
-		pid=${name#"$tag".}
-		pid=${pid%%.*}
-		[[ $name == "$tag.$pid."* && $pid =~ ^[0-9]+$ ]] || continue
-		kill -0 "$pid" 2>/dev/null || echo "$name"
-	done
-}
-
-# Busy-wait (no fork: a test of the path) until file $1 exists, or while
-# it exists with -gone, giving up when process $2 is gone.
+# Busy-wait (no fork: a test of the path) until a file matching pattern
+# $1 exists, or while one does with -gone, giving up when process $2 is
+# gone. (A staged file's name holds its writer's nonce, unknown here.)
 spin() {
 	local n=0 gone=
 	if [ "$1" = -gone ]; then gone=1; shift; fi
 	while :; do
-		if [ -n "$gone" ]; then [ -e "$1" ] || return 0
-		else [ -e "$1" ] && return 0; fi
+		if [ -n "$gone" ]; then compgen -G "$1" >/dev/null || return 0
+		else compgen -G "$1" >/dev/null && return 0; fi
 		if ((++n % 64 == 0)); then
 			kill -0 "$2" 2>/dev/null || return 1
 			((n < 4000000)) || return 1
@@ -59,17 +46,21 @@ spin() {
 	done
 }
 
-# ct-submit still works on the spool, and reaps what the killed runs left in
-# tmp/: nothing named for a dead writer remains. Every file in new/ is a
-# whole job. Adds what it found to $reaped.
+# ct-submit still works on the spool, and leaves what the killed runs left
+# in tmp/ while it is fresh (nothing proves it stale), then reaps it all
+# once it is a day old. Every file in new/ is a whole job. Adds what it
+# reaped to $reaped.
 check_submit_reaps() {
 	local before
-	before=$(dead_tmp | wc -l)
+	before=$(ls "$CT_SPOOL/tmp" | wc -l)
 	run ct-submit src/crash002.fa
 	assert_success
 	[ -f "$CT_SPOOL/new/$output" ]
-	run dead_tmp
-	assert_output ''
+	assert_equal "$(ls "$CT_SPOOL/tmp" | wc -l)" "$before"
+	find "$CT_SPOOL/tmp" -type f -exec touch -d '25 hours ago' {} +
+	run ct-submit src/crash002.fa
+	assert_success
+	assert_equal "$(ls -A "$CT_SPOOL/tmp")" ''
 	reaped=$((reaped + before))
 	run jobcheck src "$CT_SPOOL/new"
 	assert_success
@@ -121,13 +112,13 @@ check_submit_reaps() {
 		3)
 			k=$(((iter / 5) * 30))
 			how="once staged file $k is published"
-			spin "$CT_SPOOL/tmp/$tag.$pid.$((NSRC - 1))" $pid &&
-			    spin -gone "$CT_SPOOL/tmp/$tag.$pid.$k" $pid || true
+			spin "$CT_SPOOL/tmp/$tag.$pid.*.$((NSRC - 1))" $pid &&
+			    spin -gone "$CT_SPOOL/tmp/$tag.$pid.*.$k" $pid || true
 			;;
 		4)
 			k=$(((iter * 37) % NSRC))
 			how="once staged file $k appears"
-			spin "$CT_SPOOL/tmp/$tag.$pid.$k" $pid || true
+			spin "$CT_SPOOL/tmp/$tag.$pid.*.$k" $pid || true
 			;;
 		esac
 		kill -9 $pid 2>/dev/null || true
@@ -204,24 +195,28 @@ check_submit_reaps() {
 	    "$leftovers files left in tmp/, $reaped of them still there" \
 	    "for a ct-submit check to reap" >&3
 
-	# The test reached the interesting instants. (A ct-submit that
-	# finishes reaps too, so some leftovers go before a check sees them.)
+	# The test reached the interesting instants.
 	((mid_staging >= 1))
 	((mid_publish >= 1))
 	((leftovers >= 1 && reaped >= 1))
 	# The last kill was mid-staging, so the final check reaped.
 	((nleft >= 1))
 
-	# Reaping spares a live writer and a fresh file of another host.
-	: >"$CT_SPOOL/tmp/$tag.$$.7"
-	: >"$CT_SPOOL/tmp/0badf00d.1.0"
-	dead=$tag.4194304.0	# pid_max is at most 2^22: never a live pid
+	# Reaping goes by age alone: it spares a live writer, a fresh file of
+	# another host, and a fresh one named for a pid that is not running
+	# here (it may run in another PID namespace); an old one goes.
+	: >"$CT_SPOOL/tmp/$tag.$$.0badcafe.7"
+	: >"$CT_SPOOL/tmp/0badf00d.1.0badcafe.0"
+	dead=$tag.4194304.0badcafe.0	# pid_max is at most 2^22
 	: >"$CT_SPOOL/tmp/$dead"
+	old=$tag.$$.0badcafe.8
+	touch -d '25 hours ago' "$CT_SPOOL/tmp/$old"
 	run ct-submit src/crash003.fa
 	assert_success
-	[ -f "$CT_SPOOL/tmp/$tag.$$.7" ]
-	[ -f "$CT_SPOOL/tmp/0badf00d.1.0" ]
-	[ ! -e "$CT_SPOOL/tmp/$dead" ]
+	[ -f "$CT_SPOOL/tmp/$tag.$$.0badcafe.7" ]
+	[ -f "$CT_SPOOL/tmp/0badf00d.1.0badcafe.0" ]
+	[ -f "$CT_SPOOL/tmp/$dead" ]
+	[ ! -e "$CT_SPOOL/tmp/$old" ]
 }
 
 # --- fault injection -------------------------------------------------------
@@ -266,7 +261,7 @@ assert_spool_untouched() {
 	assert_equal "$(cd "$CT_SPOOL" && find . | sort)" "$spool_before"
 }
 
-TMPNAME='[0-9a-f]{8}\.[0-9]+\.'
+TMPNAME='[0-9a-f]{8}\.[0-9]+\.[0-9a-f]{8}\.'
 
 @test "strace: fsync of a staged job fails: exit 74, nothing submitted, nothing left" {
 	first=$(call_index fsync '/tmp/[^/]+>\)')

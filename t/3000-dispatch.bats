@@ -331,15 +331,17 @@ a fetch"
 	fasta q1 "$PROTEIN"
 	id=$(ct-submit -d swissprot -o evalue=0.001 -o matrix=BLOSUM62 \
 		-o 'title=a b;$(touch pwned)' q1.fa)
-	pass
+	# A descriptor ct-dispatch inherits is not the wrapper's.
+	pass 7>/dev/null
 	deadline=$(sed -n 's/^deadline \([0-9]*\)\..*/\1/p' "$CT_SPOOL/processing/$id")
 	submitted=$(sed -n 's/^submitted \([0-9]*\)\..*/\1/p' "$CT_SPOOL/processing/$id")
 	assert_equal "$deadline" "$((submitted + 600))"
 	pass
 	run -0 ct-fetch "$id"
 	assert_output "report for q1 by sp"
-	wd="$CT_SPOOL/work/$id"
-	env="CT_CONTRACT=1
+	wd="$CT_SPOOL/work/$id/1"
+	env="CT_ATTEMPT=1
+CT_CONTRACT=1
 CT_DATABASE=swissprot
 CT_DEADLINE=$deadline
 CT_JOB_ID=$id
@@ -357,7 +359,10 @@ PATH=/usr/local/bin:/usr/bin:/bin
 TMPDIR=$wd"
 	for verb in submit poll fetch; do
 		assert_equal "$(cat "$MARKS/$verb.env")" "$env"
-		assert_equal "$(cat "$MARKS/$verb.cwd")" "$(cd "$CT_SPOOL/work" && pwd -P)/$id"
+		assert_equal "$(cat "$MARKS/$verb.cwd")" "$(cd "$CT_SPOOL/work" && pwd -P)/$id/1"
+		# 0-2, and what sh itself opened (10 and up), nothing else.
+		run -1 grep -vxE '[0-2]|[1-9][0-9]+' "$MARKS/$verb.fds"
+		assert_output ""
 	done
 	# Options follow submit's verb; the handle follows the others'.
 	# Each option one argument, as it was given: no shell in between.
@@ -372,14 +377,17 @@ spy-sp"
 spy-sp"
 	# The input on submit's stdin, byte for byte; /dev/null for the rest.
 	cmp q1.fa "$MARKS/submit.stdin"
-	[[ $(cat "$MARKS/submit.fd0") == pipe:* ]]
+	# A file, whole before the wrapper starts: never a pipe cut short.
+	assert_equal "$(cat "$MARKS/submit.fd0")" "/memfd:stdin (deleted)"
+	# work/ is the dispatcher's alone; each job's level too.
+	assert_equal "$(stat -c %a "$CT_SPOOL/work")" 700
 	assert_equal "$(cat "$MARKS/poll.fd0") $(cat "$MARKS/fetch.fd0")" "/dev/null /dev/null"
 	# A private work directory, which survives between calls...
 	assert_equal "$(cat "$MARKS/submit.workdir")" "700"
 	assert_equal "$(cat "$MARKS/fetch.workdir")" "700
 input"
 	# ...and goes when the job is done.
-	[ ! -e "$wd" ]
+	[ ! -e "$CT_SPOOL/work/$id" ]
 }
 
 @test "a job of a service no enabled server offers fails at once, with the reason" {

@@ -39,6 +39,19 @@ leftovers() {
 	return 0
 }
 
+# refused_as_finished COMPLETED-ID FAILED-ID: ct-cancel answers 5 for each,
+# saying how it finished, and changes nothing in the spool.
+refused_as_finished() {
+	local before
+	before=$(snapshot)
+	run -5 --separate-stderr ct-cancel "$1"
+	assert_equal "$output" ""
+	assert_equal "$stderr" "ct-cancel: $1: job already completed"
+	run -5 --separate-stderr ct-cancel "$2"
+	assert_equal "$stderr" "ct-cancel: $2: job already failed"
+	assert_equal "$(snapshot)" "$before"
+}
+
 @test "a New job: Failed, cancelled by its owner, at once; exit 0" {
 	server a forever "marks=$MARKS" "log=$MARKS/calls" | registry
 	id=$(ct-submit q1.fa)
@@ -123,13 +136,7 @@ Failed: cancelled by its owner"
 	run -0 ct-status -q "$done_id"
 	failed_id=$(ct-submit q1.fa)
 	ct-cancel "$failed_id"
-	before=$(snapshot)
-	run -5 --separate-stderr ct-cancel "$done_id"
-	assert_equal "$output" ""
-	assert_equal "$stderr" "ct-cancel: $done_id: job already completed"
-	run -5 --separate-stderr ct-cancel "$failed_id"
-	assert_equal "$stderr" "ct-cancel: $failed_id: job already failed"
-	assert_equal "$(snapshot)" "$before"
+	refused_as_finished "$done_id" "$failed_id"
 	run -0 ct-fetch "$done_id"
 	assert_output "report for q1 by a"
 }
@@ -221,4 +228,120 @@ Failed: cancelled by its owner"
 	grep -q ' 0$' cancels
 	assert_equal "$(leftovers)" ""
 	assert_equal "$(jobs_in completed) $(jobs_in failed)" "$((100 - $(grep -c ' 0$' cancels))) $(grep -c ' 0$' cancels)"
+}
+
+# --- a final record not yet renamed, and a full disk -------------------------
+
+# crash_window STATE ID: job ID in processing/ with a final record of
+# STATE (completed, with a result, or failed), as a dispatcher that died,
+# or met a full disk, between that record and its rename leaves it.
+crash_window() {
+	echo "report for q1 by a" >"$BATS_TEST_TMPDIR/result"
+	mkjob -s "$1" -r "$BATS_TEST_TMPDIR/result" "$CT_SPOOL" "$2"
+	mkdir -p "$CT_SPOOL/processing"
+	mv "$CT_SPOOL/$1/$2" "$CT_SPOOL/processing/$2"
+}
+
+@test "a job whose final record is not yet renamed: 5, as for a finished job, and nothing changes" {
+	server a instant | registry
+	done_id=20260101-000000-000000-deadbeef-1-1
+	failed_id=20260101-000000-000000-deadbeef-1-2
+	crash_window completed "$done_id"
+	crash_window failed "$failed_id"
+	refused_as_finished "$done_id" "$failed_id"
+	# The answer was true: the next pass only moves them on.
+	ct-dispatch 2>/dev/null
+	run -0 ct-fetch "$done_id"
+	assert_output "report for q1 by a"
+	run -1 ct-status -q "$failed_id"
+	assert_equal "$(leftovers)" ""
+}
+
+@test "a job that reaches its final record while ct-cancel waits for its lock: 5, and the request withdrawn" {
+	id=20260101-000000-000000-deadbeef-1-3
+	mkjob -s processing "$CT_SPOOL" "$id"
+	mkdir -p "$CT_SPOOL/locks"
+	# A dispatcher in the middle of a step with the job holds its lock.
+	exec 8>"$CT_SPOOL/locks/$id"
+	flock 8
+	ct-cancel "$id" >cancel.out 2>cancel.err 8>&- &
+	pid=$!
+	for ((n = 0; n < 100; n++)); do
+		[ -e "$CT_SPOOL/cancel/$id" ] && break
+		sleep 0.05
+	done
+	[ -e "$CT_SPOOL/cancel/$id" ]
+	# It writes the final record, and dies before the rename.
+	crash_window completed "$id.new"
+	mv "$CT_SPOOL/processing/$id.new" "$BATS_TEST_TMPDIR/record"
+	sed "s/^id $id.new\$/id $id/" "$BATS_TEST_TMPDIR/record" >"$CT_SPOOL/tmp/record"
+	mv "$CT_SPOOL/tmp/record" "$CT_SPOOL/processing/$id"
+	mv "$CT_SPOOL/results/$id.new" "$CT_SPOOL/results/$id"
+	exec 8>&-
+	rc=0
+	wait "$pid" || rc=$?
+	pid=
+	assert_equal "$rc" 5
+	assert_equal "$(cat cancel.err)" "ct-cancel: $id: job already completed"
+	[ ! -e "$CT_SPOOL/cancel/$id" ]
+}
+
+# faulty SYSCALL:error=ERRNO[:when=N] [STRACE-OPTION...] -- ct-cancel ARG...:
+# run it with the calls of SYSCALL (those strace's options select) failing.
+faulty() {
+	local spec=$1
+	shift
+	no_leak_check
+	run --separate-stderr strace -f -qq -o /dev/null -e trace="${spec%%:*}" \
+	    -e inject="$spec" "$@"
+}
+
+@test "strace: the request cannot be made to last: 74, and no request is left" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	server a forever "marks=$MARKS" | registry
+	id=$(ct-submit q1.fa)
+	ct-dispatch
+	before=$(snapshot)
+	faulty fsync:error=EIO -P "$CT_SPOOL/cancel" -- ct-cancel "$id"
+	assert_equal "$status" 74
+	[ ! -e "$CT_SPOOL/cancel/$id" ]
+	assert_equal "$stderr" "ct-cancel: $id: cannot ask for the cancel: Input/output error"
+	faulty openat:error=ENOSPC -P "$CT_SPOOL/cancel" -- ct-cancel "$id"
+	assert_equal "$status" 74
+	assert_equal "$stderr" "ct-cancel: $id: cannot ask for the cancel: No space left on device"
+	[ ! -e "$CT_SPOOL/cancel/$id" ]
+	run -2 ct-status -q "$id"
+	# An earlier request stays, whatever happens to this one.
+	run -0 ct-cancel "$id"
+	faulty fsync:error=EIO -P "$CT_SPOOL/cancel" -- ct-cancel "$id"
+	assert_equal "$status" 74
+	[ -e "$CT_SPOOL/cancel/$id" ]
+}
+
+@test "strace: a New job that cannot be claimed or failed on a full disk: 74, and the request stands for the dispatcher" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	server a forever "marks=$MARKS" | registry
+	id=$(ct-submit q1.fa)
+	faulty renameat2:error=ENOSPC -- ct-cancel "$id"
+	assert_equal "$status" 74
+	assert_equal "$stderr" "ct-cancel: $id: cannot claim: No space left on device"
+	run -3 ct-status -q "$id"
+	[ -e "$CT_SPOOL/cancel/$id" ]
+	other=$(ct-submit q1.fa)
+	# The first write is the final record's, staged in tmp/.
+	faulty write:error=ENOSPC:when=1 -- ct-cancel "$other"
+	assert_equal "$status" 74
+	[[ $stderr =~ ^ct-cancel:\ cannot\ write\ $CT_SPOOL/tmp/[^:]+:\ No\ space\ left\ on\ device$ ]]
+	run -2 ct-status -q "$other"
+	[ -e "$CT_SPOOL/cancel/$other" ]
+	assert_equal "$(ls -A "$CT_SPOOL/tmp")" ""
+	# Space again: the dispatcher acts on both requests.
+	ct-dispatch 2>/dev/null
+	for j in "$id" "$other"; do
+		run -1 ct-status -q "$j"
+		run -0 history "$j"
+		assert_line --index -1 "Failed: cancelled by its owner"
+	done
+	[ ! -e "$MARKS/calls" ]
+	assert_equal "$(leftovers)" ""
 }

@@ -1,0 +1,148 @@
+#!/usr/bin/env bats
+# ct-dispatch killed, stopped short, or out of disk: a wrapper call holds
+# its job's lock until all of it is gone, so calls for one job never
+# overlap; the intent to submit lasts before the provider is asked, so a
+# dispatcher that dies during a submit is followed by a repeat under the
+# same attempt, in the history; deadlines are kept by New jobs held at a
+# cap, by a hung call, and against another host's clock; a dispatcher
+# that cannot write its spool submits nothing.
+#
+# About 20 s: the calls that hang wait a few real seconds.
+
+load helper
+load dispatch
+
+local_setup() {
+	dispatch_setup
+	fasta q1 "$PROTEIN"
+}
+
+# wait_for FILE PATTERN: until a line of FILE matches, at most 20 s.
+wait_for() {
+	local i
+	for ((i = 0; i < 400; i++)); do
+		grep -qE "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	fail "no line '$2' in $1"
+}
+
+@test "killed during a submit: the call runs on holding the lock; the next dispatcher waits, then repeats it under the same attempt, and the work starts once" {
+	server a calllog 1 'poll-interval="0"' "marks=$MARKS" "delay=3" | registry
+	id=$(ct-submit q1.fa)
+	ct-dispatch 2>>"$LOG" &
+	pid=$!
+	wait_for "$MARKS/calls" "^start submit 1$"
+	kill -KILL "$pid"
+	wait "$pid" || true
+	# The submit still runs, and holds the job: this pass leaves it be.
+	pass
+	assert_equal "$(grep -c '^start' "$MARKS/calls")" 1
+	wait_for "$MARKS/calls" "^end submit 1$"
+	# The lock goes only once the call is gone; then the job moves on.
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		pass
+		ct-status -q "$id" && break
+		sleep 0.2
+	done
+	run -0 ct-fetch "$id"
+	assert_output "report for q1 by a"
+	run -1 grep overlap "$MARKS/calls"
+	assert_equal "$(grep -c '^work' "$MARKS/calls")" 1
+	assert_equal "$(grep -c '^repeat 1$' "$MARKS/calls")" 1
+	run -0 history "$id"
+	assert_line "Processing: attempt 1: the dispatcher stopped during its submit to a, which may have reached it; asking again under the same attempt"
+	assert_line "Processing: sent to a (handle c-$id-1)"
+}
+
+@test "SIGKILL of the dispatcher 20 times during calls: never two calls for one job at once, each attempt's work started once" {
+	server a calllog 1 'poll-interval="0"' "marks=$MARKS" "delay=0.3" | registry
+	ids=()
+	for i in 1 2 3 4 5 6; do ids+=("$(ct-submit q1.fa)"); done
+	for k in $(seq 20); do
+		ct-dispatch 2>>"$LOG" &
+		pid=$!
+		sleep "0.$((RANDOM % 6))"
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	for i in $(seq 40); do
+		[ -z "$(ls "$CT_SPOOL/new" "$CT_SPOOL/processing")" ] && break
+		ct-dispatch 2>>"$LOG" || true
+		sleep 0.2
+	done
+	for id in "${ids[@]}"; do
+		run -0 ct-fetch "$id"
+		assert_output "report for q1 by a"
+	done
+	run -1 grep overlap "$MARKS/calls"
+	assert_equal "$(grep -c '^work' "$MARKS/calls")" 6
+}
+
+@test "a hung poll is cut at the deadline, not at the call timeout, and the job fails at the next pass" {
+	server a calllog 1 'poll-interval="0" call-timeout="60"' "marks=$MARKS" \
+		"poll_delay=60" | registry '<defaults deadline="3"/>'
+	id=$(ct-submit q1.fa)
+	pass
+	run -0 ct-dispatch -v
+	assert_output --regexp "a: will retry in 5 s: calllog poll timed out after [1-3] s"
+	sleep 1
+	pass
+	run -1 ct-status -q "$id"
+	run -0 history "$id"
+	assert_line --index -1 "Failed: deadline passed; run it locally"
+}
+
+@test "a New job held back by max-jobs fails when its deadline passes, while the job ahead of it runs on" {
+	server a forever 1 'poll-interval="0" max-jobs="1"' "marks=$MARKS" |
+		registry '<defaults deadline="30"/>'
+	first=$(ct-submit q1.fa)
+	pass
+	# Submitted 40 s ago (and written then): past its deadline already.
+	held=20200101-000000-000000-test-1-0
+	mkjob -t "$(($(date +%s) - 40))" "$CT_SPOOL" "$held"
+	pass
+	run -0 history "$held"
+	assert_line --index -1 "Failed: deadline passed; run it locally"
+	run -2 ct-status -q "$first"	# Processing
+}
+
+@test "another host's clock: a submission time ahead is counted from now, one behind from when the file was written" {
+	server a instant 1 | registry '<defaults deadline="600"/>'
+	ahead=20260101-000000-000000-test-1-0
+	behind=20260101-000000-000000-test-2-0
+	mkjob -t "$(($(date +%s) + 86400))" "$CT_SPOOL" "$ahead"
+	mkjob -t "$(($(date +%s) - 7200))" "$CT_SPOOL" "$behind"
+	touch "$CT_SPOOL/new/$behind"	# written now, by a clock two hours slow
+	pass
+	pass
+	for id in "$ahead" "$behind"; do
+		run -0 ct-status -q "$id"
+		deadline=$(sed -n 's/^deadline \([0-9]*\)\..*/\1/p' "$CT_SPOOL/completed/$id")
+		[ "$deadline" -le $(($(date +%s) + 600)) ] || fail "$id: deadline $deadline"
+		[ "$deadline" -ge $(($(date +%s) + 590)) ] || fail "$id: deadline $deadline"
+	done
+	run -0 history "$ahead"
+	assert_line --regexp "^Processing: its submission time is 86(39|40)[0-9] s ahead of this host's clock; counted from now$"
+	run -0 ct-status -l "$ahead"
+	refute_output --partial "in -"
+	run -0 history "$behind"
+	assert_line --regexp "^Processing: its submission time is 7[12][0-9][0-9] s behind this host's clock; counted from when it was written$"
+}
+
+@test "strace: a dispatcher that cannot record its intent submits nothing, stops the pass, says so once, exits 74" {
+	no_leak_check
+	command -v strace >/dev/null || skip "strace is missing (Debian package strace)"
+	strace -o /dev/null true 2>/dev/null || skip "strace cannot trace here (ptrace not permitted)"
+	server a calllog 1 'poll-interval="0"' "marks=$MARKS" | registry
+	for i in 1 2 3; do ct-submit q1.fa >/dev/null; done
+	run -74 --separate-stderr strace -qq -o /dev/null \
+	    -e trace=renameat -e inject=renameat:error=ENOSPC ct-dispatch
+	[ ! -e "$MARKS/calls" ] || fail "a wrapper was called: $(cat "$MARKS/calls")"
+	stderr_line --regexp "^ct-dispatch: could not write the spool for 1 job: .*; each carries on from its last record$"
+	# Space is back: every job completes, each submitted once.
+	pass
+	pass
+	assert_equal "$(ls "$CT_SPOOL/completed" | wc -l)" 3
+	assert_equal "$(grep -c '^work' "$MARKS/calls")" 3
+}
