@@ -3,6 +3,7 @@
 #   make            build everything under build/
 #   make check      install what is missing, build, run every test
 #   make demo       install what is missing, build, run a real BLAST job
+#   make torture    kill -9 every program 500 times, count what breaks (root)
 #   make install    PREFIX, DESTDIR, sysconfdir, localstatedir honoured
 #   make SANITIZE=1 ...   the same under ASan and UBSan (in build-san/)
 
@@ -157,6 +158,11 @@ lint-man:
 # (root is needed for the loop-mounted spool of a million jobs).
 bench: all
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/run
+
+# The kill -9 torture of issue 19: TORTURE_KILLS=N for a shorter one
+# (t/3900-torture.bats runs one in `make check`). Needs root.
+torture: all
+	CT_BUILD=$(CURDIR)/$(BUILD) t/torture/run $(TORTURE_KILLS)
 
 # --- the demo -----------------------------------------------------------------
 demo: deps
