@@ -25,7 +25,7 @@ static const char *const verb_names[] = {
 };
 
 /* The exit statuses that mean "later", ct-wrapper(7), EXIT STATUS. */
-static const int try_later[] = { EX_TEMPFAIL, EX_OSERR };
+static const int try_later[] = { EX_TEMPFAIL, EX_OSERR, EX_IOERR };
 
 const char *
 contract_verb_name(enum contract_verb v)

@@ -70,10 +70,12 @@ enum contract_outcome contract_call(const struct contract_call *c,
     char *why, size_t whylen);
 
 /*
- * What a wrapper's exit status means. 0 is success. EX_TEMPFAIL (75) and
- * EX_OSERR (71: out of memory, a fork that failed) are try-later, as in
- * Postfix's sys_exits_softerror(): neither says anything about the job or
- * the server. Every other status is a permanent failure at this server.
+ * What a wrapper's exit status means. 0 is success. EX_TEMPFAIL (75),
+ * EX_OSERR (71: out of memory, a fork that failed) and EX_IOERR (74: an
+ * I/O error, such as a full disk under its work directory, which is the
+ * spool's) are try-later, as in Postfix's sys_exits_softerror() and
+ * sendmail's 4.x.x: none says anything about the job or the server. Every
+ * other status is a permanent failure at this server.
  */
 enum contract_outcome contract_exit_outcome(int code);
 

@@ -176,10 +176,11 @@ Processing: sent to good (handle h-$id)"
 	assert_equal "$(cat "$MARKS/calls")" "nodb submit $id"
 }
 
-@test "at submit every exit status but 71 and 75 is permanent, for this server only" {
-	# 71 (EX_OSERR: out of memory, no fork) says nothing of the job or
-	# the server: try later, as Postfix's sys_exits_softerror() has it.
-	for code in 1 2 64 65 69 70 74 78 126 75 71; do
+@test "at submit every exit status but 71, 74 and 75 is permanent, for this server only" {
+	# 71 (EX_OSERR: out of memory, no fork) and 74 (EX_IOERR: a full
+	# disk under the work directory) say nothing of the job or the
+	# server: try later, as Postfix's sys_exits_softerror() has it.
+	for code in 1 2 64 65 69 70 78 126 75 71 74; do
 		export CT_SPOOL="$BATS_TEST_TMPDIR/spool.$code"
 		{
 			server x refuse 1 'poll-interval="0"' "exit=$code"
@@ -188,7 +189,7 @@ Processing: sent to good (handle h-$id)"
 		id=$(ct-submit q1.fa)
 		pass
 		run -0 history "$id"
-		if [ "$code" = 75 ] || [ "$code" = 71 ]; then
+		if [ "$code" = 75 ] || [ "$code" = 71 ] || [ "$code" = 74 ]; then
 			assert_line --index -1 "Processing: x: will retry in 5 s: refuse submit exit $code: cannot do this"
 		else
 			assert_line --index -2 "Processing: x cannot run it: refuse submit exit $code: cannot do this"
