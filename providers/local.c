@@ -86,6 +86,8 @@
 #define F_STDERR "stderr"
 #define F_STATUS "status"
 #define F_MONITOR "monitor"
+/* Locked by the monitor for as long as it lives, from any PID namespace. */
+#define F_ALIVE "alive"
 /* In the work directory: a run's directory, and submit's lock. */
 #define RUN_PREFIX "run."
 #define F_SUBMIT_LOCK "submit.lock"
@@ -409,9 +411,12 @@ read_boot_id(char *out, size_t size)
 	return out[0] != '\0' ? 0 : -1;
 }
 
-/* A zombie has ended; it only waits for init to collect it. */
+/*
+ * Is the monitor a process we can see (and signal): this boot, its pid
+ * and start time? A zombie has ended; it only waits to be collected.
+ */
 static int
-monitor_alive(const struct monitor *m)
+monitor_visible(const struct monitor *m)
 {
 	unsigned long long s;
 	char state, boot[sizeof m->boot];
@@ -419,6 +424,38 @@ monitor_alive(const struct monitor *m)
 	return read_boot_id(boot, sizeof boot) == 0 &&
 	    strcmp(boot, m->boot) == 0 && proc_stat(m->pid, &s, &state) == 0 &&
 	    s == m->start && state != 'Z' && state != 'X';
+}
+
+/*
+ * Is the monitor of the run we are in alive? Seen as a process, or, for a
+ * monitor a dispatcher in another PID namespace started (whose pid means
+ * nothing here), by the lock it holds on F_ALIVE while it lives.
+ */
+static int
+monitor_alive(const struct monitor *m)
+{
+	int fd, held;
+
+	if (monitor_visible(m))
+		return 1;
+	if ((fd = open(F_ALIVE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return 0;
+	held = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return held;
+}
+
+/* In the monitor: hold F_ALIVE of run for as long as it lives. */
+static void
+hold_alive(const char *run)
+{
+	char *p = path_join(run, F_ALIVE);
+	int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	/* Without it, liveness is told by the pid alone, as before. */
+	if (fd >= 0 && flock(fd, LOCK_EX) != 0)
+		close(fd);
+	free(p);
 }
 
 /* The monitor of the run directory we are in; -1 if it has no record. */
@@ -669,6 +706,7 @@ start_monitor(struct launch *l, const char *run, unsigned attempt,
 	if (pid == 0) {
 		close(sv[0]);
 		detach(fds, sv[1]);
+		hold_alive(run);
 		await_record(sv[1], attempt, token, run);
 		run_monitor(l, sv[1]);
 	}
@@ -890,6 +928,9 @@ cancel(const struct monitor *m)
 
 	if (m == NULL || !monitor_alive(m))
 		return 0;
+	if (!monitor_visible(m))
+		ct_die(EX_TEMPFAIL, "the command's monitor runs in another PID "
+		    "namespace: cancel it from there");
 	pid = m->pid;
 	/*
 	 * The monitor leads the group: SIGTERM reaches the command and all

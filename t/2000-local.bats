@@ -49,9 +49,10 @@ need_blast() {
 # wr VERB [ARG...]: run the wrapper as ct-dispatch does: in the work
 # directory, with exactly the contract's environment, the job's database
 # $DB, attempt $ATTEMPT and the server's parameters from the array
-# PARAMS. With $TIMEOUT set, under timeout(1).
+# PARAMS. With $TIMEOUT set, under timeout(1); with $NS, under that
+# command (a PID namespace of its own).
 wr() {
-	(cd "$W" && exec ${TIMEOUT:+timeout "$TIMEOUT"} env -i \
+	(cd "$W" && exec ${NS:-} ${TIMEOUT:+timeout "$TIMEOUT"} env -i \
 		PATH="$CONTRACT_PATH" LANG=C LC_ALL=C HOME="$W" TMPDIR="$W" \
 		CT_CONTRACT=1 CT_JOB_ID=job-1 CT_ATTEMPT="$ATTEMPT" CT_SERVER=here \
 		CT_SERVICE=blastp CT_DATABASE="$DB" CT_WORKDIR="$W" \
@@ -183,7 +184,9 @@ start_time() {
 	run -0 wr poll "$H"
 	assert_output running
 	# The same pid with another start time is some other process, and
-	# so is the same pid and start time after a reboot.
+	# so is the same pid and start time after a reboot (told by the pid
+	# alone, without the lock the monitor holds).
+	mv "$R/alive" alive.saved
 	cp "$R/monitor" monitor.saved
 	sed -i "s/^start=.*/start=$(($(monitor start) + 1))/" "$R/monitor"
 	run -0 wr poll "$H"
@@ -193,6 +196,7 @@ start_time() {
 	run -0 wr poll "$H"
 	assert_output "$LOST"
 	cp monitor.saved "$R/monitor"
+	mv alive.saved "$R/alive"
 	run -75 --separate-stderr wr fetch "$H"
 	assert_equal "$stderr" "local: the command is still running"
 
@@ -257,10 +261,12 @@ start_time() {
 	R="$W/run.$H"
 	run -0 wr poll "$H"
 	assert_output running
-	# The monitor holds its own files and nothing else.
+	# The monitor holds its own files and nothing else: 3 is the lock
+	# that says it lives.
 	pid=$(monitor pid)
 	run -0 ls "/proc/$pid/fd"
-	assert_equal "$(echo $output)" "0 1 2"
+	assert_equal "$(echo $output)" "0 1 2 3"
+	assert_equal "$(readlink "/proc/$pid/fd/3")" "$R/alive"
 	assert_equal "$(readlink "/proc/$pid/fd/0")" /dev/null
 	assert_equal "$(readlink "/proc/$pid/fd/1")" "$R/output"
 	assert_equal "$(readlink "/proc/$pid/fd/2")" "$R/stderr"
@@ -621,4 +627,26 @@ submit_to_full() {
 	run -0 --separate-stderr wr cancel "$UNKNOWN"
 	assert_output ""
 	assert_equal "$stderr" ""
+}
+
+@test "a monitor started in another PID namespace: alive by its lock there, not lost; cancel from here is try-later" {
+	command -v unshare >/dev/null || skip "unshare is missing"
+	unshare --pid --fork --mount-proc true 2>/dev/null || skip "no PID namespaces here"
+	command_is "sleep 3"
+	# The namespace's PID 1 submits, then lives on, as a dispatcher would.
+	printf '#!/bin/sh\n"$@" <"$IN" >"$OUT"\nsleep 8\n' >ns.sh
+	IN=$PWD/q.fa OUT=$PWD/h NS="unshare --pid --fork --mount-proc sh $PWD/ns.sh" \
+		wr submit &
+	for i in $(seq 100); do [ -s h ] && break; sleep 0.05; done
+	H=$(cat h)
+	[[ $H =~ ^[0-9a-f]{32}$ ]] || fail "no handle: '$H'"
+	R="$W/run.$H"
+	# Its pid is the namespace's, not ours: the lock says it lives.
+	run -0 wr poll "$H"
+	assert_output running
+	run -75 --separate-stderr wr cancel "$H"
+	assert_equal "$stderr" "local: the command's monitor runs in another PID namespace: cancel it from there"
+	settle
+	assert_output done
+	wait
 }
