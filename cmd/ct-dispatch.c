@@ -154,6 +154,14 @@ commit(struct dispatcher *d)
 	commit_flush(&d->sp, &d->batch, &d->unwritten);
 }
 
+/* The pass's wake-up (--follow) comes no later than usec, if it is set. */
+static void
+wake_by(struct dispatcher *d, int64_t usec)
+{
+	if (usec != 0 && usec < d->wake_usec)
+		d->wake_usec = usec;
+}
+
 /*
  * Rewrite the job where it is (processing/), with everything in j: staged
  * in the pass's batch, and durable when the batch is committed, before
@@ -165,8 +173,9 @@ save(struct dispatcher *d, struct job *j)
 {
 	struct buf rec = { 0 };
 
-	if (j->next_usec != 0 && j->next_usec < d->wake_usec)
-		d->wake_usec = j->next_usec;
+	wake_by(d, j->next_usec);
+	/* A -f dispatcher is up at the deadline, to give the verdict then. */
+	wake_by(d, j->deadline_usec);
 	job_format(j, j->input, j->input_len, &rec);
 	if (commit_add(&d->sp, &d->batch, j->id, rec.data, rec.len) != 0)
 		unwritten(d, j->id);
@@ -692,29 +701,30 @@ follow_up(struct dispatcher *d, struct job *j, struct policy *pol)
 }
 
 /*
- * Withdraw j at its server (if it has one there) and fail it; unless the
- * server's request-interval holds the cancel back, when a later pass does.
+ * Fail j, then withdraw its work at its server, if it has any there: the
+ * verdict does not wait on the cancel, which is bounded (contract.h) and
+ * whose outcome is only logged. The job's lock, and so its work
+ * directory, stays until the caller releases it.
  */
 static void
 withdraw(struct dispatcher *d, struct job *j, const char *reason)
 {
 	int si = j->provider ? server_index(d, j->provider) : -1;
 	struct buf out = { 0 };
+	enum call_outcome o;
 	char why[700];
 
-	if (si >= 0 && j->handle != NULL) {
-		enum call_outcome o = call(d, &d->reg.servers[si], j,
-		    CONTRACT_CANCEL, &out, why, sizeof why);
-
-		buf_free(&out);
-		if (o == CALL_DEFERRED)
-			return;
-		if (o != CALL_OK)
-			event(d, j, JOB_PROCESSING, LOG_NOTICE, "%s: cancel of "
-			    "attempt %u: %s", j->provider, j->attempts, why);
-	}
 	leave_server(d, j);
 	fail_job(d, j, "%s", reason);
+	if (si < 0 || j->handle == NULL)
+		return;
+	o = call(d, &d->reg.servers[si], j, CONTRACT_CANCEL, &out, why,
+	    sizeof why);
+	buf_free(&out);
+	if (o != CALL_OK)
+		logmsg(d, LOG_NOTICE, "%s: %s: cancel of attempt %u: %s",
+		    j->id, j->provider, j->attempts, o == CALL_DEFERRED ?
+		    "not sent: request-interval" : why);
 }
 
 /*
@@ -986,10 +996,14 @@ commit_if_due(struct dispatcher *d)
 static bool
 deadline_passed(struct dispatcher *d, const struct job *j)
 {
-	int64_t now = now_usec();
+	int64_t now = now_usec(), deadline;
 
-	return d->reg.deadline != 0 && now >= submitted_here(d, j, SPOOL_NEW,
-	    now) + (int64_t)d->reg.deadline * 1000000;
+	if (d->reg.deadline == 0)
+		return false;
+	deadline = submitted_here(d, j, SPOOL_NEW, now) +
+	    (int64_t)d->reg.deadline * 1000000;
+	wake_by(d, deadline);	/* if it stays New, fail it then */
+	return now >= deadline;
 }
 
 /*
