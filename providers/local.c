@@ -215,16 +215,30 @@ build_launch(struct launch *l, const char *workdir, int nopts, char **opts)
 	return rc;
 }
 
+/*
+ * Record how the command ended. A full disk is the spool's, not the
+ * job's: the monitor waits for space, alive (so poll says running), rather
+ * than end without a word and leave the job for lost, until the job's
+ * deadline, by which the dispatcher has failed it anyway.
+ */
 static void
 record_ending(enum ending how, int n)
 {
+	const char *dl = getenv("CT_DEADLINE");
+	long long deadline = dl != NULL ? strtoll(dl, NULL, 10) : 0;
 	char line[32];
 	int len;
 
 	len = snprintf(line, sizeof line, "%s %d\n",
 	    how == END_EXIT ? "exit" : "signal", n);
-	if (statefile_write(F_STATUS, line, (size_t)len) != 0)
-		ct_warnerr("cannot write %s", F_STATUS);
+	while (statefile_write(F_STATUS, line, (size_t)len) != 0) {
+		if ((errno != ENOSPC && errno != EDQUOT) ||
+		    (long long)time(NULL) >= deadline) {
+			ct_warnerr("cannot write %s", F_STATUS);
+			return;
+		}
+		sleep(1);
+	}
 }
 
 /*
