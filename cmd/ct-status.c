@@ -163,7 +163,8 @@ main(int argc, char **argv)
 	ids = cli_parse_ids(&c, argc, argv, table, CLI_ANY_IDS);
 	v.table = isatty(STDOUT_FILENO);
 	v.now = now_usec();
-	v.id_width = 44;
+	/* As wide as an ID ct-submit makes: a 7-digit pid, a 4-digit counter. */
+	v.id_width = 53;
 	for (i = 0; ids[i] != NULL; i++)
 		if ((int)strlen(ids[i]) > v.id_width)
 			v.id_width = (int)strlen(ids[i]);
