@@ -878,18 +878,16 @@ release(struct dispatcher *d, const char *id, int lock)
 }
 
 /*
- * Drive job id under its lock, if no other dispatcher holds it; intended,
- * if this pass has just claimed it and recorded its intent (intend()).
+ * Drive job id under its lock, which the caller has taken and which goes
+ * with it; intended, if this pass has just claimed it and recorded its
+ * intent (intend()).
  */
 static void
-drive(struct dispatcher *d, const char *id, struct policies *ps,
-    bool intended)
+drive_locked(struct dispatcher *d, const char *id, struct policies *ps,
+    bool intended, int lock)
 {
 	struct job j;
-	int lock;
 
-	if (spool_lock(&d->sp, id, &lock) != SPOOL_LOCKED)
-		return;	/* another dispatcher drives it, or said why not */
 	if (spool_read_in(&d->sp, SPOOL_PROCESSING, id, true, &j) == 0) {
 		d->lock = lock;
 		advance(d, &j, policy_for(d, ps, j.service), intended);
@@ -899,20 +897,36 @@ drive(struct dispatcher *d, const char *id, struct policies *ps,
 	release(d, id, lock);
 }
 
+/* Drive job id, if no other dispatcher holds its lock. */
+static void
+drive(struct dispatcher *d, const char *id, struct policies *ps)
+{
+	int lock;
+
+	if (spool_lock(&d->sp, id, &lock) == SPOOL_LOCKED)
+		drive_locked(d, id, ps, false, lock);
+	/* else another dispatcher drives it, or said why not */
+}
+
 /*
  * A job just claimed: its first attempt chosen and the intent to submit
  * it staged (submitting), so that the chunk's commit makes every intent
  * durable at once, before any of its wrappers runs; a per-job write
  * before each submit would cost the pass a directory fsync a job.
+ *
+ * Returns the job's lock, kept past the commit for the caller to drive
+ * the job with: a job whose intent is on record and whose lock is free has
+ * lost its dispatcher, so no other may find it so while this one has yet
+ * to get to it. Returns -1 if there is no such job to drive.
  */
-static void
+static int
 intend(struct dispatcher *d, const char *id, struct policies *ps)
 {
 	struct job j;
 	int lock, si;
 
 	if (spool_lock(&d->sp, id, &lock) != SPOOL_LOCKED)
-		return;
+		return -1;
 	if (spool_read_in(&d->sp, SPOOL_PROCESSING, id, true, &j) == 0) {
 		event(d, &j, JOB_PROCESSING, LOG_DEBUG, "claimed by "
 		    "ct-dispatch on %s", d->host);
@@ -926,8 +940,10 @@ intend(struct dispatcher *d, const char *id, struct policies *ps)
 		}
 		save(d, &j);
 		job_free(&j);
+		return lock;
 	}
 	release(d, id, lock);
+	return -1;
 }
 
 /*
@@ -1053,6 +1069,7 @@ claim_new(struct dispatcher *d, struct policies *ps)
 {
 	struct spool_walk w = SPOOL_WALK_INIT(SPOOL_NEW);
 	struct spool_walk_id claimed[CHUNK];
+	int locks[CHUNK];
 	size_t m, k;
 
 	while (!stop_requested && !d->cannot_write &&
@@ -1066,14 +1083,19 @@ claim_new(struct dispatcher *d, struct policies *ps)
 				unwritten(d, claimed[k].id);
 			stop_requested = 1;
 		}
-		for (k = 0; k < m && !stop_requested; k++)
-			intend(d, claimed[k].id, ps);
+		for (k = 0; k < m; k++)
+			locks[k] = stop_requested ? -1 :
+			    intend(d, claimed[k].id, ps);
 		commit(d);
-		for (k = 0; k < m && !stop_requested; k++) {
+		for (k = 0; k < m; k++) {
+			if (locks[k] < 0)
+				continue;
 			/* Claimed, and driven once the spool takes writes. */
-			if (d->cannot_write)
-				break;
-			drive(d, claimed[k].id, ps, true);
+			if (stop_requested || d->cannot_write)
+				close(locks[k]);
+			else
+				drive_locked(d, claimed[k].id, ps, true,
+				    locks[k]);
 			commit_if_due(d);
 		}
 		commit(d);
@@ -1147,7 +1169,7 @@ one_pass(struct dispatcher *d)
 		spool_reap_tmp(&d->sp, SPOOL_TMP_MAX_AGE);
 		while (!stop_requested && !d->cannot_write &&
 		    (id = spool_walk_next(&d->sp, &w)) != NULL) {
-			drive(d, id, &ps, false);
+			drive(d, id, &ps);
 			commit_if_due(d);
 		}
 		commit(d);

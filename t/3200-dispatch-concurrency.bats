@@ -203,3 +203,23 @@ concurrently() {
 	[ ! -e "$CT_SPOOL/locks/$id" ]
 	[ ! -e "$CT_SPOOL/work/$id" ]
 }
+
+@test "a second dispatcher leaves alone the jobs a first has claimed and not yet submitted: no history says a dispatcher stopped" {
+	# Each submit takes 0.3 s: the first dispatcher claims all 8 jobs,
+	# then submits them one by one for 2.4 s, while the second passes
+	# every 0.1 s. The first's claims are its own until it submits them.
+	three slow delay=0.3
+	submit_many 8
+	ct-dispatch 2>first.log &
+	first=$!
+	while [ -n "$(ls "$CT_SPOOL/new")" ]; do sleep 0.01; done
+	while kill -0 "$first" 2>/dev/null; do
+		ct-dispatch 2>>second.log || true
+		sleep 0.1
+	done
+	wait "$first"
+	run grep -h 'stopped during its submit' first.log second.log
+	assert_output ""
+	for ((k = 0; k < 10; k++)); do idle && break; ct-dispatch; done
+	all_done 8
+}
