@@ -241,6 +241,13 @@ exit_as(int status)
 }
 
 /*
+ * How long after the caller's the keeper's own timeout comes: a caller
+ * that lives sees its own timeout first, and says so, rather than a
+ * program killed by a signal from nowhere.
+ */
+#define KEEPER_GRACE_USEC 500000
+
+/*
  * The keeper (struct child, fenced): in the child of a fork, holding
  * c->fence_fd and the three ends it passes on, nothing else. SIGTERM
  * from the caller ends the run at once; so does the timeout, which it
@@ -250,7 +257,8 @@ static void __attribute__((__noreturn__))
 keeper(const struct child *c, int in, int out, int err)
 {
 	int keep[] = { in, out, err, c->fence_fd, STDERR_FILENO };
-	int64_t deadline = monotonic_usec() + (int64_t)c->timeout_ms * 1000;
+	int64_t deadline = monotonic_usec() + (int64_t)c->timeout_ms * 1000 +
+	    KEEPER_GRACE_USEC;
 	int status = 0, w_done = 0, rc;
 	struct timespec step = { 0, 1000000 };
 	sigset_t wait_for;
@@ -423,6 +431,10 @@ run_program(const struct child *c, struct run_result *r)
 		close(pout[0]);
 	if (perr[0] >= 0)
 		close(perr[0]);
+	/* A keeper that kept the timeout first, the caller being slow. */
+	if (c->fenced && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL &&
+	    monotonic_usec() >= deadline)
+		r->timed_out = 1;
 	if (WIFEXITED(status) && !r->timed_out && !r->overflow) {
 		r->exited = 1;
 		r->code = WEXITSTATUS(status);

@@ -48,8 +48,9 @@ struct child {
 	 * holds fence_fd (a job's lock, flock(2)) and nothing else of the
 	 * caller's, runs it in a session of its own, and exits only when no
 	 * process of that session is left: after the program has ended, or
-	 * at the timeout, even if the caller has died meanwhile. So whoever
-	 * takes the lock next knows that nothing of this run goes on.
+	 * at the timeout (its own, half a second after the caller's), even if
+	 * the caller has died meanwhile. So whoever takes the lock next knows
+	 * that nothing of this run goes on.
 	 */
 	int fenced;
 	int fence_fd;
