@@ -90,8 +90,13 @@ struct dispatcher {
 	bool cannot_write;		/* this pass: stop claiming, submitting */
 	int lock;			/* the lock of the job being driven */
 	int64_t wake_usec;		/* the earliest "next" saved this pass */
+	int64_t due_usec;		/* the earliest deadline it knows of */
+	bool expiring;			/* in expire_due() */
 	char host[256];
 };
+
+/* The verdict on a job whose deadline has passed (ct-dispatch(8)). */
+#define DEADLINE_PASSED "deadline passed; run it locally"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -291,6 +296,8 @@ request_allowed(struct dispatcher *d, int si, int64_t *open_usec)
 }
 
 /* Call the server's wrapper for j: verb; stdout to out, a reason to why. */
+static void expire_due(struct dispatcher *d);
+
 static enum call_outcome
 call(struct dispatcher *d, const struct registry_server *s, struct job *j,
     enum contract_verb verb, struct buf *out, char *why, size_t whylen)
@@ -304,6 +311,10 @@ call(struct dispatcher *d, const struct registry_server *s, struct job *j,
 	int64_t open_usec;
 	char *wd;
 
+	/* A call may hang to its timeout: what is due goes before it. */
+	if (verb != CONTRACT_CANCEL && !d->expiring &&
+	    now_usec() >= d->due_usec)
+		expire_due(d);
 	if (!request_allowed(d, (int)(s - d->reg.servers), &open_usec)) {
 		j->next_usec = open_usec;
 		snprintf(why, whylen, "%s: request-interval", s->id);
@@ -701,21 +712,27 @@ follow_up(struct dispatcher *d, struct job *j, struct policy *pol)
 }
 
 /*
- * Fail j, then withdraw its work at its server, if it has any there: the
- * verdict does not wait on the cancel, which is bounded (contract.h) and
- * whose outcome is only logged. The job's lock, and so its work
- * directory, stays until the caller releases it.
+ * Withdrawing a job: the verdict first, then the cancel of its work at its
+ * server, if it has any there. The verdict does not wait on the cancel,
+ * which is bounded (contract.h) and whose outcome is only logged. The
+ * job's lock, and so its work directory, stays until the caller releases
+ * it.
  */
 static void
-withdraw(struct dispatcher *d, struct job *j, const char *reason)
+withdraw_verdict(struct dispatcher *d, struct job *j, const char *reason)
+{
+	leave_server(d, j);
+	fail_job(d, j, "%s", reason);
+}
+
+static void
+withdraw_work(struct dispatcher *d, struct job *j)
 {
 	int si = j->provider ? server_index(d, j->provider) : -1;
 	struct buf out = { 0 };
 	enum call_outcome o;
 	char why[700];
 
-	leave_server(d, j);
-	fail_job(d, j, "%s", reason);
 	if (si < 0 || j->handle == NULL)
 		return;
 	o = call(d, &d->reg.servers[si], j, CONTRACT_CANCEL, &out, why,
@@ -725,6 +742,13 @@ withdraw(struct dispatcher *d, struct job *j, const char *reason)
 		logmsg(d, LOG_NOTICE, "%s: %s: cancel of attempt %u: %s",
 		    j->id, j->provider, j->attempts, o == CALL_DEFERRED ?
 		    "not sent: request-interval" : why);
+}
+
+static void
+withdraw(struct dispatcher *d, struct job *j, const char *reason)
+{
+	withdraw_verdict(d, j, reason);
+	withdraw_work(d, j);
 }
 
 /*
@@ -767,11 +791,13 @@ clamp_submitted(struct dispatcher *d, struct job *j, int64_t now)
 static void
 settle_deadline(struct dispatcher *d, struct job *j, int64_t now)
 {
-	if (j->deadline_usec != 0)
-		return;
-	clamp_submitted(d, j, now);
-	j->deadline_usec = j->submitted_usec +
-	    (int64_t)d->reg.deadline * 1000000;
+	if (j->deadline_usec == 0) {
+		clamp_submitted(d, j, now);
+		j->deadline_usec = j->submitted_usec +
+		    (int64_t)d->reg.deadline * 1000000;
+	}
+	if (j->deadline_usec < d->due_usec)
+		d->due_usec = j->deadline_usec;
 }
 
 /*
@@ -807,7 +833,7 @@ advance(struct dispatcher *d, struct job *j, struct policy *pol,
 		return;
 	}
 	if (j->deadline_usec != 0 && now >= j->deadline_usec) {
-		withdraw(d, j, "deadline passed; run it locally");
+		withdraw(d, j, DEADLINE_PASSED);
 		return;
 	}
 	if (j->provider == NULL || j->handle == NULL) {
@@ -847,12 +873,15 @@ count_in_flight(struct dispatcher *d)
 	const char *id;
 
 	memset(d->in_flight, 0, d->reg.nservers * sizeof *d->in_flight);
+	d->due_usec = INT64_MAX;
 	while ((id = spool_walk_next(&d->sp, &w)) != NULL) {
 		struct job j;
 		int si;
 
 		if (spool_read_in(&d->sp, SPOOL_PROCESSING, id, false, &j) != 0)
 			continue;
+		if (j.deadline_usec != 0 && j.deadline_usec < d->due_usec)
+			d->due_usec = j.deadline_usec;
 		/* A job holds its place from its attempt's first submit. */
 		if (j.provider != NULL &&
 		    (si = server_index(d, j.provider)) >= 0)
@@ -906,6 +935,78 @@ drive(struct dispatcher *d, const char *id, struct policies *ps)
 	if (spool_lock(&d->sp, id, &lock) == SPOOL_LOCKED)
 		drive_locked(d, id, ps, false, lock);
 	/* else another dispatcher drives it, or said why not */
+}
+
+/*
+ * A job whose deadline passes while the pass is busy with others must not
+ * wait for the rest of the pass: a hung call lasts up to its timeout, and
+ * each hung call after it as long again. So before each call, once a
+ * deadline the pass knows of has passed, every job past its deadline whose
+ * lock is free gets its verdict, all of them first; then their work is
+ * withdrawn. Whatever else hangs, a job thus fails at most one call
+ * timeout after its deadline.
+ */
+static void
+expire_due(struct dispatcher *d)
+{
+	struct spool_walk w = SPOOL_WALK_INIT(SPOOL_PROCESSING);
+	struct expired {
+		struct job j;
+		int lock;
+	} *x = NULL;
+	int64_t now = now_usec(), next = INT64_MAX;
+	int driven = d->lock;
+	size_t n = 0, i;
+	const char *id;
+
+	d->expiring = true;
+	while ((id = spool_walk_next(&d->sp, &w)) != NULL) {
+		struct job j;
+		int64_t deadline;
+		int lock;
+
+		if (spool_read_in(&d->sp, SPOOL_PROCESSING, id, false, &j) != 0)
+			continue;
+		deadline = j.deadline_usec;
+		job_free(&j);
+		if (deadline == 0)
+			continue;
+		if (deadline > now) {
+			if (deadline < next)
+				next = deadline;
+			continue;
+		}
+		/* The job being driven is locked here too, and skipped. */
+		if (spool_lock(&d->sp, id, &lock) != SPOOL_LOCKED)
+			continue;
+		if (spool_read_in(&d->sp, SPOOL_PROCESSING, id, true, &j) != 0) {
+			release(d, id, lock);
+			continue;
+		}
+		/* A final record not yet moved is the pass's to finish. */
+		if (j.nevents > 0 && (j.events[j.nevents - 1].state ==
+		    JOB_COMPLETED || j.events[j.nevents - 1].state ==
+		    JOB_FAILED)) {
+			job_free(&j);
+			release(d, id, lock);
+			continue;
+		}
+		withdraw_verdict(d, &j, DEADLINE_PASSED);
+		x = xrealloc(x, (n + 1) * sizeof *x);
+		x[n].j = j;
+		x[n++].lock = lock;
+	}
+	spool_walk_free(&w);
+	for (i = 0; i < n; i++) {
+		d->lock = x[i].lock;
+		withdraw_work(d, &x[i].j);
+		release(d, x[i].j.id, x[i].lock);
+		job_free(&x[i].j);
+	}
+	free(x);
+	d->lock = driven;
+	d->due_usec = next;
+	d->expiring = false;
 }
 
 /*

@@ -93,6 +93,25 @@ wait_for() {
 	assert_line --index -1 "Failed: deadline passed; run it locally"
 }
 
+@test "a deadline that passes during another job's hung call is kept before the next call, not at the next pass" {
+	server a calllog 1 'poll-interval="0" call-timeout="3"' "marks=$MARKS" \
+		"poll_delay=60" | registry '<defaults deadline="30"/>'
+	# Submitted 27 s ago: its deadline is 3 s away, the others' 30 s.
+	early=20200101-000000-000000-test-1-0
+	mkjob -t "$(($(date +%s) - 27))" "$CT_SPOOL" "$early"
+	late1=$(ct-submit q1.fa)
+	late2=$(ct-submit q1.fa)
+	pass
+	run -2 ct-status -q "$early" "$late1" "$late2"
+	# Every poll hangs: the early job's until its deadline, each other's
+	# for its 3 s. The early one's verdict comes before the next call.
+	pass
+	run -0 history "$early"
+	assert_line --index -1 "Failed: deadline passed; run it locally"
+	run -2 ct-status -q "$late1"
+	run -2 ct-status -q "$late2"
+}
+
 @test "a New job held back by max-jobs fails when its deadline passes, while the job ahead of it runs on" {
 	server a forever 1 'poll-interval="0" max-jobs="1"' "marks=$MARKS" |
 		registry '<defaults deadline="30"/>'
