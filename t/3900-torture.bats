@@ -35,14 +35,17 @@ figure() {
 	[ "$(figure overlapping)" = 0 ]
 }
 
-# That every extra submit is also cancelled, and the checker's verdict,
-# are issue 19's work still open (a monitor lost with its PID namespace
-# or to a full disk is tried at the next server, and nothing cancels the
-# first): `make torture` reports them, and fails on them, until then.
-@test "torture: at most one extra submit a kill, each in the history" {
+@test "torture: at most one extra submit a kill, each in the history, and cancelled unless its work died first" {
 	[ "$(id -u)" = 0 ] || skip "needs root"
 	[ "$(figure extra-submits)" -le "$(figure kills)" ]
 	[ "$(figure extra-unrecorded)" = 0 ]
+	[ "$(figure extra-uncancelled)" = 0 ]
+}
+
+@test "torture: no cancel answered 0 for a job that then Completed; no name collided" {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	[ "$(figure cancel0-completed)" = 0 ]
+	[ "$(figure file-exists)" = 0 ]
 }
 
 @test "torture: no job ends later than one pass after its deadline" {
@@ -62,4 +65,22 @@ figure() {
 	assert_failure
 	assert_line "storm truncated $(( $(sed -n 's/^storm truncated //p' \
 		"$BATS_FILE_TMPDIR/figures") + 1 ))"
+}
+
+@test "torture: the checker finds an extra submit whose work ran on uncancelled, and tells one that died apart" {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	local log=$TORTURE_DIR/storm/log q before died
+	q=$(awk '$2 == "completed" { print $3; exit }' "$TORTURE_DIR/storm/states")
+	[ -n "$q" ]
+	before=$(sed -n 's/^storm extra-uncancelled //p' "$BATS_FILE_TMPDIR/figures")
+	died=$(sed -n 's/^storm extra-died //p' "$BATS_FILE_TMPDIR/figures")
+	# Two more pieces of work for that query, never cancelled: one ran
+	# to its end, the other was killed before it could.
+	printf '0 local %s %s\n' "$q" ffffffffffffffffffffffffffffffff \
+		"$q" eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee >>"$log/submissions"
+	echo ffffffffffffffffffffffffffffffff >>"$log/ended"
+	run "$BATS_TEST_DIRNAME/torture/run" --check "$TORTURE_DIR"
+	assert_failure
+	assert_line "storm extra-uncancelled $((before + 1))"
+	assert_line "storm extra-died $((died + 1))"
 }
