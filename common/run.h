@@ -44,13 +44,14 @@ struct child {
 	size_t max_out;		/* more than this: cut, and killed */
 	int timeout_ms;		/* then the whole process group is killed */
 	/*
-	 * Fenced: the program runs under a keeper, a child of the caller that
-	 * holds fence_fd (a job's lock, flock(2)) and nothing else of the
-	 * caller's, runs it in a session of its own, and exits only when no
-	 * process of that session is left: after the program has ended, or
-	 * at the timeout (its own, half a second after the caller's), even if
-	 * the caller has died meanwhile. So whoever takes the lock next knows
-	 * that nothing of this run goes on.
+	 * Fenced: the program runs under the keeper (keeper.h), a child of
+	 * the caller that holds a copy of fence_fd (a job's lock, flock(2))
+	 * and nothing else of the caller's, runs it in a session of its own,
+	 * and lets the copy go only when no process of that session is left:
+	 * after the program has ended, or at the timeout (its own, half a
+	 * second after the caller's), even if the caller has died meanwhile.
+	 * So whoever takes the lock next knows that nothing of this run goes
+	 * on.
 	 */
 	int fenced;
 	int fence_fd;

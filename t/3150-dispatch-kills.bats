@@ -79,6 +79,22 @@ wait_for() {
 	assert_equal "$(grep -c '^work' "$MARKS/calls")" 6
 }
 
+@test "one keeper, ct-keeper, starts every call of a dispatcher, and goes with it" {
+	server a spy 1 'poll-interval="0"' "marks=$MARKS" | registry
+	for i in 1 2 3 4; do ct-submit q1.fa; done >ids
+	pass
+	assert_equal "$(wc -l <"$MARKS/parents")" 4
+	run -0 sort -u "$MARKS/parents"
+	assert_output --regexp '^[0-9]+ ct-keeper$'
+	keeper=${output%% *}
+	# Its dispatcher gone, it has nothing to keep.
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$keeper" 2>/dev/null || break
+		sleep 0.02
+	done
+	! kill -0 "$keeper" 2>/dev/null
+}
+
 @test "a hung poll is cut at the deadline, not at the call timeout, and the job fails at the next pass" {
 	server a calllog 1 'poll-interval="0" call-timeout="60"' "marks=$MARKS" \
 		"poll_delay=60" | registry '<defaults deadline="3"/>'

@@ -1,0 +1,24 @@
+/*
+ * spawn-child.h: starting a struct child (run.h) with posix_spawn(3), for
+ * run.c and for the keeper of fenced runs (keeper.h).
+ *
+ * Errors: none printed; the errno value is returned.
+ */
+#ifndef CT_SPAWN_CHILD_H
+#define CT_SPAWN_CHILD_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "run.h"
+
+/*
+ * Start c->path with c->argv, c->envp, in c->dir, with in, out and err as
+ * its descriptors 0, 1 and 2 and no other: in a process group of its own,
+ * or with setsid, a session of its own. Returns 0 and the child's PID in
+ * *pid, or an errno value: the start failed.
+ */
+int spawn_child(pid_t *pid, const struct child *c, int in, int out, int err,
+    bool setsid);
+
+#endif
