@@ -98,29 +98,42 @@ kill_session(pid_t sid)
 {
 	char path[64], buf[4096];
 	bool left = kill(-sid, SIGKILL) == 0;
+	size_t have = 0;
 	ssize_t n;
 	int fd;
 
+	/* Every child, however many: detached work of earlier runs too. */
 	snprintf(path, sizeof path, "/proc/self/task/%ld/children",
 	    (long)getpid());
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return !left;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n > 0) {
+	while ((n = read(fd, buf + have, sizeof buf - 1 - have)) > 0) {
 		char *p = buf, *end;
 
-		buf[n] = '\0';
+		have += (size_t)n;
+		buf[have] = '\0';
 		for (;;) {
 			long pid = strtol(p, &end, 10);
 
-			if (end == p)
+			/* A number the buffer may have cut waits for more. */
+			if (end == p || *end == '\0')
 				break;
 			p = end;
 			if (pid > 0 && getsid((pid_t)pid) == sid) {
 				kill((pid_t)pid, SIGKILL);
 				left = true;
 			}
+		}
+		have = strlen(p);
+		memmove(buf, p, have + 1);
+	}
+	close(fd);
+	if (have > 0) {
+		long pid = strtol(buf, NULL, 10);
+
+		if (pid > 0 && getsid((pid_t)pid) == sid) {
+			kill((pid_t)pid, SIGKILL);
+			left = true;
 		}
 	}
 	return !left;
