@@ -2,7 +2,8 @@
  * result.c: result validation (result.h). BLAST XML is parsed as hostile
  * input, like the registry: from memory, no network, no external entity
  * or DTD loaded (the DOCTYPE line every BLAST XML report carries is read
- * but never fetched).
+ * but never fetched), and a report that declares entities of its own is
+ * refused before any is expanded.
  */
 #include <stdio.h>
 #include <string.h>
@@ -64,6 +65,15 @@ check_blast_xml(const char *data, size_t len, const struct job *j,
 		snprintf(why, whylen, "malformed or truncated BLAST XML");
 		goto out;
 	}
+	/*
+	 * BLAST's DOCTYPE names its DTD and declares nothing; entities of a
+	 * report's own would be expanded below, a few kB to gigabytes.
+	 */
+	if (doc->intSubset != NULL && doc->intSubset->children != NULL) {
+		snprintf(why, whylen, "BLAST XML that declares entities of "
+		    "its own");
+		goto out;
+	}
 	root = xmlDocGetRootElement(doc);
 	if (root == NULL || strcmp((const char *)root->name,
 	    "BlastOutput") != 0) {
@@ -111,8 +121,9 @@ result_check(const char *data, size_t len, const struct job *j, char *why,
 	while (i < len && (data[i] == ' ' || data[i] == '\n' ||
 	    data[i] == '\r' || data[i] == '\t'))
 		i++;
+	/* What libxml2 reads begins at the declaration, as XML wants. */
 	if (len - i >= 5 && memcmp(data + i, "<?xml", 5) == 0)
-		return check_blast_xml(data, len, j, why, whylen);
+		return check_blast_xml(data + i, len - i, j, why, whylen);
 	if ((len - i >= 5 && strncasecmp(data + i, "<html", 5) == 0) ||
 	    (len - i >= 9 && strncasecmp(data + i, "<!doctype", 9) == 0)) {
 		snprintf(why, whylen, "an HTML page, not a result");

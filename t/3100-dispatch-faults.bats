@@ -439,6 +439,40 @@ Failed: no provider left (every one failed it); run it locally"
 	moved_on fetch-file "bad delivered a bad result: BLAST XML that names no query" hbb
 }
 
+@test "BLAST XML that declares entities of its own: refused before any is expanded" {
+	need_blast_xml
+	# 60 kB that libxml2 parses without a word, and that would be 50 MB
+	# as the query's name: a thousand x's a thousand times, fifty times.
+	{
+		sed -n 1p "$BATS_FILE_TMPDIR/hbb.xml"
+		printf '<!DOCTYPE BlastOutput [\n<!ENTITY l0 "%s">\n' \
+			"$(head -c 1000 /dev/zero | tr '\0' x)"
+		printf '<!ENTITY l1 "%s">\n]>\n' "$(printf '&l0;%.0s' $(seq 1000))"
+		sed -e 1,2d -e "s|<Iteration_query-def>[^<]*<|<Iteration_query-def>$(printf '\\&l1;%.0s' $(seq 50))<|" \
+			"$BATS_FILE_TMPDIR/hbb.xml"
+	} >lol.xml
+	grep -q '<Iteration_query-def>&l1;&l1;' lol.xml
+	FILE=$PWD/lol.xml
+	moved_on fetch-file "bad delivered a bad result: BLAST XML that declares entities of its own" hbb
+}
+
+@test "a real BLAST XML report after a byte-order mark or blank lines is accepted" {
+	need_blast_xml
+	{ printf '\xef\xbb\xbf'; cat "$BATS_FILE_TMPDIR/hbb.xml"; } >bom.xml
+	{ printf '\n\r\n  '; cat "$BATS_FILE_TMPDIR/hbb.xml"; } >blank.xml
+	for f in bom blank; do
+		export CT_SPOOL="$BATS_TEST_TMPDIR/spool.$f"
+		server bad garbage 1 'poll-interval="0"' mode=fetch-file \
+			"file=$PWD/$f.xml" | registry
+		id=$(ct-submit hbb.fa)
+		pass
+		pass
+		run -0 ct-status -q "$id"
+		ct-fetch "$id" >got.xml
+		cmp "$f.xml" got.xml
+	done
+}
+
 @test "an attempt at the next server gets an empty work directory of its own" {
 	{
 		server first keep 1
