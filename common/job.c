@@ -293,8 +293,11 @@ parse_time(const char *s, size_t n, int64_t *out)
 	if (digits == 0 || i >= n || s[i] != '.')
 		return -1;
 	for (i++, digits = 0; i < n && s[i] >= '0' && s[i] <= '9';
-	    i++, digits++)
+	    i++, digits++) {
+		if (digits >= 6)
+			return -1;	/* before the sum can overflow */
 		usec = usec * 10 + (s[i] - '0');
+	}
 	if (digits != 6 || i != n)
 		return -1;
 	*out = secs * 1000000 + usec;

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,13 @@
 #include "err.h"
 #include "jobid.h"
 #include "policy.h"
+
+/*
+ * A running sum stays within the sum of the weights times the number of
+ * servers; one past this, which no pass writes, is damage, and is dropped
+ * before adding a weight to it could overflow.
+ */
+#define CURRENT_MAX (LONG_MAX / 4)
 
 static struct policy_slot *
 slot(struct policy *p, const char *server)
@@ -59,7 +67,8 @@ policy_load(struct spool *sp, const char *service, struct policy *p)
 	/* Damaged state costs only the interleaving: start again from 0. */
 	for (line = b.data; rc == 0 && line != NULL && *line != '\0';) {
 		if (sscanf(line, "%127s %ld", server, &current) == 2 &&
-		    jobid_valid(server))
+		    jobid_valid(server) && current >= -CURRENT_MAX &&
+		    current <= CURRENT_MAX)
 			slot(p, server)->current = current;
 		line = strchr(line, '\n');
 		if (line != NULL)

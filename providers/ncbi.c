@@ -363,6 +363,14 @@ load_state(const char *rid, struct state *st)
 	st->submitted = strtoll(v, NULL, 10);
 	if (statefile_get(text.data, "rtoe", v, sizeof v) == 0)
 		st->rtoe = strtol(v, NULL, 10);
+	/*
+	 * A time this wrapper cannot have written (over a minute ahead of
+	 * now, as a damaged file or a clock set back says) or an RTOE NCBI
+	 * cannot have given holds nothing back: the poll asks NCBI.
+	 */
+	if (st->submitted < 0 || st->submitted > (long long)time(NULL) + 60 ||
+	    st->rtoe < 0 || st->rtoe > MAX_RTOE)
+		st->submitted = st->rtoe = 0;
 	if (statefile_get(text.data, "hitlist", v, sizeof v) == 0)
 		st->hitlist = strtol(v, NULL, 10);
 	rc = 0;

@@ -380,6 +380,20 @@ fields() {
 	assert_corrupt completed c2
 }
 
+@test "corrupt: a time with too many digits of microseconds, or of seconds, is refused" {
+	# 20 digits would overflow a 64-bit count of microseconds.
+	mkjob -s completed "$CT_SPOOL" c1
+	sed -i 's/^\(event [0-9]*\)\.000001 /\1.12345678901234567890 /' \
+		"$CT_SPOOL/completed/c1"
+	grep -q '^event [0-9]*\.12345678901234567890 ' "$CT_SPOOL/completed/c1"
+	assert_corrupt completed c1
+	mkjob -s completed "$CT_SPOOL" c2
+	sed -i 's/^submitted [0-9]*\./submitted 99999999999999999999./' \
+		"$CT_SPOOL/completed/c2"
+	grep -q '^submitted 99999999999999999999\.' "$CT_SPOOL/completed/c2"
+	assert_corrupt completed c2
+}
+
 @test "corrupt: cut in half, in the header and in the input" {
 	mkjob -s processing "$CT_SPOOL" p1
 	size=$(stat -c %s "$CT_SPOOL/processing/p1")

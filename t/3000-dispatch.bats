@@ -157,6 +157,24 @@ c 200"
 	assert_equal "$(head -10 picks | sort | uniq -c | awk '{ printf "%s=%s ", $2, $1 }')" "a=3 b=5 c=2 "
 }
 
+@test "a policy state with numbers no pass could have written starts that server again from 0" {
+	weighted_registry
+	records 10
+	ct-submit -r many.fa >ids
+	# Damaged, or hostile: a's sum at the largest number, c's at the least.
+	mkdir -p "$CT_SPOOL/state"
+	printf 'a 9223372036854775807\nb 0\nc -9223372036854775808\n' \
+		>"$CT_SPOOL/state/policy.blastp"
+	pass
+	# As from a fresh state: b (50), a (30), c (20), smooth.
+	picks ids >picks
+	assert_equal "$(head -3 picks | tr '\n' ' ')" "b a c "
+	run -0 providers
+	assert_output "a 3
+b 5
+c 2"
+}
+
 @test "-n -x: one line per New job, the choice the pass then makes, and nothing changed" {
 	weighted_registry
 	# Some history first: seven jobs dispatched, so the policy is mid-cycle.

@@ -515,6 +515,27 @@ two_services() {
 	assert_line --index 3 --regexp "^POST Put - [A-Z0-9]+ $EMAIL cputorrent -> rid$"
 }
 
+@test "ncbi.state with a submission time from the future, or the largest number, does not stop the polls" {
+	start none '' -- --rtoe 30
+	mkdir work
+	e=(PATH=/usr/local/bin:/usr/bin:/bin "CT_WORKDIR=$PWD/work" CT_JOB_ID=j1
+		CT_SERVER=ncbi CT_SERVICE=blastp CT_DATABASE=globins45
+		"CT_PARAM_URL=$URL" "CT_PARAM_EMAIL=$EMAIL")
+	w=$CT_BUILD/providers/ncbi
+	rid=$(env -i "${e[@]}" "$w" submit <hbb.fa)
+	# A damaged or hostile state file: ten days ahead, then the end of
+	# time. Neither is a time NCBI named: the poll asks.
+	for at in $(($(date +%s) + 864000)) 9223372036854775807; do
+		sed -i "s/^submitted=.*/submitted=$at/" work/ncbi.state
+		grep -q "^submitted=$at\$" work/ncbi.state
+		run -0 env -i "${e[@]}" "$w" poll "$rid"
+	done
+	run -0 requests
+	assert_equal "${#lines[@]}" 3
+	assert_line --index 1 --partial "GET Get SearchInfo $rid "
+	assert_line --index 2 --partial "GET Get SearchInfo $rid "
+}
+
 @test "https: verified against the cafile parameter; without it, refused (69)" {
 	command -v openssl >/dev/null || skip "openssl is missing"
 	fixture_cert
