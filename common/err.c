@@ -25,7 +25,7 @@ ct_setprogname(const char *argv0)
 	ct_progname = slash ? slash + 1 : argv0;
 }
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 emit(int with_errno, int saved_errno, const char *fmt, va_list ap)
 {
 	char line[2048];
