@@ -4,6 +4,7 @@
 #   make check      install what is missing, build, run every test
 #   make demo       install what is missing, build, run a real BLAST job
 #   make torture    kill -9 every program 500 times, count what breaks (root)
+#   make fuzz       every parser under AFL++, FUZZ_SECONDS each
 #   make install    PREFIX, DESTDIR, sysconfdir, localstatedir honoured
 #   make SANITIZE=1 ...   the same under ASan and UBSan (in build-san/)
 
@@ -121,6 +122,29 @@ $(BUILD)/providers/%: providers/%.c common/*.h $(BUILD)/config.h $(LIBCT) $(SAN_
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(SAN_OBJ) $(LIBCT) $(LIBS_w-$*)
 
+# Fuzz harnesses (t/fuzz/README): each parser's entry point, replayed over
+# the kept inputs by `make check`, fuzzed by `make fuzz`.
+FUZZ_HARNESSES = $(filter-out replay,$(patsubst t/fuzz/%.c,%,$(wildcard t/fuzz/*.c)))
+FUZZ_REPLAYS = $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/replay-%)
+FUZZ_AFL = $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/afl-%)
+FUZZ_LIBS = $(XML_LIBS) $(CURL_LIBS)
+
+$(BUILD)/fuzz/replay-%: t/fuzz/%.c t/fuzz/replay.c t/fuzz/harness.h \
+		common/*.h providers/*.c $(BUILD)/config.h $(LIBCT) $(SAN_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -It/fuzz $(ALL_LDFLAGS) -o $@ $< t/fuzz/replay.c \
+		$(SAN_OBJ) $(LIBCT) $(FUZZ_LIBS)
+
+# AFL++'s driver gives the harness its main: only with CC=afl-clang-fast.
+$(BUILD)/fuzz/afl-%: t/fuzz/%.c t/fuzz/harness.h common/*.h providers/*.c \
+		$(BUILD)/config.h $(LIBCT) $(SAN_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -It/fuzz -fsanitize=fuzzer $(ALL_LDFLAGS) -o $@ $< \
+		$(SAN_OBJ) $(LIBCT) $(FUZZ_LIBS)
+
+fuzz-replays: $(FUZZ_REPLAYS)
+fuzz-harnesses: $(FUZZ_AFL)
+
 $(BUILD)/san/%.o: t/san/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -148,7 +172,7 @@ check: deps
 	$(MAKE) all
 	$(MAKE) test
 
-test: all
+test: all fuzz-replays
 	CT_BUILD=$(CURDIR)/$(BUILD) t/run $(TESTS)
 
 lint-man:
@@ -163,6 +187,15 @@ bench: all
 # (t/3900-torture.bats runs one in `make check`). Needs root.
 torture: all
 	CT_BUILD=$(CURDIR)/$(BUILD) t/torture/run $(TORTURE_KILLS)
+
+# Every fuzz harness under AFL++ for FUZZ_SECONDS each (FUZZ=NAME... for
+# some), instrumented and under ASan and UBSan, in build-fuzz/; a crash is
+# minimised into t/fuzz/regress/, which `make check` replays.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@sh share/install-deps afl++
+	$(MAKE) SANITIZE=1 BUILD=build-fuzz CC=afl-clang-fast fuzz-harnesses
+	t/fuzz/run build-fuzz $(FUZZ_SECONDS) $(FUZZ)
 
 # --- the demo -----------------------------------------------------------------
 demo: deps
@@ -212,8 +245,9 @@ uninstall:
 	@echo "left in place: $(DESTDIR)$(spooldir) and $(DESTDIR)$(sysconfdir)/cputorrent"
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 FORCE:
-.PHONY: FORCE all deps check test lint-man bench demo install uninstall clean
+.PHONY: FORCE all deps check test lint-man bench torture fuzz fuzz-replays \
+	fuzz-harnesses demo install uninstall clean
 .DELETE_ON_ERROR:

@@ -561,6 +561,16 @@ out:
 	return rc;
 }
 
+/*
+ * NCBI said when to ask (its RTOE): asking before is only a burden.
+ * load_state() has bounded both numbers, so the sum cannot overflow.
+ */
+static bool
+too_soon(const struct state *st)
+{
+	return (long long)time(NULL) < st->submitted + st->rtoe;
+}
+
 /* The status word of a SearchInfo page, or of a page in its stead. */
 static const char *
 search_status(const char *page, char *word, size_t n)
@@ -579,9 +589,7 @@ poll_rid(const struct conf *c, const char *rid)
 	char status[32], msg[MAX_MESSAGE + 1], *shown;
 	int rc;
 
-	/* NCBI said when to ask: asking before is only a burden. */
-	if (load_state(rid, &st) == 0 &&
-	    (long long)time(NULL) < st.submitted + st.rtoe)
+	if (load_state(rid, &st) == 0 && too_soon(&st))
 		return emit_line("running");
 	http_form_add(&f, "CMD", "Get");
 	http_form_add(&f, "FORMAT_OBJECT", "SearchInfo");
