@@ -57,19 +57,6 @@ sge_jobs() {
 	} | tr -d ' ' | sort -u
 }
 
-# by_hand COMMAND [NAME=VALUE...]: the wrapper to be run by hand (wrap)
-# in the work directory $W, running COMMAND, for job $JOB, with
-# NAME=VALUE added.
-by_hand() {
-	W="$BATS_TEST_TMPDIR/w"
-	mkdir -p "$W"
-	# A job ID of this run's own: the scheduler remembers ended jobs.
-	: "${JOB:=j$(date +%s%N)}"
-	PARAMS=("CT_PARAM_COMMAND=$1" "CT_PARAM_SHARED_DIR=$BATS_FILE_TMPDIR/shared" "CT_JOB_ID=$JOB")
-	shift
-	PARAMS+=("$@")
-}
-
 @test "sge: real BLAST through qsub, done, BLAST XML with its hits" {
 	cluster_registry "$BLASTP" options=evalue
 	id=$(ct-submit -d globins45 -o evalue=1e-10 q.fa)
@@ -220,28 +207,7 @@ Failed: no provider left (every one failed it); run it locally"
 }
 
 @test "sge: submit repeated for one attempt: the same job, one qsub, also when the answer was lost" {
-	by_hand "sleep 300"
-	run -0 --separate-stderr wrap submit <q.fa
-	first=$output
-	assert_equal "$(sge_jobs ct-$JOB-1)" "$first"
-	run -0 --separate-stderr wrap submit <q.fa
-	assert_output "$first"
-	assert_equal "$stderr" ""
-	# Killed between qsub's answer and the records: found by its name.
-	rm "$W/submitted" "$W/batch.$first"
-	run -0 --separate-stderr wrap submit <q.fa
-	assert_output "$first"
-	assert_equal "$(sge_jobs ct-$JOB-1)" "$first"
-	run -0 wrap poll "$first"
-	assert_output running
-	# Another attempt is another job.
-	by_hand "sleep 300" CT_ATTEMPT=2
-	run -0 --separate-stderr wrap submit <q.fa
-	second=$output
-	[ "$second" != "$first" ]
-	assert_equal "$(sge_jobs ct-$JOB-2)" "$second"
-	run -0 wrap cancel "$second"
-	run -0 wrap cancel "$first"
+	submit_repeated sge_jobs
 }
 
 @test "sge: a lost answer for a job that has already ended: found in qacct, not run again" {

@@ -235,42 +235,8 @@ slurm_jobs() {
 	squeue -h -t all -n "$1" -o %i | sort
 }
 
-# by_hand COMMAND [NAME=VALUE...]: the wrapper to be run by hand (wrap)
-# in the work directory $W, running COMMAND, for job $JOB, with
-# NAME=VALUE added.
-by_hand() {
-	W="$BATS_TEST_TMPDIR/w"
-	mkdir -p "$W"
-	# A job ID of this run's own: the scheduler remembers ended jobs.
-	: "${JOB:=j$(date +%s%N)}"
-	PARAMS=("CT_PARAM_COMMAND=$1" "CT_PARAM_SHARED_DIR=$BATS_FILE_TMPDIR/shared" "CT_JOB_ID=$JOB")
-	shift
-	PARAMS+=("$@")
-}
-
 @test "slurm: submit repeated for one attempt: the same job, one sbatch, also when the answer was lost" {
-	by_hand "sleep 300"
-	run -0 --separate-stderr wrap submit <q.fa
-	first=$output
-	assert_equal "$(slurm_jobs ct-$JOB-1)" "$first"
-	run -0 --separate-stderr wrap submit <q.fa
-	assert_output "$first"
-	assert_equal "$stderr" ""
-	# Killed between sbatch's answer and the records: found by its name.
-	rm "$W/submitted" "$W/batch.$first"
-	run -0 --separate-stderr wrap submit <q.fa
-	assert_output "$first"
-	assert_equal "$(slurm_jobs ct-$JOB-1)" "$first"
-	run -0 wrap poll "$first"
-	assert_output running
-	# Another attempt is another job.
-	by_hand "sleep 300" CT_ATTEMPT=2
-	run -0 --separate-stderr wrap submit <q.fa
-	second=$output
-	[ "$second" != "$first" ]
-	assert_equal "$(slurm_jobs ct-$JOB-2)" "$second"
-	run -0 wrap cancel "$second"
-	run -0 wrap cancel "$first"
+	submit_repeated slurm_jobs
 }
 
 @test "slurm: cancel of a handle this work directory does not know: nothing to cancel, 0" {

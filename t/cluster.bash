@@ -142,3 +142,45 @@ refused_before_submit() {
 	run find "$shared" -mindepth 1
 	assert_output ""
 }
+
+# by_hand COMMAND [NAME=VALUE...]: the wrapper to be run by hand (wrap)
+# in the work directory $W, running COMMAND, for job $JOB, with
+# NAME=VALUE added.
+by_hand() {
+	W="$BATS_TEST_TMPDIR/w"
+	mkdir -p "$W"
+	# A job ID of this run's own: the scheduler remembers ended jobs.
+	: "${JOB:=j$(date +%s%N)}"
+	PARAMS=("CT_PARAM_COMMAND=$1" "CT_PARAM_SHARED_DIR=$BATS_FILE_TMPDIR/shared" "CT_JOB_ID=$JOB")
+	shift
+	PARAMS+=("$@")
+}
+
+# submit_repeated JOBS: a submit repeated for one attempt gives the same
+# job, also when its answer was lost before the wrapper recorded it (found
+# by its name); another attempt is another job. JOBS NAME lists the IDs of
+# the scheduler's jobs named NAME.
+submit_repeated() {
+	local jobs=$1 first second
+	by_hand "sleep 300"
+	run -0 --separate-stderr wrap submit <q.fa
+	first=$output
+	assert_equal "$("$jobs" "ct-$JOB-1")" "$first"
+	run -0 --separate-stderr wrap submit <q.fa
+	assert_output "$first"
+	assert_equal "$stderr" ""
+	# Killed between the scheduler's answer and the records.
+	rm "$W/submitted" "$W/batch.$first"
+	run -0 --separate-stderr wrap submit <q.fa
+	assert_output "$first"
+	assert_equal "$("$jobs" "ct-$JOB-1")" "$first"
+	run -0 wrap poll "$first"
+	assert_output running
+	by_hand "sleep 300" CT_ATTEMPT=2
+	run -0 --separate-stderr wrap submit <q.fa
+	second=$output
+	[ "$second" != "$first" ]
+	assert_equal "$("$jobs" "ct-$JOB-2")" "$second"
+	run -0 wrap cancel "$second"
+	run -0 wrap cancel "$first"
+}
