@@ -824,9 +824,10 @@ advance(struct dispatcher *d, struct job *j, struct policy *pol,
 		j->attempts = 1;	/* a record from before attempts */
 	if (j->submitting && !intended && j->handle == NULL &&
 	    j->retries == 0 && j->next_usec == 0)
-		event(d, j, JOB_PROCESSING, LOG_NOTICE, "attempt %u: the "
-		    "dispatcher stopped during its submit to %s, which may "
-		    "have reached it; asking again under the same attempt",
+		event(d, j, JOB_PROCESSING, LOG_NOTICE, "attempt %u: what "
+		    "became of its submit to %s was never recorded (the "
+		    "dispatcher stopped, or could not write), and it may have "
+		    "reached it; asking again under the same attempt",
 		    j->attempts, j->provider);
 	if (spool_cancel_requested(&d->sp, j->id)) {
 		withdraw(d, j, "cancelled by its owner");

@@ -51,7 +51,7 @@ wait_for() {
 	assert_equal "$(grep -c '^work' "$MARKS/calls")" 1
 	assert_equal "$(grep -c '^repeat 1$' "$MARKS/calls")" 1
 	run -0 history "$id"
-	assert_line "Processing: attempt 1: the dispatcher stopped during its submit to a, which may have reached it; asking again under the same attempt"
+	assert_line "Processing: attempt 1: what became of its submit to a was never recorded (the dispatcher stopped, or could not write), and it may have reached it; asking again under the same attempt"
 	assert_line "Processing: sent to a (handle c-$id-1)"
 }
 

@@ -87,11 +87,15 @@ submitted() {
 # command_pid NAME: wait (60 s at most) until a process NAME runs in
 # $JOBDIR, the job's command on the node; its pid in PID.
 command_pid() {
-	local n p
+	local n p comm
+	# Builtins only: two processes forked for each of a few hundred
+	# entries made one look at /proc take seconds on a busy machine,
+	# longer than the command it looks for runs.
 	for ((n = 0; n < 300; n++)); do
 		for p in /proc/[0-9]*; do
-			[ "$(cat "$p/comm" 2>/dev/null)" = "$1" ] &&
-				[ "$(readlink "$p/cwd" 2>/dev/null)" = "$JOBDIR" ] &&
+			comm=
+			{ read -r comm <"$p/comm"; } 2>/dev/null
+			[ "$comm" = "$1" ] && [ "$p/cwd" -ef "$JOBDIR" ] &&
 				PID=${p#/proc/} && return 0
 		done
 		sleep 0.2
