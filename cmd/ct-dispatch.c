@@ -295,9 +295,9 @@ request_allowed(struct dispatcher *d, int si, int64_t *open_usec)
 	return false;
 }
 
-/* Call the server's wrapper for j: verb; stdout to out, a reason to why. */
 static void expire_due(struct dispatcher *d);
 
+/* Call the server's wrapper for j: verb; stdout to out, a reason to why. */
 static enum call_outcome
 call(struct dispatcher *d, const struct registry_server *s, struct job *j,
     enum contract_verb verb, struct buf *out, char *why, size_t whylen)
