@@ -480,14 +480,19 @@ two_services() {
 	assert_output --partial "https://blast.ncbi.nlm.nih.gov/Blast.cgi"
 }
 
-@test "submit again after a lost handle: the same RID, no second search" {
-	start none '' -- --rtoe 30
+# by_hand: the wrapper, $w, to be run by hand in the environment ct-dispatch
+# gives it, the array e, with the work directory work/.
+by_hand() {
 	mkdir work
-	# By hand, in the environment ct-dispatch gives a wrapper.
 	e=(PATH=/usr/local/bin:/usr/bin:/bin "CT_WORKDIR=$PWD/work" CT_JOB_ID=j1
 		CT_SERVER=ncbi CT_SERVICE=blastp CT_DATABASE=globins45
 		"CT_PARAM_URL=$URL" "CT_PARAM_EMAIL=$EMAIL")
 	w=$CT_BUILD/providers/ncbi
+}
+
+@test "submit again after a lost handle: the same RID, no second search" {
+	start none '' -- --rtoe 30
+	by_hand
 	rid=$(env -i "${e[@]}" "$w" submit evalue=1e-5 <hbb.fa)
 	run -0 env -i "${e[@]}" "$w" submit evalue=1e-5 <hbb.fa
 	assert_output "$rid"
@@ -517,11 +522,7 @@ two_services() {
 
 @test "ncbi.state with a submission time from the future, or the largest number, does not stop the polls" {
 	start none '' -- --rtoe 30
-	mkdir work
-	e=(PATH=/usr/local/bin:/usr/bin:/bin "CT_WORKDIR=$PWD/work" CT_JOB_ID=j1
-		CT_SERVER=ncbi CT_SERVICE=blastp CT_DATABASE=globins45
-		"CT_PARAM_URL=$URL" "CT_PARAM_EMAIL=$EMAIL")
-	w=$CT_BUILD/providers/ncbi
+	by_hand
 	rid=$(env -i "${e[@]}" "$w" submit <hbb.fa)
 	# A damaged or hostile state file: ten days ahead, then the end of
 	# time. Neither is a time NCBI named: the poll asks.

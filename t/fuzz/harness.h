@@ -8,6 +8,7 @@
 #define CT_FUZZ_HARNESS_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,23 @@ harness_text(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	s[size] = '\0';
 	return s;
+}
+
+/*
+ * A directory of the harness's own, made at its first call: tmpl is a
+ * static "/tmp/NAME.XXXXXX", which mkdtemp fills in. With quiet, stdout
+ * goes to /dev/null from then on: what a wrapper answers is not wanted.
+ */
+static inline const char *
+harness_dir(char *tmpl, int quiet)
+{
+	size_t n = strlen(tmpl);
+
+	if (n >= 6 && strcmp(tmpl + n - 6, "XXXXXX") == 0 &&
+	    (mkdtemp(tmpl) == NULL ||
+	    (quiet && freopen("/dev/null", "w", stdout) == NULL)))
+		abort();
+	return tmpl;
 }
 
 #endif

@@ -17,18 +17,12 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char dir[] = "/tmp/ct-fuzz-sge.XXXXXX";
-	static int ready;
 	struct batch_job j = { 0 };
 	struct buf b = { 0 };
 	char out[256], *id;
 
-	if (!ready) {
-		/* The poll lines go nowhere. */
-		if (mkdtemp(dir) == NULL || freopen("/dev/null", "w", stdout) ==
-		    NULL)
-			abort();
-		ready = 1;
-	}
+	/* The poll lines go nowhere. */
+	harness_dir(dir, 1);
 	buf_append(&b, data, size);
 	id = batch_submitted_id(&b, " ");
 	free(id);
