@@ -94,7 +94,8 @@ command_pid() {
 	for ((n = 0; n < 300; n++)); do
 		for p in /proc/[0-9]*; do
 			comm=
-			{ read -r comm <"$p/comm"; } 2>/dev/null
+			# Gone meanwhile: not a failure (the test runs set -e).
+			{ read -r comm <"$p/comm"; } 2>/dev/null || continue
 			[ "$comm" = "$1" ] && [ "$p/cwd" -ef "$JOBDIR" ] &&
 				PID=${p#/proc/} && return 0
 		done
