@@ -800,6 +800,13 @@ settle_deadline(struct dispatcher *d, struct job *j, int64_t now)
 		d->due_usec = j->deadline_usec;
 }
 
+/* The state of j's last event: what its record says it is. */
+static enum job_state
+last_state(const struct job *j)
+{
+	return j->nevents ? j->events[j->nevents - 1].state : JOB_NEW;
+}
+
 /*
  * Drive one job in processing/ as far as it goes now. The caller holds
  * its lock. Policies are per service, loaded on demand. Intended: this
@@ -811,8 +818,7 @@ advance(struct dispatcher *d, struct job *j, struct policy *pol,
     bool intended)
 {
 	int64_t now = now_usec();
-	enum job_state last = j->nevents ?
-	    j->events[j->nevents - 1].state : JOB_NEW;
+	enum job_state last = last_state(j);
 
 	if (last == JOB_COMPLETED || last == JOB_FAILED) {
 		/* A pass died between the final write and the rename. */
@@ -984,10 +990,9 @@ expire_due(struct dispatcher *d)
 			release(d, id, lock);
 			continue;
 		}
-		/* A final record not yet moved is the pass's to finish. */
-		if (j.nevents > 0 && (j.events[j.nevents - 1].state ==
-		    JOB_COMPLETED || j.events[j.nevents - 1].state ==
-		    JOB_FAILED)) {
+		/* A final record not yet moved is advance()'s to finish. */
+		if (last_state(&j) == JOB_COMPLETED ||
+		    last_state(&j) == JOB_FAILED) {
 			job_free(&j);
 			release(d, id, lock);
 			continue;

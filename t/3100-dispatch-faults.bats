@@ -408,16 +408,22 @@ Failed: no provider left (every one failed it); run it locally"
 	moved_on fetch-html5 "bad delivered a bad result: an HTML page, not a result"
 }
 
-@test "BLAST XML: a real report is accepted byte for byte" {
-	need_blast_xml
-	server bad garbage 1 'poll-interval="0"' mode=fetch-file \
-		"file=$BATS_FILE_TMPDIR/hbb.xml" | registry
+# delivered_whole FILE: a server that delivers FILE completes the job for
+# hbb.fa with FILE as its result, byte for byte.
+delivered_whole() {
+	server bad garbage 1 'poll-interval="0"' mode=fetch-file "file=$1" |
+		registry
 	id=$(ct-submit hbb.fa)
 	pass
 	pass
 	run -0 ct-status -q "$id"
 	ct-fetch "$id" >got.xml
-	cmp "$BATS_FILE_TMPDIR/hbb.xml" got.xml
+	cmp "$1" got.xml
+}
+
+@test "BLAST XML: a real report is accepted byte for byte" {
+	need_blast_xml
+	delivered_whole "$BATS_FILE_TMPDIR/hbb.xml"
 }
 
 @test "BLAST XML for another query, truncated, or not BLAST: refused, the job moves on" {
@@ -462,14 +468,7 @@ Failed: no provider left (every one failed it); run it locally"
 	{ printf '\n\r\n  '; cat "$BATS_FILE_TMPDIR/hbb.xml"; } >blank.xml
 	for f in bom blank; do
 		export CT_SPOOL="$BATS_TEST_TMPDIR/spool.$f"
-		server bad garbage 1 'poll-interval="0"' mode=fetch-file \
-			"file=$PWD/$f.xml" | registry
-		id=$(ct-submit hbb.fa)
-		pass
-		pass
-		run -0 ct-status -q "$id"
-		ct-fetch "$id" >got.xml
-		cmp "$f.xml" got.xml
+		delivered_whole "$PWD/$f.xml"
 	done
 }
 
