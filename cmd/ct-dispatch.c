@@ -295,6 +295,36 @@ request_allowed(struct dispatcher *d, int si, int64_t *open_usec)
 	return false;
 }
 
+/*
+ * Jobs are driven, and New ones claimed, a chunk at a time: a chunk's
+ * claims are made durable together before any of its wrappers runs, and
+ * rewrites are committed together (commit.h), every CHUNK jobs or 100 ms,
+ * whichever comes first, also in the middle of a wrapper call: so one
+ * fsync of the directory serves many jobs, while no job's lock is held
+ * much longer than its own step.
+ */
+#define CHUNK 128
+#define CHUNK_MAX_AGE_USEC 100000
+
+static void
+commit_if_due(struct dispatcher *d)
+{
+	if (commit_due(&d->batch, CHUNK, CHUNK_MAX_AGE_USEC))
+		commit(d);
+}
+
+/*
+ * The same during a wrapper call (run.h, meanwhile): a call can hang to
+ * its timeout, and the jobs whose steps are staged, locked until their
+ * commit, must not wait for it: not ct-cancel(1), nor another
+ * dispatcher that would fail one at its deadline.
+ */
+static void
+commit_meanwhile(void *d)
+{
+	commit_if_due(d);
+}
+
 static void expire_due(struct dispatcher *d);
 
 /* Call the server's wrapper for j: verb; stdout to out, a reason to why. */
@@ -326,7 +356,9 @@ call(struct dispatcher *d, const struct registry_server *s, struct job *j,
 	}
 	o = contract_call(&(struct contract_call){ .wrapper_dir =
 	    d->wrapper_dir, .server = s, .job = j, .workdir = wd,
-	    .lock_fd = d->lock, .verb = verb, .out = out }, why, whylen);
+	    .lock_fd = d->lock, .verb = verb, .out = out,
+	    .meanwhile = commit_meanwhile, .meanwhile_arg = d,
+	    .meanwhile_ms = CHUNK_MAX_AGE_USEC / 4000 }, why, whylen);
 	free(wd);
 	return as_call[o];
 }
@@ -1096,23 +1128,6 @@ explain_new(struct dispatcher *d, struct policies *ps)
 		job_free(&j);
 	}
 	spool_walk_free(&w);
-}
-
-/*
- * Jobs are driven, and New ones claimed, a chunk at a time: a chunk's
- * claims are made durable together before any of its wrappers runs, and
- * rewrites are committed together (commit.h), every CHUNK jobs or 100 ms,
- * whichever comes first: so one fsync of the directory serves many jobs,
- * while no job's lock is held much longer than its own step.
- */
-#define CHUNK 128
-#define CHUNK_MAX_AGE_USEC 100000
-
-static void
-commit_if_due(struct dispatcher *d)
-{
-	if (commit_due(&d->batch, CHUNK, CHUNK_MAX_AGE_USEC))
-		commit(d);
 }
 
 /* Has the deadline of New job j passed (by the clamped clock)? */

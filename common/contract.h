@@ -48,6 +48,10 @@ struct contract_call {
 	int lock_fd;			/* the job's lock, which the call holds */
 	enum contract_verb verb;
 	struct buf *out;		/* the wrapper's stdout is added here */
+	/* Called every meanwhile_ms during the call (run.h), if set. */
+	void (*meanwhile)(void *arg);
+	void *meanwhile_arg;
+	int meanwhile_ms;
 };
 
 /* However little of the deadline is left, a call gets this long. */

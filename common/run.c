@@ -118,7 +118,9 @@ run_program(const struct child *c, struct run_result *r)
 	const char *path = c->path;
 	int in, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
 	int status, rc;
-	int64_t deadline = monotonic_usec() + (int64_t)c->timeout_ms * 1000;
+	int64_t started = monotonic_usec();
+	int64_t deadline = started + (int64_t)c->timeout_ms * 1000;
+	int64_t next_meanwhile = started + (int64_t)c->meanwhile_ms * 1000;
 	size_t got = 0, linelen = 0;
 	char line[sizeof r->err_tail];
 	pid_t pid;
@@ -159,7 +161,7 @@ run_program(const struct child *c, struct run_result *r)
 		struct pollfd fds[2] = {
 			{ pout[0], POLLIN, 0 }, { perr[0], POLLIN, 0 },
 		};
-		int64_t left = deadline - monotonic_usec();
+		int64_t now = monotonic_usec(), left = deadline - now;
 		char block[65536];
 		ssize_t n;
 		int i;
@@ -168,6 +170,12 @@ run_program(const struct child *c, struct run_result *r)
 			r->timed_out = 1;
 			break;
 		}
+		if (c->meanwhile != NULL && now >= next_meanwhile) {
+			c->meanwhile(c->meanwhile_arg);
+			next_meanwhile = now + (int64_t)c->meanwhile_ms * 1000;
+		}
+		if (c->meanwhile != NULL && next_meanwhile - now < left)
+			left = next_meanwhile - now;
 		if (poll(fds, 2, (int)(left / 1000) + 1) < 0) {
 			if (errno == EINTR)
 				continue;

@@ -55,6 +55,15 @@ struct child {
 	 */
 	int fenced;
 	int fence_fd;
+	/*
+	 * While the program runs, meanwhile(meanwhile_arg) is called every
+	 * meanwhile_ms (if it is set): for a caller whose other work must
+	 * not wait for a slow program, as ct-dispatch's commit of the steps
+	 * it has staged, whose jobs' locks it holds until then.
+	 */
+	void (*meanwhile)(void *arg);
+	void *meanwhile_arg;
+	int meanwhile_ms;
 };
 
 /*

@@ -128,6 +128,30 @@ wait_for() {
 	run -2 ct-status -q "$late2"
 }
 
+@test "a job's lock goes with its own step, not the pass: cancelling it during another job's hung call ends before that call does" {
+	server a calllog 1 'poll-interval="0" call-timeout="20"' "marks=$MARKS" |
+		registry
+	first=$(ct-submit q1.fa)
+	second=$(ct-submit q1.fa)
+	touch "$MARKS/$first.running" "$MARKS/$second.running"
+	pass
+	run -2 ct-status -q "$first" "$second"
+	# The first is polled (running) and its step staged, then the
+	# second's poll hangs for 8 s.
+	rm "$MARKS/$second.running"
+	touch "$MARKS/$second.hang"
+	ct-dispatch 2>>"$LOG" &
+	pid=$!
+	wait_for "$MARKS/calls" "^hang $second$"
+	run -0 ct-cancel "$first"
+	run -1 grep "^unhang" "$MARKS/calls"
+	wait "$pid"
+	run -0 ct-status -q "$second"
+	pass
+	run -0 history "$first"
+	assert_line --index -1 "Failed: cancelled by its owner"
+}
+
 @test "a New job held back by max-jobs fails when its deadline passes, while the job ahead of it runs on" {
 	server a forever 1 'poll-interval="0" max-jobs="1"' "marks=$MARKS" |
 		registry '<defaults deadline="30"/>'
