@@ -19,13 +19,12 @@ int ncbi_wrapper_main(int argc, char **argv);
 static void
 state_from(const uint8_t *data, size_t size)
 {
-	static char dir[] = "/tmp/ct-fuzz-ncbi.XXXXXX";
 	static int ready;
 	struct state st;
 	int fd;
 
 	if (!ready) {
-		if (mkdtemp(dir) == NULL || chdir(dir) != 0)
+		if (chdir(harness_dir("ncbi", 0)) != 0)
 			abort();
 		setenv("CT_SERVER", "ncbi", 1);
 		ready = 1;

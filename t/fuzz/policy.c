@@ -16,20 +16,18 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char dir[] = "/tmp/ct-fuzz-policy.XXXXXX";
 	static struct spool sp;
 	static int ready;
 	static const char *const servers[] = { "a", "b", "c" };
 	static const unsigned weights[] = { 30, 50, 20 };
-	char path[sizeof dir + 32];
+	const char *dir = harness_dir("policy", 0);
+	char path[512];
 	struct policy p;
 	int fd, i;
 
 	if (!ready) {
-		if (mkdtemp(dir) == NULL || spool_open(&sp, dir, true) != 0)
-			abort();
 		snprintf(path, sizeof path, "%s/state", dir);
-		if (mkdir(path, 0700) != 0)
+		if (spool_open(&sp, dir, true) != 0 || mkdir(path, 0700) != 0)
 			abort();
 		ready = 1;
 	}

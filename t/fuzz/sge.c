@@ -16,19 +16,16 @@ int sge_wrapper_main(int argc, char **argv);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char dir[] = "/tmp/ct-fuzz-sge.XXXXXX";
 	struct batch_job j = { 0 };
 	struct buf b = { 0 };
 	char out[256], *id;
 
-	/* The poll lines go nowhere. */
-	harness_dir(dir, 1);
 	buf_append(&b, data, size);
 	id = batch_submitted_id(&b, " ");
 	free(id);
 	(void)field(b.data, "job_number", out, sizeof out);
 	j.id = "1";
-	j.dir = dir;
+	j.dir = harness_dir("sge", 1);	/* poll lines go nowhere */
 	(void)ended(&j, b.data);
 	buf_free(&b);
 	return 0;

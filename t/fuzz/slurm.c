@@ -16,13 +16,10 @@ int slurm_wrapper_main(int argc, char **argv);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char dir[] = "/tmp/ct-fuzz-slurm.XXXXXX";
 	struct batch_job j = { 0 };
 	struct buf b = { 0 };
 	char state[64] = "", exit[64] = "", reason[128] = "", *id;
 
-	/* The poll lines go nowhere. */
-	harness_dir(dir, 1);
 	buf_append(&b, data, size);
 	id = batch_submitted_id(&b, ";");
 	free(id);
@@ -30,7 +27,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)field(b.data, "ExitCode", exit, sizeof exit);
 	(void)field(b.data, "Reason", reason, sizeof reason);
 	j.id = "1";
-	j.dir = dir;
+	j.dir = harness_dir("slurm", 1);	/* poll lines go nowhere */
 	(void)ended(&j, state, exit, reason);
 	buf_free(&b);
 	return 0;
