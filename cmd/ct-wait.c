@@ -214,7 +214,7 @@ sleep_until_news(const struct wait *w, int ifd, int64_t next_rescan,
 		wake = deadline;
 	if (w->progress && wake > now + 1000000)
 		wake = now + 1000000;
-	ms = wake > now ? (int)((wake - now + 999) / 1000) : 0;
+	ms = poll_timeout_ms(wake - now);
 	*pfd = (struct pollfd){ ifd, POLLIN, 0 };
 	if (poll(pfd, ifd >= 0 ? 1 : 0, ms) < 0 && errno != EINTR) {
 		ct_warnerr("poll");

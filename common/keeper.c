@@ -46,7 +46,7 @@
 enum { FD_IN, FD_OUT, FD_ERR, FD_FENCE, NFDS };
 
 struct start_head {
-	int32_t timeout_ms;
+	int64_t timeout_ms;
 	uint32_t argc, envc, has_dir;
 };
 
@@ -255,7 +255,7 @@ serve_run(int sock, char *msg, size_t len, int *fds)
 			over = true;
 			continue;
 		}
-		if (poll(p, 2, over ? -1 : (int)(left / 1000) + 1) < 0)
+		if (poll(p, 2, over ? -1 : poll_timeout_ms(left)) < 0)
 			continue;
 		if (p[0].revents & POLLIN) {
 			await_child(0, w, &status, &w_done);

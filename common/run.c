@@ -176,7 +176,7 @@ run_program(const struct child *c, struct run_result *r)
 		}
 		if (c->meanwhile != NULL && next_meanwhile - now < left)
 			left = next_meanwhile - now;
-		if (poll(fds, 2, (int)(left / 1000) + 1) < 0) {
+		if (poll(fds, 2, poll_timeout_ms(left)) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;

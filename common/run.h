@@ -42,7 +42,7 @@ struct child {
 	size_t inlen;
 	struct buf *out;	/* stdout collected here, at most max_out */
 	size_t max_out;		/* more than this: cut, and killed */
-	int timeout_ms;		/* then the whole process group is killed */
+	int64_t timeout_ms;	/* then the whole process group is killed */
 	/*
 	 * Fenced: the program runs under the keeper (keeper.h), a child of
 	 * the caller that holds a copy of fence_fd (a job's lock, flock(2))

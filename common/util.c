@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -209,6 +210,36 @@ int64_t
 monotonic_usec(void)
 {
 	return clock_usec(CLOCK_MONOTONIC);
+}
+
+int
+parse_int64(const char *s, const char **end, int64_t min, int64_t max,
+    int64_t *out)
+{
+	const char *digits = s + (*s == '-');
+	long long v;
+	char *e;
+
+	if (!isdigit((unsigned char)*digits))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &e, 10);
+	if (errno != 0 || v < min || v > max || (end == NULL && *e != '\0'))
+		return -1;
+	if (end != NULL)
+		*end = e;
+	*out = v;
+	return 0;
+}
+
+int
+poll_timeout_ms(int64_t usec)
+{
+	if (usec <= 0)
+		return 0;
+	if (usec / 1000 >= INT_MAX)
+		return INT_MAX;
+	return (int)((usec + 999) / 1000);
 }
 
 uint32_t

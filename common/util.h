@@ -64,6 +64,13 @@ int64_t now_usec(void);
 /* Microseconds from a monotonic clock, for measuring intervals. */
 int64_t monotonic_usec(void);
 
+/*
+ * usec as a timeout for poll(2): rounded up to a whole millisecond, so
+ * that the wait never ends early; 0 if it is past; at most INT_MAX ms
+ * (24 days), so a longer wait is a loop that polls again.
+ */
+int poll_timeout_ms(int64_t usec);
+
 /* 32-bit FNV-1a hash: stable across hosts and builds. */
 uint32_t fnv1a32(const void *p, size_t n);
 
@@ -72,6 +79,16 @@ uint32_t fnv1a32(const void *p, size_t n);
  * Returns 0 and sets *out, or -1 if s is not a valid size.
  */
 int parse_size(const char *s, size_t *out);
+
+/*
+ * Parse the decimal integer at s (digits, after an optional '-'), which
+ * must lie in [min, max]: every number read from a file or a provider
+ * goes through here, so none can overflow what is done with it later.
+ * With end NULL nothing may follow it; else *end gets what follows.
+ * Returns 0 and sets *out, or -1 if s is not such a number.
+ */
+int parse_int64(const char *s, const char **end, int64_t min, int64_t max,
+    int64_t *out);
 
 /* The value of environment variable var, or NULL if unset or empty. */
 const char *env_nonempty(const char *var);

@@ -352,6 +352,17 @@ Failed: no provider left (every one failed it); run it locally"
 	! group_alive "$wrapper" || fail "process group $wrapper is still running"
 }
 
+@test "the longest timeouts the schema allows (a year, 35 days) are kept as given, never wrapped to none" {
+	server long slow 1 'poll-interval="0" call-timeout="3000000"' delay=0.2 |
+		registry '<defaults deadline="31536000"/>'
+	id=$(ct-submit q1.fa)
+	pass
+	pass
+	run -0 ct-fetch "$id"
+	assert_output "report for q1 by long"
+	run -1 grep "timed out" "$LOG"
+}
+
 @test "SIGTERM during a wrapper call: the call ends (here at its timeout), the job is saved, then it stops" {
 	server stuck hang 1 'poll-interval="0" call-timeout="2"' "marks=$MARKS" | registry
 	id=$(ct-submit q1.fa)
