@@ -646,20 +646,21 @@ batch_missing(const struct batch_job *j, const char *said)
 	const char *g = env_nonempty("CT_PARAM_GRACE");
 	long grace = g != NULL ? seconds(g) : DEFAULT_GRACE;
 	char *mark = record_name(j->id, ".missing"), *since, stamp[32];
-	time_t now = time(NULL), first;
+	int64_t now = time(NULL), first = -1;
 	int n;
 
 	if (grace < 0)
 		grace = DEFAULT_GRACE;
-	since = read_small(mark);
-	if (since == NULL) {
+	/* Since when it has been missing; a damaged mark is made again. */
+	if ((since = read_small(mark)) != NULL &&
+	    parse_int64(since, NULL, 0, now, &first) != 0)
+		first = -1;
+	free(since);
+	if (first < 0) {
 		n = snprintf(stamp, sizeof stamp, "%lld", (long long)now);
 		if (atomic_write(AT_FDCWD, mark, stamp, (size_t)n, 0600) != 0)
 			ct_warnerr("cannot write %s", mark);
 		first = now;
-	} else {
-		first = (time_t)strtoll(since, NULL, 10);
-		free(since);
 	}
 	free(mark);
 	if (now - first < grace) {

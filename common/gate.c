@@ -18,6 +18,7 @@ gate_pass(struct spool *sp, const char *server, unsigned interval,
     int64_t now, int64_t *open_usec)
 {
 	char name[160], text[32];
+	const char *end;
 	int64_t last = 0, open;
 	ssize_t n;
 	int d, fd, rc = -1;
@@ -43,8 +44,12 @@ gate_pass(struct spool *sp, const char *server, unsigned interval,
 	}
 	if ((n = pread(fd, text, sizeof text - 1, 0)) > 0) {
 		text[n] = '\0';
-		/* Damaged state reads as no request yet. */
-		if (sscanf(text, "%" SCNd64, &last) != 1 || last < 0)
+		/*
+		 * Damaged state reads as no request yet; so does a time no
+		 * clock will reach, which the interval added could overflow.
+		 */
+		if (parse_int64(text, &end, 0, INT64_MAX / 2, &last) != 0 ||
+		    (*end != '\n' && *end != '\0'))
 			last = 0;
 	}
 	open = last + (int64_t)interval * 1000000;

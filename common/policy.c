@@ -45,9 +45,9 @@ policy_load(struct spool *sp, const char *service, struct policy *p)
 {
 	char name[128], server[128];
 	struct buf b = { 0 };
-	const char *line;
-	long current;
-	int d, fd, rc;
+	const char *line, *end;
+	int64_t current;
+	int d, fd, rc, off;
 
 	memset(p, 0, sizeof *p);
 	p->service = xstrdup(service);
@@ -66,10 +66,11 @@ policy_load(struct spool *sp, const char *service, struct policy *p)
 	close(fd);
 	/* Damaged state costs only the interleaving: start again from 0. */
 	for (line = b.data; rc == 0 && line != NULL && *line != '\0';) {
-		if (sscanf(line, "%127s %ld", server, &current) == 2 &&
-		    jobid_valid(server) && current >= -CURRENT_MAX &&
-		    current <= CURRENT_MAX)
-			slot(p, server)->current = current;
+		if (sscanf(line, "%127s %n", server, &off) == 1 &&
+		    jobid_valid(server) && parse_int64(line + off, &end,
+		    -CURRENT_MAX, CURRENT_MAX, &current) == 0 &&
+		    (*end == '\n' || *end == '\0'))
+			slot(p, server)->current = (long)current;
 		line = strchr(line, '\n');
 		if (line != NULL)
 			line++;

@@ -478,15 +478,22 @@ read_monitor(struct monitor *m)
 {
 	struct buf text = { NULL, 0, 0 };
 	char pid[32], start[32];
+	int64_t p, s;
 	int rc = -1;
 
+	/*
+	 * A PID as the kernel gives them, read whole: kill(-pid) must name
+	 * the monitor's group, never 0 or -1, nor a number that wraps to one.
+	 */
 	if (statefile_read(F_MONITOR, &text, 4096) == 0 &&
 	    statefile_get(text.data, "pid", pid, sizeof pid) == 0 &&
 	    statefile_get(text.data, "start", start, sizeof start) == 0 &&
-	    statefile_get(text.data, "boot", m->boot, sizeof m->boot) == 0) {
-		m->pid = (pid_t)strtol(pid, NULL, 10);
-		m->start = strtoull(start, NULL, 10);
-		rc = m->pid > 0 ? 0 : -1;
+	    statefile_get(text.data, "boot", m->boot, sizeof m->boot) == 0 &&
+	    parse_int64(pid, NULL, 1, INT_MAX, &p) == 0 &&
+	    parse_int64(start, NULL, 0, INT64_MAX, &s) == 0) {
+		m->pid = (pid_t)p;
+		m->start = (unsigned long long)s;
+		rc = 0;
 	}
 	buf_free(&text);
 	return rc;

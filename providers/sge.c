@@ -26,6 +26,7 @@
  * flush time; in between it is in neither, hence batch_missing()'s grace
  * window. A job qdel'ed while pending never reaches qacct at all.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,18 +153,25 @@ static int
 ended(const struct batch_job *j, const char *acct)
 {
 	char failed[256], status[256], said[600];
-	long f, code;
+	const char *fend, *cend;
+	int64_t f, code;
 
 	if (field(acct, "failed", failed, sizeof failed) != 0 ||
 	    field(acct, "exit_status", status, sizeof status) != 0) {
 		ct_warn("qacct -j %s: no failed or exit_status line", j->id);
 		return EX_TEMPFAIL;
 	}
-	/* SoGE appends text to the numbers; classic SGE does not. */
-	f = strtol(failed, NULL, 10);
-	code = strtol(status, NULL, 10);
 	snprintf(said, sizeof said, "qacct: failed %s, exit_status %s",
 	    failed, status);
+	/* SoGE appends text to the numbers; classic SGE does not. */
+	if (parse_int64(failed, &fend, 0, INT_MAX, &f) != 0 ||
+	    parse_int64(status, &cend, 0, INT_MAX, &code) != 0 ||
+	    (*fend != '\0' && *fend != ' ') ||
+	    (*cend != '\0' && *cend != ' ')) {
+		batch_answer("failed Grid Engine gave no exit status (%s)",
+		    said);
+		return 0;
+	}
 	if (f == 0)
 		return batch_ended(j, (int)code, 0, said);
 	if (f == 100 && j->cancelled)

@@ -25,6 +25,7 @@
  *   NODE_FAIL, BOOT_FAIL         node failure
  *   OUT_OF_MEMORY, DEADLINE, PREEMPTED, ...   failed, with the state
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,12 +213,15 @@ static int
 ended(const struct batch_job *j, const char *state, const char *exit,
     const char *said)
 {
-	long code = 0, sig = 0;
-	char *end;
+	int64_t code = 0, sig = 0;
+	const char *end;
 
-	if (*exit != '\0') {
-		code = strtol(exit, &end, 10);
-		sig = *end == ':' ? strtol(end + 1, NULL, 10) : 0;
+	/* ExitCode is "status:signal". */
+	if (*exit != '\0' &&
+	    (parse_int64(exit, &end, 0, INT_MAX, &code) != 0 ||
+	    *end != ':' || parse_int64(end + 1, NULL, 0, INT_MAX, &sig) != 0)) {
+		batch_answer("failed Slurm gave no exit status (%s)", said);
+		return 0;
 	}
 	if (strcmp(state, "COMPLETED") == 0 || strcmp(state, "FAILED") == 0)
 		return batch_ended(j, (int)code, (int)sig, said);

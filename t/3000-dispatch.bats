@@ -325,6 +325,21 @@ Processing: sent to a (handle r-a-$id)"
 	assert_equal "${#lines[@]}" 3
 }
 
+@test "request-interval: damaged state (text, a time past any clock) reads as no request yet, and is written whole again" {
+	server a stamp 1 'poll-interval="0" request-interval="600"' "log=$MARKS/calls" | registry
+	fasta q1 "$PROTEIN"
+	for last in garbage 9223372036854775807 -5 '99999999999999999999999'; do
+		id=$(ct-submit q1.fa)
+		mkdir -p "$CT_SPOOL/state"
+		printf '%s\n' "$last" >"$CT_SPOOL/state/requests.a"
+		pass
+		run -0 grep -x 'provider a' "$CT_SPOOL/processing/$id"
+		run -0 cat "$CT_SPOOL/state/requests.a"
+		[[ $output =~ ^[0-9]{16}$ ]] || fail "$last: state now '$output'"
+	done
+	assert_equal "$(wc -l <"$MARKS/calls")" 4
+}
+
 @test "request-interval: a fetch that must wait is sent next, without polling again" {
 	server a stamp 1 'poll-interval="0" request-interval="1"' "log=$MARKS/calls" | registry
 	fasta q1 "$PROTEIN"
