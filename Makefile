@@ -126,7 +126,7 @@ $(BUILD)/providers/%: providers/%.c common/*.h $(BUILD)/config.h $(LIBCT) $(SAN_
 # the kept inputs by `make check`, fuzzed by `make fuzz`.
 FUZZ_HARNESSES = $(filter-out replay,$(patsubst t/fuzz/%.c,%,$(wildcard t/fuzz/*.c)))
 FUZZ_REPLAYS = $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/replay-%)
-FUZZ_AFL = $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/afl-%)
+FUZZ_ENGINES = $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/fuzz-%)
 FUZZ_LIBS = $(XML_LIBS) $(CURL_LIBS)
 
 $(BUILD)/fuzz/replay-%: t/fuzz/%.c t/fuzz/replay.c t/fuzz/harness.h \
@@ -135,15 +135,16 @@ $(BUILD)/fuzz/replay-%: t/fuzz/%.c t/fuzz/replay.c t/fuzz/harness.h \
 	$(CC) $(ALL_CFLAGS) -It/fuzz $(ALL_LDFLAGS) -o $@ $< t/fuzz/replay.c \
 		$(SAN_OBJ) $(LIBCT) $(FUZZ_LIBS)
 
-# AFL++'s driver gives the harness its main: only with CC=afl-clang-fast.
-$(BUILD)/fuzz/afl-%: t/fuzz/%.c t/fuzz/harness.h common/*.h providers/*.c \
+# The fuzzing engine gives the harness its main: AFL++'s driver with
+# CC=afl-clang-fast, libFuzzer with CC=clang.
+$(BUILD)/fuzz/fuzz-%: t/fuzz/%.c t/fuzz/harness.h common/*.h providers/*.c \
 		$(BUILD)/config.h $(LIBCT) $(SAN_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -It/fuzz -fsanitize=fuzzer $(ALL_LDFLAGS) -o $@ $< \
 		$(SAN_OBJ) $(LIBCT) $(FUZZ_LIBS)
 
 fuzz-replays: $(FUZZ_REPLAYS)
-fuzz-harnesses: $(FUZZ_AFL)
+fuzz-harnesses: $(FUZZ_ENGINES)
 
 $(BUILD)/san/%.o: t/san/%.c
 	@mkdir -p $(@D)
@@ -189,13 +190,24 @@ torture: all
 	CT_BUILD=$(CURDIR)/$(BUILD) t/torture/run $(TORTURE_KILLS)
 
 # Every fuzz harness under AFL++ for FUZZ_SECONDS each (FUZZ=NAME... for
-# some), instrumented and under ASan and UBSan, in build-fuzz/; a crash is
-# minimised into t/fuzz/regress/, which `make check` replays.
+# some), instrumented and under ASan and UBSan, in build-fuzz/; with
+# FUZZ_ENGINE=libfuzzer under clang's libFuzzer, in build-libfuzzer/. A
+# crash is minimised into t/fuzz/regress/, which `make check` replays.
 FUZZ_SECONDS ?= 60
+FUZZ_ENGINE ?= afl
+ifeq ($(FUZZ_ENGINE),libfuzzer)
+FUZZ_CC = clang
+FUZZ_BUILD = build-libfuzzer
+FUZZ_DEPS = clang
+else
+FUZZ_CC = afl-clang-fast
+FUZZ_BUILD = build-fuzz
+FUZZ_DEPS = afl++
+endif
 fuzz: deps
-	@sh share/install-deps afl++
-	$(MAKE) SANITIZE=1 BUILD=build-fuzz CC=afl-clang-fast fuzz-harnesses
-	t/fuzz/run build-fuzz $(FUZZ_SECONDS) $(FUZZ)
+	@sh share/install-deps $(FUZZ_DEPS)
+	$(MAKE) SANITIZE=1 BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) fuzz-harnesses
+	FUZZ_ENGINE=$(FUZZ_ENGINE) t/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ)
 
 # --- the demo -----------------------------------------------------------------
 demo: deps
@@ -245,7 +257,7 @@ uninstall:
 	@echo "left in place: $(DESTDIR)$(spooldir) and $(DESTDIR)$(sysconfdir)/cputorrent"
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-libfuzzer
 
 FORCE:
 .PHONY: FORCE all deps check test lint-man bench torture fuzz fuzz-replays \
