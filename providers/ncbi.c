@@ -34,6 +34,7 @@
  * are wrong. Messages are "ncbi: ..." on standard error.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,6 +347,7 @@ load_state(const char *rid, struct state *st)
 	struct buf text = { NULL, 0, 0 };
 	const char *server = env_nonempty("CT_SERVER");
 	char v[64];
+	int64_t n, m;
 	int rc = -1;
 
 	memset(st, 0, sizeof *st);
@@ -360,19 +362,22 @@ load_state(const char *rid, struct state *st)
 		goto out;
 	if (statefile_get(text.data, "submitted", v, sizeof v) != 0)
 		goto out;
-	st->submitted = strtoll(v, NULL, 10);
-	if (statefile_get(text.data, "rtoe", v, sizeof v) == 0)
-		st->rtoe = strtol(v, NULL, 10);
 	/*
 	 * A time this wrapper cannot have written (over a minute ahead of
 	 * now, as a damaged file or a clock set back says) or an RTOE NCBI
 	 * cannot have given holds nothing back: the poll asks NCBI.
 	 */
-	if (st->submitted < 0 || st->submitted > (long long)time(NULL) + 60 ||
-	    st->rtoe < 0 || st->rtoe > MAX_RTOE)
-		st->submitted = st->rtoe = 0;
-	if (statefile_get(text.data, "hitlist", v, sizeof v) == 0)
-		st->hitlist = strtol(v, NULL, 10);
+	m = 0;
+	if (parse_int64(v, NULL, 0, (int64_t)time(NULL) + 60, &n) != 0 ||
+	    (statefile_get(text.data, "rtoe", v, sizeof v) == 0 &&
+	    parse_int64(v, NULL, 0, MAX_RTOE, &m) != 0))
+		n = m = 0;
+	st->submitted = n;
+	st->rtoe = (long)m;
+	/* A hit-list size that is no number is none: NCBI's default. */
+	if (statefile_get(text.data, "hitlist", v, sizeof v) == 0 &&
+	    parse_int64(v, NULL, 1, LONG_MAX, &n) == 0)
+		st->hitlist = (long)n;
 	rc = 0;
 out:
 	buf_free(&text);
