@@ -396,12 +396,24 @@ begin_attempt(struct dispatcher *d, struct job *j, int si)
 	d->in_flight[si]++;
 }
 
-/* The attempt at the current server is over for good: on to the next. */
-static void
-give_up_server(struct dispatcher *d, struct job *j)
+/*
+ * The attempt at the current server is over for good, for the reason the
+ * format says: an event, and kept with the server in the job's record, so
+ * that the verdict, if no server is left, can say why each failed it.
+ * Then on to the next server.
+ */
+static void __attribute__((format(printf, 3, 4)))
+give_up_server(struct dispatcher *d, struct job *j, const char *fmt, ...)
 {
+	char text[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	event(d, j, JOB_PROCESSING, LOG_NOTICE, "%s", text);
 	leave_server(d, j);
-	job_add_tried(j, j->provider);
+	job_add_tried(j, j->provider, text);
 	/* The next attempt's wrapper must not see this one's files. */
 	spool_attempt_remove(&d->sp, j->id, j->attempts);
 	job_set(&j->provider, NULL);
@@ -538,9 +550,7 @@ submit_to(struct dispatcher *d, struct job *j, int si)
 	    (int64_t)s->attempt_timeout * 1000000)
 		transient(d, j, why);
 	else if (o != CALL_DEFERRED) {
-		event(d, j, JOB_PROCESSING, LOG_NOTICE, "%s cannot run it: %s",
-		    s->id, why);
-		give_up_server(d, j);
+		give_up_server(d, j, "%s cannot run it: %s", s->id, why);
 		buf_free(&out);
 		return false;
 	}
@@ -548,6 +558,34 @@ submit_to(struct dispatcher *d, struct job *j, int si)
 	buf_free(&out);
 	save(d, j);
 	return true;
+}
+
+/*
+ * No server is left for j: the verdict says why, so that ct-fetch(1),
+ * which prints it, gives the cause: each server's own reason, as it gave
+ * the job up (a record from before reasons were kept says only that it
+ * failed it), or that no enabled server offers the service at all.
+ */
+static void
+fail_none_left(struct dispatcher *d, struct job *j)
+{
+	struct buf b = { 0 };
+	size_t i;
+
+	if (j->ntried == 0) {
+		fail_job(d, j, "no provider left: no enabled server offers "
+		    "%s; run it locally", j->service);
+		return;
+	}
+	buf_appendf(&b, "no provider left: ");
+	for (i = 0; i < j->ntried; i++) {
+		if (j->tried_why[i] != NULL)
+			buf_appendf(&b, "%.300s; ", j->tried_why[i]);
+		else
+			buf_appendf(&b, "%s failed it; ", j->tried[i]);
+	}
+	fail_job(d, j, "%.900srun it locally", b.data);
+	buf_free(&b);
 }
 
 /* Send j to a server; on to the next if one cannot take it. */
@@ -572,9 +610,7 @@ submit(struct dispatcher *d, struct job *j, struct policy *pol)
 				save(d, j);	/* in processing/, for a free server */
 				return;
 			case CHOICE_NONE_LEFT:
-				fail_job(d, j, "no provider left%s; run it "
-				    "locally", j->ntried ?
-				    " (every one failed it)" : "");
+				fail_none_left(d, j);
 				return;
 			}
 		}
@@ -648,9 +684,8 @@ follow_done(struct dispatcher *d, struct job *j, int si, struct policy *pol)
 		save(d, j);
 		return;
 	case COLLECT_BAD:
-		event(d, j, JOB_PROCESSING, LOG_NOTICE, "%s delivered a bad "
-		    "result: %s", s->id, why);
-		give_up_server(d, j);
+		give_up_server(d, j, "%s delivered a bad result: %s", s->id,
+		    why);
 		submit(d, j, pol);
 		return;
 	}
@@ -670,9 +705,8 @@ follow_timeout(struct dispatcher *d, struct job *j, int si,
 	buf_free(&out);
 	if (o == CALL_DEFERRED)
 		return;
-	event(d, j, JOB_PROCESSING, LOG_NOTICE, "%s: attempt timed out "
-	    "after %u s", s->id, s->attempt_timeout);
-	give_up_server(d, j);
+	give_up_server(d, j, "%s: attempt timed out after %u s", s->id,
+	    s->attempt_timeout);
 	submit(d, j, pol);
 }
 
@@ -688,9 +722,8 @@ follow_up(struct dispatcher *d, struct job *j, struct policy *pol)
 	char why[700] = "";
 
 	if (si < 0) {
-		event(d, j, JOB_PROCESSING, LOG_NOTICE, "server %s is no "
-		    "longer in the registry", j->provider);
-		give_up_server(d, j);
+		give_up_server(d, j, "server %s is no longer in the registry",
+		    j->provider);
 		submit(d, j, pol);
 		return;
 	}
@@ -717,7 +750,7 @@ follow_up(struct dispatcher *d, struct job *j, struct policy *pol)
 		return;
 	}
 	if (o == CALL_PERMANENT)
-		event(d, j, JOB_PROCESSING, LOG_NOTICE, "%s: %s", s->id, why);
+		give_up_server(d, j, "%s: %s", s->id, why);
 	else switch (contract_read_poll(&out, &reason)) {
 	case CONTRACT_POLL_DONE:
 		buf_free(&out);
@@ -730,16 +763,14 @@ follow_up(struct dispatcher *d, struct job *j, struct policy *pol)
 		save(d, j);
 		return;
 	case CONTRACT_POLL_FAILED:
-		event(d, j, JOB_PROCESSING, LOG_NOTICE, "%s failed it: %.500s",
-		    s->id, reason);
+		give_up_server(d, j, "%s failed it: %.500s", s->id, reason);
 		break;
 	case CONTRACT_POLL_BROKEN:
-		event(d, j, JOB_PROCESSING, LOG_NOTICE, "%s poll broke the "
-		    "contract: '%.80s'", s->id, out.data ? out.data : "");
+		give_up_server(d, j, "%s poll broke the contract: '%.80s'",
+		    s->id, out.data ? out.data : "");
 		break;
 	}
 	buf_free(&out);
-	give_up_server(d, j);
 	submit(d, j, pol);
 }
 

@@ -51,10 +51,13 @@ job_add_event(struct job *j, int64_t usec, enum job_state s, const char *text)
 }
 
 void
-job_add_tried(struct job *j, const char *server)
+job_add_tried(struct job *j, const char *server, const char *why)
 {
 	j->tried = xrealloc(j->tried, (j->ntried + 1) * sizeof *j->tried);
-	j->tried[j->ntried++] = xstrdup(server);
+	j->tried_why = xrealloc(j->tried_why,
+	    (j->ntried + 1) * sizeof *j->tried_why);
+	j->tried[j->ntried] = xstrdup(server);
+	j->tried_why[j->ntried++] = why != NULL ? xstrdup(why) : NULL;
 }
 
 bool
@@ -106,8 +109,10 @@ each_string(struct job *j, void (*fn)(char *))
 	fn(j->database);
 	fn(j->provider);
 	fn(j->handle);
-	for (i = 0; i < j->ntried; i++)
+	for (i = 0; i < j->ntried; i++) {
 		fn(j->tried[i]);
+		fn(j->tried_why[i]);
+	}
 	for (i = 0; i < j->noptions; i++)
 		fn(j->options[i]);
 	for (i = 0; i < j->nevents; i++)
@@ -131,6 +136,7 @@ job_free(struct job *j)
 {
 	each_string(j, free_string);
 	free(j->tried);
+	free(j->tried_why);
 	free(j->options);
 	free(j->events);
 	free(j->input);
@@ -215,8 +221,10 @@ job_format(const struct job *j, const char *input, size_t input_len,
 		buf_appendf(out, "retries %u\n", j->retries);
 	if (j->ready)
 		buf_append(out, "ready 1\n", 8);
-	for (i = 0; i < j->ntried; i++)
+	for (i = 0; i < j->ntried; i++) {
 		format_text_line(out, "tried", j->tried[i]);
+		format_text_line(out, "tried-why", j->tried_why[i]);
+	}
 	for (i = 0; i < j->nevents; i++) {
 		format_time(out, "event", j->events[i].usec);
 		buf_appendf(out, " %d ", (int)j->events[i].state);
@@ -517,6 +525,7 @@ parse_progress(struct job *j, const struct field *f)
 {
 	int64_t *t = time_field(j, f);
 	char **text = text_field(j, f);
+	char *s;
 	uint64_t num;
 
 	if (t != NULL)
@@ -549,9 +558,20 @@ parse_progress(struct job *j, const struct field *f)
 		j->submitting = num == 1;
 		return 1;
 	}
-	if (key_is(f->key, f->keylen, "tried"))
-		return append_unescaped(&j->tried, &j->ntried, f->v,
-		    f->vlen, 0) == 0 ? 1 : -1;
+	if (key_is(f->key, f->keylen, "tried")) {
+		if ((s = unescape(f->v, f->vlen)) == NULL)
+			return -1;
+		job_add_tried(j, s, NULL);
+		free(s);
+		return 1;
+	}
+	/* Why the server of the tried line before it failed the job. */
+	if (key_is(f->key, f->keylen, "tried-why")) {
+		if (j->ntried == 0 || j->tried_why[j->ntried - 1] != NULL)
+			return -1;
+		j->tried_why[j->ntried - 1] = unescape(f->v, f->vlen);
+		return j->tried_why[j->ntried - 1] != NULL ? 1 : -1;
+	}
 	if (key_is(f->key, f->keylen, "option"))
 		return append_unescaped(&j->options, &j->noptions, f->v,
 		    f->vlen, '=') == 0 ? 1 : -1;

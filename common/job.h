@@ -56,6 +56,7 @@ struct job {
 	unsigned retries;	/* transient failures in this attempt */
 	bool ready;		/* the server said done; fetch is due */
 	char **tried;		/* servers that failed it, for good */
+	char **tried_why;	/* why each did, or NULL (an older record) */
 	size_t ntried;
 	char **options;		/* "key=value", value unescaped */
 	size_t noptions;
@@ -78,8 +79,8 @@ int job_state_exit(enum job_state s);
 void job_add_event(struct job *j, int64_t usec, enum job_state s,
     const char *text);
 
-/* Note that server failed this job for good (copied). */
-void job_add_tried(struct job *j, const char *server);
+/* Note that server failed this job for good, and why (both copied). */
+void job_add_tried(struct job *j, const char *server, const char *why);
 
 /* True if server has failed this job for good. */
 bool job_tried(const struct job *j, const char *server);

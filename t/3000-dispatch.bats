@@ -423,6 +423,16 @@ input"
 	[ ! -e "$CT_SPOOL/work/$id" ]
 }
 
+@test "a record from before reasons were kept (tried, no tried-why): the verdict names the server that failed it" {
+	server a instant 1 | registry
+	fasta q1 "$PROTEIN"
+	id=$(ct-submit q1.fa)
+	sed -i '/^input /i tried a' "$CT_SPOOL/new/$id"
+	pass
+	run -0 history "$id"
+	assert_line --index -1 "Failed: no provider left: a failed it; run it locally"
+}
+
 @test "a job of a service no enabled server offers fails at once, with the reason" {
 	{
 		server a instant 1
@@ -435,9 +445,9 @@ input"
 	run -0 history "$id"
 	assert_output "New: submitted by uid $(id -u) on $HOST
 Processing: claimed by ct-dispatch on $HOST
-Failed: no provider left; run it locally"
+Failed: no provider left: no enabled server offers blastn; run it locally"
 	run -1 --separate-stderr ct-fetch "$id"
-	assert_equal "$stderr" "ct-fetch: $id: job failed: no provider left; run it locally"
+	assert_equal "$stderr" "ct-fetch: $id: job failed: no provider left: no enabled server offers blastn; run it locally"
 }
 
 @test "a server dropped from the registry while it has a job: the job moves on" {

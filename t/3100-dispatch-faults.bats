@@ -246,10 +246,10 @@ Processing: claimed by ct-dispatch on $HOST
 Processing: nodb cannot run it: refuse submit exit 69: cannot do this
 Processing: sent to pf (handle p-$id)
 Processing: pf failed it: out of memory
-Failed: no provider left (every one failed it); run it locally"
+Failed: no provider left: nodb cannot run it: refuse submit exit 69: cannot do this; pf failed it: out of memory; run it locally"
 	run -1 --separate-stderr ct-fetch "$id"
 	assert_equal "$output" ""
-	assert_equal "$stderr" "ct-fetch: $id: job failed: no provider left (every one failed it); run it locally"
+	assert_equal "$stderr" "ct-fetch: $id: job failed: no provider left: nodb cannot run it: refuse submit exit 69: cannot do this; pf failed it: out of memory; run it locally"
 	assert_equal "$(jobs_in processing) $(jobs_in failed)" "0 1"
 	[ ! -e "$CT_SPOOL/results/$id" ]
 	[ ! -e "$CT_SPOOL/work/$id" ]
@@ -331,7 +331,7 @@ Processing: sent to s1 (handle r-s1-$id)
 Processing: s1: attempt timed out after 1 s
 Processing: sent to s2 (handle r-s2-$id)
 Processing: s2: attempt timed out after 1 s
-Failed: no provider left (every one failed it); run it locally"
+Failed: no provider left: s1: attempt timed out after 1 s; s2: attempt timed out after 1 s; run it locally"
 	assert_equal "$(cat "$MARKS/cancel.s2.$id")" "r-s2-$id"
 }
 

@@ -87,7 +87,7 @@ Completed: completed by c in N s"
 	until_done "$id"
 	run -0 last_history "$id"
 	assert_output "Processing: c failed it: command exited with status 3: BLAST engine error: Warning: Sequence contains no data
-Failed: no provider left (every one failed it); run it locally"
+Failed: no provider left: c failed it: command exited with status 3: BLAST engine error: Warning: Sequence contains no data; run it locally"
 	assert_equal "$(acct failed exit_status)" "failed 0,exit_status 3"
 }
 
@@ -100,7 +100,7 @@ Failed: no provider left (every one failed it); run it locally"
 	until_done "$id"
 	run -0 last_history "$id"
 	assert_output "Processing: c failed it: command killed by signal 9 (SIGKILL) (qacct: failed 0, exit_status 137 (Killed))
-Failed: no provider left (every one failed it); run it locally"
+Failed: no provider left: c failed it: command killed by signal 9 (SIGKILL) (qacct: failed 0, exit_status 137 (Killed)); run it locally"
 }
 
 @test "sge: ct-cancel: qdel at the next pass; qacct says failed 100" {
@@ -144,7 +144,7 @@ Failed: cancelled by its owner"
 	until_done "$id"
 	run -0 last_history "$id"
 	assert_output "Processing: c failed it: cancelled at the scheduler, by qdel or a signal to the job (qacct: failed 100 : assumedly after job, exit_status 137 (Killed))
-Failed: no provider left (every one failed it); run it locally"
+Failed: no provider left: c failed it: cancelled at the scheduler, by qdel or a signal to the job (qacct: failed 100 : assumedly after job, exit_status 137 (Killed)); run it locally"
 }
 
 @test "sge: the time limit (h_rt): failed 37, failed time limit" {
@@ -156,7 +156,7 @@ Failed: no provider left (every one failed it); run it locally"
 	until_done "$id"
 	run -0 last_history "$id"
 	assert_output "Processing: c failed it: time limit (qacct: failed 37 : qmaster enforced h_rt, h_cpu, or h_vmem limit, exit_status 137 (Killed))
-Failed: no provider left (every one failed it); run it locally"
+Failed: no provider left: c failed it: time limit (qacct: failed 37 : qmaster enforced h_rt, h_cpu, or h_vmem limit, exit_status 137 (Killed)); run it locally"
 }
 
 @test "sge: a pending job qdel'ed behind the dispatcher's back: no record anywhere, lost after the grace window" {
@@ -171,7 +171,7 @@ Failed: no provider left (every one failed it); run it locally"
 	until_done "$id"
 	run -0 last_history "$id"
 	assert_output "Processing: c failed it: lost: Grid Engine has no record of job $HANDLE after 2 s (qstat -j: no such job; qacct -j: not found)
-Failed: no provider left (every one failed it); run it locally"
+Failed: no provider left: c failed it: lost: Grid Engine has no record of job $HANDLE after 2 s (qstat -j: no such job; qacct -j: not found); run it locally"
 }
 
 @test "sge: sge_qmaster restarts while the job runs: polls retry, the job completes" {

@@ -67,7 +67,7 @@ Completed: completed by c in N s"
 	until_done "$id"
 	run -0 last_history "$id"
 	assert_output "Processing: c failed it: command exited with status 3: BLAST engine error: Warning: Sequence contains no data
-Failed: no provider left (every one failed it); run it locally"
+Failed: no provider left: c failed it: command exited with status 3: BLAST engine error: Warning: Sequence contains no data; run it locally"
 	assert_equal "$(slurm_says JobState Reason ExitCode)" "JobState=FAILED Reason=NonZeroExitCode ExitCode=3:0"
 }
 
@@ -80,7 +80,7 @@ Failed: no provider left (every one failed it); run it locally"
 	until_done "$id"
 	run -0 last_history "$id"
 	assert_output "Processing: c failed it: command killed by signal 9 (SIGKILL) (squeue: FAILED; scontrol: JobState=FAILED Reason=NonZeroExitCode ExitCode=137:0)
-Failed: no provider left (every one failed it); run it locally"
+Failed: no provider left: c failed it: command killed by signal 9 (SIGKILL) (squeue: FAILED; scontrol: JobState=FAILED Reason=NonZeroExitCode ExitCode=137:0); run it locally"
 }
 
 @test "slurm: ct-cancel: scancel at the next pass, CANCELLED at Slurm" {
@@ -114,7 +114,7 @@ Failed: cancelled by its owner"
 	run -0 last_history "$id"
 	# ExitCode 0:15 or 143:0, as SIGTERM reaches the shell or the command first.
 	assert_line --index 0 --regexp '^Processing: c failed it: cancelled at the scheduler \(squeue: CANCELLED; scontrol: JobState=CANCELLED Reason=None ExitCode=(0:15|143:0)\)$'
-	assert_line --index 1 "Failed: no provider left (every one failed it); run it locally"
+	assert_line --index 1 --regexp '^Failed: no provider left: c failed it: cancelled at the scheduler \(squeue: CANCELLED; scontrol: JobState=CANCELLED Reason=None ExitCode=(0:15|143:0)\); run it locally$'
 }
 
 @test "slurm: the time limit: TIMEOUT, failed time limit" {
@@ -126,7 +126,7 @@ Failed: cancelled by its owner"
 	run -0 last_history "$id"
 	# ExitCode 0:15 or 143:0, as SIGTERM reaches the shell or the command first.
 	assert_line --index 0 --regexp '^Processing: c failed it: time limit \(squeue: TIMEOUT; scontrol: JobState=TIMEOUT Reason=TimeLimit ExitCode=(0:15|143:0)\)$'
-	assert_line --index 1 "Failed: no provider left (every one failed it); run it locally"
+	assert_line --index 1 --regexp '^Failed: no provider left: c failed it: time limit \(squeue: TIMEOUT; scontrol: JobState=TIMEOUT Reason=TimeLimit ExitCode=(0:15|143:0)\); run it locally$'
 	run -0 cat "$JOBDIR/scheduler.err"
 	assert_output --regexp "slurmstepd(-$HOST)?: error: \*\*\* JOB $HANDLE ON $HOST CANCELLED AT .* DUE TO TIME LIMIT \*\*\*"
 }
@@ -201,7 +201,7 @@ Completed: completed by c in N s"
 	# SIGTERM reaches the command and the job's shell in either order:
 	# the shell dies of it (0:15), or sees the command die and exits 143.
 	assert_line --index 0 --regexp '^Processing: c failed it: node failure \(squeue: NODE_FAIL; scontrol: JobState=NODE_FAIL Reason=NodeDown ExitCode=(0:15|143:0)\)$'
-	assert_line --index 1 "Failed: no provider left (every one failed it); run it locally"
+	assert_line --index 1 --regexp '^Failed: no provider left: c failed it: node failure \(squeue: NODE_FAIL; scontrol: JobState=NODE_FAIL Reason=NodeDown ExitCode=(0:15|143:0)\); run it locally$'
 }
 
 @test "slurm: slurmctld comes back without its state (-c): the job is lost after the grace window" {
@@ -226,7 +226,7 @@ Completed: completed by c in N s"
 	kill "$PID" 2>/dev/null || true
 	run -0 last_history "$id"
 	assert_output "Processing: c failed it: lost: Slurm has no record of job $HANDLE after 2 s (squeue: Invalid job id specified)
-Failed: no provider left (every one failed it); run it locally"
+Failed: no provider left: c failed it: lost: Slurm has no record of job $HANDLE after 2 s (squeue: Invalid job id specified); run it locally"
 }
 
 # slurm_jobs NAME: the ids of the jobs of that name Slurm knows, in any
