@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,7 @@ run_program(const struct child *c, struct run_result *r)
 	int64_t started = monotonic_usec();
 	int64_t deadline = started + (int64_t)c->timeout_ms * 1000;
 	int64_t next_meanwhile = started + (int64_t)c->meanwhile_ms * 1000;
+	bool meanwhile = c->meanwhile != NULL && c->meanwhile_ms > 0;
 	size_t got = 0, linelen = 0;
 	char line[sizeof r->err_tail];
 	pid_t pid;
@@ -170,11 +172,11 @@ run_program(const struct child *c, struct run_result *r)
 			r->timed_out = 1;
 			break;
 		}
-		if (c->meanwhile != NULL && now >= next_meanwhile) {
+		if (meanwhile && now >= next_meanwhile) {
 			c->meanwhile(c->meanwhile_arg);
 			next_meanwhile = now + (int64_t)c->meanwhile_ms * 1000;
 		}
-		if (c->meanwhile != NULL && next_meanwhile - now < left)
+		if (meanwhile && next_meanwhile - now < left)
 			left = next_meanwhile - now;
 		if (poll(fds, 2, poll_timeout_ms(left)) < 0) {
 			if (errno == EINTR)

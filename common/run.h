@@ -57,7 +57,7 @@ struct child {
 	int fence_fd;
 	/*
 	 * While the program runs, meanwhile(meanwhile_arg) is called every
-	 * meanwhile_ms (if it is set): for a caller whose other work must
+	 * meanwhile_ms (if both are set): for a caller whose other work must
 	 * not wait for a slow program, as ct-dispatch's commit of the steps
 	 * it has staged, whose jobs' locks it holds until then.
 	 */
