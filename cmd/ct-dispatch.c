@@ -201,18 +201,27 @@ save_now(struct dispatcher *d, struct job *j)
 	return rc;
 }
 
+/* An event in j's history, and in the log: its text is the last event's. */
+static void __attribute__((format(printf, 5, 0)))
+vevent(struct dispatcher *d, struct job *j, enum job_state s, int prio,
+    const char *fmt, va_list ap)
+{
+	char text[1024];
+
+	vsnprintf(text, sizeof text, fmt, ap);
+	job_add_event(j, now_usec(), s, text);
+	logmsg(d, prio, "%s: %s", j->id, text);
+}
+
 static void __attribute__((format(printf, 5, 6)))
 event(struct dispatcher *d, struct job *j, enum job_state s, int prio,
     const char *fmt, ...)
 {
-	char text[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
+	vevent(d, j, s, prio, fmt, ap);
 	va_end(ap);
-	job_add_event(j, now_usec(), s, text);
-	logmsg(d, prio, "%s: %s", j->id, text);
 }
 
 /*
@@ -247,13 +256,11 @@ finish(struct dispatcher *d, struct job *j, enum job_state s)
 static void __attribute__((format(printf, 3, 4)))
 fail_job(struct dispatcher *d, struct job *j, const char *fmt, ...)
 {
-	char text[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
+	vevent(d, j, JOB_FAILED, LOG_NOTICE, fmt, ap);
 	va_end(ap);
-	event(d, j, JOB_FAILED, LOG_NOTICE, "%s", text);
 	finish(d, j, JOB_FAILED);
 }
 
@@ -405,15 +412,13 @@ begin_attempt(struct dispatcher *d, struct job *j, int si)
 static void __attribute__((format(printf, 3, 4)))
 give_up_server(struct dispatcher *d, struct job *j, const char *fmt, ...)
 {
-	char text[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
+	vevent(d, j, JOB_PROCESSING, LOG_NOTICE, fmt, ap);
 	va_end(ap);
-	event(d, j, JOB_PROCESSING, LOG_NOTICE, "%s", text);
 	leave_server(d, j);
-	job_add_tried(j, j->provider, text);
+	job_add_tried(j, j->provider, j->events[j->nevents - 1].text);
 	/* The next attempt's wrapper must not see this one's files. */
 	spool_attempt_remove(&d->sp, j->id, j->attempts);
 	job_set(&j->provider, NULL);
