@@ -92,7 +92,17 @@ struct dispatcher {
 	int64_t wake_usec;		/* the earliest "next" saved this pass */
 	int64_t due_usec;		/* the earliest deadline it knows of */
 	bool expiring;			/* in expire_due() */
+	struct owed *owed;		/* failed at their deadline, locked, */
+	size_t nowed;			/*   their work still to withdraw */
+	bool withdrawing;		/* in withdraw_owed() */
+	bool withdrawing_work;		/* in withdraw_work() */
 	char host[256];
+};
+
+/* A job given its verdict whose work is still to withdraw, with its lock. */
+struct owed {
+	struct job j;
+	int lock;
 };
 
 /* The verdict on a job whose deadline has passed (ct-dispatch(8)). */
@@ -320,19 +330,26 @@ commit_if_due(struct dispatcher *d)
 		commit(d);
 }
 
+static void expire_due(struct dispatcher *d);
+static void withdraw_owed(struct dispatcher *d);
+
 /*
  * The same during a wrapper call (run.h, meanwhile): a call can hang to
  * its timeout, and the jobs whose steps are staged, locked until their
  * commit, must not wait for it: not ct-cancel(1), nor another
- * dispatcher that would fail one at its deadline.
+ * dispatcher that would fail one at its deadline. Nor may a job whose
+ * deadline passes meanwhile: it gets its verdict now, and its work is
+ * withdrawn once the call is over, for calls do not nest.
  */
 static void
-commit_meanwhile(void *d)
+commit_meanwhile(void *arg)
 {
-	commit_if_due(d);
-}
+	struct dispatcher *d = arg;
 
-static void expire_due(struct dispatcher *d);
+	commit_if_due(d);
+	if (!d->expiring && now_usec() >= d->due_usec)
+		expire_due(d);
+}
 
 /* Call the server's wrapper for j: verb; stdout to out, a reason to why. */
 static enum call_outcome
@@ -349,9 +366,11 @@ call(struct dispatcher *d, const struct registry_server *s, struct job *j,
 	char *wd;
 
 	/* A call may hang to its timeout: what is due goes before it. */
-	if (verb != CONTRACT_CANCEL && !d->expiring &&
-	    now_usec() >= d->due_usec)
-		expire_due(d);
+	if (!d->withdrawing) {
+		if (!d->expiring && now_usec() >= d->due_usec)
+			expire_due(d);
+		withdraw_owed(d);
+	}
 	if (!request_allowed(d, (int)(s - d->reg.servers), &open_usec)) {
 		j->next_usec = open_usec;
 		snprintf(why, whylen, "%s: request-interval", s->id);
@@ -363,7 +382,8 @@ call(struct dispatcher *d, const struct registry_server *s, struct job *j,
 	}
 	o = contract_call(&(struct contract_call){ .wrapper_dir =
 	    d->wrapper_dir, .server = s, .job = j, .workdir = wd,
-	    .lock_fd = d->lock, .verb = verb, .out = out,
+	    .lock_fd = d->lock, .verb = verb,
+	    .withdrawing = d->withdrawing_work, .out = out,
 	    .meanwhile = commit_meanwhile, .meanwhile_arg = d,
 	    .meanwhile_ms = CHUNK_MAX_AGE_USEC / 4000 }, why, whylen);
 	free(wd);
@@ -798,17 +818,48 @@ withdraw_work(struct dispatcher *d, struct job *j)
 {
 	int si = j->provider ? server_index(d, j->provider) : -1;
 	struct buf out = { 0 };
-	enum call_outcome o;
+	enum call_outcome o = CALL_OK;
+	const char *what = "cancel";
+	bool was = d->withdrawing_work;	/* one may come in another's call */
 	char why[700];
 
-	if (si < 0 || j->handle == NULL)
+	if (si < 0 || (j->handle == NULL && !j->submitting))
 		return;
-	o = call(d, &d->reg.servers[si], j, CONTRACT_CANCEL, &out, why,
-	    sizeof why);
-	buf_free(&out);
+	d->withdrawing_work = true;
+	/*
+	 * What became of its submit was never recorded: asked again under
+	 * the same attempt, the wrapper answers with the work it started,
+	 * if it did (ct-wrapper(7)), so that the work can be cancelled. If
+	 * it did not, this starts the work only to cancel it: the price of
+	 * leaving nothing running, paid only after a crash.
+	 */
+	if (j->handle == NULL) {
+		const char *h;
+
+		what = "submit";
+		o = call(d, &d->reg.servers[si], j, CONTRACT_SUBMIT, &out, why,
+		    sizeof why);
+		if (o == CALL_OK && (h = contract_read_handle(&out)) != NULL) {
+			job_set(&j->handle, h);
+			logmsg(d, LOG_NOTICE, "%s: %s: its submit of attempt %u "
+			    "asked again, to cancel it: handle %s", j->id,
+			    j->provider, j->attempts, h);
+		} else if (o == CALL_OK) {
+			o = CALL_PERMANENT;
+			snprintf(why, sizeof why, "no valid handle");
+		}
+		buf_free(&out);
+	}
+	if (o == CALL_OK) {
+		what = "cancel";
+		o = call(d, &d->reg.servers[si], j, CONTRACT_CANCEL, &out,
+		    why, sizeof why);
+		buf_free(&out);
+	}
+	d->withdrawing_work = was;
 	if (o != CALL_OK)
-		logmsg(d, LOG_NOTICE, "%s: %s: cancel of attempt %u: %s",
-		    j->id, j->provider, j->attempts, o == CALL_DEFERRED ?
+		logmsg(d, LOG_NOTICE, "%s: %s: %s to withdraw attempt %u: %s",
+		    j->id, j->provider, what, j->attempts, o == CALL_DEFERRED ?
 		    "not sent: request-interval" : why);
 }
 
@@ -1013,25 +1064,47 @@ drive(struct dispatcher *d, const char *id, struct policies *ps)
 }
 
 /*
+ * A job's work directory outlived its record in processing/: a pass was
+ * killed between the job's end and its clean-up. A Failed job that still
+ * names a handle, or whose submit's answer was never recorded, was
+ * withdrawn (cancelled, or past its deadline), and the cancel of its work,
+ * which comes after the verdict, may never have been sent: it is now. A
+ * cancel sent twice is harmless (ct-wrapper(7)).
+ */
+static void
+withdraw_left_work(void *arg, const char *id, int lock)
+{
+	struct dispatcher *d = arg;
+	struct job j;
+
+	if (spool_read_in(&d->sp, SPOOL_FAILED, id, true, &j) != 0)
+		return;
+	if (j.provider != NULL && (j.handle != NULL || j.submitting)) {
+		logmsg(d, LOG_NOTICE, "%s: %s: attempt %u may have been left "
+		    "running when the job failed: cancelling it", id,
+		    j.provider, j.attempts);
+		d->lock = lock;
+		withdraw_work(d, &j);
+		d->lock = -1;
+	}
+	job_free(&j);
+}
+
+/*
  * A job whose deadline passes while the pass is busy with others must not
  * wait for the rest of the pass: a hung call lasts up to its timeout, and
- * each hung call after it as long again. So before each call, once a
- * deadline the pass knows of has passed, every job past its deadline whose
- * lock is free gets its verdict, all of them first; then their work is
- * withdrawn. Whatever else hangs, a job thus fails at most one call
- * timeout after its deadline.
+ * each hung call after it as long again. So before each call, and while
+ * each runs, once a deadline the pass knows of has passed, every job past
+ * its deadline whose lock is free gets its verdict; each keeps its lock
+ * until its work is withdrawn (withdraw_owed), before the next call or at
+ * the end of the pass. Whatever else hangs, a job thus fails on time; only
+ * the cancel of its work waits.
  */
 static void
 expire_due(struct dispatcher *d)
 {
 	struct spool_walk w = SPOOL_WALK_INIT(SPOOL_PROCESSING);
-	struct expired {
-		struct job j;
-		int lock;
-	} *x = NULL;
 	int64_t now = now_usec(), next = INT64_MAX;
-	int driven = d->lock;
-	size_t n = 0, i;
 	const char *id;
 
 	d->expiring = true;
@@ -1066,21 +1139,38 @@ expire_due(struct dispatcher *d)
 			continue;
 		}
 		withdraw_verdict(d, &j, DEADLINE_PASSED);
-		x = xrealloc(x, (n + 1) * sizeof *x);
-		x[n].j = j;
-		x[n++].lock = lock;
+		d->owed = xrealloc(d->owed, (d->nowed + 1) * sizeof *d->owed);
+		d->owed[d->nowed].j = j;
+		d->owed[d->nowed++].lock = lock;
 	}
 	spool_walk_free(&w);
-	for (i = 0; i < n; i++) {
-		d->lock = x[i].lock;
-		withdraw_work(d, &x[i].j);
-		release(d, x[i].j.id, x[i].lock);
-		job_free(&x[i].j);
-	}
-	free(x);
-	d->lock = driven;
 	d->due_usec = next;
 	d->expiring = false;
+}
+
+/*
+ * Withdraw the work of the jobs expire_due() failed, and let them go. A
+ * cancel is a call, and while it runs more jobs may fail and be owed:
+ * until none is.
+ */
+static void
+withdraw_owed(struct dispatcher *d)
+{
+	int driven = d->lock;
+
+	if (d->withdrawing)
+		return;
+	d->withdrawing = true;
+	while (d->nowed > 0) {
+		struct owed o = d->owed[--d->nowed];
+
+		d->lock = o.lock;
+		withdraw_work(d, &o.j);
+		release(d, o.j.id, o.lock);
+		job_free(&o.j);
+	}
+	d->lock = driven;
+	d->withdrawing = false;
 }
 
 /*
@@ -1333,9 +1423,11 @@ one_pass(struct dispatcher *d)
 		commit(d);
 		spool_walk_free(&w);
 		if (!d->cannot_write) {
-			spool_reap_orphans(&d->sp);
+			spool_reap_orphans(&d->sp, withdraw_left_work, d);
 			claim_new(d, &ps);
 		}
+		/* Jobs that failed during the pass's last call. */
+		withdraw_owed(d);
 		reap_strays();
 	}
 	for (i = 0; i < ps.n; i++) {
@@ -1448,6 +1540,7 @@ dispatcher_close(struct dispatcher *d)
 	free(d->gate_open);
 	commit_free(&d->batch);
 	strvec_free(&d->unwritten);
+	free(d->owed);
 	registry_free(&d->reg);
 	if (d->spool_path != NULL)
 		spool_close(&d->sp);

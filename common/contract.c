@@ -98,9 +98,10 @@ contract_timeout(const struct contract_call *c)
 {
 	int64_t t = c->server->call_timeout, left;
 
-	if (c->verb == CONTRACT_CANCEL && t > CONTRACT_CANCEL_TIMEOUT_S)
-		t = CONTRACT_CANCEL_TIMEOUT_S;
-	else if (c->verb != CONTRACT_CANCEL && c->job->deadline_usec != 0) {
+	if (c->verb == CONTRACT_CANCEL || c->withdrawing) {
+		if (t > CONTRACT_CANCEL_TIMEOUT_S)
+			t = CONTRACT_CANCEL_TIMEOUT_S;
+	} else if (c->job->deadline_usec != 0) {
 		left = (c->job->deadline_usec - now_usec()) / 1000000;
 		if (left < t)
 			t = left;

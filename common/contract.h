@@ -47,6 +47,8 @@ struct contract_call {
 	const char *workdir;		/* absolute: work/ID/N, made already */
 	int lock_fd;			/* the job's lock, which the call holds */
 	enum contract_verb verb;
+	/* A call to withdraw the job's work: bounded as a cancel is. */
+	bool withdrawing;
 	struct buf *out;		/* the wrapper's stdout is added here */
 	/* Called every meanwhile_ms during the call (run.h), if set. */
 	void (*meanwhile)(void *arg);
@@ -63,8 +65,8 @@ struct contract_call {
  * Make the call: the wrapper with the contract's arguments and
  * environment (and nothing else), in the attempt's work directory, for at
  * most the server's call-timeout, cut to what is left of the job's
- * deadline (at least CONTRACT_MIN_TIMEOUT_S), and for a cancel to
- * CONTRACT_CANCEL_TIMEOUT_S. The call is fenced to lock_fd (run.h): the
+ * deadline (at least CONTRACT_MIN_TIMEOUT_S), and for a cancel, or any call
+ * that withdraws the job's work, to CONTRACT_CANCEL_TIMEOUT_S. The call is fenced to lock_fd (run.h): the
  * lock stays held until every process of the call is gone, even if the
  * caller dies, so that calls for one job never overlap. The outcome
  * follows the exit status (contract_exit_outcome); anything but

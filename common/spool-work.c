@@ -165,9 +165,11 @@ spool_clean_up_if_gone(struct spool *sp, const char *id)
 }
 
 void
-spool_reap_orphans(struct spool *sp)
+spool_reap_orphans(struct spool *sp,
+    void (*left_work)(void *arg, const char *id, int lock), void *arg)
 {
-	static const enum spool_dir dirs[] = { SPOOL_LOCKS, SPOOL_WORK,
+	/* Work directories first: each goes to left_work before its lock. */
+	static const enum spool_dir dirs[] = { SPOOL_WORK, SPOOL_LOCKS,
 	    SPOOL_CANCEL };
 	int pd = spool_dir(sp, SPOOL_PROCESSING);
 	int nd = spool_dir(sp, SPOOL_NEW);
@@ -187,6 +189,8 @@ spool_reap_orphans(struct spool *sp)
 				continue;
 			if (spool_lock(sp, id, &lock) != SPOOL_LOCKED)
 				continue;
+			if (dirs[k] == SPOOL_WORK && left_work != NULL)
+				left_work(arg, id, lock);
 			spool_clean_up_if_gone(sp, id);
 			close(lock);
 		}

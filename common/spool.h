@@ -283,8 +283,11 @@ void spool_clean_up_if_gone(struct spool *sp, const char *id);
 /*
  * The same for every lock file, work directory and cancel request whose
  * job has left processing/ (a pass killed between a job's last move and
- * its clean-up leaves them), each under the job's lock.
+ * its clean-up leaves them), each under the job's lock. A work directory
+ * is first shown to left_work(arg, id, lock), if it is set: what the
+ * pass left undone there, such as the cancel of the work, is its to do.
  */
-void spool_reap_orphans(struct spool *sp);
+void spool_reap_orphans(struct spool *sp,
+    void (*left_work)(void *arg, const char *id, int lock), void *arg);
 
 #endif

@@ -27,14 +27,20 @@ wait_for() {
 	fail "no line '$2' in $1"
 }
 
-@test "killed during a submit: the call runs on holding the lock; the next dispatcher waits, then repeats it under the same attempt, and the work starts once" {
-	server a calllog 1 'poll-interval="0"' "marks=$MARKS" "delay=3" | registry
-	id=$(ct-submit q1.fa)
+# killed_in_submit: a dispatcher SIGKILLed once its first submit has
+# started; the call runs on without it.
+killed_in_submit() {
 	ct-dispatch 2>>"$LOG" &
 	pid=$!
 	wait_for "$MARKS/calls" "^start submit 1$"
 	kill -KILL "$pid"
 	wait "$pid" || true
+}
+
+@test "killed during a submit: the call runs on holding the lock; the next dispatcher waits, then repeats it under the same attempt, and the work starts once" {
+	server a calllog 1 'poll-interval="0"' "marks=$MARKS" "delay=3" | registry
+	id=$(ct-submit q1.fa)
+	killed_in_submit
 	# The submit still runs, and holds the job: this pass leaves it be.
 	pass
 	assert_equal "$(grep -c '^start' "$MARKS/calls")" 1
@@ -126,6 +132,83 @@ wait_for() {
 	assert_line --index -1 "Failed: deadline passed; run it locally"
 	run -2 ct-status -q "$late1"
 	run -2 ct-status -q "$late2"
+}
+
+@test "a deadline that passes during another job's hung call: the verdict comes then, its cancel once the call is over" {
+	server a calllog 1 'poll-interval="0" call-timeout="20"' "marks=$MARKS" |
+		registry '<defaults deadline="30"/>'
+	# Submitted 27 s ago: its deadline is 3 s after its first pass.
+	early=20200101-000000-000000-test-1-0
+	mkjob -t "$(($(date +%s) - 27))" "$CT_SPOOL" "$early"
+	other=$(ct-submit q1.fa)
+	touch "$MARKS/$early.running" "$MARKS/$other.hang"
+	pass
+	# Both sent. The other's poll hangs for 8 s; the early job's deadline
+	# passes meanwhile, and its verdict may not wait for that call.
+	ct-dispatch 2>>"$LOG" &
+	pid=$!
+	wait_for "$MARKS/calls" "^hang $other$"
+	# Processing (2) until its verdict, at most 6 s.
+	for ((i = 0; i < 120; i++)); do
+		rc=0
+		ct-status -q "$early" || rc=$?
+		[ "$rc" = 2 ] || break
+		sleep 0.05
+	done
+	run -1 ct-status -q "$early"
+	run -1 grep -q "^unhang" "$MARKS/calls"
+	wait "$pid"
+	run -0 history "$early"
+	assert_line --index -1 "Failed: deadline passed; run it locally"
+	# Its work is withdrawn, after the hung call.
+	run -0 sed -n "/^hang $other$/,\$p" "$MARKS/calls"
+	assert_line "end cancel 1"
+}
+
+@test "killed between a job's verdict and the cancel of its work: the next pass sends the cancel, once" {
+	server a calllog 1 'poll-interval="0"' "marks=$MARKS" | registry
+	id=$(ct-submit q1.fa)
+	touch "$MARKS/$id.running"
+	pass
+	# As a pass SIGKILLed right after the verdict's rename leaves it: the
+	# final record in failed/, the job's lock file and work directory.
+	f=$CT_SPOOL/processing/$id
+	awk -v t="$(date +%s).000000" '/^input / && !x {
+		print "event " t " 3 cancelled by its owner"; x = 1 } { print }' \
+		"$f" >"$CT_SPOOL/failed/$id"
+	rm "$f"
+	[ -d "$CT_SPOOL/work/$id/1" ]
+	pass
+	run -0 grep -c "^end cancel 1$" "$MARKS/calls"
+	assert_output 1
+	run -0 grep "$id: a: attempt 1 may have been left running when the job failed: cancelling it" "$LOG"
+	[ ! -e "$CT_SPOOL/work/$id" ]
+	[ ! -e "$CT_SPOOL/locks/$id" ]
+	pass
+	run -0 grep -c "^end cancel 1$" "$MARKS/calls"
+	assert_output 1
+	run -1 ct-status -q "$id"
+}
+
+@test "cancelled while what became of its submit was never recorded: the submit is asked again, and the work it answers with cancelled" {
+	server a calllog 1 'poll-interval="0"' "marks=$MARKS" "delay=2" | registry
+	id=$(ct-submit q1.fa)
+	killed_in_submit
+	# The work starts; its handle never reaches the spool.
+	wait_for "$MARKS/calls" "^end submit 1$"
+	run -0 ct-cancel "$id"
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		pass
+		[ -e "$CT_SPOOL/failed/$id" ] && break
+		sleep 0.2
+	done
+	run -0 history "$id"
+	assert_line --index -1 "Failed: cancelled by its owner"
+	assert_equal "$(grep -c '^work' "$MARKS/calls")" 1
+	run -0 grep -x -e "repeat 1" -e "end cancel 1" "$MARKS/calls"
+	assert_line "repeat 1"
+	assert_line "end cancel 1"
+	run -0 grep "$id: a: its submit of attempt 1 asked again, to cancel it: handle c-$id-1" "$LOG"
 }
 
 @test "a job's lock goes with its own step, not the pass: cancelling it during another job's hung call ends before that call does" {

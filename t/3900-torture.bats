@@ -35,11 +35,20 @@ figure() {
 	[ "$(figure overlapping)" = 0 ]
 }
 
-@test "torture: at most one extra submit a kill, each in the history, and cancelled unless its work died first" {
+@test "torture: at most one extra submit a kill, each in the history, and cancelled unless its work died first; no job's only work left running" {
 	[ "$(id -u)" = 0 ] || skip "needs root"
 	[ "$(figure extra-submits)" -le "$(figure kills)" ]
 	[ "$(figure extra-unrecorded)" = 0 ]
+	# Each piece of work left running, named, with its job's history and
+	# calls, for a failure whose files are gone.
+	local ph id q key
+	while read -r ph _ id q key; do
+		echo "$ph $id $q $key"
+		grep -h -e '^event' -e '^tried' "$(cat "$TORTURE_DIR/$ph/spool.path")"/*/"$id"
+		grep -h -e " $id " "$TORTURE_DIR/$ph/log/calls"
+	done < <(grep -e ' uncancelled-work ' -e ' orphaned-work ' "$BATS_FILE_TMPDIR/figures")
 	[ "$(figure extra-uncancelled)" = 0 ]
+	[ "$(figure orphaned)" = 0 ]
 }
 
 @test "torture: no cancel answered 0 for a job that then Completed; no name collided" {
@@ -85,4 +94,24 @@ figure() {
 	assert_failure
 	assert_line "storm extra-uncancelled $((before + 1))"
 	assert_line "storm extra-died $((died + 1))"
+}
+
+@test "torture: the checker finds the only work of a failed job, left running" {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	local spool log=$TORTURE_DIR/storm/log f id=20261201-000000-000000-orphan-1-0 before
+	spool=$(cat "$TORTURE_DIR/storm/spool.path")
+	run "$BATS_TEST_DIRNAME/torture/run" --check "$TORTURE_DIR"
+	before=$(sed -n 's/^storm orphaned //p' <<<"$output")
+	# A Failed job of its own query, whose one piece of work ran to its
+	# end and was never cancelled.
+	f=$(cd "$spool" && ls -d failed/* completed/* 2>/dev/null | head -n 1)
+	[ -n "$f" ]
+	sed -e "s/^id .*/id $id/" -e 's/^>[^ ]*/>orphan-query/' \
+		"$spool/$f" >"$spool/failed/$id"
+	printf '0 local orphan-query dddddddddddddddddddddddddddddddd\n' >>"$log/submissions"
+	echo dddddddddddddddddddddddddddddddd >>"$log/ended"
+	run "$BATS_TEST_DIRNAME/torture/run" --check "$TORTURE_DIR"
+	assert_failure
+	assert_line "storm orphaned $((before + 1))"
+	assert_line "storm orphaned-work $id orphan-query dddddddddddddddddddddddddddddddd"
 }
