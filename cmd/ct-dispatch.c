@@ -26,8 +26,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <paths.h>
 #include <sys/inotify.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -108,13 +111,16 @@ struct owed {
 /* The verdict on a job whose deadline has passed (ct-dispatch(8)). */
 #define DEADLINE_PASSED "deadline passed; run it locally"
 
-static volatile sig_atomic_t stop_requested;
+/* SIGTERM and SIGINT: stop after this step; SIGHUP: reload the registry. */
+static volatile sig_atomic_t stop_requested, reload_requested;
 
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stop_requested = 1;
 }
 
 static void __attribute__((format(printf, 3, 4)))
@@ -1587,6 +1593,40 @@ watch_new(struct dispatcher *d)
  * arrives, a poll falls due, or a second passes (for what inotify cannot
  * see: other hosts, cancels).
  */
+/*
+ * SIGHUP, for a -f dispatcher: the registry read again, between passes,
+ * as an administrator changes it (a server disabled, a weight). One that
+ * cannot be read or has problems is refused, said so, and the dispatcher
+ * goes on with the one it has, rather than stop: under a service manager
+ * a stopped dispatcher stays down.
+ */
+static void
+reload_registry(struct dispatcher *d)
+{
+	const char *config = registry_choose(d->config);
+	struct registry r;
+	int problems;
+
+	reload_requested = 0;
+	if ((problems = registry_load(&r, config)) != 0) {
+		if (problems > 0)
+			registry_free(&r);
+		logmsg(d, LOG_ERR, "%s: not reloaded%s; dispatching on with "
+		    "the one before", config, problems > 0 ?
+		    ": the registry has problems" : "");
+		return;
+	}
+	registry_free(&d->reg);
+	d->reg = r;
+	/* Per server, by index: the index has changed. */
+	free(d->in_flight);
+	free(d->gate_open);
+	d->in_flight = xcalloc(d->reg.nservers + 1, sizeof *d->in_flight);
+	d->gate_open = xcalloc(d->reg.nservers + 1, sizeof *d->gate_open);
+	logmsg(d, LOG_NOTICE, "%s: reloaded, %zu server%s", config,
+	    d->reg.nservers, d->reg.nservers == 1 ? "" : "s");
+}
+
 static void
 run(struct dispatcher *d)
 {
@@ -1601,6 +1641,8 @@ run(struct dispatcher *d)
 		wait = d->wake_usec - now_usec();
 		wait = wait < 10000 ? 10000 : wait > 1000000 ? 1000000 : wait;
 		wait_for_work(ifd, (int)(wait / 1000));
+		if (reload_requested && !stop_requested)
+			reload_registry(d);
 	} while (!stop_requested);
 	if (d->follow)
 		logmsg(d, LOG_NOTICE, "stopped");
@@ -1608,6 +1650,49 @@ run(struct dispatcher *d)
 		close(ifd);
 }
 
+
+/*
+ * -s: syslog(3) drops every line, and says nothing, where no syslog daemon
+ * listens on /dev/log (a container, a minimal host). So ask first, as
+ * syslog would connect; where none listens, say so once, and log to
+ * standard error instead.
+ */
+static bool
+syslog_listens(void)
+{
+	static const int types[] = { SOCK_DGRAM, SOCK_STREAM };
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	size_t i;
+
+	snprintf(a.sun_path, sizeof a.sun_path, "%s", _PATH_LOG);
+	for (i = 0; i < sizeof types / sizeof types[0]; i++) {
+		int fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0), e;
+		bool reached;
+
+		if (fd < 0)
+			return false;
+		reached = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+		e = errno;
+		close(fd);
+		errno = e;
+		/* A socket of the other type: try that. */
+		if (reached || errno != EPROTOTYPE)
+			return reached;
+	}
+	return false;
+}
+
+static void
+open_syslog(struct dispatcher *d)
+{
+	if (!syslog_listens()) {
+		ct_warn("cannot log to syslog at %s: %s; logging to standard "
+		    "error instead", _PATH_LOG, strerror(errno));
+		d->use_syslog = 0;
+		return;
+	}
+	openlog("ct-dispatch", LOG_PID, LOG_DAEMON);
+}
 
 int
 main(int argc, char **argv)
@@ -1622,7 +1707,7 @@ main(int argc, char **argv)
 	/* The dispatcher runs as an administrator's account: no setgid. */
 	privilege_drop();
 	if (d.use_syslog)
-		openlog("ct-dispatch", LOG_PID, LOG_DAEMON);
+		open_syslog(&d);
 	if ((rc = dispatcher_open(&d, spool_choose(c.spool))) < 0) {
 		catch_signals();
 		run(&d);

@@ -495,9 +495,69 @@ Completed: completed by b in N s"
 	assert_equal "$(grep -c 'completed by' follow.log)" 1
 }
 
-@test "--follow: SIGINT and SIGHUP stop it too, between passes, with exit 0" {
+# completed_by ID: wait (at most 5 s) until job ID is Completed; print
+# its result.
+completed_by() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		ct-status -q "$1" && break
+		sleep 0.1
+	done
+	ct-fetch "$1"
+}
+
+# logged FILE LINE: wait (at most 5 s) until FILE has the line.
+logged() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		grep -qxF "$2" "$1" && return 0
+		sleep 0.1
+	done
+	fail "no line '$2' in $1"
+}
+
+@test "--follow: SIGHUP reloads the registry between passes; a broken one is refused, and the one before kept" {
 	server a instant 1 | registry
-	for sig in INT HUP TERM; do
+	fasta q1 "$PROTEIN"
+	ct-dispatch -f 2>follow.log &
+	pid=$!
+	run -0 completed_by "$(ct-submit q1.fa)"
+	assert_output "report for q1 by a"
+	server b instant 1 | registry
+	kill -HUP "$pid"
+	logged follow.log "ct-dispatch: $CT_CONFIG: reloaded, 1 server"
+	run -0 completed_by "$(ct-submit q1.fa)"
+	assert_output "report for q1 by b"
+	echo '<registry version="1"><server' >"$CT_CONFIG"
+	kill -HUP "$pid"
+	logged follow.log "ct-dispatch: $CT_CONFIG: not reloaded: the registry has problems; dispatching on with the one before"
+	run -0 completed_by "$(ct-submit q1.fa)"
+	assert_output "report for q1 by b"
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	assert_equal "$rc" 0
+	assert_equal "$(tail -1 follow.log)" "ct-dispatch: stopped"
+}
+
+@test "-s where no syslog daemon listens: said once on stderr, and the log goes there instead" {
+	[ "$(id -u)" = 0 ] || skip "needs root (a mount namespace)"
+	server a instant 1 | registry
+	fasta q1 "$PROTEIN"
+	id=$(ct-submit q1.fa)
+	# /dev/log as on a host without a syslog daemon: no socket there.
+	: >nolog
+	run -0 --separate-stderr unshare -m sh -c '
+		if [ -e /dev/log ]; then mount --bind "$1" /dev/log; fi
+		shift; exec "$@"' sh "$PWD/nolog" ct-dispatch -s -v
+	[[ ${stderr_lines[0]} == "ct-dispatch: cannot log to syslog at /dev/log: "*"; logging to standard error instead" ]]
+	assert_equal "$(grep -c 'cannot log to syslog' <<<"$stderr")" 1
+	[[ $stderr == *"ct-dispatch: $id: sent to a (handle h-$id)"* ]]
+}
+
+@test "--follow: SIGINT stops it too, between passes, with exit 0" {
+	server a instant 1 | registry
+	for sig in INT TERM; do
 		ct-dispatch -f -v 2>"follow.$sig" &
 		pid=$!
 		sleep 0.3
