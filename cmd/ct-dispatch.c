@@ -42,6 +42,7 @@
 #include "exitcodes.h"
 #include "gate.h"
 #include "job.h"
+#include "offered.h"
 #include "policy.h"
 #include "privilege.h"
 #include "registry.h"
@@ -1536,6 +1537,9 @@ dispatcher_open(struct dispatcher *d, const char *spool)
 	if (spool_open(&d->sp, d->spool_path, !d->dry_run) != 0)
 		return EX_IOERR;
 	d->sp.see_all = true;	/* every user's jobs are ours to drive */
+	/* For ct-submit's warning; without it, ct-submit only warns less. */
+	if (!d->dry_run)
+		(void)offered_publish(&d->sp, &d->reg);
 	return -1;
 }
 
@@ -1625,6 +1629,7 @@ reload_registry(struct dispatcher *d)
 	d->gate_open = xcalloc(d->reg.nservers + 1, sizeof *d->gate_open);
 	logmsg(d, LOG_NOTICE, "%s: reloaded, %zu server%s", config,
 	    d->reg.nservers, d->reg.nservers == 1 ? "" : "s");
+	(void)offered_publish(&d->sp, &d->reg);
 }
 
 static void

@@ -20,6 +20,7 @@
 #include "exitcodes.h"
 #include "fasta.h"
 #include "job.h"
+#include "offered.h"
 #include "privilege.h"
 #include "service.h"
 #include "spool.h"
@@ -344,6 +345,22 @@ publish_all(struct spool *sp, struct batch *batch)
 	return status;
 }
 
+/*
+ * A job that no server will take fails at its first pass, "no provider
+ * left": say so now, while the user is here. What servers offer is what
+ * the dispatcher last published (offered.h); before any dispatcher has,
+ * nothing is said.
+ */
+static void
+warn_if_not_offered(struct spool *sp, const struct settings *set, size_t n)
+{
+	if (offered_check(sp, set->service->name) == 0)
+		ct_warn("warning: no enabled server offers %s (as the "
+		    "dispatcher last read its registry): unless one does, it "
+		    "fails %s", set->service->name, n == 1 ? "the job" :
+		    "these jobs");
+}
+
 /* Print the IDs of the durable jobs: 0, or EX_IOERR after a message. */
 static int
 print_ids(const struct batch *batch)
@@ -390,6 +407,8 @@ main(int argc, char **argv)
 		status = publish_all(&sp, &batch);
 		if ((printed = print_ids(&batch)) != 0)
 			status = printed;
+		if (batch.n > 0)
+			warn_if_not_offered(&sp, &set, batch.n);
 		spool_reap_tmp(&sp, SPOOL_TMP_MAX_AGE);
 	}
 	free(batch.jobs);

@@ -450,6 +450,40 @@ Failed: no provider left: no enabled server offers blastn; run it locally"
 	assert_equal "$stderr" "ct-fetch: $id: job failed: no provider left: no enabled server offers blastn; run it locally"
 }
 
+@test "ct-submit warns of a service no enabled server offers, as the dispatcher last read its registry" {
+	{
+		server a instant 1
+		printf '<server id="off" name="off" enabled="false"><service name="blastn" weight="1"/><parameters><parameter name="classname">instant</parameter></parameters></server>\n'
+	} | registry
+	fasta q1 "$PROTEIN"
+	fasta n1 "$NUCLEOTIDE"
+	# No dispatcher has read a registry yet: nothing to go by.
+	run -0 --separate-stderr ct-submit -s blastn n1.fa
+	assert_equal "$stderr" ""
+	pass
+	run -0 cat "$CT_SPOOL/state/services"
+	assert_output "blastp"
+	run -0 --separate-stderr ct-submit -s blastn n1.fa
+	[[ $output =~ ^[0-9]{8}- ]]
+	assert_equal "$stderr" "ct-submit: warning: no enabled server offers blastn (as the dispatcher last read its registry): unless one does, it fails the job"
+	run -0 --separate-stderr ct-submit -r -s blastn n1.fa n1.fa
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$stderr" "ct-submit: warning: no enabled server offers blastn (as the dispatcher last read its registry): unless one does, it fails these jobs"
+	run -0 --separate-stderr ct-submit q1.fa
+	assert_equal "$stderr" ""
+	# Enabled, and read by the next pass: no warning.
+	{
+		server a instant 1
+		server b instant 1 | sed 's/"blastp"/"blastn"/'
+	} | registry
+	pass
+	run -0 cat "$CT_SPOOL/state/services"
+	assert_output "blastn
+blastp"
+	run -0 --separate-stderr ct-submit -s blastn n1.fa
+	assert_equal "$stderr" ""
+}
+
 @test "a server dropped from the registry while it has a job: the job moves on" {
 	server gone forever 1 'poll-interval="0"' "marks=$MARKS" | registry
 	fasta q1 "$PROTEIN"
