@@ -820,8 +820,25 @@ withdraw_verdict(struct dispatcher *d, struct job *j, const char *reason)
 	fail_job(d, j, "%s", reason);
 }
 
+/*
+ * What became of j's submit was never recorded: its intent is, but
+ * neither a handle nor an answer (which would have set a retry) is. The
+ * submit may have reached the provider. (Or this pass has just recorded
+ * the intent and not yet submitted: its caller knows, see advance().)
+ */
+static bool
+submit_unrecorded(const struct job *j)
+{
+	return j->submitting && j->handle == NULL && j->retries == 0 &&
+	    j->next_usec == 0;
+}
+
+/*
+ * Cancel j's work at its server, if it has any there; ask_submit: what
+ * became of its submit was never recorded (submit_unrecorded).
+ */
 static void
-withdraw_work(struct dispatcher *d, struct job *j)
+withdraw_work(struct dispatcher *d, struct job *j, bool ask_submit)
 {
 	int si = j->provider ? server_index(d, j->provider) : -1;
 	struct buf out = { 0 };
@@ -830,7 +847,7 @@ withdraw_work(struct dispatcher *d, struct job *j)
 	bool was = d->withdrawing_work;	/* one may come in another's call */
 	char why[700];
 
-	if (si < 0 || (j->handle == NULL && !j->submitting))
+	if (si < 0 || (j->handle == NULL && !ask_submit))
 		return;
 	d->withdrawing_work = true;
 	/*
@@ -871,10 +888,11 @@ withdraw_work(struct dispatcher *d, struct job *j)
 }
 
 static void
-withdraw(struct dispatcher *d, struct job *j, const char *reason)
+withdraw(struct dispatcher *d, struct job *j, const char *reason,
+    bool ask_submit)
 {
 	withdraw_verdict(d, j, reason);
-	withdraw_work(d, j);
+	withdraw_work(d, j, ask_submit);
 }
 
 /*
@@ -945,6 +963,7 @@ advance(struct dispatcher *d, struct job *j, struct policy *pol,
 {
 	int64_t now = now_usec();
 	enum job_state last = last_state(j);
+	bool unrecorded;
 
 	if (last == JOB_COMPLETED || last == JOB_FAILED) {
 		/* A pass died between the final write and the rename. */
@@ -954,19 +973,19 @@ advance(struct dispatcher *d, struct job *j, struct policy *pol,
 	settle_deadline(d, j, now);
 	if (j->provider != NULL && j->attempts == 0)
 		j->attempts = 1;	/* a record from before attempts */
-	if (j->submitting && !intended && j->handle == NULL &&
-	    j->retries == 0 && j->next_usec == 0)
+	unrecorded = !intended && submit_unrecorded(j);
+	if (unrecorded)
 		event(d, j, JOB_PROCESSING, LOG_NOTICE, "attempt %u: what "
 		    "became of its submit to %s was never recorded (the "
 		    "dispatcher stopped, or could not write), and it may have "
 		    "reached it; asking again under the same attempt",
 		    j->attempts, j->provider);
 	if (spool_cancel_requested(&d->sp, j->id)) {
-		withdraw(d, j, "cancelled by its owner");
+		withdraw(d, j, "cancelled by its owner", unrecorded);
 		return;
 	}
 	if (j->deadline_usec != 0 && now >= j->deadline_usec) {
-		withdraw(d, j, DEADLINE_PASSED);
+		withdraw(d, j, DEADLINE_PASSED, unrecorded);
 		return;
 	}
 	if (j->provider == NULL || j->handle == NULL) {
@@ -1086,12 +1105,13 @@ withdraw_left_work(void *arg, const char *id, int lock)
 
 	if (spool_read_in(&d->sp, SPOOL_FAILED, id, true, &j) != 0)
 		return;
-	if (j.provider != NULL && (j.handle != NULL || j.submitting)) {
+	if (j.provider != NULL && (j.handle != NULL ||
+	    submit_unrecorded(&j))) {
 		logmsg(d, LOG_NOTICE, "%s: %s: attempt %u may have been left "
 		    "running when the job failed: cancelling it", id,
 		    j.provider, j.attempts);
 		d->lock = lock;
-		withdraw_work(d, &j);
+		withdraw_work(d, &j, submit_unrecorded(&j));
 		d->lock = -1;
 	}
 	job_free(&j);
@@ -1172,7 +1192,7 @@ withdraw_owed(struct dispatcher *d)
 		struct owed o = d->owed[--d->nowed];
 
 		d->lock = o.lock;
-		withdraw_work(d, &o.j);
+		withdraw_work(d, &o.j, submit_unrecorded(&o.j));
 		release(d, o.j.id, o.lock);
 		job_free(&o.j);
 	}
@@ -1702,7 +1722,7 @@ open_syslog(struct dispatcher *d)
 int
 main(int argc, char **argv)
 {
-	struct cli c = { usage, help, NULL, NULL };
+	struct cli c = { .usage = usage, .help = help };
 	struct dispatcher d = { .lock = -1 };
 	int rc;
 

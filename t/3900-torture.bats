@@ -22,6 +22,13 @@ figure() {
 @test "torture: the short run kills at least 60 times and loses nothing" {
 	[ "$(id -u)" = 0 ] || skip "needs root"
 	cat "$BATS_FILE_TMPDIR/figures"
+	# Each job left unfinished, with its history and calls.
+	local ph id
+	while read -r ph _ id _; do
+		grep -h -e '^event' -e '^tried' "$(cat "$TORTURE_DIR/$ph/spool.path")"/*/"$id"
+		grep -h -e " $id " "$TORTURE_DIR/$ph/log/calls"
+		tail -n 20 "$TORTURE_DIR/$ph/dispatch.log"
+	done < <(grep ' unfinished-job ' "$BATS_FILE_TMPDIR/figures")
 	[ "$(figure kills)" -ge 60 ]
 	[ "$(figure lost)" = 0 ]
 	[ "$(figure two-states)" = 0 ]
