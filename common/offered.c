@@ -18,8 +18,13 @@
 static int
 read_offered(struct spool *sp, struct buf *b)
 {
-	int d = spool_dir(sp, SPOOL_STATE), fd, rc;
+	bool create = sp->create;
+	int d, fd, rc;
 
+	/* A reader (ct-submit) makes no state/: it is the dispatcher's. */
+	sp->create = false;
+	d = spool_dir(sp, SPOOL_STATE);
+	sp->create = create;
 	if (d < 0)
 		return errno == ENOENT ? 1 : -1;
 	if ((fd = openat(d, OFFERED_FILE, O_RDONLY | O_NOFOLLOW |
