@@ -30,6 +30,7 @@ static const char help[] =
     "  -S spool   spool directory (default $CT_SPOOL, else "
     CT_SPOOL_DEFAULT ")\n"
     "  -h, -V     help, version\n"
+    "  id -       the job IDs on standard input, as ct-submit prints them\n"
     "Exit status: 0 cancelled or requested, 4 not found, 5 already\n"
     "finished (nothing to withdraw).\n";
 
@@ -204,7 +205,7 @@ cancel_one(struct spool *sp, const char *id)
 int
 main(int argc, char **argv)
 {
-	struct cli c = { usage, help, NULL, NULL };
+	struct cli c = { .usage = usage, .help = help };
 	struct poptOption table[] = { CLI_COMMON_OPTIONS };
 	const char *const *ids;
 	struct spool sp;

@@ -30,6 +30,7 @@ static const char help[] =
     "  -S spool   spool directory (default $CT_SPOOL, else "
     CT_SPOOL_DEFAULT ")\n"
     "  -h, -V     help, version\n"
+    "  id -       the job ID on standard input, as ct-submit prints it\n"
     "Exit status: 0 result written, 1 job failed, 2 processing, 3 new,\n"
     "4 not found.\n";
 
@@ -129,7 +130,7 @@ look_up(struct spool *sp, const char *id, int *result)
 int
 main(int argc, char **argv)
 {
-	struct cli c = { usage, help, NULL, NULL };
+	struct cli c = { .usage = usage, .help = help };
 	char *output = NULL;
 	struct poptOption table[] = {
 		CLI_STRING('o', &output, 0),

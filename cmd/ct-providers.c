@@ -283,7 +283,7 @@ registry_verb(const char *path, const char *verb, const char *arg)
 int
 main(int argc, char **argv)
 {
-	struct cli c = { usage, help, NULL, NULL };
+	struct cli c = { .usage = usage, .help = help };
 	char *config = NULL;
 	struct poptOption table[] = {
 		CLI_STRING('c', &config, 0),

@@ -33,6 +33,7 @@ static const char help[] =
     "  -S spool   spool directory (default $CT_SPOOL, else "
     CT_SPOOL_DEFAULT ")\n"
     "  -h, -V     help, version\n"
+    "  id -       the job IDs on standard input, as ct-submit prints them\n"
     "Exit status: 0 Completed, 1 Failed, 2 Processing, 3 New, 4 not "
     "found.\n";
 
@@ -146,7 +147,7 @@ int
 main(int argc, char **argv)
 {
 	struct view v = { 0 };
-	struct cli c = { usage, help, NULL, NULL };
+	struct cli c = { .usage = usage, .help = help };
 	struct poptOption table[] = {
 		CLI_FLAG('l', &long_format),
 		CLI_FLAG('n', &v.numeric),
@@ -171,7 +172,8 @@ main(int argc, char **argv)
 
 	if (spool_open(&sp, spool_choose(c.spool), false) != 0)
 		exit(EX_IOERR);
-	if (ids[0] == NULL)
+	/* No ID at all: every job; a - that read none: none. */
+	if (ids[0] == NULL && !c.ids_given)
 		status = spool_foreach(&sp, show, &v) != 0 ? EX_IOERR :
 		    CT_EXIT_COMPLETED;
 	else

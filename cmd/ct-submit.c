@@ -385,7 +385,7 @@ main(int argc, char **argv)
 	const char *const *files;
 	struct batch batch = { 0 };
 	struct spool sp;
-	struct cli c = { usage, help, NULL, NULL };
+	struct cli c = { .usage = usage, .help = help };
 	struct poptOption table[] = {
 		CLI_STRING('d', &set.database, 0),
 		CLI_STRING('m', &opt_arg, 'm'),

@@ -36,6 +36,7 @@ static const char help[] =
     CT_SPOOL_DEFAULT ")\n"
     "  -t seconds   give up after this long (fractions allowed)\n"
     "  -h, -V       help, version\n"
+    "  id -         the job IDs on standard input, as ct-submit prints them\n"
     "Exit status: 0 all completed, 1 some failed, 2 or 3 timed out with\n"
     "jobs processing or new, 4 some job not found.\n";
 
@@ -265,7 +266,7 @@ wait_for_jobs(struct wait *w, int64_t deadline)
 int
 main(int argc, char **argv)
 {
-	struct cli c = { usage, help, NULL, NULL };
+	struct cli c = { .usage = usage, .help = help };
 	char *timeout_arg = NULL;
 	struct wait w = { 0 };
 	struct poptOption table[] = {

@@ -4,11 +4,14 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "jobid.h"
 #include "err.h"
 #include "exitcodes.h"
+#include "util.h"
 
 enum { OPT_HELP = 0x1000, OPT_VERSION };
 
@@ -98,16 +101,49 @@ cli_check_ids(struct cli *c, const char *const *ids)
 	}
 }
 
+/* -: the words of standard input, each an ID to be, onto ids. */
+static void
+read_stdin_ids(struct cli *c)
+{
+	struct buf b = { 0 };
+	char *p, *word, *save = NULL;
+	int rc = read_bounded(STDIN_FILENO, &b, CLI_STDIN_IDS_MAX);
+
+	if (rc < 0)
+		ct_dieerr(EX_IOERR, "cannot read job IDs from standard input");
+	if (rc > 0)
+		cli_usage_error(c, "standard input: more than %d MiB of job "
+		    "IDs", CLI_STDIN_IDS_MAX / (1024 * 1024));
+	/* A NUL would cut an ID short unseen. */
+	if (b.len > 0 && memchr(b.data, '\0', b.len) != NULL)
+		cli_usage_error(c, "standard input: a NUL byte among the job "
+		    "IDs");
+	for (p = b.data; b.data != NULL &&
+	    (word = strtok_r(p, " \t\r\n", &save)) != NULL; p = NULL)
+		strvec_push(&c->ids, word);
+	buf_free(&b);
+}
+
 const char *const *
 cli_parse_ids(struct cli *c, int argc, char **argv,
     const struct poptOption *table, enum cli_ids want)
 {
-	const char *const *ids;
+	const char *const *ids, *const *a;
+	bool read_stdin = false;
 
 	cli_start(c, argc, argv, table);
 	while (cli_next(c) != -1)
 		;
-	ids = cli_args(c);
+	for (a = cli_args(c); *a != NULL; a++) {
+		c->ids_given = true;
+		if (strcmp(*a, "-") != 0)
+			strvec_push(&c->ids, *a);
+		else if (!read_stdin) {
+			read_stdin = true;
+			read_stdin_ids(c);
+		}
+	}
+	ids = (const char *const *)strvec_vector(&c->ids);
 	if (want == CLI_ONE_ID && (ids[0] == NULL || ids[1] != NULL))
 		cli_usage_error(c, "expected one job ID");
 	if (want == CLI_SOME_IDS && ids[0] == NULL)
@@ -133,4 +169,5 @@ cli_end(struct cli *c)
 	c->pc = NULL;
 	free(c->spool);
 	c->spool = NULL;
+	strvec_free(&c->ids);
 }

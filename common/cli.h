@@ -13,15 +13,22 @@
 #define CT_CLI_H
 
 #include <popt.h>
+#include <stdbool.h>
 
 #include "config.h"
+#include "strvec.h"
 
 struct cli {
 	const char *usage;	/* "usage: ct-x [-a] ...\n", the SYNOPSIS */
 	const char *help;	/* the options, one per line, after usage */
 	char *spool;		/* set by -S; NULL if not given */
 	poptContext pc;
+	struct strvec ids;	/* cli_parse_ids: the IDs, - expanded */
+	bool ids_given;		/* cli_parse_ids: some ID, or -, given */
 };
+
+/* The most that - reads from standard input for job IDs. */
+#define CLI_STDIN_IDS_MAX (64 * 1024 * 1024)
 
 /* The -S, -h and -V entries, for POPT_ARG_INCLUDE_TABLE. */
 extern struct poptOption cli_common_options[];
@@ -72,7 +79,10 @@ enum cli_ids { CLI_ANY_IDS, CLI_SOME_IDS, CLI_ONE_ID };
  * The command line of a program whose arguments are job IDs: parse table
  * to the end (its own options must have val 0, taking effect through
  * their arg pointers), then check the IDs, their number as want says and
- * each with cli_check_ids. Returns them (never NULL).
+ * each with cli_check_ids. An argument - stands for the IDs on standard
+ * input, separated by white space (as ct-submit prints them), read once.
+ * Returns them (never NULL); c->ids_given says whether any was given,
+ * for an empty standard input gives none.
  */
 const char *const *cli_parse_ids(struct cli *c, int argc, char **argv,
     const struct poptOption *table, enum cli_ids want);

@@ -159,6 +159,44 @@ fields() {
 	assert_equal "${#lines[@]}" 2
 }
 
+@test "- reads IDs from standard input, as ct-submit prints them, beside those given; none read lists none" {
+	four_jobs
+	run -3 --separate-stderr ct-status c1 - f1 <<<"$(printf 'n1\np1 \t c1\r\n')"
+	assert_equal "$stderr" ""
+	assert_equal "$(cut -f1 <<<"$output" | tr '\n' ' ')" "c1 n1 p1 c1 f1 "
+	# From ct-submit, through a pipe.
+	fasta q1 "$PROTEIN"
+	ct-submit q1.fa >ids
+	run -3 ct-status - <ids
+	[[ $output == "$(cat ids)"$'\t'New$'\t'* ]] || fail "$output"
+	# Read once: a second - adds nothing.
+	run -3 ct-status - - <ids
+	assert_equal "${#lines[@]}" 1
+	# An empty standard input gives no IDs, not every job.
+	run -0 --separate-stderr ct-status - </dev/null
+	assert_equal "$output$stderr" ""
+	# What is read is checked as any ID is.
+	run -64 --separate-stderr ct-status - <<<"c1 ../f1"
+	assert_output ""
+	assert_equal "${stderr_lines[0]}" "ct-status: invalid job ID '../f1': an ID is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+	run -64 --separate-stderr ct-status - < <(printf 'c1\0n1\n')
+	assert_equal "${stderr_lines[0]}" "ct-status: standard input: a NUL byte among the job IDs"
+}
+
+@test "- in ct-fetch, ct-cancel and ct-wait: the IDs on standard input" {
+	four_jobs
+	echo "the report" >"$CT_SPOOL/results/c1"
+	run -0 ct-fetch - <<<c1
+	assert_output "the report"
+	run -64 --separate-stderr ct-fetch - <<<"c1 f1"
+	assert_equal "${stderr_lines[0]}" "ct-fetch: expected one job ID"
+	run -1 ct-wait -t 0 - <<<"c1 f1"
+	run -64 --separate-stderr ct-cancel - </dev/null
+	assert_equal "${stderr_lines[0]}" "ct-cancel: expected at least one job ID"
+	run -0 ct-cancel - <<<n1
+	run -1 ct-status -q n1
+}
+
 @test "-q prints nothing at all and exits as without it" {
 	four_jobs
 	for pair in c1:0 f1:1 p1:2 n1:3 missing:4; do
