@@ -114,6 +114,7 @@ read_stdin_ids(struct cli *c)
 	if (rc > 0)
 		cli_usage_error(c, "standard input: more than %d MiB of job "
 		    "IDs", CLI_STDIN_IDS_MAX / (1024 * 1024));
+	buf_append(&b, "", 0);	/* a string, even when nothing was read */
 	/* A NUL would cut an ID short unseen. */
 	if (b.len > 0 && memchr(b.data, '\0', b.len) != NULL)
 		cli_usage_error(c, "standard input: a NUL byte among the job "
