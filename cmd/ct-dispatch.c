@@ -1102,16 +1102,17 @@ withdraw_left_work(void *arg, const char *id, int lock)
 {
 	struct dispatcher *d = arg;
 	struct job j;
+	bool unrecorded;
 
 	if (spool_read_in(&d->sp, SPOOL_FAILED, id, true, &j) != 0)
 		return;
-	if (j.provider != NULL && (j.handle != NULL ||
-	    submit_unrecorded(&j))) {
+	unrecorded = submit_unrecorded(&j);
+	if (j.provider != NULL && (j.handle != NULL || unrecorded)) {
 		logmsg(d, LOG_NOTICE, "%s: %s: attempt %u may have been left "
 		    "running when the job failed: cancelling it", id,
 		    j.provider, j.attempts);
 		d->lock = lock;
-		withdraw_work(d, &j, submit_unrecorded(&j));
+		withdraw_work(d, &j, unrecorded);
 		d->lock = -1;
 	}
 	job_free(&j);
@@ -1535,6 +1536,23 @@ resolve_paths(struct dispatcher *d, const char *spool)
  * Everything a pass needs: the registry, the paths, the spool. Returns -1
  * when all is ready, else the status to exit with.
  */
+/*
+ * What follows each load of the registry (d->reg), at start and on
+ * SIGHUP: the tables kept per server, by index, made anew; and, but for
+ * a dry run, the services it offers published for ct-submit's warning
+ * (offered.h; if that fails, ct-submit only warns less).
+ */
+static void
+take_registry(struct dispatcher *d)
+{
+	free(d->in_flight);
+	free(d->gate_open);
+	d->in_flight = xcalloc(d->reg.nservers + 1, sizeof *d->in_flight);
+	d->gate_open = xcalloc(d->reg.nservers + 1, sizeof *d->gate_open);
+	if (!d->dry_run)
+		(void)offered_publish(&d->sp, &d->reg);
+}
+
 static int
 dispatcher_open(struct dispatcher *d, const char *spool)
 {
@@ -1551,15 +1569,11 @@ dispatcher_open(struct dispatcher *d, const char *spool)
 		return 0;
 	if (gethostname(d->host, sizeof d->host) != 0)
 		snprintf(d->host, sizeof d->host, "localhost");
-	d->in_flight = xcalloc(d->reg.nservers + 1, sizeof *d->in_flight);
-	d->gate_open = xcalloc(d->reg.nservers + 1, sizeof *d->gate_open);
 	d->batch.dir = SPOOL_PROCESSING;
 	if (spool_open(&d->sp, d->spool_path, !d->dry_run) != 0)
 		return EX_IOERR;
 	d->sp.see_all = true;	/* every user's jobs are ours to drive */
-	/* For ct-submit's warning; without it, ct-submit only warns less. */
-	if (!d->dry_run)
-		(void)offered_publish(&d->sp, &d->reg);
+	take_registry(d);
 	return -1;
 }
 
@@ -1613,11 +1627,6 @@ watch_new(struct dispatcher *d)
 }
 
 /*
- * Passes: one, or with --follow until a signal, sleeping until a job
- * arrives, a poll falls due, or a second passes (for what inotify cannot
- * see: other hosts, cancels).
- */
-/*
  * SIGHUP, for a -f dispatcher: the registry read again, between passes,
  * as an administrator changes it (a server disabled, a weight). One that
  * cannot be read or has problems is refused, said so, and the dispatcher
@@ -1642,16 +1651,16 @@ reload_registry(struct dispatcher *d)
 	}
 	registry_free(&d->reg);
 	d->reg = r;
-	/* Per server, by index: the index has changed. */
-	free(d->in_flight);
-	free(d->gate_open);
-	d->in_flight = xcalloc(d->reg.nservers + 1, sizeof *d->in_flight);
-	d->gate_open = xcalloc(d->reg.nservers + 1, sizeof *d->gate_open);
+	take_registry(d);
 	logmsg(d, LOG_NOTICE, "%s: reloaded, %zu server%s", config,
 	    d->reg.nservers, d->reg.nservers == 1 ? "" : "s");
-	(void)offered_publish(&d->sp, &d->reg);
 }
 
+/*
+ * Passes: one, or with --follow until a signal, sleeping until a job
+ * arrives, a poll falls due, or a second passes (for what inotify cannot
+ * see: other hosts, cancels).
+ */
 static void
 run(struct dispatcher *d)
 {

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "err.h"
 #include "offered.h"
 #include "util.h"
 
