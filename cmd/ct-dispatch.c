@@ -560,12 +560,22 @@ submit_to(struct dispatcher *d, struct job *j, int si)
 	 */
 	if (!j->submitting) {
 		j->submitting = true;
+		j->next_usec = 0;
 		if (save_now(d, j) != 0) {
 			unwritten(d, j->id);
 			return true;
 		}
 	}
 	o = call(d, s, j, CONTRACT_SUBMIT, &out, why, sizeof why);
+	/*
+	 * Not sent: unless an earlier submit of this attempt may have
+	 * reached the provider (a transient failure, or one never answered,
+	 * both counted in retries), none has, and the record must not say
+	 * so, or withdrawing the job would ask for a submit only to cancel
+	 * it. The intent is recorded again before the submit is sent.
+	 */
+	if (o == CALL_DEFERRED && j->retries == 0)
+		j->submitting = false;
 	if (o == CALL_OK && (handle = contract_read_handle(&out)) == NULL) {
 		o = CALL_PERMANENT;
 		snprintf(why, sizeof why, "%s submit gave no valid handle",
@@ -821,21 +831,35 @@ withdraw_verdict(struct dispatcher *d, struct job *j, const char *reason)
 }
 
 /*
+ * A submit of j's current attempt may have reached its provider, and no
+ * handle says where: one failed transiently, which ct-wrapper(7) does not
+ * promise left nothing behind (a wrapper killed, a connection that broke
+ * after the provider took the job), or what became of one was never
+ * recorded. (Or this pass has just recorded the intent and not yet
+ * submitted: its caller knows, see advance().) Withdrawing the job then
+ * asks for the submit again, to learn what to cancel.
+ */
+static bool
+submit_may_have_reached(const struct job *j)
+{
+	return j->submitting && j->handle == NULL;
+}
+
+/*
  * What became of j's submit was never recorded: its intent is, but
- * neither a handle nor an answer (which would have set a retry) is. The
- * submit may have reached the provider. (Or this pass has just recorded
- * the intent and not yet submitted: its caller knows, see advance().)
+ * neither a handle nor an answer (which would have counted a retry) is.
  */
 static bool
 submit_unrecorded(const struct job *j)
 {
-	return j->submitting && j->handle == NULL && j->retries == 0 &&
+	return submit_may_have_reached(j) && j->retries == 0 &&
 	    j->next_usec == 0;
 }
 
 /*
- * Cancel j's work at its server, if it has any there; ask_submit: what
- * became of its submit was never recorded (submit_unrecorded).
+ * Cancel j's work at its server, if it has any there; ask_submit: its
+ * submit may have reached it, and no handle says where
+ * (submit_may_have_reached).
  */
 static void
 withdraw_work(struct dispatcher *d, struct job *j, bool ask_submit)
@@ -851,11 +875,11 @@ withdraw_work(struct dispatcher *d, struct job *j, bool ask_submit)
 		return;
 	d->withdrawing_work = true;
 	/*
-	 * What became of its submit was never recorded: asked again under
-	 * the same attempt, the wrapper answers with the work it started,
-	 * if it did (ct-wrapper(7)), so that the work can be cancelled. If
-	 * it did not, this starts the work only to cancel it: the price of
-	 * leaving nothing running, paid only after a crash.
+	 * Its submit may have reached the provider: asked again under the
+	 * same attempt, the wrapper answers with the work it started, if it
+	 * did (ct-wrapper(7)), so that the work can be cancelled. If it did
+	 * not, this starts the work only to cancel it: the price of leaving
+	 * nothing running, paid only after a crash or a transient failure.
 	 */
 	if (j->handle == NULL) {
 		const char *h;
@@ -963,7 +987,7 @@ advance(struct dispatcher *d, struct job *j, struct policy *pol,
 {
 	int64_t now = now_usec();
 	enum job_state last = last_state(j);
-	bool unrecorded;
+	bool reached;
 
 	if (last == JOB_COMPLETED || last == JOB_FAILED) {
 		/* A pass died between the final write and the rename. */
@@ -973,19 +997,21 @@ advance(struct dispatcher *d, struct job *j, struct policy *pol,
 	settle_deadline(d, j, now);
 	if (j->provider != NULL && j->attempts == 0)
 		j->attempts = 1;	/* a record from before attempts */
-	unrecorded = !intended && submit_unrecorded(j);
-	if (unrecorded)
+	if (!intended && submit_unrecorded(j)) {
 		event(d, j, JOB_PROCESSING, LOG_NOTICE, "attempt %u: what "
 		    "became of its submit to %s was never recorded (the "
 		    "dispatcher stopped, or could not write), and it may have "
 		    "reached it; asking again under the same attempt",
 		    j->attempts, j->provider);
+		j->retries = 1;	/* a submit without an answer */
+	}
+	reached = !intended && submit_may_have_reached(j);
 	if (spool_cancel_requested(&d->sp, j->id)) {
-		withdraw(d, j, "cancelled by its owner", unrecorded);
+		withdraw(d, j, "cancelled by its owner", reached);
 		return;
 	}
 	if (j->deadline_usec != 0 && now >= j->deadline_usec) {
-		withdraw(d, j, DEADLINE_PASSED, unrecorded);
+		withdraw(d, j, DEADLINE_PASSED, reached);
 		return;
 	}
 	if (j->provider == NULL || j->handle == NULL) {
@@ -1092,7 +1118,7 @@ drive(struct dispatcher *d, const char *id, struct policies *ps)
 /*
  * A job's work directory outlived its record in processing/: a pass was
  * killed between the job's end and its clean-up. A Failed job that still
- * names a handle, or whose submit's answer was never recorded, was
+ * names a handle, or whose submit may have reached its server, was
  * withdrawn (cancelled, or past its deadline), and the cancel of its work,
  * which comes after the verdict, may never have been sent: it is now. A
  * cancel sent twice is harmless (ct-wrapper(7)).
@@ -1102,17 +1128,17 @@ withdraw_left_work(void *arg, const char *id, int lock)
 {
 	struct dispatcher *d = arg;
 	struct job j;
-	bool unrecorded;
+	bool reached;
 
 	if (spool_read_in(&d->sp, SPOOL_FAILED, id, true, &j) != 0)
 		return;
-	unrecorded = submit_unrecorded(&j);
-	if (j.provider != NULL && (j.handle != NULL || unrecorded)) {
+	reached = submit_may_have_reached(&j);
+	if (j.provider != NULL && (j.handle != NULL || reached)) {
 		logmsg(d, LOG_NOTICE, "%s: %s: attempt %u may have been left "
 		    "running when the job failed: cancelling it", id,
 		    j.provider, j.attempts);
 		d->lock = lock;
-		withdraw_work(d, &j, unrecorded);
+		withdraw_work(d, &j, reached);
 		d->lock = -1;
 	}
 	job_free(&j);
@@ -1193,7 +1219,7 @@ withdraw_owed(struct dispatcher *d)
 		struct owed o = d->owed[--d->nowed];
 
 		d->lock = o.lock;
-		withdraw_work(d, &o.j, submit_unrecorded(&o.j));
+		withdraw_work(d, &o.j, submit_may_have_reached(&o.j));
 		release(d, o.j.id, o.lock);
 		job_free(&o.j);
 	}

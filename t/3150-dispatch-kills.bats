@@ -211,6 +211,41 @@ killed_in_submit() {
 	run -0 grep "$id: a: its submit of attempt 1 asked again, to cancel it: handle c-$id-1" "$LOG"
 }
 
+@test "cancelled while a submit that failed transiently is to be retried: the submit is asked again, and the work it answers with cancelled" {
+	server a calllog 1 'poll-interval="0"' "marks=$MARKS" | registry
+	id=$(ct-submit q1.fa)
+	# The work starts, but the answer is lost: exit 75, retry in 5 s.
+	touch "$MARKS/$id.lose"
+	pass
+	run -0 history "$id"
+	assert_line --partial "a: will retry in 5 s: "
+	run -0 ct-cancel "$id"
+	pass
+	run -0 history "$id"
+	assert_line --index -1 "Failed: cancelled by its owner"
+	assert_equal "$(grep -c '^work' "$MARKS/calls")" 1
+	run -0 grep -x -e "repeat 1" -e "end cancel 1" "$MARKS/calls"
+	assert_line "repeat 1"
+	assert_line "end cancel 1"
+	run -0 grep "$id: a: its submit of attempt 1 asked again, to cancel it: handle c-$id-1" "$LOG"
+}
+
+@test "cancelled while its submit waits for the request-interval: nothing was sent, and nothing is" {
+	server a calllog 1 'poll-interval="60" request-interval="2"' \
+		"marks=$MARKS" | registry
+	first=$(ct-submit q1.fa)
+	second=$(ct-submit q1.fa)
+	pass
+	assert_equal "$(grep -c '^work' "$MARKS/calls")" 1
+	run -0 ct-cancel "$second"
+	sleep 2.2	# the gate is open again
+	pass
+	run -0 history "$second"
+	assert_line --index -1 "Failed: cancelled by its owner"
+	assert_equal "$(grep -c '^start submit' "$MARKS/calls")" 1
+	run -2 ct-status -q "$first"
+}
+
 @test "a job's lock goes with its own step, not the pass: cancelling it during another job's hung call ends before that call does" {
 	server a calllog 1 'poll-interval="0" call-timeout="20"' "marks=$MARKS" |
 		registry
