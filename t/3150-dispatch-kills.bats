@@ -37,6 +37,18 @@ killed_in_submit() {
 	wait "$pid" || true
 }
 
+# cancelled_via_repeat ID: ID failed as cancelled; its work, started once,
+# was found by a repeated submit and cancelled.
+cancelled_via_repeat() {
+	run -0 history "$1"
+	assert_line --index -1 "Failed: cancelled by its owner"
+	assert_equal "$(grep -c '^work' "$MARKS/calls")" 1
+	run -0 grep -x -e "repeat 1" -e "end cancel 1" "$MARKS/calls"
+	assert_line "repeat 1"
+	assert_line "end cancel 1"
+	run -0 grep "$1: a: its submit of attempt 1 asked again, to cancel it: handle c-$1-1" "$LOG"
+}
+
 @test "killed during a submit: the call runs on holding the lock; the next dispatcher waits, then repeats it under the same attempt, and the work starts once" {
 	server a calllog 1 'poll-interval="0"' "marks=$MARKS" "delay=3" | registry
 	id=$(ct-submit q1.fa)
@@ -202,13 +214,7 @@ killed_in_submit() {
 		[ -e "$CT_SPOOL/failed/$id" ] && break
 		sleep 0.2
 	done
-	run -0 history "$id"
-	assert_line --index -1 "Failed: cancelled by its owner"
-	assert_equal "$(grep -c '^work' "$MARKS/calls")" 1
-	run -0 grep -x -e "repeat 1" -e "end cancel 1" "$MARKS/calls"
-	assert_line "repeat 1"
-	assert_line "end cancel 1"
-	run -0 grep "$id: a: its submit of attempt 1 asked again, to cancel it: handle c-$id-1" "$LOG"
+	cancelled_via_repeat "$id"
 }
 
 @test "cancelled while a submit that failed transiently is to be retried: the submit is asked again, and the work it answers with cancelled" {
@@ -221,13 +227,7 @@ killed_in_submit() {
 	assert_line --partial "a: will retry in 5 s: "
 	run -0 ct-cancel "$id"
 	pass
-	run -0 history "$id"
-	assert_line --index -1 "Failed: cancelled by its owner"
-	assert_equal "$(grep -c '^work' "$MARKS/calls")" 1
-	run -0 grep -x -e "repeat 1" -e "end cancel 1" "$MARKS/calls"
-	assert_line "repeat 1"
-	assert_line "end cancel 1"
-	run -0 grep "$id: a: its submit of attempt 1 asked again, to cancel it: handle c-$id-1" "$LOG"
+	cancelled_via_repeat "$id"
 }
 
 @test "cancelled while its submit waits for the request-interval: nothing was sent, and nothing is" {
