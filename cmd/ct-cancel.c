@@ -215,8 +215,8 @@ main(int argc, char **argv)
 	privilege_init();
 	ct_setprogname(argv[0]);
 	ids = cli_parse_ids(&c, argc, argv, table, CLI_SOME_IDS);
-	if (spool_open(&sp, spool_choose(c.spool), false) != 0)
-		exit(EX_IOERR);
+	if ((status = spool_open(&sp, spool_choose(c.spool), false)) != 0)
+		exit(status);
 	/* Each job on its own; the exit status is the highest answer. */
 	for (i = 0; ids[i] != NULL; i++)
 		if ((code = cancel_one(&sp, ids[i])) > status)

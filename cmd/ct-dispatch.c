@@ -52,13 +52,14 @@
 #include "strvec.h"
 
 static const char usage[] =
-    "usage: ct-dispatch [-fnsvx] [-c file] [-S spool]\n";
+    "usage: ct-dispatch [-finsvx] [-c file] [-S spool]\n";
 
 static const char help[] =
     "Dispatch New jobs to providers and follow them to the end.\n"
     "  -c file         registry (default $CT_CONFIG, else\n"
     "                  " CT_CONFIG_DEFAULT ")\n"
     "  -f, --follow    run passes until stopped by a signal\n"
+    "  -i, --init      make the spool if it does not exist\n"
     "  -n, --dry-run   change nothing (with -x: what would happen)\n"
     "  -s, --syslog    log to syslog instead of standard error\n"
     "  -S spool        spool directory (default $CT_SPOOL, else\n"
@@ -84,7 +85,7 @@ struct dispatcher {
 	char *config;			/* -c */
 	char *wrapper_dir;		/* absolute */
 	char *spool_path;		/* absolute */
-	int follow, dry_run, explain, verbose, use_syslog;
+	int follow, init_spool, dry_run, explain, verbose, use_syslog;
 	unsigned *in_flight;		/* per server, by registry index */
 	int64_t *gate_open;		/* per server: no request before */
 	struct commit batch;		/* job rewrites not yet committed */
@@ -1514,6 +1515,7 @@ parse_options(struct dispatcher *d, struct cli *c, int argc, char **argv)
 	struct poptOption table[] = {
 		{ NULL, 'c', POPT_ARG_STRING, &d->config, 0, NULL, NULL },
 		{ "follow", 'f', POPT_ARG_NONE, &d->follow, 0, NULL, NULL },
+		{ "init", 'i', POPT_ARG_NONE, &d->init_spool, 0, NULL, NULL },
 		{ "dry-run", 'n', POPT_ARG_NONE, &d->dry_run, 0, NULL, NULL },
 		{ "syslog", 's', POPT_ARG_NONE, &d->use_syslog, 0, NULL,
 		    NULL },
@@ -1533,8 +1535,9 @@ parse_options(struct dispatcher *d, struct cli *c, int argc, char **argv)
 
 /*
  * The wrapper directory and the spool, as absolute paths (wrappers run in
- * their work directory). Returns 0; 1 for a dry run on a spool that does
- * not exist (nothing to do, and nothing made); or exits.
+ * their work directory); with -i, the spool made if it does not exist.
+ * Returns 0; 1 for a dry run with -i on a spool that does not exist
+ * (nothing to do, and nothing made); or exits.
  */
 static int
 resolve_paths(struct dispatcher *d, const char *spool)
@@ -1550,18 +1553,21 @@ resolve_paths(struct dispatcher *d, const char *spool)
 	}
 	if ((d->spool_path = realpath(spool, NULL)) != NULL)
 		return 0;
+	/* A typo in -S must not become a spool that no one submits to. */
+	if (errno == ENOENT && !d->init_spool)
+		ct_die(EX_UNAVAILABLE, "no spool at %s: %s; -i makes one",
+		    spool, strerror(errno));
 	if (errno == ENOENT && d->dry_run)
 		return 1;
-	if (errno != ENOENT || mkdir(spool, 0700) != 0 ||
-	    (d->spool_path = realpath(spool, NULL)) == NULL)
+	if (errno != ENOENT)
+		ct_dieerr(EX_IOERR, "spool %s", spool);
+	if (spool_make(spool) != 0)
+		exit(EX_IOERR);
+	if ((d->spool_path = realpath(spool, NULL)) == NULL)
 		ct_dieerr(EX_IOERR, "spool %s", spool);
 	return 0;
 }
 
-/*
- * Everything a pass needs: the registry, the paths, the spool. Returns -1
- * when all is ready, else the status to exit with.
- */
 /*
  * What follows each load of the registry (d->reg), at start and on
  * SIGHUP: the tables kept per server, by index, made anew; and, but for
@@ -1579,11 +1585,15 @@ take_registry(struct dispatcher *d)
 		(void)offered_publish(&d->sp, &d->reg);
 }
 
+/*
+ * Everything a pass needs: the registry, the paths, the spool. Returns -1
+ * when all is ready, else the status to exit with.
+ */
 static int
 dispatcher_open(struct dispatcher *d, const char *spool)
 {
 	const char *config = registry_choose(d->config);
-	int problems = registry_load(&d->reg, config);
+	int problems = registry_load(&d->reg, config), rc;
 
 	if (problems != 0) {
 		if (problems > 0)
@@ -1596,8 +1606,8 @@ dispatcher_open(struct dispatcher *d, const char *spool)
 	if (gethostname(d->host, sizeof d->host) != 0)
 		snprintf(d->host, sizeof d->host, "localhost");
 	d->batch.dir = SPOOL_PROCESSING;
-	if (spool_open(&d->sp, d->spool_path, !d->dry_run) != 0)
-		return EX_IOERR;
+	if ((rc = spool_open(&d->sp, d->spool_path, !d->dry_run)) != 0)
+		return rc;
 	d->sp.see_all = true;	/* every user's jobs are ours to drive */
 	take_registry(d);
 	return -1;

@@ -143,8 +143,8 @@ main(int argc, char **argv)
 	privilege_init();
 	ct_setprogname(argv[0]);
 	id = cli_parse_ids(&c, argc, argv, table, CLI_ONE_ID)[0];
-	if (spool_open(&sp, spool_choose(c.spool), false) != 0)
-		exit(EX_IOERR);
+	if ((status = spool_open(&sp, spool_choose(c.spool), false)) != 0)
+		exit(status);
 	status = look_up(&sp, id, &result);
 	if (result >= 0) {
 		/* From here on, only the caller's own rights: -o is theirs. */

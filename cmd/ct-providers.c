@@ -204,10 +204,10 @@ cmd_stats(const char *spool_path)
 	struct stats st = { 0 };
 	struct spool sp;
 	size_t i;
-	int rc = 0;
+	int rc;
 
-	if (spool_open(&sp, spool_path, false) != 0)
-		return EX_IOERR;
+	if ((rc = spool_open(&sp, spool_path, false)) != 0)
+		return rc;
 	sp.see_all = true;	/* figures for the administrator: all jobs */
 	if (spool_foreach(&sp, count_job, &st) != 0)
 		rc = EX_IOERR;

@@ -170,8 +170,8 @@ main(int argc, char **argv)
 		if ((int)strlen(ids[i]) > v.id_width)
 			v.id_width = (int)strlen(ids[i]);
 
-	if (spool_open(&sp, spool_choose(c.spool), false) != 0)
-		exit(EX_IOERR);
+	if ((status = spool_open(&sp, spool_choose(c.spool), false)) != 0)
+		exit(status);
 	/* No ID at all: every job; a - that read none: none. */
 	if (ids[0] == NULL && !c.ids_given)
 		status = spool_foreach(&sp, show, &v) != 0 ? EX_IOERR :

@@ -401,8 +401,8 @@ main(int argc, char **argv)
 	ct_setprogname(argv[0]);
 	cli_start(&c, argc, argv, table);
 	files = parse_command_line(&c, &set, &opt_arg, &service_arg);
-	if (spool_open(&sp, spool_choose(c.spool), true) != 0)
-		exit(EX_IOERR);
+	if ((status = spool_open(&sp, spool_choose(c.spool), true)) != 0)
+		exit(status);
 	if ((status = stage_all(&sp, &set, files, &batch)) == 0) {
 		status = publish_all(&sp, &batch);
 		if ((printed = print_ids(&batch)) != 0)

@@ -294,8 +294,8 @@ main(int argc, char **argv)
 	if (timeout >= 0 && timeout <= 1e9)
 		deadline = w.start + (int64_t)(timeout * 1e6);
 
-	if (spool_open(&sp, spool_choose(c.spool), false) != 0)
-		exit(EX_IOERR);
+	if ((status = spool_open(&sp, spool_choose(c.spool), false)) != 0)
+		exit(status);
 	w.sp = &sp;
 	if ((status = wait_for_jobs(&w, deadline)) == 0) {
 		show_progress(&w, 1);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "atomicfile.h"
@@ -59,6 +60,21 @@ spool_choose(const char *opt)
 }
 
 int
+spool_make(const char *path)
+{
+	/* Another writer may make it first: EEXIST is as good. */
+	if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+		ct_warnerr("cannot create spool %s", path);
+		return -1;
+	}
+	if (dir_sync_parent(AT_FDCWD, path) != 0) {
+		ct_warnerr("cannot sync the directory above %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+int
 spool_open(struct spool *sp, const char *path, bool create)
 {
 	int i;
@@ -72,21 +88,17 @@ spool_open(struct spool *sp, const char *path, bool create)
 	if (sp->fd < 0 && errno == ENOENT) {
 		/* A spool that does not exist yet is not a trusted one. */
 		privilege_drop();
-		if (!create)
-			return 0;
-		if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-			ct_warnerr("cannot create spool %s", path);
-			return -1;
+		if (!create) {
+			ct_warnerr("no spool at %s", path);
+			return EX_UNAVAILABLE;
 		}
-		if (dir_sync_parent(AT_FDCWD, path) != 0) {
-			ct_warnerr("cannot sync the directory above %s", path);
-			return -1;
-		}
+		if (spool_make(path) != 0)
+			return EX_IOERR;
 		sp->fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
 	if (sp->fd < 0) {
 		ct_warnerr("cannot open spool %s", path);
-		return -1;
+		return EX_IOERR;
 	}
 	privilege_check_spool(sp->fd);
 	/*
@@ -120,10 +132,6 @@ spool_dir(struct spool *sp, enum spool_dir d)
 
 	if (sp->dirs[d] >= 0)
 		return sp->dirs[d];
-	if (sp->fd < 0) {
-		errno = ENOENT;
-		return -1;
-	}
 	fd = openat(sp->fd, dir_names[d], flags);
 	if (fd < 0 && errno == ENOENT && sp->create) {
 		/* work/ is the dispatcher's alone (spool-work.c). */
@@ -388,8 +396,6 @@ spool_find(struct spool *sp, const char *id, enum job_state *state, int *fd)
 			    dir_names[sd], id);
 			return -1;
 		}
-		if (sp->fd < 0)
-			break;
 	}
 	return 0;
 }

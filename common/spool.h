@@ -43,7 +43,7 @@ enum spool_dir {
 
 struct spool {
 	const char *path;
-	int fd;			/* the spool directory; -1 if it is missing */
+	int fd;			/* the spool directory */
 	int dirs[SPOOL_NDIRS];	/* opened on first use; -1 until then */
 	bool create;		/* make what is missing */
 	bool see_all;		/* the dispatcher: every user's jobs */
@@ -54,11 +54,21 @@ const char *spool_choose(const char *opt);
 
 /*
  * Open the spool at path. With create, make the directory (mode 0700)
- * and its subdirectories if they are missing; without it, a missing spool
- * is an empty one. Also settles group privileges (privilege.h). Returns
- * 0, or -1 after printing why.
+ * and its subdirectories if they are missing; without it, a spool that
+ * does not exist is an error, for a path with a typo in it must not pass
+ * for a spool without jobs. Also settles group privileges (privilege.h).
+ * Returns 0, or after printing why the exit status to give:
+ * EX_UNAVAILABLE for no spool at path, EX_IOERR if it cannot be opened or
+ * made.
  */
 int spool_open(struct spool *sp, const char *path, bool create);
+
+/*
+ * Make the spool directory at path, mode 0700, durably, if it does not
+ * exist (its subdirectories come as they are needed). Returns 0, or -1
+ * after printing why.
+ */
+int spool_make(const char *path);
 
 void spool_close(struct spool *sp);
 

@@ -354,16 +354,24 @@ fields() {
 		fail "extra empty lines"
 }
 
-@test "a missing spool directory: an empty listing, exit 0, nothing created" {
+@test "a missing spool directory: exit 69, 'no spool at', nothing listed or created" {
 	export CT_SPOOL=$BATS_TEST_TMPDIR/no/such/spool
-	run -0 --separate-stderr ct-status
-	assert_equal "$output$stderr" ""
-	run -4 --separate-stderr ct-status j1
-	assert_equal "$stderr" "ct-status: j1: job not found"
-	run -0 --separate-stderr ct-status -S "$BATS_TEST_TMPDIR/other" -l
-	assert_equal "$output$stderr" ""
+	run -69 --separate-stderr ct-status
+	assert_equal "$output" ""
+	assert_equal "$stderr" "ct-status: no spool at $CT_SPOOL: No such file or directory"
+	run -69 --separate-stderr ct-status j1
+	assert_equal "$stderr" "ct-status: no spool at $CT_SPOOL: No such file or directory"
+	run -69 --separate-stderr ct-status -S "$BATS_TEST_TMPDIR/other" -l
+	assert_equal "$output" ""
+	assert_equal "$stderr" "ct-status: no spool at $BATS_TEST_TMPDIR/other: No such file or directory"
 	[ ! -e "$BATS_TEST_TMPDIR/no" ] || fail "ct-status created the spool"
 	[ ! -e "$BATS_TEST_TMPDIR/other" ] || fail "ct-status created the spool"
+	# ct-submit makes one, and ct-status reads it.
+	fasta q MKV
+	id=$(ct-submit -S "$BATS_TEST_TMPDIR/new" q.fa)
+	run -0 --separate-stderr ct-status -S "$BATS_TEST_TMPDIR/new"
+	assert_equal "${#lines[@]}" 1
+	assert_equal "${lines[0]%%$'\t'*}" "$id"
 }
 
 @test "a spool with only some state directories is read without complaint" {

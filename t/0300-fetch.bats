@@ -200,8 +200,10 @@ binary_result() {
 	run -4 --separate-stderr ct-fetch orphan
 	assert_equal "$output" ""
 	assert_equal "$stderr" "ct-fetch: orphan: job not found"
-	# No spool at all.
-	CT_SPOOL=$BATS_TEST_TMPDIR/none run -4 ct-fetch c1
+	# No spool at all: not a job that is missing, but a wrong path.
+	CT_SPOOL=$BATS_TEST_TMPDIR/none run -69 --separate-stderr ct-fetch c1
+	assert_equal "$output" ""
+	assert_equal "$stderr" "ct-fetch: no spool at $BATS_TEST_TMPDIR/none: No such file or directory"
 	[ ! -e none ]
 }
 

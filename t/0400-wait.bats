@@ -119,11 +119,10 @@ usage: ct-wait [-q] [-S spool] [-t seconds] id ..."
 	assert_equal "$stderr" "ct-wait: nosuch: job not found"
 	run -4 --separate-stderr timeout 5 ct-wait c1 nosuch f1
 	assert_equal "$stderr" "ct-wait: nosuch: job not found"
-	# Not found is final: it does not wait for the others to be made.
-	CT_SPOOL=$BATS_TEST_TMPDIR/none run -4 --separate-stderr timeout 5 \
+	# No spool at all: a wrong path, said at once, not waited on.
+	CT_SPOOL=$BATS_TEST_TMPDIR/none run -69 --separate-stderr timeout 5 \
 		ct-wait a1 a2
-	assert_equal "$stderr" "ct-wait: a1: job not found
-ct-wait: a2: job not found"
+	assert_equal "$stderr" "ct-wait: no spool at $BATS_TEST_TMPDIR/none: No such file or directory"
 	[ ! -e none ] || fail "ct-wait created the spool"
 }
 

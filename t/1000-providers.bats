@@ -167,6 +167,13 @@ ct-providers: d.xml: 1 problem"
 	assert_line "$(printf '(none yet)\t1\t-\t-\t-')"
 }
 
+@test "stats on a spool that does not exist: 69, 'no spool at', and nothing made" {
+	run -69 --separate-stderr ct-providers -S "$BATS_TEST_TMPDIR/none" stats
+	assert_equal "$output" ""
+	assert_equal "$stderr" "ct-providers: no spool at $BATS_TEST_TMPDIR/none: No such file or directory"
+	[ ! -e "$BATS_TEST_TMPDIR/none" ]
+}
+
 @test "usage errors" {
 	run -64 --separate-stderr ct-providers frobnicate
 	assert_equal "${stderr_lines[0]}" "ct-providers: frobnicate: unknown command"

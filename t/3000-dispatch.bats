@@ -230,11 +230,37 @@ c 2"
 	[ ! -e "$CT_SPOOL/tmp/stale" ]
 }
 
-@test "-n on a spool that does not exist creates nothing" {
+@test "a spool that does not exist: 69, 'no spool at', and not made; -i makes it, and -n -i makes nothing" {
 	server a instant 1 | registry
-	run -0 ct-dispatch -n -x -S "$BATS_TEST_TMPDIR/none"
+	none=$BATS_TEST_TMPDIR/none
+	run -69 --separate-stderr ct-dispatch -S "$none"
+	assert_equal "$output" ""
+	assert_equal "$stderr" "ct-dispatch: no spool at $none: No such file or directory; -i makes one"
+	run -69 ct-dispatch -f -S "$none"
+	run -69 ct-dispatch -n -x -S "$none"
+	[ ! -e "$none" ]
+	run -0 ct-dispatch -n -x -i -S "$none"
 	assert_output ""
-	[ ! -e "$BATS_TEST_TMPDIR/none" ]
+	[ ! -e "$none" ]
+	# Made, private to its owner, and a spool ct-submit and ct-status use.
+	run -0 --separate-stderr ct-dispatch -i -S "$none"
+	assert_equal "$output$stderr" ""
+	assert_equal "$(stat -c %a "$none")" 700
+	run -0 ct-status -S "$none"
+	assert_output ""
+	fasta q1 "$PROTEIN"
+	id=$(ct-submit -S "$none" q1.fa)
+	run -0 ct-dispatch -i -S "$none"
+	run -0 ct-dispatch -S "$none"
+	run -0 ct-status -q -S "$none" "$id"
+	# Dispatchers started together with -i: whichever makes it, all run.
+	pids=()
+	for i in 1 2 3 4 5 6; do
+		ct-dispatch -i -S "$BATS_TEST_TMPDIR/together" 2>>together.log &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p"; done
+	assert_equal "$(cat together.log)" ""
 }
 
 @test "max-jobs caps a server: the others take the rest, then jobs wait New" {
@@ -505,7 +531,7 @@ Completed: completed by b in N s"
 
 @test "--follow: a job submitted while it runs completes without another command; SIGTERM stops it" {
 	server a instant 1 | registry
-	ct-dispatch -f -v 2>follow.log &
+	ct-dispatch -f -i -v 2>follow.log &	# -i: no job has made the spool yet
 	pid=$!
 	sleep 0.3
 	fasta q1 "$PROTEIN"
@@ -592,7 +618,7 @@ logged() {
 @test "--follow: SIGINT stops it too, between passes, with exit 0" {
 	server a instant 1 | registry
 	for sig in INT TERM; do
-		ct-dispatch -f -v 2>"follow.$sig" &
+		ct-dispatch -f -i -v 2>"follow.$sig" &
 		pid=$!
 		sleep 0.3
 		kill -"$sig" "$pid"

@@ -182,9 +182,9 @@ busy submit $id"
 	run -1 ct-status -q "$id"
 }
 
-@test "a spool that does not exist: not found (4), and not made" {
-	run -4 --separate-stderr ct-cancel -S "$BATS_TEST_TMPDIR/none" 20200101-000000-000000-00000000-1-0
-	assert_equal "$stderr" "ct-cancel: 20200101-000000-000000-00000000-1-0: job not found"
+@test "a spool that does not exist: 69, 'no spool at', and not made" {
+	run -69 --separate-stderr ct-cancel -S "$BATS_TEST_TMPDIR/none" 20200101-000000-000000-00000000-1-0
+	assert_equal "$stderr" "ct-cancel: no spool at $BATS_TEST_TMPDIR/none: No such file or directory"
 	[ ! -e "$BATS_TEST_TMPDIR/none" ]
 }
 
