@@ -470,7 +470,12 @@ transient(struct dispatcher *d, struct job *j, const char *why)
 	    j->provider, (long long)(backoff / 1000000), why);
 }
 
-/* Candidates for j's service: enabled, weighted, untried, under the cap. */
+/*
+ * Candidates for j's service: enabled, weighted, untried, under the cap.
+ * Any_left: some server that offers it has not failed it, though it may
+ * be at its cap or disabled, as for maintenance: the job waits for it
+ * (to its deadline) rather than fail.
+ */
 static size_t
 candidates(struct dispatcher *d, const struct job *j, const char **ids,
     unsigned *weights, int *index, bool *any_left)
@@ -482,10 +487,10 @@ candidates(struct dispatcher *d, const struct job *j, const char **ids,
 		const struct registry_server *s = &d->reg.servers[i];
 		unsigned w = registry_weight(s, j->service);
 
-		if (!s->enabled || w == 0 || job_tried(j, s->id))
+		if (w == 0 || job_tried(j, s->id))
 			continue;
 		*any_left = true;
-		if (d->in_flight[i] >= s->max_jobs)
+		if (!s->enabled || d->in_flight[i] >= s->max_jobs)
 			continue;
 		ids[n] = s->id;
 		weights[n] = w;
@@ -496,7 +501,7 @@ candidates(struct dispatcher *d, const struct job *j, const char **ids,
 
 enum choice {
 	CHOICE_SERVER,		/* *si is the server */
-	CHOICE_WAIT,		/* every server left is at its cap */
+	CHOICE_WAIT,		/* every server left is at its cap, or disabled */
 	CHOICE_NONE_LEFT,	/* every server has failed it, or none offers */
 };
 
@@ -511,8 +516,8 @@ explain_choice(struct dispatcher *d, const struct job *j, enum choice c,
 	if (c == CHOICE_SERVER)
 		printf("%s\tweights", d->reg.servers[si].id);
 	else
-		printf("%s\t", c == CHOICE_WAIT ? "(wait: all at their cap)" :
-		    "(none left: fail)");
+		printf("%s\t", c == CHOICE_WAIT ? "(wait: all at their cap "
+		    "or disabled)" : "(none left: fail)");
 	for (i = 0; i < n; i++)
 		printf(" %s=%u", ids[i], weights[i]);
 	for (i = 0; i < j->ntried; i++)
@@ -607,7 +612,7 @@ submit_to(struct dispatcher *d, struct job *j, int si)
  * No server is left for j: the verdict says why, so that ct-fetch(1),
  * which prints it, gives the cause: each server's own reason, as it gave
  * the job up (a record from before reasons were kept says only that it
- * failed it), or that no enabled server offers the service at all.
+ * failed it), or that no server offers the service at all.
  */
 static void
 fail_none_left(struct dispatcher *d, struct job *j)
@@ -616,8 +621,8 @@ fail_none_left(struct dispatcher *d, struct job *j)
 	size_t i;
 
 	if (j->ntried == 0) {
-		fail_job(d, j, "no provider left: no enabled server offers "
-		    "%s; run it locally", j->service);
+		fail_job(d, j, "no provider left: no server offers %s; run "
+		    "it locally", j->service);
 		return;
 	}
 	buf_appendf(&b, "no provider left: ");
@@ -1268,8 +1273,9 @@ intend(struct dispatcher *d, const char *id, struct policies *ps)
 
 /*
  * How many more jobs of this service the servers could take now: the free
- * places under their caps. SIZE_MAX if no server offers it at all, so
- * that such a job is claimed, to fail it with a reason.
+ * places under the enabled ones' caps (none while every one is disabled:
+ * its jobs wait New). SIZE_MAX if no server offers it at all, so that
+ * such a job is claimed, to fail it with a reason.
  */
 static size_t
 room_for(struct dispatcher *d, const char *service)
@@ -1280,10 +1286,10 @@ room_for(struct dispatcher *d, const char *service)
 	for (i = 0; i < d->reg.nservers; i++) {
 		const struct registry_server *s = &d->reg.servers[i];
 
-		if (!s->enabled || registry_weight(s, service) == 0)
+		if (registry_weight(s, service) == 0)
 			continue;
 		offered = true;
-		if (d->in_flight[i] < s->max_jobs)
+		if (s->enabled && d->in_flight[i] < s->max_jobs)
 			room += s->max_jobs - d->in_flight[i];
 	}
 	return offered ? room : SIZE_MAX;

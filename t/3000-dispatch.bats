@@ -275,8 +275,8 @@ c 2"
 	assert_line --index 0 "$(printf '%s\tblastp\ta\tweights a=9 b=1' "$(sed -n 1p ids)")"
 	assert_line --index 1 "$(printf '%s\tblastp\tb\tweights b=1' "$(sed -n 2p ids)")"
 	assert_line --index 2 "$(printf '%s\tblastp\tb\tweights b=1' "$(sed -n 3p ids)")"
-	assert_line --index 3 "$(printf '%s\tblastp\t(wait: all at their cap)\t' "$(sed -n 4p ids)")"
-	assert_line --index 4 "$(printf '%s\tblastp\t(wait: all at their cap)\t' "$(sed -n 5p ids)")"
+	assert_line --index 3 "$(printf '%s\tblastp\t(wait: all at their cap or disabled)\t' "$(sed -n 4p ids)")"
+	assert_line --index 4 "$(printf '%s\tblastp\t(wait: all at their cap or disabled)\t' "$(sed -n 5p ids)")"
 	pass
 	pass
 	assert_equal "$(jobs_in new) $(jobs_in processing)" "2 3"
@@ -459,11 +459,8 @@ input"
 	assert_line --index -1 "Failed: no provider left: a failed it; run it locally"
 }
 
-@test "a job of a service no enabled server offers fails at once, with the reason" {
-	{
-		server a instant 1
-		printf '<server id="off" name="off" enabled="false"><service name="blastn" weight="1"/><parameters><parameter name="classname">instant</parameter></parameters></server>\n'
-	} | registry
+@test "a job of a service no server offers fails at once, with the reason" {
+	server a instant 1 | registry
 	fasta n1 "$NUCLEOTIDE"
 	id=$(ct-submit -s blastn n1.fa)
 	pass
@@ -471,9 +468,56 @@ input"
 	run -0 history "$id"
 	assert_output "New: submitted by uid $(id -u) on $HOST
 Processing: claimed by ct-dispatch on $HOST
-Failed: no provider left: no enabled server offers blastn; run it locally"
+Failed: no provider left: no server offers blastn; run it locally"
 	run -1 --separate-stderr ct-fetch "$id"
-	assert_equal "$stderr" "ct-fetch: $id: job failed: no provider left: no enabled server offers blastn; run it locally"
+	assert_equal "$stderr" "ct-fetch: $id: job failed: no provider left: no server offers blastn; run it locally"
+}
+
+@test "every server of a service disabled: its jobs stay New, not failed, until one is enabled again or their deadline passes" {
+	off() {
+		printf '<server id="off" name="off" enabled="%s"><limits poll-interval="0"/><service name="blastn" weight="1"/><parameters><parameter name="classname">instant</parameter></parameters></server>\n' "$1"
+	}
+	{ server a instant 1; off false; } | registry '<defaults deadline="30"/>'
+	fasta n1 "$NUCLEOTIDE"
+	id=$(ct-submit -s blastn n1.fa)
+	pass
+	pass
+	run -3 ct-status -q "$id"
+	run -0 history "$id"
+	assert_output "New: submitted by uid $(id -u) on $HOST"
+	# Its deadline passes while the server is down for maintenance.
+	late=20200101-000000-000000-test-1-0
+	mkjob -t "$(($(date +%s) - 40))" "$CT_SPOOL" "$late"
+	sed -i 's/^service blastp$/service blastn/' "$CT_SPOOL/new/$late"
+	touch -d '40 seconds ago' "$CT_SPOOL/new/$late"
+	pass
+	run -0 history "$late"
+	assert_line --index -1 "Failed: deadline passed; run it locally"
+	# Enabled again: the job goes.
+	{ server a instant 1; off true; } | registry '<defaults deadline="30"/>'
+	pass
+	pass
+	run -0 ct-status -q "$id"
+	run -0 ct-fetch "$id"
+	assert_output "report for n1 by off"
+}
+
+@test "a job retrying at a server disabled since, with no other left: it waits in Processing, not failed" {
+	server busy flaky 1 'poll-interval="0"' "state=$MARKS/count" "failures=1" \
+		"log=$MARKS/calls" | registry
+	fasta q1 "$PROTEIN"
+	id=$(ct-submit q1.fa)
+	pass
+	run -0 history "$id"
+	assert_line --index -1 --partial "busy: will retry in 5 s"
+	sed -i 's/<server id="busy"/<server enabled="false" id="busy"/' "$CT_CONFIG"
+	sed -i 's/^next .*/next 1000000.000000/' "$CT_SPOOL/processing/$id"
+	pass
+	run -2 ct-status -q "$id"
+	sed -i 's/enabled="false" //' "$CT_CONFIG"
+	pass
+	pass
+	run -0 ct-status -q "$id"
 }
 
 @test "ct-submit warns of a service no enabled server offers, as the dispatcher last read its registry" {
