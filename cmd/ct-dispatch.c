@@ -38,6 +38,7 @@
 #include "cli.h"
 #include "commit.h"
 #include "contract.h"
+#include "disabled.h"
 #include "err.h"
 #include "exitcodes.h"
 #include "gate.h"
@@ -88,6 +89,8 @@ struct dispatcher {
 	int follow, init_spool, dry_run, explain, verbose, use_syslog;
 	unsigned *in_flight;		/* per server, by registry index */
 	int64_t *gate_open;		/* per server: no request before */
+	bool *out_of_service;		/* per server: ct-providers disable */
+	bool looked_at_disabled;	/* since the registry was loaded */
 	struct commit batch;		/* job rewrites not yet committed */
 	struct strvec unwritten;	/* this pass's jobs whose step did not
 					   last, repeats and all */
@@ -141,6 +144,47 @@ logmsg(struct dispatcher *d, int prio, const char *fmt, ...)
 		syslog(prio, "%s", line);
 	else
 		ct_warn("%s", line);
+}
+
+/*
+ * May server i take new jobs now: enabled by the registry, and not
+ * disabled in the spool (disabled.h) as this pass last looked?
+ */
+static bool
+in_service(const struct dispatcher *d, size_t i)
+{
+	return d->reg.servers[i].enabled && !d->out_of_service[i];
+}
+
+/*
+ * Look again at which servers are disabled in the spool, as every pass
+ * does, saying when one is taken out of service or put back. What cannot
+ * be looked at counts as disabled: jobs wait rather than go to a server
+ * an administrator may be working on.
+ */
+static void
+look_at_disabled(struct dispatcher *d)
+{
+	/* A pass from cron each minute says what changed, not what is. */
+	int change = d->looked_at_disabled ? LOG_NOTICE : LOG_INFO;
+	size_t i;
+
+	d->looked_at_disabled = true;
+	for (i = 0; i < d->reg.nservers; i++) {
+		const char *id = d->reg.servers[i].id;
+		int held = disabled_get(&d->sp, id, NULL);
+
+		if (held < 0 && !d->out_of_service[i])
+			logmsg(d, LOG_WARNING, "%s: taken as disabled: %s/state/"
+			    "disabled.%s cannot be looked at: %s", id,
+			    d->sp.path, id, strerror(errno));
+		else if (held > 0 && !d->out_of_service[i])
+			logmsg(d, change, "%s: disabled in the spool "
+			    "(ct-providers disable): it takes no new job", id);
+		else if (held == 0 && d->out_of_service[i])
+			logmsg(d, change, "%s: enabled again", id);
+		d->out_of_service[i] = held != 0;
+	}
 }
 
 /* The registry index of server id, or -1. */
@@ -490,7 +534,7 @@ candidates(struct dispatcher *d, const struct job *j, const char **ids,
 		if (w == 0 || job_tried(j, s->id))
 			continue;
 		*any_left = true;
-		if (!s->enabled || d->in_flight[i] >= s->max_jobs)
+		if (!in_service(d, i) || d->in_flight[i] >= s->max_jobs)
 			continue;
 		ids[n] = s->id;
 		weights[n] = w;
@@ -644,7 +688,7 @@ submit(struct dispatcher *d, struct job *j, struct policy *pol)
 		int si = j->provider ? server_index(d, j->provider) : -1;
 
 		/* A retry after a transient failure stays with its server. */
-		if (si < 0 || !d->reg.servers[si].enabled) {
+		if (si < 0 || !in_service(d, (size_t)si)) {
 			if (si >= 0) {	/* disabled since: elsewhere */
 				leave_server(d, j);
 				spool_attempt_remove(&d->sp, j->id,
@@ -1289,7 +1333,7 @@ room_for(struct dispatcher *d, const char *service)
 		if (registry_weight(s, service) == 0)
 			continue;
 		offered = true;
-		if (s->enabled && d->in_flight[i] < s->max_jobs)
+		if (in_service(d, i) && d->in_flight[i] < s->max_jobs)
 			room += s->max_jobs - d->in_flight[i];
 	}
 	return offered ? room : SIZE_MAX;
@@ -1470,6 +1514,7 @@ one_pass(struct dispatcher *d)
 
 	d->wake_usec = INT64_MAX;
 	d->cannot_write = false;
+	look_at_disabled(d);
 	count_in_flight(d);
 	if (d->dry_run) {
 		if (d->explain)
@@ -1585,8 +1630,12 @@ take_registry(struct dispatcher *d)
 {
 	free(d->in_flight);
 	free(d->gate_open);
+	free(d->out_of_service);
 	d->in_flight = xcalloc(d->reg.nservers + 1, sizeof *d->in_flight);
 	d->gate_open = xcalloc(d->reg.nservers + 1, sizeof *d->gate_open);
+	d->out_of_service = xcalloc(d->reg.nservers + 1,
+	    sizeof *d->out_of_service);
+	d->looked_at_disabled = false;
 	if (!d->dry_run)
 		(void)offered_publish(&d->sp, &d->reg);
 }
@@ -1624,6 +1673,7 @@ dispatcher_close(struct dispatcher *d)
 {
 	free(d->in_flight);
 	free(d->gate_open);
+	free(d->out_of_service);
 	commit_free(&d->batch);
 	strvec_free(&d->unwritten);
 	free(d->owed);

@@ -8,24 +8,33 @@
  *	check		the registry checked; problems as FILE:LINE: what
  *	stats		per provider, from the spool: in flight, completed,
  *			failed, mean turnaround
+ *	disable SERVER [REASON]
+ *	enable SERVER	take a server out of service, for every dispatcher
+ *			of the spool, and put it back (disabled.h)
  */
+#include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "disabled.h"
 #include "err.h"
 #include "exitcodes.h"
 #include "privilege.h"
 #include "registry.h"
 #include "service.h"
 #include "spool.h"
+#include "timefmt.h"
 
 static const char usage[] =
     "usage: ct-providers [-c file] [-S spool] [list | check | stats]\n"
-    "       ct-providers [-c file] servers service\n"
-    "       ct-providers [-c file] show server\n";
+    "       ct-providers [-c file] [-S spool] servers service\n"
+    "       ct-providers [-c file] [-S spool] show server\n"
+    "       ct-providers [-c file] [-S spool] disable server [reason ...]\n"
+    "       ct-providers [-c file] [-S spool] enable server\n";
 
 static const char help[] =
     "Show and check the providers registry.\n"
@@ -35,38 +44,54 @@ static const char help[] =
     "  check            check the registry; problems as FILE:LINE\n"
     "  stats            per provider: in flight, completed, failed,\n"
     "                   mean turnaround, from the spool\n"
+    "  disable server   take it out of service, for every dispatcher of\n"
+    "                   the spool, until enabled again: it takes no new\n"
+    "                   job, and follows those it has to their end\n"
+    "  enable server    put it back in service\n"
     "  -c file          registry (default $CT_CONFIG, else "
     CT_CONFIG_DEFAULT ")\n"
-    "  -S spool         spool directory, for stats (default $CT_SPOOL, else\n"
+    "  -S spool         spool directory (default $CT_SPOOL, else\n"
     "                   " CT_SPOOL_DEFAULT ")\n"
     "  -h, -V           help, version\n";
 
+/*
+ * Is s out of service: disabled by the registry, or by ct-providers
+ * disable in the spool sp (NULL: none to look in)? A file that cannot be
+ * looked at counts as there, as ct-dispatch counts it.
+ */
+static bool
+out_of_service(struct spool *sp, const struct registry_server *s)
+{
+	return !s->enabled || (sp != NULL && disabled_get(sp, s->id, NULL) != 0);
+}
+
 /* The servers' total weight for a service, for shares. */
 static unsigned long long
-total_weight(const struct registry *r, const char *service)
+total_weight(struct spool *sp, const struct registry *r, const char *service)
 {
 	unsigned long long sum = 0;
 	size_t i;
 
 	for (i = 0; i < r->nservers; i++)
-		if (r->servers[i].enabled)
+		if (!out_of_service(sp, &r->servers[i]))
 			sum += registry_weight(&r->servers[i], service);
 	return sum;
 }
 
 static void
-print_server_line(const struct registry *r, const struct registry_server *s,
-    const char *service)
+print_server_line(struct spool *sp, const struct registry *r,
+    const struct registry_server *s, const char *service)
 {
 	unsigned w = registry_weight(s, service);
+	bool out = out_of_service(sp, s);
 	unsigned long long total;
 
-	total = total_weight(r, service);
+	total = total_weight(sp, r, service);
 	printf("%s\t%s\t%u\t%.1f%%\t%u\t%u\t%u\t%u\t%s\n", service, s->id, w,
-	    s->enabled && total > 0 ? 100.0 * w / (double)total : 0.0,
+	    !out && total > 0 ? 100.0 * w / (double)total : 0.0,
 	    s->max_jobs,
 	    s->attempt_timeout, s->poll_interval, s->request_interval,
-	    s->enabled ? "enabled" : "disabled");
+	    out ? "disabled" : "enabled");
 }
 
 static const char server_header[] =
@@ -86,7 +111,7 @@ offers(const struct registry_server *s, const char *service)
 
 /* Every service some server offers, in the order of services[]. */
 static int
-cmd_list(const struct registry *r)
+cmd_list(struct spool *sp, const struct registry *r)
 {
 	const struct service *sv;
 	size_t i;
@@ -96,12 +121,13 @@ cmd_list(const struct registry *r)
 	for (sv = services; sv->name != NULL; sv++)
 		for (i = 0; i < r->nservers; i++)
 			if (offers(&r->servers[i], sv->name))
-				print_server_line(r, &r->servers[i], sv->name);
+				print_server_line(sp, r, &r->servers[i],
+				    sv->name);
 	return 0;
 }
 
 static int
-cmd_servers(const struct registry *r, const char *service)
+cmd_servers(struct spool *sp, const struct registry *r, const char *service)
 {
 	size_t i;
 	int found = 0;
@@ -110,7 +136,7 @@ cmd_servers(const struct registry *r, const char *service)
 		fputs(server_header, stdout);
 	for (i = 0; i < r->nservers; i++)
 		if (offers(&r->servers[i], service)) {
-			print_server_line(r, &r->servers[i], service);
+			print_server_line(sp, r, &r->servers[i], service);
 			found = 1;
 		}
 	if (!found) {
@@ -120,19 +146,51 @@ cmd_servers(const struct registry *r, const char *service)
 	return 0;
 }
 
+/* Who disabled a server, when and why, as ct-providers show says it. */
+static void
+print_disabling(const struct disabling *why)
+{
+	const struct passwd *pw;
+	char when[64];
+
+	if (why->usec == 0) {
+		printf("disabled          in the spool\n");
+		return;
+	}
+	format_timestamp(when, sizeof when, why->usec);
+	pw = getpwuid(why->uid);
+	if (pw != NULL)
+		printf("disabled          since %s by %s", when, pw->pw_name);
+	else
+		printf("disabled          since %s by uid %lu", when,
+		    (unsigned long)why->uid);
+	printf("%s%s\n", why->reason[0] != '\0' ? ": " : "", why->reason);
+}
+
 static int
-cmd_show(const struct registry *r, const char *id)
+cmd_show(struct spool *sp, const struct registry *r, const char *id)
 {
 	const struct registry_server *s = registry_server(r, id);
+	struct disabling why;
 	size_t i;
+	int held;
 
 	if (s == NULL) {
 		ct_warn("%s: no server '%s'", r->path, id);
 		return CT_EXIT_NOTFOUND;
 	}
+	held = sp != NULL ? disabled_get(sp, s->id, &why) : 0;
 	printf("server            %s\n", s->id);
 	printf("name              %s\n", s->name);
-	printf("state             %s\n", s->enabled ? "enabled" : "disabled");
+	printf("state             %s\n", !s->enabled || held != 0 ?
+	    "disabled" : "enabled");
+	if (!s->enabled)
+		printf("disabled          in the registry (enabled=\"false\")\n");
+	if (held > 0)
+		print_disabling(&why);
+	else if (held < 0)
+		printf("disabled          perhaps: %s/state/disabled.%s: %s\n",
+		    sp->path, s->id, strerror(errno));
 	printf("wrapper           %s\n", s->wrapper);
 	printf("max-jobs          %u\n", s->max_jobs);
 	printf("attempt-timeout   %u s\n", s->attempt_timeout);
@@ -236,25 +294,99 @@ parse_verb(struct cli *c, const char *const *args)
 {
 	size_t nargs;
 	const char *verb;
+	bool ok;
 
 	for (nargs = 0; args[nargs] != NULL; nargs++)
 		;
 	verb = nargs > 0 ? args[0] : "list";
-	if ((strcmp(verb, "servers") == 0 || strcmp(verb, "show") == 0) ?
-	    nargs != 2 : nargs > 1)
-		cli_usage_error(c, "%s: wrong number of arguments", verb);
-	if (strcmp(verb, "list") != 0 && strcmp(verb, "servers") != 0 &&
-	    strcmp(verb, "show") != 0 && strcmp(verb, "check") != 0 &&
-	    strcmp(verb, "stats") != 0)
+	if (strcmp(verb, "servers") == 0 || strcmp(verb, "show") == 0 ||
+	    strcmp(verb, "enable") == 0)
+		ok = nargs == 2;
+	else if (strcmp(verb, "disable") == 0)
+		ok = nargs >= 2;
+	else if (strcmp(verb, "list") == 0 || strcmp(verb, "check") == 0 ||
+	    strcmp(verb, "stats") == 0)
+		ok = nargs <= 1;
+	else
 		cli_usage_error(c, "%s: unknown command", verb);
+	if (!ok)
+		cli_usage_error(c, "%s: wrong number of arguments", verb);
 	return verb;
+}
+
+/* The words of a reason, joined by spaces; a usage error if not one. */
+static char *
+join_reason(struct cli *c, const char *const *words)
+{
+	struct buf b = { 0 };
+	size_t i;
+
+	for (i = 0; words[i] != NULL; i++)
+		buf_appendf(&b, "%s%s", i > 0 ? " " : "", words[i]);
+	buf_append(&b, "", 1);
+	if (!disabled_reason_ok(b.data)) {
+		buf_free(&b);
+		cli_usage_error(c, "a reason is one line of at most %d bytes",
+		    DISABLED_REASON_MAX);
+	}
+	return b.data;
+}
+
+/* disable or enable server s in the spool at path: the exit status. */
+static int
+cmd_disable(const char *path, const struct registry *r, const char *id,
+    const char *reason)
+{
+	const struct registry_server *s = registry_server(r, id);
+	struct spool sp;
+	int rc;
+
+	if (s == NULL) {
+		ct_warn("%s: no server '%s'", r->path, id);
+		return CT_EXIT_NOTFOUND;
+	}
+	if ((rc = spool_open(&sp, path, false)) != 0)
+		return rc;
+	sp.create = true;	/* state/, if no dispatcher has made it yet */
+	rc = reason != NULL ? disabled_set(&sp, s->id, reason) :
+	    disabled_clear(&sp, s->id);
+	if (rc < 0) {
+		ct_warnerr("cannot %s %s: %s/state/disabled.%s",
+		    reason != NULL ? "disable" : "enable", s->id, path, s->id);
+		rc = errno == EACCES || errno == EPERM || errno == EROFS ?
+		    EX_NOPERM : EX_IOERR;
+	} else {
+		if (reason == NULL && !s->enabled)
+			ct_warn("%s: still disabled by %s:%ld (enabled=\"false\")",
+			    s->id, r->path, s->line);
+		rc = 0;
+	}
+	spool_close(&sp);
+	return rc;
+}
+
+/*
+ * The spool at path, for what the listings say of disabled servers, if
+ * there is one there the caller may read; NULL, quietly, if not (a user
+ * of a shared spool reaches it only through the job commands).
+ */
+static struct spool *
+spool_if_any(struct spool *sp, const char *path)
+{
+	if (access(path, R_OK | X_OK) != 0)
+		return NULL;
+	return spool_open(sp, path, false) == 0 ? sp : NULL;
 }
 
 /* A verb about the registry at path: its exit status. */
 static int
-registry_verb(const char *path, const char *verb, const char *arg)
+registry_verb(struct cli *c, const char *path, const char *verb,
+    const char *const *args)
 {
+	const char *spool_path = spool_choose(c->spool);
+	struct spool spool, *sp = NULL;
 	struct registry r;
+	char *reason;
 	int status, problems;
 
 	/* The registry is configuration, read with the caller's rights. */
@@ -270,12 +402,23 @@ registry_verb(const char *path, const char *verb, const char *arg)
 		printf("%s: ok, %zu server%s\n", path, r.nservers,
 		    r.nservers == 1 ? "" : "s");
 		status = 0;
-	} else if (strcmp(verb, "servers") == 0)
-		status = cmd_servers(&r, arg);
-	else if (strcmp(verb, "show") == 0)
-		status = cmd_show(&r, arg);
-	else
-		status = cmd_list(&r);
+	} else if (strcmp(verb, "disable") == 0) {
+		reason = join_reason(c, args + 2);
+		status = cmd_disable(spool_path, &r, args[1], reason);
+		free(reason);
+	} else if (strcmp(verb, "enable") == 0)
+		status = cmd_disable(spool_path, &r, args[1], NULL);
+	else {
+		sp = spool_if_any(&spool, spool_path);
+		if (strcmp(verb, "servers") == 0)
+			status = cmd_servers(sp, &r, args[1]);
+		else if (strcmp(verb, "show") == 0)
+			status = cmd_show(sp, &r, args[1]);
+		else
+			status = cmd_list(sp, &r);
+		if (sp != NULL)
+			spool_close(sp);
+	}
 	registry_free(&r);
 	return status;
 }
@@ -302,8 +445,8 @@ main(int argc, char **argv)
 	if (strcmp(verb, "stats") == 0)
 		status = cmd_stats(spool_choose(c.spool));
 	else
-		status = registry_verb(registry_choose(config), verb,
-		    args[0] != NULL ? args[1] : NULL);
+		status = registry_verb(&c, registry_choose(config), verb,
+		    args);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		ct_warnerr("cannot write standard output");
 		status = EX_IOERR;

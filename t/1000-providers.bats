@@ -174,12 +174,72 @@ ct-providers: d.xml: 1 problem"
 	[ ! -e "$BATS_TEST_TMPDIR/none" ]
 }
 
+@test "disable and enable: durable in the spool, shown by list and show, and idempotent" {
+	{ server a blastn 3; server b blastn 1; } | registry r
+	mkdir "$CT_SPOOL"
+	run -0 --separate-stderr ct-providers -c r.xml disable a new disks, back at 14:00
+	assert_equal "$output$stderr" ""
+	run -0 cat "$CT_SPOOL/state/disabled.a"
+	assert_output --regexp "^$(id -u) [0-9]+\.[0-9]{6} new disks, back at 14:00\$"
+	run -0 ct-providers -c r.xml servers blastn
+	assert_line --index 0 "$(printf 'blastn\ta\t3\t0.0%%\t10\t1800\t30\t0\tdisabled')"
+	assert_line --index 1 "$(printf 'blastn\tb\t1\t100.0%%\t10\t1800\t30\t0\tenabled')"
+	run -0 ct-providers -c r.xml show a
+	assert_line --index 2 "state             disabled"
+	assert_line --index 3 --regexp "^disabled          since [0-9-]+ [0-9:]+ by $(id -un): new disks, back at 14:00\$"
+	# Again: the reason is replaced; none is fine too.
+	run -0 ct-providers -c r.xml disable a
+	run -0 ct-providers -c r.xml show a
+	assert_line --index 3 --regexp "^disabled          since [0-9-]+ [0-9:]+ by $(id -un)\$"
+	run -0 --separate-stderr ct-providers -c r.xml enable a
+	assert_equal "$output$stderr" ""
+	[ ! -e "$CT_SPOOL/state/disabled.a" ]
+	run -0 ct-providers -c r.xml show a
+	assert_line --index 2 "state             enabled"
+	refute_line --partial "disabled "
+	run -0 --separate-stderr ct-providers -c r.xml enable a
+	assert_equal "$output$stderr" ""
+}
+
+@test "disable and enable refuse what they cannot do: unknown server 4, no spool 69, a reason of two lines 64, no right 77" {
+	printf '<server id="off" name="off" enabled="false"><service name="blastn" weight="1"/><parameters><parameter name="classname">local</parameter></parameters></server>\n' |
+		registry r
+	run -69 --separate-stderr ct-providers -c r.xml disable off
+	assert_equal "$stderr" "ct-providers: no spool at $CT_SPOOL: No such file or directory"
+	[ ! -e "$CT_SPOOL" ]
+	mkdir "$CT_SPOOL"
+	run -4 --separate-stderr ct-providers -c r.xml disable nosuch
+	assert_equal "$stderr" "ct-providers: r.xml: no server 'nosuch'"
+	run -64 --separate-stderr ct-providers -c r.xml disable off "$(printf 'two\nlines')"
+	assert_equal "${stderr_lines[0]}" "ct-providers: a reason is one line of at most 200 bytes"
+	run -64 ct-providers -c r.xml disable off "$(printf '%0201d' 0)"
+	run -64 ct-providers -c r.xml enable
+	run -64 ct-providers -c r.xml enable off extra
+	[ ! -e "$CT_SPOOL/state" ]
+	# Enabled in the spool, but the registry still disables it: said.
+	run -0 ct-providers -c r.xml disable off
+	run -0 --separate-stderr ct-providers -c r.xml enable off
+	assert_equal "$stderr" "ct-providers: off: still disabled by r.xml:3 (enabled=\"false\")"
+	# Someone who may read the spool but not write its state/: 77.
+	if [ "$(id -u)" = 0 ]; then
+		open=$(mktemp -d /tmp/ct-1000.XXXXXX)
+		cp r.xml "$open/"
+		mkdir -p "$open/spool/state"
+		chmod -R a+rX "$open"
+		run -77 --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
+			ct-providers -c "$open/r.xml" -S "$open/spool" disable off
+		rm -rf "$open"
+		assert_equal "$stderr" "ct-providers: cannot disable off: $open/spool/state/disabled.off: Permission denied"
+	fi
+}
+
 @test "usage errors" {
 	run -64 --separate-stderr ct-providers frobnicate
 	assert_equal "${stderr_lines[0]}" "ct-providers: frobnicate: unknown command"
 	run -64 ct-providers show
 	run -64 ct-providers servers a b
 	run -64 ct-providers check extra
+	run -64 ct-providers disable
 }
 
 @test "ct-providers links libxml2 and not libcurl" {

@@ -502,6 +502,37 @@ Failed: no provider left: no server offers blastn; run it locally"
 	assert_output "report for n1 by off"
 }
 
+@test "ct-providers disable: the server takes no new job but follows those it has, at every pass, until enabled; the registry untouched" {
+	server a forever 1 'poll-interval="0"' "log=$MARKS/calls" "marks=$MARKS" | registry
+	cp "$CT_CONFIG" registry.before
+	fasta q1 "$PROTEIN"
+	one=$(ct-submit q1.fa)
+	pass
+	ct-providers disable a upgrading its disks
+	two=$(ct-submit q1.fa)
+	: >"$MARKS/calls"
+	pass -v
+	run -3 ct-status -q "$two"
+	run -0 cat "$MARKS/calls"
+	assert_output "a poll $one"
+	run -0 grep -c 'a: disabled in the spool (ct-providers disable): it takes no new job' "$LOG"
+	assert_output 1
+	# A pass from cron says it only with -v: it is no news.
+	pass
+	run -3 ct-status -q "$two"
+	run -0 grep -c 'a: disabled in the spool' "$LOG"
+	assert_output 1
+	# Another dispatcher, started afresh, sees it too.
+	run -0 ct-dispatch -n -x
+	assert_output "$(printf '%s\tblastp\t(wait: all at their cap or disabled)\t' "$two")"
+	ct-providers enable a
+	pass
+	run -2 ct-status -q "$two"
+	run -0 history "$two"
+	assert_line --index -1 "Processing: sent to a (handle r-a-$two)"
+	cmp "$CT_CONFIG" registry.before
+}
+
 @test "a job retrying at a server disabled since, with no other left: it waits in Processing, not failed" {
 	server busy flaky 1 'poll-interval="0"' "state=$MARKS/count" "failures=1" \
 		"log=$MARKS/calls" | registry
