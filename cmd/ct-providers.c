@@ -7,7 +7,7 @@
  *	show SERVER	one server's parameters (the paper's ParamsFetch)
  *	check		the registry checked; problems as FILE:LINE: what
  *	stats		per provider, from the spool: in flight, completed,
- *			failed, mean turnaround
+ *			failed, mean turnaround and run time
  *	disable SERVER [REASON]
  *	enable SERVER	take a server out of service, for every dispatcher
  *			of the spool, and put it back (disabled.h)
@@ -43,7 +43,7 @@ static const char help[] =
     "  show server      a server's parameters (secrets hidden)\n"
     "  check            check the registry; problems as FILE:LINE\n"
     "  stats            per provider: in flight, completed, failed,\n"
-    "                   mean turnaround, from the spool\n"
+    "                   mean turnaround and run time, from the spool\n"
     "  disable server   take it out of service, for every dispatcher of\n"
     "                   the spool, until enabled again: it takes no new\n"
     "                   job, and follows those it has to their end\n"
@@ -212,52 +212,107 @@ cmd_show(struct spool *sp, const struct registry *r, const char *id)
 
 struct provider_stats {
 	char *provider;
-	unsigned long in_flight, completed, failed;
-	double turnaround_sum;
+	unsigned long in_flight, completed, failed, timed;
+	double turnaround_sum, run_sum;
 };
 
 struct stats {
 	struct provider_stats *p;
 	size_t n;
-	unsigned long unassigned;
+	unsigned long waiting;	/* New, or between servers */
+	unsigned long unserved;	/* Failed before any server took it */
 };
 
+/* The row of provider, made (at the end) if it has none yet. */
+static struct provider_stats *
+row(struct stats *st, const char *provider)
+{
+	struct provider_stats *ps;
+	size_t i;
+
+	for (i = 0; i < st->n; i++)
+		if (strcmp(st->p[i].provider, provider) == 0)
+			return &st->p[i];
+	st->p = xrealloc(st->p, (st->n + 1) * sizeof *st->p);
+	ps = &st->p[st->n++];
+	memset(ps, 0, sizeof *ps);
+	ps->provider = xstrdup(provider);
+	return ps;
+}
+
+/*
+ * A job counts against every server that failed it for good, whatever
+ * became of it after, and where it is: in flight there, completed there
+ * (with its turnaround, and the time its last attempt took there), or
+ * failed there (its deadline passed, or it was withdrawn, while that
+ * server had it). A job no server has now waits for one, or failed with
+ * none: those are the last line's.
+ */
 static int
 count_job(struct job *j, enum job_state s, void *ctx)
 {
 	struct stats *st = ctx;
-	struct provider_stats *ps = NULL;
+	struct provider_stats *ps;
+	int64_t end;
 	size_t i;
 
+	for (i = 0; i < j->ntried; i++)
+		row(st, j->tried[i])->failed++;
 	if (j->provider == NULL) {
-		st->unassigned++;
+		if (s == JOB_NEW || s == JOB_PROCESSING)
+			st->waiting++;
+		else if (s == JOB_FAILED && j->ntried == 0)
+			st->unserved++;
 		return 0;
 	}
-	for (i = 0; i < st->n && ps == NULL; i++)
-		if (strcmp(st->p[i].provider, j->provider) == 0)
-			ps = &st->p[i];
-	if (ps == NULL) {
-		st->p = xrealloc(st->p, (st->n + 1) * sizeof *st->p);
-		ps = &st->p[st->n++];
-		memset(ps, 0, sizeof *ps);
-		ps->provider = xstrdup(j->provider);
-	}
+	ps = row(st, j->provider);
 	if (s == JOB_PROCESSING)
 		ps->in_flight++;
 	else if (s == JOB_FAILED)
 		ps->failed++;
-	else if (s == JOB_COMPLETED) {
+	else if (s == JOB_COMPLETED && j->nevents > 0) {
+		end = j->events[j->nevents - 1].usec;
 		ps->completed++;
-		if (j->nevents > 0)
-			ps->turnaround_sum += (double)(j->events[j->nevents -
-			    1].usec - j->submitted_usec) / 1e6;
+		ps->turnaround_sum += (double)(end - j->submitted_usec) / 1e6;
+		if (j->attempt_usec > 0 && j->attempt_usec <= end) {
+			ps->timed++;
+			ps->run_sum += (double)(end - j->attempt_usec) / 1e6;
+		}
 	}
 	return 0;
 }
 
+/* A mean in seconds with one decimal, or "-" for none. */
+static void
+print_mean(double sum, unsigned long n, const char *sep)
+{
+	if (n > 0)
+		printf("%s%.1fs", sep, sum / (double)n);
+	else
+		printf("%s-", sep);
+}
+
+/*
+ * The servers of the registry at path come first, in its order, so that
+ * one no job has reached has its row of zeros; unless it cannot be read
+ * as the caller (then only what the spool names).
+ */
+static void
+registry_rows(struct stats *st, const char *path)
+{
+	struct registry r;
+	size_t i;
+
+	if (access(path, R_OK) != 0 || registry_load(&r, path) != 0)
+		return;
+	for (i = 0; i < r.nservers; i++)
+		(void)row(st, r.servers[i].id);
+	registry_free(&r);
+}
+
 /* Memory grows with the number of providers, never with jobs. */
 static int
-cmd_stats(const char *spool_path)
+cmd_stats(const char *spool_path, const char *config)
 {
 	struct stats st = { 0 };
 	struct spool sp;
@@ -267,23 +322,23 @@ cmd_stats(const char *spool_path)
 	if ((rc = spool_open(&sp, spool_path, false)) != 0)
 		return rc;
 	sp.see_all = true;	/* figures for the administrator: all jobs */
+	registry_rows(&st, config);
 	if (spool_foreach(&sp, count_job, &st) != 0)
 		rc = EX_IOERR;
 	spool_close(&sp);
-	printf("PROVIDER\tIN-FLIGHT\tCOMPLETED\tFAILED\tMEAN-TURNAROUND\n");
+	printf("PROVIDER\tIN-FLIGHT\tCOMPLETED\tFAILED\tMEAN-TURNAROUND"
+	    "\tMEAN-RUN\n");
 	for (i = 0; i < st.n; i++) {
 		struct provider_stats *ps = &st.p[i];
 
-		if (ps->completed > 0)
-			printf("%s\t%lu\t%lu\t%lu\t%.1fs\n", ps->provider,
-			    ps->in_flight, ps->completed, ps->failed,
-			    ps->turnaround_sum / (double)ps->completed);
-		else
-			printf("%s\t%lu\t%lu\t%lu\t-\n", ps->provider,
-			    ps->in_flight, ps->completed, ps->failed);
+		printf("%s\t%lu\t%lu\t%lu", ps->provider, ps->in_flight,
+		    ps->completed, ps->failed);
+		print_mean(ps->turnaround_sum, ps->completed, "\t");
+		print_mean(ps->run_sum, ps->timed, "\t");
+		putchar('\n');
 		free(ps->provider);
 	}
-	printf("(none yet)\t%lu\t-\t-\t-\n", st.unassigned);
+	printf("(none yet)\t%lu\t-\t%lu\t-\t-\n", st.waiting, st.unserved);
 	free(st.p);
 	return rc;
 }
@@ -443,7 +498,8 @@ main(int argc, char **argv)
 	args = cli_args(&c);
 	verb = parse_verb(&c, args);
 	if (strcmp(verb, "stats") == 0)
-		status = cmd_stats(spool_choose(c.spool));
+		status = cmd_stats(spool_choose(c.spool),
+		    registry_choose(config));
 	else
 		status = registry_verb(&c, registry_choose(config), verb,
 		    args);

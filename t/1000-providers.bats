@@ -153,18 +153,38 @@ hostile() {
 ct-providers: d.xml: 1 problem"
 }
 
-@test "stats: per provider in flight, completed, failed and mean turnaround" {
+@test "stats: per provider in flight, completed, failed, mean turnaround and run time" {
 	printf 'x\n' >r
+	local t=$(($(date +%s) - 1000))
 	mkjob -s completed -p local -r r "$CT_SPOOL" c1
 	mkjob -s completed -p local -r r "$CT_SPOOL" c2
 	mkjob -s failed -p ncbi "$CT_SPOOL" f1
 	mkjob -s processing -p ncbi "$CT_SPOOL" p1
 	mkjob "$CT_SPOOL" n1
-	run -0 ct-providers stats
-	assert_line --index 0 "$(printf 'PROVIDER\tIN-FLIGHT\tCOMPLETED\tFAILED\tMEAN-TURNAROUND')"
-	assert_line "$(printf 'local\t0\t2\t0\t0.0s')"
-	assert_line "$(printf 'ncbi\t1\t0\t1\t-')"
-	assert_line "$(printf '(none yet)\t1\t-\t-\t-')"
+	# Waited 60 s for a server, 30 s on ncbi, which failed it, then 10 s
+	# on ebi: a turnaround of 100 s, a run of 10 s.
+	mkjob -s completed -p ebi -T ncbi -t $t -a $((t + 90)) -w $((t + 100)) \
+		-r r "$CT_SPOOL" e1
+	run -0 ct-providers -c /nonexistent stats
+	assert_line --index 0 "$(printf 'PROVIDER\tIN-FLIGHT\tCOMPLETED\tFAILED\tMEAN-TURNAROUND\tMEAN-RUN')"
+	assert_line "$(printf 'local\t0\t2\t0\t0.0s\t-')"
+	assert_line "$(printf 'ncbi\t1\t0\t2\t-\t-')"
+	assert_line "$(printf 'ebi\t0\t1\t0\t100.0s\t10.0s')"
+	assert_line "$(printf '(none yet)\t1\t-\t0\t-\t-')"
+}
+
+@test "stats: every server of the registry has its line, in its order; failures with no server in the last" {
+	{ server a blastp 1; server b blastp 1; server c blastp 1; } | registry r
+	mkjob -s failed -T c -T a -e 'no provider left' "$CT_SPOOL" f1
+	mkjob -s failed -e 'no provider left: no server offers blastp' "$CT_SPOOL" f2
+	mkjob -s processing -p gone "$CT_SPOOL" p1
+	run -0 ct-providers -c r.xml stats
+	assert_equal "${#lines[@]}" 6
+	assert_line --index 1 "$(printf 'a\t0\t0\t1\t-\t-')"
+	assert_line --index 2 "$(printf 'b\t0\t0\t0\t-\t-')"
+	assert_line --index 3 "$(printf 'c\t0\t0\t1\t-\t-')"
+	assert_line --index 4 "$(printf 'gone\t1\t0\t0\t-\t-')"
+	assert_line --index 5 "$(printf '(none yet)\t0\t-\t1\t-\t-')"
 }
 
 @test "stats on a spool that does not exist: 69, 'no spool at', and nothing made" {

@@ -23,11 +23,11 @@ records() {
 	done >many.fa
 }
 
-# providers: "SERVER COUNT" per provider of the jobs in the spool (every
+# providers: "SERVER COUNT" per provider that has jobs in the spool (every
 # state), sorted, from ct-providers stats.
 providers() {
-	ct-providers stats | awk -F'\t' 'NR > 1 && $1 != "(none yet)" {
-		print $1, $2 + $3 + $4 }' | LC_ALL=C sort
+	ct-providers stats | awk -F'\t' 'NR > 1 && $1 != "(none yet)" &&
+		$2 + $3 + $4 > 0 { print $1, $2 + $3 + $4 }' | LC_ALL=C sort
 }
 
 # picks IDS-FILE: the provider of each job in processing/ named in the file,
