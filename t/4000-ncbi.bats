@@ -562,3 +562,30 @@ by_hand() {
 	assert_line --regexp "^Processing: ncbi cannot run it: ncbi submit exit 69: ncbi: submit: POST https://127\.0\.0\.1:$FIXTURE_PORT/Blast\.cgi: SSL certificate problem: self.signed certificate$"
 	assert_equal "$(wc -l <"$FIXTURE_LOG")" "$n"
 }
+
+@test "a redirected POST never leaves the server it was sent to; one on the same server is followed" {
+	# Another server, which must never see the query or the email.
+	fixture_start ncbi-server --db "$FIXTURE_DB" \
+		--workdir "$BATS_TEST_TMPDIR/elsewhere" --lifetime 300
+	elsewhere=$FIXTURE_LOG there=$FIXTURE_PORT
+	start redirect '' -- --redirect-to "http://127.0.0.1:$there/Blast.cgi"
+	by_hand
+	run -69 --separate-stderr env -i "${e[@]}" "$w" submit <hbb.fa
+	assert_equal "$output" ""
+	assert_equal "$stderr" "ncbi: submit: POST http://127.0.0.1:$FIXTURE_PORT/Blast.cgi: redirected to another server (http://127.0.0.1:$there), not followed"
+	[ ! -s "$elsewhere" ]
+	run -0 requests
+	assert_output "POST Put - - $EMAIL cputorrent -> 307"
+
+	# The same server under another path: followed, the POST sent again.
+	fixture_stop
+	start redirect '' -- --redirect-to "/moved/Blast.cgi"
+	rm -rf work
+	by_hand
+	run -0 env -i "${e[@]}" "$w" submit <hbb.fa
+	rid=$output
+	run -0 requests
+	assert_line --index 0 "POST Put - - $EMAIL cputorrent -> 307"
+	assert_line --index 1 "POST Put - $rid $EMAIL cputorrent -> rid"
+	assert_equal "${#lines[@]}" 2
+}
