@@ -624,6 +624,30 @@ check_complete(struct parser *p, const struct job *j, bool want_input)
 }
 
 int
+job_peek_owner(const char *data, size_t len, uid_t *owner)
+{
+	char err[8];
+	struct parser p = { data, len, 0, 0, false, false, false, false, err,
+	    sizeof err };
+	struct field f = { 0 };
+	uint64_t num;
+
+	while (p.pos < len && next_field(&p, &f) == 0) {
+		if (p.line == 1 && check_magic(&p, &f) != 0)
+			return -1;
+		if (key_is(f.key, f.keylen, "input"))
+			return -1;
+		if (key_is(f.key, f.keylen, "owner")) {
+			if (parse_number(f.v, f.vlen, (uid_t)-1, &num) != 0)
+				return -1;
+			*owner = (uid_t)num;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
 job_parse(const char *data, size_t len, bool want_input, struct job *j,
     size_t *input_off, char *err, size_t errlen)
 {

@@ -118,6 +118,14 @@ void job_format(const struct job *j, const char *input, size_t input_len,
 int job_parse(const char *data, size_t len, bool want_input, struct job *j,
     size_t *input_off, char *err, size_t errlen);
 
+/*
+ * The owner of the record that data[0..len) begins, even if the rest of
+ * it is damaged, truncated or too large to read: whose a bad job is
+ * decides who is told of it (spool.h). Returns 0, or -1 if no well-formed
+ * owner field comes before the input.
+ */
+int job_peek_owner(const char *data, size_t len, uid_t *owner);
+
 /* The bytes that must close every record. */
 #define JOB_END_MARKER "end\n"
 #define JOB_END_MARKER_LEN 4

@@ -125,6 +125,7 @@ complete() {
 # Whatever a test made inside the spool's state directories (only a bug
 # can), so that the tests after it see a clean spool.
 teardown() {
+	[ -z "${TEARDOWN:-}" ] || eval "$TEARDOWN"
 	[ -n "${U_DIR:-}" ] && [ -d "$U_DIR/spool" ] || return 0
 	find "$U_DIR/spool" -mindepth 2 -maxdepth 2 -type d -exec rm -rf {} +
 }
@@ -374,4 +375,39 @@ $BOB_UID $BOB_GID"
 	assert_success
 	assert_equal "$stderr" ''
 	run -0 "$B/ct-status"
+}
+
+@test "one user's damaged or oversized job breaks nobody else's listing; its owner is told, with its ID" {
+	submit "$U_ALICE" a9
+	alice_id=$id
+	submit "$U_BOB" b9
+	bob_cut=$id
+	submit "$U_BOB" b10
+	bob_huge=$id
+	TEARDOWN="rm -f $S/new/$bob_cut $S/new/$bob_huge"
+	# Bob's first job loses its end marker; his second grows past the
+	# 1 GiB a job file may have (sparse: it costs no disk).
+	truncate -s -2 "$S/new/$bob_cut"
+	truncate -s 1100M "$S/new/$bob_huge"
+	run --separate-stderr as "$U_ALICE" ct-status
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line --regexp "^$alice_id	New	"
+	refute_output --partial "$bob_cut"
+	# Her commands on his IDs: not found, as for any ID not hers.
+	run --separate-stderr as "$U_ALICE" ct-status "$bob_huge"
+	assert_equal "$status" 4
+	assert_equal "$stderr" "ct-status: $bob_huge: job not found"
+	# Bob is told of both, by their paths, and his listing says so.
+	run --separate-stderr as "$U_BOB" ct-status
+	assert_equal "$status" 74
+	stderr_line "ct-status: $S/new/$bob_cut: corrupt job file: input length does not match the file, or the end marker is missing"
+	stderr_line "ct-status: $S/new/$bob_huge: job file too large (1153433600 bytes)"
+	run --separate-stderr as "$U_BOB" ct-status "$bob_cut"
+	assert_equal "$status" 74
+	# Root, who sees every job, is told too.
+	run --separate-stderr "$B/ct-status"
+	assert_equal "$status" 74
+	assert_line --regexp "^$alice_id	New	"
+	stderr_line "ct-status: $S/new/$bob_cut: corrupt job file: input length does not match the file, or the end marker is missing"
 }
