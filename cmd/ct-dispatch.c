@@ -45,6 +45,7 @@
 #include "job.h"
 #include "offered.h"
 #include "policy.h"
+#include "purge.h"
 #include "privilege.h"
 #include "registry.h"
 #include "result.h"
@@ -1503,6 +1504,21 @@ reap_strays(void)
 		;
 }
 
+/*
+ * The registry's retention, applied to every user's finished jobs (at
+ * most hourly, whichever dispatcher comes first: purge.h).
+ */
+static void
+expire_finished(struct dispatcher *d)
+{
+	long n = purge_expired(&d->sp, (int64_t)d->reg.retention * 1000000);
+
+	if (n > 0)
+		logmsg(d, LOG_INFO, "removed %ld finished job%s older than %u s, "
+		    "with their results", n, n == 1 ? "" : "s",
+		    d->reg.retention);
+}
+
 /* One pass over the spool. */
 static void
 one_pass(struct dispatcher *d)
@@ -1521,6 +1537,7 @@ one_pass(struct dispatcher *d)
 			explain_new(d, &ps);
 	} else {
 		spool_reap_tmp(&d->sp, SPOOL_TMP_MAX_AGE);
+		expire_finished(d);
 		while (!stop_requested && !d->cannot_write &&
 		    (id = spool_walk_next(&d->sp, &w)) != NULL) {
 			drive(d, id, &ps);

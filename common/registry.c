@@ -349,11 +349,14 @@ registry_load(struct registry *r, const char *path)
 		goto out;
 	r->path = xstrdup(path);
 	r->deadline = REGISTRY_DEFAULT_DEADLINE;
+	r->retention = REGISTRY_DEFAULT_RETENTION;
 	root = xmlDocGetRootElement(doc);
 	for (n = root->children; n != NULL; n = n->next) {
-		if (is_element(n, "defaults"))
+		if (is_element(n, "defaults")) {
 			r->deadline = attr_number(n, "deadline", r->deadline);
-		else if (is_element(n, "server"))
+			r->retention = attr_number(n, "retention",
+			    r->retention);
+		} else if (is_element(n, "server"))
 			load_server(r, n);
 	}
 	if (r->deadline == 0)

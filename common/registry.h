@@ -25,6 +25,7 @@
 
 /* Defaults for what a registry leaves out, in seconds or jobs. */
 #define REGISTRY_DEFAULT_DEADLINE 3600
+#define REGISTRY_DEFAULT_RETENTION (30 * 86400)
 #define REGISTRY_DEFAULT_MAX_JOBS 10
 #define REGISTRY_DEFAULT_ATTEMPT_TIMEOUT 1800
 #define REGISTRY_DEFAULT_POLL_INTERVAL 30
@@ -62,6 +63,7 @@ struct registry_server {
 struct registry {
 	char *path;
 	unsigned deadline;		/* default deadline of a job */
+	unsigned retention;		/* finished jobs kept this long; 0: ever */
 	struct registry_server *servers;
 	size_t nservers;
 };

@@ -37,7 +37,7 @@ make_world() {
 	useradd -M -N -d /nonexistent -s /usr/sbin/nologin "$U_BOB" || return 1
 	# The programs, as `make install` leaves them.
 	mkdir -m 755 "$U_DIR/bin" || return 1
-	for p in ct-submit ct-status ct-fetch ct-wait; do
+	for p in ct-submit ct-status ct-fetch ct-wait ct-purge; do
 		cp "$CT_BUILD/bin/$p" "$U_DIR/bin/$p" &&
 		    chgrp "$U_GROUP" "$U_DIR/bin/$p" &&
 		    chmod 2755 "$U_DIR/bin/$p" || return 1
@@ -410,4 +410,27 @@ $BOB_UID $BOB_GID"
 	assert_equal "$status" 74
 	assert_line --regexp "^$alice_id	New	"
 	stderr_line "ct-status: $S/new/$bob_cut: corrupt job file: input length does not match the file, or the end marker is missing"
+}
+
+@test "ct-purge: bob cannot remove alice's job, nor learn of it; she can; root can remove anyone's" {
+	submit "$U_ALICE" a11
+	alice_id=$id
+	submit "$U_BOB" b11
+	bob_id=$id
+	complete "$alice_id" "alice's result"
+	complete "$bob_id" "bob's result"
+	run --separate-stderr as "$U_BOB" ct-purge "$alice_id"
+	assert_equal "$status" 4
+	assert_equal "$stderr" "ct-purge: $alice_id: job not found"
+	run -0 as "$U_BOB" ct-purge -a 0
+	assert_line "$bob_id"
+	refute_output --partial "$alice_id"
+	[ -f "$S/completed/$alice_id" ] && [ -f "$S/results/$alice_id" ]
+	[ ! -e "$S/completed/$bob_id" ] && [ ! -e "$S/results/$bob_id" ]
+	run -0 as "$U_ALICE" ct-purge "$alice_id"
+	[ ! -e "$S/completed/$alice_id" ] && [ ! -e "$S/results/$alice_id" ]
+	submit "$U_BOB" b12
+	complete "$id" "bob's"
+	run -0 "$B/ct-purge" "$id"
+	[ ! -e "$S/completed/$id" ]
 }
