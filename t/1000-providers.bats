@@ -391,3 +391,23 @@ EOF
 	stderr_line --regexp "^ct-providers: $REG:29: server 'ncbi': ncbi: parameter email: a placeholder "
 	stderr_line --regexp "^ct-providers: $REG:44: server 'ebi': ebi: parameter email: a placeholder "
 }
+
+@test "check: sge and slurm find their scheduler's tools in bin-dir, the command's program in the script's path, and each database" {
+	real_wrappers
+	mkdir shared bin db
+	touch db/nt.nal
+	for t in qsub qstat qacct qdel sbatch squeue scontrol; do
+		printf '#!/bin/sh\nexit 0\n' >"bin/$t"
+		chmod +x "bin/$t"
+	done
+	{
+		server sge blastn 1 | sed "s|<parameter name=\"classname\" required=\"true\">local</parameter>|<parameter name=\"classname\">sge</parameter><parameter name=\"shared-dir\">$PWD/shared</parameter><parameter name=\"bin-dir\">$PWD/bin</parameter><parameter name=\"command\">blastn -db {database}</parameter><parameter name=\"database\">$PWD/db/nt</parameter>|"
+		server slurm blastn 1 | sed "s|<parameter name=\"classname\" required=\"true\">local</parameter>|<parameter name=\"classname\">slurm</parameter><parameter name=\"shared-dir\">$PWD/nosuch</parameter><parameter name=\"bin-dir\">$PWD/bin</parameter><parameter name=\"path\">$PWD/bin</parameter><parameter name=\"command\">blastn -db {database}</parameter><parameter name=\"database.nt\">$PWD/db/nr</parameter>|"
+	} | registry r
+	run -78 --separate-stderr ct-providers -c r.xml check
+	stderr_line --index 0 "ct-providers: r.xml:4: server 'slurm': slurm: parameter shared-dir: $PWD/nosuch is not a directory"
+	stderr_line --index 1 "ct-providers: r.xml:4: server 'slurm': slurm: parameter bin-dir: $PWD/bin/scancel: No such file or directory"
+	stderr_line --index 2 "ct-providers: r.xml:4: server 'slurm': slurm: parameter command: blastn: no executable of that name in PATH ($PWD/bin)"
+	stderr_line --index 3 "ct-providers: r.xml:4: server 'slurm': slurm: parameter database.nt: $PWD/db/nr: no BLAST database there (no $PWD/db/nr.pal, .pin, .nal or .nin)"
+	stderr_line --index 4 "ct-providers: r.xml: 4 problems"
+}
