@@ -1610,10 +1610,8 @@ parse_options(struct dispatcher *d, struct cli *c, int argc, char **argv)
 static int
 resolve_paths(struct dispatcher *d, const char *spool)
 {
-	const char *dir = getenv("CT_WRAPPER_DIR");
+	const char *dir = contract_wrapper_dir();
 
-	if (dir == NULL || *dir == '\0')
-		dir = CT_WRAPPER_DIR_DEFAULT;
 	if ((d->wrapper_dir = realpath(dir, NULL)) == NULL) {
 		if (!d->dry_run)	/* a dry run runs no wrapper */
 			ct_dieerr(EX_CONFIG, "wrapper directory %s", dir);

@@ -5,7 +5,9 @@
  *	servers SERVICE	the servers of one service, with weights and limits
  *			(the paper's ServerFetch)
  *	show SERVER	one server's parameters (the paper's ParamsFetch)
- *	check		the registry checked; problems as FILE:LINE: what
+ *	check		the registry checked, and each server's wrapper
+ *			with its own check (ct-wrapper(7)); problems as
+ *			FILE:LINE: what
  *	stats		per provider, from the spool: in flight, completed,
  *			failed, mean turnaround and run time
  *	disable SERVER [REASON]
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "contract.h"
 #include "disabled.h"
 #include "err.h"
 #include "exitcodes.h"
@@ -41,7 +44,8 @@ static const char help[] =
     "  list             services and the servers offering them (default)\n"
     "  servers service  the servers of a service: weights and limits\n"
     "  show server      a server's parameters (secrets hidden)\n"
-    "  check            check the registry; problems as FILE:LINE\n"
+    "  check            check the registry, then each server's wrapper\n"
+    "                   with its own check; problems as FILE:LINE\n"
     "  stats            per provider: in flight, completed, failed,\n"
     "                   mean turnaround and run time, from the spool\n"
     "  disable server   take it out of service, for every dispatcher of\n"
@@ -343,6 +347,138 @@ cmd_stats(const char *spool_path, const char *config)
 	return rc;
 }
 
+/*
+ * The parameter of server s that a problem its wrapper's check reported
+ * begins by naming ("parameter NAME: ..." or "parameter NAME is ..."),
+ * matched by its CT_PARAM_ form, which is all a wrapper sees of the
+ * name; *rest is then what follows NAME. NULL if there is none.
+ */
+static const struct registry_param *
+problem_param(const struct registry_server *s, const char *problem,
+    const char **rest)
+{
+	const struct registry_param *found = NULL;
+	const char *name = problem + sizeof "parameter " - 1;
+	char *given, *var, *v;
+	size_t i, n;
+
+	if (strncmp(problem, "parameter ", sizeof "parameter " - 1) != 0)
+		return NULL;
+	n = strcspn(name, ": ");
+	*rest = name + n;
+	given = xstrndup(name, n);
+	var = contract_param_var("", given);
+	for (i = 0; i < s->nparams && found == NULL; i++) {
+		v = contract_param_var("", s->params[i].name);
+		if (strcmp(v, var) == 0)
+			found = &s->params[i];
+		free(v);
+	}
+	free(var);
+	free(given);
+	return found;
+}
+
+/*
+ * One problem of server s, as FILE:LINE: the line of the parameter it is
+ * about, named as the registry names it, or else the server's.
+ */
+static void
+say_problem(const struct registry *r, const struct registry_server *s,
+    const char *tag, const char *problem)
+{
+	const struct registry_param *p;
+	const char *rest;
+
+	if ((p = problem_param(s, problem, &rest)) != NULL)
+		ct_warn("%s:%ld: server '%s'%s: %s: parameter %s%.500s",
+		    r->path, p->line, s->id, tag, s->wrapper, p->name, rest);
+	else
+		ct_warn("%s:%ld: server '%s'%s: %s: %.500s", r->path, s->line,
+		    s->id, tag, s->wrapper, problem);
+}
+
+/*
+ * What the check of server s found, each problem as FILE:LINE (a
+ * problem of a server out of service said so, and not counted: no job
+ * goes there). Returns the number of problems counted.
+ */
+static unsigned
+check_server(struct spool *sp, const struct registry *r,
+    const struct registry_server *s, const char *wrapper_dir)
+{
+	const char *tag = out_of_service(sp, s) ? " (disabled)" : "";
+	struct buf out = { 0 };
+	char why[1024], *line, *next, *p;
+	unsigned problems = 0;
+
+	if (wrapper_dir == NULL) {
+		ct_warnerr("%s:%ld: server '%s'%s: wrapper directory %s",
+		    r->path, s->line, s->id, tag, contract_wrapper_dir());
+		problems++;
+	} else switch (contract_check(wrapper_dir, s, &out, why, sizeof why)) {
+	case CONTRACT_CHECK_OK:
+		break;
+	case CONTRACT_CHECK_UNKNOWN:
+		ct_warn("%s:%ld: server '%s'%s: wrapper %s cannot be checked: "
+		    "it knows no check verb", r->path, s->line, s->id, tag,
+		    s->wrapper);
+		break;
+	case CONTRACT_CHECK_FAILED:
+		ct_warn("%s:%ld: server '%s'%s: %s", r->path, s->line, s->id,
+		    tag, why);
+		problems++;
+		break;
+	case CONTRACT_CHECK_PROBLEMS:
+		buf_append(&out, "", 1);
+		for (p = out.data; *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20 && *p != '\n')
+				*p = '?';
+		for (line = out.data; *line != '\0'; line = next) {
+			next = line + strcspn(line, "\n");
+			if (*next == '\n')
+				*next++ = '\0';
+			if (*line == '\0')
+				continue;
+			say_problem(r, s, tag, line);
+			problems++;
+		}
+		if (problems == 0) {
+			ct_warn("%s:%ld: server '%s'%s: %s check exit %d "
+			    "without saying what is wrong", r->path, s->line,
+			    s->id, tag, s->wrapper, EX_CONFIG);
+			problems++;
+		}
+		break;
+	}
+	buf_free(&out);
+	return tag[0] != '\0' ? 0 : problems;
+}
+
+/*
+ * check, once the registry has passed registry_load(): every server's
+ * wrapper found and executable, and its own check (ct-wrapper(7)).
+ */
+static int
+cmd_check(struct spool *sp, const struct registry *r)
+{
+	char *dir = realpath(contract_wrapper_dir(), NULL);
+	unsigned problems = 0;
+	size_t i;
+
+	for (i = 0; i < r->nservers; i++)
+		problems += check_server(sp, r, &r->servers[i], dir);
+	free(dir);
+	if (problems > 0) {
+		ct_warn("%s: %u problem%s", r->path, problems,
+		    problems == 1 ? "" : "s");
+		return EX_CONFIG;
+	}
+	printf("%s: ok, %zu server%s\n", r->path, r->nservers,
+	    r->nservers == 1 ? "" : "s");
+	return 0;
+}
+
 /* The verb and its arguments, checked; "list" if none is given. */
 static const char *
 parse_verb(struct cli *c, const char *const *args)
@@ -454,9 +590,10 @@ registry_verb(struct cli *c, const char *path, const char *verb,
 		return problems < 0 ? EX_NOINPUT : EX_CONFIG;
 	}
 	if (strcmp(verb, "check") == 0) {
-		printf("%s: ok, %zu server%s\n", path, r.nservers,
-		    r.nservers == 1 ? "" : "s");
-		status = 0;
+		sp = spool_if_any(&spool, spool_path);
+		status = cmd_check(sp, &r);
+		if (sp != NULL)
+			spool_close(sp);
 	} else if (strcmp(verb, "disable") == 0) {
 		reason = join_reason(c, args + 2);
 		status = cmd_disable(spool_path, &r, args[1], reason);

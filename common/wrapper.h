@@ -29,12 +29,24 @@ noreturn void wrapper_usage_error(const char *usage, const char *what);
 /*
  * The start of a wrapper's main: descriptors 0-2 open, the program's
  * name set, and the verb, argv[1], returned once it and its arguments
- * are right: submit takes job options, key=value each (options.h), the
- * other verbs exactly one argument, described as handle ("handle",
- * "RID") when it is missing. Otherwise a usage error.
+ * are right: submit takes job options, key=value each (options.h),
+ * check none, the other verbs exactly one argument, described as handle
+ * ("handle", "RID") when it is missing. Otherwise a usage error.
  */
 const char *wrapper_verb(int argc, char **argv, const char *usage,
     const char *handle);
+
+/*
+ * The check verb (ct-wrapper(7)): from wrapper_check_begin() on, every
+ * message printed with err.h's functions is a problem with the server's
+ * parameters, written as a line of its own on standard output, without
+ * the program's name; so the checks submit makes print there what they
+ * would say on stderr. wrapper_check_end() returns check's exit status:
+ * 0 if no problem was written, EX_CONFIG if some were (EX_IOERR if
+ * standard output cannot be written).
+ */
+void wrapper_check_begin(void);
+int wrapper_check_end(void);
 
 /* The variable name, set and not empty, or exit EX_USAGE. */
 const char *wrapper_env(const char *name);

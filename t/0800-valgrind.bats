@@ -55,6 +55,10 @@ vg() {
 	assert_success
 	run vg ct-providers -c "$reg" show ncbi
 	assert_success
+	# Each server's wrapper checked: its problems, and no leak.
+	CT_WRAPPER_DIR=$CT_BUILD/providers run vg ct-providers -c "$reg" check
+	assert_equal "$status" 78
+	assert_line --partial "server 'ncbi': ncbi: parameter email: a placeholder"
 	for f in semantics xxe laughs; do
 		run vg ct-providers -c "$BATS_TEST_DIRNAME/data/registry/$f.xml" check
 		assert_equal "$status" 78

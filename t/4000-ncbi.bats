@@ -13,7 +13,7 @@ load helper
 load dispatch
 load fixture
 
-EMAIL=blast-admin@example.org
+EMAIL=cputorrent-tests@cputorrent.test
 
 local_setup() {
 	command -v blastp >/dev/null || skip "BLAST+ is missing (ncbi-blast+)"
@@ -423,7 +423,7 @@ submit exit 75 requests 0"
 	drive "$id"
 	moved_on "$id"
 	run -0 history "$id"
-	assert_line "Processing: ncbi cannot run it: ncbi submit exit 78: ncbi: parameter email: NCBI asks for a contact address, such as blast-admin@example.org"
+	assert_line "Processing: ncbi cannot run it: ncbi submit exit 78: ncbi: parameter email is not set: NCBI asks for a contact address with every request"
 
 	{
 		server ncbi ncbi 10 'poll-interval="0" request-interval="0"' "url=file:///etc/passwd" \
@@ -473,9 +473,16 @@ two_services() {
 	assert_equal "$(wc -l <"$FIXTURE_LOG")" 0
 }
 
-@test "share/providers.ncbi.xml, the public NCBI endpoint, is a valid registry" {
-	run -0 ct-providers -c "$T/../share/providers.ncbi.xml" check
-	assert_output "$T/../share/providers.ncbi.xml: ok, 1 server"
+@test "share/providers.ncbi.xml, the public NCBI endpoint, is a valid registry, refused by check until its email is yours" {
+	local reg=$T/../share/providers.ncbi.xml line
+	ln -s "$CT_BUILD/providers/ncbi" "$CT_WRAPPER_DIR/ncbi"
+	line=$(grep -n 'name="email"' "$reg" | cut -d: -f1)
+	run -78 --separate-stderr ct-providers -c "$reg" check
+	assert_equal "$stderr" "ct-providers: $reg:$line: server 'ncbi': ncbi: parameter email: a placeholder (example.com and the like): put yours
+ct-providers: $reg: 1 problem"
+	sed "s/blast-admin@example.org/$EMAIL/" "$reg" >mine.xml
+	run -0 ct-providers -c mine.xml check
+	assert_output "mine.xml: ok, 1 server"
 	run -0 ct-providers -c "$T/../share/providers.ncbi.xml" show ncbi
 	assert_output --partial "https://blast.ncbi.nlm.nih.gov/Blast.cgi"
 }
@@ -588,4 +595,26 @@ by_hand() {
 	assert_line --index 0 "POST Put - - $EMAIL cputorrent -> 307"
 	assert_line --index 1 "POST Put - $rid $EMAIL cputorrent -> rid"
 	assert_equal "${#lines[@]}" 2
+}
+
+@test "check: the parameters, all their problems, one a line on stdout, exit 78; no request, no work directory" {
+	local w=$CT_BUILD/providers/ncbi
+	mkdir empty
+	# What ct-providers check gives a wrapper: no job, no CT_WORKDIR.
+	run -78 --separate-stderr env -i PATH=/usr/local/bin:/usr/bin:/bin \
+		HOME="$PWD/empty" CT_CONTRACT=1 CT_SERVER=ncbi CT_PARAM_CLASSNAME=ncbi \
+		CT_PARAM_URL=blast.ncbi.nlm.nih.gov CT_PARAM_EMAIL=me@example.com \
+		CT_PARAM_TOOL='cpu torrent' CT_PARAM_TIMEOUT=0 "$w" check
+	assert_equal "$output" "parameter url: not an http:// or https:// URL
+parameter email: a placeholder (example.com and the like): put yours
+parameter tool: 1 to 64 of A-Z a-z 0-9 . _ -
+parameter timeout: whole seconds, 1 to 3600"
+	assert_equal "$stderr" ""
+	run -78 env -i CT_PARAM_URL=https://blast.ncbi.nlm.nih.gov/Blast.cgi "$w" check
+	assert_output "parameter email is not set: NCBI asks for a contact address with every request"
+	run -0 --separate-stderr env -i CT_PARAM_URL=https://blast.ncbi.nlm.nih.gov/Blast.cgi \
+		CT_PARAM_EMAIL="$EMAIL" "$w" check
+	assert_equal "$output$stderr" ""
+	run -64 "$w" check extra
+	assert_equal "$(ls -A empty)" ""
 }
