@@ -336,23 +336,28 @@ fail_job(struct dispatcher *d, struct job *j, const char *fmt, ...)
 enum call_outcome { CALL_OK, CALL_TRANSIENT, CALL_PERMANENT, CALL_DEFERRED };
 
 /*
- * May a call, which is one request, go to server si now? If not, the job
- * is not to be touched again before *open_usec (also the pass's wake-up).
+ * May a call, which is one request, go to server si now? If so, *bound
+ * is what request_done needs after it (0: nothing). If not, the job is
+ * not to be touched again before *open_usec (also the pass's wake-up).
  */
 static bool
-request_allowed(struct dispatcher *d, int si, int64_t *open_usec)
+request_allowed(struct dispatcher *d, int si, int64_t *open_usec,
+    int64_t *bound)
 {
 	const struct registry_server *s = &d->reg.servers[si];
-	int64_t now = now_usec();
+	/* The latest a call can end: its timeout, the keeper's margin. */
+	int64_t now = now_usec(), busy = ((int64_t)s->call_timeout + 1) *
+	    1000000;
 
-	*open_usec = 0;
+	*open_usec = *bound = 0;
 	if (s->request_interval == 0)
 		return true;
 	/* Known closed this pass: no need to ask the spool again. */
 	if (now < d->gate_open[si]) {
 		*open_usec = d->gate_open[si];
-	} else if (gate_pass(&d->sp, s->id, s->request_interval, now,
+	} else if (gate_pass(&d->sp, s->id, s->request_interval, busy, now,
 	    open_usec) == 1) {
+		*bound = now + busy;
 		return true;
 	} else {
 		if (*open_usec == 0)	/* unreadable state: try in a while */
@@ -415,7 +420,7 @@ call(struct dispatcher *d, const struct registry_server *s, struct job *j,
 		[CONTRACT_PERMANENT] = CALL_PERMANENT,
 	};
 	enum contract_outcome o;
-	int64_t open_usec;
+	int64_t open_usec, bound;
 	char *wd;
 
 	/* A call may hang to its timeout: what is due goes before it. */
@@ -424,22 +429,27 @@ call(struct dispatcher *d, const struct registry_server *s, struct job *j,
 			expire_due(d);
 		withdraw_owed(d);
 	}
-	if (!request_allowed(d, (int)(s - d->reg.servers), &open_usec)) {
+	if (!request_allowed(d, (int)(s - d->reg.servers), &open_usec,
+	    &bound)) {
 		j->next_usec = open_usec;
 		snprintf(why, whylen, "%s: request-interval", s->id);
 		return CALL_DEFERRED;
 	}
 	if ((wd = spool_workdir(&d->sp, j->id, j->attempts)) == NULL) {
 		snprintf(why, whylen, "no work directory");
-		return CALL_TRANSIENT;
+		o = CONTRACT_TRANSIENT;
+	} else {
+		o = contract_call(&(struct contract_call){ .wrapper_dir =
+		    d->wrapper_dir, .server = s, .job = j, .workdir = wd,
+		    .lock_fd = d->lock, .verb = verb,
+		    .withdrawing = d->withdrawing_work, .out = out,
+		    .meanwhile = commit_meanwhile, .meanwhile_arg = d,
+		    .meanwhile_ms = CHUNK_MAX_AGE_USEC / 4000 }, why, whylen);
+		free(wd);
 	}
-	o = contract_call(&(struct contract_call){ .wrapper_dir =
-	    d->wrapper_dir, .server = s, .job = j, .workdir = wd,
-	    .lock_fd = d->lock, .verb = verb,
-	    .withdrawing = d->withdrawing_work, .out = out,
-	    .meanwhile = commit_meanwhile, .meanwhile_arg = d,
-	    .meanwhile_ms = CHUNK_MAX_AGE_USEC / 4000 }, why, whylen);
-	free(wd);
+	/* Its request went out before its end: the interval counts from it. */
+	if (bound != 0)
+		gate_done(&d->sp, s->id, bound, now_usec());
 	return as_call[o];
 }
 
