@@ -100,6 +100,7 @@ struct dispatcher {
 	int lock;			/* the lock of the job being driven */
 	int64_t wake_usec;		/* the earliest "next" saved this pass */
 	int64_t due_usec;		/* the earliest deadline it knows of */
+	int64_t retry_after_usec;	/* the last call's retry-after, or 0 */
 	bool expiring;			/* in expire_due() */
 	struct owed *owed;		/* failed at their deadline, locked, */
 	size_t nowed;			/*   their work still to withdraw */
@@ -450,6 +451,8 @@ call(struct dispatcher *d, const struct registry_server *s, struct job *j,
 	/* Its request went out before its end: the interval counts from it. */
 	if (bound != 0)
 		gate_done(&d->sp, s->id, bound, now_usec());
+	d->retry_after_usec = o == CONTRACT_TRANSIENT ?
+	    contract_retry_after(out) : 0;
 	return as_call[o];
 }
 
@@ -511,18 +514,26 @@ give_up_server(struct dispatcher *d, struct job *j, const char *fmt, ...)
 	j->ready = j->submitting = false;
 }
 
+/*
+ * The last call failed transiently: try again after the back-off, or
+ * after the time the provider asked for (its Retry-After), if longer.
+ */
 static void
 transient(struct dispatcher *d, struct job *j, const char *why)
 {
 	int64_t backoff = BACKOFF_FIRST_USEC << (j->retries < 6 ?
 	    j->retries : 6);
+	bool asked;
 
 	if (backoff > BACKOFF_MAX_USEC)
 		backoff = BACKOFF_MAX_USEC;
+	if ((asked = d->retry_after_usec > backoff))
+		backoff = d->retry_after_usec;
 	j->retries++;
 	j->next_usec = now_usec() + backoff;
-	event(d, j, JOB_PROCESSING, LOG_INFO, "%s: will retry in %lld s: %s",
-	    j->provider, (long long)(backoff / 1000000), why);
+	event(d, j, JOB_PROCESSING, LOG_INFO, "%s: will retry in %lld s%s: %s",
+	    j->provider, (long long)(backoff / 1000000), asked ?
+	    " (as it asked)" : "", why);
 }
 
 /*

@@ -197,6 +197,21 @@ contract_read_handle(struct buf *out)
 	return out->data;
 }
 
+int64_t
+contract_retry_after(const struct buf *out)
+{
+	const char *end;
+	int64_t secs;
+
+	if (out->data == NULL || out->len < 13 ||
+	    strncmp(out->data, "retry-after ", 12) != 0 ||
+	    parse_int64(out->data + 12, &end, 1, CONTRACT_MAX_RETRY_AFTER_S,
+	    &secs) != 0 || (*end != '\n' && *end != '\0') ||
+	    out->data[12] == '-')
+		return 0;
+	return secs * 1000000;
+}
+
 enum contract_poll
 contract_read_poll(struct buf *out, const char **reason)
 {

@@ -128,6 +128,17 @@ enum contract_poll {
  */
 enum contract_poll contract_read_poll(struct buf *out, const char **reason);
 
+/* The longest wait a provider may ask for with retry-after. */
+#define CONTRACT_MAX_RETRY_AFTER_S 86400
+
+/*
+ * After a transient failure (75), how long the provider asked not to be
+ * asked again: the first line of out, "retry-after SECONDS", 1 to
+ * CONTRACT_MAX_RETRY_AFTER_S (HTTP's Retry-After, passed on). Returns it
+ * in microseconds, or 0 if out says nothing of the kind.
+ */
+int64_t contract_retry_after(const struct buf *out);
+
 /*
  * The environment variable that carries registry parameter prefix+name:
  * "CT_PARAM_", then the name upper-cased with every byte outside [A-Z0-9]

@@ -408,6 +408,14 @@ perform(const char *method, const char *url, const struct http_form *form,
 		    where, errbuf[0] ? errbuf : curl_easy_strerror(c));
 	} else {
 		classify_status(r, method, where);
+		if (r->status == 429 || r->status == 503) {
+			curl_off_t ra = 0;
+
+			/* Seconds, or an HTTP date made seconds from now. */
+			if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra) ==
+			    CURLE_OK && ra > 0)
+				r->retry_after = ra > 86400 ? 86400 : (long)ra;
+		}
 	}
 out:
 	if (h != NULL)

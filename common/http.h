@@ -62,6 +62,7 @@ struct http_response {
 	long status;		/* the HTTP status; 0 if none was received */
 	struct buf body;
 	int body_over_cap;	/* the body grew past max_body */
+	long retry_after;	/* 429 or 503: Retry-After, in seconds; 0 none */
 	char error[1024];
 };
 

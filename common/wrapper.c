@@ -145,6 +145,19 @@ wrapper_check_end(void)
 	return check_problems > 0 ? EX_CONFIG : 0;
 }
 
+void
+wrapper_retry_after(long secs)
+{
+	char line[48];
+	int n;
+
+	if (secs <= 0)
+		return;
+	n = snprintf(line, sizeof line, "retry-after %ld\n", secs);
+	/* Only a hint: the exit status says the rest. */
+	(void)write_all(STDOUT_FILENO, line, (size_t)n);
+}
+
 const char *
 wrapper_env(const char *name)
 {

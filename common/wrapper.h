@@ -88,6 +88,13 @@ void wrapper_write_out(const void *data, size_t len);
 void wrapper_copy_out(int fd, const char *what);
 
 /*
+ * Before a transient exit (75): pass on how long the provider asked not
+ * to be asked again (HTTP's Retry-After), as the line "retry-after
+ * SECONDS" on standard output (ct-wrapper(7)); nothing if secs is 0.
+ */
+void wrapper_retry_after(long secs);
+
+/*
  * The value of the registry parameter name ("cafile", "database.nr"),
  * from its CT_PARAM_ variable; NULL if it is not set or empty.
  */

@@ -298,6 +298,8 @@ warn_failed(const char *what, const struct http_response *r)
 		ct_warn("%s: %s: %s", what, r->error, desc);
 	else
 		ct_warn("%s: %s", what, r->error);
+	if (r->outcome == HTTP_TRANSIENT)
+		wrapper_retry_after(r->retry_after);
 }
 
 /*

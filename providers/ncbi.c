@@ -333,7 +333,10 @@ request_failed(const struct http_response *r, const char *what)
 		}
 	}
 	ct_warn("%s: %s", what, r->error);
-	return r->outcome == HTTP_TRANSIENT ? EX_TEMPFAIL : EX_UNAVAILABLE;
+	if (r->outcome != HTTP_TRANSIENT)
+		return EX_UNAVAILABLE;
+	wrapper_retry_after(r->retry_after);
+	return EX_TEMPFAIL;
 }
 
 /* ---- state ----------------------------------------------------------- */

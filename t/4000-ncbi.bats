@@ -323,8 +323,12 @@ print(len(t) >= 6, [round(b - a, 2) for a, b in zip(t, t[1:]) if b - a < 1.5])' 
 # transient FAULT LIMITS PATTERN [PARAM...] [-- FIXTURE-ARG...]: the
 # first failure is retried on ncbi (history: "will retry" and PATTERN),
 # the job still there; 5 s later, past the attempt timeout, it moves on.
+# transient FAULT LIMITS PATTERN [FIXTURE-ARG...]: with the fault, the
+# job's first submit fails transiently, saying PATTERN; retried after
+# the back-off (5 s), or after $RETRY s, the time the fixture asked for
+# ($ASKED), then given up for backup.
 transient() {
-	local fault=$1 limits=$2 pattern=$3
+	local fault=$1 limits=$2 pattern=$3 retry=${RETRY:-5} asked=${ASKED:-}
 	shift 3
 	start "$fault" "$limits" "$@"
 	id=$(ct-submit -d globins45 hbb.fa)
@@ -335,10 +339,10 @@ transient() {
 		sleep 0.2
 	done
 	run -0 history "$id"
-	assert_line --regexp "^Processing: ncbi: will retry in 5 s: $pattern$"
+	assert_line --regexp "^Processing: ncbi: will retry in $retry s$asked: $pattern$"
 	refute_line --partial "backup"
 	run -2 ct-status -q "$id"
-	sleep 5.2
+	sleep "$retry.2"
 	drive "$id"
 	moved_on "$id"
 	run -0 history "$id"
@@ -355,9 +359,11 @@ transient() {
 	contact
 }
 
-@test "HTTP 429: transient, retried on ncbi, then the next server" {
-	transient 429 'poll-interval="0" request-interval="0" attempt-timeout="2"' \
-		"ncbi submit exit 75: ncbi: submit: POST http://127\\.0\\.0\\.1:[0-9]+/Blast\\.cgi: HTTP 429 \\(too many requests\\)"
+@test "HTTP 429: transient, retried on ncbi when its Retry-After says, then the next server" {
+	RETRY=7 ASKED=' \(as it asked\)' \
+		transient 429 'poll-interval="0" request-interval="0" attempt-timeout="2"' \
+		"ncbi submit exit 75: ncbi: submit: POST http://127\\.0\\.0\\.1:[0-9]+/Blast\\.cgi: HTTP 429 \\(too many requests\\)" \
+		-- --retry-after 7
 	assert_equal "$(wc -l <"$FIXTURE_LOG")" 2
 	contact
 }

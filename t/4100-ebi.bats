@@ -266,6 +266,25 @@ POST /Tools/services/rest/ncbiblast/run 500"
 POST /Tools/services/rest/ncbiblast/run 200"
 }
 
+@test "HTTP 429 with Retry-After: the wrapper passes it on, and ct-dispatch waits as long as EBI asked, not its own back-off" {
+	ebi 429 --fault-count 2 --retry-after 120
+	{
+		ebi_server 'poll-interval="0"'
+		here_server
+	} | registry
+	submitted_hbb
+	pass
+	run -0 history "$id"
+	assert_line --index -1 --partial "Processing: ebi: will retry in 120 s (as it asked): ebi submit exit 75"
+	# By hand: the line of the contract, on standard output.
+	mkdir w
+	run -75 --separate-stderr env -i PATH=/usr/bin:/bin "CT_WORKDIR=$PWD/w" \
+		CT_JOB_ID=t1 CT_SERVER=ebi CT_SERVICE=blastp CT_DATABASE=globins45 \
+		"CT_PARAM_URL=$URL" "CT_PARAM_EMAIL=$EMAIL" \
+		"$CT_BUILD/providers/ebi" submit <hbb.fa
+	assert_output "retry-after 120"
+}
+
 @test "garbage instead of XML: never a result; the job moves to here" {
 	ebi garbage
 	{
