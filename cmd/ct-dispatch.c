@@ -50,6 +50,7 @@
 #include "registry.h"
 #include "result.h"
 #include "service.h"
+#include "slots.h"
 #include "spool.h"
 #include "strvec.h"
 
@@ -458,14 +459,60 @@ call(struct dispatcher *d, const struct registry_server *s, struct job *j,
 
 /* ---- the life of a job -------------------------------------------------- */
 
-/* The job's place at its server is free again. */
+/*
+ * The job's place at its server is free again, for every dispatcher
+ * (slots.h). Should the record that says so be lost to a crash, the next
+ * pass takes the place again (count_in_flight).
+ */
 static void
 leave_server(struct dispatcher *d, const struct job *j)
 {
 	int si = j->provider != NULL ? server_index(d, j->provider) : -1;
 
+	if (j->provider != NULL)
+		slots_release(&d->sp, j->provider, j->id);
 	if (si >= 0 && d->in_flight[si] > 0)
 		d->in_flight[si]--;
+}
+
+/*
+ * Whether job id holds a place at server, for slots_take: it is in
+ * processing/, with that server. One whose lock is busy is being driven,
+ * and counts.
+ */
+static bool
+place_held(void *arg, const char *server, const char *id)
+{
+	struct dispatcher *d = arg;
+	struct job j;
+	bool held;
+	int lock;
+
+	if (spool_lock(&d->sp, id, &lock) != SPOOL_LOCKED)
+		return true;
+	held = spool_read_in(&d->sp, SPOOL_PROCESSING, id, false, &j) == 0;
+	if (held) {
+		held = j.provider != NULL && strcmp(j.provider, server) == 0;
+		job_free(&j);
+	}
+	close(lock);	/* a lock file left goes with the orphans' */
+	return held;
+}
+
+/*
+ * Take a place for j at server si, which this pass's count says is free:
+ * another dispatcher may have taken it meanwhile. If so, or the places
+ * cannot be read, the server counts as full for the rest of the pass.
+ */
+static bool
+take_place(struct dispatcher *d, const struct job *j, int si)
+{
+	const struct registry_server *s = &d->reg.servers[si];
+
+	if (slots_take(&d->sp, s->id, j->id, s->max_jobs, place_held, d) == 1)
+		return true;
+	d->in_flight[si] = s->max_jobs;
+	return false;
 }
 
 /*
@@ -615,6 +662,24 @@ choose(struct dispatcher *d, struct job *j, struct policy *pol, int *si)
 	return c;
 }
 
+/*
+ * Choose a server for j and take its place there (slots.h), then begin
+ * the attempt; a server another dispatcher filled meanwhile is passed
+ * over for the rest of the pass, and the choice made again.
+ */
+static enum choice
+place(struct dispatcher *d, struct job *j, struct policy *pol, int *si)
+{
+	enum choice c;
+
+	while ((c = choose(d, j, pol, si)) == CHOICE_SERVER &&
+	    !take_place(d, j, *si))
+		;
+	if (c == CHOICE_SERVER)
+		begin_attempt(d, j, *si);
+	return c;
+}
+
 /* Submit j to server si. Returns true when the job's step is over. */
 static bool
 submit_to(struct dispatcher *d, struct job *j, int si)
@@ -716,9 +781,8 @@ submit(struct dispatcher *d, struct job *j, struct policy *pol)
 				spool_attempt_remove(&d->sp, j->id,
 				    j->attempts);
 			}
-			switch (choose(d, j, pol, &si)) {
+			switch (place(d, j, pol, &si)) {
 			case CHOICE_SERVER:
-				begin_attempt(d, j, si);
 				break;
 			case CHOICE_WAIT:
 				save(d, j);	/* in processing/, for a free server */
@@ -1134,8 +1198,11 @@ count_in_flight(struct dispatcher *d)
 			d->due_usec = j.deadline_usec;
 		/* A job holds its place from its attempt's first submit. */
 		if (j.provider != NULL &&
-		    (si = server_index(d, j.provider)) >= 0)
+		    (si = server_index(d, j.provider)) >= 0) {
 			d->in_flight[si]++;
+			if (!d->dry_run)
+				slots_keep(&d->sp, j.provider, id);
+		}
 		job_free(&j);
 	}
 	spool_walk_free(&w);
@@ -1324,11 +1391,9 @@ intend(struct dispatcher *d, const char *id, struct policies *ps)
 		settle_deadline(d, &j, now_usec());
 		if (j.provider == NULL && now_usec() < j.deadline_usec &&
 		    !spool_cancel_requested(&d->sp, id) &&
-		    choose(d, &j, policy_for(d, ps, j.service), &si) ==
-		    CHOICE_SERVER) {
-			begin_attempt(d, &j, si);
+		    place(d, &j, policy_for(d, ps, j.service), &si) ==
+		    CHOICE_SERVER)
 			j.submitting = true;
-		}
 		save(d, &j);
 		job_free(&j);
 		return lock;
