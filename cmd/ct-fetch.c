@@ -133,7 +133,7 @@ main(int argc, char **argv)
 	struct cli c = { .usage = usage, .help = help };
 	char *output = NULL;
 	struct poptOption table[] = {
-		CLI_STRING('o', &output, 0),
+		CLI_STRING_OF('o', "output", &output, 0, "file"),
 		CLI_COMMON_OPTIONS
 	};
 	const char *id;

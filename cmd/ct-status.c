@@ -149,9 +149,9 @@ main(int argc, char **argv)
 	struct view v = { 0 };
 	struct cli c = { .usage = usage, .help = help };
 	struct poptOption table[] = {
-		CLI_FLAG('l', &long_format),
-		CLI_FLAG('n', &v.numeric),
-		CLI_FLAG('q', &v.quiet),
+		CLI_FLAG('l', "long", &long_format),
+		CLI_FLAG('n', "numeric", &v.numeric),
+		CLI_FLAG('q', "quiet", &v.quiet),
 		CLI_COMMON_OPTIONS
 	};
 	const char *const *ids;

@@ -270,8 +270,8 @@ main(int argc, char **argv)
 	char *timeout_arg = NULL;
 	struct wait w = { 0 };
 	struct poptOption table[] = {
-		CLI_FLAG('q', &w.quiet),
-		CLI_STRING('t', &timeout_arg, 0),
+		CLI_FLAG('q', "quiet", &w.quiet),
+		CLI_STRING('t', "timeout", &timeout_arg, 0),
 		CLI_COMMON_OPTIONS
 	};
 	const char *const *ids;
