@@ -61,6 +61,12 @@ extern struct poptOption cli_common_options[];
 	{ (name), (ch), POPT_ARG_STRING, (var), (val), NULL, (what) }
 #define CLI_STRING_WORDS(ch, name, var, val, words) \
 	{ (name), (ch), POPT_ARG_STRING, (var), (val), (words), "words" }
+/*
+ * A string option that may be given again and again: each copy appended
+ * to the NULL-terminated array at *var (NULL if none; free each, then it).
+ */
+#define CLI_STRINGS_WORDS(ch, name, var, words) \
+	{ (name), (ch), POPT_ARG_ARGV, (var), 0, (words), "words" }
 
 /* The tail of every program's table: cli_common_options, then the end. */
 #define CLI_COMMON_OPTIONS \

@@ -245,8 +245,15 @@ fields() {
 	output=${output//$'\r'/}
 	mapfile -t l <<<"$output"
 	assert_equal "${#l[@]}" 6
-	[[ "${l[0]}" =~ ^ID\ +STATE\ +SERVICE\ +PROVIDER\ +AGE$ ]] ||
-		fail "header: '${l[0]}'"
+	# root sees every user's jobs, and whose they are.
+	if [ "$(id -u)" -eq 0 ]; then
+		[[ "${l[0]}" =~ ^ID\ +OWNER\ +STATE\ +SERVICE\ +PROVIDER\ +AGE$ ]] ||
+			fail "header: '${l[0]}'"
+		[[ "${l[1]}" =~ ^[^\ ]+\ +root\ + ]] || fail "no owner: '${l[1]}'"
+	else
+		[[ "${l[0]}" =~ ^ID\ +STATE\ +SERVICE\ +PROVIDER\ +AGE$ ]] ||
+			fail "header: '${l[0]}'"
+	fi
 	h=${l[0]}
 	s=${h%%STATE*} s=${#s}
 	v=${h%%SERVICE*} v=${#v}
@@ -281,7 +288,8 @@ fields() {
 	assert_equal "${#seen[@]}" 5
 
 	# -n and a terminal: numbers in the table.
-	run -2 script -qec 'ct-status -n p1' /dev/null
+	run -2 script -qec 'ct-status -n -o id,state,service,provider,age p1' \
+	    /dev/null
 	output=${output//$'\r'/}
 	mapfile -t lines <<<"$output"
 	assert_line --index 0 --regexp '^ID +STATE +SERVICE +PROVIDER +AGE$'
@@ -324,13 +332,16 @@ fields() {
 	assert_line --index 5 "provider   ncbi"
 	assert_line --index 6 --regexp \
 		'^submitted  2001-09-09 01:46:40 \([0-9]+d[0-9][0-9]h ago\)$'
-	assert_line --index 7 "input      70 bytes"
-	assert_line --index 8 "history"
-	assert_line --index 9 "  2001-09-09 01:46:40  New         submitted by mkjob"
-	assert_line --index 10 "  2001-09-09 01:46:40  Processing  sent to ncbi"
-	assert_line --index 11 \
+	# When it ended, and why, the reason ct-fetch gives.
+	assert_line --index 7 "finished   2001-09-09 01:46:40 (turnaround 0s)"
+	assert_line --index 8 "reason     BLAST timed out; run it locally"
+	assert_line --index 9 "input      70 bytes"
+	assert_line --index 10 "history"
+	assert_line --index 11 "  2001-09-09 01:46:40  New         submitted by mkjob"
+	assert_line --index 12 "  2001-09-09 01:46:40  Processing  sent to ncbi"
+	assert_line --index 13 \
 		"  2001-09-09 01:46:40  Failed      BLAST timed out; run it locally"
-	assert_equal "${#lines[@]}" 12
+	assert_equal "${#lines[@]}" 14
 	refute_line --partial "option"
 }
 
@@ -342,12 +353,14 @@ fields() {
 	assert_line --index 0 "job        c1"
 	assert_line --index 1 "state      Completed (2)"
 	assert_line --index 6 "submitted  $(date -d @"$ago" '+%F %T') (1m ago)"
-	assert_line --index 11 \
+	assert_line --index 7 \
+		"finished   $(date -d @"$ago" '+%F %T') (turnaround 0s)"
+	assert_line --index 12 \
 		"  $(date -d @"$ago" '+%F %T')  Completed   result fetched and checked"
 	# lines[] leaves out empty lines: one between the blocks, no other.
-	assert_line --index 12 "job        p1"
-	assert_line --index 13 "state      Processing (1)"
-	assert_equal "${#lines[@]}" 23
+	assert_line --index 13 "job        p1"
+	assert_line --index 14 "state      Processing (1)"
+	assert_equal "${#lines[@]}" 24
 	[[ "$output" == *$'checked\n\njob        p1\n'* ]] ||
 		fail "no empty line between the blocks"
 	[[ "$output" != *$'\n\n\n'* && "$output" != $'\n'* ]] ||
