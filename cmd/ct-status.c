@@ -39,21 +39,21 @@ static const char usage[] =
 
 static const char help[] =
     "Show the state of jobs: the given ones, or all of yours, oldest first.\n"
-    "  -j, --json          one JSON object per job and line\n"
-    "  -l, --long          long format: every field and the whole history\n"
-    "  -n, --numeric       states as the paper's numbers (0 New,\n"
-    "                      1 Processing, 2 Completed, 3 Failed)\n"
-    "  -o, --format fields the fields to show, separated by commas\n"
-    "  -q, --quiet         print nothing; the exit status tells the state\n"
-    "  -S, --spool spool   spool directory (default $CT_SPOOL, else\n"
-    "                      " CT_SPOOL_DEFAULT ")\n"
-    "  -t, --state state   only jobs in this state (a name or number;\n"
-    "                      repeatable, or separated by commas)\n"
-    "  -u, --user user     only this user's jobs (root only, for others)\n"
-    "  --since time        only jobs submitted since: an age (90s, 15m,\n"
-    "                      2h, 3d, 1w) or a date (2026-11-22 04:00)\n"
-    "  -h, -V, --usage     help, version, the usage line\n"
-    "  id -                the job IDs on standard input\n"
+    "  -j             one JSON object per job and line\n"
+    "  -l             long format: every field and the whole history\n"
+    "  -n             states as the paper's numbers (0 New, 1 Processing,\n"
+    "                 2 Completed, 3 Failed)\n"
+    "  -o fields      the fields to show, separated by commas\n"
+    "  -q             print nothing; the exit status tells the state\n"
+    "  -S spool       spool directory (default $CT_SPOOL, else\n"
+    "                 " CT_SPOOL_DEFAULT ")\n"
+    "  -t state       only jobs in this state (a name or number;\n"
+    "                 repeatable, or separated by commas)\n"
+    "  -u user        only this user's jobs (another's: root only)\n"
+    "  --since time   only jobs submitted since: an age (90s, 15m, 2h,\n"
+    "                 3d, 1w) or a date (2026-11-22 04:00)\n"
+    "  -h, -V         help, version (--usage: the usage line)\n"
+    "  id -           the job IDs on standard input\n"
     "Exit status: 0 Completed, 1 Failed, 2 Processing, 3 New, 4 not "
     "found.\n";
 
@@ -489,7 +489,8 @@ main(int argc, char **argv)
 {
 	struct view v = { 0 };
 	struct args a = { 0 };
-	struct cli c = { .usage = usage, .help = help };
+	struct cli c = { .usage = usage };
+	struct buf full_help = { 0 };
 	struct poptOption table[] = {
 		CLI_FLAG('j', "json", &v.json),
 		CLI_FLAG('l', "long", &v.long_format),
@@ -510,6 +511,10 @@ main(int argc, char **argv)
 
 	privilege_init();
 	ct_setprogname(argv[0]);
+	/* The fields from their table, so that --help never misses one. */
+	buf_appendf(&full_help, "%sFields (-o): %s.\n", help, jobfield_names());
+	buf_append(&full_help, "", 1);
+	c.help = full_help.data;
 	ids = cli_parse_ids(&c, argc, argv, table, CLI_ANY_IDS);
 	v.table = !v.json && isatty(STDOUT_FILENO);
 	v.now = now_usec();
@@ -535,5 +540,6 @@ main(int argc, char **argv)
 	spool_close(&sp);
 	free_args(&a);
 	cli_end(&c);
+	buf_free(&full_help);
 	return status;
 }

@@ -33,6 +33,46 @@ struct poptOption cli_common_options[] = {
 };
 
 /*
+ * The long names of table's options that have a short one, after c->help,
+ * filled to 76 columns; *col is where the line is, 0 before the first.
+ */
+static void
+list_long_names(const struct poptOption *o, int *col)
+{
+	for (; o->longName != NULL || o->shortName != '\0' ||
+	    o->argInfo != 0; o++) {
+		int len;
+
+		if ((o->argInfo & POPT_ARG_MASK) == POPT_ARG_INCLUDE_TABLE) {
+			list_long_names(o->arg, col);
+			continue;
+		}
+		if (o->shortName == '\0' || o->longName == NULL)
+			continue;
+		if (*col == 0)
+			*col = printf("Long names:");
+		else
+			*col += printf(",");
+		len = (int)strlen(o->longName) + 6;
+		if (*col + len > 76) {
+			fputs("\n ", stdout);
+			*col = 1;
+		}
+		*col += printf(" -%c --%s", o->shortName, o->longName);
+	}
+}
+
+static void
+print_long_names(const struct poptOption *table)
+{
+	int col = 0;
+
+	list_long_names(table, &col);
+	if (col > 0)
+		puts(".");
+}
+
+/*
  * One line per option of table: "-s --long [what [words]]", what as
  * CLI_STRING_OF or CLI_STRING_WORDS say ("arg" for an argument of no
  * known kind); -s is "-" where there is no short name.
@@ -104,6 +144,7 @@ cli_next(struct cli *c)
 		case OPT_HELP:
 			fputs(c->usage, stdout);
 			fputs(c->help, stdout);
+			print_long_names(c->table);
 			cli_end(c);
 			exit(0);
 		case OPT_USAGE:
