@@ -746,8 +746,11 @@ collect(struct dispatcher *d, struct job *j, const struct registry_server *s,
 	}
 	buf_free(&out);
 	j->ready = false;
-	event(d, j, JOB_COMPLETED, LOG_NOTICE, "completed by %s in %lld s",
-	    s->id, (long long)((now_usec() - j->submitted_usec) / 1000000));
+	/* The run (this attempt) apart from the wait since submission. */
+	event(d, j, JOB_COMPLETED, LOG_NOTICE, "completed by %s in %lld s "
+	    "(%lld s after submission)", s->id,
+	    (long long)((now_usec() - j->attempt_usec) / 1000000),
+	    (long long)((now_usec() - j->submitted_usec) / 1000000));
 	leave_server(d, j);
 	/*
 	 * If the final write or the rename fails, the next pass finds the
