@@ -38,17 +38,24 @@ _ct_ids()
 
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		-S | --spool) spool=(-S "${COMP_WORDS[i + 1]}") ;;
-		--spool=*) spool=(-S "${COMP_WORDS[i]#--spool=}") ;;
+		-S) spool=(-S "${COMP_WORDS[i + 1]}") ;;
+		--spool)
+			# bash splits --spool=DIR at the =, into three words.
+			[[ ${COMP_WORDS[i + 1]} == = ]] && i=$((i + 1))
+			spool=(-S "${COMP_WORDS[i + 1]}")
+			;;
 		esac
 	done
 	ct-status "${spool[@]}" -o id 2>/dev/null
 }
 
+# _ct_complete PROG CUR PREV: complete's -F function. CUR is the text
+# bash replaces; bash splits --long=value at the =, so the option whose
+# value is being completed may be one or two words back.
 _ct_complete()
 {
-	local prog=${1##*/} cur=${COMP_WORDS[COMP_CWORD]}
-	local prev=${COMP_WORDS[COMP_CWORD - 1]} var table
+	local prog=${1##*/} cur=$2 prev=${COMP_WORDS[COMP_CWORD - 1]}
+	local var table
 	local short long what rest args=none argwords= i nargs=0
 	local -a opts=()
 	local -A takes=()
@@ -56,6 +63,11 @@ _ct_complete()
 	var=_ct_options_${prog//-/_}
 	table=${!var}
 	COMPREPLY=()
+	if [[ ${COMP_WORDS[COMP_CWORD]} == = ]]; then
+		prev=${COMP_WORDS[COMP_CWORD - 1]}
+	elif [[ $prev == = ]] && ((COMP_CWORD > 1)); then
+		prev=${COMP_WORDS[COMP_CWORD - 2]}
+	fi
 	while read -r short long what rest; do
 		if [[ $short == args ]]; then
 			args=$long argwords="$what $rest"
@@ -65,10 +77,6 @@ _ct_complete()
 		opts+=("$long")
 		[[ $what ]] || continue
 		takes[$short]=1 takes[$long]=1
-		if [[ $cur == "$long="* ]]; then
-			_ct_value "$what" "${cur#"$long="}" $rest
-			return 0
-		fi
 		if [[ $prev == "$short" || $prev == "$long" ]]; then
 			_ct_value "$what" "$cur" $rest
 			return 0
@@ -87,6 +95,7 @@ _ct_complete()
 		for ((i = 1; i < COMP_CWORD; i++)); do
 			if [[ ${COMP_WORDS[i]} == -* ]]; then
 				[[ ${takes[${COMP_WORDS[i]}]:-} ]] && i=$((i + 1))
+				[[ ${COMP_WORDS[i]} == = ]] && i=$((i + 1))
 				continue
 			fi
 			nargs=$((nargs + 1))

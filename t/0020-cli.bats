@@ -47,5 +47,5 @@ PROGRAMS="ct-submit ct-status ct-fetch ct-wait ct-cancel ct-providers ct-dispatc
 	assert_equal "${stderr_lines[0]}" "ct-status: --lng: unknown option"
 	# popt's own help and usage are not there: ours are.
 	run -0 ct-fetch --help
-	assert_line --index 0 "usage: ct-fetch [-o file] [-S spool] id"
+	assert_line --index 0 --regexp "^usage: ct-fetch \[-"
 }

@@ -5,16 +5,20 @@
 
 load helper
 
-# complete PROG WORDS...: source PROG's completion and complete the last
-# word of "PROG WORDS..." as bash would on TAB; COMPREPLY, sorted, one a
-# line, in $output.
+# complete_words PROG WORDS...: source PROG's completion and complete the
+# last word of "PROG WORDS..." as bash would on TAB, the words split as
+# bash splits them (--long=value is "--long" "=" "value"; a last word "="
+# completes the empty text after it); COMPREPLY, sorted, one a line, in
+# $output.
 complete_words() {
 	run -0 bash -c '
 		source "$CT_BUILD/completion/$1" || exit 1
 		COMP_WORDS=("$@")
 		COMP_CWORD=$(($# - 1))
-		_ct_complete "$1" "${COMP_WORDS[COMP_CWORD]}" \
-			"${COMP_WORDS[COMP_CWORD - 1]}" || exit 1
+		cur=${COMP_WORDS[COMP_CWORD]}
+		[ "$cur" = = ] && cur=
+		_ct_complete "$1" "$cur" "${COMP_WORDS[COMP_CWORD - 1]}" ||
+			exit 1
 		printf "%s\n" "${COMPREPLY[@]}" | sort' bash "$@"
 }
 
@@ -45,8 +49,10 @@ complete_words() {
 	assert_output Completed
 	complete_words ct-status --state Fa
 	assert_output Failed
-	complete_words ct-status --format=id,pro
+	complete_words ct-status --format = id,pro
 	assert_output id,provider
+	complete_words ct-status --state =
+	assert_output "$(printf 'Completed\nFailed\nNew\nProcessing')"
 	complete_words ct-status -o run
 	assert_output runtime
 	complete_words ct-submit -s blastx
@@ -55,7 +61,7 @@ complete_words() {
 	: >sub.file
 	complete_words ct-submit -S sub
 	assert_output sub.d
-	complete_words ct-fetch --output=sub.f
+	complete_words ct-fetch --output = sub.f
 	assert_output sub.file
 	# An option without a value of its own kind offers nothing.
 	complete_words ct-wait -t ''
@@ -71,9 +77,11 @@ complete_words() {
 	assert_output "$(printf 'abc1\nabd2')"
 	complete_words ct-wait -S "$other" ''
 	assert_output xyz9
-	complete_words ct-cancel --spool="$other" x
+	complete_words ct-cancel --spool = "$other" x
 	assert_output xyz9
 	complete_words ct-providers -c /dev/null sh
+	assert_output show
+	complete_words ct-providers --config = /dev/null sh
 	assert_output show
 	complete_words ct-providers show s
 	assert_output ""
