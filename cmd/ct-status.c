@@ -103,8 +103,9 @@ add_field(struct cli *c, struct view *v, const char *opt, const char *name)
 	const struct jobfield *f = jobfield_find(name);
 
 	if (f == NULL)
-		cli_usage_error(c, "%s: unknown field '%.40s' (the fields: %s)",
-		    opt, name, jobfield_names());
+		cli_usage_error(c, "%s: unknown field '%.40s' (the fields: %s%s)",
+		    opt, name, jobfield_names(), strcmp(name, "json") == 0 ?
+		    "; for JSON, -j" : "");
 	if (v->nfields == FIELDS_MAX)
 		cli_usage_error(c, "%s: more than %d fields", opt, FIELDS_MAX);
 	v->fields[v->nfields++] = f;

@@ -694,6 +694,10 @@ timed() {
 	assert_output ""
 	[[ "${stderr_lines[0]}" == "ct-status: -o: unknown field 'colour' (the fields: id state "* ]] ||
 		fail "${stderr_lines[0]}"
+	# -o json, as other tools have it, points at -j.
+	run -64 --separate-stderr ct-status -o json c1
+	[[ "${stderr_lines[0]}" == *"; for JSON, -j)" ]] ||
+		fail "${stderr_lines[0]}"
 }
 
 @test "-o on a terminal: the fields' headings, aligned" {
