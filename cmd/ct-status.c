@@ -457,6 +457,8 @@ settle_options(struct cli *c, struct view *v, struct args *a)
 	v->filter.states = a->states == NULL ? SPOOL_ALL_STATES : 0;
 	for (i = 0; a->states != NULL && a->states[i] != NULL; i++)
 		each_word(c, a->states[i], "-t", add_state, v);
+	if (v->filter.states == 0)
+		cli_usage_error(c, "-t: no state");
 	if (a->since != NULL &&
 	    parse_moment(a->since, v->now, &v->filter.since) != 0)
 		cli_usage_error(c, "--since %.40s: neither an age (90s, 15m, "

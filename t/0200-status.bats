@@ -748,6 +748,8 @@ print(sorted(o), o["options"], [(e["state"], e["text"]) for e in o["history"]])'
 	assert_output c1
 	run -64 --separate-stderr ct-status -t done
 	assert_equal "${stderr_lines[0]}" "ct-status: -t done: not a state (New, Processing, Completed, Failed, or 0 to 3)"
+	run -64 --separate-stderr ct-status -t ,
+	assert_equal "${stderr_lines[0]}" "ct-status: -t: no state"
 }
 
 @test "--since: an age or a date; anything else refused" {
