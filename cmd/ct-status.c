@@ -492,8 +492,9 @@ main(int argc, char **argv)
 {
 	struct view v = { 0 };
 	struct args a = { 0 };
-	struct cli c = { .usage = usage };
-	struct buf full_help = { 0 };
+	/* Static: --help exits from inside the parser, with nothing to free. */
+	static char full_help[sizeof help + 1024];
+	struct cli c = { .usage = usage, .help = full_help };
 	struct poptOption table[] = {
 		CLI_FLAG('j', "json", &v.json),
 		CLI_FLAG('l', "long", &v.long_format),
@@ -515,9 +516,8 @@ main(int argc, char **argv)
 	privilege_init();
 	ct_setprogname(argv[0]);
 	/* The fields from their table, so that --help never misses one. */
-	buf_appendf(&full_help, "%sFields (-o): %s.\n", help, jobfield_names());
-	buf_append(&full_help, "", 1);
-	c.help = full_help.data;
+	snprintf(full_help, sizeof full_help, "%sFields (-o): %s.\n", help,
+	    jobfield_names());
 	ids = cli_parse_ids(&c, argc, argv, table, CLI_ANY_IDS);
 	v.table = !v.json && isatty(STDOUT_FILENO);
 	v.now = now_usec();
@@ -543,6 +543,5 @@ main(int argc, char **argv)
 	spool_close(&sp);
 	free_args(&a);
 	cli_end(&c);
-	buf_free(&full_help);
 	return status;
 }
