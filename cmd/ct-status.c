@@ -309,20 +309,27 @@ print_long(struct view *v, const struct jobfield_row *r)
 	}
 }
 
+/* Print job j, in state s, as v says. */
 static void
-show(struct view *v, struct job *j, enum job_state s)
+print_job(struct view *v, const struct job *j, enum job_state s)
 {
 	struct jobfield_row r = { j, s, v->now, v->sp, v->numeric };
 
-	if (v->quiet || !passes(&v->filter, j, s))
-		return;
-	job_make_printable(j);
 	if (v->json)
 		print_json(v, &r);
 	else if (v->long_format)
 		print_long(v, &r);
 	else
 		print_line(v, &r);
+}
+
+static void
+show(struct view *v, struct job *j, enum job_state s)
+{
+	if (v->quiet || !passes(&v->filter, j, s))
+		return;
+	job_make_printable(j);
+	print_job(v, j, s);
 }
 
 /* Show each of ids; the exit status is the highest of their answers. */
@@ -383,14 +390,74 @@ collect(struct job *j, enum job_state s, void *ctx)
 
 static const char *sort_names;	/* qsort has no context argument */
 
+/* By submission, then ID; a job seen twice, the later state last. */
 static int
 by_submission(const void *a, const void *b)
 {
 	const struct key *x = a, *y = b;
+	int c;
 
 	if (x->submitted != y->submitted)
 		return x->submitted < y->submitted ? -1 : 1;
-	return strcmp(sort_names + x->id, sort_names + y->id);
+	if ((c = strcmp(sort_names + x->id, sort_names + y->id)) != 0)
+		return c;
+	return (int)x->s - (int)y->s;
+}
+
+/*
+ * Whether the key alone has every field the view shows, so that no job
+ * need be read again: the fields that are the key's, and no -l or -j,
+ * which show all.
+ */
+static bool
+key_is_enough(const struct view *v)
+{
+	static const char *const key_fields[] = { "id", "state", "number",
+	    "submitted", "age" };
+	size_t i, k;
+
+	if (v->long_format || v->json)
+		return false;
+	for (i = 0; i < v->nfields; i++) {
+		for (k = 0; k < sizeof key_fields / sizeof key_fields[0]; k++)
+			if (strcmp(v->fields[i]->name, key_fields[k]) == 0)
+				break;
+		if (k == sizeof key_fields / sizeof key_fields[0])
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The job of key k, as the listing shows it: read again (its state may
+ * have moved on since), or made from the key alone. Returns 0 with *j
+ * and *s set, 1 if it is gone, -1 on an error (printed).
+ */
+static int
+job_of_key(struct spool *sp, const struct key *k, const char *id,
+    bool from_key, struct job *j, enum job_state *s)
+{
+	int found;
+
+	*s = k->s;
+	if (from_key) {
+		memset(j, 0, sizeof *j);
+		memcpy(j->id, id, strlen(id) + 1);
+		j->submitted_usec = k->submitted;
+		return 0;
+	}
+	found = spool_read_in(sp, spool_state_dir(*s), id, false, j);
+	if (found != 1)
+		return found;
+	/* Moved on since: find it again. */
+	switch (spool_load(sp, id, false, j, s)) {
+	case SPOOL_FOUND:
+		return 0;
+	case SPOOL_NOTFOUND:
+		return 1;
+	default:
+		return -1;
+	}
 }
 
 /*
@@ -401,6 +468,7 @@ static int
 show_all(struct spool *sp, struct view *v)
 {
 	struct listing l = { .v = v };
+	bool from_key = key_is_enough(v);
 	int rc = 0;
 	size_t i;
 
@@ -411,30 +479,23 @@ show_all(struct spool *sp, struct view *v)
 		qsort(l.keys, l.n, sizeof *l.keys, by_submission);
 	for (i = 0; i < l.n && !v->quiet; i++) {
 		const char *id = l.names.data + l.keys[i].id;
-		enum job_state s = l.keys[i].s;
+		enum job_state s;
 		struct job j;
 		int found;
 
-		/* Seen twice, in two states, as it moved during the walk. */
-		if (i > 0 && strcmp(id, l.names.data + l.keys[i - 1].id) == 0)
+		/* Seen twice, as it moved during the walk: its later state. */
+		if (i + 1 < l.n &&
+		    strcmp(id, l.names.data + l.keys[i + 1].id) == 0)
 			continue;
-		found = spool_read_in(sp, spool_state_dir(s), id, false, &j);
-		if (found == 1) {	/* moved on since: find it again */
-			switch (spool_load(sp, id, false, &j, &s)) {
-			case SPOOL_FOUND:
-				found = 0;
-				break;
-			case SPOOL_NOTFOUND:
-				continue;
-			default:
-				found = -1;
-			}
-		}
-		if (found != 0) {
+		found = job_of_key(sp, &l.keys[i], id, from_key, &j, &s);
+		if (found < 0)
 			rc = EX_IOERR;
+		if (found != 0)
 			continue;
-		}
-		show(v, &j, s);
+		if (from_key)
+			print_job(v, &j, s);	/* it passed at collect() */
+		else
+			show(v, &j, s);
 		job_free(&j);
 	}
 	free(l.keys);

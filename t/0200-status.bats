@@ -675,9 +675,18 @@ timed() {
 	run -0 --separate-stderr ct-status -o id
 	assert_equal "$stderr" ""
 	assert_equal "$(tr '\n' ' ' <<<"$output")" "n-old b-mid c-mid f-late a-new "
-	# A job seen in two states as it moves is listed once.
 	run -0 ct-status -o id -t new,processing
 	assert_equal "$(tr '\n' ' ' <<<"$output")" "n-old b-mid a-new "
+	# The same order when each job is read again for its fields.
+	run -0 ct-status -o id,service
+	assert_equal "$(cut -f1 <<<"$output" | tr '\n' ' ')" "n-old b-mid c-mid f-late a-new "
+	# A job seen in two states, as when it moves during the walk, is
+	# listed once, in the later one, whether read again or not.
+	ln "$CT_SPOOL/processing/b-mid" "$CT_SPOOL/new/b-mid"
+	run -0 ct-status -o id,state
+	assert_equal "$(tr '\t\n' ': ' <<<"$output")" "n-old:New b-mid:Processing c-mid:Completed f-late:Failed a-new:New "
+	run -0 ct-status -o id,state,service
+	assert_equal "$(cut -f1,2 <<<"$output" | tr '\t\n' ': ')" "n-old:New b-mid:Processing c-mid:Completed f-late:Failed a-new:New "
 }
 
 @test "-o: the fields named, in order, tab-separated; durations in seconds, times in UTC" {
