@@ -52,7 +52,7 @@ static const char help[] =
     "  -u user        only this user's jobs (another's: root only)\n"
     "  --since time   only jobs submitted since: an age (90s, 15m, 2h,\n"
     "                 3d, 1w) or a date (2026-11-22 04:00)\n"
-    "  -h, -V         help, version (--usage: the usage line)\n"
+    "  -h, -V         help, version\n"
     "  id -           the job IDs on standard input\n"
     "Exit status: 0 Completed, 1 Failed, 2 Processing, 3 New, 4 not "
     "found.\n";

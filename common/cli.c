@@ -33,8 +33,9 @@ struct poptOption cli_common_options[] = {
 };
 
 /*
- * The long names of table's options that have a short one, after c->help,
- * filled to 76 columns; *col is where the line is, 0 before the first.
+ * The long names of table's options (beside the short one, if any), after
+ * c->help, filled to 76 columns; *col is where the line is, 0 before the
+ * first.
  */
 static void
 list_long_names(const struct poptOption *o, int *col)
@@ -47,7 +48,7 @@ list_long_names(const struct poptOption *o, int *col)
 			list_long_names(o->arg, col);
 			continue;
 		}
-		if (o->shortName == '\0' || o->longName == NULL)
+		if (o->longName == NULL || o->val == OPT_LIST_OPTIONS)
 			continue;
 		if (*col == 0)
 			*col = printf("Long names:");
@@ -58,7 +59,9 @@ list_long_names(const struct poptOption *o, int *col)
 			fputs("\n ", stdout);
 			*col = 1;
 		}
-		*col += printf(" -%c --%s", o->shortName, o->longName);
+		if (o->shortName != '\0')
+			*col += printf(" -%c", o->shortName);
+		*col += printf(" --%s", o->longName);
 	}
 }
 
