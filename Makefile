@@ -67,6 +67,9 @@ PROGS = $(USER_PROGS) ct-providers ct-dispatch
 LIBS_ct-providers = $(XML_LIBS)
 LIBS_ct-dispatch = $(XML_LIBS)
 BINS = $(PROGS:%=$(BUILD)/bin/%)
+# Bash completion, one file per program, from its own option table.
+COMPLETIONS = $(PROGS:%=$(BUILD)/completion/%)
+completionsdir ?= $(datadir)/bash-completion/completions
 # Wrappers (ct-wrapper(7)) written in C; each links what it needs.
 LIBS_w-ncbi = $(CURL_LIBS) $(XML_LIBS)
 LIBS_w-ebi = $(CURL_LIBS) $(XML_LIBS)
@@ -80,7 +83,7 @@ MAN8 = $(wildcard man/*.8)
 
 TESTS ?=
 
-all: $(BINS) $(WRAPPER_BINS)
+all: $(BINS) $(WRAPPER_BINS) $(COMPLETIONS)
 
 $(BUILD)/common/%.o: common/%.c common/*.h $(BUILD)/config.h | $(BUILD)/common
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -121,6 +124,12 @@ $(BUILD)/bin/ct-%: $(BUILD)/cmd/ct-%.o $(LIBCT) $(SAN_OBJ) | $(BUILD)/bin
 $(BUILD)/providers/%: providers/%.c common/*.h $(BUILD)/config.h $(LIBCT) $(SAN_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(SAN_OBJ) $(LIBCT) $(LIBS_w-$*)
+
+# What a program's --list-options prints is its option table; the
+# completion is made from it, so it cannot drift from the options.
+$(BUILD)/completion/%: $(BUILD)/bin/% share/completion.bash share/gen-completion
+	@mkdir -p $(@D)
+	sh share/gen-completion $< $* >$@.new && mv $@.new $@
 
 # Fuzz harnesses (t/fuzz/README): each parser's entry point, replayed over
 # the kept inputs by `make check`, fuzzed by `make fuzz`.
@@ -246,8 +255,10 @@ install: all
 		$(DESTDIR)$(datadir)/cputorrent/cron.d \
 		$(DESTDIR)$(datadir)/cputorrent/systemd \
 		$(DESTDIR)$(sysconfdir)/cputorrent \
-		$(DESTDIR)$(libexecdir)/cputorrent
+		$(DESTDIR)$(libexecdir)/cputorrent \
+		$(DESTDIR)$(completionsdir)
 	install -m 0755 $(BINS) $(DESTDIR)$(bindir)
+	install -m 0644 $(COMPLETIONS) $(DESTDIR)$(completionsdir)
 	$(if $(WRAPPER_BINS),install -m 0755 $(WRAPPER_BINS) \
 		$(DESTDIR)$(libexecdir)/cputorrent)
 	set -e; for f in $(PATHED); do \
@@ -291,6 +302,7 @@ endif
 
 uninstall:
 	rm -f $(PROGS:%=$(DESTDIR)$(bindir)/%)
+	rm -f $(PROGS:%=$(DESTDIR)$(completionsdir)/%)
 	rm -rf $(DESTDIR)$(libexecdir)/cputorrent
 	$(foreach s,1 5 7 8,rm -f $(MAN$(s):man/%=$(DESTDIR)$(mandir)/man$(s)/%);)
 	rm -rf $(DESTDIR)$(datadir)/cputorrent

@@ -832,8 +832,11 @@ collect(struct dispatcher *d, struct job *j, const struct registry_server *s,
 	}
 	buf_free(&out);
 	j->ready = false;
-	event(d, j, JOB_COMPLETED, LOG_NOTICE, "completed by %s in %lld s",
-	    s->id, (long long)((now_usec() - j->submitted_usec) / 1000000));
+	/* The run (this attempt) apart from the wait since submission. */
+	event(d, j, JOB_COMPLETED, LOG_NOTICE, "completed by %s in %lld s "
+	    "(%lld s after submission)", s->id,
+	    (long long)((now_usec() - j->attempt_usec) / 1000000),
+	    (long long)((now_usec() - j->submitted_usec) / 1000000));
 	leave_server(d, j);
 	/*
 	 * If the final write or the rename fails, the next pass finds the
@@ -1667,17 +1670,14 @@ static void
 parse_options(struct dispatcher *d, struct cli *c, int argc, char **argv)
 {
 	struct poptOption table[] = {
-		{ NULL, 'c', POPT_ARG_STRING, &d->config, 0, NULL, NULL },
-		{ "follow", 'f', POPT_ARG_NONE, &d->follow, 0, NULL, NULL },
-		{ "init", 'i', POPT_ARG_NONE, &d->init_spool, 0, NULL, NULL },
-		{ "dry-run", 'n', POPT_ARG_NONE, &d->dry_run, 0, NULL, NULL },
-		{ "syslog", 's', POPT_ARG_NONE, &d->use_syslog, 0, NULL,
-		    NULL },
-		{ "verbose", 'v', POPT_ARG_NONE, &d->verbose, 0, NULL, NULL },
-		{ "explain", 'x', POPT_ARG_NONE, &d->explain, 0, NULL, NULL },
-		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, cli_common_options, 0,
-		    NULL, NULL },
-		POPT_TABLEEND
+		CLI_STRING_OF('c', "config", &d->config, 0, "file"),
+		CLI_FLAG('f', "follow", &d->follow),
+		CLI_FLAG('i', "init", &d->init_spool),
+		CLI_FLAG('n', "dry-run", &d->dry_run),
+		CLI_FLAG('s', "syslog", &d->use_syslog),
+		CLI_FLAG('v', "verbose", &d->verbose),
+		CLI_FLAG('x', "explain", &d->explain),
+		CLI_COMMON_OPTIONS
 	};
 
 	cli_start(c, argc, argv, table);

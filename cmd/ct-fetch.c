@@ -91,15 +91,6 @@ write_stdout(int result)
 	}
 }
 
-/* The reason a job failed: the text of its last event. */
-static const char *
-failure_reason(const struct job *j)
-{
-	if (j->nevents == 0 || j->events[j->nevents - 1].text[0] == '\0')
-		return "no reason recorded";
-	return j->events[j->nevents - 1].text;
-}
-
 /*
  * Look job id up. A completed job's result is opened into *result; any
  * other answer is said on stderr. Returns the exit status.
@@ -120,7 +111,7 @@ look_up(struct spool *sp, const char *id, int *result)
 		ct_warn("%s: job processing", id);
 	else if (s == JOB_FAILED) {
 		job_make_printable(&j);
-		ct_warn("%s: job failed: %s", id, failure_reason(&j));
+		ct_warn("%s: job failed: %s", id, job_failure_reason(&j));
 	} else if ((*result = spool_open_result(sp, id)) < 0)
 		status = EX_IOERR;
 	job_free(&j);
@@ -133,7 +124,7 @@ main(int argc, char **argv)
 	struct cli c = { .usage = usage, .help = help };
 	char *output = NULL;
 	struct poptOption table[] = {
-		CLI_STRING('o', &output, 0),
+		CLI_STRING_OF('o', "output", &output, 0, "file"),
 		CLI_COMMON_OPTIONS
 	};
 	const char *id;

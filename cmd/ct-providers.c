@@ -618,10 +618,11 @@ registry_verb(struct cli *c, const char *path, const char *verb,
 int
 main(int argc, char **argv)
 {
-	struct cli c = { .usage = usage, .help = help };
+	struct cli c = { .usage = usage, .help = help,
+	    .args = "words list servers show check stats disable enable" };
 	char *config = NULL;
 	struct poptOption table[] = {
-		CLI_STRING('c', &config, 0),
+		CLI_STRING_OF('c', "config", &config, 0, "file"),
 		CLI_COMMON_OPTIONS
 	};
 	const char *const *args, *verb;

@@ -1,7 +1,7 @@
 /*
  * ct-purge: remove finished jobs from the spool, each with its result:
  * the given ones, or every one of the caller's (every user's, for root)
- * that -a and -s choose. A job not finished is left alone: ct-cancel
+ * that -a and -t choose. A job not finished is left alone: ct-cancel
  * withdraws it, and it can be purged once it has failed.
  */
 #include <stdio.h>
@@ -17,17 +17,18 @@
 #include "privilege.h"
 #include "purge.h"
 #include "spool.h"
+#include "timefmt.h"
 
 static const char usage[] =
-    "usage: ct-purge [-n] [-a age] [-s state] [-S spool] [id ...]\n";
+    "usage: ct-purge [-n] [-a age] [-t state] [-S spool] [id ...]\n";
 
 static const char help[] =
     "Remove finished jobs, with their results: the given ones, or all of\n"
-    "yours that -a and -s choose.\n"
+    "yours that -a and -t choose.\n"
     "  -a age     only jobs that ended longer ago than age: seconds, or\n"
-    "             with m, h, d or w (30d); 0 for any\n"
+    "             with s, m, h, d or w (30d, 1h30m); 0 for any\n"
     "  -n         say what would be removed, and remove nothing\n"
-    "  -s state   only jobs in state: Completed or Failed\n"
+    "  -t state   only jobs in state: Completed or Failed\n"
     "  -S spool   spool directory (default $CT_SPOOL, else "
     CT_SPOOL_DEFAULT ")\n"
     "  -h, -V     help, version\n"
@@ -38,8 +39,8 @@ static const char help[] =
 /* What the caller chose. */
 struct choice {
 	int dry_run;
-	bool any_state;		/* no -s */
-	enum job_state state;	/* with -s */
+	bool any_state;		/* no -t */
+	enum job_state state;	/* with -t */
 	int64_t ended_before;	/* -a: ended before this; INT64_MAX: any */
 	int status;		/* the highest answer so far */
 	struct spool *sp;
@@ -95,7 +96,7 @@ visit(struct job *j, enum job_state s, void *ctx)
 	return 0;
 }
 
-/* The given job: purged if finished, whatever -a and -s say. */
+/* The given job: purged if finished, whatever -a and -t say. */
 static void
 purge_id(struct choice *c, const char *id)
 {
@@ -127,8 +128,8 @@ parse_choice(struct cli *cl, struct choice *c, const char *age,
 	c->ended_before = INT64_MAX;
 	if (age != NULL) {
 		if (parse_duration(age, &usec) != 0)
-			cli_usage_error(cl, "invalid age '%s': seconds, or a "
-			    "number with m, h, d or w", age);
+			cli_usage_error(cl, "invalid age '%s': seconds, or "
+			    "numbers with s, m, h, d or w", age);
 		c->ended_before = now_usec() - usec;
 	}
 	if (state != NULL) {
@@ -150,9 +151,9 @@ main(int argc, char **argv)
 	struct choice c = { 0 };
 	char *age = NULL, *state = NULL;
 	struct poptOption table[] = {
-		CLI_STRING('a', &age, 0),
-		CLI_FLAG('n', &c.dry_run),
-		CLI_STRING('s', &state, 0),
+		CLI_STRING('a', "age", &age, 0),
+		CLI_FLAG('n', "dry-run", &c.dry_run),
+		CLI_STRING_WORDS('t', "state", &state, 0, "Completed Failed"),
 		CLI_COMMON_OPTIONS
 	};
 	const char *const *ids;
@@ -166,9 +167,9 @@ main(int argc, char **argv)
 	parse_choice(&cl, &c, age, state);
 	if (!cl.ids_given && age == NULL && state == NULL)
 		cli_usage_error(&cl, "nothing chosen: give IDs, -a age or "
-		    "-s state");
+		    "-t state");
 	if (cl.ids_given && (age != NULL || state != NULL))
-		cli_usage_error(&cl, "IDs choose the jobs: -a and -s go "
+		cli_usage_error(&cl, "IDs choose the jobs: -a and -t go "
 		    "without them");
 	if ((rc = spool_open(&sp, spool_choose(cl.spool), false)) != 0)
 		exit(rc);

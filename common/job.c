@@ -25,6 +25,26 @@ job_state_name(enum job_state s)
 	return (unsigned)s < JOB_NSTATES ? state_names[s] : "?";
 }
 
+const char *
+job_failure_reason(const struct job *j)
+{
+	if (j->nevents == 0 || j->events[j->nevents - 1].text[0] == '\0')
+		return "no reason recorded";
+	return j->events[j->nevents - 1].text;
+}
+
+int64_t
+job_end_usec(const struct job *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->nevents; i++)
+		if (j->events[i].state == JOB_COMPLETED ||
+		    j->events[i].state == JOB_FAILED)
+			return j->events[i].usec;
+	return 0;
+}
+
 int
 job_state_exit(enum job_state s)
 {

@@ -75,6 +75,19 @@ const char *job_state_name(enum job_state s);
  */
 int job_state_exit(enum job_state s);
 
+/*
+ * Why a failed job failed, as its verdict says: the text of its last
+ * event, or "no reason recorded". The one reason ct-fetch and ct-status
+ * give.
+ */
+const char *job_failure_reason(const struct job *j);
+
+/*
+ * When the job reached Completed or Failed: the time of its first event
+ * in one of them; 0 while it has none.
+ */
+int64_t job_end_usec(const struct job *j);
+
 /* Append an event with a copy of text. */
 void job_add_event(struct job *j, int64_t usec, enum job_state s,
     const char *text);

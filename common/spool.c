@@ -574,6 +574,13 @@ spool_load(struct spool *sp, const char *id, bool want_input, struct job *j,
 int
 spool_foreach(struct spool *sp, spool_visit_fn visit, void *ctx)
 {
+	return spool_foreach_in(sp, SPOOL_ALL_STATES, visit, ctx);
+}
+
+int
+spool_foreach_in(struct spool *sp, unsigned states, spool_visit_fn visit,
+    void *ctx)
+{
 	enum job_state s;
 	int rc = 0;
 
@@ -581,9 +588,11 @@ spool_foreach(struct spool *sp, spool_visit_fn visit, void *ctx)
 		enum spool_dir sd = spool_state_dir(s);
 		struct dirent *de;
 		DIR *dir;
-		int d = state_dir_to_read(sp, s), dd;
+		int d, dd;
 
-		if (d == -2)
+		if (!(states & (1u << s)))
+			continue;
+		if ((d = state_dir_to_read(sp, s)) == -2)
 			continue;
 		if (d < 0)
 			return -1;

@@ -206,6 +206,12 @@ enum spool_lookup spool_load(struct spool *sp, const char *id,
 typedef int (*spool_visit_fn)(struct job *j, enum job_state s, void *ctx);
 int spool_foreach(struct spool *sp, spool_visit_fn visit, void *ctx);
 
+/* The same for the states in the mask (bit 1 << s) only: the others'
+   directories are not read at all. */
+#define SPOOL_ALL_STATES ((1u << JOB_NSTATES) - 1)
+int spool_foreach_in(struct spool *sp, unsigned states, spool_visit_fn visit,
+    void *ctx);
+
 /*
  * Open the result of completed job id, which must be a regular file.
  * Returns the descriptor, or -1 after printing why.

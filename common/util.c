@@ -307,34 +307,6 @@ parse_seconds(const char *s, double *out)
 	return 0;
 }
 
-int
-parse_duration(const char *s, int64_t *usec)
-{
-	static const struct { char unit; int64_t secs; } units[] = {
-		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
-		{ 'w', 604800 },
-	};
-	const char *end;
-	int64_t n;
-	size_t i;
-
-	/* Up to 100 years: far from any overflow in microseconds. */
-	if (parse_int64(s, &end, 0, 100LL * 366 * 86400, &n) != 0 ||
-	    *s == '-')
-		return -1;
-	if (*end == '\0') {
-		*usec = n * 1000000;
-		return 0;
-	}
-	for (i = 0; i < sizeof units / sizeof units[0]; i++)
-		if (end[0] == units[i].unit && end[1] == '\0' &&
-		    n <= 100LL * 366 * 86400 / units[i].secs) {
-			*usec = n * units[i].secs * 1000000;
-			return 0;
-		}
-	return -1;
-}
-
 const char *
 env_nonempty(const char *var)
 {

@@ -106,11 +106,4 @@ char *path_join(const char *dir, const char *name);
 /* Parse a non-negative decimal number of seconds, fraction allowed. */
 int parse_seconds(const char *s, double *out);
 
-/*
- * Parse a duration: a whole number of seconds, or of minutes, hours, days
- * or weeks with the suffix m, h, d or w ("90", "15m", "30d"), at most a
- * century. Sets *usec and returns 0, or returns -1.
- */
-int parse_duration(const char *s, int64_t *usec);
-
 #endif

@@ -52,7 +52,7 @@ ct-purge: nosuchjob: job not found"
 	gone c1
 }
 
-@test "-a and -s choose among the caller's finished jobs; -n only says" {
+@test "-a and -t choose among the caller's finished jobs; -n only says" {
 	old=$((NOW - 40 * DAY)) recent=$((NOW - 2 * DAY))
 	mkjob -s completed -r r -t $old "$CT_SPOOL" c-old
 	mkjob -s failed -t $old "$CT_SPOOL" f-old
@@ -63,7 +63,7 @@ ct-purge: nosuchjob: job not found"
 	assert_equal "$(sort <<<"$output")" "c-old
 f-old"
 	[ -f "$CT_SPOOL/completed/c-old" ]
-	run -0 ct-purge -a 30d -s completed
+	run -0 ct-purge -a 30d -t completed
 	assert_output c-old
 	run -0 ct-purge -a 1d
 	assert_equal "$(sort <<<"$output")" "c-ended-recently
@@ -78,12 +78,12 @@ f-old"
 @test "usage: nothing chosen, IDs with -a, a bad age or state: 64, nothing removed" {
 	mkjob -s completed -r r "$CT_SPOOL" c1
 	run -64 --separate-stderr ct-purge
-	[[ $stderr == "ct-purge: nothing chosen: give IDs, -a age or -s state"* ]]
+	[[ $stderr == "ct-purge: nothing chosen: give IDs, -a age or -t state"* ]]
 	run -64 --separate-stderr ct-purge -a 1d c1
-	[[ $stderr == "ct-purge: IDs choose the jobs: -a and -s go without them"* ]]
+	[[ $stderr == "ct-purge: IDs choose the jobs: -a and -t go without them"* ]]
 	run -64 --separate-stderr ct-purge -a 3y
-	[[ $stderr == "ct-purge: invalid age '3y': seconds, or a number with m, h, d or w"* ]]
-	run -64 --separate-stderr ct-purge -s new
+	[[ $stderr == "ct-purge: invalid age '3y': seconds, or numbers with s, m, h, d or w"* ]]
+	run -64 --separate-stderr ct-purge -t new
 	[[ $stderr == "ct-purge: invalid state 'new': Completed or Failed"* ]]
 	run -0 ct-status c1
 }

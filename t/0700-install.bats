@@ -27,6 +27,14 @@ install_into() {
 		[ "$(stat -c %a "$root/opt/ct/bin/$p")" = 755 ]
 		[ -f "$root/opt/ct/share/man/man1/$p.1" ]
 	done
+	# Where bash-completion looks, below the prefix (XDG_DATA_DIRS).
+	for p in ct-submit ct-status ct-fetch ct-wait ct-cancel ct-providers \
+	    ct-dispatch; do
+		[ -f "$root/opt/ct/share/bash-completion/completions/$p" ] ||
+			fail "no completion for $p"
+		grep -q "^complete -F _ct_complete $p\$" \
+			"$root/opt/ct/share/bash-completion/completions/$p"
+	done
 	[ -f "$root/opt/ct/share/man/man5/cputorrent-spool.5" ]
 	[ -f "$root/opt/ct/share/cputorrent/demo/globins45.fa" ]
 	for d in "" /tmp /new /processing /completed /failed /results; do

@@ -51,6 +51,19 @@ weighted_registry() {
 	} | registry
 }
 
+@test "completed: the event says the attempt's run time apart from the time since submission" {
+	server a instant 1 | registry
+	# Submitted 100 s ago, it waited; its run is instant.
+	mkjob -s new -t $(($(date +%s) - 100)) "$CT_SPOOL" old1
+	pass
+	pass
+	run -0 ct-status -q old1
+	run -0 ct-status -l old1
+	assert_line --regexp "  Completed   completed by a in [01] s \((10[0-3]) s after submission\)\$"
+	run -0 ct-status -o runtime,turnaround old1
+	[[ "$output" =~ ^[01]$'\t'10[0-3]$ ]] || fail "$output"
+}
+
 @test "one job end to end: pass, pass, Completed, with the provider's report" {
 	server a instant 1 | registry
 	fasta q1 "$PROTEIN"
@@ -73,7 +86,7 @@ Completed: completed by a in N s"
 	run -0 ct-fetch "$id"
 	assert_output "report for q1 by a"
 	# Without -v only what decides a job's fate is logged.
-	run -0 sed -E 's/ in [0-9]+ s$/ in N s/' "$LOG"
+	run -0 sed -E 's/ in [0-9]+ s \([0-9]+ s after submission\)$/ in N s/' "$LOG"
 	assert_output "ct-dispatch: $id: completed by a in N s"
 	# Done: the job in completed/, its result beside it, nothing left over.
 	assert_equal "$(jobs_in new) $(jobs_in processing) $(jobs_in completed)" "0 0 1"
@@ -637,7 +650,7 @@ Completed: completed by b in N s"
 	rc=0
 	wait "$pid" || rc=$?
 	assert_equal "$rc" 0
-	run -0 sed -E 's/ in [0-9]+ s$/ in N s/' follow.log
+	run -0 sed -E 's/ in [0-9]+ s \([0-9]+ s after submission\)$/ in N s/' follow.log
 	assert_line --index 0 "ct-dispatch: following $CT_SPOOL"
 	assert_line "ct-dispatch: $id: sent to a (handle h-$id)"
 	assert_line "ct-dispatch: $id: completed by a in N s"
