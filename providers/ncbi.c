@@ -97,7 +97,7 @@ static const struct option_spec option_maps[] = {
 	{ "evalue", "EXPECT", OPT_NUMBER, 32, 0, 0, NULL },
 	{ "max_target_seqs", "HITLIST_SIZE", OPT_INT, 8, 1, 5000, NULL },
 	{ "word_size", "WORD_SIZE", OPT_INT, 8, 2, 256, NULL },
-	{ "matrix", "MATRIX_NAME", OPT_WORD, 32, 0, 0,
+	{ "matrix", "MATRIX", OPT_WORD, 32, 0, 0,
 	    "BLOSUM45 BLOSUM50 BLOSUM62 BLOSUM80 BLOSUM90 PAM30 PAM70 "
 	    "PAM250" },
 	{ "threshold", "THRESHOLD", OPT_INT, 8, 0, 1000, NULL },

@@ -775,7 +775,10 @@ print(sorted(o), o["options"], [(e["state"], e["text"]) for e in o["history"]])'
 	assert_equal "$(tr '\n' ' ' <<<"$output")" "mid young "
 	run -0 ct-status -o id --since @$((now - 100000))
 	assert_equal "${#lines[@]}" 3
-	for bad in 2 1x yesterday 2026-13-01 ''; do
+	# A bare number is seconds, as for any duration.
+	run -0 ct-status -o id --since 3600
+	assert_equal "$(tr '\n' ' ' <<<"$output")" "mid young "
+	for bad in 1x 2y yesterday 2026-13-01 ''; do
 		run -64 --separate-stderr ct-status --since "$bad"
 		[[ "${stderr_lines[0]}" == "ct-status: --since $bad: neither an age"* ]] ||
 			fail "'$bad': ${stderr_lines[0]}"

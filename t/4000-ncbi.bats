@@ -400,8 +400,9 @@ submit exit 75 requests 0"
 	drive "$id"
 	run -0 history "$id"
 	assert_line "Completed: completed by ncbi in N s"
-	assert_equal "$(field 1 WORD_SIZE) $(field 1 MATRIX_NAME) $(field 1 GAPCOSTS) $(field 1 COMPOSITION_BASED_STATISTICS)" \
-		"3 BLOSUM80 10 1 0"
+	# MATRIX, as NCBI documents it today; not Biopython's MATRIX_NAME.
+	assert_equal "$(field 1 WORD_SIZE) $(field 1 MATRIX) $(field 1 MATRIX_NAME) $(field 1 GAPCOSTS) $(field 1 COMPOSITION_BASED_STATISTICS)" \
+		"3 BLOSUM80 - 10 1 0"
 	run -0 ct-fetch -o r.xml "$id"
 	run -0 xmllint --xpath 'string(//Parameters_matrix)' r.xml
 	assert_output BLOSUM80
@@ -623,4 +624,20 @@ parameter timeout: whole seconds, 1 to 3600"
 	assert_equal "$output$stderr" ""
 	run -64 "$w" check extra
 	assert_equal "$(ls -A empty)" ""
+}
+
+@test "the fixture serves FORMAT_TYPE=Text, plain and tabular, as NCBI does for its own client" {
+	start none '' -- --rtoe 0 --min-wait 0
+	by_hand
+	rid=$(env -i "${e[@]}" "$w" submit <hbb.fa)
+	for ((n = 0; n < 50; n++)); do
+		[ "$(env -i "${e[@]}" "$w" poll "$rid")" = done ] && break
+		sleep 0.2
+	done
+	run -0 curl -sS "$URL?CMD=Get&FORMAT_TYPE=Text&RID=$rid"
+	[[ $output == "<p><!--"$'\n'"QBlastInfoBegin"$'\n'$'\t'"Status=READY"* ]]
+	assert_line "Query= HBB_HUMAN Human beta hemoglobin."
+	assert_output --partial "Sequences producing significant alignments"
+	run -0 curl -sS "$URL?CMD=Get&FORMAT_TYPE=Text&ALIGNMENT_VIEW=Tabular&RID=$rid"
+	assert_line --regexp $'^HBB_HUMAN\tHBB_CALAR\t'
 }
