@@ -46,6 +46,7 @@
 #include "offered.h"
 #include "policy.h"
 #include "purge.h"
+#include "quota.h"
 #include "privilege.h"
 #include "registry.h"
 #include "result.h"
@@ -53,6 +54,7 @@
 #include "slots.h"
 #include "spool.h"
 #include "strvec.h"
+#include "timefmt.h"
 
 static const char usage[] =
     "usage: ct-dispatch [-finsvx] [-c file] [-S spool]\n";
@@ -500,17 +502,32 @@ place_held(void *arg, const char *server, const char *id)
 }
 
 /*
- * Take a place for j at server si, which this pass's count says is free:
- * another dispatcher may have taken it meanwhile. If so, or the places
- * cannot be read, the server counts as full for the rest of the pass.
+ * Take a place for j at server si, which this pass's count says is free,
+ * and one of the server's jobs for the day (quota.h): another dispatcher
+ * may have taken the last meanwhile. If so, or either cannot be read, the
+ * server counts as full for the rest of the pass; a -f dispatcher wakes
+ * when the day's quota has room again.
  */
 static bool
 take_place(struct dispatcher *d, const struct job *j, int si)
 {
 	const struct registry_server *s = &d->reg.servers[si];
+	int64_t open_usec;
+	char when[32];
 
-	if (slots_take(&d->sp, s->id, j->id, s->max_jobs, place_held, d) == 1)
-		return true;
+	if (slots_take(&d->sp, s->id, j->id, s->max_jobs, place_held, d) ==
+	    1) {
+		if (quota_take(&d->sp, s->id, s->daily_max, now_usec(),
+		    &open_usec) == 1)
+			return true;
+		slots_release(&d->sp, s->id, j->id);
+		if (open_usec != 0) {
+			wake_by(d, open_usec);
+			format_timestamp(when, sizeof when, open_usec);
+			logmsg(d, LOG_INFO, "%s: daily-max of %u reached; "
+			    "more from %s", s->id, s->daily_max, when);
+		}
+	}
 	d->in_flight[si] = s->max_jobs;
 	return false;
 }

@@ -213,6 +213,8 @@ load_server(struct registry *r, xmlNodePtr n)
 			    "request-interval", s->request_interval);
 			s->call_timeout = attr_number(c, "call-timeout",
 			    s->call_timeout);
+			s->daily_max = attr_number(c, "daily-max",
+			    s->daily_max);
 		} else if (is_element(c, "service")) {
 			struct registry_service *sv;
 

@@ -52,6 +52,7 @@ struct registry_server {
 	unsigned poll_interval;		/* seconds between polls of a job */
 	unsigned request_interval;	/* seconds between any two requests */
 	unsigned call_timeout;		/* seconds one wrapper call may take */
+	unsigned daily_max;		/* jobs in any 24 hours; 0: no limit */
 	struct registry_service *services;
 	size_t nservices;
 	struct registry_param *params;

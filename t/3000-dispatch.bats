@@ -363,6 +363,37 @@ spaced_by_a_second() {
 	spaced_by_a_second 2
 }
 
+@test "daily-max: a server gets at most that many jobs in any 24 hours, across passes; the rest go elsewhere, or wait" {
+	{
+		server a instant 10 'poll-interval="0" max-jobs="100" daily-max="3"'
+		server b instant 1
+	} | registry
+	for i in 1 2 3 4 5 6; do fasta "q$i" "$PROTEIN"; ct-submit "q$i.fa"; done >ids
+	pass
+	pass
+	run -0 providers
+	assert_output "a 3
+b 3"
+	assert_equal "$(wc -l <"$CT_SPOOL/state/quota.a")" 3
+
+	# Only a: what it cannot take waits, unharmed, until the day moves on.
+	server a instant 1 'poll-interval="0" max-jobs="100" daily-max="3"' | registry
+	for i in 7 8; do ct-submit "q1.fa"; done >more
+	pass -v
+	pass
+	assert_equal "$(jobs_in processing)" 2
+	grep -q "a: daily-max of 3 reached; more from " "$LOG"
+	run -2 ct-status -o state,provider $(cat more)
+	assert_output "Processing	-
+Processing	-"
+	# A day later (the times moved back), a has room again.
+	sed -i "s/^.*$/$(($(date +%s) - 86401))000000/" "$CT_SPOOL/state/quota.a"
+	pass
+	pass
+	run -0 ct-wait -t 0 $(cat more)
+	assert_equal "$(wc -l <"$CT_SPOOL/state/quota.a")" 2
+}
+
 @test "request-interval: holds across separate passes, through the spool" {
 	server a stamp 1 'poll-interval="0" request-interval="600"' "log=$MARKS/calls" | registry
 	for i in 1 2 3; do fasta "q$i" "$PROTEIN"; ct-submit "q$i.fa"; done >/dev/null
