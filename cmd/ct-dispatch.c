@@ -54,6 +54,7 @@
 #include "slots.h"
 #include "spool.h"
 #include "strvec.h"
+#include "trust.h"
 #include "timefmt.h"
 
 static const char usage[] =
@@ -1759,6 +1760,37 @@ take_registry(struct dispatcher *d)
 }
 
 /*
+ * Whether the registry at config, the wrapper directory and each server's
+ * wrapper can be changed only by root and this account (trust.h): the
+ * dispatcher runs what they say, with its rights. Returns the number of
+ * those that cannot, each said. A dry run runs nothing, and is not held.
+ */
+static int
+untrusted(struct dispatcher *d, const char *config,
+    const struct registry *r)
+{
+	char why[1024], *path;
+	int n = 0;
+	size_t i;
+
+	if (d->dry_run)
+		return 0;
+	if (trust_path(config, why, sizeof why) != 0 && ++n)
+		ct_warn("%s", why);
+	if (trust_path(d->wrapper_dir, why, sizeof why) != 0 && ++n)
+		ct_warn("%s", why);
+	for (i = 0; i < r->nservers; i++) {
+		path = path_join(d->wrapper_dir, r->servers[i].wrapper);
+		/* One that is not there fails its calls, and says so. */
+		if (access(path, F_OK) == 0 &&
+		    trust_path(path, why, sizeof why) != 0 && ++n)
+			ct_warn("%s", why);
+		free(path);
+	}
+	return n;
+}
+
+/*
  * Everything a pass needs: the registry, the paths, the spool. Returns -1
  * when all is ready, else the status to exit with.
  */
@@ -1776,6 +1808,10 @@ dispatcher_open(struct dispatcher *d, const char *spool)
 	}
 	if (resolve_paths(d, spool) != 0)
 		return 0;
+	if (untrusted(d, config, &d->reg) > 0) {
+		ct_warn("%s: refused: nothing dispatched", config);
+		return EX_CONFIG;
+	}
 	if (gethostname(d->host, sizeof d->host) != 0)
 		snprintf(d->host, sizeof d->host, "localhost");
 	d->batch.dir = SPOOL_PROCESSING;
@@ -1851,7 +1887,14 @@ reload_registry(struct dispatcher *d)
 	int problems;
 
 	reload_requested = 0;
-	if ((problems = registry_load(&r, config)) != 0) {
+	if ((problems = registry_load(&r, config)) == 0 &&
+	    untrusted(d, config, &r) > 0) {
+		registry_free(&r);
+		logmsg(d, LOG_ERR, "%s: not reloaded: refused; dispatching "
+		    "on with the one before", config);
+		return;
+	}
+	if (problems != 0) {
 		if (problems > 0)
 			registry_free(&r);
 		logmsg(d, LOG_ERR, "%s: not reloaded%s; dispatching on with "

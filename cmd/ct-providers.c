@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -459,6 +460,34 @@ check_server(struct spool *sp, const struct registry *r,
  * check, once the registry has passed registry_load(): every server's
  * wrapper found and executable, and its own check (ct-wrapper(7)).
  */
+/*
+ * A registry that holds secrets (API keys, passwords) should be readable
+ * by root and the dispatcher's account only: a warning, for a registry
+ * every user may read, naming the first secret.
+ */
+static void
+warn_readable_secrets(const struct registry *r)
+{
+	struct stat st;
+	size_t i, k;
+
+	if (stat(r->path, &st) != 0 || (st.st_mode & S_IROTH) == 0)
+		return;
+	for (i = 0; i < r->nservers; i++)
+		for (k = 0; k < r->servers[i].nparams; k++)
+			if (r->servers[i].params[k].secret) {
+				ct_warn("%s:%ld: warning: parameter '%s' of "
+				    "server '%s' is secret, and every user "
+				    "may read the registry (mode %04o): "
+				    "chmod o-r it", r->path,
+				    r->servers[i].params[k].line,
+				    r->servers[i].params[k].name,
+				    r->servers[i].id,
+				    (unsigned)(st.st_mode & 07777));
+				return;
+			}
+}
+
 static int
 cmd_check(struct spool *sp, const struct registry *r)
 {
@@ -469,6 +498,7 @@ cmd_check(struct spool *sp, const struct registry *r)
 	for (i = 0; i < r->nservers; i++)
 		problems += check_server(sp, r, &r->servers[i], dir);
 	free(dir);
+	warn_readable_secrets(r);
 	if (problems > 0) {
 		ct_warn("%s: %u problem%s", r->path, problems,
 		    problems == 1 ? "" : "s");

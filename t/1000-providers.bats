@@ -431,3 +431,20 @@ EOF
 	stderr_line --index 3 "ct-providers: r.xml:4: server 'slurm': slurm: parameter database.nt: $PWD/db/nr: no BLAST database there (no $PWD/db/nr.pal, .pin, .nal or .nin)"
 	stderr_line --index 4 "ct-providers: r.xml: 4 problems"
 }
+
+@test "check warns of a secret in a registry every user may read, and says ok" {
+	{
+		printf '<server id="a" name="a"><service name="blastp" weight="1"/><parameters>'
+		printf '<parameter name="classname">instant</parameter>'
+		printf '<parameter name="api-key" secret="true">s3cr3t</parameter>'
+		printf '</parameters></server>\n'
+	} | registry r
+	export CT_WRAPPER_DIR=$BATS_TEST_DIRNAME/wrappers
+	chmod 0644 r.xml
+	run -0 --separate-stderr ct-providers -c r.xml check
+	assert_equal "${stderr_lines[-1]}" "ct-providers: r.xml:3: warning: parameter 'api-key' of server 'a' is secret, and every user may read the registry (mode 0644): chmod o-r it"
+	assert_output "r.xml: ok, 1 server"
+	chmod 0640 r.xml
+	run -0 --separate-stderr ct-providers -c r.xml check
+	[[ $stderr != *warning* ]]
+}

@@ -443,6 +443,34 @@ a fetch"
 	assert_output "report for q1 by a"
 }
 
+@test "a registry, wrapper directory or wrapper that others may write is refused: 78, nothing dispatched" {
+	mkdir -m 755 wrappers
+	cp "$T/wrappers/instant" wrappers/
+	export CT_WRAPPER_DIR=$PWD/wrappers
+	server a instant 1 | registry
+	fasta q1 "$PROTEIN"
+	id=$(ct-submit q1.fa)
+	for what in "$CT_CONFIG" wrappers wrappers/instant; do
+		mode=$(stat -c %a "$what")
+		chmod o+w "$what"
+		run -78 --separate-stderr ct-dispatch
+		[[ ${stderr_lines[0]} == "ct-dispatch: $(realpath "$what") is writable by every user ("*"): whoever can write it chooses what the dispatcher runs" ]] ||
+			fail "$what: '${stderr_lines[0]}'"
+		assert_equal "${stderr_lines[-1]}" "ct-dispatch: $CT_CONFIG: refused: nothing dispatched"
+		run -3 ct-status "$id"
+		chmod "$mode" "$what"
+	done
+	# Writable by a group that is not the dispatcher's: refused too.
+	chgrp nogroup "$CT_CONFIG"
+	chmod g+w "$CT_CONFIG"
+	run -78 --separate-stderr ct-dispatch
+	[[ ${stderr_lines[0]} == *"is writable by its group"* ]]
+	chmod g-w "$CT_CONFIG"
+	pass
+	pass
+	run -0 ct-status "$id"
+}
+
 @test "the wrapper gets exactly the contract's environment, arguments, directory and input" {
 	server sp spy 1 'poll-interval="0"' "marks=$MARKS" 'db.swissprot=/data/blast/swissprot' \
 		'api-key=s3cr3t' | registry '<defaults deadline="600"/>'
@@ -713,7 +741,7 @@ logged() {
 @test "--follow: SIGHUP reloads the registry between passes; a broken one is refused, and the one before kept" {
 	server a instant 1 | registry
 	fasta q1 "$PROTEIN"
-	ct-dispatch -f 2>follow.log &
+	ct-dispatch -f -i 2>follow.log &	# -i: no job has made the spool yet
 	pid=$!
 	run -0 completed_by "$(ct-submit q1.fa)"
 	assert_output "report for q1 by a"
