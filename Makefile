@@ -6,6 +6,7 @@
 #   make torture    kill -9 every program 500 times, count what breaks (root)
 #   make fuzz       every parser under AFL++, FUZZ_SECONDS each
 #   make install    PREFIX, DESTDIR, sysconfdir, localstatedir honoured
+#   make deb        a Debian package, in build-deb/
 #   make SANITIZE=1 ...   the same under ASan and UBSan (in build-san/)
 
 VERSION = 0.1
@@ -177,8 +178,11 @@ DEB_PACKAGES = $(DEMO_PACKAGES) mandoc bats bats-assert bats-support \
 	munge slurmctld slurmd slurm-client \
 	gridengine-master gridengine-exec gridengine-client
 
+# What make deb and its test use.
+DEB_TOOLS = dpkg-dev file lintian
+
 deps:
-	@sh share/install-deps $(DEB_PACKAGES)
+	@sh share/install-deps $(DEB_PACKAGES) $(DEB_TOOLS)
 
 demo-deps:
 	@sh share/install-deps $(DEMO_PACKAGES)
@@ -297,8 +301,24 @@ ifneq ($(SPOOL_GROUP),)
 		    "left to the package that installs $(DESTDIR)"; \
 	fi
 	@# The dispatcher's alone: no one else may swap a job's work directory.
-	chmod 0700 $(DESTDIR)$(spooldir)/work
+	chmod 00700 $(DESTDIR)$(spooldir)/work
 endif
+
+# --- a Debian package -----------------------------------------------------
+# build-deb/cputorrent_VERSION_ARCH.deb: built in build-deb/ with the paths
+# Debian uses, then made a package from share/debian (its postinst makes
+# the account and the spool's modes); lintian checks it (t/0710-deb.bats).
+DEB_BUILD = build-deb
+deb:
+	@sh share/install-deps $(DEB_TOOLS)
+	rm -rf $(DEB_BUILD)/root
+	$(MAKE) -s BUILD=$(DEB_BUILD) PREFIX=/usr sysconfdir=/etc \
+		localstatedir=/var DESTDIR=$(CURDIR)/$(DEB_BUILD)/root \
+		CFLAGS="-D_FORTIFY_SOURCE=2 -fstack-protector-strong" \
+		LDFLAGS="-Wl,-z,relro -Wl,-z,now" install
+	sh share/debian/build $(DEB_BUILD)/root \
+		$(DEB_BUILD)/cputorrent_$(VERSION)_$$(dpkg --print-architecture).deb \
+		$(VERSION)
 
 uninstall:
 	rm -f $(PROGS:%=$(DESTDIR)$(bindir)/%)
@@ -309,9 +329,9 @@ uninstall:
 	@echo "left in place: $(DESTDIR)$(spooldir) and $(DESTDIR)$(sysconfdir)/cputorrent"
 
 clean:
-	rm -rf build build-san build-fuzz build-libfuzzer
+	rm -rf build build-san build-fuzz build-libfuzzer build-deb
 
 FORCE:
-.PHONY: FORCE all deps demo-deps check test lint-man bench torture fuzz fuzz-replays \
+.PHONY: FORCE all deps demo-deps deb check test lint-man bench torture fuzz fuzz-replays \
 	fuzz-harnesses demo install uninstall clean
 .DELETE_ON_ERROR:
