@@ -1,6 +1,8 @@
 /*
  * ct-submit: put jobs into the spool, one per input file (or one per FASTA
- * record with -r), and print their IDs.
+ * record with -r), and print their IDs. The jobs of one call are a batch:
+ * their IDs share one time and differ only in the last part, and the ID
+ * of the first without its last part is the batch ID (jobid.h).
  *
  * Every input is read and checked before any job becomes visible: each job
  * is staged complete and fsynced in tmp/, and only when all are staged are
@@ -31,19 +33,25 @@
 #define MAX_DATABASE 255
 
 static const char usage[] =
-    "usage: ct-submit [-r] [-d database] [-m size] [-o key=value]...\n"
-    "                 [-S spool] [-s service] [file ...]\n";
+    "usage: ct-submit [-Hr] [-d database] [-m size] [-N name]\n"
+    "                 [-o key=value]... [-S spool] [-s service]\n"
+    "                 [-t deadline] [file ...]\n";
 
 static const char help[] =
     "Submit FASTA queries as jobs and print one job ID per line.\n"
     "  -d database    the database to search\n"
+    "  -H             submit held: no provider takes them until ct-release\n"
     "  -m size        largest input accepted (default 8M; k, M, G)\n"
+    "  -N name        the jobs' name (with -r: name/record-ID)\n"
     "  -o key=value   a service option, stored with the job (repeatable)\n"
-    "  -r             one job per FASTA record instead of per file\n"
+    "  -r             one job per FASTA record instead of per file,\n"
+    "                 named after the record's ID\n"
     "  -S spool       spool directory (default $CT_SPOOL, else "
     CT_SPOOL_DEFAULT ")\n"
     "  -s service     blastp (default), blastn, blastx, tblastn, tblastx,\n"
     "                 psiblast, deltablast, rpsblast, rpstblastn\n"
+    "  -t deadline    fail the jobs if not done this long after submission\n"
+    "                 (seconds, or with m, h, d), or earlier by the registry\n"
     "  -h, -V         help, version\n"
     "With no file, or file '-', read standard input.\n";
 
@@ -55,6 +63,8 @@ struct staged {
 struct batch {
 	struct staged *jobs;
 	size_t n;
+	int64_t usec;			/* the time of every job's ID */
+	char id[JOBID_MAX + 1];		/* the batch ID, once a job is made */
 };
 
 struct settings {
@@ -64,6 +74,9 @@ struct settings {
 	size_t noptions;
 	size_t max_input;
 	int per_record;
+	int held;		/* -H: into held/, not new/ */
+	char *name;		/* -N, or NULL */
+	int64_t within_sec;	/* -t, or 0 */
 };
 
 static void
@@ -110,6 +123,24 @@ check_database(struct cli *c, const char *db)
 		    !(*p >= '0' && *p <= '9') && !strchr("_-.", *p))
 			cli_usage_error(c, "-d '%s': a database name may only "
 			    "contain letters, digits, '_', '-' and '.'", db);
+}
+
+static void
+check_name(struct cli *c, const char *name, int per_record)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)name; *p != '\0'; p++)
+		if (*p < 0x20 || *p >= 0x7f)
+			cli_usage_error(c, "-N: a name may not contain the byte "
+			    "0x%02x", *p);
+	/* With -r, room is left for "/" and some of the record's ID. */
+	if (!jobname_valid(name) ||
+	    (per_record && strlen(name) > JOBNAME_MAX / 2))
+		cli_usage_error(c, "-N '%s': not a job name: 1 to %d letters, "
+		    "digits and '%s', beginning with a letter, digit or '_', "
+		    "and not with eight digits and '-' as job IDs do", name,
+		    per_record ? JOBNAME_MAX / 2 : JOBNAME_MAX, JOBNAME_PUNCT);
 }
 
 /*
@@ -163,10 +194,13 @@ submitter(void)
 	return b.data;
 }
 
-/* Stage one job holding input[0..len); 0, or EX_IOERR after a message. */
+/*
+ * Stage one job holding input[0..len), named name (or nameless if NULL);
+ * 0, or EX_IOERR after a message.
+ */
 static int
 stage_job(struct spool *sp, const struct settings *set, const char *event,
-    const char *input, size_t len, struct batch *batch)
+    const char *name, const char *input, size_t len, struct batch *batch)
 {
 	struct job j = { 0 };
 	struct buf rec = { 0 };
@@ -177,11 +211,16 @@ stage_job(struct spool *sp, const struct settings *set, const char *event,
 	batch->jobs = xrealloc(batch->jobs,
 	    (batch->n + 1) * sizeof *batch->jobs);
 	st = &batch->jobs[batch->n];
-	j.submitted_usec = now_usec();
+	j.submitted_usec = batch->usec;
 	jobid_make(j.id, j.submitted_usec);
+	if (batch->n == 0)
+		jobid_batch(batch->id, j.id);
 	j.owner = getuid();
 	j.service = xstrdup(set->service->name);
 	j.database = set->database ? xstrdup(set->database) : NULL;
+	j.name = name != NULL ? xstrdup(name) : NULL;
+	j.batch = xstrdup(batch->id);
+	j.within_sec = set->within_sec;
 	for (i = 0; i < set->noptions; i++)
 		job_add_option(&j, set->options[i]);
 	job_add_event(&j, j.submitted_usec, JOB_NEW, event);
@@ -195,6 +234,23 @@ stage_job(struct spool *sp, const struct settings *set, const char *event,
 	buf_free(&rec);
 	job_free(&j);
 	return rc;
+}
+
+/*
+ * The name of the job of FASTA record rec[0..len) into name: the record's
+ * ID (the header's first word), after prefix and '/' if prefix is set,
+ * made a valid name (jobid.h). False if it gives none.
+ */
+static bool
+record_name(char *name, const char *prefix, const char *rec, size_t len)
+{
+	size_t n;
+
+	/* A record starts with '>' (fasta_check made sure). */
+	for (n = 1; n < len && rec[n] != ' ' && rec[n] != '\t' &&
+	    rec[n] != '\n' && rec[n] != '\r'; n++)
+		;
+	return jobname_from_record(name, prefix, rec + 1, n - 1);
 }
 
 /* Check one input file and stage its jobs: 0, or the exit status. */
@@ -218,11 +274,17 @@ stage_file(struct spool *sp, const struct settings *set, const char *event,
 		goto out;
 	}
 	if (!set->per_record)
-		rc = stage_job(sp, set, event, in.data, in.len, batch);
+		rc = stage_job(sp, set, event, set->name, in.data, in.len,
+		    batch);
 	else
-		for (i = 0, rc = 0; i < nrecs && rc == 0; i++)
-			rc = stage_job(sp, set, event, in.data + recs[i].off,
-			    recs[i].len, batch);
+		for (i = 0, rc = 0; i < nrecs && rc == 0; i++) {
+			const char *rec = in.data + recs[i].off;
+			char job_name[JOBNAME_MAX + 1];
+
+			rc = stage_job(sp, set, event, record_name(job_name,
+			    set->name, rec, recs[i].len) ? job_name : NULL,
+			    rec, recs[i].len, batch);
+		}
 out:
 	free(recs);
 	buf_free(&in);
@@ -269,6 +331,13 @@ parse_command_line(struct cli *c, struct settings *set, char **opt_arg,
 				cli_usage_error(c, "-m %s: not a size",
 				    *opt_arg);
 			break;
+		case 't':
+			if (parse_duration(*opt_arg, JOB_WITHIN_MAX,
+			    &set->within_sec) != 0)
+				cli_usage_error(c, "-t %s: not a duration (a "
+				    "positive number of seconds, or of m, h or "
+				    "d, at most ten years)", *opt_arg);
+			break;
 		case 'o':
 			check_option(c, *opt_arg);
 			set->options = xrealloc(set->options,
@@ -287,6 +356,8 @@ parse_command_line(struct cli *c, struct settings *set, char **opt_arg,
 		    *service_arg);
 	if (set->database != NULL)
 		check_database(c, set->database);
+	if (set->name != NULL)
+		check_name(c, set->name, set->per_record);
 	return input_files(c);
 }
 
@@ -310,18 +381,19 @@ stage_all(struct spool *sp, const struct settings *set,
 }
 
 /*
- * Publish the staged jobs, with one fsync of new/ for all. Returns 0, or
+ * Publish the staged jobs into to (new/, or held/ with -H), with one
+ * fsync of it for all. Returns 0, or
  * EX_IOERR after naming the jobs that exist; batch->n is left counting
  * the jobs that are durable in new/.
  */
 static int
-publish_all(struct spool *sp, struct batch *batch)
+publish_all(struct spool *sp, struct batch *batch, enum spool_dir to)
 {
 	size_t i, k;
 	int status = 0;
 
 	for (i = 0; i < batch->n; i++) {
-		if (spool_publish(sp, batch->jobs[i].tmpname, SPOOL_NEW,
+		if (spool_publish(sp, batch->jobs[i].tmpname, to,
 		    batch->jobs[i].id) == 0)
 			continue;
 		ct_warnerr("cannot publish job %s", batch->jobs[i].id);
@@ -331,7 +403,7 @@ publish_all(struct spool *sp, struct batch *batch)
 		batch->n = i;
 		status = EX_IOERR;
 	}
-	if (batch->n > 0 && spool_sync(sp, SPOOL_NEW) != 0) {
+	if (batch->n > 0 && spool_sync(sp, to) != 0) {
 		/*
 		 * The jobs are whole and visible, but a crash could still undo
 		 * them: stdout promises durable jobs, so name them here.
@@ -381,17 +453,20 @@ int
 main(int argc, char **argv)
 {
 	struct settings set = { .max_input = MAX_INPUT_DEFAULT };
+	struct batch batch = { .usec = now_usec() };
 	char *service_arg = NULL, *opt_arg = NULL;
 	const char *const *files;
-	struct batch batch = { 0 };
 	struct spool sp;
 	struct cli c = { .usage = usage, .help = help };
 	struct poptOption table[] = {
 		CLI_STRING('d', &set.database, 0),
+		CLI_FLAG('H', &set.held),
 		CLI_STRING('m', &opt_arg, 'm'),
+		CLI_STRING('N', &set.name, 0),
 		CLI_STRING('o', &opt_arg, 'o'),
 		CLI_FLAG('r', &set.per_record),
 		CLI_STRING('s', &service_arg, 0),
+		CLI_STRING('t', &opt_arg, 't'),
 		CLI_COMMON_OPTIONS
 	};
 	size_t i;
@@ -404,7 +479,8 @@ main(int argc, char **argv)
 	if ((status = spool_open(&sp, spool_choose(c.spool), true)) != 0)
 		exit(status);
 	if ((status = stage_all(&sp, &set, files, &batch)) == 0) {
-		status = publish_all(&sp, &batch);
+		status = publish_all(&sp, &batch, set.held ? SPOOL_HELD :
+		    SPOOL_NEW);
 		if ((printed = print_ids(&batch)) != 0)
 			status = printed;
 		if (batch.n > 0)
@@ -416,6 +492,7 @@ main(int argc, char **argv)
 		free((char *)set.options[i]);
 	free(set.options);
 	free((char *)set.database);
+	free(set.name);
 	free(service_arg);
 	spool_close(&sp);
 	cli_end(&c);

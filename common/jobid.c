@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "charset.h"
 #include "jobid.h"
 #include "util.h"
 
@@ -32,6 +33,63 @@ jobid_valid(const char *s)
 		return false;
 	}
 	return i > 0;
+}
+
+bool
+jobid_is_made(const char *s)
+{
+	return span_only(s, 8, CHARS_DIGITS) && strlen(s) > 8 && s[8] == '-';
+}
+
+bool
+jobname_valid(const char *s)
+{
+	return chars_only(s, CHARS_ALNUM JOBNAME_PUNCT, 1, JOBNAME_MAX) &&
+	    strchr(CHARS_ALNUM "_", s[0]) != NULL && !jobid_is_made(s);
+}
+
+bool
+jobname_from_record(char *buf, const char *prefix, const char *id,
+    size_t idlen)
+{
+	size_t n = 0, i;
+
+	if (prefix != NULL) {
+		n = strlen(prefix);
+		memcpy(buf, prefix, n);
+		buf[n++] = '/';
+	}
+	for (i = 0; i < idlen && n < JOBNAME_MAX; i++, n++) {
+		/* A name begins with a letter, digit or '_'. */
+		const char *set = n == 0 ? CHARS_ALNUM "_" :
+		    CHARS_ALNUM JOBNAME_PUNCT;
+
+		buf[n] = id[i] != '\0' && strchr(set, id[i]) != NULL ? id[i] :
+		    '_';
+	}
+	buf[n] = '\0';
+	if (idlen == 0 || !jobname_valid(buf)) {
+		buf[0] = '\0';
+		return false;
+	}
+	return true;
+}
+
+void
+jobid_batch(char *buf, const char *first_id)
+{
+	const char *dash = strrchr(first_id, '-');
+	size_t n = dash != NULL ? (size_t)(dash - first_id) : strlen(first_id);
+
+	snprintf(buf, JOBID_MAX + 1, "%.*s", (int)n, first_id);
+}
+
+bool
+jobid_in_batch(char *buf, const char *batch, unsigned long seq)
+{
+	int n = snprintf(buf, JOBID_MAX + 1, "%s-%lu", batch, seq);
+
+	return n > 0 && n <= JOBID_MAX;
 }
 
 const char *

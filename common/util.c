@@ -307,6 +307,26 @@ parse_seconds(const char *s, double *out)
 	return 0;
 }
 
+int
+parse_duration(const char *s, int64_t max, int64_t *out)
+{
+	static const char units[] = "smhd";
+	static const int64_t secs[] = { 1, 60, 3600, 86400 };
+	const char *end, *u;
+	int64_t v;
+
+	if (parse_int64(s, &end, 1, max, &v) != 0 || *s == '-')
+		return -1;
+	if (*end != '\0') {
+		if ((u = strchr(units, *end)) == NULL || end[1] != '\0' ||
+		    v > max / secs[u - units])
+			return -1;
+		v *= secs[u - units];
+	}
+	*out = v;
+	return 0;
+}
+
 const char *
 env_nonempty(const char *var)
 {

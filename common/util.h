@@ -106,4 +106,11 @@ char *path_join(const char *dir, const char *name);
 /* Parse a non-negative decimal number of seconds, fraction allowed. */
 int parse_seconds(const char *s, double *out);
 
+/*
+ * Parse a duration: a positive whole number of seconds, or of minutes,
+ * hours or days with the suffix m, h or d (s for seconds is allowed), at
+ * most max seconds. Returns 0 and sets *out (seconds), or -1.
+ */
+int parse_duration(const char *s, int64_t max, int64_t *out);
+
 #endif
