@@ -45,13 +45,16 @@ struct view {
 	unsigned long shown;
 };
 
+/* The state; a held New job's name of it says so (ct-hold(1)). */
 static void
-print_state(const struct view *v, enum job_state s, char *out, size_t n)
+print_state(const struct view *v, enum job_state s, bool held, char *out,
+    size_t n)
 {
 	if (v->numeric)
 		snprintf(out, n, "%d", (int)s);
 	else
-		snprintf(out, n, "%s", job_state_name(s));
+		snprintf(out, n, "%s%s", job_state_name(s),
+		    held ? " (held)" : "");
 }
 
 static void
@@ -60,14 +63,16 @@ print_line(struct view *v, const struct job *j, enum job_state s)
 	char state[16], age[32];
 	const char *provider = j->provider ? j->provider : "-";
 
-	print_state(v, s, state, sizeof state);
+	print_state(v, s, j->held, state, sizeof state);
 	if (v->table) {
 		if (v->shown++ == 0)
-			printf("%-*s  %-10s  %-10s  %-12s  %s\n", v->id_width,
-			    "ID", "STATE", "SERVICE", "PROVIDER", "AGE");
+			printf("%-*s  %-10s  %-10s  %-12s  %-6s  %s\n",
+			    v->id_width, "ID", "STATE", "SERVICE", "PROVIDER",
+			    "AGE", "NAME");
 		format_age(age, sizeof age, v->now - j->submitted_usec);
-		printf("%-*s  %-10s  %-10s  %-12s  %s\n", v->id_width, j->id,
-		    state, j->service, provider, age);
+		printf("%-*s  %-10s  %-10s  %-12s  %-6s  %s\n", v->id_width,
+		    j->id, state, j->service, provider, age,
+		    j->name ? j->name : "-");
 	} else
 		printf("%s\t%s\t%s\t%s\t%lld\n", j->id, state, j->service,
 		    provider, (long long)((v->now - j->submitted_usec) /
@@ -86,13 +91,22 @@ print_long(struct view *v, const struct job *j, enum job_state s)
 	format_timestamp(when, sizeof when, j->submitted_usec);
 	format_age(age, sizeof age, v->now - j->submitted_usec);
 	printf("job        %s\n", j->id);
-	printf("state      %s (%d)\n", job_state_name(s), (int)s);
+	printf("state      %s (%d)%s\n", job_state_name(s), (int)s,
+	    j->held ? ", held" : "");
 	printf("owner      %s (%lu)\n", pw ? pw->pw_name : "?",
 	    (unsigned long)j->owner);
 	printf("service    %s\n", j->service);
 	printf("database   %s\n", j->database ? j->database : "-");
 	printf("provider   %s\n", j->provider ? j->provider : "-");
 	printf("submitted  %s (%s ago)\n", when, age);
+	/* What older records do not have is not shown for them. */
+	if (j->name != NULL)
+		printf("name       %s\n", j->name);
+	if (j->batch != NULL)
+		printf("batch      %s\n", j->batch);
+	if (j->within_sec != 0)
+		printf("within     %lld s of submission (ct-submit -t)\n",
+		    (long long)j->within_sec);
 	for (i = 0; i < j->noptions; i++)
 		printf("option     %s\n", j->options[i]);
 	printf("input      %zu bytes\n", j->input_len);
@@ -121,26 +135,13 @@ show(struct job *j, enum job_state s, void *ctx)
 	return 0;
 }
 
-/* Show each of ids; the exit status is the highest of their answers. */
+/* Show a job named on the command line; its state is the answer. */
 static int
-show_ids(struct spool *sp, const char *const *ids, struct view *v)
+show_named(struct spool *sp, struct job *j, enum job_state s, void *ctx)
 {
-	size_t i;
-	int status = CT_EXIT_COMPLETED, code;
-
-	for (i = 0; ids[i] != NULL; i++) {
-		enum job_state s;
-		struct job j;
-
-		if ((code = lookup_job(sp, ids[i], v->quiet, &j, &s)) == 0) {
-			show(&j, s, v);
-			job_free(&j);
-			code = job_state_exit(s);
-		}
-		if (code > status)
-			status = code;
-	}
-	return status;
+	(void)sp;
+	show(j, s, ctx);
+	return job_state_exit(s);
 }
 
 int
@@ -177,7 +178,7 @@ main(int argc, char **argv)
 		status = spool_foreach(&sp, show, &v) != 0 ? EX_IOERR :
 		    CT_EXIT_COMPLETED;
 	else
-		status = show_ids(&sp, ids, &v);
+		status = lookup_args(&sp, ids, v.quiet, show_named, &v);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		ct_warnerr("cannot write standard output");
 		status = EX_IOERR;

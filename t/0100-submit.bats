@@ -5,8 +5,9 @@
 load helper
 bats_require_minimum_version 1.5.0
 
-USAGE1='usage: ct-submit [-r] [-d database] [-m size] [-o key=value]...'
-USAGE2='                 [-S spool] [-s service] [file ...]'
+USAGE1='usage: ct-submit [-Hr] [-d database] [-m size] [-N name]'
+USAGE2='                 [-o key=value]... [-S spool] [-s service]
+                 [-t deadline] [file ...]'
 ID_RE='^[0-9]{8}-[0-9]{6}-[0-9]{6}-[0-9a-f]{8}-[0-9]+-[0-9a-f]{8}-[0-9]+$'
 HOST=$(uname -n)
 OWNER=$(id -u)
@@ -40,6 +41,9 @@ check_job() {
 			"$id" "$OWNER" "$service"
 		[ -z "$db" ] || printf 'database %s\n' "$db"
 		printf 'submitted %s\n' "$sub"
+		[ -z "${JOB_NAME:-}" ] || printf 'name %s\n' "$JOB_NAME"
+		printf 'batch %s\n' "${id%-*}"
+		[ -z "${JOB_WITHIN:-}" ] || printf 'within %s\n' "$JOB_WITHIN"
 		for o in "$@"; do
 			printf 'option %s\n' "$o"
 		done
@@ -187,10 +191,10 @@ $USAGE2"
 	assert_equal "$stderr" ""
 	assert_equal "${#lines[@]}" 4
 	assert_equal "$(jobs_in new)" 4
-	check_job "${lines[0]}" r1.want blastp ""
-	check_job "${lines[1]}" r2.want blastp ""
-	check_job "${lines[2]}" r3.want blastp ""
-	check_job "${lines[3]}" b.fa blastp ""
+	JOB_NAME=r1 check_job "${lines[0]}" r1.want blastp ""
+	JOB_NAME=r2 check_job "${lines[1]}" r2.want blastp ""
+	JOB_NAME=r3 check_job "${lines[2]}" r3.want blastp ""
+	JOB_NAME=b check_job "${lines[3]}" b.fa blastp ""
 }
 
 @test "-s: every service takes its own query type and is recorded; an unknown one is a usage error" {

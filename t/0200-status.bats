@@ -112,7 +112,8 @@ fields() {
 	run -74 --separate-stderr ct-status j1
 	assert_equal "$stderr" \
 		"ct-status: cannot open spool $CT_SPOOL: Not a directory"
-	for bad in ../j1 -j1 .hidden 'a b' j/1 '' "$(printf 'x%.0s' {1..65})"; do
+	# j/1 is not an ID, but may be a name (ct-submit -N).
+	for bad in ../j1 -j1 .hidden 'a b' 'j|1' '' "$(printf 'x%.0s' {1..129})"; do
 		run --separate-stderr ct-status -- "$bad"
 		assert_equal "$status" 64
 		assert_equal "$output" ""
@@ -245,27 +246,29 @@ fields() {
 	output=${output//$'\r'/}
 	mapfile -t l <<<"$output"
 	assert_equal "${#l[@]}" 6
-	[[ "${l[0]}" =~ ^ID\ +STATE\ +SERVICE\ +PROVIDER\ +AGE$ ]] ||
+	[[ "${l[0]}" =~ ^ID\ +STATE\ +SERVICE\ +PROVIDER\ +AGE\ +NAME$ ]] ||
 		fail "header: '${l[0]}'"
 	h=${l[0]}
 	s=${h%%STATE*} s=${#s}
 	v=${h%%SERVICE*} v=${#v}
 	p=${h%%PROVIDER*} p=${#p}
 	a=${h%%AGE*} a=${#a}
+	m=${h%%NAME*} m=${#m}
 	declare -A seen
 	for ((i = 1; i < 6; i++)); do
 		x=${l[i]}
 		jid=${x%% *}
 		seen[$jid]=1
 		# Every column starts where its heading does, after a blank.
-		for col in $s $v $p $a; do
+		for col in $s $v $p $a $m; do
 			[ "${x:col-1:1}" = " " ] && [ "${x:col:1}" != " " ] ||
 				fail "line '$x' not aligned at column $col"
 		done
 		read -r st <<<"${x:s}"
 		read -r sv <<<"${x:v}"
 		read -r pr <<<"${x:p}"
-		age=${x:a}
+		read -r age _ <<<"${x:a}"
+		assert_equal "${x:m}" -
 		[[ "$age" =~ ^(1m|[0-2]s)$ ]] || fail "age '$age' in '$x'"
 		case $jid in
 		c1) want="Completed ncbi 1m" ;;
@@ -284,8 +287,8 @@ fields() {
 	run -2 script -qec 'ct-status -n p1' /dev/null
 	output=${output//$'\r'/}
 	mapfile -t lines <<<"$output"
-	assert_line --index 0 --regexp '^ID +STATE +SERVICE +PROVIDER +AGE$'
-	assert_line --index 1 --regexp '^p1 +1 +blastp +sge +1m$'
+	assert_line --index 0 --regexp '^ID +STATE +SERVICE +PROVIDER +AGE +NAME$'
+	assert_line --index 1 --regexp '^p1 +1 +blastp +sge +1m +-$'
 }
 
 @test "-l: every field, the options, the input size and the history" {
@@ -298,7 +301,7 @@ fields() {
 	size=$(stat -c %s q.fa)
 	run -3 --separate-stderr ct-status -l "$id"
 	assert_equal "$stderr" ""
-	assert_equal "${#lines[@]}" 12
+	assert_equal "${#lines[@]}" 13
 	assert_line --index 0 "job        $id"
 	assert_line --index 1 "state      New (0)"
 	assert_line --index 2 "owner      $(id -un) ($(id -u))"
@@ -306,11 +309,12 @@ fields() {
 	assert_line --index 4 "database   pdb"
 	assert_line --index 5 "provider   -"
 	assert_line --index 6 --regexp "^submitted  $when \\([0-2]s ago\\)\$"
-	assert_line --index 7 "option     evalue=1e-5"
-	assert_line --index 8 "option     matrix=BLOSUM62"
-	assert_line --index 9 "input      $size bytes"
-	assert_line --index 10 "history"
-	assert_line --index 11 \
+	assert_line --index 7 "batch      ${id%-*}"
+	assert_line --index 8 "option     evalue=1e-5"
+	assert_line --index 9 "option     matrix=BLOSUM62"
+	assert_line --index 10 "input      $size bytes"
+	assert_line --index 11 "history"
+	assert_line --index 12 \
 		"  $when  New         submitted by uid $(id -u) on $(uname -n)"
 }
 

@@ -166,8 +166,8 @@ busy submit $id"
 	id=$(ct-submit q1.fa)
 	before=$(snapshot)
 	missing=20200101-000000-000000-00000000-1-0
-	run -64 --separate-stderr ct-cancel 'bad/id'
-	assert_equal "${stderr_lines[0]}" "ct-cancel: invalid job ID 'bad/id': an ID is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+	run -64 --separate-stderr ct-cancel 'bad|id'
+	assert_equal "${stderr_lines[0]}" "ct-cancel: invalid job ID 'bad|id': an ID is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
 	# A bad ID anywhere: nothing is done, not even for the good one.
 	run -64 ct-cancel "$id" '../x'
 	run -64 --separate-stderr ct-cancel
