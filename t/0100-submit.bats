@@ -411,3 +411,68 @@ ct-submit: nothing submitted"
 		"$other.$dead.2" "$tag.$$.0" "$tag.$dead.0" | sort)"
 	assert_equal "$(jobs_in new)" 2
 }
+
+@test "-N names the jobs; -r names each after its record's ID, -N and -r give NAME/ID" {
+	fasta a "$PROTEIN"
+	id=$(ct-submit -N my.run_1 a.fa)
+	JOB_NAME=my.run_1 check_job "$id" a.fa blastp ""
+	# Characters a name may not have become '_'; so does a leading one
+	# that may not begin a name; an ID that looks like a job ID names none.
+	printf '>sp|P01308|INS_HUMAN Insulin\nMALW\n>-x:y+z@w/1\nMALW\n>20261122-x\nMALW\n' \
+		>recs.fa
+	mapfile -t ids < <(ct-submit -r recs.fa)
+	assert_equal "${#ids[@]}" 3
+	assert_equal "$(sed -n 's/^name //p' "$CT_SPOOL/new/${ids[0]}")" sp_P01308_INS_HUMAN
+	assert_equal "$(sed -n 's/^name //p' "$CT_SPOOL/new/${ids[1]}")" _x:y+z@w/1
+	run -1 grep '^name ' "$CT_SPOOL/new/${ids[2]}"
+	mapfile -t ids < <(ct-submit -r -N grp recs.fa)
+	assert_equal "$(sed -n 's/^name //p' "$CT_SPOOL/new/${ids[0]}")" grp/sp_P01308_INS_HUMAN
+	assert_equal "$(sed -n 's/^name //p' "$CT_SPOOL/new/${ids[2]}")" grp/20261122-x
+}
+
+@test "-N: a name that is not one is refused with 64, and nothing is submitted" {
+	fasta a "$PROTEIN"
+	for bad in '' 'a b' -x .x 'a|b' 'a;b' "$(printf 'a\tb')" 20261122-x \
+		"$(printf 'n%.0s' {1..129})"; do
+		submit -N "$bad" a.fa
+		assert_equal "$status" 64
+		assert_equal "$output" ""
+		[[ ${stderr%%$'\n'*} == "ct-submit: -N"* ]] || fail "'$bad': $stderr"
+	done
+	# With -r, half the length is left to the record's ID.
+	submit -r -N "$(printf 'n%.0s' {1..65})" a.fa
+	assert_equal "$status" 64
+	submit -N "$(printf 'n%.0s' {1..128})" a.fa
+	assert_equal "$status" 0
+	assert_equal "$(jobs_in new)" 1
+}
+
+@test "one call is one batch: its jobs' IDs share all but their last part, the batch ID, numbered from 0" {
+	fasta a "$PROTEIN"
+	fasta b "$PROTEIN"
+	mapfile -t ids < <(ct-submit a.fa b.fa a.fa)
+	batch=${ids[0]%-0}
+	assert_equal "${ids[*]}" "$batch-0 $batch-1 $batch-2"
+	for i in 0 1 2; do
+		assert_equal "$(sed -n 's/^batch //p' "$CT_SPOOL/new/${ids[i]}")" "$batch"
+	done
+	other=$(ct-submit a.fa)
+	[ "${other%-0}" != "$batch" ]
+}
+
+@test "-t: the submitter's deadline, in seconds or with m, h, d, is recorded; a bad one is 64" {
+	fasta a "$PROTEIN"
+	id=$(ct-submit -t 90 a.fa)
+	JOB_WITHIN=90 check_job "$id" a.fa blastp ""
+	id=$(ct-submit -t 2h a.fa)
+	assert_equal "$(sed -n 's/^within //p' "$CT_SPOOL/new/$id")" 7200
+	id=$(ct-submit -t 1d a.fa)
+	assert_equal "$(sed -n 's/^within //p' "$CT_SPOOL/new/$id")" 86400
+	for bad in 0 -5 1.5 5x 1hh '' 3661d 99999999999999999999; do
+		submit -t "$bad" a.fa
+		assert_equal "$status" 64
+		[[ ${stderr%%$'\n'*} == "ct-submit: -t $bad: not a duration"* ]] ||
+			fail "'$bad': $stderr"
+	done
+	assert_equal "$(jobs_in new)" 3
+}

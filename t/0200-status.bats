@@ -642,3 +642,62 @@ $first" | put new j1
 	assert_equal "$status" 74
 	assert_output "ct-status: cannot write standard output: No space left on device"
 }
+
+@test "a name: every job of that name, in ID order; a batch ID: its jobs in order; -l shows both" {
+	printf '>r1\nMKV\n>r2\nMKL\n>r3\nMKI\n' >three.fa
+	fasta o "$PROTEIN"
+	mapfile -t ids < <(ct-submit -r -N grp three.fa)
+	o1=$(ct-submit -N same o.fa)
+	o2=$(ct-submit -N same o.fa)
+	run -3 ct-status same
+	assert_equal "$(cut -f1 <<<"$output")" "$(printf '%s\n' "$o1" "$o2")"
+	batch=${ids[0]%-0}
+	run -3 ct-status "$batch"
+	assert_equal "$(cut -f1 <<<"$output")" "$(printf '%s\n' "${ids[@]}")"
+	run -3 ct-status grp/r2 "$o1"
+	assert_equal "$(cut -f1 <<<"$output")" "$(printf '%s\n' "${ids[1]}" "$o1")"
+	run -3 ct-status -l grp/r3
+	assert_line --index 7 "name       grp/r3"
+	assert_line --index 8 "batch      $batch"
+	# A name or batch that names nothing is a job not found.
+	run -4 --separate-stderr ct-status same nosuch "${batch%?}9"
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$stderr" "ct-status: nosuch: job not found
+ct-status: ${batch%?}9: job not found"
+	# An ID wins over a name: a job named like another's ID is not found by it.
+	mkjob -s new "$CT_SPOOL" same
+	run -3 ct-status same
+	assert_equal "$(cut -f1 <<<"$output")" same
+}
+
+@test "ct-fetch takes a name that names one job; one that names several is 64, listing them" {
+	fasta o "$PROTEIN"
+	o1=$(ct-submit -N twice o.fa)
+	o2=$(ct-submit -N twice o.fa)
+	o3=$(ct-submit -N once o.fa)
+	mkdir -p "$CT_SPOOL/completed" "$CT_SPOOL/results"
+	mv "$CT_SPOOL/new/$o3" "$CT_SPOOL/completed/$o3"
+	echo "the report" >"$CT_SPOOL/results/$o3"
+	run -0 ct-fetch once
+	assert_output "the report"
+	run -64 --separate-stderr ct-fetch twice
+	assert_equal "$output" ""
+	assert_equal "$stderr" "ct-fetch: twice: names 2 jobs; give one of their IDs:
+ct-fetch:   $o1
+ct-fetch:   $o2"
+	run -4 --separate-stderr ct-fetch nosuch
+	assert_equal "$stderr" "ct-fetch: nosuch: job not found"
+}
+
+@test "ct-wait and ct-cancel take names and batch IDs: every job they name" {
+	printf '>r1\nMKV\n>r2\nMKL\n' >two.fa
+	mapfile -t ids < <(ct-submit -r -N w two.fa)
+	mkjob -s completed -r /dev/null "$CT_SPOOL" c1
+	run -3 --separate-stderr timeout 5 ct-wait -t 0.1 w/r1 c1
+	assert_equal "$stderr" "ct-wait: timed out: 1 of 2 jobs not finished"
+	run -0 ct-cancel "${ids[0]%-0}"
+	run -1 ct-wait -t 1 w/r1 w/r2
+	assert_equal "$(jobs_in failed)" 2
+	run -4 --separate-stderr ct-wait -t 1 nosuch c1
+	assert_equal "$stderr" "ct-wait: nosuch: job not found"
+}
