@@ -1,8 +1,7 @@
 /*
  * ct-submit: put jobs into the spool, one per input file (or one per FASTA
- * record with -r), and print their IDs. The jobs of one call are a batch:
- * their IDs share one time and differ only in the last part, and the ID
- * of the first without its last part is the batch ID (jobid.h).
+ * record with -r), and print their IDs. The jobs of one call are a batch,
+ * whose ID is that of the first job without its last part (jobid.h).
  *
  * Every input is read and checked before any job becomes visible: each job
  * is staged complete and fsynced in tmp/, and only when all are staged are
@@ -63,7 +62,7 @@ struct staged {
 struct batch {
 	struct staged *jobs;
 	size_t n;
-	int64_t usec;			/* the time of every job's ID */
+	int64_t usec;			/* the time of its first job */
 	char id[JOBID_MAX + 1];		/* the batch ID, once a job is made */
 };
 
@@ -211,7 +210,8 @@ stage_job(struct spool *sp, const struct settings *set, const char *event,
 	batch->jobs = xrealloc(batch->jobs,
 	    (batch->n + 1) * sizeof *batch->jobs);
 	st = &batch->jobs[batch->n];
-	j.submitted_usec = batch->usec;
+	/* Job k of the batch at its time plus k microseconds (jobid.h). */
+	j.submitted_usec = batch->usec + (int64_t)batch->n;
 	jobid_make(j.id, j.submitted_usec);
 	if (batch->n == 0)
 		jobid_batch(batch->id, j.id);

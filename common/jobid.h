@@ -59,17 +59,21 @@ bool jobname_from_record(char *buf, const char *prefix, const char *id,
 bool jobid_is_made(const char *s);
 
 /*
- * The batch of the jobs made by one process (one ct-submit): the ID of
- * its first job without its sequence number, which jobid_make's IDs of
- * that process share with it but for the last part. Into buf, which must
- * hold JOBID_MAX + 1 bytes.
+ * The jobs one process makes (one ct-submit) are a batch: job k is made
+ * for the time of the first plus k microseconds, so each has a time of
+ * its own and IDs still sort in submission order, and its sequence number
+ * is k. The batch ID is the first job's ID without its sequence number;
+ * from it and k, job k's ID follows, so finding a batch's jobs is a lookup
+ * of each, never a scan.
+ *
+ * jobid_batch: the batch ID of a batch whose first job is first_id, into
+ * buf (JOBID_MAX + 1 bytes).
  */
 void jobid_batch(char *buf, const char *first_id);
 
 /*
- * Job seq of batch, into buf (JOBID_MAX + 1 bytes): false if it would be
- * too long. A batch's jobs are batch-0, batch-1, ... in submission order,
- * so finding them is a lookup of each, never a scan.
+ * The ID of job seq of batch, into buf (JOBID_MAX + 1 bytes): false if
+ * batch is not a batch ID cputorrent makes, or the ID would be too long.
  */
 bool jobid_in_batch(char *buf, const char *batch, unsigned long seq);
 
@@ -91,8 +95,7 @@ const char *jobid_nonce(void);
 /*
  * Make a new ID for a job submitted at time usec (microseconds since the
  * Epoch) into buf, which must hold JOBID_MAX + 1 bytes. Successive calls in
- * one process never return the same ID; calls with the same usec make the
- * IDs of one batch (jobid_batch), numbered from 0.
+ * one process never return the same ID.
  */
 void jobid_make(char *buf, int64_t usec);
 

@@ -42,7 +42,7 @@ check_job() {
 		[ -z "$db" ] || printf 'database %s\n' "$db"
 		printf 'submitted %s\n' "$sub"
 		[ -z "${JOB_NAME:-}" ] || printf 'name %s\n' "$JOB_NAME"
-		printf 'batch %s\n' "${id%-*}"
+		printf 'batch %s\n' "${JOB_BATCH:-${id%-*}}"
 		[ -z "${JOB_WITHIN:-}" ] || printf 'within %s\n' "$JOB_WITHIN"
 		for o in "$@"; do
 			printf 'option %s\n' "$o"
@@ -148,6 +148,8 @@ teardown() {
 			fail "${ids[i]} does not sort before ${ids[i + 1]}"
 	done
 	assert_equal "$(jobs_in new)" 4
+	# One batch, named after its first job.
+	local JOB_BATCH=${ids[0]%-0}
 	check_job "${ids[0]}" a.fa blastp ""
 	check_job "${ids[1]}" b.fa blastp ""
 	check_job "${ids[2]}" c.fa blastp ""
@@ -166,8 +168,8 @@ teardown() {
 	run --separate-stderr ct-submit a.fa - <q.fa
 	assert_success
 	assert_equal "${#lines[@]}" 2
-	check_job "${lines[0]}" a.fa blastp ""
-	check_job "${lines[1]}" q.fa blastp ""
+	JOB_BATCH=${lines[0]%-0} check_job "${lines[0]}" a.fa blastp ""
+	JOB_BATCH=${lines[0]%-0} check_job "${lines[1]}" q.fa blastp ""
 	assert_equal "$(jobs_in new)" 3
 
 	run --separate-stderr ct-submit - a.fa - <q.fa
@@ -191,6 +193,7 @@ $USAGE2"
 	assert_equal "$stderr" ""
 	assert_equal "${#lines[@]}" 4
 	assert_equal "$(jobs_in new)" 4
+	local JOB_BATCH=${lines[0]%-0}
 	JOB_NAME=r1 check_job "${lines[0]}" r1.want blastp ""
 	JOB_NAME=r2 check_job "${lines[1]}" r2.want blastp ""
 	JOB_NAME=r3 check_job "${lines[2]}" r3.want blastp ""
@@ -447,12 +450,18 @@ ct-submit: nothing submitted"
 	assert_equal "$(jobs_in new)" 1
 }
 
-@test "one call is one batch: its jobs' IDs share all but their last part, the batch ID, numbered from 0" {
+@test "one call is one batch: job k at the first's time plus k µs, numbered k; the batch ID is the first's ID without its number" {
 	fasta a "$PROTEIN"
 	fasta b "$PROTEIN"
 	mapfile -t ids < <(ct-submit a.fa b.fa a.fa)
 	batch=${ids[0]%-0}
-	assert_equal "${ids[*]}" "$batch-0 $batch-1 $batch-2"
+	rest=${batch#*-*-*-}
+	t=${batch%"-$rest"}
+	t1=$(printf '%s%06d' "${t%-*}-" $((10#${t##*-} + 1)))
+	t2=$(printf '%s%06d' "${t%-*}-" $((10#${t##*-} + 2)))
+	# (Unless the first fell in the last 2 µs of a second: then skip.)
+	[ "${t##*-}" -ge 999998 ] ||
+		assert_equal "${ids[*]}" "$batch-0 $t1-$rest-1 $t2-$rest-2"
 	for i in 0 1 2; do
 		assert_equal "$(sed -n 's/^batch //p' "$CT_SPOOL/new/${ids[i]}")" "$batch"
 	done
