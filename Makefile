@@ -62,7 +62,8 @@ LIBCT = $(BUILD)/libcputorrent.a
 
 # Each program links only what it uses: the job commands start often and
 # must not pay for libcurl or libxml2 at every start.
-USER_PROGS = ct-submit ct-status ct-fetch ct-wait ct-cancel ct-hold ct-release
+USER_PROGS = ct-submit ct-status ct-fetch ct-wait ct-cancel ct-hold ct-release \
+	ct-resubmit
 PROGS = $(USER_PROGS) ct-providers ct-dispatch
 LIBS_ct-providers = $(XML_LIBS)
 LIBS_ct-dispatch = $(XML_LIBS)

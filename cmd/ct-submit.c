@@ -25,6 +25,7 @@
 #include "privilege.h"
 #include "service.h"
 #include "spool.h"
+#include "submit.h"
 
 #define MAX_INPUT_DEFAULT (8 * 1024 * 1024)
 #define MAX_OPTION_KEY 64
@@ -53,18 +54,6 @@ static const char help[] =
     "                 (seconds, or with m, h, d), or earlier by the registry\n"
     "  -h, -V         help, version\n"
     "With no file, or file '-', read standard input.\n";
-
-struct staged {
-	char tmpname[SPOOL_TMPNAME_MAX];
-	char id[JOBID_MAX + 1];
-};
-
-struct batch {
-	struct staged *jobs;
-	size_t n;
-	int64_t usec;			/* the time of its first job */
-	char id[JOBID_MAX + 1];		/* the batch ID, once a job is made */
-};
 
 struct settings {
 	const struct service *service;
@@ -176,62 +165,24 @@ read_input(const char *file, size_t max, struct buf *b)
 }
 
 /*
- * The first event's text. The owner's name is not looked up: that costs a
- * trip to NSS (files, nscd, LDAP) at every submission, and ct-status -l
- * shows the name anyway.
- */
-static char *
-submitter(void)
-{
-	char host[256] = "localhost";
-	struct buf b = { 0 };
-
-	gethostname(host, sizeof host);
-	host[sizeof host - 1] = '\0';
-	buf_appendf(&b, "submitted by uid %lu on %s", (unsigned long)getuid(),
-	    host);
-	return b.data;
-}
-
-/*
  * Stage one job holding input[0..len), named name (or nameless if NULL);
  * 0, or EX_IOERR after a message.
  */
 static int
-stage_job(struct spool *sp, const struct settings *set, const char *event,
-    const char *name, const char *input, size_t len, struct batch *batch)
+stage_job(struct spool *sp, const struct settings *set, const char *name,
+    const char *input, size_t len, struct submit_batch *batch)
 {
 	struct job j = { 0 };
-	struct buf rec = { 0 };
-	struct staged *st;
 	size_t i;
 	int rc;
 
-	batch->jobs = xrealloc(batch->jobs,
-	    (batch->n + 1) * sizeof *batch->jobs);
-	st = &batch->jobs[batch->n];
-	/* Job k of the batch at its time plus k microseconds (jobid.h). */
-	j.submitted_usec = batch->usec + (int64_t)batch->n;
-	jobid_make(j.id, j.submitted_usec);
-	if (batch->n == 0)
-		jobid_batch(batch->id, j.id);
-	j.owner = getuid();
 	j.service = xstrdup(set->service->name);
 	j.database = set->database ? xstrdup(set->database) : NULL;
 	j.name = name != NULL ? xstrdup(name) : NULL;
-	j.batch = xstrdup(batch->id);
 	j.within_sec = set->within_sec;
 	for (i = 0; i < set->noptions; i++)
 		job_add_option(&j, set->options[i]);
-	job_add_event(&j, j.submitted_usec, JOB_NEW, event);
-	job_format(&j, input, len, &rec);
-	rc = spool_stage(sp, rec.data, rec.len, st->tmpname) == 0 ? 0 :
-	    EX_IOERR;
-	if (rc == 0) {
-		memcpy(st->id, j.id, sizeof st->id);
-		batch->n++;
-	}
-	buf_free(&rec);
+	rc = submit_stage(sp, batch, &j, batch->event, input, len);
 	job_free(&j);
 	return rc;
 }
@@ -255,8 +206,8 @@ record_name(char *name, const char *prefix, const char *rec, size_t len)
 
 /* Check one input file and stage its jobs: 0, or the exit status. */
 static int
-stage_file(struct spool *sp, const struct settings *set, const char *event,
-    const char *file, struct batch *batch)
+stage_file(struct spool *sp, const struct settings *set, const char *file,
+    struct submit_batch *batch)
 {
 	const char *name = strcmp(file, "-") == 0 ? "stdin" : file;
 	struct fasta_record *recs = NULL;
@@ -274,14 +225,13 @@ stage_file(struct spool *sp, const struct settings *set, const char *event,
 		goto out;
 	}
 	if (!set->per_record)
-		rc = stage_job(sp, set, event, set->name, in.data, in.len,
-		    batch);
+		rc = stage_job(sp, set, set->name, in.data, in.len, batch);
 	else
 		for (i = 0, rc = 0; i < nrecs && rc == 0; i++) {
 			const char *rec = in.data + recs[i].off;
 			char job_name[JOBNAME_MAX + 1];
 
-			rc = stage_job(sp, set, event, record_name(job_name,
+			rc = stage_job(sp, set, record_name(job_name,
 			    set->name, rec, recs[i].len) ? job_name : NULL,
 			    rec, recs[i].len, batch);
 		}
@@ -289,15 +239,6 @@ out:
 	free(recs);
 	buf_free(&in);
 	return rc;
-}
-
-static void
-unstage_all(struct spool *sp, struct batch *batch)
-{
-	size_t i;
-
-	for (i = 0; i < batch->n; i++)
-		spool_unstage(sp, batch->jobs[i].tmpname);
 }
 
 /* The inputs named, checked: no file means standard input, named once. */
@@ -361,58 +302,20 @@ parse_command_line(struct cli *c, struct settings *set, char **opt_arg,
 	return input_files(c);
 }
 
+
 /* Stage a job for every input: 0, or the exit status, nothing staged. */
 static int
 stage_all(struct spool *sp, const struct settings *set,
-    const char *const *files, struct batch *batch)
+    const char *const *files, struct submit_batch *batch)
 {
-	char *event = submitter();
 	size_t i;
 	int status = 0;
 
 	for (i = 0; files[i] != NULL && status == 0; i++)
-		status = stage_file(sp, set, event, files[i], batch);
+		status = stage_file(sp, set, files[i], batch);
 	if (status != 0) {
-		unstage_all(sp, batch);
+		submit_unstage(sp, batch);
 		ct_warn("nothing submitted");
-	}
-	free(event);
-	return status;
-}
-
-/*
- * Publish the staged jobs into to (new/, or held/ with -H), with one
- * fsync of it for all. Returns 0, or
- * EX_IOERR after naming the jobs that exist; batch->n is left counting
- * the jobs that are durable in new/.
- */
-static int
-publish_all(struct spool *sp, struct batch *batch, enum spool_dir to)
-{
-	size_t i, k;
-	int status = 0;
-
-	for (i = 0; i < batch->n; i++) {
-		if (spool_publish(sp, batch->jobs[i].tmpname, to,
-		    batch->jobs[i].id) == 0)
-			continue;
-		ct_warnerr("cannot publish job %s", batch->jobs[i].id);
-		/* Those already published are whole: name them. */
-		for (k = i; k < batch->n; k++)
-			spool_unstage(sp, batch->jobs[k].tmpname);
-		batch->n = i;
-		status = EX_IOERR;
-	}
-	if (batch->n > 0 && spool_sync(sp, to) != 0) {
-		/*
-		 * The jobs are whole and visible, but a crash could still undo
-		 * them: stdout promises durable jobs, so name them here.
-		 */
-		for (k = 0; k < batch->n; k++)
-			ct_warn("job %s is in the spool, but may not survive a "
-			    "crash", batch->jobs[k].id);
-		batch->n = 0;
-		return EX_IOERR;
 	}
 	return status;
 }
@@ -433,27 +336,11 @@ warn_if_not_offered(struct spool *sp, const struct settings *set, size_t n)
 		    "these jobs");
 }
 
-/* Print the IDs of the durable jobs: 0, or EX_IOERR after a message. */
-static int
-print_ids(const struct batch *batch)
-{
-	size_t i;
-
-	for (i = 0; i < batch->n; i++)
-		printf("%s\n", batch->jobs[i].id);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		ct_warnerr("%zu jobs submitted, but their IDs could not be "
-		    "written", batch->n);
-		return EX_IOERR;
-	}
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
 	struct settings set = { .max_input = MAX_INPUT_DEFAULT };
-	struct batch batch = { .usec = now_usec() };
+	struct submit_batch batch;
 	char *service_arg = NULL, *opt_arg = NULL;
 	const char *const *files;
 	struct spool sp;
@@ -476,18 +363,19 @@ main(int argc, char **argv)
 	ct_setprogname(argv[0]);
 	cli_start(&c, argc, argv, table);
 	files = parse_command_line(&c, &set, &opt_arg, &service_arg);
+	submit_begin(&batch);
 	if ((status = spool_open(&sp, spool_choose(c.spool), true)) != 0)
 		exit(status);
 	if ((status = stage_all(&sp, &set, files, &batch)) == 0) {
-		status = publish_all(&sp, &batch, set.held ? SPOOL_HELD :
+		status = submit_publish(&sp, &batch, set.held ? SPOOL_HELD :
 		    SPOOL_NEW);
-		if ((printed = print_ids(&batch)) != 0)
+		if ((printed = submit_print_ids(&batch)) != 0)
 			status = printed;
 		if (batch.n > 0)
 			warn_if_not_offered(&sp, &set, batch.n);
 		spool_reap_tmp(&sp, SPOOL_TMP_MAX_AGE);
 	}
-	free(batch.jobs);
+	submit_end(&batch);
 	for (i = 0; i < set.noptions; i++)
 		free((char *)set.options[i]);
 	free(set.options);

@@ -485,3 +485,34 @@ ct-submit: nothing submitted"
 	done
 	assert_equal "$(jobs_in new)" 3
 }
+
+@test "ct-resubmit: a new job, in a new batch, with the old one's input, service, database, options, name and deadline" {
+	printf '>r1 x\nMALW\n>r2\nMRLL\n' >two.fa
+	mapfile -t old < <(ct-submit -r -N g -s blastp -d pdb -o evalue=1e-5 -t 5m two.fa)
+	ct-cancel g/r1
+	run -0 --separate-stderr ct-resubmit g/r1 "${old[1]}"
+	assert_equal "$stderr" ""
+	assert_equal "${#lines[@]}" 2
+	[[ ${lines[0]} =~ $ID_RE ]] || fail "${lines[0]}"
+	# One batch: the same host, process and nonce; numbers 0 and 1.
+	r0=${lines[0]#*-*-*-} r1=${lines[1]#*-*-*-}
+	assert_equal "${r1%-1}" "${r0%-0}"
+	for i in 0 1; do
+		a=$CT_SPOOL/new/${lines[i]} b=$(ls "$CT_SPOOL"/*/"${old[i]}")
+		for f in service database option name within; do
+			assert_equal "$(grep "^$f " "$a")" "$(grep "^$f " "$b")"
+		done
+		assert_equal "$(sed -n '/^input /,$p' "$a")" "$(sed -n '/^input /,$p' "$b")"
+		assert_equal "$(sed -n 's/^batch //p' "$a")" "${lines[0]%-0}"
+		grep -q "^event [0-9.]* 0 submitted by uid $OWNER on $HOST, again from ${old[i]}\$" "$a"
+	done
+	# -H: held. A job not found: nothing at all is submitted.
+	run -0 ct-resubmit -H "${old[1]}"
+	[ -f "$CT_SPOOL/held/$output" ]
+	run -4 --separate-stderr ct-resubmit g/r2 nosuch
+	assert_equal "$output" ""
+	assert_equal "$stderr" "ct-resubmit: nosuch: job not found
+ct-resubmit: nothing submitted"
+	assert_equal "$(jobs_in new)" 3
+	assert_equal "$(ls "$CT_SPOOL/tmp")" ""
+}
