@@ -72,6 +72,18 @@ check_program() {
 	check_program ct-wait
 }
 
+@test "ct-hold(1) lints clean, and its SYNOPSIS is its usage text" {
+	check_program ct-hold
+}
+
+@test "ct-release(1) lints clean, and its SYNOPSIS is its usage text" {
+	check_program ct-release
+}
+
+@test "ct-resubmit(1) lints clean, and its SYNOPSIS is its usage text" {
+	check_program ct-resubmit
+}
+
 @test "cputorrent-spool(5) lints clean" {
 	[ -f "$MAN/cputorrent-spool.5" ]
 	lint_clean "$MAN/cputorrent-spool.5"
