@@ -141,5 +141,5 @@ check_program() {
 
 	# Line breaks and indentation alone make no difference.
 	run usage_of ct-submit
-	assert_output 'ct-submit [-r] [-d database] [-m size] [-o key=value]... [-S spool] [-s service] [file ...]'
+	assert_output 'ct-submit [-Hr] [-d database] [-m size] [-N name] [-o key=value]... [-S spool] [-s service] [-t deadline] [file ...]'
 }
