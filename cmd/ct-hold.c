@@ -3,15 +3,10 @@
  * ct-release lets it go, but it still fails at its deadline. The hold is
  * one rename, new/ID to held/ID (common/hold.h).
  */
-#include <stdlib.h>
+#include <stdbool.h>
 
-#include "cli.h"
-#include "err.h"
-#include "exitcodes.h"
+#include "config.h"
 #include "hold.h"
-#include "lookup.h"
-#include "privilege.h"
-#include "spool.h"
 
 static const char usage[] =
     "usage: ct-hold [-S spool] id ...\n";
@@ -26,31 +21,8 @@ static const char help[] =
     "Exit status: 0 held, 4 not found, 5 no longer New (claimed or\n"
     "finished).\n";
 
-static int
-hold_named(struct spool *sp, struct job *j, enum job_state s, void *ctx)
-{
-	(void)ctx;
-	return hold_set(sp, j, s, true);
-}
-
 int
 main(int argc, char **argv)
 {
-	struct cli c = { .usage = usage, .help = help };
-	struct poptOption table[] = { CLI_COMMON_OPTIONS };
-	const char *const *ids;
-	struct spool sp;
-	int status;
-
-	privilege_init();
-	ct_setprogname(argv[0]);
-	ids = cli_parse_ids(&c, argc, argv, table, CLI_SOME_IDS);
-	if ((status = spool_open(&sp, spool_choose(c.spool), false)) != 0)
-		exit(status);
-	/* A private spool gets held/ when first needed; a shared one has it. */
-	sp.create = !privilege_elevated();
-	status = lookup_args(&sp, ids, false, hold_named, NULL);
-	spool_close(&sp);
-	cli_end(&c);
-	return status;
+	return hold_command(argc, argv, usage, help, true);
 }

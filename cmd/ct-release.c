@@ -2,15 +2,10 @@
  * ct-release: let held jobs go: each is New again, for a dispatcher to
  * claim. The release is one rename, held/ID to new/ID (common/hold.h).
  */
-#include <stdlib.h>
+#include <stdbool.h>
 
-#include "cli.h"
-#include "err.h"
-#include "exitcodes.h"
+#include "config.h"
 #include "hold.h"
-#include "lookup.h"
-#include "privilege.h"
-#include "spool.h"
 
 static const char usage[] =
     "usage: ct-release [-S spool] id ...\n";
@@ -25,31 +20,8 @@ static const char help[] =
     "Exit status: 0 released, 4 not found, 5 no longer New (failed at its\n"
     "deadline, or cancelled).\n";
 
-static int
-release_named(struct spool *sp, struct job *j, enum job_state s, void *ctx)
-{
-	(void)ctx;
-	return hold_set(sp, j, s, false);
-}
-
 int
 main(int argc, char **argv)
 {
-	struct cli c = { .usage = usage, .help = help };
-	struct poptOption table[] = { CLI_COMMON_OPTIONS };
-	const char *const *ids;
-	struct spool sp;
-	int status;
-
-	privilege_init();
-	ct_setprogname(argv[0]);
-	ids = cli_parse_ids(&c, argc, argv, table, CLI_SOME_IDS);
-	if ((status = spool_open(&sp, spool_choose(c.spool), false)) != 0)
-		exit(status);
-	/* new/ may not exist yet in a private spool; a shared one has it. */
-	sp.create = !privilege_elevated();
-	status = lookup_args(&sp, ids, false, release_named, NULL);
-	spool_close(&sp);
-	cli_end(&c);
-	return status;
+	return hold_command(argc, argv, usage, help, false);
 }

@@ -199,16 +199,6 @@ collect_jobs(struct wait *w, const char *const *ids)
 		w->n = j;
 }
 
-/* A job named on the command line, one to wait for. */
-static int
-collect_named(struct spool *sp, struct job *j, enum job_state s, void *ctx)
-{
-	(void)sp;
-	(void)s;
-	strvec_push(ctx, j->id);
-	return 0;
-}
-
 /*
  * The jobs args name (lookup.h), onto jobs; an argument that names none
  * goes as it is, for the wait to find missing. 0, or -1 (said).
@@ -221,7 +211,7 @@ collect_args(struct spool *sp, const char *const *args, struct strvec *jobs)
 	for (; *args != NULL; args++) {
 		const char *const one[] = { *args, NULL };
 
-		code = lookup_args(sp, one, true, collect_named, jobs);
+		code = lookup_args(sp, one, true, lookup_collect, jobs);
 		if (code == EX_IOERR)
 			return -1;
 		if (code == CT_EXIT_NOTFOUND)

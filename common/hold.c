@@ -2,11 +2,14 @@
  * hold.c: a New job moved between new/ and held/ (hold.h).
  */
 #include <errno.h>
+#include <stdlib.h>
 
+#include "cli.h"
 #include "err.h"
 #include "exitcodes.h"
 #include "hold.h"
 #include "lookup.h"
+#include "privilege.h"
 
 /* Why job id, in state s, cannot be held or released any more. */
 static int
@@ -47,4 +50,33 @@ hold_set(struct spool *sp, const struct job *j, enum job_state s, bool hold)
 	rc = s == JOB_NEW && now.held == hold ? 0 : not_new(j->id, s, hold);
 	job_free(&now);
 	return rc;
+}
+
+static int
+hold_named(struct spool *sp, struct job *j, enum job_state s, void *ctx)
+{
+	return hold_set(sp, j, s, *(bool *)ctx);
+}
+
+int
+hold_command(int argc, char **argv, const char *usage, const char *help,
+    bool hold)
+{
+	struct cli c = { .usage = usage, .help = help };
+	struct poptOption table[] = { CLI_COMMON_OPTIONS };
+	const char *const *ids;
+	struct spool sp;
+	int status;
+
+	privilege_init();
+	ct_setprogname(argv[0]);
+	ids = cli_parse_ids(&c, argc, argv, table, CLI_SOME_IDS);
+	if ((status = spool_open(&sp, spool_choose(c.spool), false)) != 0)
+		exit(status);
+	/* A private spool gets held/ when first needed; a shared one has it. */
+	sp.create = !privilege_elevated();
+	status = lookup_args(&sp, ids, false, hold_named, &hold);
+	spool_close(&sp);
+	cli_end(&c);
+	return status;
 }

@@ -27,4 +27,12 @@
 int hold_set(struct spool *sp, const struct job *j, enum job_state s,
     bool hold);
 
+/*
+ * The whole of ct-hold (hold true) and ct-release: parse the command
+ * line (usage and help are the program's), then hold_set every job its
+ * arguments name (lookup.h). Returns the exit status: the highest answer.
+ */
+int hold_command(int argc, char **argv, const char *usage, const char *help,
+    bool hold);
+
 #endif

@@ -196,8 +196,8 @@ lookup_args(struct spool *sp, const char *const *args, bool quiet,
 	return status;
 }
 
-static int
-collect(struct spool *sp, struct job *j, enum job_state s, void *ctx)
+int
+lookup_collect(struct spool *sp, struct job *j, enum job_state s, void *ctx)
 {
 	(void)sp;
 	(void)s;
@@ -213,7 +213,7 @@ lookup_one(struct spool *sp, const char *arg, char *id)
 	size_t i;
 	int status;
 
-	if ((status = lookup_args(sp, args, false, collect, &ids)) == 0 &&
+	if ((status = lookup_args(sp, args, false, lookup_collect, &ids)) == 0 &&
 	    ids.n > 1) {
 		ct_warn("%s: names %zu jobs; give one of their IDs:", arg,
 		    ids.n);

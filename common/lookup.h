@@ -46,6 +46,10 @@ typedef int (*lookup_fn)(struct spool *sp, struct job *j, enum job_state s,
 int lookup_args(struct spool *sp, const char *const *args, bool quiet,
     lookup_fn fn, void *ctx);
 
+/* A lookup_fn that appends the job's ID to the strvec ctx; returns 0. */
+int lookup_collect(struct spool *sp, struct job *j, enum job_state s,
+    void *ctx);
+
 /*
  * The one job arg names, for a command that acts on one (ct-fetch): its
  * ID into id (JOBID_MAX + 1 bytes). Returns 0; CT_EXIT_NOTFOUND (said);
