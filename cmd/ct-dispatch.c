@@ -115,6 +115,8 @@ struct owed {
 
 /* The verdict on a job whose deadline has passed (ct-dispatch(8)). */
 #define DEADLINE_PASSED "deadline passed; run it locally"
+/* The verdict on a job its owner withdrew (ct-cancel(1)). */
+#define CANCELLED "cancelled by its owner"
 /* The same for a job its owner held until then (ct-hold(1)). */
 #define DEADLINE_PASSED_HELD "deadline passed while held (ct-hold); run " \
 	"it locally"
@@ -1074,7 +1076,7 @@ advance(struct dispatcher *d, struct job *j, struct policy *pol,
 	}
 	reached = !intended && submit_may_have_reached(j);
 	if (spool_cancel_requested(&d->sp, j->id)) {
-		withdraw(d, j, "cancelled by its owner", reached);
+		withdraw(d, j, CANCELLED, reached);
 		return;
 	}
 	if (j->deadline_usec != 0 && now >= j->deadline_usec) {
@@ -1396,7 +1398,9 @@ deadline_passed(struct dispatcher *d, const struct job *j)
  * still fails at its deadline, with a reason that says it was held. Each
  * pass reads the held jobs' headers, as it reads those of New jobs it has
  * no room for, and claims those past their deadline by the same one
- * rename, which a ct-release or ct-cancel may win instead.
+ * rename, which a ct-release or ct-cancel may win instead; and those whose
+ * owner asked to cancel them (cancel/ID), which a ct-cancel fails itself
+ * unless it died first.
  */
 static void
 fail_held(struct dispatcher *d)
@@ -1407,6 +1411,7 @@ fail_held(struct dispatcher *d)
 	while (!stop_requested && !d->cannot_write &&
 	    (id = spool_walk_next(&d->sp, &w)) != NULL) {
 		int64_t now = now_usec(), deadline;
+		bool cancelled;
 		struct job j;
 		int lock;
 
@@ -1416,7 +1421,9 @@ fail_held(struct dispatcher *d)
 		    allowed_usec(d, &j);
 		job_free(&j);
 		wake_by(d, deadline);	/* if it stays held, fail it then */
-		if (now < deadline)
+		/* A ct-cancel that died before failing it left its request. */
+		cancelled = spool_cancel_requested(&d->sp, id);
+		if (now < deadline && !cancelled)
 			continue;
 		if (spool_move(&d->sp, SPOOL_HELD, SPOOL_PROCESSING, id) != 0) {
 			if (errno != ENOENT)
@@ -1430,7 +1437,8 @@ fail_held(struct dispatcher *d)
 			event(d, &j, JOB_PROCESSING, LOG_DEBUG, "claimed by "
 			    "ct-dispatch on %s", d->host);
 			settle_deadline(d, &j, now);
-			fail_job(d, &j, "%s", DEADLINE_PASSED_HELD);
+			fail_job(d, &j, "%s", cancelled ? CANCELLED :
+			    DEADLINE_PASSED_HELD);
 			job_free(&j);
 		}
 		release(d, id, lock);

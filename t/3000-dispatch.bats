@@ -799,3 +799,17 @@ logged() {
 	assert_line --index -1 "Failed: deadline passed; run it locally"
 	run -2 ct-status -q "$first"
 }
+
+@test "a held job whose ct-cancel died before failing it: the request stands, and the next pass fails it as cancelled" {
+	server a instant 1 | registry
+	fasta q1 "$PROTEIN"
+	id=$(ct-submit -H q1.fa)
+	mkdir -p "$CT_SPOOL/cancel"
+	: >"$CT_SPOOL/cancel/$id"
+	pass
+	run -1 ct-status -q "$id"
+	run -0 history "$id"
+	assert_line --index -1 "Failed: cancelled by its owner"
+	[ ! -e "$CT_SPOOL/cancel/$id" ]
+	assert_equal "$(jobs_in held)" 0
+}
