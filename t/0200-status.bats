@@ -701,3 +701,20 @@ ct-fetch:   $o2"
 	run -4 --separate-stderr ct-wait -t 1 nosuch c1
 	assert_equal "$stderr" "ct-wait: nosuch: job not found"
 }
+
+@test "corrupt: a name that is not one, a batch that is not an ID, a within of 0 or over ten years, any of them twice" {
+	local bad
+	for bad in 'name a b' 'name -x' 'name 20261122-x' "name $(printf 'n%.0s' {1..129})" \
+		'name a\x01' 'batch ../x' 'batch ' 'within 0' 'within 316224001' \
+		'within -1' $'name a\nname b' $'batch b1\nbatch b2' $'within 5\nwithin 6'; do
+		record j1 | sed "s/^submitted .*/&\n${bad//$'\n'/\\n}/" | put new j1
+		assert_corrupt new j1
+		rm "$CT_SPOOL/new/j1"
+	done
+	# The largest of each is whole.
+	record j1 | sed "s/^submitted .*/&\nname _$(printf 'n%.0s' {1..127})\nbatch b1\nwithin 316224000/" |
+		put new j1
+	run -3 ct-status -l j1
+	assert_line "within     316224000 s of submission (ct-submit -t)"
+	assert_line "batch      b1"
+}
