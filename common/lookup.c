@@ -39,43 +39,34 @@ count_char(const char *s, char c)
 }
 
 /*
- * Does the caller have job id? 1 yes, 0 no, -1 on a spool error
- * (printed). With batch, it must also belong to that batch.
+ * fn on each job of batch, from its first until one is missing, each read
+ * once: the highest answer, 0 if none; *found if there was one.
  */
 static int
-have_job(struct spool *sp, const char *id, const char *batch)
-{
-	enum job_state s;
-	struct job j;
-	int rc;
-
-	switch (spool_load(sp, id, false, &j, &s)) {
-	case SPOOL_FOUND:
-		rc = batch == NULL ||
-		    (j.batch != NULL && strcmp(j.batch, batch) == 0);
-		job_free(&j);
-		return rc;
-	case SPOOL_NOTFOUND:
-		return 0;
-	default:
-		return -1;
-	}
-}
-
-/* The jobs of batch, from its first until one is missing: -1, or 0. */
-static int
-batch_jobs(struct spool *sp, const char *batch, struct strvec *ids)
+batch_jobs(struct spool *sp, const char *batch, lookup_fn fn, void *ctx,
+    bool *found)
 {
 	char id[JOBID_MAX + 1];
 	unsigned long seq;
-	int rc;
+	enum job_state s;
+	struct job j;
+	int status = 0, code;
+	bool ours;
 
 	for (seq = 0; jobid_in_batch(id, batch, seq); seq++) {
-		if ((rc = have_job(sp, id, batch)) <= 0)
-			return rc;
-		strvec_push(ids, id);
+		if ((code = lookup_job(sp, id, true, &j, &s)) != 0)
+			return code == CT_EXIT_NOTFOUND ? status : code;
+		/* An ID of that shape made by another tool ends the batch. */
+		ours = j.batch != NULL && strcmp(j.batch, batch) == 0;
+		code = ours ? fn(sp, &j, s, ctx) : 0;
+		job_free(&j);
+		if (!ours)
+			break;
+		*found = true;
+		if (code > status)
+			status = code;
 	}
-	return 0;
+	return status;
 }
 
 struct by_name {
@@ -122,19 +113,6 @@ named_jobs(struct spool *sp, const char *name, struct strvec *ids)
 	return rc;
 }
 
-/*
- * The IDs of the jobs arg names as a batch or a name, appended to ids: -1
- * on a spool error, else 0.
- */
-static int
-expand(struct spool *sp, const char *arg, struct strvec *ids)
-{
-	if (jobid_is_made(arg))
-		/* A made ID has six dashes; its batch ID, five. */
-		return count_char(arg, '-') == 5 ? batch_jobs(sp, arg, ids) : 0;
-	return jobname_valid(arg) ? named_jobs(sp, arg, ids) : 0;
-}
-
 /* fn on each job arg names: the highest answer, or 0 if none. */
 static int
 each_job(struct spool *sp, const char *arg, lookup_fn fn, void *ctx,
@@ -156,10 +134,15 @@ each_job(struct spool *sp, const char *arg, lookup_fn fn, void *ctx,
 		job_free(&j);
 		return code;
 	}
-	if (expand(sp, arg, &ids) != 0)
+	/* A made ID has six dashes; its batch ID, five; a name, neither. */
+	if (jobid_is_made(arg))
+		return count_char(arg, '-') == 5 ?
+		    batch_jobs(sp, arg, fn, ctx, found) : 0;
+	/* A file the scan could not read (said) does not hide the others. */
+	if (jobname_valid(arg) && named_jobs(sp, arg, &ids) != 0)
 		status = EX_IOERR;
-	for (i = 0; i < ids.n && status != EX_IOERR; i++) {
-		/* One that is gone since (a job is never deleted) is skipped. */
+	for (i = 0; i < ids.n; i++) {
+		/* One removed since the scan is skipped. */
 		if ((code = lookup_job(sp, ids.v[i], true, &j, &s)) ==
 		    CT_EXIT_NOTFOUND)
 			continue;
