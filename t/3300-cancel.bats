@@ -347,3 +347,27 @@ faulty() {
 	[ ! -e "$MARKS/calls" ]
 	assert_equal "$(leftovers)" ""
 }
+
+@test "by name and batch: every job named, New, held or in flight; those finished answer 5" {
+	server a forever "marks=$MARKS" | registry
+	printf '>r1\nMKV\n>r2\nMKL\n>r3\nMKI\n' >three.fa
+	mapfile -t ids < <(ct-submit -r -N c three.fa)
+	ct-dispatch 2>/dev/null
+	held=$(ct-submit -H -N c q1.fa)
+	new=$(ct-submit -N c q1.fa)
+	run -2 ct-status -q c/r1 c/r2 c/r3
+	run -0 --separate-stderr ct-cancel "${ids[0]%-0}" c
+	assert_equal "$stderr" ""
+	run -1 ct-status -q "$held"
+	run -1 ct-status -q "$new"
+	assert_equal "$(jobs_in held)$(jobs_in new)" 00
+	ct-dispatch 2>/dev/null
+	run -1 ct-status -q "${ids[0]%-0}"
+	for id in "${ids[@]}"; do
+		run -0 history "$id"
+		assert_line --index -1 "Failed: cancelled by its owner"
+	done
+	run -5 --separate-stderr ct-cancel "${ids[0]%-0}"
+	assert_equal "${#stderr_lines[@]}" 3
+	assert_equal "$(leftovers)" ""
+}
