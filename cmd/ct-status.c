@@ -1,6 +1,7 @@
 /*
- * ct-status: the state of jobs. With IDs, those jobs; without, every job
- * of the caller (every job, for root).
+ * ct-status: the state of jobs. With IDs (or batch IDs, or names:
+ * lookup.h), those jobs; without, every job of the caller (every job, for
+ * root).
  *
  * The exit status answers for scripts without any parsing: 0 Completed,
  * 1 Failed, 2 Processing, 3 New, 4 not found; with several IDs, the
