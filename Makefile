@@ -24,7 +24,7 @@ spooldir ?= $(localstatedir)/spool/cputorrent
 # The group that owns a shared spool; see cputorrent-spool(5).
 SPOOL_GROUP ?= cputorrent
 SPOOL_DIRS = tmp new processing completed failed results locks work state \
-	cancel
+	cancel held
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -63,7 +63,8 @@ LIBCT = $(BUILD)/libcputorrent.a
 
 # Each program links only what it uses: the job commands start often and
 # must not pay for libcurl or libxml2 at every start.
-USER_PROGS = ct-submit ct-status ct-fetch ct-wait ct-cancel ct-purge
+USER_PROGS = ct-submit ct-status ct-fetch ct-wait ct-cancel ct-purge ct-hold \
+	ct-release ct-resubmit
 PROGS = $(USER_PROGS) ct-providers ct-dispatch
 LIBS_ct-providers = $(XML_LIBS)
 LIBS_ct-dispatch = $(XML_LIBS)

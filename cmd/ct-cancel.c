@@ -98,7 +98,10 @@ cancel_new(struct spool *sp, const char *id)
 	struct job j;
 	int lock, fd, dd, rc = -1;
 
-	if (spool_move(sp, SPOOL_NEW, SPOOL_PROCESSING, id) != 0) {
+	/* A held job is claimed from held/ (ct-hold(1)). */
+	if (spool_move(sp, SPOOL_NEW, SPOOL_PROCESSING, id) != 0 &&
+	    (errno != ENOENT ||
+	    spool_move(sp, SPOOL_HELD, SPOOL_PROCESSING, id) != 0)) {
 		/* ENOENT: a dispatcher claimed it; the request will do. */
 		if (errno == ENOENT)
 			return 0;
@@ -172,18 +175,18 @@ finished_meanwhile(struct spool *sp, const char *id)
 	return CT_EXIT_FINISHED;
 }
 
-/* Withdraw job id; returns its exit status, after a message if not 0. */
+/*
+ * Withdraw job j, found in state s; returns its exit status, after a
+ * message if not 0.
+ */
 static int
-cancel_one(struct spool *sp, const char *id)
+cancel_named(struct spool *sp, struct job *j, enum job_state s, void *ctx)
 {
-	enum job_state s;
-	struct job j;
+	const char *id = j->id;
 	int answer;
 
-	if ((answer = lookup_job(sp, id, false, &j, &s)) != 0)
-		return answer;
-	s = settled(&j, s);
-	job_free(&j);
+	(void)ctx;
+	s = settled(j, s);
 	if (s == JOB_COMPLETED || s == JOB_FAILED) {
 		ct_warn("%s: job already %s", id,
 		    s == JOB_COMPLETED ? "completed" : "failed");
@@ -209,8 +212,7 @@ main(int argc, char **argv)
 	struct poptOption table[] = { CLI_COMMON_OPTIONS };
 	const char *const *ids;
 	struct spool sp;
-	size_t i;
-	int status = 0, code;
+	int status;
 
 	privilege_init();
 	ct_setprogname(argv[0]);
@@ -218,9 +220,7 @@ main(int argc, char **argv)
 	if ((status = spool_open(&sp, spool_choose(c.spool), false)) != 0)
 		exit(status);
 	/* Each job on its own; the exit status is the highest answer. */
-	for (i = 0; ids[i] != NULL; i++)
-		if ((code = cancel_one(&sp, ids[i])) > status)
-			status = code;
+	status = lookup_args(&sp, ids, false, cancel_named, NULL);
 	spool_close(&sp);
 	cli_end(&c);
 	return status;

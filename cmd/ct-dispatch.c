@@ -121,6 +121,11 @@ struct owed {
 
 /* The verdict on a job whose deadline has passed (ct-dispatch(8)). */
 #define DEADLINE_PASSED "deadline passed; run it locally"
+/* The verdict on a job its owner withdrew (ct-cancel(1)). */
+#define CANCELLED "cancelled by its owner"
+/* The same for a job its owner held until then (ct-hold(1)). */
+#define DEADLINE_PASSED_HELD "deadline passed while held (ct-hold); run " \
+	"it locally"
 
 /* SIGTERM and SIGINT: stop after this step; SIGHUP: reload the registry. */
 static volatile sig_atomic_t stop_requested, reload_requested;
@@ -1112,14 +1117,28 @@ clamp_submitted(struct dispatcher *d, struct job *j, int64_t now)
 	j->submitted_usec = at;
 }
 
+/*
+ * How long a job has from its submission: the registry's deadline, or the
+ * one its submitter asked for (ct-submit -t) if that is sooner. A
+ * submitter may shorten a job's time, never lengthen it.
+ */
+static int64_t
+allowed_usec(const struct dispatcher *d, const struct job *j)
+{
+	int64_t secs = d->reg.deadline;
+
+	if (j->within_sec != 0 && j->within_sec < secs)
+		secs = j->within_sec;
+	return secs * 1000000;
+}
+
 /* A job driven for the first time gets its deadline. */
 static void
 settle_deadline(struct dispatcher *d, struct job *j, int64_t now)
 {
 	if (j->deadline_usec == 0) {
 		clamp_submitted(d, j, now);
-		j->deadline_usec = j->submitted_usec +
-		    (int64_t)d->reg.deadline * 1000000;
+		j->deadline_usec = j->submitted_usec + allowed_usec(d, j);
 	}
 	if (j->deadline_usec < d->due_usec)
 		d->due_usec = j->deadline_usec;
@@ -1164,7 +1183,7 @@ advance(struct dispatcher *d, struct job *j, struct policy *pol,
 	}
 	reached = !intended && submit_may_have_reached(j);
 	if (spool_cancel_requested(&d->sp, j->id)) {
-		withdraw(d, j, "cancelled by its owner", reached);
+		withdraw(d, j, CANCELLED, reached);
 		return;
 	}
 	if (j->deadline_usec != 0 && now >= j->deadline_usec) {
@@ -1477,10 +1496,62 @@ deadline_passed(struct dispatcher *d, const struct job *j)
 
 	if (d->reg.deadline == 0)
 		return false;
-	deadline = submitted_here(d, j, SPOOL_NEW, now) +
-	    (int64_t)d->reg.deadline * 1000000;
+	deadline = submitted_here(d, j, SPOOL_NEW, now) + allowed_usec(d, j);
 	wake_by(d, deadline);	/* if it stays New, fail it then */
 	return now >= deadline;
+}
+
+/*
+ * A held job (in held/, ct-hold(1)) is never claimed to be run; but it
+ * still fails at its deadline, with a reason that says it was held. Each
+ * pass reads the held jobs' headers, as it reads those of New jobs it has
+ * no room for, and claims those past their deadline by the same one
+ * rename, which a ct-release or ct-cancel may win instead; and those whose
+ * owner asked to cancel them (cancel/ID), which a ct-cancel fails itself
+ * unless it died first.
+ */
+static void
+fail_held(struct dispatcher *d)
+{
+	struct spool_walk w = SPOOL_WALK_INIT(SPOOL_HELD);
+	const char *id;
+
+	while (!stop_requested && !d->cannot_write &&
+	    (id = spool_walk_next(&d->sp, &w)) != NULL) {
+		int64_t now = now_usec(), deadline;
+		bool cancelled;
+		struct job j;
+		int lock;
+
+		if (spool_read_in(&d->sp, SPOOL_HELD, id, false, &j) != 0)
+			continue;
+		deadline = submitted_here(d, &j, SPOOL_HELD, now) +
+		    allowed_usec(d, &j);
+		job_free(&j);
+		wake_by(d, deadline);	/* if it stays held, fail it then */
+		/* A ct-cancel that died before failing it left its request. */
+		cancelled = spool_cancel_requested(&d->sp, id);
+		if (now < deadline && !cancelled)
+			continue;
+		if (spool_move(&d->sp, SPOOL_HELD, SPOOL_PROCESSING, id) != 0) {
+			if (errno != ENOENT)
+				ct_warnerr("%s: cannot claim", id);
+			continue;
+		}
+		/* Busy: a ct-cancel has it, and fails it. */
+		if (spool_lock(&d->sp, id, &lock) != SPOOL_LOCKED)
+			continue;
+		if (spool_read_in(&d->sp, SPOOL_PROCESSING, id, true, &j) == 0) {
+			event(d, &j, JOB_PROCESSING, LOG_DEBUG, "claimed by "
+			    "ct-dispatch on %s", d->host);
+			settle_deadline(d, &j, now);
+			fail_job(d, &j, "%s", cancelled ? CANCELLED :
+			    DEADLINE_PASSED_HELD);
+			job_free(&j);
+		}
+		release(d, id, lock);
+	}
+	spool_walk_free(&w);
 }
 
 /*
@@ -1655,6 +1726,7 @@ one_pass(struct dispatcher *d)
 		if (!d->cannot_write) {
 			spool_reap_orphans(&d->sp, withdraw_left_work, d);
 			claim_new(d, &ps);
+			fail_held(d);
 		}
 		/* Jobs that failed during the pass's last call. */
 		withdraw_owed(d);

@@ -127,16 +127,18 @@ main(int argc, char **argv)
 		CLI_STRING_OF('o', "output", &output, 0, "file"),
 		CLI_COMMON_OPTIONS
 	};
-	const char *id;
+	char id[JOBID_MAX + 1];
+	const char *arg;
 	struct spool sp;
 	int status, result = -1;
 
 	privilege_init();
 	ct_setprogname(argv[0]);
-	id = cli_parse_ids(&c, argc, argv, table, CLI_ONE_ID)[0];
+	arg = cli_parse_ids(&c, argc, argv, table, CLI_ONE_ID)[0];
 	if ((status = spool_open(&sp, spool_choose(c.spool), false)) != 0)
 		exit(status);
-	status = look_up(&sp, id, &result);
+	if ((status = lookup_one(&sp, arg, id)) == 0)
+		status = look_up(&sp, id, &result);
 	if (result >= 0) {
 		/* From here on, only the caller's own rights: -o is theirs. */
 		privilege_drop();

@@ -1,6 +1,7 @@
 /*
  * ct-purge: remove finished jobs from the spool, each with its result:
- * the given ones, or every one of the caller's (every user's, for root)
+ * the given ones (by ID, batch ID or name: lookup.h), or every one of the
+ * caller's (every user's, for root)
  * that -a and -t choose. A job not finished is left alone: ct-cancel
  * withdraws it, and it can be purged once it has failed.
  */
@@ -96,26 +97,23 @@ visit(struct job *j, enum job_state s, void *ctx)
 	return 0;
 }
 
-/* The given job: purged if finished, whatever -a and -t say. */
-static void
-purge_id(struct choice *c, const char *id)
+/*
+ * A job an argument names (by its ID, its batch or its name): purged if
+ * finished, whatever -a and -t say. Returns its answer.
+ */
+static int
+purge_named(struct spool *sp, struct job *j, enum job_state s, void *ctx)
 {
-	enum job_state s;
-	struct job j;
-	int answer;
+	struct choice *c = ctx;
 
-	if ((answer = lookup_job(c->sp, id, false, &j, &s)) == 0) {
-		if (s == JOB_COMPLETED || s == JOB_FAILED)
-			purge_one(c, &j, s);
-		else {
-			ct_warn("%s: job not finished (%s): ct-cancel "
-			    "withdraws it", id, job_state_name(s));
-			answer = job_state_exit(s);
-		}
-		job_free(&j);
+	(void)sp;
+	if (s == JOB_COMPLETED || s == JOB_FAILED) {
+		purge_one(c, j, s);
+		return 0;
 	}
-	if (answer > c->status)
-		c->status = answer;
+	ct_warn("%s: job not finished (%s): ct-cancel withdraws it", j->id,
+	    job_state_name(s));
+	return job_state_exit(s);
 }
 
 static void
@@ -158,7 +156,6 @@ main(int argc, char **argv)
 	};
 	const char *const *ids;
 	struct spool sp;
-	size_t i;
 	int rc;
 
 	privilege_init();
@@ -177,9 +174,9 @@ main(int argc, char **argv)
 	if (!cl.ids_given) {
 		if (spool_foreach(&sp, visit, &c) != 0 && c.status < EX_IOERR)
 			c.status = EX_IOERR;
-	} else
-		for (i = 0; ids[i] != NULL; i++)
-			purge_id(&c, ids[i]);
+	} else if ((rc = lookup_args(&sp, ids, false, purge_named, &c)) >
+	    c.status)
+		c.status = rc;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		ct_warnerr("cannot write standard output");
 		c.status = EX_IOERR;

@@ -1,6 +1,7 @@
 /*
- * ct-status: the state of jobs. With IDs, those jobs; without, every job
- * of the caller (every job, for root), sorted by submission time. The
+ * ct-status: the state of jobs. With IDs (or batch IDs, or names:
+ * lookup.h), those jobs; without, every job of the caller (every job, for
+ * root), sorted by submission time. The
  * fields shown are chosen from one table (jobfield.h), as text for people
  * or scripts, or as JSON.
  *
@@ -59,7 +60,8 @@ static const char help[] =
 
 /* The fields of each line when -o does not choose. */
 #define FIELDS_DEFAULT "id,state,service,provider,age"
-#define FIELDS_ROOT_TABLE "id,owner,state,service,provider,age"
+#define FIELDS_TABLE "id,state,service,provider,age,name"
+#define FIELDS_ROOT_TABLE "id,owner,state,service,provider,age,name"
 #define FIELDS_MAX 64
 
 /* Which jobs are shown. */
@@ -267,13 +269,22 @@ print_long(struct view *v, const struct jobfield_row *r)
 	format_timestamp(when, sizeof when, j->submitted_usec);
 	format_age(age, sizeof age, v->now - j->submitted_usec);
 	printf("job        %s\n", j->id);
-	printf("state      %s (%d)\n", job_state_name(r->s), (int)r->s);
+	printf("state      %s (%d)%s\n", job_state_name(r->s), (int)r->s,
+	    j->held ? ", held" : "");
 	printf("owner      %s (%lu)\n", pw ? pw->pw_name : "?",
 	    (unsigned long)j->owner);
 	printf("service    %s\n", j->service);
 	printf("database   %s\n", j->database ? j->database : "-");
 	printf("provider   %s\n", j->provider ? j->provider : "-");
 	printf("submitted  %s (%s ago)\n", when, age);
+	/* What older records do not have is not shown for them. */
+	if (j->name != NULL)
+		printf("name       %s\n", j->name);
+	if (j->batch != NULL)
+		printf("batch      %s\n", j->batch);
+	if (j->within_sec != 0)
+		printf("within     %lld s of submission (ct-submit -t)\n",
+		    (long long)j->within_sec);
 	if (j->deadline_usec != 0) {
 		format_timestamp(when, sizeof when, j->deadline_usec);
 		relative(tmp, sizeof tmp, v->now, j->deadline_usec);
@@ -332,26 +343,13 @@ show(struct view *v, struct job *j, enum job_state s)
 	print_job(v, j, s);
 }
 
-/* Show each of ids; the exit status is the highest of their answers. */
+/* Show a job named on the command line; its state is the answer. */
 static int
-show_ids(struct spool *sp, const char *const *ids, struct view *v)
+show_named(struct spool *sp, struct job *j, enum job_state s, void *ctx)
 {
-	size_t i;
-	int status = CT_EXIT_COMPLETED, code;
-
-	for (i = 0; ids[i] != NULL; i++) {
-		enum job_state s;
-		struct job j;
-
-		if ((code = lookup_job(sp, ids[i], v->quiet, &j, &s)) == 0) {
-			show(v, &j, s);
-			job_free(&j);
-			code = job_state_exit(s);
-		}
-		if (code > status)
-			status = code;
-	}
-	return status;
+	(void)sp;
+	show(ctx, j, s);
+	return job_state_exit(s);
 }
 
 /* ---- the listing: keys first, sorted, then each job read again ----------- */
@@ -360,6 +358,7 @@ struct key {
 	int64_t submitted;
 	size_t id;		/* offset of the ID in the listing's names */
 	enum job_state s;
+	bool held;
 };
 
 struct listing {
@@ -381,7 +380,8 @@ collect(struct job *j, enum job_state s, void *ctx)
 		l->cap = l->cap ? 2 * l->cap : 1024;
 		l->keys = xrealloc(l->keys, l->cap * sizeof *l->keys);
 	}
-	l->keys[l->n++] = (struct key){ j->submitted_usec, l->names.len, s };
+	l->keys[l->n++] = (struct key){ j->submitted_usec, l->names.len, s,
+	    j->held };
 	buf_append(&l->names, j->id, len + 1);
 	if ((int)len > l->v->id_width)
 		l->v->id_width = (int)len;
@@ -444,9 +444,13 @@ job_of_key(struct spool *sp, const struct key *k, const char *id,
 		memset(j, 0, sizeof *j);
 		memcpy(j->id, id, strlen(id) + 1);
 		j->submitted_usec = k->submitted;
+		j->held = k->held;
 		return 0;
 	}
-	found = spool_read_in(sp, spool_state_dir(*s), id, false, j);
+	found = spool_read_in(sp, k->held ? SPOOL_HELD : spool_state_dir(*s),
+	    id, false, j);
+	if (found == 0)
+		j->held = k->held;
 	if (found != 1)
 		return found;
 	/* Moved on since: find it again. */
@@ -528,8 +532,8 @@ settle_options(struct cli *c, struct view *v, struct args *a)
 		set_user(c, v, a->user);
 	if (a->format == NULL)
 		a->format = xstrdup(v->json ? jobfield_names() :
-		    v->table && getuid() == 0 ? FIELDS_ROOT_TABLE :
-		    FIELDS_DEFAULT);
+		    !v->table ? FIELDS_DEFAULT : getuid() == 0 ?
+		    FIELDS_ROOT_TABLE : FIELDS_TABLE);
 	each_word(c, a->format, "-o", add_field, v);
 	if (v->nfields == 0)
 		cli_usage_error(c, "-o: no field");
@@ -596,7 +600,7 @@ main(int argc, char **argv)
 	if (ids[0] == NULL && !c.ids_given)
 		status = show_all(&sp, &v);
 	else
-		status = show_ids(&sp, ids, &v);
+		status = lookup_args(&sp, ids, v.quiet, show_named, &v);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		ct_warnerr("cannot write standard output");
 		status = EX_IOERR;

@@ -1,6 +1,7 @@
 /*
  * ct-submit: put jobs into the spool, one per input file (or one per FASTA
- * record with -r), and print their IDs.
+ * record with -r), and print their IDs. The jobs of one call are a batch,
+ * whose ID is that of the first job without its last part (jobid.h).
  *
  * Every input is read and checked before any job becomes visible: each job
  * is staged complete and fsynced in tmp/, and only when all are staged are
@@ -24,6 +25,8 @@
 #include "privilege.h"
 #include "service.h"
 #include "spool.h"
+#include "timefmt.h"
+#include "submit.h"
 
 #define MAX_INPUT_DEFAULT (8 * 1024 * 1024)
 #define MAX_OPTION_KEY 64
@@ -31,31 +34,27 @@
 #define MAX_DATABASE 255
 
 static const char usage[] =
-    "usage: ct-submit [-r] [-d database] [-m size] [-o key=value]...\n"
-    "                 [-S spool] [-s service] [file ...]\n";
+    "usage: ct-submit [-Hr] [-d database] [-m size] [-N name]\n"
+    "                 [-o key=value]... [-S spool] [-s service]\n"
+    "                 [-t deadline] [file ...]\n";
 
 static const char help[] =
     "Submit FASTA queries as jobs and print one job ID per line.\n"
     "  -d database    the database to search\n"
+    "  -H             submit held: no provider takes them until ct-release\n"
     "  -m size        largest input accepted (default 8M; k, M, G)\n"
+    "  -N name        the jobs' name (with -r: name/record-ID)\n"
     "  -o key=value   a service option, stored with the job (repeatable)\n"
-    "  -r             one job per FASTA record instead of per file\n"
+    "  -r             one job per FASTA record instead of per file,\n"
+    "                 named after the record's ID\n"
     "  -S spool       spool directory (default $CT_SPOOL, else "
     CT_SPOOL_DEFAULT ")\n"
     "  -s service     blastp (default), blastn, blastx, tblastn, tblastx,\n"
     "                 psiblast, deltablast, rpsblast, rpstblastn\n"
+    "  -t deadline    fail the jobs if not done this long after submission\n"
+    "                 (seconds, or with m, h, d), or earlier by the registry\n"
     "  -h, -V         help, version\n"
     "With no file, or file '-', read standard input.\n";
-
-struct staged {
-	char tmpname[SPOOL_TMPNAME_MAX];
-	char id[JOBID_MAX + 1];
-};
-
-struct batch {
-	struct staged *jobs;
-	size_t n;
-};
 
 struct settings {
 	const struct service *service;
@@ -64,6 +63,9 @@ struct settings {
 	size_t noptions;
 	size_t max_input;
 	int per_record;
+	int held;		/* -H: into held/, not new/ */
+	char *name;		/* -N, or NULL */
+	int64_t within_sec;	/* -t, or 0 */
 };
 
 static void
@@ -112,6 +114,24 @@ check_database(struct cli *c, const char *db)
 			    "contain letters, digits, '_', '-' and '.'", db);
 }
 
+static void
+check_name(struct cli *c, const char *name, int per_record)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)name; *p != '\0'; p++)
+		if (*p < 0x20 || *p >= 0x7f)
+			cli_usage_error(c, "-N: a name may not contain the byte "
+			    "0x%02x", *p);
+	/* With -r, room is left for "/" and some of the record's ID. */
+	if (!jobname_valid(name) ||
+	    (per_record && strlen(name) > JOBNAME_MAX / 2))
+		cli_usage_error(c, "-N '%s': not a job name: 1 to %d letters, "
+		    "digits and '%s', beginning with a letter, digit or '_', "
+		    "and not with eight digits and '-' as job IDs do", name,
+		    per_record ? JOBNAME_MAX / 2 : JOBNAME_MAX, JOBNAME_PUNCT);
+}
+
 /*
  * Read one input with the caller's own rights. Returns 0, or after a
  * message the exit status: EX_NOINPUT, EX_DATAERR (too large), EX_IOERR.
@@ -146,61 +166,49 @@ read_input(const char *file, size_t max, struct buf *b)
 }
 
 /*
- * The first event's text. The owner's name is not looked up: that costs a
- * trip to NSS (files, nscd, LDAP) at every submission, and ct-status -l
- * shows the name anyway.
+ * Stage one job holding input[0..len), named name (or nameless if NULL);
+ * 0, or EX_IOERR after a message.
  */
-static char *
-submitter(void)
-{
-	char host[256] = "localhost";
-	struct buf b = { 0 };
-
-	gethostname(host, sizeof host);
-	host[sizeof host - 1] = '\0';
-	buf_appendf(&b, "submitted by uid %lu on %s", (unsigned long)getuid(),
-	    host);
-	return b.data;
-}
-
-/* Stage one job holding input[0..len); 0, or EX_IOERR after a message. */
 static int
-stage_job(struct spool *sp, const struct settings *set, const char *event,
-    const char *input, size_t len, struct batch *batch)
+stage_job(struct spool *sp, const struct settings *set, const char *name,
+    const char *input, size_t len, struct submit_batch *batch)
 {
 	struct job j = { 0 };
-	struct buf rec = { 0 };
-	struct staged *st;
 	size_t i;
 	int rc;
 
-	batch->jobs = xrealloc(batch->jobs,
-	    (batch->n + 1) * sizeof *batch->jobs);
-	st = &batch->jobs[batch->n];
-	j.submitted_usec = now_usec();
-	jobid_make(j.id, j.submitted_usec);
-	j.owner = getuid();
 	j.service = xstrdup(set->service->name);
 	j.database = set->database ? xstrdup(set->database) : NULL;
+	j.name = name != NULL ? xstrdup(name) : NULL;
+	j.within_sec = set->within_sec;
 	for (i = 0; i < set->noptions; i++)
 		job_add_option(&j, set->options[i]);
-	job_add_event(&j, j.submitted_usec, JOB_NEW, event);
-	job_format(&j, input, len, &rec);
-	rc = spool_stage(sp, rec.data, rec.len, st->tmpname) == 0 ? 0 :
-	    EX_IOERR;
-	if (rc == 0) {
-		memcpy(st->id, j.id, sizeof st->id);
-		batch->n++;
-	}
-	buf_free(&rec);
+	rc = submit_stage(sp, batch, &j, batch->event, input, len);
 	job_free(&j);
 	return rc;
 }
 
+/*
+ * The name of the job of FASTA record rec[0..len) into name: the record's
+ * ID (the header's first word), after prefix and '/' if prefix is set,
+ * made a valid name (jobid.h). False if it gives none.
+ */
+static bool
+record_name(char *name, const char *prefix, const char *rec, size_t len)
+{
+	size_t n;
+
+	/* A record starts with '>' (fasta_check made sure). */
+	for (n = 1; n < len && rec[n] != ' ' && rec[n] != '\t' &&
+	    rec[n] != '\n' && rec[n] != '\r'; n++)
+		;
+	return jobname_from_record(name, prefix, rec + 1, n - 1);
+}
+
 /* Check one input file and stage its jobs: 0, or the exit status. */
 static int
-stage_file(struct spool *sp, const struct settings *set, const char *event,
-    const char *file, struct batch *batch)
+stage_file(struct spool *sp, const struct settings *set, const char *file,
+    struct submit_batch *batch)
 {
 	const char *name = strcmp(file, "-") == 0 ? "stdin" : file;
 	struct fasta_record *recs = NULL;
@@ -218,24 +226,20 @@ stage_file(struct spool *sp, const struct settings *set, const char *event,
 		goto out;
 	}
 	if (!set->per_record)
-		rc = stage_job(sp, set, event, in.data, in.len, batch);
+		rc = stage_job(sp, set, set->name, in.data, in.len, batch);
 	else
-		for (i = 0, rc = 0; i < nrecs && rc == 0; i++)
-			rc = stage_job(sp, set, event, in.data + recs[i].off,
-			    recs[i].len, batch);
+		for (i = 0, rc = 0; i < nrecs && rc == 0; i++) {
+			const char *rec = in.data + recs[i].off;
+			char job_name[JOBNAME_MAX + 1];
+
+			rc = stage_job(sp, set, record_name(job_name,
+			    set->name, rec, recs[i].len) ? job_name : NULL,
+			    rec, recs[i].len, batch);
+		}
 out:
 	free(recs);
 	buf_free(&in);
 	return rc;
-}
-
-static void
-unstage_all(struct spool *sp, struct batch *batch)
-{
-	size_t i;
-
-	for (i = 0; i < batch->n; i++)
-		spool_unstage(sp, batch->jobs[i].tmpname);
 }
 
 /* The inputs named, checked: no file means standard input, named once. */
@@ -259,6 +263,7 @@ static const char *const *
 parse_command_line(struct cli *c, struct settings *set, char **opt_arg,
     char **service_arg)
 {
+	int64_t usec;
 	int opt;
 
 	while ((opt = cli_next(c)) != -1) {
@@ -268,6 +273,14 @@ parse_command_line(struct cli *c, struct settings *set, char **opt_arg,
 			    set->max_input == 0)
 				cli_usage_error(c, "-m %s: not a size",
 				    *opt_arg);
+			break;
+		case 't':
+			if (parse_duration(*opt_arg, &usec) != 0 ||
+			    usec < 1000000 || usec / 1000000 > JOB_WITHIN_MAX)
+				cli_usage_error(c, "-t %s: not a duration (a "
+				    "positive number of seconds, or of m, h or "
+				    "d, at most ten years)", *opt_arg);
+			set->within_sec = usec / 1000000;
 			break;
 		case 'o':
 			check_option(c, *opt_arg);
@@ -287,60 +300,25 @@ parse_command_line(struct cli *c, struct settings *set, char **opt_arg,
 		    *service_arg);
 	if (set->database != NULL)
 		check_database(c, set->database);
+	if (set->name != NULL)
+		check_name(c, set->name, set->per_record);
 	return input_files(c);
 }
+
 
 /* Stage a job for every input: 0, or the exit status, nothing staged. */
 static int
 stage_all(struct spool *sp, const struct settings *set,
-    const char *const *files, struct batch *batch)
+    const char *const *files, struct submit_batch *batch)
 {
-	char *event = submitter();
 	size_t i;
 	int status = 0;
 
 	for (i = 0; files[i] != NULL && status == 0; i++)
-		status = stage_file(sp, set, event, files[i], batch);
+		status = stage_file(sp, set, files[i], batch);
 	if (status != 0) {
-		unstage_all(sp, batch);
+		submit_unstage(sp, batch);
 		ct_warn("nothing submitted");
-	}
-	free(event);
-	return status;
-}
-
-/*
- * Publish the staged jobs, with one fsync of new/ for all. Returns 0, or
- * EX_IOERR after naming the jobs that exist; batch->n is left counting
- * the jobs that are durable in new/.
- */
-static int
-publish_all(struct spool *sp, struct batch *batch)
-{
-	size_t i, k;
-	int status = 0;
-
-	for (i = 0; i < batch->n; i++) {
-		if (spool_publish(sp, batch->jobs[i].tmpname, SPOOL_NEW,
-		    batch->jobs[i].id) == 0)
-			continue;
-		ct_warnerr("cannot publish job %s", batch->jobs[i].id);
-		/* Those already published are whole: name them. */
-		for (k = i; k < batch->n; k++)
-			spool_unstage(sp, batch->jobs[k].tmpname);
-		batch->n = i;
-		status = EX_IOERR;
-	}
-	if (batch->n > 0 && spool_sync(sp, SPOOL_NEW) != 0) {
-		/*
-		 * The jobs are whole and visible, but a crash could still undo
-		 * them: stdout promises durable jobs, so name them here.
-		 */
-		for (k = 0; k < batch->n; k++)
-			ct_warn("job %s is in the spool, but may not survive a "
-			    "crash", batch->jobs[k].id);
-		batch->n = 0;
-		return EX_IOERR;
 	}
 	return status;
 }
@@ -361,38 +339,25 @@ warn_if_not_offered(struct spool *sp, const struct settings *set, size_t n)
 		    "these jobs");
 }
 
-/* Print the IDs of the durable jobs: 0, or EX_IOERR after a message. */
-static int
-print_ids(const struct batch *batch)
-{
-	size_t i;
-
-	for (i = 0; i < batch->n; i++)
-		printf("%s\n", batch->jobs[i].id);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		ct_warnerr("%zu jobs submitted, but their IDs could not be "
-		    "written", batch->n);
-		return EX_IOERR;
-	}
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
 	struct settings set = { .max_input = MAX_INPUT_DEFAULT };
+	struct submit_batch batch;
 	char *service_arg = NULL, *opt_arg = NULL;
 	const char *const *files;
-	struct batch batch = { 0 };
 	struct spool sp;
 	struct cli c = { .usage = usage, .help = help, .args = "file" };
 	struct poptOption table[] = {
 		CLI_STRING('d', "database", &set.database, 0),
+		CLI_FLAG('H', "hold", &set.held),
 		CLI_STRING('m', "max-input", &opt_arg, 'm'),
+		CLI_STRING('N', "name", &set.name, 0),
 		CLI_STRING('o', "option", &opt_arg, 'o'),
 		CLI_FLAG('r', "per-record", &set.per_record),
 		CLI_STRING_WORDS('s', "service", &service_arg, 0,
 		    service_names()),
+		CLI_STRING('t', "deadline", &opt_arg, 't'),
 		CLI_COMMON_OPTIONS
 	};
 	size_t i;
@@ -402,21 +367,24 @@ main(int argc, char **argv)
 	ct_setprogname(argv[0]);
 	cli_start(&c, argc, argv, table);
 	files = parse_command_line(&c, &set, &opt_arg, &service_arg);
+	submit_begin(&batch);
 	if ((status = spool_open(&sp, spool_choose(c.spool), true)) != 0)
 		exit(status);
 	if ((status = stage_all(&sp, &set, files, &batch)) == 0) {
-		status = publish_all(&sp, &batch);
-		if ((printed = print_ids(&batch)) != 0)
+		status = submit_publish(&sp, &batch, set.held ? SPOOL_HELD :
+		    SPOOL_NEW);
+		if ((printed = submit_print_ids(&batch)) != 0)
 			status = printed;
 		if (batch.n > 0)
 			warn_if_not_offered(&sp, &set, batch.n);
 		spool_reap_tmp(&sp, SPOOL_TMP_MAX_AGE);
 	}
-	free(batch.jobs);
+	submit_end(&batch);
 	for (i = 0; i < set.noptions; i++)
 		free((char *)set.options[i]);
 	free(set.options);
 	free((char *)set.database);
+	free(set.name);
 	free(service_arg);
 	spool_close(&sp);
 	cli_end(&c);

@@ -131,7 +131,8 @@ show_progress(const struct wait *w, int last)
 
 /*
  * After a timeout: the IDs of the jobs not finished on standard output, in
- * the order given, each once. Returns the exit status they answer for.
+ * the order given (ids: the arguments made job IDs), each once. Returns
+ * the exit status they answer for.
  */
 static int
 name_unfinished(struct wait *w, const char *const *ids)
@@ -235,6 +236,27 @@ collect_jobs(struct wait *w, const char *const *ids)
 }
 
 /*
+ * The jobs args name (lookup.h), onto jobs; an argument that names none
+ * goes as it is, for the wait to find missing. 0, or -1 (said).
+ */
+static int
+collect_args(struct spool *sp, const char *const *args, struct strvec *jobs)
+{
+	int code;
+
+	for (; *args != NULL; args++) {
+		const char *const one[] = { *args, NULL };
+
+		code = lookup_args(sp, one, true, lookup_collect, jobs);
+		if (code == EX_IOERR)
+			return -1;
+		if (code == CT_EXIT_NOTFOUND)
+			strvec_push(jobs, *args);
+	}
+	return 0;
+}
+
+/*
  * Sleep until an event on ifd (if >= 0), the next rescan, the deadline
  * (0: none) or, on a terminal, the next redraw of the clock. Returns 0,
  * or -1 after a message.
@@ -309,6 +331,7 @@ main(int argc, char **argv)
 		CLI_STRING('t', "timeout", &timeout_arg, 0),
 		CLI_COMMON_OPTIONS
 	};
+	struct strvec jobs = STRVEC_INIT;
 	const char *const *ids;
 	struct spool sp;
 	double timeout = -1;
@@ -322,7 +345,6 @@ main(int argc, char **argv)
 	if (timeout_arg != NULL && parse_seconds(timeout_arg, &timeout) != 0)
 		cli_usage_error(&c, "-t %s: not a number of seconds",
 		    timeout_arg);
-	collect_jobs(&w, ids);
 	w.progress = !w.quiet && isatty(STDERR_FILENO);
 	w.start = monotonic_usec();
 	/* Beyond thirty years, a timeout is no timeout (and would overflow). */
@@ -332,6 +354,9 @@ main(int argc, char **argv)
 	if ((status = spool_open(&sp, spool_choose(c.spool), false)) != 0)
 		exit(status);
 	w.sp = &sp;
+	if (collect_args(&sp, ids, &jobs) != 0)
+		exit(EX_IOERR);
+	collect_jobs(&w, (const char *const *)strvec_vector(&jobs));
 	if ((status = wait_for_jobs(&w, deadline)) == 0) {
 		show_progress(&w, 1);
 		for (i = 0; i < w.n; i++)
@@ -342,9 +367,11 @@ main(int argc, char **argv)
 				ct_warn("timed out: %zu of %zu jobs not "
 				    "finished%s", w.n - w.finished, w.n,
 				    w.missing ? ", and some not found" : "");
-			status = name_unfinished(&w, ids);
+			status = name_unfinished(&w,
+			    (const char *const *)strvec_vector(&jobs));
 		}
 	}
+	strvec_free(&jobs);
 	free(w.jobs);
 	free(timeout_arg);
 	spool_close(&sp);

@@ -182,7 +182,8 @@ cli_check_ids(struct cli *c, const char *const *ids)
 	for (; *ids != NULL; ids++) {
 		const unsigned char *p;
 
-		if (jobid_valid(*ids))
+		/* A name (ct-submit -N) too: lookup.h says which it is. */
+		if (jobid_valid(*ids) || jobname_valid(*ids))
 			continue;
 		/* Show the bad ID, but never a raw control byte. */
 		for (p = (const unsigned char *)*ids; *p != '\0'; p++)

@@ -22,7 +22,8 @@ enum {
 	CT_EXIT_PROCESSING = 2,	/* a provider is working on it */
 	CT_EXIT_NEW = 3,	/* nothing has picked it up yet */
 	CT_EXIT_NOTFOUND = 4,	/* no such job, or not yours */
-	CT_EXIT_FINISHED = 5,	/* ct-cancel: finished, nothing to withdraw */
+	CT_EXIT_FINISHED = 5,	/* ct-cancel: finished, nothing to withdraw;
+				   ct-hold, ct-release: no longer New */
 };
 
 #endif

@@ -127,6 +127,8 @@ each_string(struct job *j, void (*fn)(char *))
 
 	fn(j->service);
 	fn(j->database);
+	fn(j->name);
+	fn(j->batch);
 	fn(j->provider);
 	fn(j->handle);
 	for (i = 0; i < j->ntried; i++) {
@@ -226,6 +228,10 @@ job_format(const struct job *j, const char *input, size_t input_len,
 	format_text_line(out, "database", j->database);
 	format_time(out, "submitted", j->submitted_usec);
 	buf_append(out, "\n", 1);
+	format_text_line(out, "name", j->name);
+	format_text_line(out, "batch", j->batch);
+	if (j->within_sec != 0)
+		buf_appendf(out, "within %lld\n", (long long)j->within_sec);
 	for (i = 0; i < j->noptions; i++)
 		format_text_line(out, "option", j->options[i]);
 	format_text_line(out, "provider", j->provider);
@@ -472,6 +478,38 @@ parse_event(struct job *j, const char *v, size_t vlen)
 }
 
 /*
+ * What the submitter asked for besides the work (name, batch, within),
+ * each at most once and checked as ct-submit checks it. Returns 1 if f
+ * was one of them, 0 if not, -1 if its value is malformed.
+ */
+static int
+parse_asked(struct job *j, const struct field *f)
+{
+	uint64_t num;
+
+	if (key_is(f->key, f->keylen, "name")) {
+		if (j->name != NULL || f->vlen > JOBNAME_MAX)
+			return -1;
+		j->name = xstrndup(f->v, f->vlen);
+		return jobname_valid(j->name) ? 1 : -1;
+	}
+	if (key_is(f->key, f->keylen, "batch")) {
+		if (j->batch != NULL || f->vlen > JOBID_MAX)
+			return -1;
+		j->batch = xstrndup(f->v, f->vlen);
+		return jobid_valid(j->batch) ? 1 : -1;
+	}
+	if (key_is(f->key, f->keylen, "within")) {
+		if (j->within_sec != 0 || parse_number(f->v, f->vlen,
+		    JOB_WITHIN_MAX + 1, &num) != 0 || num == 0)
+			return -1;
+		j->within_sec = (int64_t)num;
+		return 1;
+	}
+	return 0;
+}
+
+/*
  * The fields every job has from its submission, each at most once.
  * Returns 1 if f was one of them, 0 if not, -1 if its value is malformed.
  */
@@ -509,7 +547,7 @@ parse_identity(struct parser *p, struct job *j, const struct field *f)
 	if (key_is(f->key, f->keylen, "database"))
 		return j->database == NULL &&
 		    (j->database = unescape(f->v, f->vlen)) != NULL ? 1 : -1;
-	return 0;
+	return parse_asked(j, f);
 }
 
 /* The time field named by f, or NULL. */

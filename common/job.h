@@ -44,6 +44,12 @@ struct job {
 	int64_t submitted_usec;
 	char *service;
 	char *database;		/* NULL if none was given */
+	char *name;		/* NULL if none (jobname_valid) */
+	char *batch;		/* the ct-submit call that made it, or NULL */
+	int64_t within_sec;	/* the submitter's deadline, in seconds
+				   after submission; 0: none asked */
+	bool held;		/* not a field: the job is in held/, read
+				   there (cputorrent-spool(5)) */
 	char *provider;		/* NULL until a provider takes it */
 	/* What ct-dispatch keeps between passes (cputorrent-spool(5)). */
 	int64_t deadline_usec;	/* 0: none set yet */
@@ -103,6 +109,9 @@ void job_set(char **field, const char *s);
 
 /* Append an option "key=value" (copied). */
 void job_add_option(struct job *j, const char *keyvalue);
+
+/* The longest deadline a submitter may ask for: ten years, in seconds. */
+#define JOB_WITHIN_MAX (10 * 366 * 86400)
 
 /*
  * Replace every control byte in the job's text fields (service, database,

@@ -28,13 +28,18 @@ get_id(const struct jobfield_row *r, struct jobfield_value *v)
 	STR(v, r->j->id);
 }
 
+/* A held New job's state says so (ct-hold(1)); -n's number does not. */
 static void
 get_state(const struct jobfield_row *r, struct jobfield_value *v)
 {
 	static const char *const numbers[] = { "0", "1", "2", "3" };
 
-	STR(v, r->numeric && (unsigned)r->s < JOB_NSTATES ? numbers[r->s] :
-	    job_state_name(r->s));
+	if (r->numeric && (unsigned)r->s < JOB_NSTATES)
+		STR(v, numbers[r->s]);
+	else if (r->j->held && r->s == JOB_NEW)
+		STR(v, "New (held)");
+	else
+		STR(v, job_state_name(r->s));
 }
 
 static void
@@ -47,6 +52,30 @@ static void
 get_service(const struct jobfield_row *r, struct jobfield_value *v)
 {
 	STR(v, r->j->service);
+}
+
+static void
+get_name(const struct jobfield_row *r, struct jobfield_value *v)
+{
+	if (r->j->name != NULL)
+		STR(v, r->j->name);
+	else
+		v->type = JF_NONE;
+}
+
+static void
+get_batch(const struct jobfield_row *r, struct jobfield_value *v)
+{
+	if (r->j->batch != NULL)
+		STR(v, r->j->batch);
+	else
+		v->type = JF_NONE;
+}
+
+static void
+get_held(const struct jobfield_row *r, struct jobfield_value *v)
+{
+	NUM(v, JF_BOOL, r->j->held);
 }
 
 static void
@@ -189,6 +218,10 @@ const struct jobfield jobfields[] = {
 	{ "number", "NO", 2, get_number, "the state as the paper's number" },
 	{ "service", "SERVICE", 10, get_service, "blastp, blastn, ..." },
 	{ "database", "DATABASE", 12, get_database, "the database" },
+	{ "name", "NAME", 12, get_name, "its name (ct-submit -N, or its "
+	    "record's ID with -r)" },
+	{ "batch", "BATCH", 0, get_batch, "the ID of its ct-submit call" },
+	{ "held", "HELD", 4, get_held, "held back (ct-hold)" },
 	{ "provider", "PROVIDER", 12, get_provider,
 	    "the server of the attempt" },
 	{ "owner", "OWNER", 10, get_owner, "the owner's name" },

@@ -27,6 +27,56 @@
 
 #define JOBID_MAX 64
 
+/*
+ * A job's name (ct-submit -N, or a FASTA record's ID with -r): 1 to
+ * JOBNAME_MAX letters, digits and the characters of JOBNAME_PUNCT, the
+ * first a letter, digit or '_', so that it is shown on a terminal as it
+ * is and passed on a command line without quotes or a leading dash. It may
+ * not begin with eight digits and a dash, as every ID and batch ID that
+ * cputorrent makes does: an argument of that shape is never a name, so
+ * looking it up never needs a scan of the caller's jobs.
+ */
+#define JOBNAME_MAX 128
+#define JOBNAME_PUNCT "._-+:@/"
+
+/* True if s is an acceptable job name (see above). */
+bool jobname_valid(const char *s);
+
+/*
+ * The name a FASTA record's ID gives its job, into buf (JOBNAME_MAX + 1
+ * bytes), prefixed with "prefix/" if prefix is not NULL: every character a
+ * name may not have becomes '_', and it is cut at JOBNAME_MAX. Returns
+ * false (buf empty) if no name comes of it: an empty ID, or one that
+ * looks like a job ID.
+ */
+bool jobname_from_record(char *buf, const char *prefix, const char *id,
+    size_t idlen);
+
+/*
+ * True if s has the shape of an ID or batch ID that cputorrent makes
+ * (eight digits, then a dash): never a job name.
+ */
+bool jobid_is_made(const char *s);
+
+/*
+ * The jobs one process makes (one ct-submit) are a batch: job k is made
+ * for the time of the first plus k microseconds, so each has a time of
+ * its own and IDs still sort in submission order, and its sequence number
+ * is k. The batch ID is the first job's ID without its sequence number;
+ * from it and k, job k's ID follows, so finding a batch's jobs is a lookup
+ * of each, never a scan.
+ *
+ * jobid_batch: the batch ID of a batch whose first job is first_id, into
+ * buf (JOBID_MAX + 1 bytes).
+ */
+void jobid_batch(char *buf, const char *first_id);
+
+/*
+ * The ID of job seq of batch, into buf (JOBID_MAX + 1 bytes): false if
+ * batch is not a batch ID cputorrent makes, or the ID would be too long.
+ */
+bool jobid_in_batch(char *buf, const char *batch, unsigned long seq);
+
 /* True if s is an acceptable job ID (see above). */
 bool jobid_valid(const char *s);
 

@@ -158,10 +158,11 @@ expire_job(struct spool *sp, enum spool_dir sd, const char *id)
 static int
 expire_orphan(struct spool *sp, enum spool_dir sd, const char *id)
 {
+	enum spool_dir where;
 	enum job_state s;
 	int fd, found;
 
-	if ((found = spool_find(sp, id, &s, &fd)) != 0) {
+	if ((found = spool_find(sp, id, &s, &where, &fd)) != 0) {
 		if (found > 0)
 			close(fd);
 		return found > 0 ? 0 : -1;

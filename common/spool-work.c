@@ -172,7 +172,7 @@ spool_reap_orphans(struct spool *sp,
 	static const enum spool_dir dirs[] = { SPOOL_WORK, SPOOL_LOCKS,
 	    SPOOL_CANCEL };
 	int pd = spool_dir(sp, SPOOL_PROCESSING);
-	int nd = spool_dir(sp, SPOOL_NEW);
+	int nd = spool_dir(sp, SPOOL_NEW), hd = spool_dir(sp, SPOOL_HELD);
 	size_t k;
 
 	for (k = 0; pd >= 0 && k < sizeof dirs / sizeof dirs[0]; k++) {
@@ -184,8 +184,10 @@ spool_reap_orphans(struct spool *sp,
 
 			/* A cancel request may come before the claim. */
 			if (faccessat(pd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
-			    (dirs[k] == SPOOL_CANCEL && nd >= 0 &&
-			    faccessat(nd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0))
+			    (dirs[k] == SPOOL_CANCEL && ((nd >= 0 &&
+			    faccessat(nd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0) ||
+			    (hd >= 0 && faccessat(hd, id, F_OK,
+			    AT_SYMLINK_NOFOLLOW) == 0))))
 				continue;
 			if (spool_lock(sp, id, &lock) != SPOOL_LOCKED)
 				continue;

@@ -33,7 +33,13 @@
 
 static const char *const dir_names[SPOOL_NDIRS] = {
 	"tmp", "new", "processing", "completed", "failed", "results",
-	"locks", "work", "state", "cancel",
+	"locks", "work", "state", "cancel", "held",
+};
+
+/* Where jobs are: each state's directory, and held/ for New jobs too. */
+struct place {
+	enum job_state state;
+	enum spool_dir dir;
 };
 
 const char *
@@ -163,9 +169,8 @@ saved_errno_close(int fd)
  * the spool has none yet (so no such jobs), or -1 after printing why.
  */
 static int
-state_dir_to_read(struct spool *sp, enum job_state s)
+state_dir_to_read(struct spool *sp, enum spool_dir sd)
 {
-	enum spool_dir sd = spool_state_dir(s);
 	int d = spool_dir(sp, sd);
 
 	if (d < 0 && errno != ENOENT) {
@@ -360,11 +365,16 @@ spool_sync(struct spool *sp, enum spool_dir d)
 }
 
 int
-spool_find(struct spool *sp, const char *id, enum job_state *state, int *fd)
+spool_find(struct spool *sp, const char *id, enum job_state *state,
+    enum spool_dir *where, int *fd)
 {
 	/* Latest states first: see below. */
-	static const enum job_state order[] = {
-		JOB_COMPLETED, JOB_FAILED, JOB_PROCESSING, JOB_NEW,
+	static const struct place order[] = {
+		{ JOB_COMPLETED, SPOOL_COMPLETED },
+		{ JOB_FAILED, SPOOL_FAILED },
+		{ JOB_PROCESSING, SPOOL_PROCESSING },
+		{ JOB_NEW, SPOOL_NEW },
+		{ JOB_NEW, SPOOL_HELD },
 	};
 	int round;
 	size_t i;
@@ -374,11 +384,14 @@ spool_find(struct spool *sp, const char *id, enum job_state *state, int *fd)
 	 * Processing to Completed or Failed), and each move is one rename:
 	 * at every instant it is in exactly one directory. A round that
 	 * misses it saw it move, so three rounds always find an existing job.
+	 * Its owner may also move a New job between new/ and held/ (ct-hold,
+	 * ct-release); a round missed so saw that move, and such moves are
+	 * the owner's, made one at a time.
 	 */
 	for (round = 0; round < 3; round++) {
 		for (i = 0; i < sizeof order / sizeof order[0]; i++) {
-			enum spool_dir sd = spool_state_dir(order[i]);
-			int d = state_dir_to_read(sp, order[i]);
+			enum spool_dir sd = order[i].dir;
+			int d = state_dir_to_read(sp, sd);
 
 			if (d == -2)
 				continue;
@@ -387,7 +400,8 @@ spool_find(struct spool *sp, const char *id, enum job_state *state, int *fd)
 			*fd = openat(d, id, O_RDONLY | O_NOFOLLOW |
 			    O_NONBLOCK | O_CLOEXEC);
 			if (*fd >= 0) {
-				*state = order[i];
+				*state = order[i].state;
+				*where = sd;
 				return 1;
 			}
 			if (errno == ENOENT)
@@ -553,17 +567,19 @@ enum spool_lookup
 spool_load(struct spool *sp, const char *id, bool want_input, struct job *j,
     enum job_state *state)
 {
+	enum spool_dir where;
 	char *path;
 	int fd, rc;
 
-	rc = spool_find(sp, id, state, &fd);
+	rc = spool_find(sp, id, state, &where, &fd);
 	if (rc <= 0)
 		return rc == 0 ? SPOOL_NOTFOUND : SPOOL_ERROR;
-	path = job_path(sp, spool_state_dir(*state), id);
+	path = job_path(sp, where, id);
 	rc = read_visible(sp, fd, path, want_input, j);
 	free(path);
 	if (rc != 0)
 		return rc > 0 ? SPOOL_NOTFOUND : SPOOL_ERROR;
+	j->held = where == SPOOL_HELD;
 	if (strcmp(j->id, id) != 0) {
 		job_free(j);
 		return SPOOL_NOTFOUND;
@@ -581,18 +597,26 @@ int
 spool_foreach_in(struct spool *sp, unsigned states, spool_visit_fn visit,
     void *ctx)
 {
-	enum job_state s;
+	static const struct place order[] = {
+		{ JOB_NEW, SPOOL_NEW },
+		{ JOB_NEW, SPOOL_HELD },
+		{ JOB_PROCESSING, SPOOL_PROCESSING },
+		{ JOB_COMPLETED, SPOOL_COMPLETED },
+		{ JOB_FAILED, SPOOL_FAILED },
+	};
+	size_t i;
 	int rc = 0;
 
-	for (s = JOB_NEW; s < JOB_NSTATES; s++) {
-		enum spool_dir sd = spool_state_dir(s);
+	for (i = 0; i < sizeof order / sizeof order[0]; i++) {
+		enum job_state s = order[i].state;
+		enum spool_dir sd = order[i].dir;
 		struct dirent *de;
 		DIR *dir;
 		int d, dd;
 
 		if (!(states & (1u << s)))
 			continue;
-		if ((d = state_dir_to_read(sp, s)) == -2)
+		if ((d = state_dir_to_read(sp, sd)) == -2)
 			continue;
 		if (d < 0)
 			return -1;
@@ -635,6 +659,7 @@ spool_foreach_in(struct spool *sp, unsigned states, spool_visit_fn visit,
 					rc = -1;
 				continue;
 			}
+			j.held = sd == SPOOL_HELD;
 			v = visit(&j, s, ctx);
 			job_free(&j);
 			if (v != 0) {

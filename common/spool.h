@@ -35,6 +35,7 @@ enum spool_dir {
 	SPOOL_WORK,		/* work/ID: the attempt's files, for wrappers */
 	SPOOL_STATE,		/* the dispatcher's own state (the policy) */
 	SPOOL_CANCEL,		/* cancel/ID: the owner asks to withdraw ID */
+	SPOOL_HELD,		/* New jobs their owner holds back */
 	SPOOL_NDIRS
 };
 
@@ -166,12 +167,13 @@ enum spool_lock_result spool_lock(struct spool *sp, const char *id,
 int spool_lock_wait(struct spool *sp, const char *id);
 
 /*
- * Open job id wherever it is. Returns 1 with *fd open (read-only) and
- * *state set, 0 if there is no such job, -1 on an error (printed). id must
- * have passed jobid_valid().
+ * Open job id wherever it is. Returns 1 with *fd open (read-only), *state
+ * and *where (its directory: new/ or held/ for a New job) set, 0 if there
+ * is no such job, -1 on an error (printed). id must have passed
+ * jobid_valid().
  */
 int spool_find(struct spool *sp, const char *id, enum job_state *state,
-    int *fd);
+    enum spool_dir *where, int *fd);
 
 /*
  * Read the job file open on fd into j (the input too if want_input),
@@ -186,18 +188,20 @@ bool spool_may_see(const struct spool *sp, const struct job *j);
 enum spool_lookup { SPOOL_FOUND, SPOOL_NOTFOUND, SPOOL_ERROR };
 
 /*
- * Find and read job id for the calling user. A job of another user is
- * SPOOL_NOTFOUND, whole or damaged: its existence is not the caller's
- * business. Prints why for SPOOL_ERROR only (a bad job of the caller's);
- * not found is the caller's to say.
+ * Find and read job id for the calling user (j->held set if it is in
+ * held/). A job of another user is SPOOL_NOTFOUND, whole or damaged: its
+ * existence is not the caller's business. Prints why for SPOOL_ERROR
+ * only (a bad job of the caller's); not found is the caller's to say.
  */
 enum spool_lookup spool_load(struct spool *sp, const char *id,
     bool want_input, struct job *j, enum job_state *state);
 
 /*
  * Call visit for every job the calling user may see, state by state (New
- * first), in directory order, in constant memory. A job that changes
- * state during the walk may be visited twice, never missed. The job is
+ * first, those in held/ after those in new/, with j->held set), in
+ * directory order, in constant memory. A job that changes state during
+ * the walk may be visited twice, never missed; but one held (moved from
+ * new/ to held/) during the walk may be missed. The job is
  * freed after visit returns; a non-zero return stops the walk and is
  * returned. The caller's unreadable or damaged jobs are reported and
  * skipped (-1 at the end); another user's are skipped without a word, so

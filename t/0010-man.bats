@@ -72,6 +72,18 @@ check_program() {
 	check_program ct-wait
 }
 
+@test "ct-hold(1) lints clean, and its SYNOPSIS is its usage text" {
+	check_program ct-hold
+}
+
+@test "ct-release(1) lints clean, and its SYNOPSIS is its usage text" {
+	check_program ct-release
+}
+
+@test "ct-resubmit(1) lints clean, and its SYNOPSIS is its usage text" {
+	check_program ct-resubmit
+}
+
 @test "cputorrent-spool(5) lints clean" {
 	[ -f "$MAN/cputorrent-spool.5" ]
 	lint_clean "$MAN/cputorrent-spool.5"
@@ -129,5 +141,5 @@ check_program() {
 
 	# Line breaks and indentation alone make no difference.
 	run usage_of ct-submit
-	assert_output 'ct-submit [-r] [-d database] [-m size] [-o key=value]... [-S spool] [-s service] [file ...]'
+	assert_output 'ct-submit [-Hr] [-d database] [-m size] [-N name] [-o key=value]... [-S spool] [-s service] [-t deadline] [file ...]'
 }

@@ -5,8 +5,9 @@
 load helper
 bats_require_minimum_version 1.5.0
 
-USAGE1='usage: ct-submit [-r] [-d database] [-m size] [-o key=value]...'
-USAGE2='                 [-S spool] [-s service] [file ...]'
+USAGE1='usage: ct-submit [-Hr] [-d database] [-m size] [-N name]'
+USAGE2='                 [-o key=value]... [-S spool] [-s service]
+                 [-t deadline] [file ...]'
 ID_RE='^[0-9]{8}-[0-9]{6}-[0-9]{6}-[0-9a-f]{8}-[0-9]+-[0-9a-f]{8}-[0-9]+$'
 HOST=$(uname -n)
 OWNER=$(id -u)
@@ -40,6 +41,9 @@ check_job() {
 			"$id" "$OWNER" "$service"
 		[ -z "$db" ] || printf 'database %s\n' "$db"
 		printf 'submitted %s\n' "$sub"
+		[ -z "${JOB_NAME:-}" ] || printf 'name %s\n' "$JOB_NAME"
+		printf 'batch %s\n' "${JOB_BATCH:-${id%-*}}"
+		[ -z "${JOB_WITHIN:-}" ] || printf 'within %s\n' "$JOB_WITHIN"
 		for o in "$@"; do
 			printf 'option %s\n' "$o"
 		done
@@ -144,6 +148,8 @@ teardown() {
 			fail "${ids[i]} does not sort before ${ids[i + 1]}"
 	done
 	assert_equal "$(jobs_in new)" 4
+	# One batch, named after its first job.
+	local JOB_BATCH=${ids[0]%-0}
 	check_job "${ids[0]}" a.fa blastp ""
 	check_job "${ids[1]}" b.fa blastp ""
 	check_job "${ids[2]}" c.fa blastp ""
@@ -162,8 +168,8 @@ teardown() {
 	run --separate-stderr ct-submit a.fa - <q.fa
 	assert_success
 	assert_equal "${#lines[@]}" 2
-	check_job "${lines[0]}" a.fa blastp ""
-	check_job "${lines[1]}" q.fa blastp ""
+	JOB_BATCH=${lines[0]%-0} check_job "${lines[0]}" a.fa blastp ""
+	JOB_BATCH=${lines[0]%-0} check_job "${lines[1]}" q.fa blastp ""
 	assert_equal "$(jobs_in new)" 3
 
 	run --separate-stderr ct-submit - a.fa - <q.fa
@@ -187,10 +193,11 @@ $USAGE2"
 	assert_equal "$stderr" ""
 	assert_equal "${#lines[@]}" 4
 	assert_equal "$(jobs_in new)" 4
-	check_job "${lines[0]}" r1.want blastp ""
-	check_job "${lines[1]}" r2.want blastp ""
-	check_job "${lines[2]}" r3.want blastp ""
-	check_job "${lines[3]}" b.fa blastp ""
+	local JOB_BATCH=${lines[0]%-0}
+	JOB_NAME=r1 check_job "${lines[0]}" r1.want blastp ""
+	JOB_NAME=r2 check_job "${lines[1]}" r2.want blastp ""
+	JOB_NAME=r3 check_job "${lines[2]}" r3.want blastp ""
+	JOB_NAME=b check_job "${lines[3]}" b.fa blastp ""
 }
 
 @test "-s: every service takes its own query type and is recorded; an unknown one is a usage error" {
@@ -406,4 +413,106 @@ ct-submit: nothing submitted"
 	assert_equal "$(cd "$t" && ls | sort)" "$(printf '%s\n' "$other.$dead.0" \
 		"$other.$dead.2" "$tag.$$.0" "$tag.$dead.0" | sort)"
 	assert_equal "$(jobs_in new)" 2
+}
+
+@test "-N names the jobs; -r names each after its record's ID, -N and -r give NAME/ID" {
+	fasta a "$PROTEIN"
+	id=$(ct-submit -N my.run_1 a.fa)
+	JOB_NAME=my.run_1 check_job "$id" a.fa blastp ""
+	# Characters a name may not have become '_'; so does a leading one
+	# that may not begin a name; an ID that looks like a job ID names none.
+	printf '>sp|P01308|INS_HUMAN Insulin\nMALW\n>-x:y+z@w/1\nMALW\n>20261122-x\nMALW\n' \
+		>recs.fa
+	mapfile -t ids < <(ct-submit -r recs.fa)
+	assert_equal "${#ids[@]}" 3
+	assert_equal "$(sed -n 's/^name //p' "$CT_SPOOL/new/${ids[0]}")" sp_P01308_INS_HUMAN
+	assert_equal "$(sed -n 's/^name //p' "$CT_SPOOL/new/${ids[1]}")" _x:y+z@w/1
+	run -1 grep '^name ' "$CT_SPOOL/new/${ids[2]}"
+	mapfile -t ids < <(ct-submit -r -N grp recs.fa)
+	assert_equal "$(sed -n 's/^name //p' "$CT_SPOOL/new/${ids[0]}")" grp/sp_P01308_INS_HUMAN
+	assert_equal "$(sed -n 's/^name //p' "$CT_SPOOL/new/${ids[2]}")" grp/20261122-x
+}
+
+@test "-N: a name that is not one is refused with 64, and nothing is submitted" {
+	fasta a "$PROTEIN"
+	for bad in '' 'a b' -x .x 'a|b' 'a;b' "$(printf 'a\tb')" 20261122-x \
+		"$(printf 'n%.0s' {1..129})"; do
+		submit -N "$bad" a.fa
+		assert_equal "$status" 64
+		assert_equal "$output" ""
+		[[ ${stderr%%$'\n'*} == "ct-submit: -N"* ]] || fail "'$bad': $stderr"
+	done
+	# With -r, half the length is left to the record's ID.
+	submit -r -N "$(printf 'n%.0s' {1..65})" a.fa
+	assert_equal "$status" 64
+	submit -N "$(printf 'n%.0s' {1..128})" a.fa
+	assert_equal "$status" 0
+	assert_equal "$(jobs_in new)" 1
+}
+
+@test "one call is one batch: job k at the first's time plus k µs, numbered k; the batch ID is the first's ID without its number" {
+	fasta a "$PROTEIN"
+	fasta b "$PROTEIN"
+	mapfile -t ids < <(ct-submit a.fa b.fa a.fa)
+	batch=${ids[0]%-0}
+	rest=${batch#*-*-*-}
+	t=${batch%"-$rest"}
+	t1=$(printf '%s%06d' "${t%-*}-" $((10#${t##*-} + 1)))
+	t2=$(printf '%s%06d' "${t%-*}-" $((10#${t##*-} + 2)))
+	# (Unless the first fell in the last 2 µs of a second: then skip.)
+	[ "${t##*-}" -ge 999998 ] ||
+		assert_equal "${ids[*]}" "$batch-0 $t1-$rest-1 $t2-$rest-2"
+	for i in 0 1 2; do
+		assert_equal "$(sed -n 's/^batch //p' "$CT_SPOOL/new/${ids[i]}")" "$batch"
+	done
+	other=$(ct-submit a.fa)
+	[ "${other%-0}" != "$batch" ]
+}
+
+@test "-t: the submitter's deadline, in seconds or with m, h, d, is recorded; a bad one is 64" {
+	fasta a "$PROTEIN"
+	id=$(ct-submit -t 90 a.fa)
+	JOB_WITHIN=90 check_job "$id" a.fa blastp ""
+	id=$(ct-submit -t 2h a.fa)
+	assert_equal "$(sed -n 's/^within //p' "$CT_SPOOL/new/$id")" 7200
+	id=$(ct-submit -t 1d a.fa)
+	assert_equal "$(sed -n 's/^within //p' "$CT_SPOOL/new/$id")" 86400
+	for bad in 0 -5 1.5 5x 1hh '' 3661d 99999999999999999999; do
+		submit -t "$bad" a.fa
+		assert_equal "$status" 64
+		[[ ${stderr%%$'\n'*} == "ct-submit: -t $bad: not a duration"* ]] ||
+			fail "'$bad': $stderr"
+	done
+	assert_equal "$(jobs_in new)" 3
+}
+
+@test "ct-resubmit: a new job, in a new batch, with the old one's input, service, database, options, name and deadline" {
+	printf '>r1 x\nMALW\n>r2\nMRLL\n' >two.fa
+	mapfile -t old < <(ct-submit -r -N g -s blastp -d pdb -o evalue=1e-5 -t 5m two.fa)
+	ct-cancel g/r1
+	run -0 --separate-stderr ct-resubmit g/r1 "${old[1]}"
+	assert_equal "$stderr" ""
+	assert_equal "${#lines[@]}" 2
+	[[ ${lines[0]} =~ $ID_RE ]] || fail "${lines[0]}"
+	# One batch: the same host, process and nonce; numbers 0 and 1.
+	r0=${lines[0]#*-*-*-} r1=${lines[1]#*-*-*-}
+	assert_equal "${r1%-1}" "${r0%-0}"
+	for i in 0 1; do
+		a=$CT_SPOOL/new/${lines[i]} b=$(ls "$CT_SPOOL"/*/"${old[i]}")
+		for f in service database option name within; do
+			assert_equal "$(grep "^$f " "$a")" "$(grep "^$f " "$b")"
+		done
+		assert_equal "$(sed -n '/^input /,$p' "$a")" "$(sed -n '/^input /,$p' "$b")"
+		assert_equal "$(sed -n 's/^batch //p' "$a")" "${lines[0]%-0}"
+		grep -q "^event [0-9.]* 0 submitted by uid $OWNER on $HOST, again from ${old[i]}\$" "$a"
+	done
+	# -H: held. A job not found: nothing at all is submitted.
+	run -0 ct-resubmit -H "${old[1]}"
+	[ -f "$CT_SPOOL/held/$output" ]
+	run -4 --separate-stderr ct-resubmit g/r2 nosuch
+	assert_equal "$output" ""
+	assert_equal "$stderr" "ct-resubmit: nosuch: job not found
+ct-resubmit: nothing submitted"
+	assert_equal "$(jobs_in new)" 3
+	assert_equal "$(ls "$CT_SPOOL/tmp")" ""
 }

@@ -18,13 +18,14 @@ for p in ct-status ct-fetch ct-wait; do
 done
 
 # The bad IDs (and more for ct-status, which shares the check with all).
-# Not -: it stands for the IDs on standard input (t/0200).
+# Not -: it stands for the IDs on standard input (t/0200). Nor what is a
+# job name (ct-submit -N), such as a/b, _x, or 65 to 128 letters.
 BAD=(
-	'../x' '/etc/passwd' '-rf' '.' '..' '.hidden' '' 'a/b' "${ID64}b"
-	$'a\nb' 'a b' $'a\x01b'
+	'../x' '/etc/passwd' '-rf' '.' '..' '.hidden' '' 'a|b'
+	"$(printf 'a%.0s' {1..129})" $'a\nb' 'a b' $'a\x01b'
 )
 MORE_BAD=(
-	'_x' "x'y" 'a\b' "caf$(printf '\xc3\xa9')" "$ID/../$ID" "$ID "
+	'+x' "x'y" 'a\b' "caf$(printf '\xc3\xa9')" "$ID/../$ID" "$ID "
 	$'\t' $'\x7f'
 )
 
@@ -42,7 +43,7 @@ bad_message() {
 	$'\t') msg="invalid job ID (it has a byte 0x09)" ;;
 	$'\x7f') msg="invalid job ID (it has a byte 0x7f)" ;;
 	caf*) msg="invalid job ID (it has a byte 0xc3)" ;;
-	*) msg="invalid job ID '$1': $RULE" ;;
+	*) msg="invalid job ID '${1:0:80}': $RULE" ;;
 	esac
 }
 

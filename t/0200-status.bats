@@ -112,7 +112,8 @@ fields() {
 	run -74 --separate-stderr ct-status j1
 	assert_equal "$stderr" \
 		"ct-status: cannot open spool $CT_SPOOL: Not a directory"
-	for bad in ../j1 -j1 .hidden 'a b' j/1 '' "$(printf 'x%.0s' {1..65})"; do
+	# j/1 is not an ID, but may be a name (ct-submit -N).
+	for bad in ../j1 -j1 .hidden 'a b' 'j|1' '' "$(printf 'x%.0s' {1..129})"; do
 		run --separate-stderr ct-status -- "$bad"
 		assert_equal "$status" 64
 		assert_equal "$output" ""
@@ -247,11 +248,11 @@ fields() {
 	assert_equal "${#l[@]}" 6
 	# root sees every user's jobs, and whose they are.
 	if [ "$(id -u)" -eq 0 ]; then
-		[[ "${l[0]}" =~ ^ID\ +OWNER\ +STATE\ +SERVICE\ +PROVIDER\ +AGE$ ]] ||
+		[[ "${l[0]}" =~ ^ID\ +OWNER\ +STATE\ +SERVICE\ +PROVIDER\ +AGE\ +NAME$ ]] ||
 			fail "header: '${l[0]}'"
 		[[ "${l[1]}" =~ ^[^\ ]+\ +root\ + ]] || fail "no owner: '${l[1]}'"
 	else
-		[[ "${l[0]}" =~ ^ID\ +STATE\ +SERVICE\ +PROVIDER\ +AGE$ ]] ||
+		[[ "${l[0]}" =~ ^ID\ +STATE\ +SERVICE\ +PROVIDER\ +AGE\ +NAME$ ]] ||
 			fail "header: '${l[0]}'"
 	fi
 	h=${l[0]}
@@ -259,20 +260,22 @@ fields() {
 	v=${h%%SERVICE*} v=${#v}
 	p=${h%%PROVIDER*} p=${#p}
 	a=${h%%AGE*} a=${#a}
+	m=${h%%NAME*} m=${#m}
 	declare -A seen
 	for ((i = 1; i < 6; i++)); do
 		x=${l[i]}
 		jid=${x%% *}
 		seen[$jid]=1
 		# Every column starts where its heading does, after a blank.
-		for col in $s $v $p $a; do
+		for col in $s $v $p $a $m; do
 			[ "${x:col-1:1}" = " " ] && [ "${x:col:1}" != " " ] ||
 				fail "line '$x' not aligned at column $col"
 		done
 		read -r st <<<"${x:s}"
 		read -r sv <<<"${x:v}"
 		read -r pr <<<"${x:p}"
-		age=${x:a}
+		read -r age _ <<<"${x:a}"
+		assert_equal "${x:m}" -
 		[[ "$age" =~ ^(1m|[0-2]s)$ ]] || fail "age '$age' in '$x'"
 		case $jid in
 		c1) want="Completed ncbi 1m" ;;
@@ -306,7 +309,7 @@ fields() {
 	size=$(stat -c %s q.fa)
 	run -3 --separate-stderr ct-status -l "$id"
 	assert_equal "$stderr" ""
-	assert_equal "${#lines[@]}" 12
+	assert_equal "${#lines[@]}" 13
 	assert_line --index 0 "job        $id"
 	assert_line --index 1 "state      New (0)"
 	assert_line --index 2 "owner      $(id -un) ($(id -u))"
@@ -314,11 +317,12 @@ fields() {
 	assert_line --index 4 "database   pdb"
 	assert_line --index 5 "provider   -"
 	assert_line --index 6 --regexp "^submitted  $when \\([0-2]s ago\\)\$"
-	assert_line --index 7 "option     evalue=1e-5"
-	assert_line --index 8 "option     matrix=BLOSUM62"
-	assert_line --index 9 "input      $size bytes"
-	assert_line --index 10 "history"
-	assert_line --index 11 \
+	assert_line --index 7 "batch      ${id%-*}"
+	assert_line --index 8 "option     evalue=1e-5"
+	assert_line --index 9 "option     matrix=BLOSUM62"
+	assert_line --index 10 "input      $size bytes"
+	assert_line --index 11 "history"
+	assert_line --index 12 \
 		"  $when  New         submitted by uid $(id -u) on $(uname -n)"
 }
 
@@ -833,4 +837,83 @@ print(sorted(o), o["options"], [(e["state"], e["text"]) for e in o["history"]])'
 	refute_line --partial cancel
 	assert_line --index 8 "finished   $(date -d @1000000600 '+%F %T') (turnaround 10m)"
 	assert_line --index 9 "runtime    1m (attempt 1, started $(date -d @1000000500 '+%F %T'))"
+}
+
+@test "a name: every job of that name, in ID order; a batch ID: its jobs in order; -l shows both" {
+	printf '>r1\nMKV\n>r2\nMKL\n>r3\nMKI\n' >three.fa
+	fasta o "$PROTEIN"
+	mapfile -t ids < <(ct-submit -r -N grp three.fa)
+	o1=$(ct-submit -N same o.fa)
+	o2=$(ct-submit -N same o.fa)
+	run -3 ct-status same
+	assert_equal "$(cut -f1 <<<"$output")" "$(printf '%s\n' "$o1" "$o2")"
+	batch=${ids[0]%-0}
+	run -3 ct-status "$batch"
+	assert_equal "$(cut -f1 <<<"$output")" "$(printf '%s\n' "${ids[@]}")"
+	run -3 ct-status grp/r2 "$o1"
+	assert_equal "$(cut -f1 <<<"$output")" "$(printf '%s\n' "${ids[1]}" "$o1")"
+	run -3 ct-status -l grp/r3
+	assert_line --index 7 "name       grp/r3"
+	assert_line --index 8 "batch      $batch"
+	# A name or batch that names nothing is a job not found.
+	# (another batch: its last hex digit changed, never to itself)
+	other=${batch%?}
+	[ "${batch: -1}" = 0 ] && other+=1 || other+=0
+	run -4 --separate-stderr ct-status same nosuch "$other"
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$stderr" "ct-status: nosuch: job not found
+ct-status: $other: job not found"
+	# An ID wins over a name: a job named like another's ID is not found by it.
+	mkjob -s new "$CT_SPOOL" same
+	run -3 ct-status same
+	assert_equal "$(cut -f1 <<<"$output")" same
+}
+
+@test "ct-fetch takes a name that names one job; one that names several is 64, listing them" {
+	fasta o "$PROTEIN"
+	o1=$(ct-submit -N twice o.fa)
+	o2=$(ct-submit -N twice o.fa)
+	o3=$(ct-submit -N once o.fa)
+	mkdir -p "$CT_SPOOL/completed" "$CT_SPOOL/results"
+	mv "$CT_SPOOL/new/$o3" "$CT_SPOOL/completed/$o3"
+	echo "the report" >"$CT_SPOOL/results/$o3"
+	run -0 ct-fetch once
+	assert_output "the report"
+	run -64 --separate-stderr ct-fetch twice
+	assert_equal "$output" ""
+	assert_equal "$stderr" "ct-fetch: twice: names 2 jobs; give one of their IDs:
+ct-fetch:   $o1
+ct-fetch:   $o2"
+	run -4 --separate-stderr ct-fetch nosuch
+	assert_equal "$stderr" "ct-fetch: nosuch: job not found"
+}
+
+@test "ct-wait and ct-cancel take names and batch IDs: every job they name" {
+	printf '>r1\nMKV\n>r2\nMKL\n' >two.fa
+	mapfile -t ids < <(ct-submit -r -N w two.fa)
+	mkjob -s completed -r /dev/null "$CT_SPOOL" c1
+	run -3 --separate-stderr timeout 5 ct-wait -t 0.1 w/r1 c1
+	assert_equal "$stderr" "ct-wait: timed out: 1 of 2 jobs not finished"
+	run -0 ct-cancel "${ids[0]%-0}"
+	run -1 ct-wait -t 1 w/r1 w/r2
+	assert_equal "$(jobs_in failed)" 2
+	run -4 --separate-stderr ct-wait -t 1 nosuch c1
+	assert_equal "$stderr" "ct-wait: nosuch: job not found"
+}
+
+@test "corrupt: a name that is not one, a batch that is not an ID, a within of 0 or over ten years, any of them twice" {
+	local bad
+	for bad in 'name a b' 'name -x' 'name 20261122-x' "name $(printf 'n%.0s' {1..129})" \
+		'name a\x01' 'batch ../x' 'batch ' 'within 0' 'within 316224001' \
+		'within -1' $'name a\nname b' $'batch b1\nbatch b2' $'within 5\nwithin 6'; do
+		record j1 | sed "s/^submitted .*/&\n${bad//$'\n'/\\n}/" | put new j1
+		assert_corrupt new j1
+		rm "$CT_SPOOL/new/j1"
+	done
+	# The largest of each is whole.
+	record j1 | sed "s/^submitted .*/&\nname _$(printf 'n%.0s' {1..127})\nbatch b1\nwithin 316224000/" |
+		put new j1
+	run -3 ct-status -l j1
+	assert_line "within     316224000 s of submission (ct-submit -t)"
+	assert_line "batch      b1"
 }

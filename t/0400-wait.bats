@@ -384,8 +384,8 @@ usage: ct-wait [-q] [-S spool] [-t seconds] id ..."
 @test "a bad ID: exit 64 before anything is looked at" {
 	run -64 --separate-stderr timeout 5 ct-wait ../x
 	[[ "$stderr" == "ct-wait: invalid job ID '../x'"* ]] || fail "$stderr"
-	run -64 --separate-stderr timeout 5 ct-wait -t 0.1 ok1 'a/b'
-	[[ "$stderr" == "ct-wait: invalid job ID 'a/b'"* ]] || fail "$stderr"
+	run -64 --separate-stderr timeout 5 ct-wait -t 0.1 ok1 'a|b'
+	[[ "$stderr" == "ct-wait: invalid job ID 'a|b'"* ]] || fail "$stderr"
 }
 
 @test "a corrupt job file: exit 74, reported" {

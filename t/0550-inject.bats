@@ -74,7 +74,7 @@ said_well() {
 # whole: every job file in the spool reads, and each ID is in one state.
 whole() {
 	local ids
-	ids=$(cd "$CT_SPOOL" && find new processing completed failed -maxdepth 1 -type f -printf '%f\n' 2>/dev/null | sort)
+	ids=$(cd "$CT_SPOOL" && find new held processing completed failed -maxdepth 1 -type f -printf '%f\n' 2>/dev/null | sort)
 	[ -z "$(uniq -d <<<"$ids")" ] || fail "$1: in two states: $(uniq -d <<<"$ids")"
 	if [ -n "$ids" ]; then
 		ct-status -l $ids >/dev/null 2>"$BATS_TEST_TMPDIR/whole.err" || {
@@ -112,6 +112,29 @@ whole() {
 		done
 	done
 	echo "# ${#list[@]} calls, 2 errors each" >&3
+}
+
+@test "strace sweep: ct-hold and ct-release with every spool call failing in turn (EIO, ENOSPC): the job in new/ or held/, never both nor neither; 0 only if it moved" {
+	mkdir -p "$CT_SPOOL"
+	id=$(ct-submit a.fa)
+	for cmd in ct-hold ct-release; do
+		snapshot_spool
+		[ "$cmd" = ct-hold ] && to=held || to=new
+		mapfile -t list < <(calls $cmd "$id")
+		[ "${#list[@]}" -ge 1 ] || fail "$cmd: no calls found"
+		for c in "${list[@]}"; do
+			for e in EIO ENOSPC; do
+				restore_spool
+				injected ${c% *} ${c#* } $e $cmd "$id"
+				said_well "$cmd $c $e"
+				assert_equal "$(whole "$cmd $c $e")" "$id"
+				[ "$status" != 0 ] || [ -f "$CT_SPOOL/$to/$id" ] ||
+					fail "$cmd $c $e: exit 0, not in $to/"
+			done
+		done
+		restore_spool
+		$cmd "$id"
+	done
 }
 
 # done_in SPOOL: nothing New or Processing in it (without a process:

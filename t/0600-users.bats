@@ -37,14 +37,16 @@ make_world() {
 	useradd -M -N -d /nonexistent -s /usr/sbin/nologin "$U_BOB" || return 1
 	# The programs, as `make install` leaves them.
 	mkdir -m 755 "$U_DIR/bin" || return 1
-	for p in ct-submit ct-status ct-fetch ct-wait ct-purge; do
+	for p in ct-submit ct-status ct-fetch ct-wait ct-purge ct-cancel ct-hold \
+	    ct-release ct-resubmit; do
 		cp "$CT_BUILD/bin/$p" "$U_DIR/bin/$p" &&
 		    chgrp "$U_GROUP" "$U_DIR/bin/$p" &&
 		    chmod 2755 "$U_DIR/bin/$p" || return 1
 	done
 	# The spool, as `make install` leaves it.
 	mkdir "$U_DIR/spool" || return 1
-	for d in "" /tmp /new /processing /completed /failed /results; do
+	for d in "" /tmp /new /processing /completed /failed /results /held \
+	    /cancel /locks; do
 		mkdir -p "$U_DIR/spool$d" &&
 		    chown root:"$U_GROUP" "$U_DIR/spool$d" &&
 		    chmod 2770 "$U_DIR/spool$d" || return 1
@@ -183,6 +185,29 @@ stderr_line() {
 			assert_equal "$stderr" "${cmd%% *}: $alice_id: job not found"
 		done
 	done
+}
+
+@test "names and batch IDs never reach another user's jobs: bob's same name is his alone, alice's is not found" {
+	query "$U_ALICE" n1
+	query "$U_BOB" n1
+	alice=$(as "$U_ALICE" ct-submit -N shared-$$ n1.fa)
+	only=$(as "$U_ALICE" ct-submit -N alices-$$ n1.fa)
+	bob=$(as "$U_BOB" ct-submit -N shared-$$ n1.fa)
+	run -3 --separate-stderr as "$U_BOB" ct-status "shared-$$"
+	assert_equal "$(cut -f1 <<<"$output")" "$bob"
+	for cmd in ct-status ct-fetch ct-cancel ct-hold ct-release ct-resubmit \
+	    "ct-wait -t 0"; do
+		for arg in "alices-$$" "${only%-0}" "$only"; do
+			run --separate-stderr as "$U_BOB" $cmd "$arg"
+			assert_equal "$status" 4
+			assert_equal "$output" ""
+			[[ $stderr == *"$arg: job not found"* ]] || fail "$cmd $arg: $stderr"
+		done
+	done
+	# Nothing of alice's moved; bob holds his own by the shared name.
+	run -0 as "$U_BOB" ct-hold "shared-$$"
+	[ -f "$S/held/$bob" ] && [ -f "$S/new/$alice" ] && [ -f "$S/new/$only" ]
+	run -3 as "$U_ALICE" ct-status -q "$only"
 }
 
 @test "root sees the jobs of every user" {

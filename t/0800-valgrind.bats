@@ -60,6 +60,28 @@ vg() {
 	assert_equal "$status" 1
 }
 
+@test "names, batches, hold, release, resubmit" {
+	printf '>r1\nMKV\n>r2\nMKL\n' >two.fa
+	mapfile -t ids < <(ct-submit -r -N g -t 1h two.fa)
+	run vg ct-submit -H -N g -t 2h two.fa
+	assert_success
+	ct-submit -N g two.fa
+	run vg ct-status -l g "${ids[0]%-0}" g/r1 nosuch
+	assert_equal "$status" 4
+	run vg ct-fetch g
+	assert_equal "$status" 64
+	run vg ct-hold "${ids[0]%-0}"
+	assert_success
+	run vg ct-release g
+	assert_success
+	run vg ct-resubmit g/r2
+	assert_success
+	run vg ct-wait -t 0.1 g/r1
+	assert_equal "$status" 3
+	run vg ct-cancel g
+	assert_success
+}
+
 @test "ct-providers: list, show, check of good, broken and hostile registries" {
 	reg=$BATS_TEST_DIRNAME/../share/providers.xml
 	run vg ct-providers -c "$reg"

@@ -813,3 +813,90 @@ logged() {
 	[ ! -e "$BATS_TEST_TMPDIR/none" ]
 	run -3 ct-status -q "$id"
 }
+
+@test "a held job is never claimed; released, it goes like any other" {
+	server a instant 1 | registry
+	fasta q1 "$PROTEIN"
+	fasta q2 "$PROTEIN"
+	held=$(ct-submit -H q1.fa)
+	other=$(ct-submit q2.fa)
+	pass
+	pass
+	run -0 ct-status -q "$other"
+	run -3 ct-status -q "$held"
+	assert_equal "$(ls "$CT_SPOOL/held")" "$held"
+	run -0 history "$held"
+	assert_output "New: submitted by uid $(id -u) on $HOST"
+	run -0 ct-release "$held"
+	pass
+	pass
+	run -0 ct-fetch "$held"
+	assert_output "report for q1 by a"
+}
+
+@test "a held job still fails at its deadline, with a reason that says it was held" {
+	server a instant 1 | registry '<defaults deadline="30"/>'
+	late=20200101-000000-000000-test-1-0
+	mkjob -t "$(($(date +%s) - 40))" "$CT_SPOOL" "$late"
+	mkdir -p "$CT_SPOOL/held"
+	mv "$CT_SPOOL/new/$late" "$CT_SPOOL/held/$late"
+	touch -d '40 seconds ago' "$CT_SPOOL/held/$late"
+	fasta q1 "$PROTEIN"
+	young=$(ct-submit -H q1.fa)
+	pass
+	run -1 ct-status -q "$late"
+	run -0 history "$late"
+	assert_line --index -1 "Failed: deadline passed while held (ct-hold); run it locally"
+	run -3 ct-status -q "$young"
+	assert_equal "$(ls "$CT_SPOOL/held")" "$young"
+	[ ! -e "$CT_SPOOL/locks/$late" ]
+}
+
+@test "the deadline is the registry's, or the submitter's (-t) if sooner" {
+	server a instant 1 'poll-interval="3600" max-jobs="100"' |
+		registry '<defaults deadline="600"/>'
+	fasta q1 "$PROTEIN"
+	sooner=$(ct-submit -t 60 q1.fa)
+	later=$(ct-submit -t 2h q1.fa)
+	none=$(ct-submit q1.fa)
+	pass
+	deadline() {
+		local f=$CT_SPOOL/processing/$1 d s
+		d=$(sed -n 's/^deadline \([0-9]*\)\..*/\1/p' "$f")
+		s=$(sed -n 's/^submitted \([0-9]*\)\..*/\1/p' "$f")
+		echo $((d - s))
+	}
+	assert_equal "$(deadline "$sooner")" 60
+	assert_equal "$(deadline "$later")" 600
+	assert_equal "$(deadline "$none")" 600
+}
+
+@test "a New job waiting for room fails at the submitter's deadline" {
+	server a instant 1 'poll-interval="3600" max-jobs="1"' |
+		registry '<defaults deadline="600"/>'
+	fasta q1 "$PROTEIN"
+	first=$(ct-submit q1.fa)
+	pass
+	waits=$(ct-submit -t 1 q1.fa)
+	pass
+	run -3 ct-status -q "$waits"
+	sleep 1.1
+	pass
+	run -0 history "$waits"
+	assert_line --index -1 "Failed: deadline passed; run it locally"
+	run -2 ct-status -q "$first"
+}
+
+@test "a held job whose ct-cancel died before failing it: the request stands, and the next pass fails it as cancelled" {
+	server a instant 1 | registry
+	fasta q1 "$PROTEIN"
+	id=$(ct-submit -H q1.fa)
+	mkdir -p "$CT_SPOOL/cancel"
+	: >"$CT_SPOOL/cancel/$id"
+	pass
+	run -1 ct-status -q "$id"
+	run -0 history "$id"
+	assert_line --index -1 "Failed: cancelled by its owner"
+	[ ! -e "$CT_SPOOL/cancel/$id" ]
+	assert_equal "$(jobs_in held)" 0
+}

@@ -166,8 +166,8 @@ busy submit $id"
 	id=$(ct-submit q1.fa)
 	before=$(snapshot)
 	missing=20200101-000000-000000-00000000-1-0
-	run -64 --separate-stderr ct-cancel 'bad/id'
-	assert_equal "${stderr_lines[0]}" "ct-cancel: invalid job ID 'bad/id': an ID is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+	run -64 --separate-stderr ct-cancel 'bad|id'
+	assert_equal "${stderr_lines[0]}" "ct-cancel: invalid job ID 'bad|id': an ID is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
 	# A bad ID anywhere: nothing is done, not even for the good one.
 	run -64 ct-cancel "$id" '../x'
 	run -64 --separate-stderr ct-cancel
@@ -345,5 +345,29 @@ faulty() {
 		assert_line --index -1 "Failed: cancelled by its owner"
 	done
 	[ ! -e "$MARKS/calls" ]
+	assert_equal "$(leftovers)" ""
+}
+
+@test "by name and batch: every job named, New, held or in flight; those finished answer 5" {
+	server a forever "marks=$MARKS" | registry
+	printf '>r1\nMKV\n>r2\nMKL\n>r3\nMKI\n' >three.fa
+	mapfile -t ids < <(ct-submit -r -N c three.fa)
+	ct-dispatch 2>/dev/null
+	held=$(ct-submit -H -N c q1.fa)
+	new=$(ct-submit -N c q1.fa)
+	run -2 ct-status -q c/r1 c/r2 c/r3
+	run -0 --separate-stderr ct-cancel "${ids[0]%-0}" c
+	assert_equal "$stderr" ""
+	run -1 ct-status -q "$held"
+	run -1 ct-status -q "$new"
+	assert_equal "$(jobs_in held)$(jobs_in new)" 00
+	ct-dispatch 2>/dev/null
+	run -1 ct-status -q "${ids[0]%-0}"
+	for id in "${ids[@]}"; do
+		run -0 history "$id"
+		assert_line --index -1 "Failed: cancelled by its owner"
+	done
+	run -5 --separate-stderr ct-cancel "${ids[0]%-0}"
+	assert_equal "${#stderr_lines[@]}" 3
 	assert_equal "$(leftovers)" ""
 }
