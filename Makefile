@@ -50,9 +50,14 @@ XML_CFLAGS := $(shell $(PKG_CONFIG) --cflags libxml-2.0 2>/dev/null)
 XML_LIBS := $(shell $(PKG_CONFIG) --libs libxml-2.0 2>/dev/null || echo -lxml2)
 CURL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
 CURL_LIBS := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
+# The volunteer pool's server and client (ct-serve, ct-volunteer).
+MHD_CFLAGS := $(shell $(PKG_CONFIG) --cflags libmicrohttpd 2>/dev/null)
+MHD_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
+JANSSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
+JANSSON_LIBS := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
 
 ALL_CFLAGS = $(CSTD) $(WARN) $(OPT) $(SAN) -I$(BUILD) -Icommon $(POPT_CFLAGS) \
-	$(XML_CFLAGS) $(CURL_CFLAGS) \
+	$(XML_CFLAGS) $(CURL_CFLAGS) $(MHD_CFLAGS) $(JANSSON_CFLAGS) \
 	$(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
@@ -63,13 +68,16 @@ LIBCT = $(BUILD)/libcputorrent.a
 # Each program links only what it uses: the job commands start often and
 # must not pay for libcurl or libxml2 at every start.
 USER_PROGS = ct-submit ct-status ct-fetch ct-wait ct-cancel
-PROGS = $(USER_PROGS) ct-providers ct-dispatch
+PROGS = $(USER_PROGS) ct-providers ct-dispatch ct-serve
 LIBS_ct-providers = $(XML_LIBS)
 LIBS_ct-dispatch = $(XML_LIBS)
+LIBS_ct-serve = $(MHD_LIBS) $(JANSSON_LIBS) $(XML_LIBS) -lpthread
+LIBS_ct-volunteer = $(CURL_LIBS) $(JANSSON_LIBS)
 BINS = $(PROGS:%=$(BUILD)/bin/%)
 # Wrappers (ct-wrapper(7)) written in C; each links what it needs.
 LIBS_w-ncbi = $(CURL_LIBS) $(XML_LIBS)
 LIBS_w-ebi = $(CURL_LIBS) $(XML_LIBS)
+LIBS_w-volunteer = $(CURL_LIBS) $(JANSSON_LIBS) $(XML_LIBS)
 WRAPPERS = $(patsubst providers/%.c,%,$(wildcard providers/*.c))
 WRAPPER_BINS = $(WRAPPERS:%=$(BUILD)/providers/%)
 
@@ -163,7 +171,8 @@ DEB_PACKAGES = gcc make pkg-config libpopt-dev libcurl4-openssl-dev \
 	libxml2-utils python3 curl openssl \
 	e2fsprogs mount \
 	munge slurmctld slurmd slurm-client \
-	gridengine-master gridengine-exec gridengine-client
+	gridengine-master gridengine-exec gridengine-client \
+	libmicrohttpd-dev libjansson-dev
 
 deps:
 	@sh share/install-deps $(DEB_PACKAGES)
