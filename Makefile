@@ -68,7 +68,7 @@ LIBCT = $(BUILD)/libcputorrent.a
 # Each program links only what it uses: the job commands start often and
 # must not pay for libcurl or libxml2 at every start.
 USER_PROGS = ct-submit ct-status ct-fetch ct-wait ct-cancel
-PROGS = $(USER_PROGS) ct-providers ct-dispatch ct-serve
+PROGS = $(USER_PROGS) ct-providers ct-dispatch ct-serve ct-volunteer
 LIBS_ct-providers = $(XML_LIBS)
 LIBS_ct-dispatch = $(XML_LIBS)
 LIBS_ct-serve = $(MHD_LIBS) $(JANSSON_LIBS) $(XML_LIBS) -lpthread
@@ -243,6 +243,7 @@ install: all
 	install -m 0644 share/providers.rng share/providers.xml \
 		share/providers.ebi.xml share/providers.ncbi.xml \
 		share/providers.sge.xml share/providers.slurm.xml \
+		share/providers.volunteer.xml \
 		$(DESTDIR)$(datadir)/cputorrent/
 	cp -R share/cron.d share/systemd share/examples $(DESTDIR)$(datadir)/cputorrent/
 	install -d -m 0700 $(DESTDIR)$(spooldir)

@@ -453,7 +453,7 @@ do_register(struct server *s, struct MHD_Connection *c, struct request *rq)
 
 /* What a volunteer offers, for task_match_fn. */
 struct offer {
-	json_t *services, *databases;
+	json_t *services, *databases, *options;
 };
 
 static bool
@@ -476,10 +476,22 @@ match_offer(const char *record, size_t len, void *ctx)
 	json_t *t = json_loadb(record, len, 0, NULL);
 	int ok = 0;
 
-	if (t != NULL && json_unpack(t, "{s:s, s:s}", "service", &service,
-	    "database", &database) == 0)
+	json_t *options, *v;
+	size_t i;
+
+	if (t != NULL && json_unpack(t, "{s:s, s:s, s:o}", "service", &service,
+	    "database", &database, "options", &options) == 0)
 		ok = array_has(o->services, service) && (database[0] == '\0' ||
 		    array_has(o->databases, database));
+	/* Every option the task gives, the volunteer must allow. */
+	json_array_foreach(ok ? options : NULL, i, v) {
+		const char *kv = json_string_value(v);
+		char key[201];
+
+		snprintf(key, sizeof key, "%.*s", (int)strcspn(kv, "="), kv);
+		if (!array_has(o->options, key))
+			ok = 0;
+	}
 	json_decref(t);
 	return ok;
 }
@@ -487,7 +499,7 @@ match_offer(const char *record, size_t len, void *ctx)
 static enum MHD_Result
 do_work(struct server *s, struct MHD_Connection *c, struct request *rq)
 {
-	struct offer o = { NULL, NULL };
+	struct offer o = { NULL, NULL, NULL };
 	struct task_lease tl;
 	json_t *in, *task;
 	json_error_t e;
@@ -495,21 +507,24 @@ do_work(struct server *s, struct MHD_Connection *c, struct request *rq)
 
 	in = json_loadb(rq->body.data, rq->body.len, JSON_REJECT_DUPLICATES,
 	    &e);
-	if (in == NULL || json_unpack_ex(in, &e, 0, "{s:o, s?:o}", "services",
-	    &o.services, "databases", &o.databases) != 0 ||
+	if (in == NULL || json_unpack_ex(in, &e, 0, "{s:o, s?:o, s?:o}",
+	    "services", &o.services, "databases", &o.databases, "options",
+	    &o.options) != 0 ||
 	    !strings_of(o.services, 64, service_chars, 32) ||
-	    !strings_of(o.databases, 256, database_chars, 128)) {
+	    !strings_of(o.databases, 256, database_chars, 128) ||
+	    !strings_of(o.options, 64, service_chars, 64)) {
 		json_decref(in);
 		return send_error(c, MHD_HTTP_BAD_REQUEST, "bad request for "
-		    "work: {\"services\": [...], \"databases\": [...]}");
+		    "work: {\"services\": [...], \"databases\": [...], "
+		    "\"options\": [...]}");
 	}
-	if (o.databases == NULL)
-		o.databases = json_array();
-	else
-		json_incref(o.databases);
+	o.databases = o.databases != NULL ? json_incref(o.databases) :
+	    json_array();
+	o.options = o.options != NULL ? json_incref(o.options) : json_array();
 	rc = taskstore_claim(&s->ts, rq->vid, s->lease_secs, CLAIM_SCAN_MAX,
 	    match_offer, &o, &tl);
 	json_decref(o.databases);
+	json_decref(o.options);
 	json_decref(in);
 	if (rc == TS_NOWORK)
 		return send_json(c, MHD_HTTP_OK, json_pack("{s:n, s:i}",

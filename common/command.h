@@ -27,4 +27,14 @@
 int command_expand(const char *dir, int nopts, char **opts,
     struct strvec *argv, int *has_output);
 
+/*
+ * The program argv[0] of a command names, found now through PATH (the
+ * contract's if there is none), so that a wrong one shows before any job
+ * runs: an absolute path, or a bare name found in an absolute PATH
+ * element (an empty or relative one would mean the working directory:
+ * never searched). Returns 0 with *resolved allocated, or after a message
+ * EX_CONFIG.
+ */
+int command_resolve(const char *name, char **resolved);
+
 #endif
