@@ -192,6 +192,12 @@ lint-man:
 # (root is needed for the loop-mounted spool of a million jobs).
 bench: all
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/run
+	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/volunteer
+
+# The volunteer pool's section alone (G2's speedup, ct-serve's hand-out
+# rate against its floor, its memory with 100k tasks).
+bench-volunteer: all
+	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/volunteer
 
 # The kill -9 torture of issue 19: TORTURE_KILLS=N for a shorter one
 # (t/3900-torture.bats runs one in `make check`). Needs root.
@@ -270,6 +276,6 @@ clean:
 	rm -rf build build-san build-fuzz build-libfuzzer
 
 FORCE:
-.PHONY: FORCE all deps check test lint-man bench torture fuzz fuzz-replays \
+.PHONY: FORCE all deps check test lint-man bench bench-volunteer torture fuzz fuzz-replays \
 	fuzz-harnesses demo install uninstall clean
 .DELETE_ON_ERROR:

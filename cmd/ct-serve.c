@@ -41,6 +41,7 @@
 #include "err.h"
 #include "exitcodes.h"
 #include "job.h"
+#include "jobid.h"
 #include "result.h"
 #include "taskstore.h"
 #include "util.h"
@@ -926,6 +927,8 @@ main(int argc, char **argv)
 		pem_cert = read_pem(cert);
 		pem_key = read_pem(certkey);
 	}
+	/* The temporary names' nonce, made once before the threads start. */
+	(void)jobid_nonce();
 	if (taskstore_open(&s.ts, store, true) != TS_OK)
 		ct_die(EX_IOERR, "task store %s: %s", store, taskstore_why());
 	pthread_mutex_init(&s.rate_mu, NULL);

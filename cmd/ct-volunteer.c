@@ -505,10 +505,36 @@ stop_all(struct volunteer *v)
 	}
 }
 
+/* Only to end ppoll at once when a task's command ends. */
+static void
+on_child(int sig)
+{
+	(void)sig;
+}
+
 static void
 serve(struct volunteer *v)
 {
+	const struct timespec tick = { 0, TICK_MS * 1000000L };
+	struct sigaction sa;
+	sigset_t block, waiting;
 	int i;
+
+	/*
+	 * SIGCHLD, SIGTERM and SIGINT are taken only while the loop waits,
+	 * so none is lost between a look at the children and the wait.
+	 */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_child;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &waiting);
+	sigdelset(&waiting, SIGCHLD);
+	sigdelset(&waiting, SIGTERM);
+	sigdelset(&waiting, SIGINT);
 
 	while (!stopping) {
 		int64_t now = now_ms();
@@ -530,13 +556,15 @@ serve(struct volunteer *v)
 			} else if (s->state == RUNNING &&
 			    now >= s->next_heartbeat) {
 				heartbeat(v, s);
-			} else if (s->state == POSTING && now >= s->next_post) {
-				post_result(v, s);
-			} else if (s->state == FREE && now >= v->next_ask) {
-				ask(v, s);
 			}
+			/* A result posted, the next task asked for at once. */
+			if (s->state == POSTING && now >= s->next_post)
+				post_result(v, s);
+			if (s->state == FREE && now_ms() >= v->next_ask)
+				ask(v, s);
 		}
-		poll(NULL, 0, TICK_MS);
+		/* Until the tick, or a child's end, or a signal to stop. */
+		ppoll(NULL, 0, &tick, &waiting);
 	}
 	stop_all(v);
 }

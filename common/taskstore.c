@@ -448,6 +448,25 @@ lease_find(const struct lease_line *l, size_t n, const char *vid,
 	return -1;
 }
 
+/*
+ * A listing of the store's directory name, opened anew: a dup(2) of the
+ * directory's descriptor would share its offset with every other thread
+ * reading it.
+ */
+static DIR *
+open_listing(struct taskstore *ts, const char *name)
+{
+	int fd = openat(ts->dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	DIR *d;
+
+	if (fd < 0)
+		return NULL;
+	if ((d = fdopendir(fd)) == NULL)
+		close(fd);
+	return d;
+}
+
 /* Hand task id out, its lock held and its marker in open/. */
 static int
 claim_locked(struct taskstore *ts, const char *id, const char *vid,
@@ -482,15 +501,11 @@ taskstore_claim(struct taskstore *ts, const char *vid, int lease_secs,
 	struct dirent *e;
 	size_t seen = 0;
 	DIR *d;
-	int fd, rc = TS_NOWORK;
+	int rc = TS_NOWORK;
 
 	memset(out, 0, sizeof *out);
-	if ((fd = dup(ts->open)) < 0 || (d = fdopendir(fd)) == NULL) {
-		if (fd >= 0)
-			close(fd);
+	if ((d = open_listing(ts, "open")) == NULL)
 		return fail(ts, "cannot read", "open/");
-	}
-	rewinddir(d);
 	while (rc == TS_NOWORK && seen < scan_max && (e = readdir(d)) != NULL) {
 		enum task_state st;
 		bool marked;
@@ -672,14 +687,10 @@ taskstore_reap(struct taskstore *ts, int64_t now)
 	struct lease_line l[TASK_MAX_LEASES];
 	struct dirent *e;
 	DIR *d;
-	int fd, reopened = 0;
+	int reopened = 0;
 
-	if ((fd = dup(ts->leased)) < 0 || (d = fdopendir(fd)) == NULL) {
-		if (fd >= 0)
-			close(fd);
+	if ((d = open_listing(ts, "leased")) == NULL)
 		return fail(ts, "cannot read", "leased/");
-	}
-	rewinddir(d);
 	while ((e = readdir(d)) != NULL) {
 		enum task_state st;
 		bool marked;
@@ -712,15 +723,10 @@ taskstore_count(struct taskstore *ts, enum task_state st, size_t *n)
 {
 	struct dirent *e;
 	DIR *d;
-	int fd;
 
 	*n = 0;
-	if ((fd = dup(state_dir(ts, st))) < 0 || (d = fdopendir(fd)) == NULL) {
-		if (fd >= 0)
-			close(fd);
+	if ((d = open_listing(ts, task_state_name(st))) == NULL)
 		return fail(ts, "cannot read", task_state_name(st));
-	}
-	rewinddir(d);
 	while ((e = readdir(d)) != NULL)
 		if (e->d_name[0] != '.')
 			(*n)++;

@@ -46,6 +46,10 @@ local_teardown() {
 	for p in "${PIDS[@]}"; do
 		kill_tree "$p"
 	done
+	if [ -n "${NETNS:-}" ]; then
+		ip link del "$VETH" 2>/dev/null || true
+		ip netns del "$NETNS" 2>/dev/null || true
+	fi
 }
 
 # serve NAME [OPTION...]: start a ct-serve on the store "store", its port
@@ -457,4 +461,37 @@ leases_of() {
 @test "the example registry of a volunteer pool is valid" {
 	run -0 ct-providers -c "$BATS_TEST_DIRNAME/../share/providers.volunteer.xml" check
 	assert_output --partial 'ok, 1 server'
+}
+
+@test "a volunteer in a network namespace of its own, reaching ct-serve and reachable by nothing, completes a job" {
+	[ "$(id -u)" = 0 ] && command -v ip >/dev/null || skip "needs root and ip(8)"
+	ns=ctv$$
+	a=v$$a b=v$$b
+	net=10.$((RANDOM % 200 + 20)).$((RANDOM % 250)).
+	ip netns add "$ns" || skip "network namespaces are not allowed here"
+	NETNS=$ns VETH=$a
+	ip link add "$a" type veth peer name "$b"
+	ip link set "$b" netns "$ns"
+	ip addr add "${net}1/30" dev "$a"
+	ip link set "$a" up
+	ip netns exec "$ns" ip addr add "${net}2/30" dev "$b"
+	ip netns exec "$ns" ip link set "$b" up
+	ip netns exec "$ns" ip link set lo up
+
+	serve a -a "${net}1"
+	url=http://${net}1:$(cat a.port)
+	pool_registry "$url"
+	ip netns exec "$ns" ct-volunteer -K pk -u "$url" -w "$BATS_TEST_TMPDIR/inside" \
+		-d "globins45=$DB" -c "$BLAST" 2>>inside.err &
+	PIDS+=($!)
+	fasta q "$PROTEIN"
+	id=$(ct-submit -d globins45 q.fa)
+	dispatch_until_done "$id"
+	run -0 ct-wait -t 0 "$id"
+	# The volunteer listens on nothing: there is nothing to reach.
+	run -0 ip netns exec "$ns" ss -Hltnu
+	assert_output ''
+	# And from the namespace, only ct-serve's side of the link is there.
+	run -0 ip netns exec "$ns" ip -4 route show
+	refute_output --partial default
 }
