@@ -135,10 +135,12 @@ $(BUILD)/providers/%: providers/%.c common/*.h $(BUILD)/config.h $(LIBCT) $(SAN_
 FUZZ_HARNESSES = $(filter-out replay,$(patsubst t/fuzz/%.c,%,$(wildcard t/fuzz/*.c)))
 FUZZ_REPLAYS = $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/replay-%)
 FUZZ_ENGINES = $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/fuzz-%)
-FUZZ_LIBS = $(XML_LIBS) $(CURL_LIBS)
+FUZZ_LIBS = $(XML_LIBS) $(CURL_LIBS) $(MHD_LIBS) $(JANSSON_LIBS) $(POPT_LIBS) \
+	-lpthread
 
 $(BUILD)/fuzz/replay-%: t/fuzz/%.c t/fuzz/replay.c t/fuzz/harness.h \
-		common/*.h providers/*.c $(BUILD)/config.h $(LIBCT) $(SAN_OBJ)
+		common/*.h providers/*.c cmd/ct-serve.c $(BUILD)/config.h $(LIBCT) \
+		$(SAN_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -It/fuzz $(ALL_LDFLAGS) -o $@ $< t/fuzz/replay.c \
 		$(SAN_OBJ) $(LIBCT) $(FUZZ_LIBS)
@@ -146,7 +148,7 @@ $(BUILD)/fuzz/replay-%: t/fuzz/%.c t/fuzz/replay.c t/fuzz/harness.h \
 # The fuzzing engine gives the harness its main: AFL++'s driver with
 # CC=afl-clang-fast, libFuzzer with CC=clang.
 $(BUILD)/fuzz/fuzz-%: t/fuzz/%.c t/fuzz/harness.h common/*.h providers/*.c \
-		$(BUILD)/config.h $(LIBCT) $(SAN_OBJ)
+		cmd/ct-serve.c $(BUILD)/config.h $(LIBCT) $(SAN_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -It/fuzz -fsanitize=fuzzer $(ALL_LDFLAGS) -o $@ $< \
 		$(SAN_OBJ) $(LIBCT) $(FUZZ_LIBS)

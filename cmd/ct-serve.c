@@ -325,49 +325,61 @@ static const char service_chars[] = CHARS_ALNUM "_-";
 static const char database_chars[] = CHARS_ALNUM "._-";
 static const char option_chars[] = CHARS_ALNUM "._+-=,:";
 
-static enum MHD_Result
-do_submit(struct server *s, struct MHD_Connection *c, struct request *rq)
+/*
+ * The record of task id from a submit's body[0..len): the body checked
+ * and made into the store's JSON (FILES of ct-serve(8)), allocated; or
+ * NULL with the reason in why.
+ */
+static char *
+task_record(const char *id, const char *body, size_t len, char *why,
+    size_t whylen)
 {
 	const char *service, *database = "", *query;
 	json_t *in, *options = NULL, *rec;
 	json_int_t deadline = 0;
 	json_error_t e;
-	char *text;
-	int rc;
+	char *text = NULL;
 
-	in = json_loadb(rq->body.data, rq->body.len, JSON_REJECT_DUPLICATES,
-	    &e);
-	if (in == NULL)
-		return send_error(c, MHD_HTTP_BAD_REQUEST, "not JSON: %s "
-		    "(line %d)", e.text, e.line);
+	in = json_loadb(body, len, JSON_REJECT_DUPLICATES, &e);
+	if (in == NULL) {
+		snprintf(why, whylen, "not JSON: %s (line %d)", e.text, e.line);
+		return NULL;
+	}
 	if (json_unpack_ex(in, &e, JSON_STRICT, "{s:s, s?:s, s?:o, s:s, "
 	    "s?:I}", "service", &service, "database", &database, "options",
 	    &options, "query", &query, "deadline", &deadline) != 0) {
-		json_decref(in);
-		return send_error(c, MHD_HTTP_BAD_REQUEST, "bad task: %s",
-		    e.text);
-	}
-	if (!chars_only(service, service_chars, 1, 32) ||
+		snprintf(why, whylen, "bad task: %s", e.text);
+	} else if (!chars_only(service, service_chars, 1, 32) ||
 	    !(database[0] == '\0' || chars_only(database, database_chars, 1,
 	    128)) || !strings_of(options, 64, option_chars, 200) ||
 	    query[0] != '>' || deadline < 0) {
-		json_decref(in);
-		return send_error(c, MHD_HTTP_BAD_REQUEST, "bad task: a "
-		    "service, database, option, query or deadline of the "
-		    "wrong shape");
-	}
-	rec = json_pack("{s:s, s:s, s:s, s:o, s:s, s:I, s:I}", "task", rq->id,
-	    "service", service, "database", database, "options",
-	    options != NULL ? json_incref(options) : json_array(), "query", query,
-	    "deadline", deadline, "created",
-	    (json_int_t)(now_usec() / 1000000));
-	json_decref(in);
-	if (rec == NULL || (text = json_dumps(rec, JSON_COMPACT)) == NULL) {
+		snprintf(why, whylen, "bad task: a service, database, option, "
+		    "query or deadline of the wrong shape");
+	} else {
+		rec = json_pack("{s:s, s:s, s:s, s:o, s:s, s:I, s:I}", "task",
+		    id, "service", service, "database", database, "options",
+		    options != NULL ? json_incref(options) : json_array(),
+		    "query", query, "deadline", deadline, "created",
+		    (json_int_t)(now_usec() / 1000000));
+		if (rec == NULL || (text = json_dumps(rec, JSON_COMPACT)) ==
+		    NULL)
+			snprintf(why, whylen, "cannot build the task");
 		json_decref(rec);
-		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot "
-		    "build the task");
 	}
-	json_decref(rec);
+	json_decref(in);
+	return text;
+}
+
+static enum MHD_Result
+do_submit(struct server *s, struct MHD_Connection *c, struct request *rq)
+{
+	char why[256], *text;
+	int rc;
+
+	text = task_record(rq->id, rq->body.data, rq->body.len, why,
+	    sizeof why);
+	if (text == NULL)
+		return send_error(c, MHD_HTTP_BAD_REQUEST, "%s", why);
 	rc = taskstore_submit(&s->ts, rq->id, text, strlen(text));
 	free(text);
 	if (rc != TS_OK && rc != TS_EXISTS)
@@ -489,6 +501,11 @@ match_offer(const char *record, size_t len, void *ctx)
 		const char *kv = json_string_value(v);
 		char key[201];
 
+		/* A record not of ours (a store damaged by hand) runs nowhere. */
+		if (kv == NULL) {
+			ok = 0;
+			break;
+		}
 		snprintf(key, sizeof key, "%.*s", (int)strcspn(kv, "="), kv);
 		if (!array_has(o->options, key))
 			ok = 0;
@@ -782,6 +799,10 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	}
 }
 
+/* libmicrohttpd's messages, in ours. */
+static void log_mhd(void *cls, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
 static void
 log_mhd(void *cls, const char *fmt, va_list ap)
 {
@@ -948,6 +969,7 @@ main(int argc, char **argv)
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
 	    MHD_OPTION_CONNECTION_LIMIT, 512U,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64U,
 	    MHD_OPTION_CONNECTION_TIMEOUT, 30U,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,

@@ -49,7 +49,7 @@
 #include "util.h"
 
 static const char usage[] =
-    "usage: ct-volunteer -c command -K keyfile -u url -w dir\n"
+    "usage: ct-volunteer -c command -K keyfile -u url -w dir [-A cafile]\n"
     "       [-d name=path ...] [-j jobs] [-n nice] [-N name] [-o options]\n"
     "       [-s services] [-t seconds]\n";
 
@@ -60,6 +60,7 @@ static const char help[] =
     "  -K keyfile   the pool's credential, to register with\n"
     "  -u url       ct-serve's base URL\n"
     "  -w dir       where tasks run and the token is kept (made if need be)\n"
+    "  -A cafile    CA certificates to verify an https server against\n"
     "  -d name=path a database offered, and its path (again for more)\n"
     "  -j jobs      tasks at once (default 1)\n"
     "  -n nice      the tasks' niceness (default 19)\n"
@@ -610,6 +611,7 @@ main(int argc, char **argv)
 	char *command = NULL, *keyfile = NULL, *url = NULL, *dir = NULL;
 	char *db = NULL, *jobs = NULL, *nice_s = NULL, *name = NULL;
 	char *options = NULL, *services = NULL, *timeout = NULL, why[256];
+	char *cafile = NULL;
 	char host[256];
 	struct poptOption table[] = {
 		CLI_STRING('c', &command, 0), CLI_STRING('K', &keyfile, 0),
@@ -617,7 +619,8 @@ main(int argc, char **argv)
 		CLI_STRING('d', &db, 'd'), CLI_STRING('j', &jobs, 0),
 		CLI_STRING('n', &nice_s, 0), CLI_STRING('N', &name, 0),
 		CLI_STRING('o', &options, 0), CLI_STRING('s', &services, 0),
-		CLI_STRING('t', &timeout, 0), CLI_COMMON_OPTIONS
+		CLI_STRING('t', &timeout, 0), CLI_STRING('A', &cafile, 0),
+		CLI_COMMON_OPTIONS
 	};
 	struct cli c = { .usage = usage, .help = help };
 	struct buf tok = { NULL, 0, 0 };
@@ -698,6 +701,9 @@ main(int argc, char **argv)
 	setenv("CT_PARAM_OPTIONS", options != NULL ? options : "", 1);
 	setenv("CT_SERVER", url, 1);
 	read_pool_key(&v, keyfile);
+	if (cafile != NULL && access(cafile, R_OK) != 0)
+		ct_dieerr(EX_CONFIG, "-A %s", cafile);
+	v.lim.cafile = cafile;
 	v.lim.connect_ms = 10000;
 	v.lim.total_ms = 30000;
 	v.lim.max_body = MAX_ANSWER;

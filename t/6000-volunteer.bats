@@ -80,7 +80,7 @@ volunteer() {
 	PIDS+=("$VOL_PID")
 }
 
-# pool_registry URL: the volunteer pool as the only server.
+# pool_registry URL [PARAMETER-XML]: the volunteer pool as the only server.
 pool_registry() {
 	registry '<defaults deadline="300"/>' <<XML
 <server id="pool" name="volunteers">
@@ -90,6 +90,7 @@ pool_registry() {
     <parameter name="classname">volunteer</parameter>
     <parameter name="url">$1</parameter>
     <parameter name="key" secret="true">$CK</parameter>
+    ${2:-}
   </parameters>
 </server>
 XML
@@ -456,6 +457,66 @@ leases_of() {
 	run -0 history "$id"
 	assert_output --partial "the dispatcher's credential is needed"
 	assert_equal "$(ls store/tasks)" ""
+}
+
+@test "over HTTPS: the wrapper and the volunteer verify ct-serve's certificate, and a job completes" {
+	command -v openssl >/dev/null || skip "openssl is missing"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem \
+		-days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+		2>/dev/null
+	serve a -c cert.pem -C key.pem
+	url=https://127.0.0.1:$(cat a.port)
+	run -0 curl -s --cacert cert.pem "$url/v1/ping"
+	assert_output --partial '"ct-serve"'
+	# Not verified against the system's CAs, and no plain HTTP there.
+	run curl -s "$url/v1/ping"
+	assert_failure
+	run curl -s "http://127.0.0.1:$(cat a.port)/v1/ping"
+	refute_output --partial '"ct-serve"'
+	pool_registry "$url" "<parameter name=\"cafile\">$PWD/cert.pem</parameter>"
+	volunteer v1 "$url" -A "$PWD/cert.pem"
+	fasta q "$PROTEIN"
+	id=$(ct-submit -d globins45 q.fa)
+	dispatch_until_done "$id"
+	run -0 ct-wait -t 0 "$id"
+	run -0 xmllint --xpath 'string(//BlastOutput_query-def)' <(ct-fetch "$id")
+	assert_output q
+}
+
+@test "ct-serve SIGKILLed at random instants while it hands tasks out and takes results: each task in one state, all done once" {
+	blastp -query <(printf '>HBB_HUMAN q\n%s\n' "$PROTEIN") -db "$DB" -outfmt 5 >good.xml
+	serve a -L 5
+	port=$(cat a.port)
+	for t in $(seq 1 20); do
+		submit_task "$a_URL" "t$t"
+	done
+	# A task of a few tenths of a second: hand-outs and results all along.
+	printf '#!/bin/bash\nsleep 0.$((RANDOM %% 5))\nexec cp "$1" "$2"\n' >slowcopy
+	chmod +x slowcopy
+	for v in 1 2 3; do
+		volunteer "v$v" "$a_URL" -c "$PWD/slowcopy $PWD/good.xml {output}"
+	done
+	for k in 1 2 3 4 5 6 7 8 9 10; do
+		sleep "0.$((RANDOM % 10))"
+		kill -KILL "$SERVE_PID"
+		wait "$SERVE_PID" 2>/dev/null || true
+		for t in $(seq 1 20); do
+			n=$(ls store/open/t$t store/leased/t$t 2>/dev/null | wc -l)
+			[ "$n" -le 1 ] || fail "t$t is both open and leased"
+			n=$(ls store/{open,leased,done,cancelled}/t$t 2>/dev/null | wc -l)
+			[ "$n" -ge 1 ] || fail "t$t has no state"
+		done
+		serve a -L 5 -p "$port"
+	done
+	for ((n = 0; n < 600; n++)); do
+		[ "$(tasks_in done)" = 20 ] && break
+		sleep 0.1
+	done
+	assert_equal "$(tasks_in done)" 20
+	for t in $(seq 1 20); do
+		run -0 call GET "$a_URL/v1/tasks/t$t/result" "$CK"
+		cmp body good.xml
+	done
 }
 
 @test "the example registry of a volunteer pool is valid" {
