@@ -161,10 +161,9 @@ is_executable(const char *path)
 }
 
 /*
- * Find the command now, through the contract's PATH, so that a wrong
- * registry shows at submit (78) instead of as a failed job at poll. An
- * empty or relative PATH element would mean the work directory: never
- * searched. Returns 0 and sets *resolved, or after a message EX_CONFIG.
+ * Found at once, so that a wrong command shows where it is configured
+ * (local's submit exits 78; ct-volunteer refuses to start) instead of as
+ * a failed job later.
  */
 int
 command_resolve(const char *name, char **resolved)
