@@ -519,6 +519,25 @@ leases_of() {
 	done
 }
 
+@test "a volunteer over its rate is told to wait (429), another is not held back" {
+	serve a -r 1
+	tok=$(register "$a_URL")
+	other=$(register "$a_URL")
+	offer='{"services":["blastp"]}'
+	for n in $(seq 1 30); do
+		curl -s -o /dev/null -w '%{http_code}\n' -X POST \
+			-H "Authorization: Bearer $tok" -d "$offer" "$a_URL/v1/work"
+	done >codes
+	grep -q '^429$' codes
+	grep -q '^200$' codes
+	run -0 call POST "$a_URL/v1/work" "$tok" -d "$offer"
+	assert_output --regexp '^429 .*too many'
+	run -0 curl -s -D - -o /dev/null -X POST -H "Authorization: Bearer $tok" -d "$offer" "$a_URL/v1/work"
+	assert_output --partial 'Retry-After: 1'
+	run -0 call POST "$a_URL/v1/work" "$other" -d "$offer"
+	assert_output --regexp '^200 '
+}
+
 @test "the example registry of a volunteer pool is valid" {
 	run -0 ct-providers -c "$BATS_TEST_DIRNAME/../share/providers.volunteer.xml" check
 	assert_output --partial 'ok, 1 server'
