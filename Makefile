@@ -51,9 +51,14 @@ XML_CFLAGS := $(shell $(PKG_CONFIG) --cflags libxml-2.0 2>/dev/null)
 XML_LIBS := $(shell $(PKG_CONFIG) --libs libxml-2.0 2>/dev/null || echo -lxml2)
 CURL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
 CURL_LIBS := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
+# The volunteer pool's server and client (ct-serve, ct-volunteer).
+MHD_CFLAGS := $(shell $(PKG_CONFIG) --cflags libmicrohttpd 2>/dev/null)
+MHD_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
+JANSSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
+JANSSON_LIBS := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
 
 ALL_CFLAGS = $(CSTD) $(WARN) $(OPT) $(SAN) -I$(BUILD) -Icommon $(POPT_CFLAGS) \
-	$(XML_CFLAGS) $(CURL_CFLAGS) \
+	$(XML_CFLAGS) $(CURL_CFLAGS) $(MHD_CFLAGS) $(JANSSON_CFLAGS) \
 	$(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
@@ -65,9 +70,11 @@ LIBCT = $(BUILD)/libcputorrent.a
 # must not pay for libcurl or libxml2 at every start.
 USER_PROGS = ct-submit ct-status ct-fetch ct-wait ct-cancel ct-purge ct-hold \
 	ct-release ct-resubmit
-PROGS = $(USER_PROGS) ct-providers ct-dispatch
+PROGS = $(USER_PROGS) ct-providers ct-dispatch ct-serve ct-volunteer
 LIBS_ct-providers = $(XML_LIBS)
 LIBS_ct-dispatch = $(XML_LIBS)
+LIBS_ct-serve = $(MHD_LIBS) $(JANSSON_LIBS) $(XML_LIBS) -lpthread
+LIBS_ct-volunteer = $(CURL_LIBS) $(JANSSON_LIBS)
 BINS = $(PROGS:%=$(BUILD)/bin/%)
 # Bash completion, one file per program, from its own option table.
 COMPLETIONS = $(PROGS:%=$(BUILD)/completion/%)
@@ -75,6 +82,7 @@ completionsdir ?= $(datadir)/bash-completion/completions
 # Wrappers (ct-wrapper(7)) written in C; each links what it needs.
 LIBS_w-ncbi = $(CURL_LIBS) $(XML_LIBS)
 LIBS_w-ebi = $(CURL_LIBS) $(XML_LIBS)
+LIBS_w-volunteer = $(CURL_LIBS) $(JANSSON_LIBS) $(XML_LIBS)
 WRAPPERS = $(patsubst providers/%.c,%,$(wildcard providers/*.c))
 WRAPPER_BINS = $(WRAPPERS:%=$(BUILD)/providers/%)
 
@@ -138,10 +146,12 @@ $(BUILD)/completion/%: $(BUILD)/bin/% share/completion.bash share/gen-completion
 FUZZ_HARNESSES = $(filter-out replay,$(patsubst t/fuzz/%.c,%,$(wildcard t/fuzz/*.c)))
 FUZZ_REPLAYS = $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/replay-%)
 FUZZ_ENGINES = $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/fuzz-%)
-FUZZ_LIBS = $(XML_LIBS) $(CURL_LIBS)
+FUZZ_LIBS = $(XML_LIBS) $(CURL_LIBS) $(MHD_LIBS) $(JANSSON_LIBS) $(POPT_LIBS) \
+	-lpthread
 
 $(BUILD)/fuzz/replay-%: t/fuzz/%.c t/fuzz/replay.c t/fuzz/harness.h \
-		common/*.h providers/*.c $(BUILD)/config.h $(LIBCT) $(SAN_OBJ)
+		common/*.h providers/*.c cmd/ct-serve.c $(BUILD)/config.h $(LIBCT) \
+		$(SAN_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -It/fuzz $(ALL_LDFLAGS) -o $@ $< t/fuzz/replay.c \
 		$(SAN_OBJ) $(LIBCT) $(FUZZ_LIBS)
@@ -149,7 +159,7 @@ $(BUILD)/fuzz/replay-%: t/fuzz/%.c t/fuzz/replay.c t/fuzz/harness.h \
 # The fuzzing engine gives the harness its main: AFL++'s driver with
 # CC=afl-clang-fast, libFuzzer with CC=clang.
 $(BUILD)/fuzz/fuzz-%: t/fuzz/%.c t/fuzz/harness.h common/*.h providers/*.c \
-		$(BUILD)/config.h $(LIBCT) $(SAN_OBJ)
+		cmd/ct-serve.c $(BUILD)/config.h $(LIBCT) $(SAN_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -It/fuzz -fsanitize=fuzzer $(ALL_LDFLAGS) -o $@ $< \
 		$(SAN_OBJ) $(LIBCT) $(FUZZ_LIBS)
@@ -177,7 +187,8 @@ DEB_PACKAGES = $(DEMO_PACKAGES) mandoc bats bats-assert bats-support \
 	libxml2-utils python3 curl openssl \
 	e2fsprogs mount systemd \
 	munge slurmctld slurmd slurm-client \
-	gridengine-master gridengine-exec gridengine-client
+	gridengine-master gridengine-exec gridengine-client \
+	libmicrohttpd-dev libjansson-dev
 
 # What make deb and its test use.
 DEB_TOOLS = dpkg-dev file lintian
@@ -203,6 +214,12 @@ lint-man:
 # (root is needed for the loop-mounted spool of a million jobs).
 bench: all
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/run
+	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/volunteer
+
+# The volunteer pool's section alone (G2's speedup, ct-serve's hand-out
+# rate against its floor, its memory with 100k tasks).
+bench-volunteer: all
+	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/volunteer
 
 # The kill -9 torture of issue 19: TORTURE_KILLS=N for a shorter one
 # (t/3900-torture.bats runs one in `make check`). Needs root.
@@ -278,6 +295,7 @@ install: all
 	install -m 0644 share/providers.rng share/providers.xml \
 		share/providers.ebi.xml share/providers.ncbi.xml \
 		share/providers.sge.xml share/providers.slurm.xml \
+		share/providers.volunteer.xml \
 		$(DESTDIR)$(datadir)/cputorrent/
 	install -d -m 0700 $(DESTDIR)$(spooldir)
 	cd $(DESTDIR)$(spooldir) && install -d -m 0700 $(SPOOL_DIRS)
@@ -333,6 +351,6 @@ clean:
 	rm -rf build build-san build-fuzz build-libfuzzer build-deb
 
 FORCE:
-.PHONY: FORCE all deps demo-deps deb check test lint-man bench torture fuzz fuzz-replays \
+.PHONY: FORCE all deps demo-deps deb check test lint-man bench bench-volunteer torture fuzz fuzz-replays \
 	fuzz-harnesses demo install uninstall clean
 .DELETE_ON_ERROR:

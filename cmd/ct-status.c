@@ -228,7 +228,7 @@ print_json(struct view *v, const struct jobfield_row *r)
 		for (i = 0; i < j->noptions; i++) {
 			if (i > 0)
 				putchar(',');
-			json_string(stdout, j->options[i]);
+			jsonw_string(stdout, j->options[i]);
 		}
 		fputs("],\"history\":[", stdout);
 		for (i = 0; i < j->nevents; i++) {
@@ -236,7 +236,7 @@ print_json(struct view *v, const struct jobfield_row *r)
 			printf("%s{\"time\":\"%s\",\"state\":\"%s\",\"text\":",
 			    i > 0 ? "," : "", when,
 			    job_state_name(j->events[i].state));
-			json_string(stdout, j->events[i].text);
+			jsonw_string(stdout, j->events[i].text);
 			putchar('}');
 		}
 		putchar(']');

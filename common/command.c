@@ -18,6 +18,9 @@
 #include "util.h"
 #include "wrapper.h"
 
+/* The contract's PATH, should the environment have none. */
+#define CONTRACT_PATH "/usr/local/bin:/usr/bin:/bin"
+
 /* Job option values: 1 to this many of [A-Za-z0-9._+-]. */
 #define MAX_VALUE 64
 

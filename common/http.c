@@ -337,12 +337,14 @@ post_within_origin(CURL *h, const char *url, const char *method,
 }
 
 static enum http_outcome
-perform(const char *method, const char *url, const struct http_form *form,
-    int post, const struct http_limits *lim, struct http_response *r)
+perform(const char *url, const struct http_call *call, int post,
+    const struct http_limits *lim, struct http_response *r)
 {
+	const char *method = call->method;
+	const struct http_form *form = call->form;
 	char errbuf[CURL_ERROR_SIZE], where[256], why[128];
 	struct curl_slist *headers;
-	struct buf full = { NULL, 0, 0 };
+	struct buf full = { NULL, 0, 0 }, hdr = { NULL, 0, 0 };
 	struct sink sink;
 	CURLcode c;
 	CURL *h;
@@ -369,6 +371,15 @@ perform(const char *method, const char *url, const struct http_form *form,
 	errbuf[0] = '\0';
 	/* No "Expect: 100-continue" wait before a large form. */
 	headers = curl_slist_append(NULL, "Expect:");
+	if (headers != NULL && call->content_type != NULL) {
+		buf_appendf(&hdr, "Content-Type: %s", call->content_type);
+		headers = curl_slist_append(headers, hdr.data);
+	}
+	if (headers != NULL && call->bearer != NULL) {
+		hdr.len = 0;
+		buf_appendf(&hdr, "Authorization: Bearer %s", call->bearer);
+		headers = curl_slist_append(headers, hdr.data);
+	}
 	h = curl_easy_init();
 	if (h == NULL || headers == NULL) {
 		snprintf(r->error, sizeof r->error, "%s %s: cannot set up "
@@ -377,7 +388,21 @@ perform(const char *method, const char *url, const struct http_form *form,
 		goto out;
 	}
 	c = harden(h, full.data, lim, &sink, errbuf, headers);
-	if (c == CURLE_OK && post) {
+	if (c == CURLE_OK && call->form == NULL) {
+		/*
+		 * A call of the pool's protocol: to one server that never
+		 * redirects, so that neither the method nor the credential
+		 * can follow a redirect anywhere else.
+		 */
+		if ((c = curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L)) ==
+		    CURLE_OK && strcmp(method, "GET") != 0 &&
+		    strcmp(method, "POST") != 0)
+			c = curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+		if (c == CURLE_OK && call->body != NULL &&
+		    (c = curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)call->body_len)) == CURLE_OK)
+			c = curl_easy_setopt(h, CURLOPT_POSTFIELDS, call->body);
+	} else if (c == CURLE_OK && post) {
 		if ((c = curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)(form ? form->enc.len : 0))) == CURLE_OK)
 			c = curl_easy_setopt(h, CURLOPT_POSTFIELDS,
@@ -422,6 +447,7 @@ out:
 		curl_easy_cleanup(h);
 	curl_slist_free_all(headers);
 	buf_free(&full);
+	buf_free(&hdr);
 	return r->outcome;
 }
 
@@ -429,12 +455,28 @@ enum http_outcome
 http_get(const char *url, const struct http_form *form,
     const struct http_limits *lim, struct http_response *r)
 {
-	return perform("GET", url, form, 0, lim, r);
+	static const struct http_form none;
+
+	return perform(url, &(struct http_call){ .method = "GET",
+	    .form = form != NULL ? form : &none }, 0, lim, r);
 }
 
 enum http_outcome
 http_post(const char *url, const struct http_form *form,
     const struct http_limits *lim, struct http_response *r)
 {
-	return perform("POST", url, form, 1, lim, r);
+	static const struct http_form none;
+
+	return perform(url, &(struct http_call){ .method = "POST",
+	    .form = form != NULL ? form : &none }, 1, lim, r);
+}
+
+enum http_outcome
+http_call(const char *url, const struct http_call *call,
+    const struct http_limits *lim, struct http_response *r)
+{
+	struct http_call c = *call;
+
+	c.form = NULL;
+	return perform(url, &c, 0, lim, r);
 }

@@ -91,6 +91,25 @@ enum http_outcome http_get(const char *url, const struct http_form *form,
 enum http_outcome http_post(const char *url, const struct http_form *form,
     const struct http_limits *lim, struct http_response *r);
 
+/*
+ * A call of any method, with a body of any type and a bearer credential,
+ * to a server of our own (ct-serve, cputorrent-volunteer(7)): redirects
+ * are not followed, so neither the method nor the credential goes to
+ * another server. form is ignored (it is http_get's and http_post's).
+ */
+struct http_call {
+	const char *method;		/* "GET", "PUT", "POST", "DELETE" */
+	const char *content_type;	/* of body; NULL: no such header */
+	const void *body;		/* NULL: none */
+	size_t body_len;
+	const char *bearer;		/* "Authorization: Bearer" this */
+	const struct http_form *form;
+};
+
+/* Make the call to url; as http_get. */
+enum http_outcome http_call(const char *url, const struct http_call *call,
+    const struct http_limits *lim, struct http_response *r);
+
 void http_response_free(struct http_response *r);
 
 /*

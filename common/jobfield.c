@@ -307,14 +307,14 @@ jobfield_json(FILE *f, const struct jobfield_value *v)
 
 	switch (v->type) {
 	case JF_STR:
-		json_string(f, v->str);
+		jsonw_string(f, v->str);
 		break;
 	case JF_INT:
 		fprintf(f, "%" PRId64, v->num);
 		break;
 	case JF_TIME:
 		format_utc(tmp, sizeof tmp, v->num);
-		json_string(f, tmp);
+		jsonw_string(f, tmp);
 		break;
 	case JF_DURATION:
 		fprintf(f, "%" PRId64, v->num < 0 ? 0 : v->num / 1000000);

@@ -35,7 +35,7 @@ utf8_length(const unsigned char *p)
 }
 
 void
-json_string(FILE *f, const char *s)
+jsonw_string(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n;

@@ -8,7 +8,8 @@
  * jansson, the JSON library of the rest of the world, is not used: linking
  * it slows every ct-status, with or without --json, by 7% (0.81 ms to
  * 0.86 ms for one job, the minimum of 6000 runs), and writing is all that
- * is needed.
+ * is needed. Its names stay out of jansson's (json_*): blastfmt links
+ * both.
  */
 #ifndef CT_JSON_H
 #define CT_JSON_H
@@ -19,6 +20,6 @@
  * s as a JSON string, quotes included: ", \ and control bytes escaped, a
  * byte that does not belong to valid UTF-8 written as U+FFFD.
  */
-void json_string(FILE *f, const char *s);
+void jsonw_string(FILE *f, const char *s);
 
 #endif

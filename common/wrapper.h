@@ -112,4 +112,16 @@ char *wrapper_printable(const char *s, size_t n, size_t max);
 int wrapper_check_report(const char *data, size_t len,
     const char *query_file, char *why, size_t whylen);
 
+struct http_limits;
+
+/*
+ * The parameters of a wrapper on http.h (wrapper-http.c): cafile,
+ * timeout (seconds for one request, 30 unless set; the connection's share
+ * at most connect_cap of them) and max-result (64M unless set), into lim
+ * (the rest of it zeroed) and *max_result. Returns 0, or EX_CONFIG after
+ * a message for each that is wrong (the check verb says them all).
+ */
+int wrapper_http_params(struct http_limits *lim, size_t *max_result,
+    double connect_cap);
+
 #endif

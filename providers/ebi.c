@@ -55,11 +55,7 @@
 #define MAX_INPUT_BYTES (1024 * 1024)
 /* The answers of /run and /status are a word; allow for an error page. */
 #define MAX_SMALL_ANSWER (256 * 1024)
-/* The default and the largest result accepted (parameter max-result). */
-#define DEFAULT_MAX_RESULT (64UL * 1024 * 1024)
-#define LARGEST_MAX_RESULT (512UL * 1024 * 1024)
-/* The default time one request may take (parameter timeout), seconds. */
-#define DEFAULT_TIMEOUT 30.0
+/* The most of a request's timeout its connection may take, seconds. */
 #define CONNECT_TIMEOUT 15.0
 /* Job ids: EBI's are about 45 characters. */
 #define MAX_JOBID 100
@@ -183,10 +179,8 @@ struct params {
 static int
 read_params(struct params *p)
 {
-	const char *v, *why;
+	const char *why;
 	char reason[256];
-	double secs;
-	size_t n;
 	int rc = 0;
 
 	memset(p, 0, sizeof *p);
@@ -212,31 +206,9 @@ read_params(struct params *p)
 		ct_warn("parameter email: %s", why);
 		rc = EX_CONFIG;
 	}
-	p->lim.cafile = wrapper_param("cafile");
-	if (p->lim.cafile != NULL && access(p->lim.cafile, R_OK) != 0) {
-		ct_warnerr("parameter cafile: %s", p->lim.cafile);
+	if (wrapper_http_params(&p->lim, &p->max_result, CONNECT_TIMEOUT) !=
+	    0)
 		rc = EX_CONFIG;
-	}
-	secs = DEFAULT_TIMEOUT;
-	if ((v = wrapper_param("timeout")) != NULL &&
-	    (parse_seconds(v, &secs) != 0 || secs < 1 || secs > 3600)) {
-		ct_warn("parameter timeout: not a number of seconds from 1 to "
-		    "3600");
-		rc = EX_CONFIG;
-	}
-	p->lim.total_ms = (long)(secs * 1000);
-	p->lim.connect_ms = (long)((secs < CONNECT_TIMEOUT ? secs :
-	    CONNECT_TIMEOUT) * 1000);
-	p->max_result = DEFAULT_MAX_RESULT;
-	if ((v = wrapper_param("max-result")) != NULL) {
-		if (parse_size(v, &n) != 0 || n < 1024 ||
-		    n > LARGEST_MAX_RESULT) {
-			ct_warn("parameter max-result: not a size from 1k to "
-			    "512M");
-			rc = EX_CONFIG;
-		} else
-			p->max_result = n;
-	}
 	return rc;
 }
 

@@ -5,7 +5,8 @@
 
 load helper
 
-PROGRAMS="ct-submit ct-status ct-fetch ct-wait ct-cancel ct-providers ct-dispatch"
+# Every program built, so that a new one cannot be forgotten here.
+PROGRAMS=$(cd "$CT_BUILD/bin" && echo ct-*)
 
 @test "--usage: the usage line of --help, and exit 0, for every program" {
 	for p in $PROGRAMS; do

@@ -28,8 +28,7 @@ install_into() {
 		[ -f "$root/opt/ct/share/man/man1/$p.1" ]
 	done
 	# Where bash-completion looks, below the prefix (XDG_DATA_DIRS).
-	for p in ct-submit ct-status ct-fetch ct-wait ct-cancel ct-providers \
-	    ct-dispatch; do
+	for p in $(cd "$root/opt/ct/bin" && echo ct-*); do
 		[ -f "$root/opt/ct/share/bash-completion/completions/$p" ] ||
 			fail "no completion for $p"
 		grep -q "^complete -F _ct_complete $p\$" \

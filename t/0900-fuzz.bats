@@ -37,6 +37,7 @@ replay() {
 @test "slurm: the seeds and kept inputs replay cleanly" { replay slurm; }
 @test "statefile: the seeds and kept inputs replay cleanly" { replay statefile; }
 @test "policy: the seeds and kept inputs replay cleanly, the largest running sums among them" { replay policy; }
+@test "serve: the seeds and kept inputs replay cleanly: hostile URLs, duplicate keys, a result for another query" { replay serve; }
 
 @test "replay: input a parser refuses is no failure; a file it cannot read is one (66)" {
 	printf 'not a job record' >bad

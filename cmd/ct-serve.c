@@ -1,0 +1,1011 @@
+/*
+ * ct-serve: the volunteer pool's job repository (G2's server), an HTTP
+ * server on libmicrohttpd over its own task store (taskstore.h). The
+ * dispatcher's volunteer wrapper submits tasks, polls, fetches and
+ * cancels; volunteers register, ask for work, send heartbeats and post
+ * results; both over the protocol of cputorrent-volunteer(7). It never
+ * reads the spool.
+ *
+ * Everything that arrives is untrusted: bodies are bounded before they are
+ * kept (a Content-Length over the limit is refused before any byte is
+ * read), every call but the ping carries a credential checked before its
+ * body is read, JSON is parsed by jansson, and a result is stored only
+ * once it is BLAST XML that names its task's query (result.h).
+ *
+ * Threads: libmicrohttpd's pool answers requests; each request does its
+ * work on the store under the task's lock, so that several threads, and
+ * several ct-serve processes on one store, never hand a task out twice.
+ * The main thread waits for signals and puts expired leases back.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "atomicfile.h"
+#include "charset.h"
+#include "cli.h"
+#include "err.h"
+#include "exitcodes.h"
+#include "job.h"
+#include "jobid.h"
+#include "result.h"
+#include "taskstore.h"
+#include "util.h"
+
+static const char usage[] =
+    "usage: ct-serve -D store -k keyfile -K keyfile [-a address] [-b size]\n"
+    "       [-c certfile -C keyfile] [-L seconds] [-P portfile] [-p port]\n"
+    "       [-R size] [-r rate] [-t threads]\n";
+
+static const char help[] =
+    "Serve the volunteer pool's tasks over HTTP (cputorrent-volunteer(7)).\n"
+    "  -D store     the task store, made if it does not exist\n"
+    "  -k keyfile   the dispatcher's credential (its wrapper's key)\n"
+    "  -K keyfile   the pool's credential, which volunteers register with\n"
+    "  -a address   IPv4 address to listen on (default 127.0.0.1)\n"
+    "  -b size      the largest JSON body (default 1M)\n"
+    "  -c certfile  serve HTTPS with this certificate (PEM), and\n"
+    "  -C keyfile   this private key (PEM)\n"
+    "  -L seconds   a lease's length, renewed by heartbeats (default 300)\n"
+    "  -P portfile  write the port listened on there once listening\n"
+    "  -p port      TCP port (default 8470; 0: any free one)\n"
+    "  -R size      the largest result (default 64M)\n"
+    "  -r rate      requests a second per volunteer (default 20)\n"
+    "  -t threads   threads answering requests (default 4)\n"
+    "  -h, -V       help, version\n";
+
+#define DEFAULT_PORT 8470
+/* The longest credential read from a key file. */
+#define MAX_KEY 512
+/* Open tasks looked at for one request for work. */
+#define CLAIM_SCAN_MAX 10000
+/* Seconds a volunteer is told to wait when there is no work. */
+#define RETRY_NO_WORK 5
+/* Buckets of the per-volunteer rate limit: volunteers that share one
+ * share a limit, never more than it allows in all. */
+#define RATE_BUCKETS 4096
+
+struct bucket {
+	double tokens;
+	int64_t last;		/* monotonic µs of the last refill */
+};
+
+struct server {
+	struct taskstore ts;
+	char client_key[MAX_KEY + 1];
+	char pool_key[MAX_KEY + 1];
+	int lease_secs;
+	size_t max_body, max_result;
+	double rate;
+	pthread_mutex_t rate_mu;
+	struct bucket buckets[RATE_BUCKETS];
+};
+
+/* Who may call an endpoint. */
+enum audience { ANYONE, CLIENT, POOL, VOLUNTEER };
+
+enum route {
+	R_NONE, R_PING, R_SUBMIT, R_STATUS, R_CANCEL, R_FETCH, R_REGISTER,
+	R_WORK, R_HEARTBEAT, R_RELEASE, R_POST_RESULT,
+};
+
+/* One request, kept between libmicrohttpd's calls. */
+struct request {
+	enum route route;
+	char id[TASK_ID_MAX + 1];
+	char vid[VOLUNTEER_ID_LEN + 1];
+	struct buf body;
+	size_t max;
+	bool over;
+};
+
+/* --- answers --------------------------------------------------------- */
+
+static enum MHD_Result
+send_json(struct MHD_Connection *c, unsigned status, json_t *j,
+    int retry_after)
+{
+	char *text = json_dumps(j, JSON_COMPACT);
+	struct MHD_Response *r;
+	enum MHD_Result rc;
+	char ra[32];
+
+	json_decref(j);
+	if (text == NULL)
+		return MHD_NO;
+	r = MHD_create_response_from_buffer(strlen(text), text,
+	    MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "application/json");
+	if (retry_after > 0) {
+		snprintf(ra, sizeof ra, "%d", retry_after);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	}
+	rc = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static enum MHD_Result
+send_error(struct MHD_Connection *c, unsigned status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static enum MHD_Result
+send_error(struct MHD_Connection *c, unsigned status, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return send_json(c, status, json_pack("{s:s}", "error", msg),
+	    status == MHD_HTTP_TOO_MANY_REQUESTS ||
+	    status == MHD_HTTP_SERVICE_UNAVAILABLE ? 1 : 0);
+}
+
+/* The answer to a store call that did not return TS_OK. */
+static enum MHD_Result
+send_store_error(struct server *s, struct MHD_Connection *c, int rc,
+    const char *id)
+{
+	switch (rc) {
+	case TS_NOTFOUND:
+		return send_error(c, MHD_HTTP_NOT_FOUND, "no task %s", id);
+	case TS_CONFLICT:
+		return send_error(c, MHD_HTTP_CONFLICT, "task %s is not in a "
+		    "state that allows it", id);
+	case TS_FORBIDDEN:
+		return send_error(c, MHD_HTTP_FORBIDDEN, "task %s was never "
+		    "given to you under that lease", id);
+	case TS_GONE:
+		return send_error(c, MHD_HTTP_GONE, "task %s was cancelled",
+		    id);
+	default:
+		ct_warn("task store %s: %s", s->ts.path, taskstore_why());
+		return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "the task "
+		    "store failed; try again");
+	}
+}
+
+/* --- credentials and limits ------------------------------------------- */
+
+/* Whether a equals b, in a time that does not depend on where they differ. */
+static bool
+same_secret(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i;
+	unsigned char d = la != lb;
+
+	for (i = 0; i < la && i < lb; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+/* The bearer token of the request, or NULL. */
+static const char *
+bearer(struct MHD_Connection *c)
+{
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_AUTHORIZATION);
+
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+		return NULL;
+	return h + 7;
+}
+
+/* Take one request from vid's bucket: true if it may go on. */
+static bool
+rate_take(struct server *s, const char *vid)
+{
+	struct bucket *b = &s->buckets[fnv1a32(vid, strlen(vid)) %
+	    RATE_BUCKETS];
+	double burst = s->rate * 2 < 10 ? 10 : s->rate * 2;
+	int64_t now = monotonic_usec();
+	bool ok;
+
+	pthread_mutex_lock(&s->rate_mu);
+	if (b->last == 0)
+		b->tokens = burst;
+	else
+		b->tokens += (double)(now - b->last) / 1e6 * s->rate;
+	if (b->tokens > burst)
+		b->tokens = burst;
+	b->last = now;
+	ok = b->tokens >= 1;
+	if (ok)
+		b->tokens -= 1;
+	pthread_mutex_unlock(&s->rate_mu);
+	return ok;
+}
+
+/* --- routing ----------------------------------------------------------- */
+
+/* The route of method and url, the task ID into id; R_NONE if none. */
+static enum route
+route_of(const char *method, const char *url, char *id, bool *bad_method)
+{
+	static const struct {
+		const char *suffix;
+		const char *method;
+		enum route route;
+	} task_routes[] = {
+		{ "", "PUT", R_SUBMIT }, { "", "GET", R_STATUS },
+		{ "", "DELETE", R_CANCEL }, { "/result", "GET", R_FETCH },
+		{ "/result", "POST", R_POST_RESULT },
+		{ "/heartbeat", "POST", R_HEARTBEAT },
+		{ "/release", "POST", R_RELEASE },
+	};
+	const char *p, *slash;
+	size_t i, n;
+
+	*bad_method = false;
+	if (strcmp(url, "/v1/ping") == 0)
+		return strcmp(method, "GET") == 0 ? R_PING :
+		    (*bad_method = true, R_NONE);
+	if (strcmp(url, "/v1/volunteers") == 0)
+		return strcmp(method, "POST") == 0 ? R_REGISTER :
+		    (*bad_method = true, R_NONE);
+	if (strcmp(url, "/v1/work") == 0)
+		return strcmp(method, "POST") == 0 ? R_WORK :
+		    (*bad_method = true, R_NONE);
+	if (strncmp(url, "/v1/tasks/", 10) != 0)
+		return R_NONE;
+	p = url + 10;
+	slash = strchr(p, '/');
+	n = slash != NULL ? (size_t)(slash - p) : strlen(p);
+	if (n == 0 || n > TASK_ID_MAX)
+		return R_NONE;
+	memcpy(id, p, n);
+	id[n] = '\0';
+	if (!task_id_valid(id))
+		return R_NONE;
+	p += n;
+	for (i = 0; i < sizeof task_routes / sizeof task_routes[0]; i++) {
+		if (strcmp(p, task_routes[i].suffix) != 0)
+			continue;
+		if (strcmp(method, task_routes[i].method) == 0)
+			return task_routes[i].route;
+		*bad_method = true;
+	}
+	return R_NONE;
+}
+
+static enum audience
+audience_of(enum route r)
+{
+	switch (r) {
+	case R_PING: return ANYONE;
+	case R_SUBMIT: case R_STATUS: case R_CANCEL: case R_FETCH:
+		return CLIENT;
+	case R_REGISTER: return POOL;
+	default: return VOLUNTEER;
+	}
+}
+
+/* --- the dispatcher's side ---------------------------------------------- */
+
+/* Whether every string of array a is 1 to max bytes of set. */
+static bool
+strings_of(json_t *a, size_t most, const char *set, size_t max)
+{
+	size_t i;
+	json_t *v;
+
+	if (a == NULL)
+		return true;
+	if (!json_is_array(a) || json_array_size(a) > most)
+		return false;
+	json_array_foreach(a, i, v)
+		if (!json_is_string(v) || !chars_only(json_string_value(v),
+		    set, 1, max))
+			return false;
+	return true;
+}
+
+static const char service_chars[] = CHARS_ALNUM "_-";
+static const char database_chars[] = CHARS_ALNUM "._-";
+static const char option_chars[] = CHARS_ALNUM "._+-=,:";
+
+/*
+ * The record of task id from a submit's body[0..len): the body checked
+ * and made into the store's JSON (FILES of ct-serve(8)), allocated; or
+ * NULL with the reason in why.
+ */
+static char *
+task_record(const char *id, const char *body, size_t len, char *why,
+    size_t whylen)
+{
+	const char *service, *database = "", *query;
+	json_t *in, *options = NULL, *rec;
+	json_int_t deadline = 0;
+	json_error_t e;
+	char *text = NULL;
+
+	in = json_loadb(body, len, JSON_REJECT_DUPLICATES, &e);
+	if (in == NULL) {
+		snprintf(why, whylen, "not JSON: %s (line %d)", e.text, e.line);
+		return NULL;
+	}
+	if (json_unpack_ex(in, &e, JSON_STRICT, "{s:s, s?:s, s?:o, s:s, "
+	    "s?:I}", "service", &service, "database", &database, "options",
+	    &options, "query", &query, "deadline", &deadline) != 0) {
+		snprintf(why, whylen, "bad task: %s", e.text);
+	} else if (!chars_only(service, service_chars, 1, 32) ||
+	    !(database[0] == '\0' || chars_only(database, database_chars, 1,
+	    128)) || !strings_of(options, 64, option_chars, 200) ||
+	    query[0] != '>' || deadline < 0) {
+		snprintf(why, whylen, "bad task: a service, database, option, "
+		    "query or deadline of the wrong shape");
+	} else {
+		rec = json_pack("{s:s, s:s, s:s, s:o, s:s, s:I, s:I}", "task",
+		    id, "service", service, "database", database, "options",
+		    options != NULL ? json_incref(options) : json_array(),
+		    "query", query, "deadline", deadline, "created",
+		    (json_int_t)(now_usec() / 1000000));
+		if (rec == NULL || (text = json_dumps(rec, JSON_COMPACT)) ==
+		    NULL)
+			snprintf(why, whylen, "cannot build the task");
+		json_decref(rec);
+	}
+	json_decref(in);
+	return text;
+}
+
+static enum MHD_Result
+do_submit(struct server *s, struct MHD_Connection *c, struct request *rq)
+{
+	char why[256], *text;
+	int rc;
+
+	text = task_record(rq->id, rq->body.data, rq->body.len, why,
+	    sizeof why);
+	if (text == NULL)
+		return send_error(c, MHD_HTTP_BAD_REQUEST, "%s", why);
+	rc = taskstore_submit(&s->ts, rq->id, text, strlen(text));
+	free(text);
+	if (rc != TS_OK && rc != TS_EXISTS)
+		return send_store_error(s, c, rc, rq->id);
+	return send_json(c, rc == TS_OK ? MHD_HTTP_CREATED : MHD_HTTP_OK,
+	    json_pack("{s:s, s:b}", "task", rq->id, "existed",
+	    rc == TS_EXISTS), 0);
+}
+
+static enum MHD_Result
+do_status(struct server *s, struct MHD_Connection *c, struct request *rq)
+{
+	enum task_state st;
+	int rc = taskstore_state(&s->ts, rq->id, &st);
+
+	if (rc == TS_OK && st == TASK_NONE)
+		rc = TS_NOTFOUND;
+	if (rc != TS_OK)
+		return send_store_error(s, c, rc, rq->id);
+	return send_json(c, MHD_HTTP_OK, json_pack("{s:s, s:s}", "task",
+	    rq->id, "state", task_state_name(st)), 0);
+}
+
+static enum MHD_Result
+do_cancel(struct server *s, struct MHD_Connection *c, struct request *rq)
+{
+	int rc = taskstore_cancel(&s->ts, rq->id);
+
+	if (rc != TS_OK)
+		return send_store_error(s, c, rc, rq->id);
+	return send_json(c, MHD_HTTP_OK, json_pack("{s:s, s:s}", "task",
+	    rq->id, "state", "cancelled"), 0);
+}
+
+static enum MHD_Result
+do_fetch(struct server *s, struct MHD_Connection *c, struct request *rq)
+{
+	struct MHD_Response *r;
+	enum MHD_Result mr;
+	size_t size;
+	int fd, rc = taskstore_result(&s->ts, rq->id, &fd, &size);
+
+	if (rc != TS_OK)
+		return send_store_error(s, c, rc, rq->id);
+	/* libmicrohttpd closes fd with the response. */
+	if ((r = MHD_create_response_from_fd(size, fd)) == NULL) {
+		close(fd);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "application/xml");
+	mr = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return mr;
+}
+
+/* --- the volunteers' side ---------------------------------------------- */
+
+static enum MHD_Result
+do_register(struct server *s, struct MHD_Connection *c, struct request *rq)
+{
+	char token[VOLUNTEER_TOKEN_LEN + 1];
+	const char *name = "";
+	json_error_t e;
+	json_t *in;
+	int rc;
+
+	in = json_loadb(rq->body.data, rq->body.len, JSON_REJECT_DUPLICATES,
+	    &e);
+	if (in == NULL || json_unpack_ex(in, &e, 0, "{s?:s}", "name",
+	    &name) != 0 || !(name[0] == '\0' ||
+	    chars_only(name, CHARS_ALNUM "._-", 1, 64))) {
+		json_decref(in);
+		return send_error(c, MHD_HTTP_BAD_REQUEST, "bad registration: "
+		    "a JSON object with a name of 1 to 64 of [A-Za-z0-9._-]");
+	}
+	rc = taskstore_volunteer_add(&s->ts, name, token);
+	json_decref(in);
+	if (rc != TS_OK)
+		return send_store_error(s, c, rc, "");
+	return send_json(c, MHD_HTTP_CREATED, json_pack("{s:s%, s:s}",
+	    "volunteer", token, (size_t)VOLUNTEER_ID_LEN, "token", token), 0);
+}
+
+/* What a volunteer offers, for task_match_fn. */
+struct offer {
+	json_t *services, *databases, *options;
+};
+
+static bool
+array_has(json_t *a, const char *s)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(a, i, v)
+		if (strcmp(json_string_value(v), s) == 0)
+			return true;
+	return false;
+}
+
+static int
+match_offer(const char *record, size_t len, void *ctx)
+{
+	struct offer *o = ctx;
+	const char *service, *database;
+	json_t *t = json_loadb(record, len, 0, NULL);
+	int ok = 0;
+
+	json_t *options, *v;
+	size_t i;
+
+	if (t != NULL && json_unpack(t, "{s:s, s:s, s:o}", "service", &service,
+	    "database", &database, "options", &options) == 0)
+		ok = array_has(o->services, service) && (database[0] == '\0' ||
+		    array_has(o->databases, database));
+	/* Every option the task gives, the volunteer must allow. */
+	json_array_foreach(ok ? options : NULL, i, v) {
+		const char *kv = json_string_value(v);
+		char key[201];
+
+		/* A record not of ours (a store damaged by hand) runs nowhere. */
+		if (kv == NULL) {
+			ok = 0;
+			break;
+		}
+		snprintf(key, sizeof key, "%.*s", (int)strcspn(kv, "="), kv);
+		if (!array_has(o->options, key))
+			ok = 0;
+	}
+	json_decref(t);
+	return ok;
+}
+
+static enum MHD_Result
+do_work(struct server *s, struct MHD_Connection *c, struct request *rq)
+{
+	struct offer o = { NULL, NULL, NULL };
+	struct task_lease tl;
+	json_t *in, *task;
+	json_error_t e;
+	int rc;
+
+	in = json_loadb(rq->body.data, rq->body.len, JSON_REJECT_DUPLICATES,
+	    &e);
+	if (in == NULL || json_unpack_ex(in, &e, 0, "{s:o, s?:o, s?:o}",
+	    "services", &o.services, "databases", &o.databases, "options",
+	    &o.options) != 0 ||
+	    !strings_of(o.services, 64, service_chars, 32) ||
+	    !strings_of(o.databases, 256, database_chars, 128) ||
+	    !strings_of(o.options, 64, service_chars, 64)) {
+		json_decref(in);
+		return send_error(c, MHD_HTTP_BAD_REQUEST, "bad request for "
+		    "work: {\"services\": [...], \"databases\": [...], "
+		    "\"options\": [...]}");
+	}
+	o.databases = o.databases != NULL ? json_incref(o.databases) :
+	    json_array();
+	o.options = o.options != NULL ? json_incref(o.options) : json_array();
+	rc = taskstore_claim(&s->ts, rq->vid, s->lease_secs, CLAIM_SCAN_MAX,
+	    match_offer, &o, &tl);
+	json_decref(o.databases);
+	json_decref(o.options);
+	json_decref(in);
+	if (rc == TS_NOWORK)
+		return send_json(c, MHD_HTTP_OK, json_pack("{s:n, s:i}",
+		    "task", "retry_after", RETRY_NO_WORK), RETRY_NO_WORK);
+	if (rc != TS_OK)
+		return send_store_error(s, c, rc, "");
+	task = json_loadb(tl.record.data, tl.record.len, 0, NULL);
+	buf_free(&tl.record);
+	if (task == NULL) {
+		/* Its lease will expire, and no one can run it: say so. */
+		ct_warn("task %s: its record is not JSON", tl.id);
+		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "task %s "
+		    "is unreadable", tl.id);
+	}
+	json_object_set_new(task, "lease", json_string(tl.lease));
+	json_object_set_new(task, "expires", json_integer(tl.expires));
+	json_object_set_new(task, "lease_seconds",
+	    json_integer(s->lease_secs));
+	return send_json(c, MHD_HTTP_OK, task, 0);
+}
+
+/* The lease of a heartbeat or release body, into lease; -1 if none. */
+static int
+lease_of(struct request *rq, char *lease)
+{
+	const char *l;
+	json_t *in = json_loadb(rq->body.data, rq->body.len,
+	    JSON_REJECT_DUPLICATES, NULL);
+	int rc = -1;
+
+	if (in != NULL && json_unpack(in, "{s:s}", "lease", &l) == 0 &&
+	    chars_only(l, "0123456789abcdef", LEASE_LEN, LEASE_LEN)) {
+		memcpy(lease, l, LEASE_LEN + 1);
+		rc = 0;
+	}
+	json_decref(in);
+	return rc;
+}
+
+static enum MHD_Result
+do_heartbeat(struct server *s, struct MHD_Connection *c, struct request *rq)
+{
+	char lease[LEASE_LEN + 1];
+	int64_t expires;
+	int rc;
+
+	if (lease_of(rq, lease) != 0)
+		return send_error(c, MHD_HTTP_BAD_REQUEST, "bad heartbeat: "
+		    "{\"lease\": \"...\"}");
+	rc = taskstore_heartbeat(&s->ts, rq->id, rq->vid, lease,
+	    s->lease_secs, &expires);
+	if (rc != TS_OK)
+		return send_store_error(s, c, rc, rq->id);
+	return send_json(c, MHD_HTTP_OK, json_pack("{s:s, s:I}", "task",
+	    rq->id, "expires", (json_int_t)expires), 0);
+}
+
+static enum MHD_Result
+do_release(struct server *s, struct MHD_Connection *c, struct request *rq)
+{
+	char lease[LEASE_LEN + 1];
+	int rc;
+
+	if (lease_of(rq, lease) != 0)
+		return send_error(c, MHD_HTTP_BAD_REQUEST, "bad release: "
+		    "{\"lease\": \"...\"}");
+	rc = taskstore_release(&s->ts, rq->id, rq->vid, lease);
+	if (rc != TS_OK)
+		return send_store_error(s, c, rc, rq->id);
+	return send_json(c, MHD_HTTP_OK, json_pack("{s:s, s:s}", "task",
+	    rq->id, "state", "open"), 0);
+}
+
+/* task_check_fn: BLAST XML naming the first query of the task. */
+static int
+check_result(const char *record, size_t rlen, const char *data, size_t len,
+    char *why, size_t whylen)
+{
+	const char *query;
+	struct job j;
+	json_t *t;
+	size_t i = 0;
+	int rc;
+
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	while (i < len && strchr(" \t\r\n", data[i]) != NULL && data[i])
+		i++;
+	if (len - i < 5 || memcmp(data + i, "<?xml", 5) != 0) {
+		snprintf(why, whylen, len == 0 ? "an empty result" :
+		    "not BLAST XML");
+		return -1;
+	}
+	if ((t = json_loadb(record, rlen, 0, NULL)) == NULL ||
+	    json_unpack(t, "{s:s}", "query", &query) != 0) {
+		json_decref(t);
+		snprintf(why, whylen, "the task's record is unreadable");
+		return -1;
+	}
+	memset(&j, 0, sizeof j);
+	j.input = (char *)query;
+	j.input_len = strlen(query);
+	rc = result_check(data, len, &j, why, whylen);
+	json_decref(t);
+	return rc;
+}
+
+static enum MHD_Result
+do_post_result(struct server *s, struct MHD_Connection *c,
+    struct request *rq)
+{
+	const char *lease = MHD_lookup_connection_value(c,
+	    MHD_GET_ARGUMENT_KIND, "lease");
+	int refused, rc;
+
+	if (lease == NULL || !chars_only(lease, "0123456789abcdef", LEASE_LEN,
+	    LEASE_LEN))
+		return send_error(c, MHD_HTTP_BAD_REQUEST, "a result needs "
+		    "its lease: POST /v1/tasks/ID/result?lease=LEASE");
+	rc = taskstore_complete(&s->ts, rq->id, rq->vid, lease,
+	    rq->body.data, rq->body.len, check_result, &refused);
+	if (refused)
+		return send_error(c, MHD_HTTP_UNPROCESSABLE_CONTENT, "not a "
+		    "result for task %s: %s", rq->id, taskstore_why());
+	if (rc != TS_OK)
+		return send_store_error(s, c, rc, rq->id);
+	return send_json(c, MHD_HTTP_OK, json_pack("{s:s, s:s}", "task",
+	    rq->id, "state", "done"), 0);
+}
+
+/* --- libmicrohttpd's callbacks ----------------------------------------- */
+
+/*
+ * The first call of a request: route it, check its credential and the
+ * size it announces, before any of its body is read. Returns MHD_YES to
+ * read the body, or the answer already queued in *answered.
+ */
+static enum MHD_Result
+begin(struct server *s, struct MHD_Connection *c, const char *url,
+    const char *method, struct request *rq, bool *answered)
+{
+	const char *token = bearer(c), *cl;
+	bool bad_method;
+	int64_t length;
+
+	*answered = true;
+	rq->route = route_of(method, url, rq->id, &bad_method);
+	if (rq->route == R_NONE)
+		return bad_method ? send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "%s is not allowed there", method) :
+		    send_error(c, MHD_HTTP_NOT_FOUND, "no such resource");
+	switch (audience_of(rq->route)) {
+	case ANYONE:
+		break;
+	case CLIENT:
+		if (token == NULL || !same_secret(token, s->client_key))
+			return send_error(c, MHD_HTTP_UNAUTHORIZED,
+			    "the dispatcher's credential is needed");
+		break;
+	case POOL:
+		if (token == NULL || !same_secret(token, s->pool_key))
+			return send_error(c, MHD_HTTP_UNAUTHORIZED,
+			    "the pool's credential is needed");
+		break;
+	case VOLUNTEER:
+		if (token == NULL)
+			return send_error(c, MHD_HTTP_UNAUTHORIZED,
+			    "a volunteer's token is needed");
+		switch (taskstore_volunteer_check(&s->ts, token, rq->vid)) {
+		case TS_OK:
+			break;
+		case TS_FORBIDDEN:
+			return send_error(c, MHD_HTTP_UNAUTHORIZED, "unknown "
+			    "or stale token: register again");
+		default:
+			return send_store_error(s, c, TS_ERROR, "");
+		}
+		if (!rate_take(s, rq->vid))
+			return send_error(c, MHD_HTTP_TOO_MANY_REQUESTS,
+			    "too many requests");
+		break;
+	}
+	rq->max = rq->route == R_POST_RESULT ? s->max_result : s->max_body;
+	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl != NULL && (parse_int64(cl, NULL, 0, INT64_MAX, &length) != 0 ||
+	    (uint64_t)length > rq->max))
+		return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "a body of at "
+		    "most %zu bytes", rq->max);
+	*answered = false;
+	return MHD_YES;
+}
+
+static enum MHD_Result
+answer(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct server *s = cls;
+	struct request *rq = *con_cls;
+	bool answered;
+	enum MHD_Result r;
+
+	(void)version;
+	if (rq == NULL) {
+		rq = xcalloc(1, sizeof *rq);
+		buf_append(&rq->body, "", 0);
+		*con_cls = rq;
+		r = begin(s, c, url, method, rq, &answered);
+		return r;
+	}
+	if (*upload_data_size > 0) {
+		/* Beyond the limit, the rest is read and dropped. */
+		if (!rq->over && *upload_data_size <= rq->max - rq->body.len)
+			buf_append(&rq->body, upload_data, *upload_data_size);
+		else
+			rq->over = true;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (rq->over)
+		return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "a body of at "
+		    "most %zu bytes", rq->max);
+	switch (rq->route) {
+	case R_PING:
+		return send_json(c, MHD_HTTP_OK, json_pack("{s:s}", "ct-serve",
+		    CT_VERSION), 0);
+	case R_SUBMIT: return do_submit(s, c, rq);
+	case R_STATUS: return do_status(s, c, rq);
+	case R_CANCEL: return do_cancel(s, c, rq);
+	case R_FETCH: return do_fetch(s, c, rq);
+	case R_REGISTER: return do_register(s, c, rq);
+	case R_WORK: return do_work(s, c, rq);
+	case R_HEARTBEAT: return do_heartbeat(s, c, rq);
+	case R_RELEASE: return do_release(s, c, rq);
+	case R_POST_RESULT: return do_post_result(s, c, rq);
+	default: return MHD_NO;
+	}
+}
+
+static void
+completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct request *rq = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (rq != NULL) {
+		buf_free(&rq->body);
+		free(rq);
+		*con_cls = NULL;
+	}
+}
+
+/* libmicrohttpd's messages, in ours. */
+static void log_mhd(void *cls, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void
+log_mhd(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	ct_warn("libmicrohttpd: %s", msg);
+}
+
+/* --- start -------------------------------------------------------------- */
+
+/* The first line of file, a credential, into out; or exit EX_CONFIG. */
+static void
+read_key(const char *file, char *out, const char *what)
+{
+	struct buf b = { NULL, 0, 0 };
+	int fd = open(file, O_RDONLY | O_CLOEXEC), rc;
+	size_t n;
+
+	if (fd < 0)
+		ct_dieerr(EX_CONFIG, "cannot open %s %s", what, file);
+	rc = read_bounded(fd, &b, MAX_KEY + 2);
+	close(fd);
+	if (rc != 0)
+		ct_die(EX_CONFIG, "%s %s: unreadable or longer than %d bytes",
+		    what, file, MAX_KEY);
+	buf_append(&b, "", 0);
+	n = strcspn(b.data, "\r\n");
+	b.data[n] = '\0';
+	if (n < 16 || !chars_only(b.data, CHARS_ALNUM "._~+/=-", 16, MAX_KEY))
+		ct_die(EX_CONFIG, "%s %s: a key is 16 to %d of [A-Za-z0-9._~+/=-]",
+		    what, file, MAX_KEY);
+	memcpy(out, b.data, n + 1);
+	buf_free(&b);
+}
+
+static char *
+read_pem(const char *file)
+{
+	struct buf b = { NULL, 0, 0 };
+	int fd = open(file, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		ct_dieerr(EX_CONFIG, "cannot open %s", file);
+	rc = read_bounded(fd, &b, 1024 * 1024);
+	close(fd);
+	if (rc != 0)
+		ct_die(EX_CONFIG, "%s: unreadable or too large", file);
+	buf_append(&b, "", 0);
+	return b.data;
+}
+
+static int64_t
+number_arg(struct cli *c, const char *arg, const char *what, int64_t min,
+    int64_t max)
+{
+	int64_t v;
+
+	if (parse_int64(arg, NULL, min, max, &v) != 0)
+		cli_usage_error(c, "%s must be a number from %" PRId64 " to %"
+		    PRId64, what, min, max);
+	return v;
+}
+
+static size_t
+size_arg(struct cli *c, const char *arg, const char *what)
+{
+	size_t v;
+
+	if (parse_size(arg, &v) != 0 || v == 0)
+		cli_usage_error(c, "%s must be a size such as 4096, 64k or 8M",
+		    what);
+	return v;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct server s;
+	char *store = NULL, *ckey = NULL, *pkey = NULL, *addr = NULL;
+	char *cert = NULL, *certkey = NULL, *portfile = NULL, *lease = NULL;
+	char *port_s = NULL, *body = NULL, *result = NULL, *rate = NULL;
+	char *threads_s = NULL, portbuf[16];
+	struct poptOption table[] = {
+		CLI_STRING_OF('D', "store", &store, 0, "dir"),
+		CLI_STRING_OF('k', "dispatcher-key", &ckey, 0, "file"),
+		CLI_STRING_OF('K', "pool-key", &pkey, 0, "file"),
+		CLI_STRING('a', "address", &addr, 0),
+		CLI_STRING('b', "max-body", &body, 0),
+		CLI_STRING_OF('c', "cert", &cert, 0, "file"),
+		CLI_STRING_OF('C', "cert-key", &certkey, 0, "file"),
+		CLI_STRING('L', "lease", &lease, 0),
+		CLI_STRING_OF('P', "port-file", &portfile, 0, "file"),
+		CLI_STRING('p', "port", &port_s, 0),
+		CLI_STRING('R', "max-result", &result, 0),
+		CLI_STRING('r', "rate", &rate, 0),
+		CLI_STRING('t', "threads", &threads_s, 0),
+		CLI_COMMON_OPTIONS
+	};
+	struct cli c = { .usage = usage, .help = help };
+	struct sockaddr_in sin;
+	const union MHD_DaemonInfo *info;
+	struct MHD_Daemon *d;
+	unsigned flags;
+	char *pem_cert = NULL, *pem_key = NULL;
+	int64_t port = DEFAULT_PORT, threads = 4;
+	sigset_t sigs;
+	int sig;
+
+	ct_setprogname(argv[0]);
+	cli_start(&c, argc, argv, table);
+	while (cli_next(&c) != -1)
+		;
+	if (*cli_args(&c) != NULL)
+		cli_usage_error(&c, "unexpected argument %.80s", *cli_args(&c));
+	if (c.spool != NULL)
+		cli_usage_error(&c, "ct-serve never reads the spool: no -S");
+	if (store == NULL || ckey == NULL || pkey == NULL)
+		cli_usage_error(&c, "-D, -k and -K are needed");
+	if ((cert == NULL) != (certkey == NULL))
+		cli_usage_error(&c, "-c and -C go together");
+	s.lease_secs = lease ? (int)number_arg(&c, lease, "-L", 2, 86400) :
+	    300;
+	s.max_body = body ? size_arg(&c, body, "-b") : 1024 * 1024;
+	s.max_result = result ? size_arg(&c, result, "-R") :
+	    64UL * 1024 * 1024;
+	if (s.max_result > RESULT_MAX_SIZE)
+		cli_usage_error(&c, "-R: at most %lu", RESULT_MAX_SIZE);
+	s.rate = rate ? (double)number_arg(&c, rate, "-r", 1, 100000) : 20;
+	if (port_s != NULL)
+		port = number_arg(&c, port_s, "-p", 0, 65535);
+	if (threads_s != NULL)
+		threads = number_arg(&c, threads_s, "-t", 1, 256);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, addr ? addr : "127.0.0.1", &sin.sin_addr) != 1)
+		cli_usage_error(&c, "-a: not an IPv4 address: %.80s", addr);
+	read_key(ckey, s.client_key, "the dispatcher's key file");
+	read_key(pkey, s.pool_key, "the pool's key file");
+	if (same_secret(s.client_key, s.pool_key))
+		ct_die(EX_CONFIG, "the dispatcher's key and the pool's must "
+		    "differ: volunteers must not be able to submit");
+	if (cert != NULL) {
+		pem_cert = read_pem(cert);
+		pem_key = read_pem(certkey);
+	}
+	/* The temporary names' nonce, made once before the threads start. */
+	(void)jobid_nonce();
+	if (taskstore_open(&s.ts, store, true) != TS_OK)
+		ct_die(EX_IOERR, "task store %s: %s", store, taskstore_why());
+	pthread_mutex_init(&s.rate_mu, NULL);
+
+	/* The signals are the main thread's: the pool's threads inherit. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+	    (pem_cert != NULL ? MHD_USE_TLS : 0);
+	d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, answer, &s,
+	    MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+	    MHD_OPTION_CONNECTION_LIMIT, 512U,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64U,
+	    MHD_OPTION_CONNECTION_TIMEOUT, 30U,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+	    pem_cert != NULL ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
+	    pem_cert, MHD_OPTION_HTTPS_MEM_KEY, pem_key, MHD_OPTION_END);
+	if (d == NULL)
+		ct_die(EX_UNAVAILABLE, "cannot listen on %s port %" PRId64,
+		    addr ? addr : "127.0.0.1", port);
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	snprintf(portbuf, sizeof portbuf, "%u\n",
+	    info != NULL ? (unsigned)info->port : (unsigned)port);
+	if (portfile != NULL && atomic_write(AT_FDCWD, portfile, portbuf,
+	    strlen(portbuf), 0644) != 0)
+		ct_dieerr(EX_IOERR, "cannot write %s", portfile);
+
+	/* Until told to stop: put back the tasks whose leases ended. */
+	for (;;) {
+		struct timespec one = { 1, 0 };
+
+		sig = sigtimedwait(&sigs, NULL, &one);
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		if (taskstore_reap(&s.ts, now_usec() / 1000000) < 0)
+			ct_warn("task store %s: %s", store, taskstore_why());
+	}
+	MHD_stop_daemon(d);
+	taskstore_close(&s.ts);
+	free(pem_cert);
+	free(pem_key);
+	cli_end(&c);
+	return 0;
+}
