@@ -184,7 +184,7 @@ DEMO_PACKAGES = $(BUILD_PACKAGES) ncbi-blast+
 DEB_PACKAGES = $(DEMO_PACKAGES) mandoc bats bats-assert bats-support \
 	hmmer-examples passwd util-linux procps strace valgrind hyperfine nq \
 	task-spooler at \
-	libxml2-utils python3 curl openssl \
+	libxml2-utils python3 curl openssl jq \
 	e2fsprogs mount systemd \
 	munge slurmctld slurmd slurm-client \
 	gridengine-master gridengine-exec gridengine-client \
