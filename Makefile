@@ -52,7 +52,7 @@ CURL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
 CURL_LIBS := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
 
 ALL_CFLAGS = $(CSTD) $(WARN) $(OPT) $(SAN) -I$(BUILD) -Icommon $(POPT_CFLAGS) \
-	$(XML_CFLAGS) $(CURL_CFLAGS) \
+	$(XML_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS) \
 	$(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
@@ -72,6 +72,13 @@ LIBS_w-ncbi = $(CURL_LIBS) $(XML_LIBS)
 LIBS_w-ebi = $(CURL_LIBS) $(XML_LIBS)
 WRAPPERS = $(patsubst providers/%.c,%,$(wildcard providers/*.c))
 WRAPPER_BINS = $(WRAPPERS:%=$(BUILD)/providers/%)
+# What the programs run from libexec: blastfmt converts results for
+# ct-fetch -f, which would otherwise load libxml2 and jansson at every start.
+JANSSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
+JANSSON_LIBS := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
+LIBEXEC_PROGS = blastfmt
+LIBS_blastfmt = $(XML_LIBS) $(JANSSON_LIBS)
+LIBEXEC_BINS = $(LIBEXEC_PROGS:%=$(BUILD)/libexec/%)
 
 MAN1 = $(wildcard man/*.1)
 MAN5 = $(wildcard man/*.5)
@@ -80,7 +87,7 @@ MAN8 = $(wildcard man/*.8)
 
 TESTS ?=
 
-all: $(BINS) $(WRAPPER_BINS)
+all: $(BINS) $(WRAPPER_BINS) $(LIBEXEC_BINS)
 
 $(BUILD)/common/%.o: common/%.c common/*.h $(BUILD)/config.h | $(BUILD)/common
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -118,6 +125,10 @@ $(LIBCT): $(COMMON_OBJ)
 $(BUILD)/bin/ct-%: $(BUILD)/cmd/ct-%.o $(LIBCT) $(SAN_OBJ) | $(BUILD)/bin
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(SAN_OBJ) $(LIBCT) $(POPT_LIBS) $(LIBS_ct-$*)
 
+$(BUILD)/libexec/%: $(BUILD)/cmd/%.o $(LIBCT) $(SAN_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(SAN_OBJ) $(LIBCT) $(LIBS_$*)
+
 $(BUILD)/providers/%: providers/%.c common/*.h $(BUILD)/config.h $(LIBCT) $(SAN_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(SAN_OBJ) $(LIBCT) $(LIBS_w-$*)
@@ -127,7 +138,7 @@ $(BUILD)/providers/%: providers/%.c common/*.h $(BUILD)/config.h $(LIBCT) $(SAN_
 FUZZ_HARNESSES = $(filter-out replay,$(patsubst t/fuzz/%.c,%,$(wildcard t/fuzz/*.c)))
 FUZZ_REPLAYS = $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/replay-%)
 FUZZ_ENGINES = $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/fuzz-%)
-FUZZ_LIBS = $(XML_LIBS) $(CURL_LIBS)
+FUZZ_LIBS = $(XML_LIBS) $(CURL_LIBS) $(JANSSON_LIBS)
 
 $(BUILD)/fuzz/replay-%: t/fuzz/%.c t/fuzz/replay.c t/fuzz/harness.h \
 		common/*.h providers/*.c $(BUILD)/config.h $(LIBCT) $(SAN_OBJ)
@@ -157,7 +168,7 @@ $(BUILD)/common $(BUILD)/cmd $(BUILD)/bin:
 # Packages the build, the tests and the demo need. `make deps` installs the
 # missing ones with apt-get when run as root, and otherwise says what to do.
 DEB_PACKAGES = gcc make pkg-config libpopt-dev libcurl4-openssl-dev \
-	libxml2-dev mandoc bats bats-assert bats-support ncbi-blast+ \
+	libxml2-dev libjansson-dev mandoc bats bats-assert bats-support ncbi-blast+ \
 	hmmer-examples passwd util-linux procps strace valgrind hyperfine nq \
 	task-spooler at \
 	libxml2-utils python3 curl openssl \
@@ -228,6 +239,7 @@ install: all
 	install -m 0755 $(BINS) $(DESTDIR)$(bindir)
 	$(if $(WRAPPER_BINS),install -m 0755 $(WRAPPER_BINS) \
 		$(DESTDIR)$(libexecdir)/cputorrent)
+	install -m 0755 $(LIBEXEC_BINS) $(DESTDIR)$(libexecdir)/cputorrent
 	$(foreach s,1 5 7 8,$(if $(MAN$(s)),install -m 0644 $(MAN$(s)) \
 		$(DESTDIR)$(mandir)/man$(s) &&)) true
 	cp -R share/demo $(DESTDIR)$(datadir)/cputorrent/
