@@ -337,9 +337,15 @@ static const signed char hsp_column[COL_COUNT] = {
 	[COL_SSTART] = H_HFROM + 1, [COL_SEND] = H_HTO + 1,
 	[COL_SCORE] = H_SCORE + 1, [COL_LENGTH] = H_ALEN + 1,
 	[COL_NIDENT] = H_IDENT + 1, [COL_POSITIVE] = H_POS + 1,
-	[COL_GAPS] = H_GAPS + 1, [COL_QFRAME] = H_QFRAME + 1,
-	[COL_SFRAME] = H_HFRAME + 1,
+	[COL_GAPS] = H_GAPS + 1,
 };
+
+/* A frame, as the tabular format says it: 1 where the XML says 0 (none). */
+static long
+frame(const struct hsp *p, int field)
+{
+	return p->i[field] != 0 ? p->i[field] : 1;
+}
 
 static void
 put_column(struct conv *c, int col, const struct hit *h,
@@ -399,7 +405,14 @@ put_column(struct conv *c, int col, const struct hit *h,
 		    (double)alen);
 		break;
 	case COL_FRAMES:
-		buf_appendf(b, "%ld/%ld", p->i[H_QFRAME], p->i[H_HFRAME]);
+		buf_appendf(b, "%ld/%ld", frame(p, H_QFRAME),
+		    frame(p, H_HFRAME));
+		break;
+	case COL_QFRAME:
+		buf_appendf(b, "%ld", frame(p, H_QFRAME));
+		break;
+	case COL_SFRAME:
+		buf_appendf(b, "%ld", frame(p, H_HFRAME));
 		break;
 	case COL_BTOP:
 		put_btop(b, p->s[H_QSEQ], p->s[H_HSEQ]);
