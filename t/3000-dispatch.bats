@@ -71,7 +71,7 @@ Completed: completed by a in N s"
 	run -0 ct-status -l "$id"
 	assert_line "provider   a"
 	run -0 ct-fetch "$id"
-	assert_output "report for q1 by a"
+	assert_output "$(blastxml q1 a)"
 	# Without -v only what decides a job's fate is logged.
 	run -0 sed -E 's/ in [0-9]+ s$/ in N s/' "$LOG"
 	assert_output "ct-dispatch: $id: completed by a in N s"
@@ -381,7 +381,7 @@ Processing: sent to a (handle r-a-$id)"
 a poll
 a fetch"
 	run -0 ct-fetch "$id"
-	assert_output "report for q1 by a"
+	assert_output "$(blastxml q1 a)"
 }
 
 @test "the wrapper gets exactly the contract's environment, arguments, directory and input" {
@@ -397,7 +397,7 @@ a fetch"
 	assert_equal "$deadline" "$((submitted + 600))"
 	pass
 	run -0 ct-fetch "$id"
-	assert_output "report for q1 by sp"
+	assert_output "$(blastxml q1 sp)"
 	wd="$CT_SPOOL/work/$id/1"
 	env="CT_ATTEMPT=1
 CT_CONTRACT=1
@@ -499,7 +499,7 @@ Failed: no provider left: no server offers blastn; run it locally"
 	pass
 	run -0 ct-status -q "$id"
 	run -0 ct-fetch "$id"
-	assert_output "report for n1 by off"
+	assert_output "$(blastxml n1 off)"
 }
 
 @test "ct-providers disable: the server takes no new job but follows those it has, at every pass, until enabled; the registry untouched" {
@@ -594,7 +594,7 @@ blastp"
 	pass
 	pass
 	run -0 ct-fetch "$id"
-	assert_output "report for q1 by b"
+	assert_output "$(blastxml q1 b)"
 	run -0 history "$id"
 	assert_output "New: submitted by uid $(id -u) on $HOST
 Processing: claimed by ct-dispatch on $HOST
@@ -617,7 +617,7 @@ Completed: completed by b in N s"
 	done
 	run -0 ct-status -q "$id"
 	run -0 ct-fetch "$id"
-	assert_output "report for q1 by a"
+	assert_output "$(blastxml q1 a)"
 	kill -TERM "$pid"
 	rc=0
 	wait "$pid" || rc=$?
@@ -657,17 +657,17 @@ logged() {
 	ct-dispatch -f 2>follow.log &
 	pid=$!
 	run -0 completed_by "$(ct-submit q1.fa)"
-	assert_output "report for q1 by a"
+	assert_output "$(blastxml q1 a)"
 	server b instant 1 | registry
 	kill -HUP "$pid"
 	logged follow.log "ct-dispatch: $CT_CONFIG: reloaded, 1 server"
 	run -0 completed_by "$(ct-submit q1.fa)"
-	assert_output "report for q1 by b"
+	assert_output "$(blastxml q1 b)"
 	echo '<registry version="1"><server' >"$CT_CONFIG"
 	kill -HUP "$pid"
 	logged follow.log "ct-dispatch: $CT_CONFIG: not reloaded: the registry has problems; dispatching on with the one before"
 	run -0 completed_by "$(ct-submit q1.fa)"
-	assert_output "report for q1 by b"
+	assert_output "$(blastxml q1 b)"
 	kill -TERM "$pid"
 	rc=0
 	wait "$pid" || rc=$?
