@@ -12,7 +12,7 @@ RULE="an ID is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter 
 
 declare -gA USAGE=(
 	[ct-status]='usage: ct-status [-lnq] [-S spool] [id ...]'
-	[ct-fetch]='usage: ct-fetch [-o file] [-S spool] id'
+	[ct-fetch]='usage: ct-fetch [-f format] [-o file] [-S spool] id'
 	[ct-wait]='usage: ct-wait [-q] [-S spool] [-t seconds] id ...'
 )
 
