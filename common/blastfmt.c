@@ -9,8 +9,6 @@
  * (CBlastTabularInfo, CAlignFormatUtil::GetScoreString), checked against
  * blastp 2.12's own output in t/0310-formats.bats.
  */
-#include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -704,7 +702,7 @@ end_query(struct conv *c)
 
 /* Read the current element's text into *field (if not read already). */
 static int
-read_field(struct conv *c, xmlTextReaderPtr r, char **field)
+read_field(xmlTextReaderPtr r, char **field)
 {
 	xmlChar *t;
 
@@ -713,7 +711,6 @@ read_field(struct conv *c, xmlTextReaderPtr r, char **field)
 	t = xmlTextReaderReadString(r);
 	*field = xstrdup(t != NULL ? (const char *)t : "");
 	xmlFree(t);
-	(void)c;
 	return 0;
 }
 
@@ -723,7 +720,7 @@ read_len(struct conv *c, xmlTextReaderPtr r, struct query *q)
 	char *t = NULL;
 	int rc;
 
-	read_field(c, r, &t);
+	read_field(r, &t);
 	rc = parse_long(t, &q->len);
 	free(t);
 	if (rc != 0)
@@ -759,15 +756,15 @@ element(struct conv *c, xmlTextReaderPtr r, const char *name, int depth,
 
 	*skip = false;
 	if (depth == 1 && strcmp(name, "BlastOutput_program") == 0)
-		return read_field(c, r, &c->program);
+		return read_field(r, &c->program);
 	if (depth == 1 && strcmp(name, "BlastOutput_version") == 0)
-		return read_field(c, r, &c->version);
+		return read_field(r, &c->version);
 	if (depth == 1 && strcmp(name, "BlastOutput_db") == 0)
-		return read_field(c, r, &c->db);
+		return read_field(r, &c->db);
 	if (depth == 1 && strcmp(name, "BlastOutput_query-ID") == 0)
-		return read_field(c, r, &c->top.id);
+		return read_field(r, &c->top.id);
 	if (depth == 1 && strcmp(name, "BlastOutput_query-def") == 0)
-		return read_field(c, r, &c->top.def);
+		return read_field(r, &c->top.def);
 	if (depth == 1 && strcmp(name, "BlastOutput_query-len") == 0)
 		return read_len(c, r, &c->top);
 	if (strcmp(name, "Iteration") == 0) {
@@ -778,9 +775,9 @@ element(struct conv *c, xmlTextReaderPtr r, const char *name, int depth,
 	if (!c->in_query)
 		return 0;
 	if (strcmp(name, "Iteration_query-ID") == 0)
-		return read_field(c, r, &c->q.id);
+		return read_field(r, &c->q.id);
 	if (strcmp(name, "Iteration_query-def") == 0)
-		return read_field(c, r, &c->q.def);
+		return read_field(r, &c->q.def);
 	if (strcmp(name, "Iteration_query-len") == 0)
 		return read_len(c, r, &c->q);
 	if (strcmp(name, "Hit") != 0)
@@ -813,7 +810,8 @@ blastfmt_convert(void *reader, FILE *out, const struct blastfmt *f,
 	more = xmlTextReaderRead(r);
 	while (more == 1) {
 		int type = xmlTextReaderNodeType(r);
-		const char *name = (const char *)xmlTextReaderConstName(r);
+		const xmlChar *n = xmlTextReaderConstName(r);
+		const char *name = n != NULL ? (const char *)n : "";
 
 		if (type == XML_READER_TYPE_ELEMENT && !root) {
 			root = true;
