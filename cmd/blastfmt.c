@@ -55,6 +55,7 @@ main(int argc, char **argv)
 	rc = blastfmt_convert(r, stdout, &f, why, sizeof why);
 	if (r != NULL)
 		xmlFreeTextReader(r);
+	xmlCleanupParser();	/* its tables too: nothing is left held */
 	if (rc != 0)
 		ct_die(EX_DATAERR, "the result cannot be converted: %s", why);
 	if (fflush(stdout) != 0 || ferror(stdout))

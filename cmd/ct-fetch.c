@@ -211,8 +211,14 @@ main(int argc, char **argv)
 	ct_setprogname(argv[0]);
 	id = cli_parse_ids(&c, argc, argv, table, CLI_ONE_ID)[0];
 	if (format != NULL) {
-		if (blastfmt_parse(format, &fmt.f, why, sizeof why) != 0)
-			cli_usage_error(&c, "-f %s: %s", format, why);
+		if (blastfmt_parse(format, &fmt.f, why, sizeof why) != 0) {
+			char msg[sizeof why + 128];
+
+			snprintf(msg, sizeof msg, "-f %.100s: %s", format, why);
+			free(format);
+			free(output);
+			cli_usage_error(&c, "%s", msg);
+		}
 		fmt.spec = format;
 	}
 	if ((status = spool_open(&sp, spool_choose(c.spool), false)) != 0)

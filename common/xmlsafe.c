@@ -38,6 +38,8 @@ xmlsafe_reader_memory(const char *data, size_t len, const char *name)
 {
 	if (len > (size_t)(int)(~0u >> 1))
 		return NULL;
+	/* Made here, its tables are freed by xmlCleanupParser. */
+	xmlInitParser();
 	xmlSetExternalEntityLoader(deny_external);
 	return reader_setup(xmlReaderForMemory(data, (int)len, name, NULL,
 	    XMLSAFE_OPTIONS));
@@ -46,6 +48,7 @@ xmlsafe_reader_memory(const char *data, size_t len, const char *name)
 xmlTextReaderPtr
 xmlsafe_reader_fd(int fd, const char *name)
 {
+	xmlInitParser();
 	xmlSetExternalEntityLoader(deny_external);
 	return reader_setup(xmlReaderForFd(fd, name, NULL, XMLSAFE_OPTIONS));
 }
