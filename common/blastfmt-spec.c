@@ -16,7 +16,7 @@ static const char *const names[COL_COUNT] = {
 	"qseq", "sseq", "evalue", "bitscore", "score",
 	"length", "pident", "nident", "mismatch", "positive",
 	"gapopen", "gaps", "ppos", "frames", "qframe", "sframe",
-	"btop", "qcovhsp",
+	"btop", "qcovhsp", "sstrand",
 };
 
 /* BLAST+'s "std" (outfmt 6 alone), as blastp 2.12 prints it. */
@@ -32,15 +32,24 @@ blastfmt_column_name(unsigned col)
 	return col < COL_COUNT ? names[col] : "?";
 }
 
-/* Append the columns of std to f; -1 if there is no room. */
-static int
+/* Each column is there once: room for all of them. */
+_Static_assert(COL_COUNT <= BLASTFMT_MAX_COLUMNS, "BLASTFMT_MAX_COLUMNS");
+
+/* Append column col to f, unless it is there already, as BLAST does. */
+static void
+add(struct blastfmt *f, unsigned char col)
+{
+	if (memchr(f->cols, col, f->ncols) == NULL)
+		f->cols[f->ncols++] = col;
+}
+
+static void
 add_std(struct blastfmt *f)
 {
-	if (f->ncols + sizeof std_columns > BLASTFMT_MAX_COLUMNS)
-		return -1;
-	memcpy(f->cols + f->ncols, std_columns, sizeof std_columns);
-	f->ncols += sizeof std_columns;
-	return 0;
+	size_t k;
+
+	for (k = 0; k < sizeof std_columns; k++)
+		add(f, std_columns[k]);
 }
 
 /* The column called word[0..len), or -1. */
@@ -93,8 +102,7 @@ blastfmt_parse(const char *spec, struct blastfmt *f, char *why,
 			return -1;
 		}
 		if (len == 3 && memcmp(w, "std", 3) == 0) {
-			if (add_std(f) != 0)
-				goto too_many;
+			add_std(f);
 			continue;
 		}
 		if ((col = column(w, len)) < 0) {
@@ -103,9 +111,7 @@ blastfmt_parse(const char *spec, struct blastfmt *f, char *why,
 			    "can)", (int)(len > 40 ? 40 : len), w);
 			return -1;
 		}
-		if (f->ncols == BLASTFMT_MAX_COLUMNS)
-			goto too_many;
-		f->cols[f->ncols++] = (unsigned char)col;
+		add(f, (unsigned char)col);
 	}
 	if (n == 0) {
 		snprintf(why, whylen, "empty format: xml, tabular [column...] "
@@ -113,9 +119,6 @@ blastfmt_parse(const char *spec, struct blastfmt *f, char *why,
 		return -1;
 	}
 	if (f->kind == BLASTFMT_TABULAR && f->ncols == 0)
-		(void)add_std(f);
+		add_std(f);
 	return 0;
-too_many:
-	snprintf(why, whylen, "more than %d columns", BLASTFMT_MAX_COLUMNS);
-	return -1;
 }

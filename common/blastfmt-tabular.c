@@ -26,6 +26,18 @@ local_query_id(const char *id)
 	return strncmp(id, "Query_", 6) == 0 && id[6] >= '0' && id[6] <= '9';
 }
 
+/*
+ * Whether a hit is a subject sequence of a search without a database
+ * (-subject): its accession is the local one BLAST+ gives it, Subject_N,
+ * and BLAST names it by its ID whole, with no title.
+ */
+static bool
+local_subject(const struct hit *h)
+{
+	return strncmp(h->acc, "Subject_", 8) == 0 && h->acc[8] >= '0' &&
+	    h->acc[8] <= '9';
+}
+
 /* Whether a hit's ID is the ordinal of a database made without -parse_seqids. */
 static bool
 ordinal_hit_id(const char *id)
@@ -87,7 +99,7 @@ hit_label(struct buf *b, const struct hit *h, int col)
 {
 	if (ordinal_hit_id(h->id))
 		first_word(b, h->def);
-	else if (col == COL_SSEQID)
+	else if (col == COL_SSEQID || local_subject(h))
 		buf_append(b, h->id, strlen(h->id));
 	else if (col == COL_SACC && h->acc[0] != '\0')
 		buf_append(b, h->acc, strlen(h->acc));
@@ -202,7 +214,8 @@ put_column(struct buf *b, int col, const struct query *q,
 		buf_appendf(b, "%ld", h->len);
 		break;
 	case COL_STITLE:
-		if (strcmp(h->def, "No definition line") == 0)
+		if (strcmp(h->def, "No definition line") == 0 ||
+		    local_subject(h))
 			buf_appendf(b, "N/A");
 		else
 			buf_append(b, h->def, strlen(h->def));
@@ -243,6 +256,11 @@ put_column(struct buf *b, int col, const struct query *q,
 		break;
 	case COL_SFRAME:
 		buf_appendf(b, "%ld", frame(p, H_HFRAME));
+		break;
+	case COL_SSTRAND:
+		/* A nucleotide hit's strand; none for a protein. */
+		buf_appendf(b, "%s", p->i[H_HFRAME] < 0 ? "minus" :
+		    p->i[H_HFRAME] > 0 ? "plus" : "N/A");
 		break;
 	case COL_BTOP:
 		put_btop(b, p->s[H_QSEQ], p->s[H_HSEQ]);

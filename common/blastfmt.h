@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* The most columns a tabular format may list. */
+/* Room for every column (each is listed once). */
 #define BLASTFMT_MAX_COLUMNS 64
 
 enum blastfmt_kind {
@@ -36,7 +36,8 @@ struct blastfmt {
 /*
  * Parse spec, as ct-fetch -f takes it: "xml", "json", "tabular", or
  * "tabular" followed by BLAST's column names (and "std"), separated by
- * blanks, as in -outfmt "6 qseqid sseqid evalue". Returns 0, or -1 with
+ * blanks, as in -outfmt "6 qseqid sseqid evalue"; a column named twice is
+ * there once, where first named, as BLAST has it. Returns 0, or -1 with
  * the reason in why.
  */
 int blastfmt_parse(const char *spec, struct blastfmt *f, char *why,
@@ -65,7 +66,7 @@ enum blastfmt_column {
 	COL_QSEQ, COL_SSEQ, COL_EVALUE, COL_BITSCORE, COL_SCORE,
 	COL_LENGTH, COL_PIDENT, COL_NIDENT, COL_MISMATCH, COL_POSITIVE,
 	COL_GAPOPEN, COL_GAPS, COL_PPOS, COL_FRAMES, COL_QFRAME, COL_SFRAME,
-	COL_BTOP, COL_QCOVHSP,
+	COL_BTOP, COL_QCOVHSP, COL_SSTRAND,
 	COL_COUNT
 };
 
