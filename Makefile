@@ -62,11 +62,14 @@ LIBCT = $(BUILD)/libcputorrent.a
 
 # Each program links only what it uses: the job commands start often and
 # must not pay for libcurl or libxml2 at every start.
-USER_PROGS = ct-submit ct-status ct-fetch ct-wait ct-cancel
+USER_PROGS = ct-submit ct-status ct-fetch ct-wait ct-cancel ct-purge
 PROGS = $(USER_PROGS) ct-providers ct-dispatch
 LIBS_ct-providers = $(XML_LIBS)
 LIBS_ct-dispatch = $(XML_LIBS)
 BINS = $(PROGS:%=$(BUILD)/bin/%)
+# Bash completion, one file per program, from its own option table.
+COMPLETIONS = $(PROGS:%=$(BUILD)/completion/%)
+completionsdir ?= $(datadir)/bash-completion/completions
 # Wrappers (ct-wrapper(7)) written in C; each links what it needs.
 LIBS_w-ncbi = $(CURL_LIBS) $(XML_LIBS)
 LIBS_w-ebi = $(CURL_LIBS) $(XML_LIBS)
@@ -87,7 +90,7 @@ MAN8 = $(wildcard man/*.8)
 
 TESTS ?=
 
-all: $(BINS) $(WRAPPER_BINS) $(LIBEXEC_BINS)
+all: $(BINS) $(WRAPPER_BINS) $(LIBEXEC_BINS) $(COMPLETIONS)
 
 $(BUILD)/common/%.o: common/%.c common/*.h $(BUILD)/config.h | $(BUILD)/common
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -133,6 +136,12 @@ $(BUILD)/providers/%: providers/%.c common/*.h $(BUILD)/config.h $(LIBCT) $(SAN_
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(SAN_OBJ) $(LIBCT) $(LIBS_w-$*)
 
+# What a program's --list-options prints is its option table; the
+# completion is made from it, so it cannot drift from the options.
+$(BUILD)/completion/%: $(BUILD)/bin/% share/completion.bash share/gen-completion
+	@mkdir -p $(@D)
+	sh share/gen-completion $< $* >$@.new && mv $@.new $@
+
 # Fuzz harnesses (t/fuzz/README): each parser's entry point, replayed over
 # the kept inputs by `make check`, fuzzed by `make fuzz`.
 FUZZ_HARNESSES = $(filter-out replay,$(patsubst t/fuzz/%.c,%,$(wildcard t/fuzz/*.c)))
@@ -165,19 +174,25 @@ $(BUILD)/common $(BUILD)/cmd $(BUILD)/bin:
 	mkdir -p $@
 
 # --- setting up a fresh Debian machine -------------------------------------
-# Packages the build, the tests and the demo need. `make deps` installs the
-# missing ones with apt-get when run as root, and otherwise says what to do.
-DEB_PACKAGES = gcc make pkg-config libpopt-dev libcurl4-openssl-dev \
-	libxml2-dev libjansson-dev mandoc bats bats-assert bats-support ncbi-blast+ \
+# Packages the build, the demo and the tests need. `make deps` installs the
+# missing ones with apt-get when run as root, and otherwise says what to do;
+# `make demo` asks only for what the build and the demo use.
+BUILD_PACKAGES = gcc make pkg-config libpopt-dev libcurl4-openssl-dev \
+	libxml2-dev libjansson-dev
+DEMO_PACKAGES = $(BUILD_PACKAGES) ncbi-blast+
+DEB_PACKAGES = $(DEMO_PACKAGES) mandoc bats bats-assert bats-support \
 	hmmer-examples passwd util-linux procps strace valgrind hyperfine nq \
 	task-spooler at \
 	libxml2-utils python3 curl openssl \
-	e2fsprogs mount \
+	e2fsprogs mount systemd \
 	munge slurmctld slurmd slurm-client \
 	gridengine-master gridengine-exec gridengine-client
 
 deps:
 	@sh share/install-deps $(DEB_PACKAGES)
+
+demo-deps:
+	@sh share/install-deps $(DEMO_PACKAGES)
 
 # --- tests --------------------------------------------------------------------
 check: deps
@@ -221,7 +236,7 @@ fuzz: deps
 	FUZZ_ENGINE=$(FUZZ_ENGINE) t/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ)
 
 # --- the demo -----------------------------------------------------------------
-demo: deps
+demo: demo-deps
 	$(MAKE) all
 	CT_BUILD=$(CURDIR)/$(BUILD) sh share/demo/run
 
@@ -230,39 +245,76 @@ demo: deps
 # closed to everyone else, so each user reaches only their own jobs; see
 # cputorrent-spool(5), INSTALL MODES. Set SPOOL_GROUP= for a private,
 # single-user install without a group.
+#
+# The man pages and the cron and systemd files name the default paths
+# (PREFIX=/usr/local); they are installed rewritten for the paths given.
+DISPATCH_USER ?= cputorrent
+INSTALL_PATHS = sed -e 's|/usr/local/libexec/cputorrent|$(libexecdir)/cputorrent|g' \
+	-e 's|/usr/local/share/cputorrent|$(datadir)/cputorrent|g' \
+	-e 's|/usr/local/bin|$(bindir)|g' \
+	-e 's|/etc/cputorrent|$(sysconfdir)/cputorrent|g' \
+	-e 's|/var/spool/cputorrent|$(spooldir)|g' \
+	-e 's|User=cputorrent|User=$(DISPATCH_USER)|; s|Group=cputorrent|Group=$(SPOOL_GROUP)|' \
+	-e 's|  cputorrent  umask|  $(DISPATCH_USER)  umask|'
+PATHED = $(MAN1) $(MAN5) $(MAN7) $(MAN8) share/cron.d/cputorrent \
+	$(wildcard share/systemd/*)
+
 install: all
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(mandir)/man1 \
 		$(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man7 \
 		$(DESTDIR)$(mandir)/man8 $(DESTDIR)$(datadir)/cputorrent \
+		$(DESTDIR)$(datadir)/cputorrent/cron.d \
+		$(DESTDIR)$(datadir)/cputorrent/systemd \
 		$(DESTDIR)$(sysconfdir)/cputorrent \
-		$(DESTDIR)$(libexecdir)/cputorrent
+		$(DESTDIR)$(libexecdir)/cputorrent \
+		$(DESTDIR)$(completionsdir)
 	install -m 0755 $(BINS) $(DESTDIR)$(bindir)
+	install -m 0644 $(COMPLETIONS) $(DESTDIR)$(completionsdir)
 	$(if $(WRAPPER_BINS),install -m 0755 $(WRAPPER_BINS) \
 		$(DESTDIR)$(libexecdir)/cputorrent)
 	install -m 0755 $(LIBEXEC_BINS) $(DESTDIR)$(libexecdir)/cputorrent
-	$(foreach s,1 5 7 8,$(if $(MAN$(s)),install -m 0644 $(MAN$(s)) \
-		$(DESTDIR)$(mandir)/man$(s) &&)) true
-	cp -R share/demo $(DESTDIR)$(datadir)/cputorrent/
+	set -e; for f in $(PATHED); do \
+		case $$f in \
+		man/*) d=$(mandir)/man$${f##*.} ;; \
+		*) d=$(datadir)/cputorrent/$$(basename $$(dirname $$f)) ;; \
+		esac; \
+		$(INSTALL_PATHS) $$f >$(DESTDIR)$$d/$$(basename $$f); \
+		chmod 0644 $(DESTDIR)$$d/$$(basename $$f); \
+	done
+	cp -R share/demo share/examples $(DESTDIR)$(datadir)/cputorrent/
 	install -m 0644 share/providers.rng share/providers.xml \
 		share/providers.ebi.xml share/providers.ncbi.xml \
 		share/providers.sge.xml share/providers.slurm.xml \
 		$(DESTDIR)$(datadir)/cputorrent/
-	cp -R share/cron.d share/systemd share/examples $(DESTDIR)$(datadir)/cputorrent/
 	install -d -m 0700 $(DESTDIR)$(spooldir)
 	cd $(DESTDIR)$(spooldir) && install -d -m 0700 $(SPOOL_DIRS)
 ifneq ($(SPOOL_GROUP),)
-	getent group $(SPOOL_GROUP) >/dev/null || groupadd -r $(SPOOL_GROUP)
-	chgrp $(SPOOL_GROUP) $(USER_PROGS:%=$(DESTDIR)$(bindir)/%)
-	chmod 2755 $(USER_PROGS:%=$(DESTDIR)$(bindir)/%)
-	chown -R root:$(SPOOL_GROUP) $(DESTDIR)$(spooldir)
-	chmod 2770 $(DESTDIR)$(spooldir)
-	cd $(DESTDIR)$(spooldir) && chmod 2770 $(SPOOL_DIRS)
-	# The dispatcher's alone: no one else may swap a job's work directory.
+	@# Under DESTDIR (a package being built) nothing is made on this host:
+	@# the group is used if it exists here, else left to the package.
+	@if [ -z "$(DESTDIR)" ]; then \
+		sh share/install-system "$(SPOOL_GROUP)" "$(DISPATCH_USER)" \
+			"$(spooldir)" "$(sysconfdir)/cputorrent" \
+			"$(datadir)/cputorrent/providers.xml"; \
+	fi
+	@if getent group $(SPOOL_GROUP) >/dev/null; then \
+		set -x; \
+		chgrp $(SPOOL_GROUP) $(USER_PROGS:%=$(DESTDIR)$(bindir)/%); \
+		chmod 2755 $(USER_PROGS:%=$(DESTDIR)$(bindir)/%); \
+		chown -R root:$(SPOOL_GROUP) $(DESTDIR)$(spooldir); \
+		chmod 2770 $(DESTDIR)$(spooldir); \
+		cd $(DESTDIR)$(spooldir) && chmod 2770 $(SPOOL_DIRS); \
+	else \
+		echo "install: no group $(SPOOL_GROUP) on this host: the" \
+		    "programs' set-group-ID bit and the spool's group are" \
+		    "left to the package that installs $(DESTDIR)"; \
+	fi
+	@# The dispatcher's alone: no one else may swap a job's work directory.
 	chmod 0700 $(DESTDIR)$(spooldir)/work
 endif
 
 uninstall:
 	rm -f $(PROGS:%=$(DESTDIR)$(bindir)/%)
+	rm -f $(PROGS:%=$(DESTDIR)$(completionsdir)/%)
 	rm -rf $(DESTDIR)$(libexecdir)/cputorrent
 	$(foreach s,1 5 7 8,rm -f $(MAN$(s):man/%=$(DESTDIR)$(mandir)/man$(s)/%);)
 	rm -rf $(DESTDIR)$(datadir)/cputorrent
@@ -272,6 +324,6 @@ clean:
 	rm -rf build build-san build-fuzz build-libfuzzer
 
 FORCE:
-.PHONY: FORCE all deps check test lint-man bench torture fuzz fuzz-replays \
+.PHONY: FORCE all deps demo-deps check test lint-man bench torture fuzz fuzz-replays \
 	fuzz-harnesses demo install uninstall clean
 .DELETE_ON_ERROR:

@@ -45,12 +45,17 @@
 #include "job.h"
 #include "offered.h"
 #include "policy.h"
+#include "purge.h"
+#include "quota.h"
 #include "privilege.h"
 #include "registry.h"
 #include "result.h"
 #include "service.h"
+#include "slots.h"
 #include "spool.h"
 #include "strvec.h"
+#include "trust.h"
+#include "timefmt.h"
 
 static const char usage[] =
     "usage: ct-dispatch [-finsvx] [-c file] [-S spool]\n";
@@ -99,6 +104,7 @@ struct dispatcher {
 	int lock;			/* the lock of the job being driven */
 	int64_t wake_usec;		/* the earliest "next" saved this pass */
 	int64_t due_usec;		/* the earliest deadline it knows of */
+	int64_t retry_after_usec;	/* the last call's retry-after, or 0 */
 	bool expiring;			/* in expire_due() */
 	struct owed *owed;		/* failed at their deadline, locked, */
 	size_t nowed;			/*   their work still to withdraw */
@@ -335,23 +341,28 @@ fail_job(struct dispatcher *d, struct job *j, const char *fmt, ...)
 enum call_outcome { CALL_OK, CALL_TRANSIENT, CALL_PERMANENT, CALL_DEFERRED };
 
 /*
- * May a call, which is one request, go to server si now? If not, the job
- * is not to be touched again before *open_usec (also the pass's wake-up).
+ * May a call, which is one request, go to server si now? If so, *bound
+ * is what request_done needs after it (0: nothing). If not, the job is
+ * not to be touched again before *open_usec (also the pass's wake-up).
  */
 static bool
-request_allowed(struct dispatcher *d, int si, int64_t *open_usec)
+request_allowed(struct dispatcher *d, int si, int64_t *open_usec,
+    int64_t *bound)
 {
 	const struct registry_server *s = &d->reg.servers[si];
-	int64_t now = now_usec();
+	/* The latest a call can end: its timeout, the keeper's margin. */
+	int64_t now = now_usec(), busy = ((int64_t)s->call_timeout + 1) *
+	    1000000;
 
-	*open_usec = 0;
+	*open_usec = *bound = 0;
 	if (s->request_interval == 0)
 		return true;
 	/* Known closed this pass: no need to ask the spool again. */
 	if (now < d->gate_open[si]) {
 		*open_usec = d->gate_open[si];
-	} else if (gate_pass(&d->sp, s->id, s->request_interval, now,
+	} else if (gate_pass(&d->sp, s->id, s->request_interval, busy, now,
 	    open_usec) == 1) {
+		*bound = now + busy;
 		return true;
 	} else {
 		if (*open_usec == 0)	/* unreadable state: try in a while */
@@ -414,7 +425,7 @@ call(struct dispatcher *d, const struct registry_server *s, struct job *j,
 		[CONTRACT_PERMANENT] = CALL_PERMANENT,
 	};
 	enum contract_outcome o;
-	int64_t open_usec;
+	int64_t open_usec, bound;
 	char *wd;
 
 	/* A call may hang to its timeout: what is due goes before it. */
@@ -423,35 +434,103 @@ call(struct dispatcher *d, const struct registry_server *s, struct job *j,
 			expire_due(d);
 		withdraw_owed(d);
 	}
-	if (!request_allowed(d, (int)(s - d->reg.servers), &open_usec)) {
+	if (!request_allowed(d, (int)(s - d->reg.servers), &open_usec,
+	    &bound)) {
 		j->next_usec = open_usec;
 		snprintf(why, whylen, "%s: request-interval", s->id);
 		return CALL_DEFERRED;
 	}
 	if ((wd = spool_workdir(&d->sp, j->id, j->attempts)) == NULL) {
 		snprintf(why, whylen, "no work directory");
-		return CALL_TRANSIENT;
+		o = CONTRACT_TRANSIENT;
+	} else {
+		o = contract_call(&(struct contract_call){ .wrapper_dir =
+		    d->wrapper_dir, .server = s, .job = j, .workdir = wd,
+		    .lock_fd = d->lock, .verb = verb,
+		    .withdrawing = d->withdrawing_work, .out = out,
+		    .meanwhile = commit_meanwhile, .meanwhile_arg = d,
+		    .meanwhile_ms = CHUNK_MAX_AGE_USEC / 4000 }, why, whylen);
+		free(wd);
 	}
-	o = contract_call(&(struct contract_call){ .wrapper_dir =
-	    d->wrapper_dir, .server = s, .job = j, .workdir = wd,
-	    .lock_fd = d->lock, .verb = verb,
-	    .withdrawing = d->withdrawing_work, .out = out,
-	    .meanwhile = commit_meanwhile, .meanwhile_arg = d,
-	    .meanwhile_ms = CHUNK_MAX_AGE_USEC / 4000 }, why, whylen);
-	free(wd);
+	/* Its request went out before its end: the interval counts from it. */
+	if (bound != 0)
+		gate_done(&d->sp, s->id, bound, now_usec());
+	d->retry_after_usec = o == CONTRACT_TRANSIENT ?
+	    contract_retry_after(out) : 0;
 	return as_call[o];
 }
 
 /* ---- the life of a job -------------------------------------------------- */
 
-/* The job's place at its server is free again. */
+/*
+ * The job's place at its server is free again, for every dispatcher
+ * (slots.h). Should the record that says so be lost to a crash, the next
+ * pass takes the place again (count_in_flight).
+ */
 static void
 leave_server(struct dispatcher *d, const struct job *j)
 {
 	int si = j->provider != NULL ? server_index(d, j->provider) : -1;
 
+	if (j->provider != NULL)
+		slots_release(&d->sp, j->provider, j->id);
 	if (si >= 0 && d->in_flight[si] > 0)
 		d->in_flight[si]--;
+}
+
+/*
+ * Whether job id holds a place at server, for slots_take: it is in
+ * processing/, with that server. One whose lock is busy is being driven,
+ * and counts.
+ */
+static bool
+place_held(void *arg, const char *server, const char *id)
+{
+	struct dispatcher *d = arg;
+	struct job j;
+	bool held;
+	int lock;
+
+	if (spool_lock(&d->sp, id, &lock) != SPOOL_LOCKED)
+		return true;
+	held = spool_read_in(&d->sp, SPOOL_PROCESSING, id, false, &j) == 0;
+	if (held) {
+		held = j.provider != NULL && strcmp(j.provider, server) == 0;
+		job_free(&j);
+	}
+	close(lock);	/* a lock file left goes with the orphans' */
+	return held;
+}
+
+/*
+ * Take a place for j at server si, which this pass's count says is free,
+ * and one of the server's jobs for the day (quota.h): another dispatcher
+ * may have taken the last meanwhile. If so, or either cannot be read, the
+ * server counts as full for the rest of the pass; a -f dispatcher wakes
+ * when the day's quota has room again.
+ */
+static bool
+take_place(struct dispatcher *d, const struct job *j, int si)
+{
+	const struct registry_server *s = &d->reg.servers[si];
+	int64_t open_usec;
+	char when[32];
+
+	if (slots_take(&d->sp, s->id, j->id, s->max_jobs, place_held, d) ==
+	    1) {
+		if (quota_take(&d->sp, s->id, s->daily_max, now_usec(),
+		    &open_usec) == 1)
+			return true;
+		slots_release(&d->sp, s->id, j->id);
+		if (open_usec != 0) {
+			wake_by(d, open_usec);
+			format_timestamp(when, sizeof when, open_usec);
+			logmsg(d, LOG_INFO, "%s: daily-max of %u reached; "
+			    "more from %s", s->id, s->daily_max, when);
+		}
+	}
+	d->in_flight[si] = s->max_jobs;
+	return false;
 }
 
 /*
@@ -500,18 +579,26 @@ give_up_server(struct dispatcher *d, struct job *j, const char *fmt, ...)
 	j->ready = j->submitting = false;
 }
 
+/*
+ * The last call failed transiently: try again after the back-off, or
+ * after the time the provider asked for (its Retry-After), if longer.
+ */
 static void
 transient(struct dispatcher *d, struct job *j, const char *why)
 {
 	int64_t backoff = BACKOFF_FIRST_USEC << (j->retries < 6 ?
 	    j->retries : 6);
+	bool asked;
 
 	if (backoff > BACKOFF_MAX_USEC)
 		backoff = BACKOFF_MAX_USEC;
+	if ((asked = d->retry_after_usec > backoff))
+		backoff = d->retry_after_usec;
 	j->retries++;
 	j->next_usec = now_usec() + backoff;
-	event(d, j, JOB_PROCESSING, LOG_INFO, "%s: will retry in %lld s: %s",
-	    j->provider, (long long)(backoff / 1000000), why);
+	event(d, j, JOB_PROCESSING, LOG_INFO, "%s: will retry in %lld s%s: %s",
+	    j->provider, (long long)(backoff / 1000000), asked ?
+	    " (as it asked)" : "", why);
 }
 
 /*
@@ -590,6 +677,24 @@ choose(struct dispatcher *d, struct job *j, struct policy *pol, int *si)
 	free(ids);
 	free(weights);
 	free(index);
+	return c;
+}
+
+/*
+ * Choose a server for j and take its place there (slots.h), then begin
+ * the attempt; a server another dispatcher filled meanwhile is passed
+ * over for the rest of the pass, and the choice made again.
+ */
+static enum choice
+place(struct dispatcher *d, struct job *j, struct policy *pol, int *si)
+{
+	enum choice c;
+
+	while ((c = choose(d, j, pol, si)) == CHOICE_SERVER &&
+	    !take_place(d, j, *si))
+		;
+	if (c == CHOICE_SERVER)
+		begin_attempt(d, j, *si);
 	return c;
 }
 
@@ -694,9 +799,8 @@ submit(struct dispatcher *d, struct job *j, struct policy *pol)
 				spool_attempt_remove(&d->sp, j->id,
 				    j->attempts);
 			}
-			switch (choose(d, j, pol, &si)) {
+			switch (place(d, j, pol, &si)) {
 			case CHOICE_SERVER:
-				begin_attempt(d, j, si);
 				break;
 			case CHOICE_WAIT:
 				save(d, j);	/* in processing/, for a free server */
@@ -746,8 +850,11 @@ collect(struct dispatcher *d, struct job *j, const struct registry_server *s,
 	}
 	buf_free(&out);
 	j->ready = false;
-	event(d, j, JOB_COMPLETED, LOG_NOTICE, "completed by %s in %lld s",
-	    s->id, (long long)((now_usec() - j->submitted_usec) / 1000000));
+	/* The run (this attempt) apart from the wait since submission. */
+	event(d, j, JOB_COMPLETED, LOG_NOTICE, "completed by %s in %lld s "
+	    "(%lld s after submission)", s->id,
+	    (long long)((now_usec() - j->attempt_usec) / 1000000),
+	    (long long)((now_usec() - j->submitted_usec) / 1000000));
 	leave_server(d, j);
 	/*
 	 * If the final write or the rename fails, the next pass finds the
@@ -1112,8 +1219,11 @@ count_in_flight(struct dispatcher *d)
 			d->due_usec = j.deadline_usec;
 		/* A job holds its place from its attempt's first submit. */
 		if (j.provider != NULL &&
-		    (si = server_index(d, j.provider)) >= 0)
+		    (si = server_index(d, j.provider)) >= 0) {
 			d->in_flight[si]++;
+			if (!d->dry_run)
+				slots_keep(&d->sp, j.provider, id);
+		}
 		job_free(&j);
 	}
 	spool_walk_free(&w);
@@ -1302,11 +1412,9 @@ intend(struct dispatcher *d, const char *id, struct policies *ps)
 		settle_deadline(d, &j, now_usec());
 		if (j.provider == NULL && now_usec() < j.deadline_usec &&
 		    !spool_cancel_requested(&d->sp, id) &&
-		    choose(d, &j, policy_for(d, ps, j.service), &si) ==
-		    CHOICE_SERVER) {
-			begin_attempt(d, &j, si);
+		    place(d, &j, policy_for(d, ps, j.service), &si) ==
+		    CHOICE_SERVER)
 			j.submitting = true;
-		}
 		save(d, &j);
 		job_free(&j);
 		return lock;
@@ -1503,6 +1611,21 @@ reap_strays(void)
 		;
 }
 
+/*
+ * The registry's retention, applied to every user's finished jobs (at
+ * most hourly, whichever dispatcher comes first: purge.h).
+ */
+static void
+expire_finished(struct dispatcher *d)
+{
+	long n = purge_expired(&d->sp, (int64_t)d->reg.retention * 1000000);
+
+	if (n > 0)
+		logmsg(d, LOG_INFO, "removed %ld finished job%s older than %u s, "
+		    "with their results", n, n == 1 ? "" : "s",
+		    d->reg.retention);
+}
+
 /* One pass over the spool. */
 static void
 one_pass(struct dispatcher *d)
@@ -1521,6 +1644,7 @@ one_pass(struct dispatcher *d)
 			explain_new(d, &ps);
 	} else {
 		spool_reap_tmp(&d->sp, SPOOL_TMP_MAX_AGE);
+		expire_finished(d);
 		while (!stop_requested && !d->cannot_write &&
 		    (id = spool_walk_next(&d->sp, &w)) != NULL) {
 			drive(d, id, &ps);
@@ -1564,17 +1688,14 @@ static void
 parse_options(struct dispatcher *d, struct cli *c, int argc, char **argv)
 {
 	struct poptOption table[] = {
-		{ NULL, 'c', POPT_ARG_STRING, &d->config, 0, NULL, NULL },
-		{ "follow", 'f', POPT_ARG_NONE, &d->follow, 0, NULL, NULL },
-		{ "init", 'i', POPT_ARG_NONE, &d->init_spool, 0, NULL, NULL },
-		{ "dry-run", 'n', POPT_ARG_NONE, &d->dry_run, 0, NULL, NULL },
-		{ "syslog", 's', POPT_ARG_NONE, &d->use_syslog, 0, NULL,
-		    NULL },
-		{ "verbose", 'v', POPT_ARG_NONE, &d->verbose, 0, NULL, NULL },
-		{ "explain", 'x', POPT_ARG_NONE, &d->explain, 0, NULL, NULL },
-		{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, cli_common_options, 0,
-		    NULL, NULL },
-		POPT_TABLEEND
+		CLI_STRING_OF('c', "config", &d->config, 0, "file"),
+		CLI_FLAG('f', "follow", &d->follow),
+		CLI_FLAG('i', "init", &d->init_spool),
+		CLI_FLAG('n', "dry-run", &d->dry_run),
+		CLI_FLAG('s', "syslog", &d->use_syslog),
+		CLI_FLAG('v', "verbose", &d->verbose),
+		CLI_FLAG('x', "explain", &d->explain),
+		CLI_COMMON_OPTIONS
 	};
 
 	cli_start(c, argc, argv, table);
@@ -1593,10 +1714,8 @@ parse_options(struct dispatcher *d, struct cli *c, int argc, char **argv)
 static int
 resolve_paths(struct dispatcher *d, const char *spool)
 {
-	const char *dir = getenv("CT_WRAPPER_DIR");
+	const char *dir = contract_wrapper_dir();
 
-	if (dir == NULL || *dir == '\0')
-		dir = CT_WRAPPER_DIR_DEFAULT;
 	if ((d->wrapper_dir = realpath(dir, NULL)) == NULL) {
 		if (!d->dry_run)	/* a dry run runs no wrapper */
 			ct_dieerr(EX_CONFIG, "wrapper directory %s", dir);
@@ -1641,6 +1760,37 @@ take_registry(struct dispatcher *d)
 }
 
 /*
+ * Whether the registry at config, the wrapper directory and each server's
+ * wrapper can be changed only by root and this account (trust.h): the
+ * dispatcher runs what they say, with its rights. Returns the number of
+ * those that cannot, each said. A dry run runs nothing, and is not held.
+ */
+static int
+untrusted(struct dispatcher *d, const char *config,
+    const struct registry *r)
+{
+	char why[1024], *path;
+	int n = 0;
+	size_t i;
+
+	if (d->dry_run)
+		return 0;
+	if (trust_path(config, why, sizeof why) != 0 && ++n)
+		ct_warn("%s", why);
+	if (trust_path(d->wrapper_dir, why, sizeof why) != 0 && ++n)
+		ct_warn("%s", why);
+	for (i = 0; i < r->nservers; i++) {
+		path = path_join(d->wrapper_dir, r->servers[i].wrapper);
+		/* One that is not there fails its calls, and says so. */
+		if (access(path, F_OK) == 0 &&
+		    trust_path(path, why, sizeof why) != 0 && ++n)
+			ct_warn("%s", why);
+		free(path);
+	}
+	return n;
+}
+
+/*
  * Everything a pass needs: the registry, the paths, the spool. Returns -1
  * when all is ready, else the status to exit with.
  */
@@ -1658,6 +1808,10 @@ dispatcher_open(struct dispatcher *d, const char *spool)
 	}
 	if (resolve_paths(d, spool) != 0)
 		return 0;
+	if (untrusted(d, config, &d->reg) > 0) {
+		ct_warn("%s: refused: nothing dispatched", config);
+		return EX_CONFIG;
+	}
 	if (gethostname(d->host, sizeof d->host) != 0)
 		snprintf(d->host, sizeof d->host, "localhost");
 	d->batch.dir = SPOOL_PROCESSING;
@@ -1733,7 +1887,14 @@ reload_registry(struct dispatcher *d)
 	int problems;
 
 	reload_requested = 0;
-	if ((problems = registry_load(&r, config)) != 0) {
+	if ((problems = registry_load(&r, config)) == 0 &&
+	    untrusted(d, config, &r) > 0) {
+		registry_free(&r);
+		logmsg(d, LOG_ERR, "%s: not reloaded: refused; dispatching "
+		    "on with the one before", config);
+		return;
+	}
+	if (problems != 0) {
 		if (problems > 0)
 			registry_free(&r);
 		logmsg(d, LOG_ERR, "%s: not reloaded%s; dispatching on with "

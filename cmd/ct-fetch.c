@@ -156,15 +156,6 @@ write_stdout(int result, const struct format *fmt)
 	}
 }
 
-/* The reason a job failed: the text of its last event. */
-static const char *
-failure_reason(const struct job *j)
-{
-	if (j->nevents == 0 || j->events[j->nevents - 1].text[0] == '\0')
-		return "no reason recorded";
-	return j->events[j->nevents - 1].text;
-}
-
 /*
  * Look job id up. A completed job's result is opened into *result; any
  * other answer is said on stderr. Returns the exit status.
@@ -185,7 +176,7 @@ look_up(struct spool *sp, const char *id, int *result)
 		ct_warn("%s: job processing", id);
 	else if (s == JOB_FAILED) {
 		job_make_printable(&j);
-		ct_warn("%s: job failed: %s", id, failure_reason(&j));
+		ct_warn("%s: job failed: %s", id, job_failure_reason(&j));
 	} else if ((*result = spool_open_result(sp, id)) < 0)
 		status = EX_IOERR;
 	job_free(&j);
@@ -199,8 +190,8 @@ main(int argc, char **argv)
 	char *output = NULL, *format = NULL, why[256];
 	struct format fmt = { "xml", { .kind = BLASTFMT_XML } };
 	struct poptOption table[] = {
-		CLI_STRING('f', &format, 0),
-		CLI_STRING('o', &output, 0),
+		CLI_STRING_WORDS('f', "format", &format, 0, "xml tabular json"),
+		CLI_STRING_OF('o', "output", &output, 0, "file"),
 		CLI_COMMON_OPTIONS
 	};
 	const char *id;

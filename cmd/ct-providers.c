@@ -5,9 +5,11 @@
  *	servers SERVICE	the servers of one service, with weights and limits
  *			(the paper's ServerFetch)
  *	show SERVER	one server's parameters (the paper's ParamsFetch)
- *	check		the registry checked; problems as FILE:LINE: what
+ *	check		the registry checked, and each server's wrapper
+ *			with its own check (ct-wrapper(7)); problems as
+ *			FILE:LINE: what
  *	stats		per provider, from the spool: in flight, completed,
- *			failed, mean turnaround
+ *			failed, mean turnaround and run time
  *	disable SERVER [REASON]
  *	enable SERVER	take a server out of service, for every dispatcher
  *			of the spool, and put it back (disabled.h)
@@ -17,9 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "contract.h"
 #include "disabled.h"
 #include "err.h"
 #include "exitcodes.h"
@@ -41,9 +45,10 @@ static const char help[] =
     "  list             services and the servers offering them (default)\n"
     "  servers service  the servers of a service: weights and limits\n"
     "  show server      a server's parameters (secrets hidden)\n"
-    "  check            check the registry; problems as FILE:LINE\n"
+    "  check            check the registry, then each server's wrapper\n"
+    "                   with its own check; problems as FILE:LINE\n"
     "  stats            per provider: in flight, completed, failed,\n"
-    "                   mean turnaround, from the spool\n"
+    "                   mean turnaround and run time, from the spool\n"
     "  disable server   take it out of service, for every dispatcher of\n"
     "                   the spool, until enabled again: it takes no new\n"
     "                   job, and follows those it has to their end\n"
@@ -212,52 +217,107 @@ cmd_show(struct spool *sp, const struct registry *r, const char *id)
 
 struct provider_stats {
 	char *provider;
-	unsigned long in_flight, completed, failed;
-	double turnaround_sum;
+	unsigned long in_flight, completed, failed, timed;
+	double turnaround_sum, run_sum;
 };
 
 struct stats {
 	struct provider_stats *p;
 	size_t n;
-	unsigned long unassigned;
+	unsigned long waiting;	/* New, or between servers */
+	unsigned long unserved;	/* Failed before any server took it */
 };
 
+/* The row of provider, made (at the end) if it has none yet. */
+static struct provider_stats *
+row(struct stats *st, const char *provider)
+{
+	struct provider_stats *ps;
+	size_t i;
+
+	for (i = 0; i < st->n; i++)
+		if (strcmp(st->p[i].provider, provider) == 0)
+			return &st->p[i];
+	st->p = xrealloc(st->p, (st->n + 1) * sizeof *st->p);
+	ps = &st->p[st->n++];
+	memset(ps, 0, sizeof *ps);
+	ps->provider = xstrdup(provider);
+	return ps;
+}
+
+/*
+ * A job counts against every server that failed it for good, whatever
+ * became of it after, and where it is: in flight there, completed there
+ * (with its turnaround, and the time its last attempt took there), or
+ * failed there (its deadline passed, or it was withdrawn, while that
+ * server had it). A job no server has now waits for one, or failed with
+ * none: those are the last line's.
+ */
 static int
 count_job(struct job *j, enum job_state s, void *ctx)
 {
 	struct stats *st = ctx;
-	struct provider_stats *ps = NULL;
+	struct provider_stats *ps;
+	int64_t end;
 	size_t i;
 
+	for (i = 0; i < j->ntried; i++)
+		row(st, j->tried[i])->failed++;
 	if (j->provider == NULL) {
-		st->unassigned++;
+		if (s == JOB_NEW || s == JOB_PROCESSING)
+			st->waiting++;
+		else if (s == JOB_FAILED && j->ntried == 0)
+			st->unserved++;
 		return 0;
 	}
-	for (i = 0; i < st->n && ps == NULL; i++)
-		if (strcmp(st->p[i].provider, j->provider) == 0)
-			ps = &st->p[i];
-	if (ps == NULL) {
-		st->p = xrealloc(st->p, (st->n + 1) * sizeof *st->p);
-		ps = &st->p[st->n++];
-		memset(ps, 0, sizeof *ps);
-		ps->provider = xstrdup(j->provider);
-	}
+	ps = row(st, j->provider);
 	if (s == JOB_PROCESSING)
 		ps->in_flight++;
 	else if (s == JOB_FAILED)
 		ps->failed++;
-	else if (s == JOB_COMPLETED) {
+	else if (s == JOB_COMPLETED && j->nevents > 0) {
+		end = j->events[j->nevents - 1].usec;
 		ps->completed++;
-		if (j->nevents > 0)
-			ps->turnaround_sum += (double)(j->events[j->nevents -
-			    1].usec - j->submitted_usec) / 1e6;
+		ps->turnaround_sum += (double)(end - j->submitted_usec) / 1e6;
+		if (j->attempt_usec > 0 && j->attempt_usec <= end) {
+			ps->timed++;
+			ps->run_sum += (double)(end - j->attempt_usec) / 1e6;
+		}
 	}
 	return 0;
 }
 
+/* A mean in seconds with one decimal, or "-" for none. */
+static void
+print_mean(double sum, unsigned long n, const char *sep)
+{
+	if (n > 0)
+		printf("%s%.1fs", sep, sum / (double)n);
+	else
+		printf("%s-", sep);
+}
+
+/*
+ * The servers of the registry at path come first, in its order, so that
+ * one no job has reached has its row of zeros; unless it cannot be read
+ * as the caller (then only what the spool names).
+ */
+static void
+registry_rows(struct stats *st, const char *path)
+{
+	struct registry r;
+	size_t i;
+
+	if (access(path, R_OK) != 0 || registry_load(&r, path) != 0)
+		return;
+	for (i = 0; i < r.nservers; i++)
+		(void)row(st, r.servers[i].id);
+	registry_free(&r);
+}
+
 /* Memory grows with the number of providers, never with jobs. */
 static int
-cmd_stats(const char *spool_path)
+cmd_stats(const char *spool_path, const char *config)
 {
 	struct stats st = { 0 };
 	struct spool sp;
@@ -267,25 +327,186 @@ cmd_stats(const char *spool_path)
 	if ((rc = spool_open(&sp, spool_path, false)) != 0)
 		return rc;
 	sp.see_all = true;	/* figures for the administrator: all jobs */
+	registry_rows(&st, config);
 	if (spool_foreach(&sp, count_job, &st) != 0)
 		rc = EX_IOERR;
 	spool_close(&sp);
-	printf("PROVIDER\tIN-FLIGHT\tCOMPLETED\tFAILED\tMEAN-TURNAROUND\n");
+	printf("PROVIDER\tIN-FLIGHT\tCOMPLETED\tFAILED\tMEAN-TURNAROUND"
+	    "\tMEAN-RUN\n");
 	for (i = 0; i < st.n; i++) {
 		struct provider_stats *ps = &st.p[i];
 
-		if (ps->completed > 0)
-			printf("%s\t%lu\t%lu\t%lu\t%.1fs\n", ps->provider,
-			    ps->in_flight, ps->completed, ps->failed,
-			    ps->turnaround_sum / (double)ps->completed);
-		else
-			printf("%s\t%lu\t%lu\t%lu\t-\n", ps->provider,
-			    ps->in_flight, ps->completed, ps->failed);
+		printf("%s\t%lu\t%lu\t%lu", ps->provider, ps->in_flight,
+		    ps->completed, ps->failed);
+		print_mean(ps->turnaround_sum, ps->completed, "\t");
+		print_mean(ps->run_sum, ps->timed, "\t");
+		putchar('\n');
 		free(ps->provider);
 	}
-	printf("(none yet)\t%lu\t-\t-\t-\n", st.unassigned);
+	printf("(none yet)\t%lu\t-\t%lu\t-\t-\n", st.waiting, st.unserved);
 	free(st.p);
 	return rc;
+}
+
+/*
+ * The parameter of server s that a problem its wrapper's check reported
+ * begins by naming ("parameter NAME: ..." or "parameter NAME is ..."),
+ * matched by its CT_PARAM_ form, which is all a wrapper sees of the
+ * name; *rest is then what follows NAME. NULL if there is none.
+ */
+static const struct registry_param *
+problem_param(const struct registry_server *s, const char *problem,
+    const char **rest)
+{
+	const struct registry_param *found = NULL;
+	const char *name = problem + sizeof "parameter " - 1;
+	char *given, *var, *v;
+	size_t i, n;
+
+	if (strncmp(problem, "parameter ", sizeof "parameter " - 1) != 0)
+		return NULL;
+	n = strcspn(name, ": ");
+	*rest = name + n;
+	given = xstrndup(name, n);
+	var = contract_param_var("", given);
+	for (i = 0; i < s->nparams && found == NULL; i++) {
+		v = contract_param_var("", s->params[i].name);
+		if (strcmp(v, var) == 0)
+			found = &s->params[i];
+		free(v);
+	}
+	free(var);
+	free(given);
+	return found;
+}
+
+/*
+ * One problem of server s, as FILE:LINE: the line of the parameter it is
+ * about, named as the registry names it, or else the server's.
+ */
+static void
+say_problem(const struct registry *r, const struct registry_server *s,
+    const char *tag, const char *problem)
+{
+	const struct registry_param *p;
+	const char *rest;
+
+	if ((p = problem_param(s, problem, &rest)) != NULL)
+		ct_warn("%s:%ld: server '%s'%s: %s: parameter %s%.500s",
+		    r->path, p->line, s->id, tag, s->wrapper, p->name, rest);
+	else
+		ct_warn("%s:%ld: server '%s'%s: %s: %.500s", r->path, s->line,
+		    s->id, tag, s->wrapper, problem);
+}
+
+/*
+ * What the check of server s found, each problem as FILE:LINE (a
+ * problem of a server out of service said so, and not counted: no job
+ * goes there). Returns the number of problems counted.
+ */
+static unsigned
+check_server(struct spool *sp, const struct registry *r,
+    const struct registry_server *s, const char *wrapper_dir)
+{
+	const char *tag = out_of_service(sp, s) ? " (disabled)" : "";
+	struct buf out = { 0 };
+	char why[1024], *line, *next, *p;
+	unsigned problems = 0;
+
+	if (wrapper_dir == NULL) {
+		ct_warnerr("%s:%ld: server '%s'%s: wrapper directory %s",
+		    r->path, s->line, s->id, tag, contract_wrapper_dir());
+		problems++;
+	} else switch (contract_check(wrapper_dir, s, &out, why, sizeof why)) {
+	case CONTRACT_CHECK_OK:
+		break;
+	case CONTRACT_CHECK_UNKNOWN:
+		ct_warn("%s:%ld: server '%s'%s: wrapper %s cannot be checked: "
+		    "it knows no check verb", r->path, s->line, s->id, tag,
+		    s->wrapper);
+		break;
+	case CONTRACT_CHECK_FAILED:
+		ct_warn("%s:%ld: server '%s'%s: %s", r->path, s->line, s->id,
+		    tag, why);
+		problems++;
+		break;
+	case CONTRACT_CHECK_PROBLEMS:
+		buf_append(&out, "", 1);
+		for (p = out.data; *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20 && *p != '\n')
+				*p = '?';
+		for (line = out.data; *line != '\0'; line = next) {
+			next = line + strcspn(line, "\n");
+			if (*next == '\n')
+				*next++ = '\0';
+			if (*line == '\0')
+				continue;
+			say_problem(r, s, tag, line);
+			problems++;
+		}
+		if (problems == 0) {
+			ct_warn("%s:%ld: server '%s'%s: %s check exit %d "
+			    "without saying what is wrong", r->path, s->line,
+			    s->id, tag, s->wrapper, EX_CONFIG);
+			problems++;
+		}
+		break;
+	}
+	buf_free(&out);
+	return tag[0] != '\0' ? 0 : problems;
+}
+
+/*
+ * check, once the registry has passed registry_load(): every server's
+ * wrapper found and executable, and its own check (ct-wrapper(7)).
+ */
+/*
+ * A registry that holds secrets (API keys, passwords) should be readable
+ * by root and the dispatcher's account only: a warning, for a registry
+ * every user may read, naming the first secret.
+ */
+static void
+warn_readable_secrets(const struct registry *r)
+{
+	struct stat st;
+	size_t i, k;
+
+	if (stat(r->path, &st) != 0 || (st.st_mode & S_IROTH) == 0)
+		return;
+	for (i = 0; i < r->nservers; i++)
+		for (k = 0; k < r->servers[i].nparams; k++)
+			if (r->servers[i].params[k].secret) {
+				ct_warn("%s:%ld: warning: parameter '%s' of "
+				    "server '%s' is secret, and every user "
+				    "may read the registry (mode %04o): "
+				    "chmod o-r it", r->path,
+				    r->servers[i].params[k].line,
+				    r->servers[i].params[k].name,
+				    r->servers[i].id,
+				    (unsigned)(st.st_mode & 07777));
+				return;
+			}
+}
+
+static int
+cmd_check(struct spool *sp, const struct registry *r)
+{
+	char *dir = realpath(contract_wrapper_dir(), NULL);
+	unsigned problems = 0;
+	size_t i;
+
+	for (i = 0; i < r->nservers; i++)
+		problems += check_server(sp, r, &r->servers[i], dir);
+	free(dir);
+	warn_readable_secrets(r);
+	if (problems > 0) {
+		ct_warn("%s: %u problem%s", r->path, problems,
+		    problems == 1 ? "" : "s");
+		return EX_CONFIG;
+	}
+	printf("%s: ok, %zu server%s\n", r->path, r->nservers,
+	    r->nservers == 1 ? "" : "s");
+	return 0;
 }
 
 /* The verb and its arguments, checked; "list" if none is given. */
@@ -399,9 +620,10 @@ registry_verb(struct cli *c, const char *path, const char *verb,
 		return problems < 0 ? EX_NOINPUT : EX_CONFIG;
 	}
 	if (strcmp(verb, "check") == 0) {
-		printf("%s: ok, %zu server%s\n", path, r.nservers,
-		    r.nservers == 1 ? "" : "s");
-		status = 0;
+		sp = spool_if_any(&spool, spool_path);
+		status = cmd_check(sp, &r);
+		if (sp != NULL)
+			spool_close(sp);
 	} else if (strcmp(verb, "disable") == 0) {
 		reason = join_reason(c, args + 2);
 		status = cmd_disable(spool_path, &r, args[1], reason);
@@ -426,10 +648,11 @@ registry_verb(struct cli *c, const char *path, const char *verb,
 int
 main(int argc, char **argv)
 {
-	struct cli c = { .usage = usage, .help = help };
+	struct cli c = { .usage = usage, .help = help,
+	    .args = "words list servers show check stats disable enable" };
 	char *config = NULL;
 	struct poptOption table[] = {
-		CLI_STRING('c', &config, 0),
+		CLI_STRING_OF('c', "config", &config, 0, "file"),
 		CLI_COMMON_OPTIONS
 	};
 	const char *const *args, *verb;
@@ -443,7 +666,8 @@ main(int argc, char **argv)
 	args = cli_args(&c);
 	verb = parse_verb(&c, args);
 	if (strcmp(verb, "stats") == 0)
-		status = cmd_stats(spool_choose(c.spool));
+		status = cmd_stats(spool_choose(c.spool),
+		    registry_choose(config));
 	else
 		status = registry_verb(&c, registry_choose(config), verb,
 		    args);

@@ -414,13 +414,14 @@ main(int argc, char **argv)
 	const char *const *files;
 	struct batch batch = { 0 };
 	struct spool sp;
-	struct cli c = { .usage = usage, .help = help };
+	struct cli c = { .usage = usage, .help = help, .args = "file" };
 	struct poptOption table[] = {
-		CLI_STRING('d', &set.database, 0),
-		CLI_STRING('m', &opt_arg, 'm'),
-		CLI_STRING('o', &opt_arg, 'o'),
-		CLI_FLAG('r', &set.per_record),
-		CLI_STRING('s', &service_arg, 0),
+		CLI_STRING('d', "database", &set.database, 0),
+		CLI_STRING('m', "max-input", &opt_arg, 'm'),
+		CLI_STRING('o', "option", &opt_arg, 'o'),
+		CLI_FLAG('r', "per-record", &set.per_record),
+		CLI_STRING_WORDS('s', "service", &service_arg, 0,
+		    service_names()),
 		CLI_COMMON_OPTIONS
 	};
 	size_t i;

@@ -1,8 +1,11 @@
 /*
  * ct-wait: block until every named job is Completed or Failed, or until
  * the timeout. The exit status is what ct-status would say of the jobs at
- * that moment: 0 all completed, 1 some failed, 2 or 3 some were still
- * processing or new when the timeout expired, 4 some job does not exist.
+ * that moment: 0 all completed, 1 some failed, 4 some job does not exist;
+ * after a timeout, 2 or 3, as the jobs left are processing or new, even
+ * if some job was not found: that the wait ended unfinished is what a
+ * script must not miss. The jobs left are then named on standard output,
+ * one ID a line, for the next command (ct-cancel -, say).
  *
  * It watches completed/ and failed/ with inotify and rereads only the job
  * an event names, so waiting for ten thousand jobs costs one lookup per
@@ -31,14 +34,16 @@ static const char usage[] =
 
 static const char help[] =
     "Wait until every job is Completed or Failed.\n"
-    "  -q           no progress line, no messages about states\n"
+    "  -q           no progress line, no messages, no IDs left\n"
     "  -S spool     spool directory (default $CT_SPOOL, else "
     CT_SPOOL_DEFAULT ")\n"
     "  -t seconds   give up after this long (fractions allowed)\n"
     "  -h, -V       help, version\n"
     "  id -         the job IDs on standard input, as ct-submit prints them\n"
+    "On a timeout, the IDs of the jobs not finished go to standard output.\n"
     "Exit status: 0 all completed, 1 some failed, 2 or 3 timed out with\n"
-    "jobs processing or new, 4 some job not found.\n";
+    "jobs processing or new (even if some was not found), 4 some job not\n"
+    "found.\n";
 
 /* How often every job is looked at again, with and without inotify. */
 #define RESCAN_INOTIFY_USEC (5 * 1000000)
@@ -48,6 +53,7 @@ struct waited {
 	const char *id;
 	int code;		/* exit code for its current state */
 	int done;		/* terminal, or not found */
+	int named;		/* printed as unfinished */
 };
 
 struct wait {
@@ -121,6 +127,35 @@ show_progress(const struct wait *w, int last)
 	    w->finished, w->n, w->completed, w->failed,
 	    w->missing ? ", some not found" : "", w->n - w->finished,
 	    secs / 60, secs % 60, last ? "\n" : "");
+}
+
+/*
+ * After a timeout: the IDs of the jobs not finished on standard output, in
+ * the order given, each once. Returns the exit status they answer for.
+ */
+static int
+name_unfinished(struct wait *w, const char *const *ids)
+{
+	int status = CT_EXIT_COMPLETED;
+	size_t i;
+
+	for (i = 0; ids[i] != NULL; i++) {
+		struct waited key = { .id = ids[i] }, *job;
+
+		job = bsearch(&key, w->jobs, w->n, sizeof *w->jobs, by_id);
+		if (job == NULL || job->done || job->named)
+			continue;
+		job->named = 1;
+		if (!w->quiet)
+			puts(job->id);
+		if (job->code > status)
+			status = job->code;
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		ct_warnerr("cannot write standard output");
+		return EX_IOERR;
+	}
+	return status;
 }
 
 /* Watch completed/ and failed/; -1 if inotify cannot be had. */
@@ -270,8 +305,8 @@ main(int argc, char **argv)
 	char *timeout_arg = NULL;
 	struct wait w = { 0 };
 	struct poptOption table[] = {
-		CLI_FLAG('q', &w.quiet),
-		CLI_STRING('t', &timeout_arg, 0),
+		CLI_FLAG('q', "quiet", &w.quiet),
+		CLI_STRING('t', "timeout", &timeout_arg, 0),
 		CLI_COMMON_OPTIONS
 	};
 	const char *const *ids;
@@ -302,9 +337,13 @@ main(int argc, char **argv)
 		for (i = 0; i < w.n; i++)
 			if (w.jobs[i].code > status)
 				status = w.jobs[i].code;
-		if (!w.quiet && w.finished < w.n)
-			ct_warn("timed out: %zu of %zu jobs not finished",
-			    w.n - w.finished, w.n);
+		if (w.finished < w.n) {
+			if (!w.quiet)
+				ct_warn("timed out: %zu of %zu jobs not "
+				    "finished%s", w.n - w.finished, w.n,
+				    w.missing ? ", and some not found" : "");
+			status = name_unfinished(&w, ids);
+		}
 	}
 	free(w.jobs);
 	free(timeout_arg);

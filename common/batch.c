@@ -35,8 +35,6 @@
 #define DEFAULT_GRACE 60
 /* The longest handle: a scheduler's job id is a decimal number. */
 #define MAX_ID 20
-/* The PATH of the batch script on the nodes, unless parameter "path". */
-#define CONTRACT_PATH "/usr/local/bin:/usr/bin:/bin"
 /* What the shared directory's path may hold: nothing a scheduler's -o or
  * a shell would read as syntax (':' is host:path to qsub, '%' a pattern
  * to sbatch). */
@@ -508,6 +506,37 @@ check_params(const char **shared)
 	return rc;
 }
 
+/*
+ * The check verb: every problem submit could find without a job, and
+ * the tools and the command's program and databases, which submit finds
+ * missing only when it runs them, or the job's script does on a node.
+ */
+static int
+check(void)
+{
+	const char *bin = env_nonempty("CT_PARAM_BIN_DIR");
+	size_t i;
+	char *p;
+	int rc = 0;
+
+	wrapper_check_begin();
+	(void)shared_dir(&rc);
+	if (batch_time_limit() < 0)
+		ct_warn("parameter time-limit: a whole number of seconds, "
+		    "1 to a year");
+	if (ops->check != NULL)
+		(void)ops->check();
+	for (i = 0; ops->tools[i] != NULL; i++) {
+		p = tool_path(ops->tools[i]);
+		if (access(p, X_OK) != 0)
+			ct_warnerr("parameter bin-dir: %s%s", p, bin == NULL ?
+			    " (bin-dir is not set)" : "");
+		free(p);
+	}
+	(void)command_check(env_nonempty("CT_PARAM_PATH"));
+	return wrapper_check_end();
+}
+
 static int
 submit(const char *workdir, int nopts, char **opts)
 {
@@ -747,10 +776,12 @@ batch_main(int argc, char **argv, const struct batch_ops *o)
 
 	ct_setprogname(argv[0]);
 	snprintf(usage, sizeof usage, "usage: %s submit [key=value ...] "
-	    "<input\n       %s poll | fetch | cancel jobid\n", ct_progname,
-	    ct_progname);
+	    "<input\n       %s poll | fetch | cancel jobid\n       %s check\n",
+	    ct_progname, ct_progname, ct_progname);
 	ops = o;
 	verb = wrapper_verb(argc, argv, usage, "handle");
+	if (strcmp(verb, "check") == 0)
+		return check();
 	(void)wrapper_env("CT_JOB_ID");
 	/* The handle's records are named relative to the work directory. */
 	workdir = wrapper_enter_workdir();

@@ -16,7 +16,10 @@
  * instead of submitting another.
  *
  * A wrapper gives batch_main() the few steps that differ between
- * schedulers; batch_main() does the verbs, the files and the checks.
+ * schedulers; batch_main() does the verbs, the files and the checks,
+ * and the check verb: the parameters submit checks, the scheduler's
+ * tools, and the configured command and databases (command.h) looked
+ * for on this host, with the PATH the batch script sets.
  *
  * Functions that return an exit status have printed why (ct_warn) when
  * it is not 0; batch_param_word prints why it returns NULL with *rc set.
@@ -57,6 +60,8 @@ struct batch_ops {
 	 * variables: "SGE_ROOT" comes from parameter sge-root. NULL-ended.
 	 */
 	const char *const *env;
+	/* The scheduler's command tools the wrapper runs. NULL-ended. */
+	const char *const *tools;
 	/* Check the scheduler's own parameters: 0, or EX_CONFIG. */
 	int (*check)(void);
 	/*

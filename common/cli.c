@@ -13,22 +13,106 @@
 #include "exitcodes.h"
 #include "util.h"
 
-enum { OPT_HELP = 0x1000, OPT_VERSION };
+enum { OPT_HELP = 0x1000, OPT_VERSION, OPT_USAGE, OPT_LIST_OPTIONS };
 
+/*
+ * popt's own --help and --usage come only with POPT_AUTOHELP, which no
+ * table includes: these are ours, and print the usage text that is the
+ * man page's SYNOPSIS. Nothing reads popt's configuration files
+ * (poptReadDefaultConfig), so no alias can rename an option either.
+ */
 struct poptOption cli_common_options[] = {
-	{ "spool", 'S', POPT_ARG_STRING, NULL, 'S', "spool directory",
-	    "DIR" },
-	{ "help", 'h', POPT_ARG_NONE, NULL, OPT_HELP, "show help", NULL },
-	{ "version", 'V', POPT_ARG_NONE, NULL, OPT_VERSION, "show version",
+	{ "spool", 'S', POPT_ARG_STRING, NULL, 'S', NULL, "dir" },
+	{ "help", 'h', POPT_ARG_NONE, NULL, OPT_HELP, NULL, NULL },
+	{ "version", 'V', POPT_ARG_NONE, NULL, OPT_VERSION, NULL, NULL },
+	{ "usage", '\0', POPT_ARG_NONE, NULL, OPT_USAGE, NULL, NULL },
+	/* Hidden: the table, for share/completion; in no help or page. */
+	{ "list-options", '\0', POPT_ARG_NONE, NULL, OPT_LIST_OPTIONS, NULL,
 	    NULL },
 	POPT_TABLEEND
 };
+
+/*
+ * The long names of table's options (beside the short one, if any), after
+ * c->help, filled to 76 columns; *col is where the line is, 0 before the
+ * first.
+ */
+static void
+list_long_names(const struct poptOption *o, int *col)
+{
+	for (; o->longName != NULL || o->shortName != '\0' ||
+	    o->argInfo != 0; o++) {
+		int len;
+
+		if ((o->argInfo & POPT_ARG_MASK) == POPT_ARG_INCLUDE_TABLE) {
+			list_long_names(o->arg, col);
+			continue;
+		}
+		if (o->longName == NULL || o->val == OPT_LIST_OPTIONS)
+			continue;
+		if (*col == 0)
+			*col = printf("Long names:");
+		else
+			*col += printf(",");
+		len = (int)strlen(o->longName) + 6;
+		if (*col + len > 76) {
+			fputs("\n ", stdout);
+			*col = 1;
+		}
+		if (o->shortName != '\0')
+			*col += printf(" -%c", o->shortName);
+		*col += printf(" --%s", o->longName);
+	}
+}
+
+static void
+print_long_names(const struct poptOption *table)
+{
+	int col = 0;
+
+	list_long_names(table, &col);
+	if (col > 0)
+		puts(".");
+}
+
+/*
+ * One line per option of table: "-s --long [what [words]]", what as
+ * CLI_STRING_OF or CLI_STRING_WORDS say ("arg" for an argument of no
+ * known kind); -s is "-" where there is no short name.
+ */
+static void
+list_options(const struct poptOption *o)
+{
+	for (; o->longName != NULL || o->shortName != '\0' ||
+	    o->argInfo != 0; o++) {
+		int kind = o->argInfo & POPT_ARG_MASK;
+
+		if (kind == POPT_ARG_INCLUDE_TABLE) {
+			list_options(o->arg);
+			continue;
+		}
+		if (o->val == OPT_LIST_OPTIONS)
+			continue;
+		if (o->shortName != '\0')
+			printf("-%c", o->shortName);
+		else
+			putchar('-');
+		printf(" --%s", o->longName != NULL ? o->longName : "");
+		if (kind != POPT_ARG_NONE)
+			printf(" %s", o->argDescrip != NULL ? o->argDescrip :
+			    "arg");
+		if (o->descrip != NULL)
+			printf(" %s", o->descrip);
+		putchar('\n');
+	}
+}
 
 void
 cli_start(struct cli *c, int argc, char **argv,
     const struct poptOption *table)
 {
 	c->spool = NULL;
+	c->table = table;
 	c->pc = poptGetContext(ct_progname, argc, (const char **)argv, table,
 	    0);
 }
@@ -63,6 +147,16 @@ cli_next(struct cli *c)
 		case OPT_HELP:
 			fputs(c->usage, stdout);
 			fputs(c->help, stdout);
+			print_long_names(c->table);
+			cli_end(c);
+			exit(0);
+		case OPT_USAGE:
+			fputs(c->usage, stdout);
+			cli_end(c);
+			exit(0);
+		case OPT_LIST_OPTIONS:
+			list_options(c->table);
+			printf("args %s\n", c->args != NULL ? c->args : "none");
 			cli_end(c);
 			exit(0);
 		case OPT_VERSION:
@@ -132,6 +226,8 @@ cli_parse_ids(struct cli *c, int argc, char **argv,
 	const char *const *ids, *const *a;
 	bool read_stdin = false;
 
+	if (c->args == NULL)
+		c->args = "ids";
 	cli_start(c, argc, argv, table);
 	while (cli_next(c) != -1)
 		;

@@ -1,13 +1,18 @@
 /*
- * cli.h: what every program's command line shares: popt, -S spool,
- * -h/--help, -V/--version, and one way of reporting usage errors.
+ * cli.h: what every program's command line shares: popt, -S/--spool,
+ * -h/--help, -V/--version, --usage, and one way of reporting usage errors.
  *
  * Errors: every usage error is printed here, with the usage text, and
  * ends the program with EX_USAGE; nothing else here fails.
  *
  * A program declares its own option table and its usage and help texts
  * (the usage text is the man page's SYNOPSIS, word for word), then calls
- * cli_next() until it returns -1; -h, -V and every error are handled here.
+ * cli_next() until it returns -1; -h, -V, --usage and every error are
+ * handled here.
+ *
+ * Every option has a short and a long name, both in the program's table:
+ * that table is the one list of options, which the hidden option
+ * --list-options prints for the bash completion (share/completion).
  */
 #ifndef CT_CLI_H
 #define CT_CLI_H
@@ -21,8 +26,15 @@
 struct cli {
 	const char *usage;	/* "usage: ct-x [-a] ...\n", the SYNOPSIS */
 	const char *help;	/* the options, one per line, after usage */
+	/*
+	 * What the arguments are, for the completion: "ids" (the default of
+	 * cli_parse_ids), "file", "words list show ..." (the first argument
+	 * is one of them), or NULL for none.
+	 */
+	const char *args;
 	char *spool;		/* set by -S; NULL if not given */
 	poptContext pc;
+	const struct poptOption *table;	/* cli_start's, for --list-options */
 	struct strvec ids;	/* cli_parse_ids: the IDs, - expanded */
 	bool ids_given;		/* cli_parse_ids: some ID, or -, given */
 };
@@ -30,18 +42,31 @@ struct cli {
 /* The most that - reads from standard input for job IDs. */
 #define CLI_STDIN_IDS_MAX (64 * 1024 * 1024)
 
-/* The -S, -h and -V entries, for POPT_ARG_INCLUDE_TABLE. */
+/* The -S, -h, -V and --usage entries, for POPT_ARG_INCLUDE_TABLE. */
 extern struct poptOption cli_common_options[];
 
 /*
- * A program's own options, all short: a flag sets the int at *var to 1;
- * a string option stores a copy at *var (to be freed) and, with val other
- * than 0, makes cli_next() return val.
+ * A program's own options, each with a short name ch and a long name
+ * (without its dashes): a flag sets the int at *var to 1; a string option
+ * stores a copy at *var (to be freed) and, with val other than 0, makes
+ * cli_next() return val. CLI_STRING_OF says what its argument is, for
+ * the completion: "file", "dir" or "user"; CLI_STRING_WORDS gives the
+ * words, separated by blanks, it is one or a comma list of.
  */
-#define CLI_FLAG(ch, var) \
-	{ NULL, (ch), POPT_ARG_NONE, (var), 0, NULL, NULL }
-#define CLI_STRING(ch, var, val) \
-	{ NULL, (ch), POPT_ARG_STRING, (var), (val), NULL, NULL }
+#define CLI_FLAG(ch, name, var) \
+	{ (name), (ch), POPT_ARG_NONE, (var), 0, NULL, NULL }
+#define CLI_STRING(ch, name, var, val) \
+	{ (name), (ch), POPT_ARG_STRING, (var), (val), NULL, NULL }
+#define CLI_STRING_OF(ch, name, var, val, what) \
+	{ (name), (ch), POPT_ARG_STRING, (var), (val), NULL, (what) }
+#define CLI_STRING_WORDS(ch, name, var, val, words) \
+	{ (name), (ch), POPT_ARG_STRING, (var), (val), (words), "words" }
+/*
+ * A string option that may be given again and again: each copy appended
+ * to the NULL-terminated array at *var (NULL if none; free each, then it).
+ */
+#define CLI_STRINGS_WORDS(ch, name, var, words) \
+	{ (name), (ch), POPT_ARG_ARGV, (var), 0, (words), "words" }
 
 /* The tail of every program's table: cli_common_options, then the end. */
 #define CLI_COMMON_OPTIONS \

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "command.h"
 #include "contract.h"
@@ -144,4 +146,63 @@ command_expand(const char *dir, int nopts, char **opts, struct strvec *argv,
 	if (rc != 0)
 		strvec_free(argv);
 	return rc;
+}
+
+static int
+is_executable(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    access(path, X_OK) == 0;
+}
+
+/*
+ * Found now, so that a wrong registry shows at submit (78), or at check,
+ * instead of as a failed job at poll.
+ */
+int
+command_find(const char *name, const char *path, char **resolved)
+{
+	const char *p, *colon;
+	char *shown, *full;
+	size_t dlen, n;
+
+	*resolved = NULL;
+	if (path == NULL || *path == '\0')
+		path = CONTRACT_PATH;
+	if (name[0] == '/') {
+		if (is_executable(name))
+			*resolved = xstrdup(name);
+	} else if (strchr(name, '/') == NULL) {
+		for (p = path; *resolved == NULL; p = colon + 1) {
+			colon = strchr(p, ':');
+			dlen = colon ? (size_t)(colon - p) : strlen(p);
+			if (dlen > 0 && p[0] == '/') {
+				n = dlen + strlen(name) + 2;
+				full = xmalloc(n);
+				snprintf(full, n, "%.*s/%s", (int)dlen, p,
+				    name);
+				if (is_executable(full))
+					*resolved = full;
+				else
+					free(full);
+			}
+			if (colon == NULL)
+				break;
+		}
+	}
+	if (*resolved != NULL)
+		return 0;
+	shown = wrapper_printable(name, strlen(name), 200);
+	if (name[0] == '/')
+		ct_warn("parameter command: %s: not an executable file", shown);
+	else if (strchr(name, '/') != NULL)
+		ct_warn("parameter command: %s: a relative path; give a name "
+		    "found in PATH or an absolute path", shown);
+	else
+		ct_warn("parameter command: %s: no executable of that name in "
+		    "PATH (%s)", shown, path);
+	free(shown);
+	return EX_CONFIG;
 }

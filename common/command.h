@@ -27,4 +27,22 @@
 int command_expand(const char *dir, int nopts, char **opts,
     struct strvec *argv, int *has_output);
 
+/*
+ * Find the program name as the command's first word names it: an
+ * absolute path, which must be an executable file, or a name without a
+ * '/', looked up in path (a PATH value; its empty and relative elements,
+ * which would mean the job's directory, are never searched). Returns 0
+ * and *resolved (allocated), or after a message EX_CONFIG, *resolved
+ * NULL.
+ */
+int command_find(const char *name, const char *path, char **resolved);
+
+/*
+ * The check verb's part for the configured command (ct-wrapper(7)):
+ * parameter command set, its program found in path (command_find), and
+ * the BLAST database of parameter database and of each database.NAME
+ * present. Each problem is a message (ct_warn); returns their number.
+ */
+unsigned command_check(const char *path);
+
 #endif

@@ -14,7 +14,6 @@
 #include "strvec.h"
 
 /* What a wrapper may print for any verb but fetch: a line, or a reason. */
-#define CONTRACT_MAX_ANSWER (64 * 1024)
 #define CONTRACT_MAX_HANDLE 200
 
 static const char *const verb_names[] = {
@@ -62,28 +61,31 @@ contract_argv(const struct contract_call *c, struct strvec *argv)
 		strvec_push(argv, j->handle != NULL ? j->handle : "");
 }
 
-/* The whole environment of a call: nothing is inherited. */
-static void
-contract_env(const struct contract_call *c, struct strvec *env)
+void
+contract_env(const struct registry_server *s, const struct job *j,
+    const char *dir, struct strvec *env)
 {
-	const struct registry_server *s = c->server;
-	const struct job *j = c->job;
 	size_t i;
 
-	strvec_push(env, "PATH=/usr/local/bin:/usr/bin:/bin");
+	strvec_push(env, "PATH=" CONTRACT_PATH);
 	strvec_push(env, "LANG=C");
 	strvec_push(env, "LC_ALL=C");
-	strvec_pushf(env, "HOME=%s", c->workdir);
-	strvec_pushf(env, "TMPDIR=%s", c->workdir);
+	strvec_pushf(env, "HOME=%s", dir);
+	strvec_pushf(env, "TMPDIR=%s", dir);
 	strvec_push(env, "CT_CONTRACT=1");
-	strvec_pushf(env, "CT_JOB_ID=%s", j->id);
-	strvec_pushf(env, "CT_ATTEMPT=%u", j->attempts);
+	if (j != NULL) {
+		strvec_pushf(env, "CT_JOB_ID=%s", j->id);
+		strvec_pushf(env, "CT_ATTEMPT=%u", j->attempts);
+	}
 	strvec_pushf(env, "CT_SERVER=%s", s->id);
-	strvec_pushf(env, "CT_SERVICE=%s", j->service);
-	strvec_pushf(env, "CT_DATABASE=%s", j->database ? j->database : "");
-	strvec_pushf(env, "CT_WORKDIR=%s", c->workdir);
-	strvec_pushf(env, "CT_DEADLINE=%lld",
-	    (long long)(j->deadline_usec / 1000000));
+	if (j != NULL) {
+		strvec_pushf(env, "CT_SERVICE=%s", j->service);
+		strvec_pushf(env, "CT_DATABASE=%s",
+		    j->database ? j->database : "");
+		strvec_pushf(env, "CT_WORKDIR=%s", dir);
+		strvec_pushf(env, "CT_DEADLINE=%lld",
+		    (long long)(j->deadline_usec / 1000000));
+	}
 	for (i = 0; i < s->nparams; i++) {
 		char *var = contract_param_var("", s->params[i].name);
 
@@ -152,7 +154,7 @@ contract_call(const struct contract_call *c, char *why, size_t whylen)
 	int rc;
 
 	contract_argv(c, &argv);
-	contract_env(c, &env);
+	contract_env(c->server, c->job, c->workdir, &env);
 	rc = run_program(&(struct child){ .path = path,
 	    .argv = strvec_vector(&argv), .envp = strvec_vector(&env),
 	    .dir = c->workdir,
@@ -193,6 +195,21 @@ contract_read_handle(struct buf *out)
 	    "abcdefghijklmnopqrstuvwxyz0123456789._:/=+-") != n)
 		return NULL;
 	return out->data;
+}
+
+int64_t
+contract_retry_after(const struct buf *out)
+{
+	const char *end;
+	int64_t secs;
+
+	if (out->data == NULL || out->len < 13 ||
+	    strncmp(out->data, "retry-after ", 12) != 0 ||
+	    parse_int64(out->data + 12, &end, 1, CONTRACT_MAX_RETRY_AFTER_S,
+	    &secs) != 0 || (*end != '\n' && *end != '\0') ||
+	    out->data[12] == '-')
+		return 0;
+	return secs * 1000000;
 }
 
 enum contract_poll

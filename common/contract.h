@@ -21,6 +21,7 @@
 
 struct job;
 struct registry_server;
+struct strvec;
 
 enum contract_verb {
 	CONTRACT_SUBMIT,	/* input on stdin, options as arguments */
@@ -29,7 +30,10 @@ enum contract_verb {
 	CONTRACT_CANCEL,
 };
 
-/* "submit", "poll", "fetch", "cancel". */
+/* The PATH every call gets; a wrapper's own commands get it too. */
+#define CONTRACT_PATH "/usr/local/bin:/usr/bin:/bin"
+
+/* "submit", "poll", "fetch", "cancel"; check has a call of its own. */
 const char *contract_verb_name(enum contract_verb v);
 
 /* What the end of a call means for the attempt at its server. */
@@ -55,6 +59,24 @@ struct contract_call {
 	void *meanwhile_arg;
 	int meanwhile_ms;
 };
+
+/* What a wrapper may print for any verb but fetch: a line, or a reason. */
+#define CONTRACT_MAX_ANSWER (64 * 1024)
+
+/*
+ * The wrapper directory, where a server's classname is looked for:
+ * $CT_WRAPPER_DIR if it is set and not empty, else the one chosen at
+ * build time (ct-wrapper(7)). As given: it may be relative.
+ */
+const char *contract_wrapper_dir(void);
+
+/*
+ * The environment of a call of server s's wrapper, all of it, added to
+ * env: for job j, with dir its attempt's work directory; or, with j
+ * NULL, for the check verb, which has no job, dir its HOME and TMPDIR.
+ */
+void contract_env(const struct registry_server *s, const struct job *j,
+    const char *dir, struct strvec *env);
 
 /* However little of the deadline is left, a call gets this long. */
 #define CONTRACT_MIN_TIMEOUT_S 1
@@ -106,6 +128,17 @@ enum contract_poll {
  */
 enum contract_poll contract_read_poll(struct buf *out, const char **reason);
 
+/* The longest wait a provider may ask for with retry-after. */
+#define CONTRACT_MAX_RETRY_AFTER_S 86400
+
+/*
+ * After a transient failure (75), how long the provider asked not to be
+ * asked again: the first line of out, "retry-after SECONDS", 1 to
+ * CONTRACT_MAX_RETRY_AFTER_S (HTTP's Retry-After, passed on). Returns it
+ * in microseconds, or 0 if out says nothing of the kind.
+ */
+int64_t contract_retry_after(const struct buf *out);
+
 /*
  * The environment variable that carries registry parameter prefix+name:
  * "CT_PARAM_", then the name upper-cased with every byte outside [A-Z0-9]
@@ -113,5 +146,29 @@ enum contract_poll contract_read_poll(struct buf *out, const char **reason);
  * use it to read what contract_call() set.
  */
 char *contract_param_var(const char *prefix, const char *name);
+
+/* How the check verb of a server's wrapper went (contract_check). */
+enum contract_check {
+	CONTRACT_CHECK_OK,		/* exit 0: no problem */
+	CONTRACT_CHECK_PROBLEMS,	/* exit 78: the problems, a line each */
+	CONTRACT_CHECK_UNKNOWN,		/* exit 64: a wrapper without check */
+	CONTRACT_CHECK_FAILED,		/* no wrapper, or no answer: see why */
+};
+
+/* A check gets this long; it asks no provider anything. */
+#define CONTRACT_CHECK_TIMEOUT_S 10
+
+/*
+ * Run the check verb of server s's wrapper, found in wrapper_dir (which
+ * must be absolute): first that it is there and executable, then the
+ * call, with the contract's environment for no job (contract_env), in an
+ * empty private directory made for it and removed after, for at most
+ * CONTRACT_CHECK_TIMEOUT_S. Its standard output is added to out. For
+ * CONTRACT_CHECK_FAILED, why says what went wrong, naming the wrapper.
+ * Prints nothing but run_program()'s messages.
+ */
+enum contract_check contract_check(const char *wrapper_dir,
+    const struct registry_server *s, struct buf *out, char *why,
+    size_t whylen);
 
 #endif

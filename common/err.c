@@ -14,6 +14,14 @@
 
 const char *ct_progname = "cputorrent";
 
+static void (*warn_hook)(const char *message);
+
+void
+ct_set_warn_hook(void (*hook)(const char *message))
+{
+	warn_hook = hook;
+}
+
 void
 ct_setprogname(const char *argv0)
 {
@@ -29,12 +37,13 @@ static void __attribute__((format(printf, 3, 0)))
 emit(int with_errno, int saved_errno, const char *fmt, va_list ap)
 {
 	char line[2048];
-	int n, m;
+	int n, m, prefix;
 	ssize_t unused;
 
 	n = snprintf(line, sizeof line, "%s: ", ct_progname);
 	if (n < 0 || (size_t)n >= sizeof line)
 		n = 0;
+	prefix = n;
 	m = vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
 	if (m < 0)
 		m = 0;
@@ -46,6 +55,11 @@ emit(int with_errno, int saved_errno, const char *fmt, va_list ap)
 		    strerror(saved_errno));
 	if ((size_t)n >= sizeof line - 1)
 		n = (int)sizeof line - 2;
+	if (warn_hook != NULL) {
+		line[n] = '\0';
+		warn_hook(line + prefix);
+		return;
+	}
 	line[n++] = '\n';
 	unused = write(STDERR_FILENO, line, (size_t)n);
 	(void)unused;

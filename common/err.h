@@ -21,6 +21,14 @@ void ct_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "prog: message: strerror(errno)" to stderr; errno is preserved. */
 void ct_warnerr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Send every later message to hook instead of stderr: the message alone,
+ * without the program's name or a newline (ct_warnerr's ": why"
+ * included). For a wrapper's check verb (ct-wrapper(7)), whose problems
+ * are the messages its checks would print. NULL: stderr again.
+ */
+void ct_set_warn_hook(void (*hook)(const char *message));
+
 /* ct_warn, then exit with status code. */
 noreturn void ct_die(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

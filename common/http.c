@@ -134,6 +134,33 @@ url_for_message(const char *url, char *out, size_t n)
 	    url[cut] != '\0' ? "?..." : "");
 }
 
+/*
+ * The origin of url, "scheme://host:port" with the scheme's port made
+ * explicit, into out; -1 if libcurl cannot parse it. Two URLs of one
+ * origin reach one server: the only place a POST may be redirected.
+ */
+static int
+url_origin(const char *url, char *out, size_t n)
+{
+	char *scheme = NULL, *host = NULL, *port = NULL;
+	CURLU *u = curl_url();
+	int rc = -1;
+
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ==
+	    CURLUE_OK) {
+		snprintf(out, n, "%s://%s:%s", scheme, host, port);
+		rc = 0;
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return rc;
+}
+
 static size_t
 write_body(char *data, size_t size, size_t nmemb, void *userdata)
 {
@@ -251,6 +278,64 @@ classify_status(struct http_response *r, const char *method,
 	    " (a redirect not followed)" : "");
 }
 
+/*
+ * A POST carries the job's query and the contact address: libcurl would
+ * send it again wherever a 307 or 308 points, so its redirects are
+ * followed here, and only within the origin it was sent to (a 301, 302
+ * or 303 becomes a GET there, as libcurl does). A redirect elsewhere is
+ * refused with its reason in r->error, and CURLE_OK returned. The body
+ * kept is the last answer's.
+ */
+static CURLcode
+post_within_origin(CURL *h, const char *url, const char *method,
+    const char *where, struct sink *sink, struct http_response *r)
+{
+	char origin[512], target[512];
+	long hops, status;
+	char *next;
+	CURLcode c;
+
+	if ((c = curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L)) != CURLE_OK)
+		return c;
+	if (url_origin(url, origin, sizeof origin) != 0)
+		origin[0] = '\0';
+	for (hops = 0;; hops++) {
+		sink->body->len = 0;	/* each answer's body, not all */
+		sink->body->data[0] = '\0';
+		if ((c = curl_easy_perform(h)) != CURLE_OK)
+			return c;
+		next = NULL;
+		(void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+		(void)curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &next);
+		if (status < 300 || status > 399 || next == NULL)
+			return CURLE_OK;
+		if (hops == MAX_REDIRECTS)
+			return CURLE_TOO_MANY_REDIRECTS;
+		if (http_url_ok(next, target, sizeof target) != 0) {
+			snprintf(r->error, sizeof r->error, "%s %s: "
+			    "redirected to a URL that is not http or https, "
+			    "not followed", method, where);
+			return CURLE_OK;
+		}
+		if (origin[0] == '\0' ||
+		    url_origin(next, target, sizeof target) != 0 ||
+		    strcmp(origin, target) != 0) {
+			url_for_message(next, target, sizeof target);
+			target[scheme_len(target) + strcspn(target +
+			    scheme_len(target), "/?")] = '\0';
+			snprintf(r->error, sizeof r->error, "%s %s: "
+			    "redirected to another server (%s), not followed",
+			    method, where, target);
+			return CURLE_OK;
+		}
+		if ((c = curl_easy_setopt(h, CURLOPT_URL, next)) != CURLE_OK)
+			return c;
+		if (status != 307 && status != 308 &&
+		    (c = curl_easy_setopt(h, CURLOPT_HTTPGET, 1L)) != CURLE_OK)
+			return c;
+	}
+}
+
 static enum http_outcome
 perform(const char *method, const char *url, const struct http_form *form,
     int post, const struct http_limits *lim, struct http_response *r)
@@ -303,7 +388,13 @@ perform(const char *method, const char *url, const struct http_form *form,
 		    "an option: %s", method, where, curl_easy_strerror(c));
 		goto out;
 	}
-	c = curl_easy_perform(h);
+	c = post ? post_within_origin(h, full.data, method, where, &sink, r) :
+	    curl_easy_perform(h);
+	if (c == CURLE_OK && r->error[0] != '\0') {
+		/* A redirect refused, and said: permanent. */
+		(void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+		goto out;
+	}
 	(void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
 	if (sink.over || c == CURLE_FILESIZE_EXCEEDED) {
 		r->body_over_cap = 1;
@@ -317,6 +408,14 @@ perform(const char *method, const char *url, const struct http_form *form,
 		    where, errbuf[0] ? errbuf : curl_easy_strerror(c));
 	} else {
 		classify_status(r, method, where);
+		if (r->status == 429 || r->status == 503) {
+			curl_off_t ra = 0;
+
+			/* Seconds, or an HTTP date made seconds from now. */
+			if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra) ==
+			    CURLE_OK && ra > 0)
+				r->retry_after = ra > 86400 ? 86400 : (long)ra;
+		}
 	}
 out:
 	if (h != NULL)

@@ -1,7 +1,9 @@
 /*
  * http.h: one HTTP request to a remote provider, on libcurl, hardened:
  * http and https only (redirects too, and never from https down to
- * http), TLS peers verified (against a CA file if one is named), connect
+ * http; a POST, which carries a job's query and the contact address, is
+ * redirected only within the scheme, host and port it was sent to), TLS
+ * peers verified (against a CA file if one is named), connect
  * and total timeouts, abort on a transfer that stalls, the body capped
  * as it arrives, no signals, a User-Agent naming cputorrent.
  *
@@ -60,6 +62,7 @@ struct http_response {
 	long status;		/* the HTTP status; 0 if none was received */
 	struct buf body;
 	int body_over_cap;	/* the body grew past max_body */
+	long retry_after;	/* 429 or 503: Retry-After, in seconds; 0 none */
 	char error[1024];
 };
 

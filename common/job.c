@@ -25,6 +25,26 @@ job_state_name(enum job_state s)
 	return (unsigned)s < JOB_NSTATES ? state_names[s] : "?";
 }
 
+const char *
+job_failure_reason(const struct job *j)
+{
+	if (j->nevents == 0 || j->events[j->nevents - 1].text[0] == '\0')
+		return "no reason recorded";
+	return j->events[j->nevents - 1].text;
+}
+
+int64_t
+job_end_usec(const struct job *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->nevents; i++)
+		if (j->events[i].state == JOB_COMPLETED ||
+		    j->events[i].state == JOB_FAILED)
+			return j->events[i].usec;
+	return 0;
+}
+
 int
 job_state_exit(enum job_state s)
 {
@@ -621,6 +641,30 @@ check_complete(struct parser *p, const struct job *j, bool want_input)
 		return fail(p->err, p->errlen, p->line, "input length does "
 		    "not match the record, or the end marker is missing");
 	return 0;
+}
+
+int
+job_peek_owner(const char *data, size_t len, uid_t *owner)
+{
+	char err[8];
+	struct parser p = { data, len, 0, 0, false, false, false, false, err,
+	    sizeof err };
+	struct field f = { 0 };
+	uint64_t num;
+
+	while (p.pos < len && next_field(&p, &f) == 0) {
+		if (p.line == 1 && check_magic(&p, &f) != 0)
+			return -1;
+		if (key_is(f.key, f.keylen, "input"))
+			return -1;
+		if (key_is(f.key, f.keylen, "owner")) {
+			if (parse_number(f.v, f.vlen, (uid_t)-1, &num) != 0)
+				return -1;
+			*owner = (uid_t)num;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 int

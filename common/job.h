@@ -75,6 +75,19 @@ const char *job_state_name(enum job_state s);
  */
 int job_state_exit(enum job_state s);
 
+/*
+ * Why a failed job failed, as its verdict says: the text of its last
+ * event, or "no reason recorded". The one reason ct-fetch and ct-status
+ * give.
+ */
+const char *job_failure_reason(const struct job *j);
+
+/*
+ * When the job reached Completed or Failed: the time of its first event
+ * in one of them; 0 while it has none.
+ */
+int64_t job_end_usec(const struct job *j);
+
 /* Append an event with a copy of text. */
 void job_add_event(struct job *j, int64_t usec, enum job_state s,
     const char *text);
@@ -117,6 +130,14 @@ void job_format(const struct job *j, const char *input, size_t input_len,
  */
 int job_parse(const char *data, size_t len, bool want_input, struct job *j,
     size_t *input_off, char *err, size_t errlen);
+
+/*
+ * The owner of the record that data[0..len) begins, even if the rest of
+ * it is damaged, truncated or too large to read: whose a bad job is
+ * decides who is told of it (spool.h). Returns 0, or -1 if no well-formed
+ * owner field comes before the input.
+ */
+int job_peek_owner(const char *data, size_t len, uid_t *owner);
 
 /* The bytes that must close every record. */
 #define JOB_END_MARKER "end\n"

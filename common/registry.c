@@ -213,6 +213,8 @@ load_server(struct registry *r, xmlNodePtr n)
 			    "request-interval", s->request_interval);
 			s->call_timeout = attr_number(c, "call-timeout",
 			    s->call_timeout);
+			s->daily_max = attr_number(c, "daily-max",
+			    s->daily_max);
 		} else if (is_element(c, "service")) {
 			struct registry_service *sv;
 
@@ -349,11 +351,14 @@ registry_load(struct registry *r, const char *path)
 		goto out;
 	r->path = xstrdup(path);
 	r->deadline = REGISTRY_DEFAULT_DEADLINE;
+	r->retention = REGISTRY_DEFAULT_RETENTION;
 	root = xmlDocGetRootElement(doc);
 	for (n = root->children; n != NULL; n = n->next) {
-		if (is_element(n, "defaults"))
+		if (is_element(n, "defaults")) {
 			r->deadline = attr_number(n, "deadline", r->deadline);
-		else if (is_element(n, "server"))
+			r->retention = attr_number(n, "retention",
+			    r->retention);
+		} else if (is_element(n, "server"))
 			load_server(r, n);
 	}
 	if (r->deadline == 0)

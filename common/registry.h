@@ -25,6 +25,7 @@
 
 /* Defaults for what a registry leaves out, in seconds or jobs. */
 #define REGISTRY_DEFAULT_DEADLINE 3600
+#define REGISTRY_DEFAULT_RETENTION (30 * 86400)
 #define REGISTRY_DEFAULT_MAX_JOBS 10
 #define REGISTRY_DEFAULT_ATTEMPT_TIMEOUT 1800
 #define REGISTRY_DEFAULT_POLL_INTERVAL 30
@@ -51,6 +52,7 @@ struct registry_server {
 	unsigned poll_interval;		/* seconds between polls of a job */
 	unsigned request_interval;	/* seconds between any two requests */
 	unsigned call_timeout;		/* seconds one wrapper call may take */
+	unsigned daily_max;		/* jobs in any 24 hours; 0: no limit */
 	struct registry_service *services;
 	size_t nservices;
 	struct registry_param *params;
@@ -62,6 +64,7 @@ struct registry_server {
 struct registry {
 	char *path;
 	unsigned deadline;		/* default deadline of a job */
+	unsigned retention;		/* finished jobs kept this long; 0: ever */
 	struct registry_server *servers;
 	size_t nservers;
 };

@@ -3,6 +3,7 @@
  * them (blastx and tblastx translate a nucleotide query; tblastn searches
  * a protein query against translated nucleotides).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "service.h"
@@ -29,6 +30,20 @@ service_find(const char *name)
 		if (strcmp(s->name, name) == 0)
 			return s;
 	return NULL;
+}
+
+const char *
+service_names(void)
+{
+	static char names[256];
+	const struct service *s;
+
+	if (names[0] == '\0')
+		for (s = services; s->name != NULL; s++)
+			snprintf(names + strlen(names), sizeof names -
+			    strlen(names), "%s%s", s == services ? "" : " ",
+			    s->name);
+	return names;
 }
 
 const char *

@@ -23,6 +23,9 @@ const struct service *service_find(const char *name);
 /* All services, NULL-terminated by name, for messages and --help. */
 extern const struct service services[];
 
+/* Every service's name, separated by blanks, for the completion. */
+const char *service_names(void);
+
 /* "protein" or "nucleotide". */
 const char *seq_type_name(enum seq_type t);
 

@@ -421,37 +421,44 @@ read_header(int fd, struct buf *b, size_t size)
 	}
 }
 
-int
-spool_read_job(int fd, const char *path, bool want_input, struct job *j)
+/*
+ * Read the job in fd as spool_read_job does, leaving the bytes read in
+ * *raw, so that whose a bad job is can still be told. Returns 0, or -1
+ * with the message in why.
+ */
+static int
+read_job(int fd, const char *path, bool want_input, struct job *j,
+    struct buf *raw, char *why, size_t whylen)
 {
-	struct buf b = { 0 };
 	struct stat st;
 	char err[256], tail[JOB_END_MARKER_LEN];
 	size_t off, end;
-	int rc = -1;
 
 	if (fstat(fd, &st) != 0) {
-		ct_warnerr("cannot stat %s", path);
-		goto out;
+		snprintf(why, whylen, "cannot stat %s: %s", path,
+		    strerror(errno));
+		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		ct_warn("%s: not a regular file", path);
-		goto out;
+		snprintf(why, whylen, "%s: not a regular file", path);
+		return -1;
 	}
 	if (st.st_size > MAX_JOB_FILE) {
-		ct_warn("%s: job file too large (%jd bytes)", path,
-		    (intmax_t)st.st_size);
-		goto out;
+		(void)buf_read(fd, raw, 8192);	/* for its owner */
+		snprintf(why, whylen, "%s: job file too large (%jd bytes)",
+		    path, (intmax_t)st.st_size);
+		return -1;
 	}
-	if ((want_input ? read_bounded(fd, &b, (size_t)st.st_size) :
-	    read_header(fd, &b, (size_t)st.st_size)) < 0) {
-		ct_warnerr("cannot read %s", path);
-		goto out;
+	if ((want_input ? read_bounded(fd, raw, (size_t)st.st_size) :
+	    read_header(fd, raw, (size_t)st.st_size)) < 0) {
+		snprintf(why, whylen, "cannot read %s: %s", path,
+		    strerror(errno));
+		return -1;
 	}
-	if (job_parse(b.data, b.len, want_input, j, &off, err,
+	if (job_parse(raw->data, raw->len, want_input, j, &off, err,
 	    sizeof err) != 0) {
-		ct_warn("%s: corrupt job file: %s", path, err);
-		goto out;
+		snprintf(why, whylen, "%s: corrupt job file: %s", path, err);
+		return -1;
 	}
 	if (!want_input) {
 		/* The size and the end marker prove the rest is there. */
@@ -460,26 +467,76 @@ spool_read_job(int fd, const char *path, bool want_input, struct job *j)
 		    pread(fd, tail, sizeof tail, (off_t)(end - sizeof tail)) !=
 		    (ssize_t)sizeof tail ||
 		    memcmp(tail, JOB_END_MARKER, sizeof tail) != 0) {
-			ct_warn("%s: corrupt job file: input length does not "
-			    "match the file, or the end marker is missing",
-			    path);
+			snprintf(why, whylen, "%s: corrupt job file: input "
+			    "length does not match the file, or the end "
+			    "marker is missing", path);
 			job_free(j);
-			goto out;
+			return -1;
 		}
 	}
-	rc = 0;
-out:
-	buf_free(&b);
+	return 0;
+}
+
+int
+spool_read_job(int fd, const char *path, bool want_input, struct job *j)
+{
+	struct buf raw = { 0 };
+	char why[1024];
+	int rc;
+
+	if ((rc = read_job(fd, path, want_input, j, &raw, why,
+	    sizeof why)) != 0)
+		ct_warn("%s", why);
+	buf_free(&raw);
 	close(fd);
 	return rc;
+}
+
+static bool
+may_see_owner(const struct spool *sp, uid_t owner)
+{
+	uid_t uid = getuid();
+
+	return sp->see_all || uid == 0 || uid == owner;
 }
 
 bool
 spool_may_see(const struct spool *sp, const struct job *j)
 {
-	uid_t uid = getuid();
+	return may_see_owner(sp, j->owner);
+}
 
-	return sp->see_all || uid == 0 || uid == j->owner;
+/*
+ * Read the job in fd for the caller, as spool_read_job, and close fd.
+ * Returns 0 for a job the caller may see; 1, saying nothing, for one
+ * they may not, whole or bad (another user's damaged or oversized job is
+ * neither their business nor a reason to fail their listing); -1 after
+ * the message for a bad job of theirs, or whose owner cannot be read
+ * (said only to those who see every job).
+ */
+static int
+read_visible(const struct spool *sp, int fd, const char *path,
+    bool want_input, struct job *j)
+{
+	struct buf raw = { 0 };
+	char why[1024];
+	uid_t owner;
+	int rc;
+
+	rc = read_job(fd, path, want_input, j, &raw, why, sizeof why);
+	if (rc == 0 && !spool_may_see(sp, j)) {
+		job_free(j);
+		rc = 1;
+	} else if (rc != 0) {
+		if (job_peek_owner(raw.data, raw.len, &owner) == 0 ?
+		    may_see_owner(sp, owner) : may_see_owner(sp, (uid_t)-1))
+			ct_warn("%s", why);
+		else
+			rc = 1;
+	}
+	buf_free(&raw);
+	close(fd);
+	return rc;
 }
 
 /* "SPOOL/dir/id", for messages. */
@@ -503,11 +560,11 @@ spool_load(struct spool *sp, const char *id, bool want_input, struct job *j,
 	if (rc <= 0)
 		return rc == 0 ? SPOOL_NOTFOUND : SPOOL_ERROR;
 	path = job_path(sp, spool_state_dir(*state), id);
-	rc = spool_read_job(fd, path, want_input, j);
+	rc = read_visible(sp, fd, path, want_input, j);
 	free(path);
 	if (rc != 0)
-		return SPOOL_ERROR;
-	if (strcmp(j->id, id) != 0 || !spool_may_see(sp, j)) {
+		return rc > 0 ? SPOOL_NOTFOUND : SPOOL_ERROR;
+	if (strcmp(j->id, id) != 0) {
 		job_free(j);
 		return SPOOL_NOTFOUND;
 	}
@@ -517,6 +574,13 @@ spool_load(struct spool *sp, const char *id, bool want_input, struct job *j,
 int
 spool_foreach(struct spool *sp, spool_visit_fn visit, void *ctx)
 {
+	return spool_foreach_in(sp, SPOOL_ALL_STATES, visit, ctx);
+}
+
+int
+spool_foreach_in(struct spool *sp, unsigned states, spool_visit_fn visit,
+    void *ctx)
+{
 	enum job_state s;
 	int rc = 0;
 
@@ -524,9 +588,11 @@ spool_foreach(struct spool *sp, spool_visit_fn visit, void *ctx)
 		enum spool_dir sd = spool_state_dir(s);
 		struct dirent *de;
 		DIR *dir;
-		int d = state_dir_to_read(sp, s), dd;
+		int d, dd;
 
-		if (d == -2)
+		if (!(states & (1u << s)))
+			continue;
+		if ((d = state_dir_to_read(sp, s)) == -2)
 			continue;
 		if (d < 0)
 			return -1;
@@ -556,7 +622,7 @@ spool_foreach(struct spool *sp, spool_visit_fn visit, void *ctx)
 				continue;
 			}
 			path = job_path(sp, sd, de->d_name);
-			v = spool_read_job(fd, path, false, &j);
+			v = read_visible(sp, fd, path, false, &j);
 			if (v == 0 && strcmp(j.id, de->d_name) != 0) {
 				ct_warn("%s: corrupt job file: it holds job %s",
 				    path, j.id);
@@ -565,10 +631,11 @@ spool_foreach(struct spool *sp, spool_visit_fn visit, void *ctx)
 			}
 			free(path);
 			if (v != 0) {
-				rc = -1;
+				if (v < 0)
+					rc = -1;
 				continue;
 			}
-			v = spool_may_see(sp, &j) ? visit(&j, s, ctx) : 0;
+			v = visit(&j, s, ctx);
 			job_free(&j);
 			if (v != 0) {
 				closedir(dir);

@@ -187,8 +187,9 @@ enum spool_lookup { SPOOL_FOUND, SPOOL_NOTFOUND, SPOOL_ERROR };
 
 /*
  * Find and read job id for the calling user. A job of another user is
- * SPOOL_NOTFOUND: its existence is not the caller's business. Prints
- * why for SPOOL_ERROR only; not found is the caller's to say.
+ * SPOOL_NOTFOUND, whole or damaged: its existence is not the caller's
+ * business. Prints why for SPOOL_ERROR only (a bad job of the caller's);
+ * not found is the caller's to say.
  */
 enum spool_lookup spool_load(struct spool *sp, const char *id,
     bool want_input, struct job *j, enum job_state *state);
@@ -198,10 +199,18 @@ enum spool_lookup spool_load(struct spool *sp, const char *id,
  * first), in directory order, in constant memory. A job that changes
  * state during the walk may be visited twice, never missed. The job is
  * freed after visit returns; a non-zero return stops the walk and is
- * returned. Unreadable entries are reported and skipped (-1 at the end).
+ * returned. The caller's unreadable or damaged jobs are reported and
+ * skipped (-1 at the end); another user's are skipped without a word, so
+ * that no user's bad job can break another's listing.
  */
 typedef int (*spool_visit_fn)(struct job *j, enum job_state s, void *ctx);
 int spool_foreach(struct spool *sp, spool_visit_fn visit, void *ctx);
+
+/* The same for the states in the mask (bit 1 << s) only: the others'
+   directories are not read at all. */
+#define SPOOL_ALL_STATES ((1u << JOB_NSTATES) - 1)
+int spool_foreach_in(struct spool *sp, unsigned states, spool_visit_fn visit,
+    void *ctx);
 
 /*
  * Open the result of completed job id, which must be a regular file.

@@ -41,7 +41,7 @@ const char *
 wrapper_verb(int argc, char **argv, const char *usage, const char *handle)
 {
 	static const char *const verbs[] = { "submit", "poll", "fetch",
-	    "cancel" };
+	    "cancel", "check" };
 	char what[64];
 	size_t i;
 
@@ -55,6 +55,11 @@ wrapper_verb(int argc, char **argv, const char *usage, const char *handle)
 	if (i == sizeof verbs / sizeof verbs[0]) {
 		snprintf(what, sizeof what, "unknown verb '%.32s'", argv[1]);
 		wrapper_usage_error(usage, what);
+	}
+	if (strcmp(argv[1], "check") == 0) {
+		if (argc != 2)
+			wrapper_usage_error(usage, "check takes no argument");
+		return argv[1];
 	}
 	if (i > 0 && argc != 3) {
 		snprintf(what, sizeof what, "expected one %.32s", handle);
@@ -104,6 +109,53 @@ wrapper_copy_out(int fd, const char *what)
 	case COPY_WRITE_FAILED:
 		ct_dieerr(EX_IOERR, "cannot write standard output");
 	}
+}
+
+/* How many problems check has written. */
+static unsigned check_problems;
+
+/* A problem, as a line of check's standard output. */
+static void
+check_problem(const char *message)
+{
+	char *line = wrapper_printable(message, strlen(message), 1000);
+	size_t n = strlen(line);
+
+	line[n] = '\n';	/* over the NUL: the copy has room for it */
+	if (write_all(STDOUT_FILENO, line, n + 1) != 0) {
+		ct_set_warn_hook(NULL);
+		ct_dieerr(EX_IOERR, "cannot write standard output");
+	}
+	free(line);
+	check_problems++;
+}
+
+void
+wrapper_check_begin(void)
+{
+	signal(SIGPIPE, SIG_IGN);	/* a reader gone is a write error */
+	check_problems = 0;
+	ct_set_warn_hook(check_problem);
+}
+
+int
+wrapper_check_end(void)
+{
+	ct_set_warn_hook(NULL);
+	return check_problems > 0 ? EX_CONFIG : 0;
+}
+
+void
+wrapper_retry_after(long secs)
+{
+	char line[48];
+	int n;
+
+	if (secs <= 0)
+		return;
+	n = snprintf(line, sizeof line, "retry-after %ld\n", secs);
+	/* Only a hint: the exit status says the rest. */
+	(void)write_all(STDOUT_FILENO, line, (size_t)n);
 }
 
 const char *

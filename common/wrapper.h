@@ -29,12 +29,24 @@ noreturn void wrapper_usage_error(const char *usage, const char *what);
 /*
  * The start of a wrapper's main: descriptors 0-2 open, the program's
  * name set, and the verb, argv[1], returned once it and its arguments
- * are right: submit takes job options, key=value each (options.h), the
- * other verbs exactly one argument, described as handle ("handle",
- * "RID") when it is missing. Otherwise a usage error.
+ * are right: submit takes job options, key=value each (options.h),
+ * check none, the other verbs exactly one argument, described as handle
+ * ("handle", "RID") when it is missing. Otherwise a usage error.
  */
 const char *wrapper_verb(int argc, char **argv, const char *usage,
     const char *handle);
+
+/*
+ * The check verb (ct-wrapper(7)): from wrapper_check_begin() on, every
+ * message printed with err.h's functions is a problem with the server's
+ * parameters, written as a line of its own on standard output, without
+ * the program's name; so the checks submit makes print there what they
+ * would say on stderr. wrapper_check_end() returns check's exit status:
+ * 0 if no problem was written, EX_CONFIG if some were (EX_IOERR if
+ * standard output cannot be written).
+ */
+void wrapper_check_begin(void);
+int wrapper_check_end(void);
 
 /* The variable name, set and not empty, or exit EX_USAGE. */
 const char *wrapper_env(const char *name);
@@ -74,6 +86,13 @@ void wrapper_write_out(const void *data, size_t len);
 
 /* wrapper_write_out all of fd, to its end; what names it in errors. */
 void wrapper_copy_out(int fd, const char *what);
+
+/*
+ * Before a transient exit (75): pass on how long the provider asked not
+ * to be asked again (HTTP's Retry-After), as the line "retry-after
+ * SECONDS" on standard output (ct-wrapper(7)); nothing if secs is 0.
+ */
+void wrapper_retry_after(long secs);
 
 /*
  * The value of the registry parameter name ("cafile", "database.nr"),

@@ -7,6 +7,7 @@
  *   ebi poll JOBID                      GET URL/status/JOBID
  *   ebi fetch JOBID                     GET URL/result/JOBID/xml, checked
  *   ebi cancel JOBID                    nothing: EBI has no cancel
+ *   ebi check                           the parameters, without a request
  *
  * Each call makes at most one HTTP request (common/http.h), so the
  * dispatcher's limits (max-jobs, poll-interval, request-interval) are the
@@ -39,6 +40,7 @@
 #include <unistd.h>
 
 #include "charset.h"
+#include "email.h"
 #include "err.h"
 #include "exitcodes.h"
 #include "fasta.h"
@@ -69,7 +71,8 @@
 
 static const char usage[] =
     "usage: ebi submit [key=value ...] <input\n"
-    "       ebi poll | fetch | cancel jobid\n";
+    "       ebi poll | fetch | cancel jobid\n"
+    "       ebi check\n";
 
 /* ---- the job's options --------------------------------------------- */
 
@@ -173,103 +176,68 @@ struct params {
 	size_t max_result;
 };
 
-/* A label of a domain name: letters, digits, inner hyphens. */
-static int
-label_ok(const char *s, size_t n)
-{
-	return n >= 1 && n <= 63 && s[0] != '-' && s[n - 1] != '-' &&
-	    span_only(s, n, CHARS_ALNUM "-");
-}
-
-static int
-ends_with(const char *s, const char *tail)
-{
-	size_t n = strlen(s), t = strlen(tail);
-
-	return n >= t && strcasecmp(s + n - t, tail) == 0 &&
-	    (n == t || s[n - t - 1] == '.');
-}
-
 /*
- * Whether an email address is one EBI could write to: local@domain, a
- * plain local part, a domain of two or more labels, and not one of the
- * names kept for examples (RFC 2606), which a copied sample registry
- * would still hold.
+ * Read and check the parameters: 0, or after a message for each problem
+ * EX_CONFIG.
  */
 static int
-email_ok(const char *e, const char **why)
-{
-	const char *at = strchr(e, '@'), *d, *dot;
-	size_t n = strlen(e);
-
-	*why = "not of the form name@domain";
-	if (n > 254 || at == NULL || at == e || at - e > 64 ||
-	    strchr(at + 1, '@') != NULL)
-		return 0;
-	if (!span_only(e, (size_t)(at - e), CHARS_ALNUM
-	    "!#$%&'*+/=?^_`{|}~.-") || e[0] == '.' || at[-1] == '.')
-		return 0;
-	d = at + 1;
-	if (strchr(d, '.') == NULL)
-		return 0;
-	for (; (dot = strchr(d, '.')) != NULL; d = dot + 1)
-		if (!label_ok(d, (size_t)(dot - d)))
-			return 0;
-	if (!label_ok(d, strlen(d)))
-		return 0;
-	*why = "a placeholder (example.com and the like): put yours";
-	return !(ends_with(at + 1, "example.com") ||
-	    ends_with(at + 1, "example.net") ||
-	    ends_with(at + 1, "example.org") ||
-	    ends_with(at + 1, "example") || ends_with(at + 1, "invalid") ||
-	    ends_with(at + 1, "localhost"));
-}
-
-/* Read and check the parameters; exit EX_CONFIG if they are wrong. */
-static void
 read_params(struct params *p)
 {
 	const char *v, *why;
 	char reason[256];
 	double secs;
 	size_t n;
+	int rc = 0;
 
 	memset(p, 0, sizeof *p);
 	p->url = wrapper_param("url");
-	if (p->url == NULL)
-		ct_die(EX_CONFIG, "the server has no url parameter (the "
-		    "service's base URL, such as "
+	if (p->url == NULL) {
+		ct_warn("the server has no url parameter (the service's base "
+		    "URL, such as "
 		    "https://www.ebi.ac.uk/Tools/services/rest/ncbiblast)");
-	if (http_url_ok(p->url, reason, sizeof reason) != 0)
-		ct_die(EX_CONFIG, "parameter url: %s", reason);
-	if (strchr(p->url, '?') != NULL || strchr(p->url, '#') != NULL)
-		ct_die(EX_CONFIG, "parameter url: a base URL has no query or "
-		    "fragment");
+		rc = EX_CONFIG;
+	} else if (http_url_ok(p->url, reason, sizeof reason) != 0) {
+		ct_warn("parameter url: %s", reason);
+		rc = EX_CONFIG;
+	} else if (strchr(p->url, '?') != NULL || strchr(p->url, '#') != NULL) {
+		ct_warn("parameter url: a base URL has no query or fragment");
+		rc = EX_CONFIG;
+	}
 	p->email = wrapper_param("email");
-	if (p->email == NULL)
-		ct_die(EX_CONFIG, "the server has no email parameter: EBI "
-		    "requires a valid email address with every job");
-	if (!email_ok(p->email, &why))
-		ct_die(EX_CONFIG, "parameter email: %s", why);
+	if (p->email == NULL) {
+		ct_warn("the server has no email parameter: EBI requires a "
+		    "valid email address with every job");
+		rc = EX_CONFIG;
+	} else if (!email_ok(p->email, &why)) {
+		ct_warn("parameter email: %s", why);
+		rc = EX_CONFIG;
+	}
 	p->lim.cafile = wrapper_param("cafile");
-	if (p->lim.cafile != NULL && access(p->lim.cafile, R_OK) != 0)
-		ct_dieerr(EX_CONFIG, "parameter cafile: %s", p->lim.cafile);
+	if (p->lim.cafile != NULL && access(p->lim.cafile, R_OK) != 0) {
+		ct_warnerr("parameter cafile: %s", p->lim.cafile);
+		rc = EX_CONFIG;
+	}
 	secs = DEFAULT_TIMEOUT;
 	if ((v = wrapper_param("timeout")) != NULL &&
-	    (parse_seconds(v, &secs) != 0 || secs < 1 || secs > 3600))
-		ct_die(EX_CONFIG, "parameter timeout: not a number of "
-		    "seconds from 1 to 3600");
+	    (parse_seconds(v, &secs) != 0 || secs < 1 || secs > 3600)) {
+		ct_warn("parameter timeout: not a number of seconds from 1 to "
+		    "3600");
+		rc = EX_CONFIG;
+	}
 	p->lim.total_ms = (long)(secs * 1000);
 	p->lim.connect_ms = (long)((secs < CONNECT_TIMEOUT ? secs :
 	    CONNECT_TIMEOUT) * 1000);
 	p->max_result = DEFAULT_MAX_RESULT;
 	if ((v = wrapper_param("max-result")) != NULL) {
 		if (parse_size(v, &n) != 0 || n < 1024 ||
-		    n > LARGEST_MAX_RESULT)
-			ct_die(EX_CONFIG, "parameter max-result: not a size "
-			    "from 1k to 512M");
-		p->max_result = n;
+		    n > LARGEST_MAX_RESULT) {
+			ct_warn("parameter max-result: not a size from 1k to "
+			    "512M");
+			rc = EX_CONFIG;
+		} else
+			p->max_result = n;
 	}
+	return rc;
 }
 
 /* ---- talking to the service ------------------------------------------ */
@@ -330,6 +298,8 @@ warn_failed(const char *what, const struct http_response *r)
 		ct_warn("%s: %s: %s", what, r->error, desc);
 	else
 		ct_warn("%s: %s", what, r->error);
+	if (r->outcome == HTTP_TRANSIENT)
+		wrapper_retry_after(r->retry_after);
 }
 
 /*
@@ -661,8 +631,14 @@ main(int argc, char **argv)
 {
 	struct params p;
 	const char *verb, *id = NULL;
+	int rc;
 
 	verb = wrapper_verb(argc, argv, usage, "job id");
+	if (strcmp(verb, "check") == 0) {
+		wrapper_check_begin();
+		(void)read_params(&p);
+		return wrapper_check_end();
+	}
 	if (strcmp(verb, "submit") != 0) {
 		id = argv[2];
 		if (!jobid_ok(id))
@@ -677,7 +653,8 @@ main(int argc, char **argv)
 		return 0;
 	(void)wrapper_env("CT_JOB_ID");
 	wrapper_enter_workdir();
-	read_params(&p);
+	if ((rc = read_params(&p)) != 0)
+		return rc;
 	if (strcmp(verb, "submit") == 0)
 		return submit(&p, argc - 2, argv + 2);
 	if (strcmp(verb, "poll") == 0)

@@ -7,6 +7,8 @@
  *   local poll HANDLE                     running, done, or failed REASON
  *   local fetch HANDLE                    the result, on standard output
  *   local cancel HANDLE                   stop the command
+ *   local check                           the command's program and the
+ *                                         BLAST databases found here
  *
  * The server's parameter "command" is a list of words separated by blanks:
  * no quoting and never a shell, so no job data can become shell syntax.
@@ -76,8 +78,6 @@
 /* How long cancel waits for SIGTERM to work before SIGKILL. */
 #define CANCEL_GRACE_USEC (2 * 1000000)
 #define CANCEL_STEP_USEC (50 * 1000)
-/* The contract's PATH, should the environment have none. */
-#define CONTRACT_PATH "/usr/local/bin:/usr/bin:/bin"
 
 /* The files in the work directory (the working directory, too). */
 #define F_INPUT CMD_INPUT
@@ -98,7 +98,8 @@
 
 static const char usage[] =
     "usage: local submit [key=value ...] <input\n"
-    "       local poll | fetch | cancel handle\n";
+    "       local poll | fetch | cancel handle\n"
+    "       local check\n";
 
 /* What submit runs. */
 struct launch {
@@ -129,67 +130,6 @@ usage_error(const char *what)
 	wrapper_usage_error(usage, what);
 }
 
-static int
-is_executable(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-	    access(path, X_OK) == 0;
-}
-
-/*
- * Find the command now, through the contract's PATH, so that a wrong
- * registry shows at submit (78) instead of as a failed job at poll. An
- * empty or relative PATH element would mean the work directory: never
- * searched. Returns 0 and sets *resolved, or after a message EX_CONFIG.
- */
-static int
-resolve_command(const char *name, char **resolved)
-{
-	const char *path = getenv("PATH"), *p, *colon;
-	char *shown, *full;
-	size_t dlen, n;
-
-	*resolved = NULL;
-	if (name[0] == '/') {
-		if (is_executable(name))
-			*resolved = xstrdup(name);
-	} else if (strchr(name, '/') == NULL) {
-		if (path == NULL || *path == '\0')
-			path = CONTRACT_PATH;
-		for (p = path; *resolved == NULL; p = colon + 1) {
-			colon = strchr(p, ':');
-			dlen = colon ? (size_t)(colon - p) : strlen(p);
-			if (dlen > 0 && p[0] == '/') {
-				n = dlen + strlen(name) + 2;
-				full = xmalloc(n);
-				snprintf(full, n, "%.*s/%s", (int)dlen, p,
-				    name);
-				if (is_executable(full))
-					*resolved = full;
-				else
-					free(full);
-			}
-			if (colon == NULL)
-				break;
-		}
-	}
-	if (*resolved != NULL)
-		return 0;
-	shown = wrapper_printable(name, strlen(name), 200);
-	if (name[0] == '/')
-		ct_warn("command %s: not an executable file", shown);
-	else if (strchr(name, '/') != NULL)
-		ct_warn("command %s: a relative path; give a name found in "
-		    "PATH or an absolute path", shown);
-	else
-		ct_warn("command %s: no executable of that name in PATH (%s)",
-		    shown, path);
-	free(shown);
-	return EX_CONFIG;
-}
-
 static void
 launch_free(struct launch *l)
 {
@@ -209,7 +149,7 @@ build_launch(struct launch *l, const char *workdir, int nopts, char **opts)
 	memset(l, 0, sizeof *l);
 	rc = command_expand(workdir, nopts, opts, &l->argv, &l->has_output);
 	if (rc == 0)
-		rc = resolve_command(l->argv.v[0], &l->path);
+		rc = command_find(l->argv.v[0], getenv("PATH"), &l->path);
 	if (rc != 0)
 		launch_free(l);
 	return rc;
@@ -984,6 +924,11 @@ main(int argc, char **argv)
 	const struct monitor *run = NULL;
 
 	verb = wrapper_verb(argc, argv, usage, "handle");
+	if (strcmp(verb, "check") == 0) {
+		wrapper_check_begin();
+		(void)command_check(getenv("PATH"));
+		return wrapper_check_end();
+	}
 	if (strcmp(verb, "submit") != 0)
 		parse_handle(argv[2]);
 	(void)wrapper_env("CT_JOB_ID");

@@ -6,6 +6,7 @@
  *   ncbi poll RID                        CMD=Get FORMAT_OBJECT=SearchInfo
  *   ncbi fetch RID                       CMD=Get FORMAT_TYPE=XML, checked
  *   ncbi cancel RID                      CMD=Delete
+ *   ncbi check                           the parameters, without a request
  *
  * The requests are those of NCBI's web_blast.pl and Biopython's qblast: the
  * Put is a form POST; Get and Delete are GETs with a query string; every
@@ -43,6 +44,7 @@
 #include <unistd.h>
 
 #include "charset.h"
+#include "email.h"
 #include "err.h"
 #include "exitcodes.h"
 #include "http.h"
@@ -73,7 +75,8 @@
 
 static const char usage[] =
     "usage: ncbi submit [key=value ...] <query\n"
-    "       ncbi poll | fetch | cancel RID\n";
+    "       ncbi poll | fetch | cancel RID\n"
+    "       ncbi check\n";
 
 /* The server's parameters, from CT_PARAM_*. */
 struct conf {
@@ -94,7 +97,7 @@ static const struct option_spec option_maps[] = {
 	{ "evalue", "EXPECT", OPT_NUMBER, 32, 0, 0, NULL },
 	{ "max_target_seqs", "HITLIST_SIZE", OPT_INT, 8, 1, 5000, NULL },
 	{ "word_size", "WORD_SIZE", OPT_INT, 8, 2, 256, NULL },
-	{ "matrix", "MATRIX_NAME", OPT_WORD, 32, 0, 0,
+	{ "matrix", "MATRIX", OPT_WORD, 32, 0, 0,
 	    "BLOSUM45 BLOSUM50 BLOSUM62 BLOSUM80 BLOSUM90 PAM30 PAM70 "
 	    "PAM250" },
 	{ "threshold", "THRESHOLD", OPT_INT, 8, 0, 1000, NULL },
@@ -116,45 +119,50 @@ usage_error(const char *what)
 	wrapper_usage_error(usage, what);
 }
 
-/* Read the parameters; 0, or after a message EX_CONFIG. */
+/*
+ * Read the parameters: 0, or after a message for each problem
+ * EX_CONFIG.
+ */
 static int
 load_conf(struct conf *c)
 {
-	const char *s;
+	const char *s, *bad;
 	char why[128];
 	char *end;
 	long secs;
+	int rc = 0;
 
 	memset(c, 0, sizeof *c);
 	c->url = wrapper_param("url");
 	if (c->url == NULL) {
 		ct_warn("parameter url is not set");
-		return EX_CONFIG;
-	}
-	if (http_url_ok(c->url, why, sizeof why) != 0) {
+		rc = EX_CONFIG;
+	} else if (http_url_ok(c->url, why, sizeof why) != 0) {
 		ct_warn("parameter url: %s", why);
-		return EX_CONFIG;
+		rc = EX_CONFIG;
 	}
 	c->email = wrapper_param("email");
-	if (c->email == NULL || strchr(c->email, '@') == NULL ||
-	    !chars_only(c->email, CHARS_ALNUM "@.+_-", 3, 254)) {
-		ct_warn("parameter email: NCBI asks for a contact address, "
-		    "such as blast-admin@example.org");
-		return EX_CONFIG;
+	if (c->email == NULL) {
+		ct_warn("parameter email is not set: NCBI asks for a contact "
+		    "address with every request");
+		rc = EX_CONFIG;
+	} else if (!email_ok(c->email, &bad)) {
+		ct_warn("parameter email: %s", bad);
+		rc = EX_CONFIG;
 	}
 	c->tool = wrapper_param("tool");
 	if (c->tool == NULL)
 		c->tool = "cputorrent";
 	if (!chars_only(c->tool, CHARS_ALNUM "._-", 1, 64)) {
 		ct_warn("parameter tool: 1 to 64 of A-Z a-z 0-9 . _ -");
-		return EX_CONFIG;
+		rc = EX_CONFIG;
 	}
 	c->database = wrapper_param("database");
 	c->databases = wrapper_param("databases");
 	c->lim.cafile = wrapper_param("cafile");
 	if (c->lim.cafile != NULL && access(c->lim.cafile, R_OK) != 0) {
 		ct_warnerr("parameter cafile %s", c->lim.cafile);
-		return EX_CONFIG;
+		rc = EX_CONFIG;
 	}
 	secs = DEFAULT_TIMEOUT;
 	if ((s = wrapper_param("timeout")) != NULL) {
@@ -162,7 +170,8 @@ load_conf(struct conf *c)
 		secs = strtol(s, &end, 10);
 		if (errno != 0 || *end != '\0' || secs < 1 || secs > 3600) {
 			ct_warn("parameter timeout: whole seconds, 1 to 3600");
-			return EX_CONFIG;
+			rc = EX_CONFIG;
+			secs = DEFAULT_TIMEOUT;
 		}
 	}
 	c->lim.total_ms = secs * 1000;
@@ -174,9 +183,9 @@ load_conf(struct conf *c)
 	    (parse_size(s, &c->max_result) != 0 || c->max_result < 1024 ||
 	    c->max_result > RESULT_MAX_SIZE)) {
 		ct_warn("parameter max-result: a size from 1k to 512M");
-		return EX_CONFIG;
+		rc = EX_CONFIG;
 	}
-	return 0;
+	return rc;
 }
 
 /* email and tool, on every request, as NCBI's guidelines ask. */
@@ -324,7 +333,10 @@ request_failed(const struct http_response *r, const char *what)
 		}
 	}
 	ct_warn("%s: %s", what, r->error);
-	return r->outcome == HTTP_TRANSIENT ? EX_TEMPFAIL : EX_UNAVAILABLE;
+	if (r->outcome != HTTP_TRANSIENT)
+		return EX_UNAVAILABLE;
+	wrapper_retry_after(r->retry_after);
+	return EX_TEMPFAIL;
 }
 
 /* ---- state ----------------------------------------------------------- */
@@ -740,6 +752,11 @@ main(int argc, char **argv)
 	int rc;
 
 	verb = wrapper_verb(argc, argv, usage, "RID");
+	if (strcmp(verb, "check") == 0) {
+		wrapper_check_begin();
+		(void)load_conf(&c);
+		return wrapper_check_end();
+	}
 	if (strcmp(verb, "submit") != 0) {
 		rid = argv[2];
 		if (!rid_ok(rid))

@@ -270,9 +270,14 @@ out:
 	return rc;
 }
 
+/* Every tool batch_run() is given, and cancel_tool. */
+static const char *const sge_tools[] = { "qsub", "qstat", "qacct", "qdel",
+    NULL };
+
 static const struct batch_ops sge_ops = {
 	.scheduler = "Grid Engine",
 	.env = sge_env,
+	.tools = sge_tools,
 	.check = check,
 	.submit = submit,
 	.find = find,

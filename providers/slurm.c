@@ -363,9 +363,14 @@ out:
 	return rc;
 }
 
+/* Every tool batch_run() is given, and cancel_tool. */
+static const char *const slurm_tools[] = { "sbatch", "squeue", "scontrol",
+    "scancel", NULL };
+
 static const struct batch_ops slurm_ops = {
 	.scheduler = "Slurm",
 	.env = slurm_env,
+	.tools = slurm_tools,
 	.check = check,
 	.submit = submit,
 	.find = find,

@@ -130,7 +130,7 @@ check_program() {
 	EOF
 	chmod +x bin/ct-status
 	run usage_of bin/ct-status
-	assert_output --partial '[id ...] [-Z]'
+	assert_output --partial '[-u user] [-Z]'
 	run synopsis_matches bin/ct-status "$MAN/ct-status.1"
 	assert_failure
 

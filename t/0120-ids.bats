@@ -10,11 +10,12 @@ ID=20260101-000000-000000-deadbeef-1-0
 ID64=$(printf 'a%.0s' {1..64})
 RULE="an ID is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
 
-declare -gA USAGE=(
-	[ct-status]='usage: ct-status [-lnq] [-S spool] [id ...]'
-	[ct-fetch]='usage: ct-fetch [-f format] [-o file] [-S spool] id'
-	[ct-wait]='usage: ct-wait [-q] [-S spool] [-t seconds] id ...'
-)
+# Each program's usage text, as --usage prints it (t/0010 and t/0020 hold
+# it to the page and to --help).
+declare -gA USAGE=()
+for p in ct-status ct-fetch ct-wait; do
+	USAGE[$p]=$("$CT_BUILD/bin/$p" --usage)
+done
 
 # The bad IDs (and more for ct-status, which shares the check with all).
 # Not -: it stands for the IDs on standard input (t/0200).

@@ -245,8 +245,15 @@ fields() {
 	output=${output//$'\r'/}
 	mapfile -t l <<<"$output"
 	assert_equal "${#l[@]}" 6
-	[[ "${l[0]}" =~ ^ID\ +STATE\ +SERVICE\ +PROVIDER\ +AGE$ ]] ||
-		fail "header: '${l[0]}'"
+	# root sees every user's jobs, and whose they are.
+	if [ "$(id -u)" -eq 0 ]; then
+		[[ "${l[0]}" =~ ^ID\ +OWNER\ +STATE\ +SERVICE\ +PROVIDER\ +AGE$ ]] ||
+			fail "header: '${l[0]}'"
+		[[ "${l[1]}" =~ ^[^\ ]+\ +root\ + ]] || fail "no owner: '${l[1]}'"
+	else
+		[[ "${l[0]}" =~ ^ID\ +STATE\ +SERVICE\ +PROVIDER\ +AGE$ ]] ||
+			fail "header: '${l[0]}'"
+	fi
 	h=${l[0]}
 	s=${h%%STATE*} s=${#s}
 	v=${h%%SERVICE*} v=${#v}
@@ -281,7 +288,8 @@ fields() {
 	assert_equal "${#seen[@]}" 5
 
 	# -n and a terminal: numbers in the table.
-	run -2 script -qec 'ct-status -n p1' /dev/null
+	run -2 script -qec 'ct-status -n -o id,state,service,provider,age p1' \
+	    /dev/null
 	output=${output//$'\r'/}
 	mapfile -t lines <<<"$output"
 	assert_line --index 0 --regexp '^ID +STATE +SERVICE +PROVIDER +AGE$'
@@ -324,13 +332,16 @@ fields() {
 	assert_line --index 5 "provider   ncbi"
 	assert_line --index 6 --regexp \
 		'^submitted  2001-09-09 01:46:40 \([0-9]+d[0-9][0-9]h ago\)$'
-	assert_line --index 7 "input      70 bytes"
-	assert_line --index 8 "history"
-	assert_line --index 9 "  2001-09-09 01:46:40  New         submitted by mkjob"
-	assert_line --index 10 "  2001-09-09 01:46:40  Processing  sent to ncbi"
-	assert_line --index 11 \
+	# When it ended, and why, the reason ct-fetch gives.
+	assert_line --index 7 "finished   2001-09-09 01:46:40 (turnaround 0s)"
+	assert_line --index 8 "reason     BLAST timed out; run it locally"
+	assert_line --index 9 "input      70 bytes"
+	assert_line --index 10 "history"
+	assert_line --index 11 "  2001-09-09 01:46:40  New         submitted by mkjob"
+	assert_line --index 12 "  2001-09-09 01:46:40  Processing  sent to ncbi"
+	assert_line --index 13 \
 		"  2001-09-09 01:46:40  Failed      BLAST timed out; run it locally"
-	assert_equal "${#lines[@]}" 12
+	assert_equal "${#lines[@]}" 14
 	refute_line --partial "option"
 }
 
@@ -342,12 +353,14 @@ fields() {
 	assert_line --index 0 "job        c1"
 	assert_line --index 1 "state      Completed (2)"
 	assert_line --index 6 "submitted  $(date -d @"$ago" '+%F %T') (1m ago)"
-	assert_line --index 11 \
+	assert_line --index 7 \
+		"finished   $(date -d @"$ago" '+%F %T') (turnaround 0s)"
+	assert_line --index 12 \
 		"  $(date -d @"$ago" '+%F %T')  Completed   result fetched and checked"
 	# lines[] leaves out empty lines: one between the blocks, no other.
-	assert_line --index 12 "job        p1"
-	assert_line --index 13 "state      Processing (1)"
-	assert_equal "${#lines[@]}" 23
+	assert_line --index 13 "job        p1"
+	assert_line --index 14 "state      Processing (1)"
+	assert_equal "${#lines[@]}" 24
 	[[ "$output" == *$'checked\n\njob        p1\n'* ]] ||
 		fail "no empty line between the blocks"
 	[[ "$output" != *$'\n\n\n'* && "$output" != $'\n'* ]] ||
@@ -637,4 +650,187 @@ $first" | put new j1
 	run bash -c 'ct-status c1 >/dev/full'
 	assert_equal "$status" 74
 	assert_output "ct-status: cannot write standard output: No space left on device"
+}
+
+# timed STATE-DIR ID SUBMITTED [FIELD-LINES] [EVENTS]: a job whose record
+# says when it was submitted (epoch seconds), with more header lines and
+# events as given (each a full line, "\n"-separated).
+timed() {
+	{
+		printf 'cputorrent-job 1\nid %s\nowner %s\nservice blastp\n' "$2" "$uid"
+		printf 'submitted %s.000000\n' "$3"
+		[ -z "${4:-}" ] || printf '%b\n' "$4"
+		printf 'event %s.000000 0 submitted by hand\n' "$3"
+		[ -z "${5:-}" ] || printf '%b\n' "$5"
+		printf 'input 5\n>x\nA\nend\n'
+	} | put "$1" "$2"
+}
+
+@test "a listing is sorted by submission time, then ID, across states" {
+	timed failed f-late $((now - 10)) '' "event $((now - 5)).000000 3 gave up"
+	timed new n-old $((now - 300))
+	timed completed c-mid $((now - 100)) '' "event $((now - 50)).000000 2 done"
+	timed processing b-mid $((now - 100))
+	timed new a-new $((now - 1))
+	run -0 --separate-stderr ct-status -o id
+	assert_equal "$stderr" ""
+	assert_equal "$(tr '\n' ' ' <<<"$output")" "n-old b-mid c-mid f-late a-new "
+	run -0 ct-status -o id -t new,processing
+	assert_equal "$(tr '\n' ' ' <<<"$output")" "n-old b-mid a-new "
+	# The same order when each job is read again for its fields.
+	run -0 ct-status -o id,service
+	assert_equal "$(cut -f1 <<<"$output" | tr '\n' ' ')" "n-old b-mid c-mid f-late a-new "
+	# A job seen in two states, as when it moves during the walk, is
+	# listed once, in the later one, whether read again or not.
+	ln "$CT_SPOOL/processing/b-mid" "$CT_SPOOL/new/b-mid"
+	run -0 ct-status -o id,state
+	assert_equal "$(tr '\t\n' ': ' <<<"$output")" "n-old:New b-mid:Processing c-mid:Completed f-late:Failed a-new:New "
+	run -0 ct-status -o id,state,service
+	assert_equal "$(cut -f1,2 <<<"$output" | tr '\t\n' ': ')" "n-old:New b-mid:Processing c-mid:Completed f-late:Failed a-new:New "
+}
+
+@test "-o: the fields named, in order, tab-separated; durations in seconds, times in UTC" {
+	timed completed c1 1000000000 \
+		'provider ncbi\nattempts 2\nattempt 1000000060.000000\ndeadline 1000003600.000000' \
+		'event 1000000100.000000 2 completed by ncbi'
+	run -0 --separate-stderr ct-status --format=id,number,provider,attempts,submitted,deadline,finished,turnaround,runtime,reason,database c1
+	assert_equal "$stderr" ""
+	assert_output "$(printf 'c1\t2\tncbi\t2\t2001-09-09T01:46:40Z\t2001-09-09T02:46:40Z\t2001-09-09T01:48:20Z\t100\t40\t-\t-')"
+	# -o given as blanks, and the long and short options alike.
+	run -0 ct-status -o 'id state' c1
+	assert_output "$(printf 'c1\tCompleted')"
+	run -64 --separate-stderr ct-status -o id,colour c1
+	assert_output ""
+	[[ "${stderr_lines[0]}" == "ct-status: -o: unknown field 'colour' (the fields: id state "* ]] ||
+		fail "${stderr_lines[0]}"
+	# -o json, as other tools have it, points at -j.
+	run -64 --separate-stderr ct-status -o json c1
+	[[ "${stderr_lines[0]}" == *"; for JSON, -j)" ]] ||
+		fail "${stderr_lines[0]}"
+}
+
+@test "-o on a terminal: the fields' headings, aligned" {
+	timed failed f1 $((now - 100)) 'provider ebi' "event $((now - 40)).000000 3 no BLAST here"
+	run -1 script -qec 'ct-status -o id,provider,turnaround,reason f1' /dev/null
+	output=${output//$'\r'/}
+	mapfile -t l <<<"$output"
+	[[ "${l[0]}" =~ ^ID\ +PROVIDER\ +TURNAROUND\ +REASON$ ]] || fail "'${l[0]}'"
+	[[ "${l[1]}" =~ ^f1\ +ebi\ +1m\ +no\ BLAST\ here$ ]] || fail "'${l[1]}'"
+}
+
+@test "-j: one JSON object a line, typed, every field; -l adds options and history" {
+	timed failed f1 1000000000 'provider ebi\nattempts 1' \
+		'event 1000000007.000000 3 bad \\x01 "quoted" \\xff byte'
+	timed new n1 1000000100 'option evalue=1e-5'
+	run -0 --separate-stderr ct-status --json
+	assert_equal "$stderr" ""
+	assert_equal "${#lines[@]}" 2
+	printf '%s\n' "${lines[@]}" >out.jsonl
+	run -0 python3 -c '
+import json, sys
+for line in open("out.jsonl"):
+    o = json.loads(line)
+    print(o["id"], o["state"], o["number"], o["provider"], o["turnaround"],
+          o["cancel"], o["reason"], o["submitted"], list(o)[:3])'
+	# A control byte made '?' (as everywhere), a byte not UTF-8 U+FFFD.
+	assert_line --index 0 "f1 Failed 3 ebi 7 False bad ? \"quoted\" $(printf '\xef\xbf\xbd') byte 2001-09-09T01:46:40Z ['id', 'state', 'number']"
+	assert_line --index 1 "n1 New 0 None None False None 2001-09-09T01:48:20Z ['id', 'state', 'number']"
+	run -3 ct-status -jl -o id n1
+	printf '%s\n' "$output" >n1.json
+	run -0 python3 -c '
+import json
+o = json.load(open("n1.json"))
+print(sorted(o), o["options"], [(e["state"], e["text"]) for e in o["history"]])'
+	assert_output "['history', 'id', 'options'] ['evalue=1e-5'] [('New', 'submitted by hand')]"
+}
+
+@test "-t: the states named, by name or number, repeated or in a list" {
+	four_jobs
+	run -0 ct-status -o id -t failed
+	assert_output f1
+	run -0 ct-status -o id -t Completed -t 3
+	assert_equal "$(sort <<<"$output" | tr '\n' ' ')" "c1 f1 "
+	run -0 ct-status -o id --state=0,PROCESSING
+	assert_equal "$(sort <<<"$output" | tr '\n' ' ')" "n1 p1 "
+	# With IDs, the filter chooses the lines; the exit status is every ID's.
+	run -3 ct-status -o id -t completed c1 n1
+	assert_output c1
+	run -64 --separate-stderr ct-status -t done
+	assert_equal "${stderr_lines[0]}" "ct-status: -t done: not a state (New, Processing, Completed, Failed, or 0 to 3)"
+	run -64 --separate-stderr ct-status -t ,
+	assert_equal "${stderr_lines[0]}" "ct-status: -t: no state"
+}
+
+@test "--since: an age or a date; anything else refused" {
+	timed new old $((now - 7200))
+	timed new mid $((now - 1800))
+	timed new young $((now - 10))
+	run -0 ct-status -o id --since 1h
+	assert_equal "$(tr '\n' ' ' <<<"$output")" "mid young "
+	run -0 ct-status -o id --since=1m
+	assert_output young
+	run -0 ct-status -o id --since "$(date -d @$((now - 3600)) '+%F %T')"
+	assert_equal "$(tr '\n' ' ' <<<"$output")" "mid young "
+	run -0 ct-status -o id --since "$(date -u -d @$((now - 3600)) '+%FT%TZ')"
+	assert_equal "$(tr '\n' ' ' <<<"$output")" "mid young "
+	run -0 ct-status -o id --since @$((now - 100000))
+	assert_equal "${#lines[@]}" 3
+	# A bare number is seconds, as for any duration.
+	run -0 ct-status -o id --since 3600
+	assert_equal "$(tr '\n' ' ' <<<"$output")" "mid young "
+	for bad in 1x 2y yesterday 2026-13-01 ''; do
+		run -64 --separate-stderr ct-status --since "$bad"
+		[[ "${stderr_lines[0]}" == "ct-status: --since $bad: neither an age"* ]] ||
+			fail "'$bad': ${stderr_lines[0]}"
+	done
+}
+
+@test "-u: root lists one user's jobs; a user may name only themselves" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	mkjob -s new -u 12345 "$CT_SPOOL" theirs
+	mkjob -s new "$CT_SPOOL" mine
+	run -0 ct-status -o id,uid -u 12345
+	assert_output "$(printf 'theirs\t12345')"
+	run -0 ct-status -o id --user=root
+	assert_output mine
+	run -64 --separate-stderr ct-status -u no-such-user-here
+	assert_equal "${stderr_lines[0]}" "ct-status: -u no-such-user-here: no such user"
+	# An ordinary user, in a spool open to all (bats's own directory is
+	# not): themselves yes, another no, before any job is looked at.
+	open=$(mktemp -d /tmp/ct-status-u.XXXXXX)
+	chmod 755 "$open"
+	cp -a "$CT_SPOOL" "$open/spool"
+	chmod -R a+rwX "$open/spool"
+	run -0 --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$CT_BUILD/bin/ct-status" -S "$open/spool" -u 65534
+	assert_equal "$stderr" ""
+	assert_output ""
+	run -77 --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$CT_BUILD/bin/ct-status" -S "$open/spool" -u 12345
+	rm -rf "$open"
+	assert_output ""
+	assert_equal "$stderr" "ct-status: -u 12345: only root may see another user's jobs"
+}
+
+@test "-l: the deadline, a pending cancel, turnaround apart from the run time" {
+	timed processing p1 $((now - 600)) \
+		"provider sge\nattempts 2\nattempt $((now - 120)).000000\ndeadline $((now + 3000)).000000"
+	mkdir -p "$CT_SPOOL/cancel"
+	: >"$CT_SPOOL/cancel/p1"
+	run -2 --separate-stderr ct-status -l p1
+	assert_equal "$stderr" ""
+	assert_line --index 7 --regexp "^deadline   $(date -d @$((now + 3000)) '+%F %T') \\(in (49|50)m\\)\$"
+	assert_line --index 8 "attempts   2"
+	assert_line --index 9 "cancel     requested by its owner, not yet done"
+	assert_line --index 10 --regexp "^runtime    2m \\(attempt 2, started $(date -d @$((now - 120)) '+%F %T')\\)\$"
+	run -2 ct-status -o cancel,runtime,turnaround p1
+	[[ "$output" =~ ^yes$'\t'12[0-2]$'\t'-$ ]] || fail "$output"
+
+	timed completed c1 1000000000 'provider ncbi\nattempts 1\nattempt 1000000500.000000' \
+		'event 1000000600.000000 2 completed by ncbi'
+	: >"$CT_SPOOL/cancel/c1"	# too late: it finished
+	run -0 ct-status -l c1
+	refute_line --partial cancel
+	assert_line --index 8 "finished   $(date -d @1000000600 '+%F %T') (turnaround 10m)"
+	assert_line --index 9 "runtime    1m (attempt 1, started $(date -d @1000000500 '+%F %T'))"
 }

@@ -135,7 +135,7 @@ usage: ct-wait [-q] [-S spool] [-t seconds] id ..."
 	now_ms
 	((ms - t0 >= 300)) || fail "returned after $((ms - t0)) ms, before -t 0.3"
 	((ms - t0 < 5000)) || fail "took $((ms - t0)) ms"
-	assert_equal "$output" ""
+	assert_equal "$output" "$id"
 	assert_equal "$stderr" "ct-wait: timed out: 1 of 1 jobs not finished"
 	# The job is untouched.
 	run -3 ct-status -q "$id"
@@ -156,9 +156,11 @@ usage: ct-wait [-q] [-S spool] [-t seconds] id ..."
 	assert_equal "$stderr" "ct-wait: timed out: 1 of 3 jobs not finished"
 	run -3 --separate-stderr timeout 5 ct-wait -t 0.2 p1 "$id" c1
 	assert_equal "$stderr" "ct-wait: timed out: 2 of 3 jobs not finished"
-	run -4 --separate-stderr timeout 5 ct-wait -t 0.2 p1 nosuch
+	# A job not found does not hide the timeout: its status, and the list.
+	run -2 --separate-stderr timeout 5 ct-wait -t 0.2 p1 nosuch
 	assert_equal "$stderr" "ct-wait: nosuch: job not found
-ct-wait: timed out: 1 of 2 jobs not finished"
+ct-wait: timed out: 1 of 2 jobs not finished, and some not found"
+	assert_output p1
 	run -1 --separate-stderr timeout 5 ct-wait -t 0.2 f1 c1
 	assert_equal "$stderr" ""
 }
@@ -303,7 +305,7 @@ ct-wait: timed out: 1 of 2 jobs not finished"
 	assert_equal "$status" 123
 	assert_equal "$stderr" "ct-wait: timed out: 2 of 2 jobs not finished"
 	run --separate-stderr timeout 20 bash -c \
-		'ct-submit a.fa b.fa | xargs sh -c '\''ct-wait -t 0.3 "$@"; echo $?'\'' sh'
+		'ct-submit a.fa b.fa | xargs sh -c '\''ct-wait -t 0.3 "$@" >/dev/null; echo $?'\'' sh'
 	assert_success
 	assert_output 3
 	assert_equal "$stderr" "ct-wait: timed out: 2 of 2 jobs not finished"
@@ -321,7 +323,7 @@ ct-wait: timed out: 1 of 2 jobs not finished"
 	esc=$'\e'
 	[[ "$output" == $'\r'"ct-wait: 1 of 2 finished (1 completed, 0 failed), 1 waiting, 0:00$esc[K"* ]] ||
 		fail "no progress line: $(printf '%q' "$output")"
-	[[ "$output" == *$'\r'"ct-wait: 1 of 2 finished (1 completed, 0 failed), 1 waiting, 0:01$esc[K"$'\r\n'"ct-wait: timed out: 1 of 2 jobs not finished"$'\r' ]] ||
+	[[ "$output" == *$'\r'"ct-wait: 1 of 2 finished (1 completed, 0 failed), 1 waiting, 0:01$esc[K"$'\r\n'"ct-wait: timed out: 1 of 2 jobs not finished"$'\r\n'"$id"$'\r' ]] ||
 		fail "no final progress line: $(printf '%q' "$output")"
 
 	mkjob -s failed "$CT_SPOOL" f1
@@ -330,7 +332,7 @@ ct-wait: timed out: 1 of 2 jobs not finished"
 
 	# stderr a file: the message only.
 	run -3 --separate-stderr timeout 20 ct-wait -t 0.3 c1 "$id"
-	assert_equal "$output" ""
+	assert_equal "$output" "$id"
 	assert_equal "$stderr" "ct-wait: timed out: 1 of 2 jobs not finished"
 }
 
@@ -391,4 +393,26 @@ usage: ct-wait [-q] [-S spool] [-t seconds] id ..."
 	truncate -s -4 "$CT_SPOOL/completed/c1"
 	run -74 --separate-stderr timeout 5 ct-wait c1
 	assert_equal "$stderr" "ct-wait: $CT_SPOOL/completed/c1: corrupt job file: input length does not match the file, or the end marker is missing"
+}
+
+@test "a timeout names the jobs not finished on stdout, in the order given, each once" {
+	fasta q "$PROTEIN"
+	id=$(ct-submit q.fa)
+	mkjob -s processing -p sge "$CT_SPOOL" p1
+	mkjob -s completed -r /dev/null "$CT_SPOOL" c1
+	mkjob -s failed "$CT_SPOOL" f1
+	run -3 --separate-stderr timeout 5 ct-wait --timeout=0.2 p1 c1 nosuch "$id" f1 p1
+	assert_equal "$output" "p1
+$id"
+	assert_equal "${stderr_lines[1]}" "ct-wait: timed out: 2 of 5 jobs not finished, and some not found"
+	# For the next command: withdraw what did not finish in time.
+	ct-wait -t 0 p1 "$id" c1 2>/dev/null | ct-cancel -
+	run -1 ct-status -q "$id"
+	[ -e "$CT_SPOOL/cancel/p1" ] || fail "p1: no cancel asked"
+	# -q: nothing at all, the status alone.
+	run -2 --separate-stderr timeout 5 ct-wait -q -t 0 p1
+	assert_equal "$output$stderr" ""
+	# Finished: nothing on stdout.
+	run -1 --separate-stderr timeout 5 ct-wait -t 0 c1 f1
+	assert_equal "$output$stderr" ""
 }

@@ -37,7 +37,7 @@ make_world() {
 	useradd -M -N -d /nonexistent -s /usr/sbin/nologin "$U_BOB" || return 1
 	# The programs, as `make install` leaves them.
 	mkdir -m 755 "$U_DIR/bin" || return 1
-	for p in ct-submit ct-status ct-fetch ct-wait; do
+	for p in ct-submit ct-status ct-fetch ct-wait ct-purge; do
 		cp "$CT_BUILD/bin/$p" "$U_DIR/bin/$p" &&
 		    chgrp "$U_GROUP" "$U_DIR/bin/$p" &&
 		    chmod 2755 "$U_DIR/bin/$p" || return 1
@@ -125,6 +125,7 @@ complete() {
 # Whatever a test made inside the spool's state directories (only a bug
 # can), so that the tests after it see a clean spool.
 teardown() {
+	[ -z "${TEARDOWN:-}" ] || eval "$TEARDOWN"
 	[ -n "${U_DIR:-}" ] && [ -d "$U_DIR/spool" ] || return 0
 	find "$U_DIR/spool" -mindepth 2 -maxdepth 2 -type d -exec rm -rf {} +
 }
@@ -401,4 +402,62 @@ $BOB_UID $BOB_GID"
 	assert_success
 	assert_equal "$stderr" ''
 	run -0 "$B/ct-status"
+}
+
+@test "one user's damaged or oversized job breaks nobody else's listing; its owner is told, with its ID" {
+	submit "$U_ALICE" a9
+	alice_id=$id
+	submit "$U_BOB" b9
+	bob_cut=$id
+	submit "$U_BOB" b10
+	bob_huge=$id
+	TEARDOWN="rm -f $S/new/$bob_cut $S/new/$bob_huge"
+	# Bob's first job loses its end marker; his second grows past the
+	# 1 GiB a job file may have (sparse: it costs no disk).
+	truncate -s -2 "$S/new/$bob_cut"
+	truncate -s 1100M "$S/new/$bob_huge"
+	run --separate-stderr as "$U_ALICE" ct-status
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line --regexp "^$alice_id	New	"
+	refute_output --partial "$bob_cut"
+	# Her commands on his IDs: not found, as for any ID not hers.
+	run --separate-stderr as "$U_ALICE" ct-status "$bob_huge"
+	assert_equal "$status" 4
+	assert_equal "$stderr" "ct-status: $bob_huge: job not found"
+	# Bob is told of both, by their paths, and his listing says so.
+	run --separate-stderr as "$U_BOB" ct-status
+	assert_equal "$status" 74
+	stderr_line "ct-status: $S/new/$bob_cut: corrupt job file: input length does not match the file, or the end marker is missing"
+	stderr_line "ct-status: $S/new/$bob_huge: job file too large (1153433600 bytes)"
+	run --separate-stderr as "$U_BOB" ct-status "$bob_cut"
+	assert_equal "$status" 74
+	# Root, who sees every job, is told too.
+	run --separate-stderr "$B/ct-status"
+	assert_equal "$status" 74
+	assert_line --regexp "^$alice_id	New	"
+	stderr_line "ct-status: $S/new/$bob_cut: corrupt job file: input length does not match the file, or the end marker is missing"
+}
+
+@test "ct-purge: bob cannot remove alice's job, nor learn of it; she can; root can remove anyone's" {
+	submit "$U_ALICE" a11
+	alice_id=$id
+	submit "$U_BOB" b11
+	bob_id=$id
+	complete "$alice_id" "alice's result"
+	complete "$bob_id" "bob's result"
+	run --separate-stderr as "$U_BOB" ct-purge "$alice_id"
+	assert_equal "$status" 4
+	assert_equal "$stderr" "ct-purge: $alice_id: job not found"
+	run -0 as "$U_BOB" ct-purge -a 0
+	assert_line "$bob_id"
+	refute_output --partial "$alice_id"
+	[ -f "$S/completed/$alice_id" ] && [ -f "$S/results/$alice_id" ]
+	[ ! -e "$S/completed/$bob_id" ] && [ ! -e "$S/results/$bob_id" ]
+	run -0 as "$U_ALICE" ct-purge "$alice_id"
+	[ ! -e "$S/completed/$alice_id" ] && [ ! -e "$S/results/$alice_id" ]
+	submit "$U_BOB" b12
+	complete "$id" "bob's"
+	run -0 "$B/ct-purge" "$id"
+	[ ! -e "$S/completed/$id" ]
 }

@@ -38,6 +38,17 @@ vg() {
 	assert_success
 	run vg ct-status -l "$new" done1 fail1 proc1 missing1
 	assert_equal "$status" 4
+	# Every field, as text and JSON, the filters, and the help.
+	run vg ct-status -o "$(ct-status --list-options |
+		sed -n 's/^-o --format words //p' | tr ' ' ,)" -t 0,1,2,3 \
+		--since 1d -u "$(id -un)"
+	assert_success
+	assert_equal "${#lines[@]}" 4
+	run vg ct-status -jl -t new -t failed
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	run vg ct-status --help
+	assert_success
 	run vg ct-wait -t 0.2 "$new" done1 fail1
 	assert_equal "$status" 3
 	run vg ct-fetch done1
@@ -71,6 +82,10 @@ vg() {
 	assert_success
 	run vg ct-providers -c "$reg" show ncbi
 	assert_success
+	# Each server's wrapper checked: its problems, and no leak.
+	CT_WRAPPER_DIR=$CT_BUILD/providers run vg ct-providers -c "$reg" check
+	assert_equal "$status" 78
+	assert_line --partial "server 'ncbi': ncbi: parameter email: a placeholder"
 	for f in semantics xxe laughs; do
 		run vg ct-providers -c "$BATS_TEST_DIRNAME/data/registry/$f.xml" check
 		assert_equal "$status" 78

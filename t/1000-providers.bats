@@ -16,6 +16,27 @@ registry() {
 	} >"$1.xml"
 }
 
+# stub_wrappers NAME...: $CT_WRAPPER_DIR, a private wrapper directory
+# whose wrappers NAME find nothing wrong at check, so that what a test
+# sees of check is the registry's own checks.
+stub_wrappers() {
+	export CT_WRAPPER_DIR="$BATS_TEST_TMPDIR/stubs"
+	mkdir -p "$CT_WRAPPER_DIR"
+	for w; do
+		printf '#!/bin/sh\n[ "$1" = check ] || exit 64\n' >"$CT_WRAPPER_DIR/$w"
+		chmod +x "$CT_WRAPPER_DIR/$w"
+	done
+}
+
+# real_wrappers: $CT_WRAPPER_DIR, a private wrapper directory with the
+# wrappers of the build under test, and t/wrappers/instant, which knows
+# no check verb.
+real_wrappers() {
+	export CT_WRAPPER_DIR="$BATS_TEST_TMPDIR/wrappers"
+	mkdir -p "$CT_WRAPPER_DIR"
+	ln -s "$CT_BUILD"/providers/* "$T/wrappers/instant" "$CT_WRAPPER_DIR/"
+}
+
 # server ID SERVICE WEIGHT [EXTRA-XML]: one server element.
 server() {
 	printf '<server id="%s" name="server %s">%s<service name="%s" weight="%s"/>' \
@@ -24,6 +45,7 @@ server() {
 }
 
 @test "the example registry checks clean, and lists the paper's 30/50/20" {
+	stub_wrappers local ncbi ebi
 	run -0 ct-providers -c "$REG" check
 	assert_output "$REG: ok, 3 servers"
 	run -0 ct-providers -c "$REG"
@@ -34,6 +56,7 @@ server() {
 }
 
 @test "CT_CONFIG names the registry; -c wins over it" {
+	stub_wrappers local ncbi ebi
 	CT_CONFIG="$REG" run -0 ct-providers check
 	assert_output "$REG: ok, 3 servers"
 	server x blastn 1 | registry other
@@ -153,18 +176,38 @@ hostile() {
 ct-providers: d.xml: 1 problem"
 }
 
-@test "stats: per provider in flight, completed, failed and mean turnaround" {
+@test "stats: per provider in flight, completed, failed, mean turnaround and run time" {
 	printf 'x\n' >r
+	local t=$(($(date +%s) - 1000))
 	mkjob -s completed -p local -r r "$CT_SPOOL" c1
 	mkjob -s completed -p local -r r "$CT_SPOOL" c2
 	mkjob -s failed -p ncbi "$CT_SPOOL" f1
 	mkjob -s processing -p ncbi "$CT_SPOOL" p1
 	mkjob "$CT_SPOOL" n1
-	run -0 ct-providers stats
-	assert_line --index 0 "$(printf 'PROVIDER\tIN-FLIGHT\tCOMPLETED\tFAILED\tMEAN-TURNAROUND')"
-	assert_line "$(printf 'local\t0\t2\t0\t0.0s')"
-	assert_line "$(printf 'ncbi\t1\t0\t1\t-')"
-	assert_line "$(printf '(none yet)\t1\t-\t-\t-')"
+	# Waited 60 s for a server, 30 s on ncbi, which failed it, then 10 s
+	# on ebi: a turnaround of 100 s, a run of 10 s.
+	mkjob -s completed -p ebi -T ncbi -t $t -a $((t + 90)) -w $((t + 100)) \
+		-r r "$CT_SPOOL" e1
+	run -0 ct-providers -c /nonexistent stats
+	assert_line --index 0 "$(printf 'PROVIDER\tIN-FLIGHT\tCOMPLETED\tFAILED\tMEAN-TURNAROUND\tMEAN-RUN')"
+	assert_line "$(printf 'local\t0\t2\t0\t0.0s\t-')"
+	assert_line "$(printf 'ncbi\t1\t0\t2\t-\t-')"
+	assert_line "$(printf 'ebi\t0\t1\t0\t100.0s\t10.0s')"
+	assert_line "$(printf '(none yet)\t1\t-\t0\t-\t-')"
+}
+
+@test "stats: every server of the registry has its line, in its order; failures with no server in the last" {
+	{ server a blastp 1; server b blastp 1; server c blastp 1; } | registry r
+	mkjob -s failed -T c -T a -e 'no provider left' "$CT_SPOOL" f1
+	mkjob -s failed -e 'no provider left: no server offers blastp' "$CT_SPOOL" f2
+	mkjob -s processing -p gone "$CT_SPOOL" p1
+	run -0 ct-providers -c r.xml stats
+	assert_equal "${#lines[@]}" 6
+	assert_line --index 1 "$(printf 'a\t0\t0\t1\t-\t-')"
+	assert_line --index 2 "$(printf 'b\t0\t0\t0\t-\t-')"
+	assert_line --index 3 "$(printf 'c\t0\t0\t1\t-\t-')"
+	assert_line --index 4 "$(printf 'gone\t1\t0\t0\t-\t-')"
+	assert_line --index 5 "$(printf '(none yet)\t0\t-\t1\t-\t-')"
 }
 
 @test "stats on a spool that does not exist: 69, 'no spool at', and nothing made" {
@@ -249,8 +292,159 @@ ct-providers: d.xml: 1 problem"
 }
 
 @test "the cluster example registries (Grid Engine, Slurm) check clean" {
+	stub_wrappers sge slurm local
 	run -0 ct-providers -c "$BATS_TEST_DIRNAME/../share/providers.sge.xml" check
 	assert_output --partial "ok, 2 servers"
 	run -0 ct-providers -c "$BATS_TEST_DIRNAME/../share/providers.slurm.xml" check
 	assert_output --partial "ok, 2 servers"
+}
+
+# The finding of issue 17: a broken provider was invisible to check.
+@test "check: each server's wrapper and its own check; every problem at its FILE:LINE, exit 78" {
+	real_wrappers
+	cat >r.xml <<EOF
+<?xml version="1.0"?>
+<registry version="1">
+<server id="nowrapper" name="a classname with no wrapper">
+  <service name="blastp" weight="1"/>
+  <parameters><parameter name="classname">nosuch</parameter></parameters>
+</server>
+<server id="here" name="BLAST+ here">
+  <service name="blastp" weight="1"/>
+  <parameters>
+    <parameter name="classname">local</parameter>
+    <parameter name="command">blastpp -query {input}
+      -db {database} -outfmt 5 -out {output}</parameter>
+    <parameter name="database.sw-prot">$PWD/nosuch/swissprot</parameter>
+  </parameters>
+</server>
+<server id="ncbi" name="NCBI">
+  <service name="blastp" weight="1"/>
+  <parameters>
+    <parameter name="classname">ncbi</parameter>
+    <parameter name="url">blast.ncbi.nlm.nih.gov/Blast.cgi</parameter>
+    <parameter name="email">blast-admin@cputorrent.test</parameter>
+    <parameter name="tool">cpu torrent</parameter>
+  </parameters>
+</server>
+<server id="ebi" name="EBI">
+  <service name="blastp" weight="1"/>
+  <parameters>
+    <parameter name="classname">ebi</parameter>
+    <parameter name="url">https://www.ebi.ac.uk/Tools/services/rest/ncbiblast</parameter>
+    <parameter name="email">blast-admin@example.org</parameter>
+  </parameters>
+</server>
+</registry>
+EOF
+	run -78 --separate-stderr ct-providers -c r.xml check
+	assert_output ""
+	stderr_line --index 0 "ct-providers: r.xml:3: server 'nowrapper': no wrapper nosuch in $CT_WRAPPER_DIR"
+	stderr_line --index 1 "ct-providers: r.xml:11: server 'here': local: parameter command: blastpp: no executable of that name in PATH (/usr/local/bin:/usr/bin:/bin)"
+	stderr_line --index 2 "ct-providers: r.xml:13: server 'here': local: parameter database.sw-prot: $PWD/nosuch/swissprot: no BLAST database there (no $PWD/nosuch/swissprot.pal, .pin, .nal or .nin)"
+	stderr_line --index 3 "ct-providers: r.xml:20: server 'ncbi': ncbi: parameter url: not an http:// or https:// URL"
+	stderr_line --index 4 "ct-providers: r.xml:22: server 'ncbi': ncbi: parameter tool: 1 to 64 of A-Z a-z 0-9 . _ -"
+	stderr_line --index 5 "ct-providers: r.xml:30: server 'ebi': ebi: parameter email: a placeholder (example.com and the like): put yours"
+	stderr_line --index 6 "ct-providers: r.xml: 6 problems"
+	assert_equal "${#stderr_lines[@]}" 7
+	# The same servers, mended, check clean; nothing is left in /tmp.
+	mkdir db
+	touch db/swissprot.pin
+	sed -i -e 's/blastpp/cat/' -e "s|$PWD/nosuch|$PWD/db|" \
+		-e 's|>blast.ncbi|>https://blast.ncbi|' -e 's/cpu torrent/cputorrent/' \
+		-e 's/example.org/cputorrent.test/' -e '/nowrapper/,/<\/server>/d' r.xml
+	before=$(ls /tmp | grep -c '^ct-check\.' || true)
+	run -0 --separate-stderr ct-providers -c r.xml check
+	assert_output "r.xml: ok, 3 servers"
+	assert_equal "$stderr" ""
+	assert_equal "$(ls /tmp | grep -c '^ct-check\.' || true)" "$before"
+}
+
+@test "check: a wrapper without a check verb cannot be checked, and a disabled server's problems are told, neither failing the check" {
+	real_wrappers
+	{
+		printf '<server id="old" name="old"><service name="blastp" weight="1"/><parameters><parameter name="classname">instant</parameter></parameters></server>\n'
+		printf '<server id="off" name="off" enabled="false"><service name="blastp" weight="1"/><parameters><parameter name="classname">local</parameter><parameter name="command">/nonexistent/blastp</parameter></parameters></server>\n'
+		printf '<server id="held" name="held"><service name="blastp" weight="1"/><parameters><parameter name="classname">nosuch</parameter></parameters></server>\n'
+	} | registry r
+	mkdir "$CT_SPOOL"
+	ct-providers -c r.xml disable held new disks
+	run -0 --separate-stderr ct-providers -c r.xml check
+	assert_output "r.xml: ok, 3 servers"
+	stderr_line --index 0 "ct-providers: r.xml:3: server 'old': wrapper instant cannot be checked: it knows no check verb"
+	stderr_line --index 1 "ct-providers: r.xml:4: server 'off' (disabled): local: parameter command: /nonexistent/blastp: not an executable file"
+	stderr_line --index 2 "ct-providers: r.xml:5: server 'held' (disabled): no wrapper nosuch in $CT_WRAPPER_DIR"
+	assert_equal "${#stderr_lines[@]}" 3
+	# Once it is back in service, its problem is the check's.
+	ct-providers -c r.xml enable held
+	run -78 --separate-stderr ct-providers -c r.xml check
+	stderr_line "ct-providers: r.xml:5: server 'held': no wrapper nosuch in $CT_WRAPPER_DIR"
+	stderr_line "ct-providers: r.xml: 1 problem"
+}
+
+@test "check: a wrapper that is not executable, or whose check fails, is a problem of its server" {
+	stub_wrappers
+	printf '#!/bin/sh\necho "broken: no config" >&2\nexit 1\n' >"$CT_WRAPPER_DIR/broken"
+	chmod +x "$CT_WRAPPER_DIR/broken"
+	printf '#!/bin/sh\nexit 0\n' >"$CT_WRAPPER_DIR/plain"
+	printf '#!/bin/sh\nexit 78\n' >"$CT_WRAPPER_DIR/mute"
+	chmod +x "$CT_WRAPPER_DIR/mute"
+	mkdir "$CT_WRAPPER_DIR/dir"
+	for w in broken plain mute dir; do
+		printf '<server id="%s" name="%s"><service name="blastp" weight="1"/><parameters><parameter name="classname">%s</parameter></parameters></server>\n' "$w" "$w" "$w"
+	done | registry r
+	run -78 --separate-stderr ct-providers -c r.xml check
+	stderr_line --index 0 "ct-providers: r.xml:3: server 'broken': broken check exit 1: broken: no config"
+	stderr_line --index 1 "ct-providers: r.xml:4: server 'plain': wrapper $CT_WRAPPER_DIR/plain is not an executable file"
+	stderr_line --index 2 "ct-providers: r.xml:5: server 'mute': mute check exit 78 without saying what is wrong"
+	stderr_line --index 3 "ct-providers: r.xml:6: server 'dir': wrapper $CT_WRAPPER_DIR/dir is not an executable file"
+	stderr_line --index 4 "ct-providers: r.xml: 4 problems"
+	# A wrapper directory that is not there fails every server.
+	CT_WRAPPER_DIR=$PWD/nowhere run -78 --separate-stderr ct-providers -c r.xml check
+	stderr_line --index 0 "ct-providers: r.xml:3: server 'broken': wrapper directory $PWD/nowhere: No such file or directory"
+	stderr_line --index 4 "ct-providers: r.xml: 4 problems"
+}
+
+@test "check: the example registry, with the real wrappers, is refused until its placeholders are replaced" {
+	real_wrappers
+	run -78 --separate-stderr ct-providers -c "$REG" check
+	stderr_line --regexp "^ct-providers: $REG:29: server 'ncbi': ncbi: parameter email: a placeholder "
+	stderr_line --regexp "^ct-providers: $REG:44: server 'ebi': ebi: parameter email: a placeholder "
+}
+
+@test "check: sge and slurm find their scheduler's tools in bin-dir, the command's program in the script's path, and each database" {
+	real_wrappers
+	mkdir shared bin db
+	touch db/nt.nal
+	for t in qsub qstat qacct qdel sbatch squeue scontrol; do
+		printf '#!/bin/sh\nexit 0\n' >"bin/$t"
+		chmod +x "bin/$t"
+	done
+	{
+		server sge blastn 1 | sed "s|<parameter name=\"classname\" required=\"true\">local</parameter>|<parameter name=\"classname\">sge</parameter><parameter name=\"shared-dir\">$PWD/shared</parameter><parameter name=\"bin-dir\">$PWD/bin</parameter><parameter name=\"command\">blastn -db {database}</parameter><parameter name=\"database\">$PWD/db/nt</parameter>|"
+		server slurm blastn 1 | sed "s|<parameter name=\"classname\" required=\"true\">local</parameter>|<parameter name=\"classname\">slurm</parameter><parameter name=\"shared-dir\">$PWD/nosuch</parameter><parameter name=\"bin-dir\">$PWD/bin</parameter><parameter name=\"path\">$PWD/bin</parameter><parameter name=\"command\">blastn -db {database}</parameter><parameter name=\"database.nt\">$PWD/db/nr</parameter>|"
+	} | registry r
+	run -78 --separate-stderr ct-providers -c r.xml check
+	stderr_line --index 0 "ct-providers: r.xml:4: server 'slurm': slurm: parameter shared-dir: $PWD/nosuch is not a directory"
+	stderr_line --index 1 "ct-providers: r.xml:4: server 'slurm': slurm: parameter bin-dir: $PWD/bin/scancel: No such file or directory"
+	stderr_line --index 2 "ct-providers: r.xml:4: server 'slurm': slurm: parameter command: blastn: no executable of that name in PATH ($PWD/bin)"
+	stderr_line --index 3 "ct-providers: r.xml:4: server 'slurm': slurm: parameter database.nt: $PWD/db/nr: no BLAST database there (no $PWD/db/nr.pal, .pin, .nal or .nin)"
+	stderr_line --index 4 "ct-providers: r.xml: 4 problems"
+}
+
+@test "check warns of a secret in a registry every user may read, and says ok" {
+	{
+		printf '<server id="a" name="a"><service name="blastp" weight="1"/><parameters>'
+		printf '<parameter name="classname">instant</parameter>'
+		printf '<parameter name="api-key" secret="true">s3cr3t</parameter>'
+		printf '</parameters></server>\n'
+	} | registry r
+	export CT_WRAPPER_DIR=$BATS_TEST_DIRNAME/wrappers
+	chmod 0644 r.xml
+	run -0 --separate-stderr ct-providers -c r.xml check
+	assert_equal "${stderr_lines[-1]}" "ct-providers: r.xml:3: warning: parameter 'api-key' of server 'a' is secret, and every user may read the registry (mode 0644): chmod o-r it"
+	assert_output "r.xml: ok, 1 server"
+	chmod 0640 r.xml
+	run -0 --separate-stderr ct-providers -c r.xml check
+	[[ $stderr != *warning* ]]
 }

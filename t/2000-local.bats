@@ -404,7 +404,7 @@ TMPDIR=$W"
 @test "the command is checked at submit: not found or not executable is 78" {
 	command_is "mkjob {input}"	# on the tests' PATH, not the contract's
 	run -78 --separate-stderr wr submit <q.fa
-	assert_equal "$stderr" "local: command mkjob: no executable of that name in PATH ($CONTRACT_PATH)"
+	assert_equal "$stderr" "local: parameter command: mkjob: no executable of that name in PATH ($CONTRACT_PATH)"
 	run -0 find "$W" -name 'run.*'
 	assert_output ""
 	# Never a program of the work directory, whatever PATH says.
@@ -415,11 +415,11 @@ TMPDIR=$W"
 	PARAMS=("PATH=:bin:.:$CONTRACT_PATH")
 	command_is evil
 	run -78 --separate-stderr wr submit <q.fa
-	assert_equal "$stderr" "local: command evil: no executable of that name in PATH (:bin:.:$CONTRACT_PATH)"
+	assert_equal "$stderr" "local: parameter command: evil: no executable of that name in PATH (:bin:.:$CONTRACT_PATH)"
 	PARAMS=()
 	command_is "/etc/passwd"
 	run -78 --separate-stderr wr submit <q.fa
-	assert_equal "$stderr" "local: command /etc/passwd: not an executable file"
+	assert_equal "$stderr" "local: parameter command: /etc/passwd: not an executable file"
 	# Executable by its mode, but no program: exec fails, after the
 	# checks, and submit still reports it.
 	printf 'not a program\n' >"$BATS_TEST_TMPDIR/junk"
@@ -432,7 +432,7 @@ TMPDIR=$W"
 	PARAMS=()
 	command_is "./x"
 	run -78 --separate-stderr wr submit <q.fa
-	assert_equal "$stderr" "local: command ./x: a relative path; give a name found in PATH or an absolute path"
+	assert_equal "$stderr" "local: parameter command: ./x: a relative path; give a name found in PATH or an absolute path"
 	PARAMS=()
 	command_is "$(printf ' \t ')"
 	run -78 --separate-stderr wr submit <q.fa
@@ -649,4 +649,48 @@ submit_to_full() {
 	settle
 	assert_output done
 	wait
+}
+
+# check: what ct-providers check gives a wrapper, no job and no CT_WORKDIR.
+chk() {
+	(cd "$W" && env -i PATH="$CONTRACT_PATH" LANG=C LC_ALL=C HOME="$W" \
+		TMPDIR="$W" CT_CONTRACT=1 CT_SERVER=here CT_PARAM_CLASSNAME=local \
+		"${PARAMS[@]}" "$LOCAL" "$@")
+}
+
+@test "check: the command's program and every database, each problem a line on stdout, exit 78" {
+	mkdir db
+	touch db/prot.pin db/nucl.nal
+	PARAMS=("CT_PARAM_COMMAND=blastpp -query {input} -db {database}"
+		"CT_PARAM_DATABASE=$PWD/db/missing"
+		"CT_PARAM_DATABASE_PROT=$PWD/db/prot"
+		"CT_PARAM_DATABASE_NUCL=$PWD/db/nucl"
+		"CT_PARAM_DATABASE_SWISSPROT=swissprot"
+		"CT_PARAM_DATABASE_NR=$PWD/nosuch/nr")
+	run -78 --separate-stderr chk check
+	assert_equal "$output" "parameter command: blastpp: no executable of that name in PATH ($CONTRACT_PATH)
+parameter database: $PWD/db/missing: no BLAST database there (no $PWD/db/missing.pal, .pin, .nal or .nin)
+parameter database.swissprot: swissprot is not an absolute path (the command runs in the job's own directory)
+parameter database.nr: $PWD/nosuch/nr: no BLAST database there (no $PWD/nosuch/nr.pal, .pin, .nal or .nin)"
+	assert_equal "$stderr" ""
+	# Found as submit would run it: by an absolute path, or in PATH.
+	PARAMS=("CT_PARAM_COMMAND=/etc/passwd")
+	run -78 chk check
+	assert_output "parameter command: /etc/passwd: not an executable file"
+	PARAMS=()
+	run -78 chk check
+	assert_output "parameter command is not set"
+	PARAMS=("CT_PARAM_COMMAND=cat {input}" "CT_PARAM_DATABASE_PROT=$PWD/db/prot")
+	run -0 --separate-stderr chk check
+	assert_equal "$output$stderr" ""
+	assert_equal "$(ls -A "$W")" ""
+	run -64 chk check extra
+}
+
+@test "check: a real BLAST database, made by makeblastdb, is found" {
+	need_blast
+	PARAMS=("CT_PARAM_COMMAND=blastp -query {input} -db {database} -outfmt 5 -out {output}"
+		"CT_PARAM_DATABASE_GLOBINS=$BATS_FILE_TMPDIR/globins45")
+	run -0 chk check
+	assert_output ""
 }

@@ -23,11 +23,11 @@ records() {
 	done >many.fa
 }
 
-# providers: "SERVER COUNT" per provider of the jobs in the spool (every
+# providers: "SERVER COUNT" per provider that has jobs in the spool (every
 # state), sorted, from ct-providers stats.
 providers() {
-	ct-providers stats | awk -F'\t' 'NR > 1 && $1 != "(none yet)" {
-		print $1, $2 + $3 + $4 }' | LC_ALL=C sort
+	ct-providers stats | awk -F'\t' 'NR > 1 && $1 != "(none yet)" &&
+		$2 + $3 + $4 > 0 { print $1, $2 + $3 + $4 }' | LC_ALL=C sort
 }
 
 # picks IDS-FILE: the provider of each job in processing/ named in the file,
@@ -49,6 +49,19 @@ weighted_registry() {
 		server b instant 50 "$limits"
 		server c instant 20 "$limits"
 	} | registry
+}
+
+@test "completed: the event says the attempt's run time apart from the time since submission" {
+	server a instant 1 | registry
+	# Submitted 100 s ago, it waited; its run is instant.
+	mkjob -s new -t $(($(date +%s) - 100)) "$CT_SPOOL" old1
+	pass
+	pass
+	run -0 ct-status -q old1
+	run -0 ct-status -l old1
+	assert_line --regexp "  Completed   completed by a in [01] s \((10[0-3]) s after submission\)\$"
+	run -0 ct-status -o runtime,turnaround old1
+	[[ "$output" =~ ^[01]$'\t'10[0-3]$ ]] || fail "$output"
 }
 
 @test "one job end to end: pass, pass, Completed, with the provider's report" {
@@ -73,7 +86,7 @@ Completed: completed by a in N s"
 	run -0 ct-fetch "$id"
 	assert_output "$(blastxml q1 a)"
 	# Without -v only what decides a job's fate is logged.
-	run -0 sed -E 's/ in [0-9]+ s$/ in N s/' "$LOG"
+	run -0 sed -E 's/ in [0-9]+ s \([0-9]+ s after submission\)$/ in N s/' "$LOG"
 	assert_output "ct-dispatch: $id: completed by a in N s"
 	# Done: the job in completed/, its result beside it, nothing left over.
 	assert_equal "$(jobs_in new) $(jobs_in processing) $(jobs_in completed)" "0 0 1"
@@ -320,19 +333,65 @@ Processing: claimed by ct-dispatch on $HOST
 Processing: sent to a (handle r-a-$id)"
 }
 
-@test "request-interval: no two requests to a server closer together than it says" {
-	server a stamp 1 'poll-interval="0" request-interval="1"' "log=$MARKS/calls" | registry
-	for i in 1 2 3; do fasta "q$i" "$PROTEIN"; ct-submit "q$i.fa"; done >/dev/null
+# spaced_by_a_second N: N jobs, a -f dispatcher for 3.5 s, and its calls
+# to a server of request-interval 1, logged by stamp: some progress, but
+# never two requests within a second.
+spaced_by_a_second() {
+	local i pid
+	for ((i = 1; i <= $1; i++)); do
+		fasta "q$i" "$PROTEIN"
+		ct-submit "q$i.fa"
+	done >/dev/null
 	ct-dispatch -f 2>/dev/null &
 	pid=$!
 	sleep 3.5
 	kill -TERM "$pid"
 	wait "$pid"
-	# Some progress, but never two requests within a second (the slack
-	# is for the time a wrapper takes to start, which is not spacing).
-	(($(wc -l <"$MARKS/calls") >= 3))
-	run -0 awk 'NR > 1 && $1 - t < 0.9 { print "too soon: " $0 } { t = $1 }' "$MARKS/calls"
+	(($(wc -l <"$MARKS/calls") >= 2))
+	run -0 awk 'NR > 1 && $1 - t < 1 { print "too soon: " $0 } { t = $1 }' "$MARKS/calls"
 	assert_output ""
+}
+
+@test "request-interval: no two requests to a server closer together than it says" {
+	server a stamp 1 'poll-interval="0" request-interval="1"' "log=$MARKS/calls" | registry
+	spaced_by_a_second 3
+}
+
+@test "request-interval: counted from each request, not from the start of its call: a slow request does not bring the next closer" {
+	server a stamp 1 'poll-interval="0" request-interval="1"' "log=$MARKS/calls" \
+		slow-first=0.6 | registry
+	spaced_by_a_second 2
+}
+
+@test "daily-max: a server gets at most that many jobs in any 24 hours, across passes; the rest go elsewhere, or wait" {
+	{
+		server a instant 10 'poll-interval="0" max-jobs="100" daily-max="3"'
+		server b instant 1
+	} | registry
+	for i in 1 2 3 4 5 6; do fasta "q$i" "$PROTEIN"; ct-submit "q$i.fa"; done >ids
+	pass
+	pass
+	run -0 providers
+	assert_output "a 3
+b 3"
+	assert_equal "$(wc -l <"$CT_SPOOL/state/quota.a")" 3
+
+	# Only a: what it cannot take waits, unharmed, until the day moves on.
+	server a instant 1 'poll-interval="0" max-jobs="100" daily-max="3"' | registry
+	for i in 7 8; do ct-submit "q1.fa"; done >more
+	pass -v
+	pass
+	assert_equal "$(jobs_in processing)" 2
+	grep -q "a: daily-max of 3 reached; more from " "$LOG"
+	run -2 ct-status -o state,provider $(cat more)
+	assert_output "Processing	-
+Processing	-"
+	# A day later (the times moved back), a has room again.
+	sed -i "s/^.*$/$(($(date +%s) - 86401))000000/" "$CT_SPOOL/state/quota.a"
+	pass
+	pass
+	run -0 ct-wait -t 0 $(cat more)
+	assert_equal "$(wc -l <"$CT_SPOOL/state/quota.a")" 2
 }
 
 @test "request-interval: holds across separate passes, through the spool" {
@@ -382,6 +441,36 @@ a poll
 a fetch"
 	run -0 ct-fetch "$id"
 	assert_output "$(blastxml q1 a)"
+}
+
+@test "a registry, wrapper directory or wrapper that others may write is refused: 78, nothing dispatched" {
+	mkdir -m 755 wrappers lib
+	cp "$T/wrappers/instant" wrappers/
+	# What instant delivers its report with, where it looks for it.
+	cp "$T/lib/blastxml" lib/
+	export CT_WRAPPER_DIR=$PWD/wrappers
+	server a instant 1 | registry
+	fasta q1 "$PROTEIN"
+	id=$(ct-submit q1.fa)
+	for what in "$CT_CONFIG" wrappers wrappers/instant; do
+		mode=$(stat -c %a "$what")
+		chmod o+w "$what"
+		run -78 --separate-stderr ct-dispatch
+		[[ ${stderr_lines[0]} == "ct-dispatch: $(realpath "$what") is writable by every user ("*"): whoever can write it chooses what the dispatcher runs" ]] ||
+			fail "$what: '${stderr_lines[0]}'"
+		assert_equal "${stderr_lines[-1]}" "ct-dispatch: $CT_CONFIG: refused: nothing dispatched"
+		run -3 ct-status "$id"
+		chmod "$mode" "$what"
+	done
+	# Writable by a group that is not the dispatcher's: refused too.
+	chgrp nogroup "$CT_CONFIG"
+	chmod g+w "$CT_CONFIG"
+	run -78 --separate-stderr ct-dispatch
+	[[ ${stderr_lines[0]} == *"is writable by its group"* ]]
+	chmod g-w "$CT_CONFIG"
+	pass
+	pass
+	run -0 ct-status "$id"
 }
 
 @test "the wrapper gets exactly the contract's environment, arguments, directory and input" {
@@ -622,7 +711,7 @@ Completed: completed by b in N s"
 	rc=0
 	wait "$pid" || rc=$?
 	assert_equal "$rc" 0
-	run -0 sed -E 's/ in [0-9]+ s$/ in N s/' follow.log
+	run -0 sed -E 's/ in [0-9]+ s \([0-9]+ s after submission\)$/ in N s/' follow.log
 	assert_line --index 0 "ct-dispatch: following $CT_SPOOL"
 	assert_line "ct-dispatch: $id: sent to a (handle h-$id)"
 	assert_line "ct-dispatch: $id: completed by a in N s"
@@ -654,7 +743,7 @@ logged() {
 @test "--follow: SIGHUP reloads the registry between passes; a broken one is refused, and the one before kept" {
 	server a instant 1 | registry
 	fasta q1 "$PROTEIN"
-	ct-dispatch -f 2>follow.log &
+	ct-dispatch -f -i 2>follow.log &	# -i: no job has made the spool yet
 	pid=$!
 	run -0 completed_by "$(ct-submit q1.fa)"
 	assert_output "$(blastxml q1 a)"

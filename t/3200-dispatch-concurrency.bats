@@ -224,3 +224,34 @@ concurrently() {
 	for ((k = 0; k < 10; k++)); do idle && break; ct-dispatch; done
 	all_done 8
 }
+
+@test "max-jobs holds across dispatchers: four at once never put more than the cap in flight" {
+	{
+		printf '<server id="a" name="server a"><limits poll-interval="0" max-jobs="3"/>'
+		printf '<service name="blastp" weight="1"/><parameters>'
+		printf '<parameter name="classname">forever</parameter>'
+		printf '<parameter name="log">%s</parameter>' "$BATS_TEST_TMPDIR/calls"
+		printf '<parameter name="marks">%s</parameter>' "$BATS_TEST_TMPDIR"
+		printf '</parameters></server>\n'
+	} | registry
+	submit_many 40
+	local round k
+	for round in 1 2 3; do
+		# Four dispatchers let go at once, each seeing the same places:
+		# each waits for a shared lock on the barrier this test holds.
+		exec 5>barrier
+		flock 5
+		for k in 1 2 3 4; do
+			flock -s barrier ct-dispatch 2>>"$BATS_TEST_TMPDIR/log.$k" 5>&- &
+		done
+		sleep 0.3
+		exec 5>&-
+		wait
+	done
+	run -0 awk '$2 == "submit" { print $3 }' "$BATS_TEST_TMPDIR/calls"
+	assert_equal "$(sort -u <<<"$output" | wc -l)" 3
+	run -0 grep -l '^handle ' -r "$CT_SPOOL/processing"
+	assert_equal "${#lines[@]}" 3
+	assert_equal "$(cat "$CT_SPOOL/state/slots.a/.count")" 3
+	assert_equal "$(ls "$CT_SPOOL/state/slots.a" | wc -l)" 3
+}

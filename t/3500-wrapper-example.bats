@@ -326,3 +326,16 @@ one_search_per_attempt() {
 	run grep -E 'cannot|corrupt' kill.log "$LOG"
 	assert_output ""
 }
+
+@test "by hand: check finds a missing database and blastp, each a line, 78; nothing wrong is 0" {
+	local e="PATH=/usr/local/bin:/usr/bin:/bin LANG=C LC_ALL=C CT_CONTRACT=1 CT_SERVER=here"
+	run -78 --separate-stderr env -i $e CT_PARAM_DB="$PWD/nosuch" \
+		CT_PARAM_BLASTP=/nonexistent/blastp "$EXAMPLE" check
+	assert_equal "$output" "parameter db: $PWD/nosuch: no BLAST protein database there
+parameter blastp: /nonexistent/blastp: no such program"
+	assert_equal "$stderr" ""
+	run -78 env -i $e "$EXAMPLE" check
+	assert_output "parameter db is not set"
+	run -0 --separate-stderr env -i $e CT_PARAM_DB="$DB" "$EXAMPLE" check
+	assert_equal "$output$stderr" ""
+}

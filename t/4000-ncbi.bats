@@ -13,7 +13,7 @@ load helper
 load dispatch
 load fixture
 
-EMAIL=blast-admin@example.org
+EMAIL=cputorrent-tests@cputorrent.test
 
 local_setup() {
 	command -v blastp >/dev/null || skip "BLAST+ is missing (ncbi-blast+)"
@@ -323,8 +323,12 @@ print(len(t) >= 6, [round(b - a, 2) for a, b in zip(t, t[1:]) if b - a < 1.5])' 
 # transient FAULT LIMITS PATTERN [PARAM...] [-- FIXTURE-ARG...]: the
 # first failure is retried on ncbi (history: "will retry" and PATTERN),
 # the job still there; 5 s later, past the attempt timeout, it moves on.
+# transient FAULT LIMITS PATTERN [FIXTURE-ARG...]: with the fault, the
+# job's first submit fails transiently, saying PATTERN; retried after
+# the back-off (5 s), or after $RETRY s, the time the fixture asked for
+# ($ASKED), then given up for backup.
 transient() {
-	local fault=$1 limits=$2 pattern=$3
+	local fault=$1 limits=$2 pattern=$3 retry=${RETRY:-5} asked=${ASKED:-}
 	shift 3
 	start "$fault" "$limits" "$@"
 	id=$(ct-submit -d globins45 hbb.fa)
@@ -335,10 +339,10 @@ transient() {
 		sleep 0.2
 	done
 	run -0 history "$id"
-	assert_line --regexp "^Processing: ncbi: will retry in 5 s: $pattern$"
+	assert_line --regexp "^Processing: ncbi: will retry in $retry s$asked: $pattern$"
 	refute_line --partial "backup"
 	run -2 ct-status -q "$id"
-	sleep 5.2
+	sleep "$retry.2"
 	drive "$id"
 	moved_on "$id"
 	run -0 history "$id"
@@ -355,9 +359,11 @@ transient() {
 	contact
 }
 
-@test "HTTP 429: transient, retried on ncbi, then the next server" {
-	transient 429 'poll-interval="0" request-interval="0" attempt-timeout="2"' \
-		"ncbi submit exit 75: ncbi: submit: POST http://127\\.0\\.0\\.1:[0-9]+/Blast\\.cgi: HTTP 429 \\(too many requests\\)"
+@test "HTTP 429: transient, retried on ncbi when its Retry-After says, then the next server" {
+	RETRY=7 ASKED=' \(as it asked\)' \
+		transient 429 'poll-interval="0" request-interval="0" attempt-timeout="2"' \
+		"ncbi submit exit 75: ncbi: submit: POST http://127\\.0\\.0\\.1:[0-9]+/Blast\\.cgi: HTTP 429 \\(too many requests\\)" \
+		-- --retry-after 7
 	assert_equal "$(wc -l <"$FIXTURE_LOG")" 2
 	contact
 }
@@ -394,8 +400,9 @@ submit exit 75 requests 0"
 	drive "$id"
 	run -0 history "$id"
 	assert_line "Completed: completed by ncbi in N s"
-	assert_equal "$(field 1 WORD_SIZE) $(field 1 MATRIX_NAME) $(field 1 GAPCOSTS) $(field 1 COMPOSITION_BASED_STATISTICS)" \
-		"3 BLOSUM80 10 1 0"
+	# MATRIX, as NCBI documents it today; not Biopython's MATRIX_NAME.
+	assert_equal "$(field 1 WORD_SIZE) $(field 1 MATRIX) $(field 1 MATRIX_NAME) $(field 1 GAPCOSTS) $(field 1 COMPOSITION_BASED_STATISTICS)" \
+		"3 BLOSUM80 - 10 1 0"
 	run -0 ct-fetch -o r.xml "$id"
 	run -0 xmllint --xpath 'string(//Parameters_matrix)' r.xml
 	assert_output BLOSUM80
@@ -424,7 +431,7 @@ submit exit 75 requests 0"
 	drive "$id"
 	moved_on "$id"
 	run -0 history "$id"
-	assert_line "Processing: ncbi cannot run it: ncbi submit exit 78: ncbi: parameter email: NCBI asks for a contact address, such as blast-admin@example.org"
+	assert_line "Processing: ncbi cannot run it: ncbi submit exit 78: ncbi: parameter email is not set: NCBI asks for a contact address with every request"
 
 	{
 		server ncbi ncbi 10 'poll-interval="0" request-interval="0"' "url=file:///etc/passwd" \
@@ -474,9 +481,16 @@ two_services() {
 	assert_equal "$(wc -l <"$FIXTURE_LOG")" 0
 }
 
-@test "share/providers.ncbi.xml, the public NCBI endpoint, is a valid registry" {
-	run -0 ct-providers -c "$T/../share/providers.ncbi.xml" check
-	assert_output "$T/../share/providers.ncbi.xml: ok, 1 server"
+@test "share/providers.ncbi.xml, the public NCBI endpoint, is a valid registry, refused by check until its email is yours" {
+	local reg=$T/../share/providers.ncbi.xml line
+	ln -s "$CT_BUILD/providers/ncbi" "$CT_WRAPPER_DIR/ncbi"
+	line=$(grep -n 'name="email"' "$reg" | cut -d: -f1)
+	run -78 --separate-stderr ct-providers -c "$reg" check
+	assert_equal "$stderr" "ct-providers: $reg:$line: server 'ncbi': ncbi: parameter email: a placeholder (example.com and the like): put yours
+ct-providers: $reg: 1 problem"
+	sed "s/blast-admin@example.org/$EMAIL/" "$reg" >mine.xml
+	run -0 ct-providers -c mine.xml check
+	assert_output "mine.xml: ok, 1 server"
 	run -0 ct-providers -c "$T/../share/providers.ncbi.xml" show ncbi
 	assert_output --partial "https://blast.ncbi.nlm.nih.gov/Blast.cgi"
 }
@@ -562,4 +576,69 @@ by_hand() {
 	run -0 history "$id"
 	assert_line --regexp "^Processing: ncbi cannot run it: ncbi submit exit 69: ncbi: submit: POST https://127\.0\.0\.1:$FIXTURE_PORT/Blast\.cgi: SSL certificate problem: self.signed certificate$"
 	assert_equal "$(wc -l <"$FIXTURE_LOG")" "$n"
+}
+
+@test "a redirected POST never leaves the server it was sent to; one on the same server is followed" {
+	# Another server, which must never see the query or the email.
+	fixture_start ncbi-server --db "$FIXTURE_DB" \
+		--workdir "$BATS_TEST_TMPDIR/elsewhere" --lifetime 300
+	elsewhere=$FIXTURE_LOG there=$FIXTURE_PORT
+	start redirect '' -- --redirect-to "http://127.0.0.1:$there/Blast.cgi"
+	by_hand
+	run -69 --separate-stderr env -i "${e[@]}" "$w" submit <hbb.fa
+	assert_equal "$output" ""
+	assert_equal "$stderr" "ncbi: submit: POST http://127.0.0.1:$FIXTURE_PORT/Blast.cgi: redirected to another server (http://127.0.0.1:$there), not followed"
+	[ ! -s "$elsewhere" ]
+	run -0 requests
+	assert_output "POST Put - - $EMAIL cputorrent -> 307"
+
+	# The same server under another path: followed, the POST sent again.
+	fixture_stop
+	start redirect '' -- --redirect-to "/moved/Blast.cgi"
+	rm -rf work
+	by_hand
+	run -0 env -i "${e[@]}" "$w" submit <hbb.fa
+	rid=$output
+	run -0 requests
+	assert_line --index 0 "POST Put - - $EMAIL cputorrent -> 307"
+	assert_line --index 1 "POST Put - $rid $EMAIL cputorrent -> rid"
+	assert_equal "${#lines[@]}" 2
+}
+
+@test "check: the parameters, all their problems, one a line on stdout, exit 78; no request, no work directory" {
+	local w=$CT_BUILD/providers/ncbi
+	mkdir empty
+	# What ct-providers check gives a wrapper: no job, no CT_WORKDIR.
+	run -78 --separate-stderr env -i PATH=/usr/local/bin:/usr/bin:/bin \
+		HOME="$PWD/empty" CT_CONTRACT=1 CT_SERVER=ncbi CT_PARAM_CLASSNAME=ncbi \
+		CT_PARAM_URL=blast.ncbi.nlm.nih.gov CT_PARAM_EMAIL=me@example.com \
+		CT_PARAM_TOOL='cpu torrent' CT_PARAM_TIMEOUT=0 "$w" check
+	assert_equal "$output" "parameter url: not an http:// or https:// URL
+parameter email: a placeholder (example.com and the like): put yours
+parameter tool: 1 to 64 of A-Z a-z 0-9 . _ -
+parameter timeout: whole seconds, 1 to 3600"
+	assert_equal "$stderr" ""
+	run -78 env -i CT_PARAM_URL=https://blast.ncbi.nlm.nih.gov/Blast.cgi "$w" check
+	assert_output "parameter email is not set: NCBI asks for a contact address with every request"
+	run -0 --separate-stderr env -i CT_PARAM_URL=https://blast.ncbi.nlm.nih.gov/Blast.cgi \
+		CT_PARAM_EMAIL="$EMAIL" "$w" check
+	assert_equal "$output$stderr" ""
+	run -64 "$w" check extra
+	assert_equal "$(ls -A empty)" ""
+}
+
+@test "the fixture serves FORMAT_TYPE=Text, plain and tabular, as NCBI does for its own client" {
+	start none '' -- --rtoe 0 --min-wait 0
+	by_hand
+	rid=$(env -i "${e[@]}" "$w" submit <hbb.fa)
+	for ((n = 0; n < 50; n++)); do
+		[ "$(env -i "${e[@]}" "$w" poll "$rid")" = done ] && break
+		sleep 0.2
+	done
+	run -0 curl -sS "$URL?CMD=Get&FORMAT_TYPE=Text&RID=$rid"
+	[[ $output == "<p><!--"$'\n'"QBlastInfoBegin"$'\n'$'\t'"Status=READY"* ]]
+	assert_line "Query= HBB_HUMAN Human beta hemoglobin."
+	assert_output --partial "Sequences producing significant alignments"
+	run -0 curl -sS "$URL?CMD=Get&FORMAT_TYPE=Text&ALIGNMENT_VIEW=Tabular&RID=$rid"
+	assert_line --regexp $'^HBB_HUMAN\tHBB_CALAR\t'
 }

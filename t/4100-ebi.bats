@@ -266,6 +266,25 @@ POST /Tools/services/rest/ncbiblast/run 500"
 POST /Tools/services/rest/ncbiblast/run 200"
 }
 
+@test "HTTP 429 with Retry-After: the wrapper passes it on, and ct-dispatch waits as long as EBI asked, not its own back-off" {
+	ebi 429 --fault-count 2 --retry-after 120
+	{
+		ebi_server 'poll-interval="0"'
+		here_server
+	} | registry
+	submitted_hbb
+	pass
+	run -0 history "$id"
+	assert_line --index -1 --partial "Processing: ebi: will retry in 120 s (as it asked): ebi submit exit 75"
+	# By hand: the line of the contract, on standard output.
+	mkdir w
+	run -75 --separate-stderr env -i PATH=/usr/bin:/bin "CT_WORKDIR=$PWD/w" \
+		CT_JOB_ID=t1 CT_SERVER=ebi CT_SERVICE=blastp CT_DATABASE=globins45 \
+		"CT_PARAM_URL=$URL" "CT_PARAM_EMAIL=$EMAIL" \
+		"$CT_BUILD/providers/ebi" submit <hbb.fa
+	assert_output "retry-after 120"
+}
+
 @test "garbage instead of XML: never a result; the job moves to here" {
 	ebi garbage
 	{
@@ -552,7 +571,11 @@ POST /Tools/services/rest/ncbiblast/run 200"
 
 @test "the example registry for the public endpoint: valid, 30 jobs at most, and its placeholder email refused" {
 	export CT_CONFIG="$BATS_TEST_DIRNAME/../share/providers.ebi.xml"
-	run -0 ct-providers check
+	local line
+	line=$(grep -n 'name="email"' "$CT_CONFIG" | cut -d: -f1)
+	run -78 --separate-stderr ct-providers check
+	assert_equal "$stderr" "ct-providers: $CT_CONFIG:$line: server 'ebi': ebi: parameter email: a placeholder (example.com and the like): put yours
+ct-providers: $CT_CONFIG: 1 problem"
 	run -0 ct-providers show ebi
 	assert_line "max-jobs          30"
 	assert_line "parameter         url (required) = https://www.ebi.ac.uk/Tools/services/rest/ncbiblast"
@@ -593,4 +616,23 @@ POST /Tools/services/rest/ncbiblast/run 200"
 	# A bad CT_ATTEMPT is the dispatcher's mistake, never a guess.
 	run -64 --separate-stderr env -i "${e[@]}" CT_ATTEMPT=0 "$w" submit <hbb.fa
 	assert_equal "$stderr" "ebi: CT_ATTEMPT must be a number from 1"
+}
+
+@test "check: the parameters, all their problems, one a line on stdout, exit 78; no request" {
+	local w=$CT_BUILD/providers/ebi
+	run -78 --separate-stderr env -i PATH=/usr/local/bin:/usr/bin:/bin \
+		CT_CONTRACT=1 CT_SERVER=ebi CT_PARAM_CLASSNAME=ebi \
+		CT_PARAM_URL='https://www.ebi.ac.uk/x?y' CT_PARAM_EMAIL=admin@lab.invalid \
+		CT_PARAM_CAFILE=/nonexistent/ca.pem CT_PARAM_MAX_RESULT=1 "$w" check
+	assert_equal "$output" "parameter url: a base URL has no query or fragment
+parameter email: a placeholder (example.com and the like): put yours
+parameter cafile: /nonexistent/ca.pem: No such file or directory
+parameter max-result: not a size from 1k to 512M"
+	assert_equal "$stderr" ""
+	run -78 env -i CT_PARAM_EMAIL=nobody "$w" check
+	assert_line --index 0 --partial "the server has no url parameter"
+	assert_line --index 1 "parameter email: not of the form name@domain"
+	run -0 --separate-stderr env -i CT_PARAM_URL="https://www.ebi.ac.uk/Tools/services/rest/ncbiblast" \
+		CT_PARAM_EMAIL="$EMAIL" "$w" check
+	assert_equal "$output$stderr" ""
 }

@@ -13,11 +13,12 @@ registry() {
 }
 
 # history ID: the job's history as ct-status -l shows it, one event a line
-# as "STATE: TEXT", the seconds of "completed by ... in N s" as N.
+# as "STATE: TEXT", "completed by ... in N s (M s after submission)" as
+# "completed by ... in N s".
 history() {
 	ct-status -l "$1" | sed -n '/^history$/,$p' | sed -E '1d
 		s/^  [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}  ([A-Za-z]+) +/\1: /
-		s/^(Completed: completed by .*) in [0-9]+ s$/\1 in N s/'
+		s/^(Completed: completed by .*) in [0-9]+ s \([0-9]+ s after submission\)$/\1 in N s/'
 }
 
 # snapshot: every file and directory of the spool with its type, mode,
