@@ -85,6 +85,13 @@ LIBS_w-ebi = $(CURL_LIBS) $(XML_LIBS)
 LIBS_w-volunteer = $(CURL_LIBS) $(JANSSON_LIBS) $(XML_LIBS)
 WRAPPERS = $(patsubst providers/%.c,%,$(wildcard providers/*.c))
 WRAPPER_BINS = $(WRAPPERS:%=$(BUILD)/providers/%)
+# What the programs run from libexec: blastfmt converts results for
+# ct-fetch -f, which would otherwise load libxml2 and jansson at every start.
+JANSSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
+JANSSON_LIBS := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
+LIBEXEC_PROGS = blastfmt
+LIBS_blastfmt = $(XML_LIBS) $(JANSSON_LIBS)
+LIBEXEC_BINS = $(LIBEXEC_PROGS:%=$(BUILD)/libexec/%)
 
 MAN1 = $(wildcard man/*.1)
 MAN5 = $(wildcard man/*.5)
@@ -93,7 +100,7 @@ MAN8 = $(wildcard man/*.8)
 
 TESTS ?=
 
-all: $(BINS) $(WRAPPER_BINS) $(COMPLETIONS)
+all: $(BINS) $(WRAPPER_BINS) $(LIBEXEC_BINS) $(COMPLETIONS)
 
 $(BUILD)/common/%.o: common/%.c common/*.h $(BUILD)/config.h | $(BUILD)/common
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -130,6 +137,10 @@ $(LIBCT): $(COMMON_OBJ)
 
 $(BUILD)/bin/ct-%: $(BUILD)/cmd/ct-%.o $(LIBCT) $(SAN_OBJ) | $(BUILD)/bin
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(SAN_OBJ) $(LIBCT) $(POPT_LIBS) $(LIBS_ct-$*)
+
+$(BUILD)/libexec/%: $(BUILD)/cmd/%.o $(LIBCT) $(SAN_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(SAN_OBJ) $(LIBCT) $(LIBS_$*)
 
 $(BUILD)/providers/%: providers/%.c common/*.h $(BUILD)/config.h $(LIBCT) $(SAN_OBJ)
 	@mkdir -p $(@D)
@@ -179,7 +190,7 @@ $(BUILD)/common $(BUILD)/cmd $(BUILD)/bin:
 # missing ones with apt-get when run as root, and otherwise says what to do;
 # `make demo` asks only for what the build and the demo use.
 BUILD_PACKAGES = gcc make pkg-config libpopt-dev libcurl4-openssl-dev \
-	libxml2-dev
+	libxml2-dev libjansson-dev
 DEMO_PACKAGES = $(BUILD_PACKAGES) ncbi-blast+
 DEB_PACKAGES = $(DEMO_PACKAGES) mandoc bats bats-assert bats-support \
 	hmmer-examples passwd util-linux procps strace valgrind hyperfine nq \
@@ -283,6 +294,7 @@ install: all
 	install -m 0644 $(COMPLETIONS) $(DESTDIR)$(completionsdir)
 	$(if $(WRAPPER_BINS),install -m 0755 $(WRAPPER_BINS) \
 		$(DESTDIR)$(libexecdir)/cputorrent)
+	install -m 0755 $(LIBEXEC_BINS) $(DESTDIR)$(libexecdir)/cputorrent
 	set -e; for f in $(PATHED); do \
 		case $$f in \
 		man/*) d=$(mandir)/man$${f##*.} ;; \

@@ -3,29 +3,42 @@
  * written atomically. For any other job, the paper's answers: "job not
  * found", "job failed: REASON", "job processing", each with its own exit
  * status, the same numbers as ct-status.
+ *
+ * The result is kept as BLAST XML; -f writes it in another format by
+ * running blastfmt from libexec (blastfmt.h), so that ct-fetch itself
+ * never loads libxml2 or jansson, whose loading would cost every plain
+ * fetch more than the fetch itself.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "blastfmt.h"
 #include "cli.h"
 #include "err.h"
 #include "exitcodes.h"
 #include "job.h"
 #include "lookup.h"
 #include "privilege.h"
+#include "spawn-child.h"
 #include "spool.h"
+#include "util.h"
+
+extern char **environ;
 
 static const char usage[] =
-    "usage: ct-fetch [-o file] [-S spool] id\n";
+    "usage: ct-fetch [-f format] [-o file] [-S spool] id\n";
 
 static const char help[] =
     "Write the result of a completed job to standard output.\n"
+    "  -f format  xml (the default), tabular [column...], or json\n"
     "  -o file    write it to file instead, atomically\n"
     "  -S spool   spool directory (default $CT_SPOOL, else "
     CT_SPOOL_DEFAULT ")\n"
@@ -34,12 +47,57 @@ static const char help[] =
     "Exit status: 0 result written, 1 job failed, 2 processing, 3 new,\n"
     "4 not found.\n";
 
+/* The format asked for, as given to -f and as parsed. */
+struct format {
+	const char *spec;
+	struct blastfmt f;
+};
+
 /* How far writing -o got, for the message: atomic_write_with says only -1. */
 struct output_copy {
 	int result;		/* the result's descriptor */
+	const struct format *fmt;
 	int started;		/* the temporary file was created */
-	int copied;		/* copy_fd's answer */
+	int copied;		/* copy_fd's answer, or convert's status */
 };
+
+/*
+ * Write the result, read from descriptor result, to fd in the format fmt
+ * by running blastfmt, which says what went wrong itself, as ct-fetch.
+ * Returns 0, or the exit status.
+ */
+static int
+convert(int result, int fd, const struct format *fmt)
+{
+	const char *dir = env_nonempty("CT_LIBEXEC_DIR");
+	char *argv[] = { "ct-fetch", (char *)fmt->spec, NULL };
+	struct child c = { 0 };
+	int rc, status;
+	pid_t pid;
+
+	c.path = path_join(dir != NULL ? dir : CT_WRAPPER_DIR_DEFAULT,
+	    "blastfmt");
+	c.argv = argv;
+	c.envp = environ;
+	rc = spawn_child(&pid, &c, result, fd, STDERR_FILENO, false);
+	if (rc != 0) {
+		ct_warn("cannot run %s: %s", c.path, strerror(rc));
+		free((char *)c.path);
+		return EX_OSERR;
+	}
+	free((char *)c.path);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			ct_warnerr("cannot wait for the converter");
+			return EX_OSERR;
+		}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WTERMSIG(status) == SIGPIPE)
+		kill(getpid(), SIGPIPE);	/* as if it were ours */
+	ct_warn("the converter was killed by signal %d", WTERMSIG(status));
+	return EX_SOFTWARE;
+}
 
 static int
 fill_from_result(int fd, void *ctx)
@@ -47,7 +105,10 @@ fill_from_result(int fd, void *ctx)
 	struct output_copy *oc = ctx;
 
 	oc->started = 1;
-	oc->copied = copy_fd(oc->result, fd);
+	if (oc->fmt->f.kind != BLASTFMT_XML)
+		oc->copied = convert(oc->result, fd, oc->fmt);
+	else
+		oc->copied = copy_fd(oc->result, fd);
 	return oc->copied == 0 ? 0 : -1;
 }
 
@@ -57,9 +118,9 @@ fill_from_result(int fd, void *ctx)
  * exit status, after a message if it is not 0.
  */
 static int
-write_output(int result, const char *path)
+write_output(int result, const char *path, const struct format *fmt)
 {
-	struct output_copy oc = { result, 0, 0 };
+	struct output_copy oc = { result, fmt, 0, 0 };
 
 	if (atomic_write_with(AT_FDCWD, path, 0666, fill_from_result,
 	    &oc) == 0)
@@ -68,6 +129,8 @@ write_output(int result, const char *path)
 		ct_warnerr("cannot create %s", path);
 		return EX_CANTCREAT;
 	}
+	if (fmt->f.kind != BLASTFMT_XML && oc.copied != 0)
+		return oc.copied;	/* said by the converter */
 	if (oc.copied == COPY_READ_FAILED)
 		ct_warnerr("cannot read the result");
 	else
@@ -77,8 +140,10 @@ write_output(int result, const char *path)
 
 /* The result on standard output: the exit status, after a message. */
 static int
-write_stdout(int result)
+write_stdout(int result, const struct format *fmt)
 {
+	if (fmt->f.kind != BLASTFMT_XML)
+		return convert(result, STDOUT_FILENO, fmt);
 	switch (copy_fd(result, STDOUT_FILENO)) {
 	case 0:
 		return CT_EXIT_COMPLETED;
@@ -122,8 +187,10 @@ int
 main(int argc, char **argv)
 {
 	struct cli c = { .usage = usage, .help = help };
-	char *output = NULL;
+	char *output = NULL, *format = NULL, why[256];
+	struct format fmt = { "xml", { .kind = BLASTFMT_XML } };
 	struct poptOption table[] = {
+		CLI_STRING_WORDS('f', "format", &format, 0, "xml tabular json"),
 		CLI_STRING_OF('o', "output", &output, 0, "file"),
 		CLI_COMMON_OPTIONS
 	};
@@ -135,6 +202,17 @@ main(int argc, char **argv)
 	privilege_init();
 	ct_setprogname(argv[0]);
 	arg = cli_parse_ids(&c, argc, argv, table, CLI_ONE_ID)[0];
+	if (format != NULL) {
+		if (blastfmt_parse(format, &fmt.f, why, sizeof why) != 0) {
+			char msg[sizeof why + 128];
+
+			snprintf(msg, sizeof msg, "-f %.100s: %s", format, why);
+			free(format);
+			free(output);
+			cli_usage_error(&c, "%s", msg);
+		}
+		fmt.spec = format;
+	}
 	if ((status = spool_open(&sp, spool_choose(c.spool), false)) != 0)
 		exit(status);
 	if ((status = lookup_one(&sp, arg, id)) == 0)
@@ -142,11 +220,12 @@ main(int argc, char **argv)
 	if (result >= 0) {
 		/* From here on, only the caller's own rights: -o is theirs. */
 		privilege_drop();
-		status = output != NULL ? write_output(result, output) :
-		    write_stdout(result);
+		status = output != NULL ? write_output(result, output, &fmt) :
+		    write_stdout(result, &fmt);
 		close(result);
 	}
 	free(output);
+	free(format);
 	spool_close(&sp);
 	cli_end(&c);
 	return status;

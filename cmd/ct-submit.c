@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -68,6 +69,33 @@ struct settings {
 	int64_t within_sec;	/* -t, or 0 */
 };
 
+/*
+ * BLAST+'s options (and the URL API's) that choose the report's format or
+ * where it goes: a result is kept as BLAST XML whatever the provider, and
+ * each user chooses its format at fetch time (ct-fetch -f), so a job may
+ * set none of them.
+ */
+static const char *const report_options[] = {
+	"outfmt", "out", "html", "line_length", "num_descriptions",
+	"export_search_strategy", "out_pssm", "out_ascii_pssm",
+	"format_type", "alignment_view",
+};
+
+/* Refuse key[0..klen) if it is one of report_options, leading '-' or not. */
+static void
+check_not_report_option(struct cli *c, const char *key, size_t klen)
+{
+	size_t i, skip = strspn(key, "-");
+
+	for (i = 0; i < sizeof report_options / sizeof *report_options; i++)
+		if (skip < klen && strlen(report_options[i]) == klen - skip &&
+		    strncasecmp(report_options[i], key + skip,
+		    klen - skip) == 0)
+			cli_usage_error(c, "-o %.*s: the report's format is "
+			    "chosen at fetch time, with ct-fetch -f: a result "
+			    "is kept as BLAST XML", (int)klen, key);
+}
+
 static void
 check_option(struct cli *c, const char *kv)
 {
@@ -86,6 +114,7 @@ check_option(struct cli *c, const char *kv)
 		    *p != '.')
 			cli_usage_error(c, "-o %s: a key may only contain "
 			    "letters, digits, '_', '-' and '.'", kv);
+	check_not_report_option(c, kv, klen);
 	if (strlen(eq + 1) > MAX_OPTION_VALUE)
 		cli_usage_error(c, "-o %.*s: value longer than %d bytes",
 		    (int)klen, kv, MAX_OPTION_VALUE);

@@ -49,6 +49,21 @@ find(xmlNodePtr n, const char *name)
 	return NULL;
 }
 
+/* The start of a text, up to its first line's end, printable. */
+static const char *
+begin_of(const char *p, size_t n)
+{
+	static char out[41];
+	size_t k;
+
+	for (k = 0; k < n && k + 1 < sizeof out && p[k] != '\n' &&
+	    p[k] != '\r'; k++)
+		out[k] = (unsigned char)p[k] < 0x20 ||
+		    (unsigned char)p[k] >= 0x7f ? '?' : p[k];
+	out[k] = '\0';
+	return out;
+}
+
 static int
 check_blast_xml(const char *data, size_t len, const struct job *j,
     char *why, size_t whylen)
@@ -124,14 +139,17 @@ result_check(const char *data, size_t len, const struct job *j, char *why,
 	/* What libxml2 reads begins at the declaration, as XML wants. */
 	if (len - i >= 5 && memcmp(data + i, "<?xml", 5) == 0)
 		return check_blast_xml(data + i, len - i, j, why, whylen);
+	/*
+	 * A result is kept in one form, BLAST XML, whatever its provider,
+	 * so that ct-fetch -f can give each user the format they ask for.
+	 */
 	if ((len - i >= 5 && strncasecmp(data + i, "<html", 5) == 0) ||
-	    (len - i >= 9 && strncasecmp(data + i, "<!doctype", 9) == 0)) {
-		snprintf(why, whylen, "an HTML page, not a result");
-		return -1;
-	}
-	if (memchr(data, '\0', len) != NULL) {
-		snprintf(why, whylen, "binary data, not a report");
-		return -1;
-	}
-	return 0;
+	    (len - i >= 9 && strncasecmp(data + i, "<!doctype", 9) == 0))
+		snprintf(why, whylen, "not BLAST XML: an HTML page");
+	else if (memchr(data, '\0', len) != NULL)
+		snprintf(why, whylen, "not BLAST XML: binary data");
+	else
+		snprintf(why, whylen, "not BLAST XML: text beginning '%s'",
+		    begin_of(data + i, len - i));
+	return -1;
 }

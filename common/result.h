@@ -20,8 +20,9 @@
 
 /*
  * Check the result held in data[0..len) for job j (whose input must be
- * loaded). BLAST XML must parse and name the job's first query. Returns 0,
- * or -1 with the reason in why.
+ * loaded): it must be BLAST XML, the one form results are kept in, parse,
+ * and name the job's first query. Returns 0, or -1 with the reason in why
+ * ("not BLAST XML: ..." for anything else).
  */
 int result_check(const char *data, size_t len, const struct job *j,
     char *why, size_t whylen);

@@ -20,6 +20,39 @@ discard_error(void *ctx, xmlErrorPtr e)
 	(void)e;
 }
 
+/* What every parse allows: nothing that loads or expands more. */
+#define XMLSAFE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOCDATA | \
+	XML_PARSE_BIG_LINES)
+
+static xmlTextReaderPtr
+reader_setup(xmlTextReaderPtr r)
+{
+	if (r != NULL)
+		xmlTextReaderSetStructuredErrorHandler(r,
+		    discard_error, NULL);
+	return r;
+}
+
+xmlTextReaderPtr
+xmlsafe_reader_memory(const char *data, size_t len, const char *name)
+{
+	if (len > (size_t)(int)(~0u >> 1))
+		return NULL;
+	/* Made here, its tables are freed by xmlCleanupParser. */
+	xmlInitParser();
+	xmlSetExternalEntityLoader(deny_external);
+	return reader_setup(xmlReaderForMemory(data, (int)len, name, NULL,
+	    XMLSAFE_OPTIONS));
+}
+
+xmlTextReaderPtr
+xmlsafe_reader_fd(int fd, const char *name)
+{
+	xmlInitParser();
+	xmlSetExternalEntityLoader(deny_external);
+	return reader_setup(xmlReaderForFd(fd, name, NULL, XMLSAFE_OPTIONS));
+}
+
 xmlDocPtr
 xmlsafe_parse(const char *data, size_t len, const char *name,
     xmlStructuredErrorFunc on_error, void *ctx)
@@ -35,7 +68,7 @@ xmlsafe_parse(const char *data, size_t len, const char *name,
 	if (pctxt == NULL)
 		return NULL;
 	doc = xmlCtxtReadMemory(pctxt, data, (int)len, name, NULL,
-	    XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES);
+	    XMLSAFE_OPTIONS);
 	xmlFreeParserCtxt(pctxt);
 	return doc;
 }

@@ -17,6 +17,7 @@
 
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
+#include <libxml/xmlreader.h>
 
 /*
  * Parse data[0..len) as the document name. Every error goes to on_error
@@ -25,5 +26,16 @@
  */
 xmlDocPtr xmlsafe_parse(const char *data, size_t len, const char *name,
     xmlStructuredErrorFunc on_error, void *ctx);
+
+/*
+ * A streaming reader of data[0..len) (xmlsafe_reader_memory) or of what
+ * descriptor fd holds from where it stands (xmlsafe_reader_fd, which
+ * leaves fd open), under the same rules: for documents too large to hold
+ * as a tree. Errors go nowhere: xmlTextReaderRead returns -1. Returns
+ * NULL if out of memory. Free it with xmlFreeTextReader().
+ */
+xmlTextReaderPtr xmlsafe_reader_memory(const char *data, size_t len,
+    const char *name);
+xmlTextReaderPtr xmlsafe_reader_fd(int fd, const char *name);
 
 #endif

@@ -84,6 +84,13 @@ check_program() {
 	check_program ct-resubmit
 }
 
+@test "cputorrent-blastfmt(8), ct-fetch -f's converter: its SYNOPSIS is its usage text" {
+	lint_clean "$MAN/cputorrent-blastfmt.8"
+	run -0 "$CT_BUILD/libexec/blastfmt" --help
+	assert_line --index 0 "usage: blastfmt format"
+	synopsis_matches "$CT_BUILD/libexec/blastfmt" "$MAN/cputorrent-blastfmt.8"
+}
+
 @test "cputorrent-spool(5) lints clean" {
 	[ -f "$MAN/cputorrent-spool.5" ]
 	lint_clean "$MAN/cputorrent-spool.5"

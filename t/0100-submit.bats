@@ -300,6 +300,25 @@ $USAGE2"
 	[ ! -e "$CT_SPOOL" ]
 }
 
+@test "-o outfmt=, out=, html= and the other report options: exit 64, the format is chosen at fetch time, nothing created" {
+	fasta p "$PROTEIN"
+	for kv in outfmt=6 'outfmt=6 qseqid sseqid' outfmt=5 -outfmt=6 OUTFMT=7 \
+		out=/tmp/x html=1 line_length=80 num_descriptions=5 \
+		export_search_strategy=s.asn out_pssm=p out_ascii_pssm=p \
+		FORMAT_TYPE=Text alignment_view=Tabular; do
+		submit -o evalue=1e-5 -o "$kv" p.fa
+		assert_equal "$status" 64
+		assert_equal "$output" ""
+		assert_equal "$stderr" "ct-submit: -o ${kv%%=*}: the report's format is chosen at fetch time, with ct-fetch -f: a result is kept as BLAST XML
+$USAGE1
+$USAGE2"
+	done
+	[ ! -e "$CT_SPOOL" ]
+	# Options whose names only begin like them are the service's to judge.
+	run --separate-stderr ct-submit -o outfmtx=1 -o output_style=1 p.fa
+	assert_success
+}
+
 @test "a bad file in a batch (missing, bad FASTA, too large, a directory) submits nothing and leaves nothing staged" {
 	fasta a MALWMRLLPL
 	fasta b LALLALWGPD

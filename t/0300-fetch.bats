@@ -243,11 +243,11 @@ binary_result() {
 	run -64 --separate-stderr ct-fetch
 	assert_equal "$output" ""
 	assert_equal "$stderr" "ct-fetch: expected one job ID
-usage: ct-fetch [-o file] [-S spool] id"
+usage: ct-fetch [-f format] [-o file] [-S spool] id"
 	run -64 --separate-stderr ct-fetch c1 c2
 	assert_equal "$output" ""
 	assert_equal "$stderr" "ct-fetch: expected one job ID
-usage: ct-fetch [-o file] [-S spool] id"
+usage: ct-fetch [-f format] [-o file] [-S spool] id"
 	run -64 ct-fetch -o out
 	[ ! -e out ]
 }
@@ -258,10 +258,10 @@ usage: ct-fetch [-o file] [-S spool] id"
 	run -64 --separate-stderr ct-fetch -x c1
 	assert_equal "$output" ""
 	assert_equal "$stderr" "ct-fetch: -x: unknown option
-usage: ct-fetch [-o file] [-S spool] id"
+usage: ct-fetch [-f format] [-o file] [-S spool] id"
 	run -64 --separate-stderr ct-fetch c1 -o
 	assert_equal "$stderr" "ct-fetch: -o: missing argument
-usage: ct-fetch [-o file] [-S spool] id"
+usage: ct-fetch [-f format] [-o file] [-S spool] id"
 }
 
 @test "a full standard output: exit 74, 'cannot write standard output'" {

@@ -185,9 +185,9 @@ done_in() {
 		read -r what <"$sp.what"
 		done_in "$sp" || fail "$what: not done: $(cat "$sp.log")"
 		got=$(CT_SPOOL=$sp ct-fetch "${id[0]}") || fail "$what: ${id[0]}: ct-fetch exit $?"
-		[ "$got" = "report for a by good" ] || fail "$what: ${id[0]}: '$got'"
+		[ "$got" = "$(blastxml a good)" ] || fail "$what: ${id[0]}: '$got'"
 		got=$(CT_SPOOL=$sp ct-fetch "${id[1]}") || fail "$what: ${id[1]}: ct-fetch exit $?"
-		[ "$got" = "report for b by good" ] || fail "$what: ${id[1]}: '$got'"
+		[ "$got" = "$(blastxml b good)" ] || fail "$what: ${id[1]}: '$got'"
 		n=$(CT_SPOOL=$sp ct-status -l "${id[@]}" | grep -c '^  [-0-9]* [:0-9]*  Completed  ')
 		[ "$n" = 2 ] || fail "$what: $n completions of the two jobs"
 	done
@@ -234,7 +234,7 @@ interrupted() {
 		rm -f got
 		injected ${c% *} ${c#* } EINTR "$@"
 		[ "$status" = 0 ] || fail "$1: $c EINTR: exit $status: $stderr"
-		[ "$1" != ct-fetch ] || [ "$(cat got)" = "report for a by good" ] ||
+		[ "$1" != ct-fetch ] || [ "$(cat got)" = "$(blastxml a good)" ] ||
 			fail "$1: $c EINTR: the file differs"
 	done
 }

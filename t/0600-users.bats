@@ -284,6 +284,33 @@ stderr_line() {
 	assert_equal "$(stat -c '%u %g' "$U_DIR/$U_BOB/out")" "$BOB_UID $BOB_GID"
 }
 
+@test "ct-fetch -f runs its converter with the caller's rights: never the spool's group" {
+	submit "$U_BOB" b7
+	bob_id=$id
+	complete "$bob_id" "$(blastxml b7)"
+	# The real converter: the report, converted.
+	run -0 as "$U_BOB" ct-fetch -f "tabular qseqid stitle" "$bob_id"
+	assert_output "b7	none"
+	# A converter of bob's own, where he may point CT_LIBEXEC_DIR: it
+	# runs, but as bob alone. (sh -p: a shell that would keep a group it
+	# was given, as a program in C would, rather than drop it itself.)
+	lx=$U_DIR/$U_BOB/lx
+	mkdir "$lx"
+	cat >"$lx/blastfmt" <<-EOF
+	#!/bin/sh -p
+	echo "groups \$(id -G)"
+	ls "$S/results" >/dev/null 2>&1 && echo "reads the spool" || echo "cannot read the spool"
+	cat >/dev/null
+	EOF
+	chmod 755 "$lx/blastfmt"
+	chown -R "$U_BOB" "$lx"
+	CT_LIBEXEC_DIR=$lx run -0 as "$U_BOB" ct-fetch -f tabular "$bob_id"
+	assert_line "cannot read the spool"
+	gid=$(getent group "$U_GROUP" | cut -d: -f3)
+	assert_line --regexp '^groups '
+	refute_line --regexp "^groups (.* )?$gid( .*)?\$"
+}
+
 @test "-S: a spool bob made, with links into the real one, yields nothing of alice's" {
 	submit "$U_ALICE" a7
 	alice_id=$id

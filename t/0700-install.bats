@@ -36,6 +36,10 @@ install_into() {
 	done
 	[ -f "$root/opt/ct/share/man/man5/cputorrent-spool.5" ]
 	[ -f "$root/opt/ct/share/cputorrent/demo/globins45.fa" ]
+	# ct-fetch -f's converter, where ct-fetch looks for it.
+	[ -x "$root/opt/ct/libexec/cputorrent/blastfmt" ]
+	[ -f "$root/opt/ct/share/man/man8/cputorrent-blastfmt.8" ]
+	strings "$root/opt/ct/bin/ct-fetch" | grep -qx /opt/ct/libexec/cputorrent
 	for d in "" /tmp /new /processing /completed /failed /results; do
 		[ "$(stat -c %a "$root/srv/spool/cputorrent$d")" = 700 ]
 	done

@@ -82,6 +82,22 @@ vg() {
 	assert_success
 }
 
+@test "ct-fetch -f and its converter: every format, a report refused in its middle, a bad format" {
+	fasta a "$PROTEIN"
+	blastxml a one >r.xml
+	mkjob -s completed -r r.xml "$CT_SPOOL" done1
+	blastxml a | sed 's|<Hsp_evalue>[^<]*<|<Hsp_evalue>x<|' >bad.xml
+	mkjob -s completed -r bad.xml "$CT_SPOOL" bad1
+	for f in tabular "tabular std qseq sseq btop stitle frames qcovhsp" json; do
+		run vg --trace-children=yes ct-fetch -f "$f" done1
+		assert_success
+		run vg --trace-children=yes ct-fetch -f "$f" -o out bad1
+		assert_equal "$status" 65
+	done
+	run vg ct-fetch -f "tabular nosuch" done1
+	assert_equal "$status" 64
+}
+
 @test "ct-providers: list, show, check of good, broken and hostile registries" {
 	reg=$BATS_TEST_DIRNAME/../share/providers.xml
 	run vg ct-providers -c "$reg"

@@ -31,6 +31,7 @@ replay() {
 @test "job record: the seeds and kept inputs replay cleanly, 20 digits of microseconds among them" { replay job; }
 @test "registry: the seeds and kept inputs replay cleanly" { replay registry; }
 @test "result: the seeds and kept inputs replay cleanly: entities, a byte-order mark, a blank line first" { replay result; }
+@test "blastfmt: the seeds and kept inputs replay cleanly: blastp and blastn reports, entities" { replay blastfmt; }
 @test "ncbi: the seeds and kept inputs replay cleanly, a submission time at the end of time among them" { replay ncbi; }
 @test "ebi: the seeds and kept inputs replay cleanly" { replay ebi; }
 @test "sge: the seeds and kept inputs replay cleanly" { replay sge; }

@@ -76,7 +76,7 @@ moved_on() {
 	pass
 	pass
 	run -0 ct-fetch "$id"
-	assert_output "report for $(sed -n '1s/^>\([^ ]*\).*/\1/p' "$q.fa") by good"
+	assert_output "$(blastxml "$(sed -n '1s/^>\([^ ]*\).*/\1/p' "$q.fa")" good)"
 	run -0 history "$id"
 	assert_line "Processing: $reason"
 	assert_equal "$(grep -c '^Processing: sent to good (handle h-'"$id"')$' <<<"$output")" 1
@@ -110,7 +110,7 @@ Processing: busy: will retry in 5 s: flaky submit exit 75: flaky: provider busy,
 	pass
 	pass
 	run -0 ct-fetch "$id"
-	assert_output "report for q1 by busy"
+	assert_output "$(blastxml q1 busy)"
 	run -0 history "$id"
 	assert_output "New: submitted by uid $(id -u) on $HOST
 Processing: claimed by ct-dispatch on $HOST
@@ -143,7 +143,7 @@ busy fetch $id"
 	pass
 	pass
 	run -0 ct-fetch "$id"
-	assert_output "report for q1 by other"
+	assert_output "$(blastxml q1 other)"
 	run -0 history "$id"
 	assert_output "New: submitted by uid $(id -u) on $HOST
 Processing: claimed by ct-dispatch on $HOST
@@ -169,7 +169,7 @@ Processing: nodb cannot run it: refuse submit exit 69: no database swissprot her
 Processing: sent to good (handle h-$id)"
 	pass
 	run -0 ct-fetch "$id"
-	assert_output "report for q1 by good"
+	assert_output "$(blastxml q1 good)"
 	run -0 history "$id"
 	assert_line --index -1 "Completed: completed by good in N s"
 	# Tried once, never again.
@@ -208,7 +208,7 @@ Processing: sent to good (handle h-$id)"
 	pass
 	pass
 	run -0 ct-fetch "$id"
-	assert_output "report for q1 by good"
+	assert_output "$(blastxml q1 good)"
 	run -0 history "$id"
 	assert_output "New: submitted by uid $(id -u) on $HOST
 Processing: claimed by ct-dispatch on $HOST
@@ -359,7 +359,7 @@ Failed: no provider left: s1: attempt timed out after 1 s; s2: attempt timed out
 	pass
 	pass
 	run -0 ct-fetch "$id"
-	assert_output "report for q1 by long"
+	assert_output "$(blastxml q1 long)"
 	run -1 grep "timed out" "$LOG"
 }
 
@@ -397,7 +397,7 @@ Failed: no provider left: s1: attempt timed out after 1 s; s2: attempt timed out
 	pass
 	pass
 	run -0 ct-fetch "$id"
-	assert_output "report for q1 by bad"
+	assert_output "$(blastxml q1 bad)"
 	run -0 history "$id"
 	assert_line "Processing: sent to bad (handle $(printf '%0200d' 0))"
 }
@@ -408,15 +408,26 @@ Failed: no provider left: s1: attempt timed out after 1 s; s2: attempt timed out
 }
 
 @test "an HTML page, an empty result, binary data: refused, the job moves on" {
-	moved_on fetch-html "bad delivered a bad result: an HTML page, not a result"
+	moved_on fetch-html "bad delivered a bad result: not BLAST XML: an HTML page"
 	moved_on fetch-empty "bad delivered a bad result: empty result"
-	moved_on fetch-binary "bad delivered a bad result: binary data, not a report"
+	moved_on fetch-binary "bad delivered a bad result: not BLAST XML: binary data"
 	# Nothing of the refused results is kept.
 	assert_equal "$(ls "$CT_SPOOL/results" | wc -l)" 1
 }
 
 @test "an HTML5 page (lower-case <!doctype html>) is refused too" {
-	moved_on fetch-html5 "bad delivered a bad result: an HTML page, not a result"
+	moved_on fetch-html5 "bad delivered a bad result: not BLAST XML: an HTML page"
+}
+
+@test "a report in another format (tabular, text): refused, the job moves on; results are kept in one form" {
+	moved_on fetch-tabular "bad delivered a bad result: not BLAST XML: text beginning 'q1?HBB_HUMAN?100.000?20?0?0?1?20?1?20?1.'"
+	printf 'BLASTP 2.12.0+\n\nQuery= q1\nLength=20\n' >text.out
+	FILE=$PWD/text.out
+	moved_on fetch-file "bad delivered a bad result: not BLAST XML: text beginning 'BLASTP 2.12.0+'"
+	# Nothing of the refused results is kept.
+	for sp in "$BATS_TEST_TMPDIR"/spool.*; do
+		assert_equal "$(ls "$sp/results" | wc -l)" 1
+	done
 }
 
 # delivered_whole FILE: a server that delivers FILE completes the job for
@@ -519,7 +530,7 @@ delivered_whole() {
 	run -0 ct-dispatch
 	run -0 ct-dispatch
 	run -0 ct-fetch "$id"
-	assert_output "report for q1 by good"
+	assert_output "$(blastxml q1 good)"
 	run -0 history "$id"
 	assert_line --index -2 "Processing: sent to good (handle h-$id)"
 	assert_line --index -1 "Completed: completed by good in N s"

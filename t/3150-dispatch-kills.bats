@@ -64,7 +64,7 @@ cancelled_via_repeat() {
 		sleep 0.2
 	done
 	run -0 ct-fetch "$id"
-	assert_output "report for q1 by a"
+	assert_output "$(blastxml q1 a)"
 	run -1 grep overlap "$MARKS/calls"
 	assert_equal "$(grep -c '^work' "$MARKS/calls")" 1
 	assert_equal "$(grep -c '^repeat 1$' "$MARKS/calls")" 1
@@ -91,7 +91,7 @@ cancelled_via_repeat() {
 	done
 	for id in "${ids[@]}"; do
 		run -0 ct-fetch "$id"
-		assert_output "report for q1 by a"
+		assert_output "$(blastxml q1 a)"
 	done
 	run -1 grep overlap "$MARKS/calls"
 	assert_equal "$(grep -c '^work' "$MARKS/calls")" 6

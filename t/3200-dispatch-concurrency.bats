@@ -101,8 +101,9 @@ all_done() {
 		sed 's/:>/ /' >queries
 	(cd "$CT_SPOOL/completed" && grep -H -m1 '^provider ' $(cat "$BATS_TEST_TMPDIR/ids")) |
 		sed 's/:provider / /' >providers
-	(cd "$CT_SPOOL/results" && grep -H '' $(cat "$BATS_TEST_TMPDIR/ids")) |
-		sed -E 's/:report for ([^ ]+) by (.+)$/ \1 \2/' >results
+	# Each result is t/lib/blastxml QUERY SERVER: "ID QUERY SERVER".
+	(cd "$CT_SPOOL/results" && awk -F '[<>]' '/<Iteration_query-def>/ { q = $3 }
+		/<Hit_def>/ { print FILENAME, q, $3 }' $(cat "$BATS_TEST_TMPDIR/ids")) >results
 	assert_equal "$(wc -l <results)" "$n"
 	assert_equal "$(ls "$CT_SPOOL/results" | wc -l)" "$n"
 	run -0 paste -d' ' queries providers results

@@ -140,7 +140,7 @@ busy submit $id"
 	ct-cancel "$failed_id"
 	refused_as_finished "$done_id" "$failed_id"
 	run -0 ct-fetch "$done_id"
-	assert_output "report for q1 by a"
+	assert_output "$(blastxml q1 a)"
 }
 
 @test "already finished is a job answer (5), not bad input (65): above not found, below errors" {
@@ -238,7 +238,7 @@ busy submit $id"
 # STATE (completed, with a result, or failed), as a dispatcher that died,
 # or met a full disk, between that record and its rename leaves it.
 crash_window() {
-	echo "report for q1 by a" >"$BATS_TEST_TMPDIR/result"
+	blastxml q1 a >"$BATS_TEST_TMPDIR/result"
 	mkjob -s "$1" -r "$BATS_TEST_TMPDIR/result" "$CT_SPOOL" "$2"
 	mkdir -p "$CT_SPOOL/processing"
 	mv "$CT_SPOOL/$1/$2" "$CT_SPOOL/processing/$2"
@@ -254,7 +254,7 @@ crash_window() {
 	# The answer was true: the next pass only moves them on.
 	ct-dispatch 2>/dev/null
 	run -0 ct-fetch "$done_id"
-	assert_output "report for q1 by a"
+	assert_output "$(blastxml q1 a)"
 	run -1 ct-status -q "$failed_id"
 	assert_equal "$(leftovers)" ""
 }

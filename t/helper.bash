@@ -10,6 +10,8 @@ bats_load_library bats-assert
 T="$BATS_TEST_DIRNAME"
 PATH="$CT_BUILD/bin:$T/lib:$PATH"
 export PATH
+# Where ct-fetch finds blastfmt, which converts results for -f.
+export CT_LIBEXEC_DIR="$CT_BUILD/libexec"
 
 setup() {
 	export CT_SPOOL="$BATS_TEST_TMPDIR/spool"

@@ -3,7 +3,8 @@
  * benchmarks (t/bench/run); or with New ones, for the dispatch benchmark. Each job is a job file in completed/ in the
  * real format (cputorrent-spool(5); what job_format() writes and
  * t/lib/mkjob makes: a 1 KB FASTA input, three events New, Processing,
- * Completed) and its result in results/. IDs are made like real ones,
+ * Completed) and its result in results/, a small BLAST XML report (the
+ * one form results are kept in). IDs are made like real ones,
  * YYYYMMDD-HHMMSS-USEC-HOSTHASH-PID-SEQ, one job a second ending now, each
  * from its own process as a shell loop of ct-submit would make them.
  *
@@ -174,18 +175,25 @@ main(int argc, char **argv)
 			    residues[(k - k / 61) % (sizeof residues - 1)];
 		input[inlen++] = '\n';
 
+		/* A result is BLAST XML: a small report for the query. */
 		reslen = (size_t)snprintf(result, sizeof result,
-		    "# BLASTP 2.12.0+\n# Query: q%ld bench query\n"
-		    "# Database: swissprot\n# Fields: query acc.ver, subject "
-		    "acc.ver, %% identity, alignment length, mismatches, gap "
-		    "opens, q. start, q. end, s. start, s. end, evalue, bit "
-		    "score\n# 3 hits found\n"
-		    "q%ld\tP01308.1\t100.000\t110\t0\t0\t1\t110\t1\t110\t"
-		    "1.2e-77\t229\n"
-		    "q%ld\tP01315.2\t84.545\t110\t17\t0\t1\t110\t1\t110\t"
-		    "3.4e-62\t190\n"
-		    "q%ld\tP01317.2\t80.909\t110\t21\t0\t1\t110\t1\t110\t"
-		    "8.1e-57\t176\n", i, i, i, i);
+		    "<?xml version=\"1.0\"?>\n<BlastOutput>\n"
+		    "  <BlastOutput_program>blastp</BlastOutput_program>\n"
+		    "  <BlastOutput_version>BLASTP 2.12.0+</BlastOutput_version>\n"
+		    "  <BlastOutput_db>swissprot</BlastOutput_db>\n"
+		    "  <BlastOutput_query-ID>Query_1</BlastOutput_query-ID>\n"
+		    "  <BlastOutput_query-def>q%ld bench query"
+		    "</BlastOutput_query-def>\n"
+		    "<BlastOutput_iterations>\n<Iteration>\n"
+		    "  <Iteration_iter-num>1</Iteration_iter-num>\n"
+		    "  <Iteration_query-ID>Query_1</Iteration_query-ID>\n"
+		    "  <Iteration_query-def>q%ld bench query"
+		    "</Iteration_query-def>\n"
+		    "  <Iteration_query-len>1006</Iteration_query-len>\n"
+		    "<Iteration_hits>\n</Iteration_hits>\n"
+		    "  <Iteration_message>No hits found</Iteration_message>\n"
+		    "</Iteration>\n</BlastOutput_iterations>\n"
+		    "</BlastOutput>\n", i, i);
 
 		if (fresh)
 			reclen = (size_t)snprintf(rec, sizeof rec,

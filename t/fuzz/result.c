@@ -1,7 +1,7 @@
 /*
  * result.c: what a provider delivered, checked as ct-dispatch and the
- * wrappers check it (result_check): BLAST XML for the job's query, or a
- * text report, or refused.
+ * wrappers check it (result_check): BLAST XML for the job's query, or
+ * refused.
  */
 #include "harness.h"
 #include "job.h"
