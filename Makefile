@@ -63,7 +63,7 @@ LIBCT = $(BUILD)/libcputorrent.a
 # Each program links only what it uses: the job commands start often and
 # must not pay for libcurl or libxml2 at every start.
 USER_PROGS = ct-submit ct-status ct-fetch ct-wait ct-cancel ct-purge
-PROGS = $(USER_PROGS) ct-providers ct-dispatch
+PROGS = $(USER_PROGS) ct-providers ct-dispatch ct-report
 LIBS_ct-providers = $(XML_LIBS)
 LIBS_ct-dispatch = $(XML_LIBS)
 BINS = $(PROGS:%=$(BUILD)/bin/%)
