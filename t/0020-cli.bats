@@ -5,7 +5,7 @@
 
 load helper
 
-PROGRAMS="ct-submit ct-status ct-fetch ct-wait ct-cancel ct-providers ct-dispatch"
+PROGRAMS="ct-submit ct-status ct-fetch ct-wait ct-cancel ct-providers ct-dispatch ct-report"
 
 @test "--usage: the usage line of --help, and exit 0, for every program" {
 	for p in $PROGRAMS; do

@@ -24,7 +24,7 @@ complete_words() {
 
 @test "every program's completion is made and binds the program" {
 	for p in ct-submit ct-status ct-fetch ct-wait ct-cancel ct-providers \
-	    ct-dispatch; do
+	    ct-dispatch ct-report; do
 		run -0 bash -c "source '$CT_BUILD/completion/$p' && complete -p $p"
 		assert_output "complete -F _ct_complete $p"
 	done
