@@ -479,8 +479,9 @@ write_svg(struct report *r, const char *path)
 			    "(no provider)";
 		len = s[k].n + r->rows[i].nsample;
 		pts[k] = xrealloc(pts[k], (len + 1) * sizeof *pts[k]);
-		memcpy(pts[k] + s[k].n, r->rows[i].sample,
-		    r->rows[i].nsample * sizeof *pts[k]);
+		if (r->rows[i].nsample > 0)
+			memcpy(pts[k] + s[k].n, r->rows[i].sample,
+			    r->rows[i].nsample * sizeof *pts[k]);
 		s[k].n = len;
 	}
 	for (k = 0, total = 0; k < n; k++)
@@ -488,7 +489,7 @@ write_svg(struct report *r, const char *path)
 	xs = xcalloc(total + 1, sizeof *xs);
 	ys = xcalloc(total + 1, sizeof *ys);
 	for (k = 0, total = 0; k < n; k++) {
-		qsort(pts[k], s[k].n, sizeof *pts[k], by_x);
+		qsort(pts[k], s[k].n, sizeof *pts[k], by_x);	/* never NULL */
 		s[k].x = xs + total;
 		s[k].y = ys + total;
 		for (i = 0; i < s[k].n; i++) {
@@ -613,7 +614,7 @@ main(int argc, char **argv)
 	inputs(&c, &a, f);
 	period(&c, &a, &r);
 	if ((status = spool_open(&sp, spool_choose(c.spool), false)) != 0)
-		return status;
+		goto out;
 	/* Not see_all: the superuser sees every job, a user their own. */
 	if (spool_foreach(&sp, count_job, &r) != 0)
 		status = EX_IOERR;
@@ -623,10 +624,12 @@ main(int argc, char **argv)
 		f[F_LAMBDA].value = (double)r.submitted / hours;
 		f[F_LAMBDA].known = true;
 	}
-	qsort(r.rows, r.nrows, sizeof *r.rows, by_name);
+	if (r.nrows > 0)	/* qsort wants an array, even of none */
+		qsort(r.rows, r.nrows, sizeof *r.rows, by_name);
 	for (i = 0; i < r.nrows; i++)
-		qsort(r.rows[i].sample, r.rows[i].nsample,
-		    sizeof *r.rows[i].sample, by_y);
+		if (r.rows[i].nsample > 0)
+			qsort(r.rows[i].sample, r.rows[i].nsample,
+			    sizeof *r.rows[i].sample, by_y);
 	model(&r, f);
 	if (a.json)
 		print_json(&r, f);
@@ -638,6 +641,7 @@ main(int argc, char **argv)
 		ct_warnerr("cannot write standard output");
 		status = EX_IOERR;
 	}
+out:
 	for (i = 0; i < r.nrows; i++) {
 		free(r.rows[i].service);
 		free(r.rows[i].server);
