@@ -209,3 +209,40 @@ print("ok")' "$output"
 	assert_equal "$(figure lambda)" "$(printf -- '-\tmeasured')"
 	assert_equal "$(figure li)" "$(printf -- '-\teq.9')"
 }
+
+# many_jobs SPOOL N: N jobs completed on ebi, one a second from B, each
+# back 100 s after its submission, written as mkjob writes them (mkjob
+# itself would take minutes).
+many_jobs() {
+	mkdir -p "$1/completed" "$1/new" "$1/processing" "$1/failed" "$1/tmp"
+	awk -v dir="$1/completed" -v n="$2" -v b=$B -v uid="$(id -u)" 'BEGIN {
+		for (i = 0; i < n; i++) {
+			f = dir "/m" i; t = b + i
+			printf "cputorrent-job 1\nid m%d\nowner %d\nservice blastp\n", i, uid >f
+			printf "submitted %d.000000\nprovider ebi\nattempt %d.000000\n", t, t + 40 >f
+			printf "event %d.000000 0 submitted\nevent %d.000001 1 sent to ebi\n", t, t >f
+			printf "event %d.000000 2 result fetched and checked\n", t + 100 >f
+			printf "input 5\n>q\nA\nend\n" >f
+			close(f)
+		}
+	}'
+}
+
+@test "beyond 10000 jobs a line: percentiles and the realised ti from a sample, said so; counts and means exact" {
+	many_jobs "$CT_SPOOL" 10050
+	run -0 ct-report -s @$B -u @$((B + 10050)) -m 4 -t 30m -a 0.5
+	assert_line --index 1 "$(printf 'blastp\tebi\t10050\t10050\t0\t0\t0\t100.0\t100.0\t100.0\t60.0')"
+	assert_line "(percentiles and ti-realised from a sample of 10000 jobs per row)"
+	# 10050 jobs in 10050 s: lambda = 3600/h, x = 0.5 h * 3600/h = 1800 >=
+	# m: no ti; beta 0, li 50.
+	assert_equal "$(figure lambda)" "$(printf '3600.000\tmeasured')"
+	assert_equal "$(figure li)" "$(printf '50.000\teq.9')"
+	# With lambda given as 4/h, W = 450 > 100: every job within W, so the
+	# realised ti is eq. 5's 40 %, the sample scaled to every job.
+	run -0 ct-report -j -s @$B -u @$((B + 10050)) -m 4 -t 30m -a 0.5 -r 4
+	run -0 python3 -c 'import json, sys
+d = json.loads(sys.argv[1])
+f = d["figures"]
+print(d["sampled"], "%.6f %.6f" % (f["ti"]["value"], f["ti-realised"]["value"]))' "$output"
+	assert_output "True 40.000000 40.000000"
+}
