@@ -1,7 +1,8 @@
 /*
  * svgplot.h: a scatter plot of series over time as SVG (ct-report --svg):
- * a time axis, a value axis, one colour of dots joined by a line per
- * series, a legend. Small on purpose: no library draws for it.
+ * a time axis, a value axis, one colour of dots per series, joined by a
+ * line (through the means of 60 equal spans of time when there are more
+ * than 200 dots), a legend. Small on purpose: no library draws for it.
  *
  * Errors: nothing here prints or fails.
  */

@@ -230,9 +230,17 @@ many_jobs() {
 
 @test "beyond 10000 jobs a line: percentiles and the realised ti from a sample, said so; counts and means exact" {
 	many_jobs "$CT_SPOOL" 10050
-	run -0 ct-report -s @$B -u @$((B + 10050)) -m 4 -t 30m -a 0.5
+	run -0 ct-report -s @$B -u @$((B + 10050)) -m 4 -t 30m -a 0.5 -g plot.svg
 	assert_line --index 1 "$(printf 'blastp\tebi\t10050\t10050\t0\t0\t0\t100.0\t100.0\t100.0\t60.0')"
 	assert_line "(percentiles and ti-realised from a sample of 10000 jobs per row)"
+	# The plot has the sample's dots, and a line through the means of at
+	# most 60 spans of time, not through 10000 dots.
+	run -0 xmllint --xpath 'count(//*[local-name()="circle"])' plot.svg
+	assert_output 10000
+	run -0 xmllint --xpath 'string(//*[local-name()="polyline"]/@points)' plot.svg
+	n=$(wc -w <<<"$output")
+	[ "$n" -gt 50 ] && [ "$n" -le 60 ] || fail "$n points in the line"
+	run -0 ct-report -s @$B -u @$((B + 10050)) -m 4 -t 30m -a 0.5
 	# 10050 jobs in 10050 s: lambda = 3600/h, x = 0.5 h * 3600/h = 1800 >=
 	# m: no ti; beta 0, li 50.
 	assert_equal "$(figure lambda)" "$(printf '3600.000\tmeasured')"
