@@ -178,7 +178,8 @@ count_job(struct job *j, enum job_state s, void *ctx)
 static int
 by_y(const void *a, const void *b)
 {
-	double x = ((const struct point *)a)->y, y = ((const struct point *)b)->y;
+	const struct point *p = a, *q = b;
+	double x = p->y, y = q->y;
 
 	return (x > y) - (x < y);
 }
@@ -196,7 +197,8 @@ by_name(const void *a, const void *b)
 static int
 by_x(const void *a, const void *b)
 {
-	int64_t x = ((const struct point *)a)->x, y = ((const struct point *)b)->x;
+	const struct point *p = a, *q = b;
+	int64_t x = p->x, y = q->x;
 
 	return (x > y) - (x < y);
 }
@@ -274,8 +276,8 @@ struct table {
 	size_t cols, n;
 };
 
-static void
-cell(struct table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void cell(struct table *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 static void
 cell(struct table *t, const char *fmt, ...)
@@ -295,11 +297,24 @@ cell(struct table *t, const char *fmt, ...)
 	t->cells[t->n++] = s;
 }
 
+/* One cell for each tab-separated field of fields. */
+static void
+cells(struct table *t, const char *fields)
+{
+	const char *tab;
+
+	while ((tab = strchr(fields, '\t')) != NULL) {
+		cell(t, "%.*s", (int)(tab - fields), fields);
+		fields = tab + 1;
+	}
+	cell(t, "%s", fields);
+}
+
 /* Columns aligned on a terminal, separated by tabs for scripts. */
 static void
 table_print(struct table *t, bool aligned)
 {
-	size_t i, c, w[16] = { 0 };
+	size_t i, c, w[16] = { 0 };	/* no table has more columns */
 
 	for (i = 0; i < t->n; i++)
 		if (strlen(t->cells[i]) > w[i % t->cols])
@@ -335,10 +350,8 @@ print_text(struct report *r, const struct figure *f, bool aligned)
 	char since[64], until[64];
 	size_t i;
 
-	cell(&t, "SERVICE"); cell(&t, "SERVER"); cell(&t, "JOBS");
-	cell(&t, "COMPLETED"); cell(&t, "FAILED"); cell(&t, "PENDING");
-	cell(&t, "PASSED-ON"); cell(&t, "MEAN"); cell(&t, "MEDIAN");
-	cell(&t, "P90"); cell(&t, "MEAN-RUN");
+	cells(&t, "SERVICE\tSERVER\tJOBS\tCOMPLETED\tFAILED\tPENDING\t"
+	    "PASSED-ON\tMEAN\tMEDIAN\tP90\tMEAN-RUN");
 	for (i = 0; i < r->nrows; i++) {
 		const struct row *w = &r->rows[i];
 
@@ -363,13 +376,13 @@ print_text(struct report *r, const struct figure *f, bool aligned)
 	format_utc(until, sizeof until, r->until);
 	printf("\n");
 	t.cols = 4;
-	cell(&t, "FIGURE"); cell(&t, "VALUE"); cell(&t, "SOURCE");
-	cell(&t, "UNIT");
-	cell(&t, "since"); cell(&t, "%s", r->since > 0 || r->first ? since :
-	    "-");
-	cell(&t, "%s", r->since > 0 ? "given" : "first-job"); cell(&t, "UTC");
-	cell(&t, "until"); cell(&t, "%s", until);
-	cell(&t, "%s", r->until_given ? "given" : "now"); cell(&t, "UTC");
+	cells(&t, "FIGURE\tVALUE\tSOURCE\tUNIT");
+	cells(&t, "since");
+	cells(&t, r->since > 0 || r->first ? since : "-");
+	cells(&t, r->since > 0 ? "given\tUTC" : "first-job\tUTC");
+	cells(&t, "until");
+	cells(&t, until);
+	cells(&t, r->until_given ? "given\tUTC" : "now\tUTC");
 	for (i = 0; i < NFIG; i++) {
 		cell(&t, "%s", f[i].name);
 		if (f[i].known)
@@ -403,7 +416,8 @@ print_json(struct report *r, const struct figure *f)
 
 	printf("{\"since\":");
 	if (r->since > 0 || r->first) {
-		format_utc(when, sizeof when, r->since > 0 ? r->since : r->first);
+		format_utc(when, sizeof when,
+		    r->since > 0 ? r->since : r->first);
 		json_string(stdout, when);
 	} else
 		printf("null");
@@ -648,8 +662,13 @@ out:
 		free(r.rows[i].sample);
 	}
 	free(r.rows);
-	free(a.alpha); free(a.svg); free(a.nodes); free(a.rate);
-	free(a.since); free(a.tp); free(a.until);
+	free(a.alpha);
+	free(a.svg);
+	free(a.nodes);
+	free(a.rate);
+	free(a.since);
+	free(a.tp);
+	free(a.until);
 	cli_end(&c);
 	return status;
 }

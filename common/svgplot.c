@@ -58,7 +58,8 @@ axes(struct buf *out, int64_t x0, int64_t x1, double ymax,
 	    LEFT + pw);
 	buf_appendf(out, "<g font-size=\"11\" fill=\"#000\">\n");
 	for (i = 0; i <= TICKS; i++) {
-		double fx = LEFT + pw * i / TICKS, fy = TOP + ph - ph * i / TICKS;
+		double fx = LEFT + pw * i / TICKS;
+		double fy = TOP + ph - ph * i / TICKS;
 
 		format_utc(when, sizeof when,
 		    x0 + (int64_t)((double)(x1 - x0) * i / TICKS));
@@ -70,8 +71,8 @@ axes(struct buf *out, int64_t x0, int64_t x1, double ymax,
 		buf_appendf(out, "<text x=\"%.1f\" y=\"%.1f\" "
 		    "text-anchor=\"end\">%.0f</text>\n", LEFT - 6, fy + 4,
 		    ymax * i / TICKS);
-		buf_appendf(out, "<path stroke=\"#ccc\" d=\"M%.1f %.1fH%.1f\"/>\n",
-		    LEFT, fy, LEFT + pw);
+		buf_appendf(out, "<path stroke=\"#ccc\" "
+		    "d=\"M%.1f %.1fH%.1f\"/>\n", LEFT, fy, LEFT + pw);
 	}
 	buf_appendf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
 	    LEFT + pw / 2, H - 20);
@@ -123,7 +124,8 @@ line(struct buf *out, const struct svg_series *s, int64_t x0, int64_t x1,
 			    (double)(x1 - x0), TOP + ph - ph * s->y[k] / ymax);
 			continue;
 		}
-		b = k < s->n ? (size_t)((double)(s->x[k] - x0) / span) : SIZE_MAX;
+		b = k < s->n ? (size_t)((double)(s->x[k] - x0) / span) :
+		    SIZE_MAX;
 		if (b != cur && n > 0) {
 			buf_appendf(out, "%s%.1f,%.1f", drawn++ ? " " : "",
 			    LEFT + pw * ((double)cur + 0.5) / BUCKETS,
@@ -195,8 +197,8 @@ svgplot_render(struct buf *out, const char *title, const char *xlabel,
 			    LEFT + pw *
 			    (double)(s[i].x[k] - x0) / (double)(x1 - x0),
 			    TOP + ph - ph * s[i].y[k] / ymax,
-			    s[i].n > MANY ? " stroke=\"none\" fill-opacity=\"0.25\"" :
-			    "");
+			    s[i].n > MANY ?
+			    " stroke=\"none\" fill-opacity=\"0.25\"" : "");
 		buf_appendf(out, "<rect class=\"legend\" x=\"%.1f\" y=\"%.1f\" "
 		    "width=\"10\" height=\"10\"/>\n<text stroke=\"none\" "
 		    "fill=\"#000\" font-size=\"12\" x=\"%.1f\" y=\"%.1f\">",

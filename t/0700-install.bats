@@ -29,13 +29,15 @@ install_into() {
 	done
 	# Where bash-completion looks, below the prefix (XDG_DATA_DIRS).
 	for p in ct-submit ct-status ct-fetch ct-wait ct-cancel ct-providers \
-	    ct-dispatch; do
+	    ct-dispatch ct-report; do
 		[ -f "$root/opt/ct/share/bash-completion/completions/$p" ] ||
 			fail "no completion for $p"
 		grep -q "^complete -F _ct_complete $p\$" \
 			"$root/opt/ct/share/bash-completion/completions/$p"
 	done
 	[ -f "$root/opt/ct/share/man/man5/cputorrent-spool.5" ]
+	[ -x "$root/opt/ct/bin/ct-report" ]
+	[ -f "$root/opt/ct/share/man/man8/ct-report.8" ]
 	[ -f "$root/opt/ct/share/cputorrent/demo/globins45.fa" ]
 	for d in "" /tmp /new /processing /completed /failed /results; do
 		[ "$(stat -c %a "$root/srv/spool/cputorrent$d")" = 700 ]

@@ -254,3 +254,14 @@ f = d["figures"]
 print(d["sampled"], "%.6f %.6f" % (f["ti"]["value"], f["ti-realised"]["value"]))' "$output"
 	assert_output "True 40.000000 40.000000"
 }
+
+@test "under valgrind: no error and no leak, with the plot and with JSON" {
+	command -v valgrind >/dev/null || skip "valgrind is not installed"
+	[[ "$CT_BUILD" != *san* ]] || skip "sanitizer build: ASan checks it"
+	period_spool
+	run -0 valgrind -q --leak-check=full --show-leak-kinds=all \
+		--errors-for-leak-kinds=all --error-exitcode=99 \
+		ct-report -s @$B -u @$((B + 7200)) -g plot.svg
+	run -0 valgrind -q --leak-check=full --show-leak-kinds=all \
+		--errors-for-leak-kinds=all --error-exitcode=99 ct-report -j
+}
