@@ -70,7 +70,7 @@ LIBCT = $(BUILD)/libcputorrent.a
 # must not pay for libcurl or libxml2 at every start.
 USER_PROGS = ct-submit ct-status ct-fetch ct-wait ct-cancel ct-purge ct-hold \
 	ct-release ct-resubmit
-PROGS = $(USER_PROGS) ct-providers ct-dispatch ct-serve ct-volunteer
+PROGS = $(USER_PROGS) ct-providers ct-dispatch ct-report ct-serve ct-volunteer
 LIBS_ct-providers = $(XML_LIBS)
 LIBS_ct-dispatch = $(XML_LIBS)
 LIBS_ct-serve = $(MHD_LIBS) $(JANSSON_LIBS) $(XML_LIBS) -lpthread

@@ -35,6 +35,8 @@ install_into() {
 			"$root/opt/ct/share/bash-completion/completions/$p"
 	done
 	[ -f "$root/opt/ct/share/man/man5/cputorrent-spool.5" ]
+	[ -x "$root/opt/ct/bin/ct-report" ]
+	[ -f "$root/opt/ct/share/man/man8/ct-report.8" ]
 	[ -f "$root/opt/ct/share/cputorrent/demo/globins45.fa" ]
 	# ct-fetch -f's converter, where ct-fetch looks for it.
 	[ -x "$root/opt/ct/libexec/cputorrent/blastfmt" ]
