@@ -113,15 +113,50 @@ fill_from_result(int fd, void *ctx)
 }
 
 /*
+ * Write the result to a path that is not a regular file (a device such as
+ * /dev/null, a FIFO), as to standard output: a rename over it would put a
+ * file in its place (as root, instead of /dev/null).
+ */
+static int
+write_special(int result, const char *path, const struct format *fmt)
+{
+	int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC), status;
+
+	if (fd < 0) {
+		ct_warnerr("cannot open %s", path);
+		return EX_CANTCREAT;
+	}
+	if (fmt->f.kind != BLASTFMT_XML)
+		status = convert(result, fd, fmt);
+	else if ((status = copy_fd(result, fd)) != 0) {
+		if (status == COPY_READ_FAILED)
+			ct_warnerr("cannot read the result");
+		else
+			ct_warnerr("cannot write %s", path);
+		status = EX_IOERR;
+	}
+	if (close(fd) != 0 && status == 0) {
+		ct_warnerr("cannot write %s", path);
+		status = EX_IOERR;
+	}
+	return status;
+}
+
+/*
  * Write the result to path by way of a temporary file beside it, so path
- * holds the old content or the whole new one, never a part. Returns the
+ * holds the old content or the whole new one, never a part; or, if path
+ * is there and not a regular file, into it (write_special). Returns the
  * exit status, after a message if it is not 0.
  */
 static int
 write_output(int result, const char *path, const struct format *fmt)
 {
 	struct output_copy oc = { result, fmt, 0, 0 };
+	struct stat st;
 
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) &&
+	    !S_ISDIR(st.st_mode))
+		return write_special(result, path, fmt);
 	if (atomic_write_with(AT_FDCWD, path, 0666, fill_from_result,
 	    &oc) == 0)
 		return CT_EXIT_COMPLETED;

@@ -64,6 +64,29 @@ binary_result() {
 	assert_equal "$(ls -A)" result
 }
 
+@test "-o naming a device or a FIFO writes into it, never puts a file in its place" {
+	head -c 100000 /dev/urandom >r
+	mkjob -s completed -r r "$CT_SPOOL" c1
+	mkfifo fifo
+	timeout 10 cat fifo >got &	# a writer that never comes: 10 s
+	run -0 --separate-stderr timeout 10 ct-fetch -o fifo c1
+	wait
+	assert_equal "$stderr" ""
+	cmp r got
+	assert_equal "$(stat -c %F fifo)" fifo
+	# A null device of the test's own: as root, a rename would have put
+	# a file in its place (as it did to /dev/null).
+	if [ "$(id -u)" -eq 0 ] && mknod null c 1 3 2>/dev/null; then
+		run -0 --separate-stderr ct-fetch -o null c1
+		assert_equal "$stderr" ""
+		assert_equal "$(stat -c %F null)" "character special file"
+	fi
+	# No temporary file left beside them.
+	run -0 bash -c "ls -A | grep -v -x -e fifo -e got -e null -e r -e spool |
+		grep -v '^separate-stderr-' || true"
+	assert_output ""
+}
+
 @test "-o replaces an existing file, by a rename" {
 	head -c 100000 /dev/urandom >r
 	mkjob -s completed -r r "$CT_SPOOL" c1
