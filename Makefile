@@ -276,7 +276,7 @@ INSTALL_PATHS = sed -e 's|/usr/local/libexec/cputorrent|$(libexecdir)/cputorrent
 	-e 's|/usr/local/bin|$(bindir)|g' \
 	-e 's|/etc/cputorrent|$(sysconfdir)/cputorrent|g' \
 	-e 's|/var/spool/cputorrent|$(spooldir)|g' \
-	-e 's|User=cputorrent|User=$(DISPATCH_USER)|; s|Group=cputorrent|Group=$(SPOOL_GROUP)|' \
+	-e 's|^User=cputorrent$$|User=$(DISPATCH_USER)|; s|^Group=cputorrent$$|Group=$(SPOOL_GROUP)|' \
 	-e 's|  cputorrent  umask|  $(DISPATCH_USER)  umask|'
 PATHED = $(MAN1) $(MAN5) $(MAN7) $(MAN8) share/cron.d/cputorrent \
 	$(wildcard share/systemd/*)

@@ -108,10 +108,12 @@ verify_units() {
 		run grep -rl -e /usr/local -e /etc/cputorrent -e /var/spool/cputorrent \
 			"$share/cron.d" "$share/systemd" "$root$prefix/share/man"
 		assert_output ""
-		run grep -h '^ExecStart=' "$share"/systemd/*.service
+		run grep -h '^ExecStart=' "$share"/systemd/ct-dispatch*.service
 		assert_output "ExecStart=$prefix/bin/ct-dispatch -s
 ExecStart=$prefix/bin/ct-dispatch -f -s"
-		run grep -h 'ReadWritePaths=' "$share"/systemd/*.service
+		run grep -h '^ExecStart=' "$share"/systemd/ct-serve.service
+		assert_output --partial "ExecStart=$prefix/bin/ct-serve "
+		run grep -h 'ReadWritePaths=' "$share"/systemd/ct-dispatch*.service
 		assert_output "ReadWritePaths=/srv/spool/cputorrent
 ReadWritePaths=/srv/spool/cputorrent"
 		run grep -c "exec $prefix/bin/ct-dispatch -s\$" "$share/cron.d/cputorrent"
@@ -126,7 +128,7 @@ ReadWritePaths=/srv/spool/cputorrent"
 	done
 }
 
-@test "the dispatcher's units are confined: systemd-analyze security rates them OK" {
+@test "the dispatcher's and ct-serve's units are confined: systemd-analyze security rates them OK" {
 	command -v systemd-analyze >/dev/null || skip "systemd-analyze is missing"
 	for u in "$TOP"/share/systemd/*.service; do
 		run systemd-analyze security --offline=true "$u"

@@ -53,8 +53,11 @@ setup_file() {
 		/var/spool/cputorrent /var/spool/cputorrent/new \
 		/var/spool/cputorrent/work /etc/cputorrent/providers.xml 2>&1)
 	account=$(getent passwd cputorrent | cut -d: -f6,7)
+	# A job in the spool: a purge must not take it.
+	printf '>q\nMKV\n' >q.fa
+	job=$(env -u CT_SPOOL /usr/bin/ct-submit q.fa 2>&1 || true)
 	dpkg --purge cputorrent >/dev/null 2>&1 || true
-	after="$(test -d /var/spool/cputorrent && echo spool) $(test -e /usr/bin/ct-submit && echo programs)"
+	after="$(test -d /var/spool/cputorrent && echo spool || true) $(test -e /usr/bin/ct-submit && echo programs || true)"
 	overrides=$(dpkg-statoverride --list /usr/bin/ct-submit || true)
 	[ -n "$had_account" ] || userdel cputorrent 2>/dev/null || true
 	[ -n "$had_group" ] || groupdel cputorrent 2>/dev/null || true
@@ -67,6 +70,7 @@ setup_file() {
 700 cputorrent cputorrent /var/spool/cputorrent/work
 640 root cputorrent /etc/cputorrent/providers.xml"
 	assert_equal "$account" "/var/spool/cputorrent:/usr/sbin/nologin"
+	[[ $job =~ ^[0-9]{8}- ]] || fail "ct-submit as installed: $job"
 	assert_equal "$after" "spool "
 	assert_equal "$overrides" ""
 }

@@ -67,7 +67,7 @@ dispatch_until_done() {
 
 	run -0 ct-status -l "${ids[0]}"
 	assert_line --regexp '^  .*  Processing  sent to here \(handle [0-9a-f]{32}\)$'
-	assert_line --regexp '^  .*  Completed   completed by here in [0-9]+ s$'
+	assert_line --regexp '^  .*  Completed   completed by here in [0-9]+ s \([0-9]+ s after submission\)$'
 	# Nothing left behind: no lock, no work directory.
 	run find "$CT_SPOOL/locks" "$CT_SPOOL/work" -mindepth 1
 	assert_output ""
