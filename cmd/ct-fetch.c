@@ -34,18 +34,19 @@
 extern char **environ;
 
 static const char usage[] =
-    "usage: ct-fetch [-f format] [-o file] [-S spool] id\n";
+    "usage: ct-fetch [-f format] [-o file] [-S spool] id ...\n";
 
 static const char help[] =
-    "Write the result of a completed job to standard output.\n"
+    "Write the result of completed jobs to standard output, one after\n"
+    "another.\n"
     "  -f format  xml (the default), tabular [column...], or json\n"
-    "  -o file    write it to file instead, atomically\n"
+    "  -o file    write the one job's result to file instead, atomically\n"
     "  -S spool   spool directory (default $CT_SPOOL, else "
     CT_SPOOL_DEFAULT ")\n"
     "  -h, -V     help, version\n"
-    "  id -       the job ID on standard input, as ct-submit prints it\n"
-    "Exit status: 0 result written, 1 job failed, 2 processing, 3 new,\n"
-    "4 not found.\n";
+    "  id -       the job IDs on standard input, as ct-submit prints them\n"
+    "Exit status: 0 results written, 1 a job failed, 2 processing, 3 new,\n"
+    "4 not found: with several jobs, the highest.\n";
 
 /* The format asked for, as given to -f and as parsed. */
 struct format {
@@ -218,6 +219,41 @@ look_up(struct spool *sp, const char *id, int *result)
 	return status;
 }
 
+/*
+ * The results of the jobs args name (IDs, batch IDs, names: lookup.h), on
+ * standard output one after another, in their order. Each is written with
+ * the caller's own group, as -o is (the converter must not run with the
+ * spool's). Returns the highest answer; an output that fails ends it.
+ */
+static int
+fetch_each(struct spool *sp, const char *const *args, const struct format *fmt)
+{
+	struct strvec ids = STRVEC_INIT;
+	int status, code, result;
+	size_t i;
+
+	if ((status = lookup_args(sp, args, false, lookup_collect, &ids)) ==
+	    EX_IOERR)
+		goto out;
+	for (i = 0; i < ids.n; i++) {
+		result = -1;
+		code = look_up(sp, ids.v[i], &result);
+		if (result >= 0) {
+			privilege_suspend();
+			code = write_stdout(result, fmt);
+			privilege_resume();
+			close(result);
+		}
+		if (code > status)
+			status = code;
+		if (code >= EX_USAGE && result >= 0)
+			break;	/* the output failed: the rest would too */
+	}
+out:
+	strvec_free(&ids);
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -230,13 +266,16 @@ main(int argc, char **argv)
 		CLI_COMMON_OPTIONS
 	};
 	char id[JOBID_MAX + 1];
-	const char *arg;
+	const char *const *args;
 	struct spool sp;
 	int status, result = -1;
 
 	privilege_init();
 	ct_setprogname(argv[0]);
-	arg = cli_parse_ids(&c, argc, argv, table, CLI_ONE_ID)[0];
+	args = cli_parse_ids(&c, argc, argv, table, CLI_SOME_IDS);
+	if (output != NULL && (args[0] == NULL || args[1] != NULL))
+		cli_usage_error(&c, "-o takes the result of one job: give one "
+		    "ID");
 	if (format != NULL) {
 		if (blastfmt_parse(format, &fmt.f, why, sizeof why) != 0) {
 			char msg[sizeof why + 128];
@@ -250,7 +289,9 @@ main(int argc, char **argv)
 	}
 	if ((status = spool_open(&sp, spool_choose(c.spool), false)) != 0)
 		exit(status);
-	if ((status = lookup_one(&sp, arg, id)) == 0)
+	if (output == NULL)
+		status = fetch_each(&sp, args, &fmt);
+	else if ((status = lookup_one(&sp, args[0], id)) == 0)
 		status = look_up(&sp, id, &result);
 	if (result >= 0) {
 		/* From here on, only the caller's own rights: -o is theirs. */

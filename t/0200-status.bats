@@ -189,8 +189,10 @@ fields() {
 	echo "the report" >"$CT_SPOOL/results/c1"
 	run -0 ct-fetch - <<<c1
 	assert_output "the report"
-	run -64 --separate-stderr ct-fetch - <<<"c1 f1"
-	assert_equal "${stderr_lines[0]}" "ct-fetch: expected one job ID"
+	run -1 --separate-stderr ct-fetch - <<<"c1 f1"
+	assert_output "the report"
+	run -64 --separate-stderr ct-fetch -o out - <<<"c1 f1"
+	assert_equal "${stderr_lines[0]}" "ct-fetch: -o takes the result of one job: give one ID"
 	run -1 ct-wait -t 0 - <<<"c1 f1"
 	run -64 --separate-stderr ct-cancel - </dev/null
 	assert_equal "${stderr_lines[0]}" "ct-cancel: expected at least one job ID"
@@ -879,11 +881,17 @@ ct-status: $other: job not found"
 	echo "the report" >"$CT_SPOOL/results/$o3"
 	run -0 ct-fetch once
 	assert_output "the report"
-	run -64 --separate-stderr ct-fetch twice
+	run -64 --separate-stderr ct-fetch -o out twice
 	assert_equal "$output" ""
 	assert_equal "$stderr" "ct-fetch: twice: names 2 jobs; give one of their IDs:
 ct-fetch:   $o1
 ct-fetch:   $o2"
+	[ ! -e out ]
+	# To standard output, every job it names: here both still New.
+	run -3 --separate-stderr ct-fetch twice once
+	assert_output "the report"
+	assert_equal "$stderr" "ct-fetch: $o1: job new: no provider has taken it yet
+ct-fetch: $o2: job new: no provider has taken it yet"
 	run -4 --separate-stderr ct-fetch nosuch
 	assert_equal "$stderr" "ct-fetch: nosuch: job not found"
 }

@@ -64,6 +64,29 @@ binary_result() {
 	assert_equal "$(ls -A)" result
 }
 
+@test "several jobs: their results one after another, in order; the highest answer; -o takes one" {
+	printf 'first\n' >r1
+	printf 'second\n' >r2
+	mkjob -s completed -r r1 "$CT_SPOOL" c1
+	mkjob -s completed -r r2 "$CT_SPOOL" c2
+	mkjob -s failed -e 'no provider left; run it locally' "$CT_SPOOL" f1
+	run -0 ct-fetch c2 c1
+	assert_output "second
+first"
+	run -1 --separate-stderr ct-fetch c1 f1 c2
+	assert_output "first
+second"
+	assert_equal "$stderr" "ct-fetch: f1: job failed: no provider left; run it locally"
+	run -4 --separate-stderr ct-fetch c1 nosuch
+	assert_output first
+	run -0 ct-fetch - <<<"c1 c2"
+	assert_output "first
+second"
+	run -64 --separate-stderr ct-fetch -o out c1 c2
+	[[ ${stderr_lines[0]} == "ct-fetch: -o takes the result of one job: give one ID" ]]
+	[ ! -e out ]
+}
+
 @test "-o naming a device or a FIFO writes into it, never puts a file in its place" {
 	head -c 100000 /dev/urandom >r
 	mkjob -s completed -r r "$CT_SPOOL" c1
@@ -260,17 +283,17 @@ binary_result() {
 	assert_output theirs
 }
 
-@test "no ID, or two: exit 64 with the usage" {
+@test "no ID, or two with -o: exit 64 with the usage" {
 	mkjob -s completed -r /dev/null "$CT_SPOOL" c1
 	mkjob -s completed -r /dev/null "$CT_SPOOL" c2
 	run -64 --separate-stderr ct-fetch
 	assert_equal "$output" ""
-	assert_equal "$stderr" "ct-fetch: expected one job ID
-usage: ct-fetch [-f format] [-o file] [-S spool] id"
-	run -64 --separate-stderr ct-fetch c1 c2
+	assert_equal "$stderr" "ct-fetch: expected at least one job ID
+usage: ct-fetch [-f format] [-o file] [-S spool] id ..."
+	run -64 --separate-stderr ct-fetch -o out c1 c2
 	assert_equal "$output" ""
-	assert_equal "$stderr" "ct-fetch: expected one job ID
-usage: ct-fetch [-f format] [-o file] [-S spool] id"
+	assert_equal "$stderr" "ct-fetch: -o takes the result of one job: give one ID
+usage: ct-fetch [-f format] [-o file] [-S spool] id ..."
 	run -64 ct-fetch -o out
 	[ ! -e out ]
 }
@@ -281,10 +304,10 @@ usage: ct-fetch [-f format] [-o file] [-S spool] id"
 	run -64 --separate-stderr ct-fetch -x c1
 	assert_equal "$output" ""
 	assert_equal "$stderr" "ct-fetch: -x: unknown option
-usage: ct-fetch [-f format] [-o file] [-S spool] id"
+usage: ct-fetch [-f format] [-o file] [-S spool] id ..."
 	run -64 --separate-stderr ct-fetch c1 -o
 	assert_equal "$stderr" "ct-fetch: -o: missing argument
-usage: ct-fetch [-f format] [-o file] [-S spool] id"
+usage: ct-fetch [-f format] [-o file] [-S spool] id ..."
 }
 
 @test "a full standard output: exit 74, 'cannot write standard output'" {

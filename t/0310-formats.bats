@@ -170,7 +170,7 @@ EOF
 		assert_equal "$status" 64
 		assert_equal "$output" ""
 		assert_equal "${stderr_lines[0]}" "ct-fetch: -f $1: $2"
-		assert_equal "${stderr_lines[1]}" "usage: ct-fetch [-f format] [-o file] [-S spool] id"
+		assert_equal "${stderr_lines[1]}" "usage: ct-fetch [-f format] [-o file] [-S spool] id ..."
 		[ ! -e out ]
 	}
 	bad csv "unknown format 'csv': xml, tabular [column...] or json"

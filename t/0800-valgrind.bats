@@ -68,7 +68,7 @@ vg() {
 	ct-submit -N g two.fa
 	run vg ct-status -l g "${ids[0]%-0}" g/r1 nosuch
 	assert_equal "$status" 4
-	run vg ct-fetch g
+	run vg ct-fetch -o out g
 	assert_equal "$status" 64
 	run vg ct-hold "${ids[0]%-0}"
 	assert_success
