@@ -20,6 +20,7 @@
 #include "exitcodes.h"
 #include "fasta.h"
 #include "job.h"
+#include "spoollimits.h"
 #include "offered.h"
 #include "privilege.h"
 #include "service.h"
@@ -55,6 +56,7 @@ struct staged {
 struct batch {
 	struct staged *jobs;
 	size_t n;
+	struct limits_batch admitted;	/* by the spool's limits */
 };
 
 struct settings {
@@ -62,8 +64,9 @@ struct settings {
 	const char *database;
 	const char **options;
 	size_t noptions;
-	size_t max_input;
+	size_t max_input;	/* 0: not given (-m) */
 	int per_record;
+	struct limits limits;	/* the spool's (spoollimits.h) */
 };
 
 static void
@@ -186,8 +189,10 @@ stage_job(struct spool *sp, const struct settings *set, const char *event,
 		job_add_option(&j, set->options[i]);
 	job_add_event(&j, j.submitted_usec, JOB_NEW, event);
 	job_format(&j, input, len, &rec);
-	rc = spool_stage(sp, rec.data, rec.len, st->tmpname) == 0 ? 0 :
-	    EX_IOERR;
+	if ((rc = limits_admit(sp, &set->limits, &batch->admitted, j.id,
+	    rec.len)) == 0 && spool_stage(sp, rec.data, rec.len,
+	    st->tmpname) != 0)
+		rc = EX_IOERR;
 	if (rc == 0) {
 		memcpy(st->id, j.id, sizeof st->id);
 		batch->n++;
@@ -236,6 +241,7 @@ unstage_all(struct spool *sp, struct batch *batch)
 
 	for (i = 0; i < batch->n; i++)
 		spool_unstage(sp, batch->jobs[i].tmpname);
+	limits_withdraw(sp, &batch->admitted);
 }
 
 /* The inputs named, checked: no file means standard input, named once. */
@@ -380,7 +386,7 @@ print_ids(const struct batch *batch)
 int
 main(int argc, char **argv)
 {
-	struct settings set = { .max_input = MAX_INPUT_DEFAULT };
+	struct settings set = { 0 };
 	char *service_arg = NULL, *opt_arg = NULL;
 	const char *const *files;
 	struct batch batch = { 0 };
@@ -404,7 +410,13 @@ main(int argc, char **argv)
 	files = parse_command_line(&c, &set, &opt_arg, &service_arg);
 	if ((status = spool_open(&sp, spool_choose(c.spool), true)) != 0)
 		exit(status);
-	if ((status = stage_all(&sp, &set, files, &batch)) == 0) {
+	limits_load(&sp, &set.limits);
+	if (set.max_input == 0)
+		set.max_input = MAX_INPUT_DEFAULT < set.limits.max_input ?
+		    MAX_INPUT_DEFAULT : (size_t)set.limits.max_input;
+	if ((status = limits_check_static(&set.limits, set.max_input,
+	    set.options, set.noptions)) == 0 &&
+	    (status = stage_all(&sp, &set, files, &batch)) == 0) {
 		status = publish_all(&sp, &batch);
 		if ((printed = print_ids(&batch)) != 0)
 			status = printed;
@@ -413,6 +425,7 @@ main(int argc, char **argv)
 		spool_reap_tmp(&sp, SPOOL_TMP_MAX_AGE);
 	}
 	free(batch.jobs);
+	limits_batch_free(&batch.admitted);
 	for (i = 0; i < set.noptions; i++)
 		free((char *)set.options[i]);
 	free(set.options);
