@@ -177,7 +177,13 @@ user_dir(struct spool *sp, unsigned long uid)
 	int d = spool_dir(sp, SPOOL_STATE), u = -1, fd = -1;
 
 	snprintf(name, sizeof name, "%lu", uid);
-	if (d < 0 || (mkdirat(d, USERS_DIR, 0770) != 0 && errno != EEXIST) ||
+	/*
+	 * A shared spool has state/users/ from make install (spool.h: no
+	 * directory is made there with the group's rights but a user's own
+	 * record).
+	 */
+	if (d < 0 || (sp->create && mkdirat(d, USERS_DIR, 0770) != 0 &&
+	    errno != EEXIST) ||
 	    (u = openat(d, USERS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) < 0 || (mkdirat(u, name, 0770) != 0 &&
 	    errno != EEXIST) || (fd = openat(u, name, O_RDONLY | O_DIRECTORY |

@@ -44,7 +44,8 @@ make_world() {
 	done
 	# The spool, as `make install` leaves it.
 	mkdir "$U_DIR/spool" || return 1
-	for d in "" /tmp /new /processing /completed /failed /results; do
+	for d in "" /tmp /new /processing /completed /failed /results /state \
+	    /state/users; do
 		mkdir -p "$U_DIR/spool$d" &&
 		    chown root:"$U_GROUP" "$U_DIR/spool$d" &&
 		    chmod 2770 "$U_DIR/spool$d" || return 1
@@ -127,7 +128,10 @@ complete() {
 teardown() {
 	[ -z "${TEARDOWN:-}" ] || eval "$TEARDOWN"
 	[ -n "${U_DIR:-}" ] && [ -d "$U_DIR/spool" ] || return 0
-	find "$U_DIR/spool" -mindepth 2 -maxdepth 2 -type d -exec rm -rf {} +
+	find "$U_DIR/spool" -mindepth 2 -maxdepth 2 -type d \
+	    ! -path "$U_DIR/spool/state/users" -exec rm -rf {} +
+	# And each user's record of her jobs (spoollimits.h), and the limits.
+	rm -rf "$U_DIR/spool/state/users/"* "$U_DIR/spool/state/limits"
 }
 
 # stderr_line ARGS: assert_line on the stderr of `run --separate-stderr`.
@@ -365,11 +369,13 @@ $BOB_UID $BOB_GID"
 		run --separate-stderr as "$U_BOB" ct-submit -S "$S/$d" x.fa
 		assert_equal "$status" 74
 		assert_equal "$output" ''
-		stderr_line "ct-submit: cannot open $S/$d/tmp: No such file or directory"
+		# Its record of bob's jobs is the first thing it looks for.
+		stderr_line "ct-submit: cannot open $S/$d/state/users/$BOB_UID: No such file or directory"
 		stderr_line "ct-submit: nothing submitted"
 	done
 	# The state directories hold job files only, so every listing works.
-	run find "$S" -mindepth 2 ! -type f
+	run find "$S"/{tmp,new,processing,completed,failed,results} \
+	    -mindepth 1 ! -type f
 	assert_output ''
 	run --separate-stderr as "$U_ALICE" ct-status
 	assert_success

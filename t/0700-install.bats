@@ -37,7 +37,8 @@ install_into() {
 	done
 	[ -f "$root/opt/ct/share/man/man5/cputorrent-spool.5" ]
 	[ -f "$root/opt/ct/share/cputorrent/demo/globins45.fa" ]
-	for d in "" /tmp /new /processing /completed /failed /results; do
+	for d in "" /tmp /new /processing /completed /failed /results \
+	    /state/users; do
 		[ "$(stat -c %a "$root/srv/spool/cputorrent$d")" = 700 ]
 	done
 }
@@ -51,10 +52,12 @@ install_into() {
 	status_install=$status
 	root=$BATS_TEST_TMPDIR/root
 	modes=$(stat -c '%a %U %G' "$root/usr/bin/ct-submit" \
-		"$root/var/spool/cputorrent" "$root/var/spool/cputorrent/new")
+		"$root/var/spool/cputorrent" "$root/var/spool/cputorrent/new" \
+		"$root/var/spool/cputorrent/state/users")
 	groupdel "$g"
 	[ "$status_install" -eq 0 ]
 	assert_equal "$modes" "2755 root $g
+2770 root $g
 2770 root $g
 2770 root $g"
 }
