@@ -440,3 +440,51 @@ $BOB_UID $BOB_GID"
 	run -0 "$B/ct-purge" "$id"
 	[ ! -e "$S/completed/$id" ]
 }
+
+# limits TEXT: what a dispatcher would publish as state/limits, by hand.
+limits() {
+	printf '%s\n' "$@" >"$S/state/limits"
+	chgrp "$U_GROUP" "$S/state/limits"
+	chmod 640 "$S/state/limits"
+}
+
+@test "quotas are per user: alice at hers does not stop bob; a job finished or purged frees her room" {
+	limits user-jobs=2
+	submit "$U_ALICE" a13
+	first=$id
+	submit "$U_ALICE" a14
+	query "$U_ALICE" a15
+	run --separate-stderr as "$U_ALICE" ct-submit a15.fa
+	assert_equal "$status" 75
+	assert_equal "$output" ""
+	assert_equal "$stderr" "ct-submit: uid $ALICE_UID has 2 jobs not finished in the spool, of the 2 allowed (user-jobs): try later
+ct-submit: nothing submitted"
+	# Bob is not stopped by her jobs.
+	submit "$U_BOB" b13
+	submit "$U_BOB" b14
+	run -75 as "$U_BOB" ct-submit b14.fa
+	# Each record is its owner's, closed to others.
+	[ -f "$S/state/users/$ALICE_UID/$first" ]
+	[ ! -e "$S/state/users/$BOB_UID/$first" ]
+	run stat -c '%a %G' "$S/state/users/$ALICE_UID" \
+		"$S/state/users/$ALICE_UID/.count"
+	assert_output "2770 $U_GROUP
+660 $U_GROUP"
+	run as "$U_BOB" touch "$S/state/users/$ALICE_UID/.count"
+	assert_failure
+	# Her first job completes: room for one more.
+	complete "$first" "alice's result"
+	submit "$U_ALICE" a15
+	run -75 as "$U_ALICE" ct-submit a15.fa
+
+	# Bytes: what her job files hold, until she purges them.
+	size=$(stat -c %s "$S/completed/$first")
+	limits user-jobs=0 "user-bytes=$((size * 3))"
+	run --separate-stderr as "$U_ALICE" ct-submit a15.fa
+	assert_equal "$status" 75
+	assert_equal "$stderr" "ct-submit: uid $ALICE_UID has $((size * 3)) bytes of jobs in the spool: with $size more, over the $((size * 3)) allowed (user-bytes): try later
+ct-submit: nothing submitted"
+	submit "$U_BOB" b15
+	run -0 as "$U_ALICE" ct-purge "$first"
+	submit "$U_ALICE" a15
+}
