@@ -241,7 +241,7 @@ unstage_all(struct spool *sp, struct batch *batch)
 
 	for (i = 0; i < batch->n; i++)
 		spool_unstage(sp, batch->jobs[i].tmpname);
-	limits_withdraw(sp, &batch->admitted);
+	limits_withdraw(sp, &batch->admitted, 0);
 }
 
 /* The inputs named, checked: no file means standard input, named once. */
@@ -334,6 +334,7 @@ publish_all(struct spool *sp, struct batch *batch)
 		/* Those already published are whole: name them. */
 		for (k = i; k < batch->n; k++)
 			spool_unstage(sp, batch->jobs[k].tmpname);
+		limits_withdraw(sp, &batch->admitted, i);
 		batch->n = i;
 		status = EX_IOERR;
 	}

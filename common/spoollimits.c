@@ -257,17 +257,20 @@ job_now(struct spool *sp, const char *id, uint64_t *size)
 {
 	static const enum spool_dir dirs[] = { SPOOL_NEW, SPOOL_PROCESSING,
 	    SPOOL_COMPLETED, SPOOL_FAILED };
+	bool create = sp->create;
 	struct stat st;
 	size_t i;
-	int d;
+	int d, where = -1;
 
-	for (i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+	sp->create = false;	/* a state directory missing holds no job */
+	for (i = 0; i < sizeof dirs / sizeof dirs[0] && where < 0; i++)
 		if ((d = spool_dir(sp, dirs[i])) >= 0 && fstatat(d, id, &st,
 		    AT_SYMLINK_NOFOLLOW) == 0) {
 			*size = (uint64_t)st.st_size;
-			return i < 2;
+			where = i < 2;
 		}
-	return -1;
+	sp->create = create;
+	return where;
 }
 
 /*
@@ -373,8 +376,10 @@ limits_admit(struct spool *sp, const struct limits *l,
 		else {
 			b->ids = xrealloc(b->ids, (b->n + 1) *
 			    sizeof *b->ids);
+			b->sizes = xrealloc(b->sizes, (b->n + 1) *
+			    sizeof *b->sizes);
+			b->sizes[b->n] = len;
 			b->ids[b->n++] = xstrdup(id);
-			b->bytes += len;
 			rc = 0;
 		}
 	}
@@ -383,27 +388,32 @@ limits_admit(struct spool *sp, const struct limits *l,
 }
 
 void
-limits_withdraw(struct spool *sp, struct limits_batch *b)
+limits_withdraw(struct spool *sp, struct limits_batch *b, size_t first)
 {
 	struct count c;
+	uint64_t bytes = 0;
 	size_t i, gone = 0;
 	int dir;
 
-	if (b->n == 0)
+	if (first >= b->n)
 		return;
 	if ((dir = user_dir(sp, (unsigned long)getuid())) >= 0) {
 		/* Removed before the count is lowered: a crash leaves it high. */
-		for (i = 0; i < b->n; i++)
-			if (unlinkat(dir, b->ids[i], 0) == 0)
+		for (i = first; i < b->n; i++)
+			if (unlinkat(dir, b->ids[i], 0) == 0) {
 				gone++;
-		if (gone == b->n && read_count(dir, &c) == 0) {
+				bytes += b->sizes[i];
+			}
+		if (gone > 0 && read_count(dir, &c) == 0) {
 			c.jobs = c.jobs > gone ? c.jobs - gone : 0;
-			c.bytes = c.bytes > b->bytes ? c.bytes - b->bytes : 0;
+			c.bytes = c.bytes > bytes ? c.bytes - bytes : 0;
 			(void)write_count(dir, &c);
 		}
 		close(dir);
 	}
-	limits_batch_free(b);
+	for (i = first; i < b->n; i++)
+		free(b->ids[i]);
+	b->n = first;
 }
 
 void
@@ -414,7 +424,8 @@ limits_batch_free(struct limits_batch *b)
 	for (i = 0; i < b->n; i++)
 		free(b->ids[i]);
 	free(b->ids);
+	free(b->sizes);
 	b->ids = NULL;
+	b->sizes = NULL;
 	b->n = 0;
-	b->bytes = 0;
 }

@@ -87,9 +87,9 @@ int limits_check_static(const struct limits *l, size_t max_input,
 
 /* What limits_admit has let into the spool for one batch. */
 struct limits_batch {
-	char **ids;		/* entries made, to remove if the batch fails */
+	char **ids;		/* entries made, in order, to remove if need be */
+	size_t *sizes;		/* the bytes of each job */
 	size_t n;
-	uint64_t bytes;
 };
 
 /*
@@ -102,10 +102,12 @@ int limits_admit(struct spool *sp, const struct limits *l,
     struct limits_batch *b, const char *id, size_t len);
 
 /*
- * The batch's jobs will not be published: their entries go, and the
- * count comes down. Prints nothing (a count left high heals itself).
+ * The batch's jobs from the first-th on (in the order admitted) will not
+ * be published: their entries go, and the count comes down; they are
+ * forgotten. Prints nothing (a count left high heals itself).
  */
-void limits_withdraw(struct spool *sp, struct limits_batch *b);
+void limits_withdraw(struct spool *sp, struct limits_batch *b,
+    size_t first);
 
 /* Free what b holds (the entries stay: their jobs are in the spool). */
 void limits_batch_free(struct limits_batch *b);

@@ -555,3 +555,37 @@ ct-submit: nothing submitted"
 	assert_equal "$status" 0
 	assert_equal "$(jobs_in new)" 4
 }
+
+@test "a user's count heals: too high, damaged, or with the entry of a job gone, it is counted again at the quota" {
+	fasta p "$PROTEIN"
+	mkdir -p "$CT_SPOOL/state"
+	printf 'user-jobs=2\n' >"$CT_SPOOL/state/limits"
+	U=$CT_SPOOL/state/users/$OWNER
+	submit p.fa
+	first=$output
+	assert_equal "$(cat "$U/.count")" "1 $(stat -c %s "$CT_SPOOL/new/$first")"
+	# Too high (a crash between raising it and making the entry).
+	echo '999 999' >"$U/.count"
+	submit p.fa
+	assert_equal "$status" 0
+	second=$output
+	# Damaged: counted again, and the quota is right.
+	echo 'garbage' >"$U/.count"
+	submit p.fa
+	assert_equal "$status" 75
+	assert_equal "$stderr" "ct-submit: uid $OWNER has 2 jobs not finished in the spool, of the 2 allowed (user-jobs): try later
+ct-submit: nothing submitted"
+	# A job whose file is gone but whose entry is fresh is one being
+	# submitted: it counts. Once the entry is a day old, it goes.
+	rm "$CT_SPOOL/new/$first"
+	submit p.fa
+	assert_equal "$status" 75
+	touch -d '25 hours ago' "$U/$first"
+	submit p.fa
+	assert_equal "$status" 0
+	[ ! -e "$U/$first" ]
+	[ -e "$U/$second" ]
+	[ -e "$U/$output" ]
+	# The recount made no state directory the spool did not have.
+	[ ! -e "$CT_SPOOL/completed" ] && [ ! -e "$CT_SPOOL/processing" ]
+}
