@@ -25,6 +25,8 @@
 #define USERS_DIR "users"
 /* Beside the entries; no job ID begins with a dot. */
 #define COUNT_FILE ".count"
+/* Held shared by each submission in progress (recount). */
+#define SUBMITTING_FILE ".submitting"
 
 /* Each limit: its name in the registry and in state/limits, its range. */
 static const struct field {
@@ -273,19 +275,35 @@ job_now(struct spool *sp, const char *id, uint64_t *size)
 	return where;
 }
 
+/* Is id one of b's, made by this process (same ID but for its number)? */
+static bool
+own_entry(const struct limits_batch *b, const char *id)
+{
+	const char *seq;
+
+	if (b->n == 0 || (seq = strrchr(b->ids[0], '-')) == NULL)
+		return false;
+	return strncmp(id, b->ids[0], (size_t)(seq - b->ids[0]) + 1) == 0 &&
+	    strchr(id + (seq - b->ids[0]) + 1, '-') == NULL;
+}
+
 /*
- * Count the entries of dir again, each job looked up. The entry of a job
- * that is nowhere is that of a job being submitted (counted, unfinished,
- * without its bytes) unless it is older than a staged file may be: then
- * its job was never published, or has been purged, and it goes.
+ * Count the entries of dir again, each job looked up; b's own, made by
+ * this process for jobs not yet published, are counted from b. The
+ * entry of another job that is nowhere is that of a job a submission
+ * still in progress has not published (it holds .submitting shared), or
+ * else of one that never will be, or has been removed: with no other
+ * submission in progress, it goes; with one, it is counted, without
+ * bytes. active holds .submitting shared, and still does on return.
  */
 static int
-recount(struct spool *sp, int dir, struct count *c)
+recount(struct spool *sp, int dir, int active, const struct limits_batch *b,
+    struct count *c)
 {
-	int64_t now = now_usec();
 	struct dirent *de;
-	struct stat st;
 	uint64_t size;
+	bool alone;
+	size_t i;
 	DIR *ds;
 	int dd, where;
 
@@ -294,22 +312,56 @@ recount(struct spool *sp, int dir, struct count *c)
 			close(dd);
 		return -1;
 	}
-	c->jobs = c->bytes = 0;
+	/*
+	 * Only a recount takes .submitting exclusively, and only under the
+	 * directory's lock, which is ours: the shared lock, if the attempt
+	 * loses it (flock(2) converts by unlock then lock), comes back at
+	 * once.
+	 */
+	alone = flock(active, LOCK_EX | LOCK_NB) == 0;
+	while (flock(active, LOCK_SH) != 0 && errno == EINTR)
+		;
+	c->jobs = b->n;
+	for (c->bytes = 0, i = 0; i < b->n; i++)
+		c->bytes += b->sizes[i];
 	while ((errno = 0, de = readdir(ds)) != NULL) {
-		if (!jobid_valid(de->d_name))
+		if (!jobid_valid(de->d_name) || own_entry(b, de->d_name))
 			continue;
 		if ((where = job_now(sp, de->d_name, &size)) >= 0) {
 			c->jobs += (uint64_t)where;
 			c->bytes += size;
-		} else if (fstatat(dir, de->d_name, &st,
-		    AT_SYMLINK_NOFOLLOW) == 0 && now - (int64_t)st.st_mtime *
-		    1000000 < SPOOL_TMP_MAX_AGE)
+		} else if (!alone)
 			c->jobs++;
 		else
 			(void)unlinkat(dir, de->d_name, 0);
 	}
 	closedir(ds);
 	return errno != 0 ? -1 : 0;
+}
+
+/*
+ * .submitting in dir, held shared by b from its first job until it is
+ * freed, so that a recount knows whether a submission is in progress.
+ * Returns 0, or -1 with errno set.
+ */
+static int
+hold_submitting(int dir, struct limits_batch *b)
+{
+	int fd;
+
+	if (b->holding)
+		return 0;
+	if ((fd = openat(dir, SUBMITTING_FILE, O_RDONLY | O_CREAT |
+	    O_NOFOLLOW | O_CLOEXEC, 0660)) < 0)
+		return -1;
+	while (flock(fd, LOCK_SH) != 0)
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	b->active = fd;
+	b->holding = true;
+	return 0;
 }
 
 /* Would one more job of len bytes pass a quota? */
@@ -348,8 +400,11 @@ limits_admit(struct spool *sp, const struct limits *l,
 	}
 	if ((dir = user_dir(sp, uid)) < 0)
 		return EX_IOERR;
-	if ((read_count(dir, &c) != 0 || over_quota(l, &c, len)) &&
-	    recount(sp, dir, &c) != 0)
+	if (hold_submitting(dir, b) != 0)
+		ct_warnerr("cannot lock %s/state/%s/%lu/%s", sp->path,
+		    USERS_DIR, uid, SUBMITTING_FILE);
+	else if ((read_count(dir, &c) != 0 || over_quota(l, &c, len)) &&
+	    recount(sp, dir, b->active, b, &c) != 0)
 		ct_warnerr("cannot count the jobs of uid %lu in %s", uid,
 		    sp->path);
 	else if (over_quota(l, &c, len)) {
@@ -428,4 +483,7 @@ limits_batch_free(struct limits_batch *b)
 	b->ids = NULL;
 	b->sizes = NULL;
 	b->n = 0;
+	if (b->holding)
+		close(b->active);	/* the submission is over */
+	b->holding = false;
 }

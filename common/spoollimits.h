@@ -23,13 +23,16 @@
  * lowers the count when a job finishes or is purged: when the count says
  * a submission would pass a quota, the entries are counted again, each
  * job looked up where it is now (New, Processing, Completed, Failed), and
- * the entry of a job that is gone removed. So a crash, a failed batch or
- * a purge leaves the count high for a while, never low; and the cost of a
- * recount, one user's entries, falls only on a user at a quota.
+ * the entry of a job that is gone removed, unless another submission of
+ * the user's is in progress (each holds .submitting shared) and may yet
+ * publish it. So a crash, a failed batch or a purge leaves the count high
+ * for a while, never low; and the cost of a recount, one user's entries,
+ * falls only on a user at a quota.
  */
 #ifndef CT_SPOOLLIMITS_H
 #define CT_SPOOLLIMITS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -90,6 +93,8 @@ struct limits_batch {
 	char **ids;		/* entries made, in order, to remove if need be */
 	size_t *sizes;		/* the bytes of each job */
 	size_t n;
+	bool holding;		/* active holds .submitting shared */
+	int active;
 };
 
 /*
@@ -109,7 +114,10 @@ int limits_admit(struct spool *sp, const struct limits *l,
 void limits_withdraw(struct spool *sp, struct limits_batch *b,
     size_t first);
 
-/* Free what b holds (the entries stay: their jobs are in the spool). */
+/*
+ * Free what b holds (the entries stay: their jobs are in the spool), and
+ * end the submission: call it once the jobs are published.
+ */
 void limits_batch_free(struct limits_batch *b);
 
 #endif

@@ -575,17 +575,29 @@ ct-submit: nothing submitted"
 	assert_equal "$status" 75
 	assert_equal "$stderr" "ct-submit: uid $OWNER has 2 jobs not finished in the spool, of the 2 allowed (user-jobs): try later
 ct-submit: nothing submitted"
-	# A job whose file is gone but whose entry is fresh is one being
-	# submitted: it counts. Once the entry is a day old, it goes.
+	# A job whose file is gone (removed, or never published) while
+	# another submission is in progress may be one it has not published
+	# yet: it counts.
 	rm "$CT_SPOOL/new/$first"
+	exec {fd}<"$U/.submitting"
+	flock -s "$fd"
 	submit p.fa
 	assert_equal "$status" 75
-	touch -d '25 hours ago' "$U/$first"
+	[ -e "$U/$first" ]
+	# With none in progress, its entry goes at once.
+	exec {fd}<&-
 	submit p.fa
 	assert_equal "$status" 0
 	[ ! -e "$U/$first" ]
 	[ -e "$U/$second" ]
 	[ -e "$U/$output" ]
+	# A batch counts its own jobs, not yet published, at the recount.
+	rm "$CT_SPOOL/new/$output"
+	submit p.fa p.fa
+	assert_equal "$status" 75
+	assert_equal "$stderr" "ct-submit: uid $OWNER has 2 jobs not finished in the spool with this batch's, of the 2 allowed (user-jobs): try later
+ct-submit: nothing submitted"
+	assert_equal "$(ls "$U" | wc -l)" 1
 	# The recount made no state directory the spool did not have.
 	[ ! -e "$CT_SPOOL/completed" ] && [ ! -e "$CT_SPOOL/processing" ]
 }
