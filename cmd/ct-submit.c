@@ -20,11 +20,11 @@
 #include "exitcodes.h"
 #include "fasta.h"
 #include "job.h"
-#include "spoollimits.h"
 #include "offered.h"
 #include "privilege.h"
 #include "service.h"
 #include "spool.h"
+#include "spoollimits.h"
 
 #define MAX_INPUT_DEFAULT (8 * 1024 * 1024)
 #define MAX_OPTION_KEY 64
