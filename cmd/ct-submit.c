@@ -241,7 +241,7 @@ unstage_all(struct spool *sp, struct batch *batch)
 
 	for (i = 0; i < batch->n; i++)
 		spool_unstage(sp, batch->jobs[i].tmpname);
-	limits_withdraw(sp, &batch->admitted, 0);
+	limits_withdraw(&batch->admitted, 0);
 }
 
 /* The inputs named, checked: no file means standard input, named once. */
@@ -307,6 +307,8 @@ stage_all(struct spool *sp, const struct settings *set,
 
 	for (i = 0; files[i] != NULL && status == 0; i++)
 		status = stage_file(sp, set, event, files[i], batch);
+	if (status == 0)
+		status = limits_commit(sp, &batch->admitted);
 	if (status != 0) {
 		unstage_all(sp, batch);
 		ct_warn("nothing submitted");
@@ -334,7 +336,7 @@ publish_all(struct spool *sp, struct batch *batch)
 		/* Those already published are whole: name them. */
 		for (k = i; k < batch->n; k++)
 			spool_unstage(sp, batch->jobs[k].tmpname);
-		limits_withdraw(sp, &batch->admitted, i);
+		limits_withdraw(&batch->admitted, i);
 		batch->n = i;
 		status = EX_IOERR;
 	}

@@ -25,8 +25,6 @@
 #define USERS_DIR "users"
 /* Beside the entries; no job ID begins with a dot. */
 #define COUNT_FILE ".count"
-/* Held shared by each submission in progress (recount). */
-#define SUBMITTING_FILE ".submitting"
 
 /* Each limit: its name in the registry and in state/limits, its range. */
 static const struct field {
@@ -208,45 +206,42 @@ user_dir(struct spool *sp, unsigned long uid)
 	return fd;
 }
 
-struct count {
-	uint64_t jobs, bytes;
-};
-
-/* The count beside the entries: 0, or -1 if there is none or damaged. */
+/* The count on fd: 0, or -1 if it is empty or damaged. */
 static int
-read_count(int dir, struct count *c)
+read_count(int fd, struct limits_count *c)
 {
 	char text[64];
 	const char *p;
 	int64_t jobs, bytes;
 	ssize_t len;
-	int fd = openat(dir, COUNT_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC),
-	    rc = -1;
 
-	if (fd < 0)
+	if ((len = pread(fd, text, sizeof text - 1, 0)) <= 0)
 		return -1;
-	if ((len = read(fd, text, sizeof text - 1)) > 0) {
-		text[len] = '\0';
-		if (parse_int64(text, &p, 0, INT64_MAX, &jobs) == 0 &&
-		    *p == ' ' && parse_int64(p + 1, &p, 0, INT64_MAX,
-		    &bytes) == 0 && *p == '\n') {
-			c->jobs = (uint64_t)jobs;
-			c->bytes = (uint64_t)bytes;
-			rc = 0;
-		}
-	}
-	close(fd);
-	return rc;
+	text[len] = '\0';
+	if (parse_int64(text, &p, 0, INT64_MAX, &jobs) != 0 || *p != ' ' ||
+	    parse_int64(p + 1, &p, 0, INT64_MAX, &bytes) != 0 || *p != '\n')
+		return -1;
+	c->jobs = (uint64_t)jobs;
+	c->bytes = (uint64_t)bytes;
+	return 0;
 }
 
+/*
+ * Write the count over the one on fd, in place: always the same width, so
+ * that nothing is truncated (which costs ext4 a flush on close, at each
+ * job). A write cut short reads as damaged, and is counted again.
+ */
 static int
-write_count(int dir, const struct count *c)
+write_count(int fd, const struct limits_count *c)
 {
 	char text[64];
-	int len = snprintf(text, sizeof text, "%" PRIu64 " %" PRIu64 "\n",
-	    c->jobs, c->bytes);
+	int len = snprintf(text, sizeof text, "%019" PRIu64 " %019" PRIu64
+	    "\n", c->jobs, c->bytes);
+	ssize_t w;
 
-	return write_file_at(dir, COUNT_FILE, text, (size_t)len, 0660);
+	while ((w = pwrite(fd, text, (size_t)len, 0)) < 0 && errno == EINTR)
+		;
+	return w == len ? 0 : -1;
 }
 
 /*
@@ -288,85 +283,46 @@ own_entry(const struct limits_batch *b, const char *id)
 }
 
 /*
- * Count the entries of dir again, each job looked up; b's own, made by
- * this process for jobs not yet published, are counted from b. The
- * entry of another job that is nowhere is that of a job a submission
- * still in progress has not published (it holds .submitting shared), or
- * else of one that never will be, or has been removed: with no other
- * submission in progress, it goes; with one, it is counted, without
- * bytes. active holds .submitting shared, and still does on return.
+ * Count b's directory again, each job looked up; b's own entries, for
+ * jobs not yet published, are counted from b. The entry of another job
+ * that is nowhere goes: no other submission of the user's is in progress
+ * (it would hold the lock we hold), so that job was never published, or
+ * has been removed since.
  */
 static int
-recount(struct spool *sp, int dir, int active, const struct limits_batch *b,
-    struct count *c)
+recount(struct spool *sp, struct limits_batch *b)
 {
 	struct dirent *de;
 	uint64_t size;
-	bool alone;
 	size_t i;
 	DIR *ds;
 	int dd, where;
 
-	if ((dd = dup(dir)) < 0 || (ds = fdopendir(dd)) == NULL) {
+	if ((dd = dup(b->dir)) < 0 || (ds = fdopendir(dd)) == NULL) {
 		if (dd >= 0)
 			close(dd);
 		return -1;
 	}
-	/*
-	 * Only a recount takes .submitting exclusively, and only under the
-	 * directory's lock, which is ours: the shared lock, if the attempt
-	 * loses it (flock(2) converts by unlock then lock), comes back at
-	 * once.
-	 */
-	alone = flock(active, LOCK_EX | LOCK_NB) == 0;
-	while (flock(active, LOCK_SH) != 0 && errno == EINTR)
-		;
-	c->jobs = b->n;
-	for (c->bytes = 0, i = 0; i < b->n; i++)
-		c->bytes += b->sizes[i];
+	rewinddir(ds);
+	b->count.jobs = b->n;
+	for (b->count.bytes = 0, i = 0; i < b->n; i++)
+		b->count.bytes += b->sizes[i];
 	while ((errno = 0, de = readdir(ds)) != NULL) {
 		if (!jobid_valid(de->d_name) || own_entry(b, de->d_name))
 			continue;
 		if ((where = job_now(sp, de->d_name, &size)) >= 0) {
-			c->jobs += (uint64_t)where;
-			c->bytes += size;
-		} else if (!alone)
-			c->jobs++;
-		else
-			(void)unlinkat(dir, de->d_name, 0);
+			b->count.jobs += (uint64_t)where;
+			b->count.bytes += size;
+		} else
+			(void)unlinkat(b->dir, de->d_name, 0);
 	}
 	closedir(ds);
 	return errno != 0 ? -1 : 0;
 }
 
-/*
- * .submitting in dir, held shared by b from its first job until it is
- * freed, so that a recount knows whether a submission is in progress.
- * Returns 0, or -1 with errno set.
- */
-static int
-hold_submitting(int dir, struct limits_batch *b)
-{
-	int fd;
-
-	if (b->holding)
-		return 0;
-	if ((fd = openat(dir, SUBMITTING_FILE, O_RDONLY | O_CREAT |
-	    O_NOFOLLOW | O_CLOEXEC, 0660)) < 0)
-		return -1;
-	while (flock(fd, LOCK_SH) != 0)
-		if (errno != EINTR) {
-			close(fd);
-			return -1;
-		}
-	b->active = fd;
-	b->holding = true;
-	return 0;
-}
-
 /* Would one more job of len bytes pass a quota? */
 static bool
-over_quota(const struct limits *l, const struct count *c, size_t len)
+over_quota(const struct limits *l, const struct limits_count *c, size_t len)
 {
 	return (l->user_jobs > 0 && c->jobs + 1 > l->user_jobs) ||
 	    (l->user_bytes > 0 && c->bytes + len > l->user_bytes);
@@ -379,14 +335,38 @@ make_entry(int dir, const char *id)
 	return write_file_at(dir, id, "", 0, 0660);
 }
 
+/*
+ * The caller's directory, locked for the whole submission, and its count
+ * (known false if it must be counted again). Returns 0, or EX_IOERR
+ * after a message.
+ */
+static int
+start_submission(struct spool *sp, struct limits_batch *b)
+{
+	if (b->holding)
+		return 0;
+	if ((b->dir = user_dir(sp, (unsigned long)getuid())) < 0)
+		return EX_IOERR;
+	if ((b->countfd = openat(b->dir, COUNT_FILE, O_RDWR | O_CREAT |
+	    O_NOFOLLOW | O_CLOEXEC, 0660)) < 0) {
+		ct_warnerr("cannot open %s/state/%s/%lu/%s", sp->path,
+		    USERS_DIR, (unsigned long)getuid(), COUNT_FILE);
+		close(b->dir);
+		return EX_IOERR;
+	}
+	b->holding = true;
+	b->known = read_count(b->countfd, &b->count) == 0;
+	return 0;
+}
+
 int
 limits_admit(struct spool *sp, const struct limits *l,
     struct limits_batch *b, const char *id, size_t len)
 {
 	unsigned long uid = (unsigned long)getuid();
-	struct count c;
+	struct limits_count *c = &b->count;
 	uint64_t avail;
-	int dir, rc = EX_IOERR;
+	int rc;
 
 	if (spool_free(sp, &avail) != 0) {
 		ct_warnerr("cannot tell the free space of %s", sp->path);
@@ -398,76 +378,87 @@ limits_admit(struct spool *sp, const struct limits *l,
 		    avail, len, l->min_free);
 		return EX_TEMPFAIL;
 	}
-	if ((dir = user_dir(sp, uid)) < 0)
+	if ((rc = start_submission(sp, b)) != 0)
+		return rc;
+	if (!b->known || over_quota(l, c, len)) {
+		if (recount(sp, b) != 0) {
+			ct_warnerr("cannot count the jobs of uid %lu in %s",
+			    uid, sp->path);
+			return EX_IOERR;
+		}
+		b->known = true;
+		if (over_quota(l, c, len))
+			(void)write_count(b->countfd, c);
+	}
+	if (l->user_jobs > 0 && c->jobs + 1 > l->user_jobs) {
+		ct_warn("uid %lu has %" PRIu64 " job%s not finished in the "
+		    "spool%s, of the %" PRIu64 " allowed (user-jobs): try "
+		    "later", uid, c->jobs, c->jobs == 1 ? "" : "s", b->n > 0 ?
+		    " with this batch's" : "", l->user_jobs);
+		return EX_TEMPFAIL;
+	}
+	if (l->user_bytes > 0 && c->bytes + len > l->user_bytes) {
+		ct_warn("uid %lu has %" PRIu64 " bytes of jobs in the spool%s: "
+		    "with %zu more, over the %" PRIu64 " allowed (user-bytes): "
+		    "try later", uid, c->bytes, b->n > 0 ? " with this batch's" :
+		    "", len, l->user_bytes);
+		return EX_TEMPFAIL;
+	}
+	/* Counted here; written with the batch's entries (limits_commit). */
+	c->jobs++;
+	c->bytes += len;
+	b->ids = xrealloc(b->ids, (b->n + 1) * sizeof *b->ids);
+	b->sizes = xrealloc(b->sizes, (b->n + 1) * sizeof *b->sizes);
+	b->sizes[b->n] = len;
+	b->ids[b->n++] = xstrdup(id);
+	return 0;
+}
+
+int
+limits_commit(struct spool *sp, struct limits_batch *b)
+{
+	size_t i;
+
+	if (!b->holding || b->committed == b->n)
+		return 0;
+	/* Raised before the entries are made: a crash leaves it high. */
+	if (write_count(b->countfd, &b->count) != 0) {
+		ct_warnerr("cannot write %s/state/%s/%lu/%s", sp->path,
+		    USERS_DIR, (unsigned long)getuid(), COUNT_FILE);
 		return EX_IOERR;
-	if (hold_submitting(dir, b) != 0)
-		ct_warnerr("cannot lock %s/state/%s/%lu/%s", sp->path,
-		    USERS_DIR, uid, SUBMITTING_FILE);
-	else if ((read_count(dir, &c) != 0 || over_quota(l, &c, len)) &&
-	    recount(sp, dir, b->active, b, &c) != 0)
-		ct_warnerr("cannot count the jobs of uid %lu in %s", uid,
-		    sp->path);
-	else if (over_quota(l, &c, len)) {
-		(void)write_count(dir, &c);
-		if (l->user_jobs > 0 && c.jobs + 1 > l->user_jobs)
-			ct_warn("uid %lu has %" PRIu64 " jobs not finished in "
-			    "the spool%s, of the %" PRIu64 " allowed "
-			    "(user-jobs): try later", uid, c.jobs, b->n > 0 ?
-			    " with this batch's" : "", l->user_jobs);
-		else
-			ct_warn("uid %lu has %" PRIu64 " bytes of jobs in the "
-			    "spool%s: with %zu more, over the %" PRIu64
-			    " allowed (user-bytes): try later", uid, c.bytes,
-			    b->n > 0 ? " with this batch's" : "", len,
-			    l->user_bytes);
-		rc = EX_TEMPFAIL;
-	} else {
-		/* Raised before the entry is made: a crash leaves it high. */
-		c.jobs++;
-		c.bytes += len;
-		if (write_count(dir, &c) != 0 || make_entry(dir, id) != 0)
+	}
+	for (i = b->committed; i < b->n; i++) {
+		if (make_entry(b->dir, b->ids[i]) != 0) {
 			ct_warnerr("cannot write %s/state/%s/%lu/%s", sp->path,
-			    USERS_DIR, uid, id);
-		else {
-			b->ids = xrealloc(b->ids, (b->n + 1) *
-			    sizeof *b->ids);
-			b->sizes = xrealloc(b->sizes, (b->n + 1) *
-			    sizeof *b->sizes);
-			b->sizes[b->n] = len;
-			b->ids[b->n++] = xstrdup(id);
-			rc = 0;
+			    USERS_DIR, (unsigned long)getuid(), b->ids[i]);
+			b->committed = i;
+			return EX_IOERR;
 		}
 	}
-	close(dir);	/* releases the lock */
-	return rc;
+	b->committed = b->n;
+	return 0;
 }
 
 void
-limits_withdraw(struct spool *sp, struct limits_batch *b, size_t first)
+limits_withdraw(struct limits_batch *b, size_t first)
 {
-	struct count c;
-	uint64_t bytes = 0;
-	size_t i, gone = 0;
-	int dir;
+	size_t i;
 
-	if (first >= b->n)
+	if (first >= b->n || !b->holding)
 		return;
-	if ((dir = user_dir(sp, (unsigned long)getuid())) >= 0) {
-		/* Removed before the count is lowered: a crash leaves it high. */
-		for (i = first; i < b->n; i++)
-			if (unlinkat(dir, b->ids[i], 0) == 0) {
-				gone++;
-				bytes += b->sizes[i];
-			}
-		if (gone > 0 && read_count(dir, &c) == 0) {
-			c.jobs = c.jobs > gone ? c.jobs - gone : 0;
-			c.bytes = c.bytes > bytes ? c.bytes - bytes : 0;
-			(void)write_count(dir, &c);
-		}
-		close(dir);
-	}
-	for (i = first; i < b->n; i++)
+	/* Removed before the count is lowered: a crash leaves it high. */
+	for (i = first; i < b->committed; i++)
+		(void)unlinkat(b->dir, b->ids[i], 0);
+	for (i = first; i < b->n; i++) {
+		b->count.jobs -= b->count.jobs > 0 ? 1 : 0;
+		b->count.bytes -= b->count.bytes > b->sizes[i] ?
+		    b->sizes[i] : b->count.bytes;
 		free(b->ids[i]);
+	}
+	if (b->committed > first) {
+		(void)write_count(b->countfd, &b->count);
+		b->committed = first;
+	}
 	b->n = first;
 }
 
@@ -483,7 +474,9 @@ limits_batch_free(struct limits_batch *b)
 	b->ids = NULL;
 	b->sizes = NULL;
 	b->n = 0;
-	if (b->holding)
-		close(b->active);	/* the submission is over */
+	if (b->holding) {
+		close(b->countfd);
+		close(b->dir);	/* the lock: the submission is over */
+	}
 	b->holding = false;
 }

@@ -19,15 +19,16 @@
  * state/users/UID/, holding an empty entry named by the ID of each of
  * the user's jobs and a count of them (.count: the jobs not finished, the
  * bytes of the job files). ct-submit raises the count and makes the
- * entries under the lock of that directory, before it writes a job. Nothing
+ * entries under the lock of that directory, before it writes a job, and
+ * keeps the lock until its jobs are published. Nothing
  * lowers the count when a job finishes or is purged: when the count says
  * a submission would pass a quota, the entries are counted again, each
  * job looked up where it is now (New, Processing, Completed, Failed), and
- * the entry of a job that is gone removed, unless another submission of
- * the user's is in progress (each holds .submitting shared) and may yet
- * publish it. So a crash, a failed batch or a purge leaves the count high
- * for a while, never low; and the cost of a recount, one user's entries,
- * falls only on a user at a quota.
+ * the entry of a job that is gone removed (a submission holds the lock
+ * until its jobs are published, so no other can be publishing it). So a
+ * crash, a failed batch or a purge leaves the count high for a while,
+ * never low; and the cost of a recount, one user's entries, falls only on
+ * a user at a quota.
  */
 #ifndef CT_SPOOLLIMITS_H
 #define CT_SPOOLLIMITS_H
@@ -89,30 +90,53 @@ int limits_check_static(const struct limits *l, size_t max_input,
     const char *const *options, size_t noptions);
 
 /* What limits_admit has let into the spool for one batch. */
+/* A user's count: jobs not finished, bytes of job files. */
+struct limits_count {
+	uint64_t jobs, bytes;
+};
+
+/*
+ * What limits_admit has let into the spool for one submission (zeroed
+ * to start). From its first job until it is freed, it holds the lock of
+ * the caller's directory: so a user's submissions pass one at a time,
+ * and a recount knows that no other is in progress.
+ */
 struct limits_batch {
 	char **ids;		/* entries made, in order, to remove if need be */
 	size_t *sizes;		/* the bytes of each job */
 	size_t n;
-	bool holding;		/* active holds .submitting shared */
-	int active;
+	size_t committed;	/* of which the entries are made */
+	bool holding;		/* dir is open and locked, countfd open */
+	bool known;		/* count is right (else count again) */
+	int dir, countfd;
+	struct limits_count count;
 };
 
 /*
  * Before job id of len bytes is written: the spool's free space floor,
- * then the caller's quotas; if they let it pass, its entry is made and
- * the count raised. Returns 0, or after a message EX_TEMPFAIL (below the
+ * then the caller's quotas, counting the batch's jobs before it; if they
+ * let it pass, it is counted in b. The first call takes the lock of the
+ * caller's record (waiting for another submission of hers to end), held
+ * until b is freed. Returns 0, or after a message EX_TEMPFAIL (below the
  * floor, or at a quota) or EX_IOERR (the count cannot be kept).
  */
 int limits_admit(struct spool *sp, const struct limits *l,
     struct limits_batch *b, const char *id, size_t len);
 
 /*
+ * Once the batch is staged, before it is published: the count raised,
+ * then an entry made for each job, all at once (made between the staged
+ * files' fsyncs, each would wait for one). Returns 0, or EX_IOERR after
+ * a message.
+ */
+int limits_commit(struct spool *sp, struct limits_batch *b);
+
+/*
  * The batch's jobs from the first-th on (in the order admitted) will not
  * be published: their entries go, and the count comes down; they are
  * forgotten. Prints nothing (a count left high heals itself).
  */
-void limits_withdraw(struct spool *sp, struct limits_batch *b,
-    size_t first);
+void limits_withdraw(struct limits_batch *b, size_t first);
 
 /*
  * Free what b holds (the entries stay: their jobs are in the spool), and

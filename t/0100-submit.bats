@@ -563,7 +563,9 @@ ct-submit: nothing submitted"
 	U=$CT_SPOOL/state/users/$OWNER
 	submit p.fa
 	first=$output
-	assert_equal "$(cat "$U/.count")" "1 $(stat -c %s "$CT_SPOOL/new/$first")"
+	read -r jobs bytes <"$U/.count"
+	assert_equal "$((10#$jobs)) $((10#$bytes))" \
+		"1 $(stat -c %s "$CT_SPOOL/new/$first")"
 	# Too high (a crash between raising it and making the entry).
 	echo '999 999' >"$U/.count"
 	submit p.fa
@@ -575,17 +577,15 @@ ct-submit: nothing submitted"
 	assert_equal "$status" 75
 	assert_equal "$stderr" "ct-submit: uid $OWNER has 2 jobs not finished in the spool, of the 2 allowed (user-jobs): try later
 ct-submit: nothing submitted"
-	# A job whose file is gone (removed, or never published) while
-	# another submission is in progress may be one it has not published
-	# yet: it counts.
+	# A submission in progress holds the user's record locked until its
+	# jobs are published: another of hers waits for it.
 	rm "$CT_SPOOL/new/$first"
-	exec {fd}<"$U/.submitting"
-	flock -s "$fd"
-	submit p.fa
-	assert_equal "$status" 75
+	exec {fd}<"$U"
+	flock -x "$fd"
+	run -124 timeout 1 ct-submit p.fa
 	[ -e "$U/$first" ]
-	# With none in progress, its entry goes at once.
 	exec {fd}<&-
+	# Then the entry of a job that is gone goes at once.
 	submit p.fa
 	assert_equal "$status" 0
 	[ ! -e "$U/$first" ]
