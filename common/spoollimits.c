@@ -270,24 +270,11 @@ job_now(struct spool *sp, const char *id, uint64_t *size)
 	return where;
 }
 
-/* Is id one of b's, made by this process (same ID but for its number)? */
-static bool
-own_entry(const struct limits_batch *b, const char *id)
-{
-	const char *seq;
-
-	if (b->n == 0 || (seq = strrchr(b->ids[0], '-')) == NULL)
-		return false;
-	return strncmp(id, b->ids[0], (size_t)(seq - b->ids[0]) + 1) == 0 &&
-	    strchr(id + (seq - b->ids[0]) + 1, '-') == NULL;
-}
-
 /*
- * Count b's directory again, each job looked up; b's own entries, for
- * jobs not yet published, are counted from b. The entry of another job
- * that is nowhere goes: no other submission of the user's is in progress
- * (it would hold the lock we hold), so that job was never published, or
- * has been removed since.
+ * Count b's directory again, each job looked up, with b's jobs (whose
+ * entries are not made yet). The entry of a job that is nowhere goes: no
+ * other submission of the user's is in progress (it would hold the lock
+ * we hold), so that job was never published, or has been removed since.
  */
 static int
 recount(struct spool *sp, struct limits_batch *b)
@@ -308,7 +295,7 @@ recount(struct spool *sp, struct limits_batch *b)
 	for (b->count.bytes = 0, i = 0; i < b->n; i++)
 		b->count.bytes += b->sizes[i];
 	while ((errno = 0, de = readdir(ds)) != NULL) {
-		if (!jobid_valid(de->d_name) || own_entry(b, de->d_name))
+		if (!jobid_valid(de->d_name))
 			continue;
 		if ((where = job_now(sp, de->d_name, &size)) >= 0) {
 			b->count.jobs += (uint64_t)where;

@@ -763,6 +763,9 @@ logged() {
 @test "--follow: SIGHUP reloads the registry between passes; a broken one is refused, and the one before kept" {
 	server a instant 1 | registry
 	fasta q1 "$PROTEIN"
+	# The spool first: a dispatcher that starts before ct-submit has
+	# made it finds no spool, and stops (a race, under load).
+	mkdir -m 700 "$CT_SPOOL"
 	ct-dispatch -f 2>follow.log &
 	pid=$!
 	run -0 completed_by "$(ct-submit q1.fa)"
