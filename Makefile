@@ -24,7 +24,7 @@ spooldir ?= $(localstatedir)/spool/cputorrent
 # The group that owns a shared spool; see cputorrent-spool(5).
 SPOOL_GROUP ?= cputorrent
 SPOOL_DIRS = tmp new processing completed failed results locks work state \
-	cancel held
+	cancel held state/users
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config

@@ -1814,7 +1814,9 @@ resolve_paths(struct dispatcher *d, const char *spool)
  * What follows each load of the registry (d->reg), at start and on
  * SIGHUP: the tables kept per server, by index, made anew; and, but for
  * a dry run, the services it offers published for ct-submit's warning
- * (offered.h; if that fails, ct-submit only warns less).
+ * (offered.h; if that fails, ct-submit only warns less), and the limits
+ * for ct-submit to enforce (spoollimits.h; if that fails, the last ones
+ * published, or the built-in ones, hold).
  */
 static void
 take_registry(struct dispatcher *d)
@@ -1827,8 +1829,10 @@ take_registry(struct dispatcher *d)
 	d->out_of_service = xcalloc(d->reg.nservers + 1,
 	    sizeof *d->out_of_service);
 	d->looked_at_disabled = false;
-	if (!d->dry_run)
+	if (!d->dry_run) {
 		(void)offered_publish(&d->sp, &d->reg);
+		(void)limits_publish(&d->sp, &d->reg.limits);
+	}
 }
 
 /*

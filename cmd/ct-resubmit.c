@@ -78,6 +78,7 @@ main(int argc, char **argv)
 		CLI_COMMON_OPTIONS
 	};
 	const char *const *ids;
+	struct limits limits;
 	struct spool sp;
 	int status, printed;
 
@@ -88,8 +89,10 @@ main(int argc, char **argv)
 		exit(status);
 	/* The jobs exist, so the spool does: in a private one, make held/. */
 	sp.create = !privilege_elevated();
-	submit_begin(&a.batch);
-	if ((status = lookup_args(&sp, ids, false, stage_again, &a)) != 0) {
+	limits_load(&sp, &limits);
+	submit_begin(&a.batch, &limits);
+	if ((status = lookup_args(&sp, ids, false, stage_again, &a)) != 0 ||
+	    (status = submit_commit(&sp, &a.batch)) != 0) {
 		submit_unstage(&sp, &a.batch);
 		ct_warn("nothing submitted");
 	} else {

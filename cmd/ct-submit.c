@@ -62,7 +62,8 @@ struct settings {
 	const char *database;
 	const char **options;
 	size_t noptions;
-	size_t max_input;
+	size_t max_input;	/* -m; 0: the default, under max-input */
+	struct limits limits;	/* the spool's (spoollimits.h) */
 	int per_record;
 	int held;		/* -H: into held/, not new/ */
 	char *name;		/* -N, or NULL */
@@ -345,6 +346,8 @@ stage_all(struct spool *sp, const struct settings *set,
 
 	for (i = 0; files[i] != NULL && status == 0; i++)
 		status = stage_file(sp, set, files[i], batch);
+	if (status == 0)
+		status = submit_commit(sp, batch);
 	if (status != 0) {
 		submit_unstage(sp, batch);
 		ct_warn("nothing submitted");
@@ -371,7 +374,7 @@ warn_if_not_offered(struct spool *sp, const struct settings *set, size_t n)
 int
 main(int argc, char **argv)
 {
-	struct settings set = { .max_input = MAX_INPUT_DEFAULT };
+	struct settings set = { 0 };
 	struct submit_batch batch;
 	char *service_arg = NULL, *opt_arg = NULL;
 	const char *const *files;
@@ -396,10 +399,16 @@ main(int argc, char **argv)
 	ct_setprogname(argv[0]);
 	cli_start(&c, argc, argv, table);
 	files = parse_command_line(&c, &set, &opt_arg, &service_arg);
-	submit_begin(&batch);
 	if ((status = spool_open(&sp, spool_choose(c.spool), true)) != 0)
 		exit(status);
-	if ((status = stage_all(&sp, &set, files, &batch)) == 0) {
+	limits_load(&sp, &set.limits);
+	if (set.max_input == 0)
+		set.max_input = MAX_INPUT_DEFAULT < set.limits.max_input ?
+		    MAX_INPUT_DEFAULT : (size_t)set.limits.max_input;
+	submit_begin(&batch, &set.limits);
+	if ((status = limits_check_static(&set.limits, set.max_input,
+	    set.options, set.noptions)) == 0 &&
+	    (status = stage_all(&sp, &set, files, &batch)) == 0) {
 		status = submit_publish(&sp, &batch, set.held ? SPOOL_HELD :
 		    SPOOL_NEW);
 		if ((printed = submit_print_ids(&batch)) != 0)

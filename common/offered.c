@@ -13,27 +13,6 @@
 
 #define OFFERED_FILE "services"
 
-/* state/services as it is now into b; 0, 1 if there is none, -1. */
-static int
-read_offered(struct spool *sp, struct buf *b)
-{
-	bool create = sp->create;
-	int d, fd, rc;
-
-	/* A reader (ct-submit) makes no state/: it is the dispatcher's. */
-	sp->create = false;
-	d = spool_dir(sp, SPOOL_STATE);
-	sp->create = create;
-	if (d < 0)
-		return errno == ENOENT ? 1 : -1;
-	if ((fd = openat(d, OFFERED_FILE, O_RDONLY | O_NOFOLLOW |
-	    O_NONBLOCK | O_CLOEXEC)) < 0)
-		return errno == ENOENT ? 1 : -1;
-	rc = read_bounded(fd, b, OFFERED_MAX_SIZE);
-	close(fd);
-	return rc == 0 ? 0 : -1;
-}
-
 static int
 by_name(const void *a, const void *b)
 {
@@ -65,7 +44,8 @@ offered_publish(struct spool *sp, const struct registry *r)
 			buf_appendf(&text, "%s\n", names[i]);
 	free(names);
 	/* Every pass loads the registry: a write only when it changed. */
-	if (read_offered(sp, &now) != 0 || now.len != text.len ||
+	if (spool_read_state(sp, OFFERED_FILE, &now, OFFERED_MAX_SIZE) != 0 ||
+	    now.len != text.len ||
 	    (text.len > 0 && memcmp(now.data, text.data, text.len) != 0))
 		rc = spool_replace(sp, SPOOL_STATE, OFFERED_FILE,
 		    text.data ? text.data : "", text.len);
@@ -82,7 +62,7 @@ offered_check(struct spool *sp, const char *service)
 	size_t len = strlen(service);
 	int found = 0;
 
-	if (read_offered(sp, &b) != 0) {
+	if (spool_read_state(sp, OFFERED_FILE, &b, OFFERED_MAX_SIZE) != 0) {
 		buf_free(&b);
 		return -1;
 	}

@@ -8,6 +8,7 @@
  */
 #include <stdarg.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +140,21 @@ attr_number(xmlNodePtr n, const char *name, unsigned dflt)
 	return (unsigned)x;
 }
 
+/* A size attribute the schema has already checked; dflt if absent. */
+static uint64_t
+attr_size(xmlNodePtr n, const char *name, uint64_t dflt)
+{
+	char *v = attr(n, name);
+	size_t x;
+
+	if (v == NULL)
+		return dflt;
+	if (parse_size(v, &x) != 0)
+		x = SIZE_MAX;	/* too large: refused by check_limits */
+	free(v);
+	return x;
+}
+
 static bool
 attr_true(xmlNodePtr n, const char *name, bool dflt)
 {
@@ -228,6 +244,35 @@ load_server(struct registry *r, xmlNodePtr n)
 			load_parameters(s, c);
 	}
 	s->wrapper = registry_param(s, "classname");
+}
+
+/*
+ * The limits on <defaults> (spoollimits.h) into l, with the ranges a schema
+ * cannot say: those of what ct-submit accepts from state/limits, since
+ * a value it would not read would leave the built-in one in force.
+ */
+static void
+load_limits(struct limits *l, xmlNodePtr n, struct report *rep)
+{
+	long line = xmlGetLineNo(n);
+
+	l->max_input = attr_size(n, "max-input", l->max_input);
+	l->max_options = attr_number(n, "max-options", l->max_options);
+	l->max_option_size = attr_size(n, "max-option-size",
+	    l->max_option_size);
+	l->min_free = attr_size(n, "min-free", l->min_free);
+	l->user_jobs = attr_number(n, "user-jobs", l->user_jobs);
+	l->user_bytes = attr_size(n, "user-bytes", l->user_bytes);
+	if (l->max_input == 0 || l->max_input > LIMITS_MAX_INPUT_MAX)
+		problem(rep, line, "max-input must be from 1 to %" PRIu64
+		    " bytes", LIMITS_MAX_INPUT_MAX);
+	if (l->max_option_size == 0 ||
+	    l->max_option_size > LIMITS_MAX_OPTION_SIZE_MAX)
+		problem(rep, line, "max-option-size must be from 1 to %d "
+		    "bytes", LIMITS_MAX_OPTION_SIZE_MAX);
+	if (l->min_free > INT64_MAX || l->user_bytes > INT64_MAX)
+		problem(rep, line, "min-free and user-bytes must be below "
+		    "8E bytes");
 }
 
 static void
@@ -352,12 +397,14 @@ registry_load(struct registry *r, const char *path)
 	r->path = xstrdup(path);
 	r->deadline = REGISTRY_DEFAULT_DEADLINE;
 	r->retention = REGISTRY_DEFAULT_RETENTION;
+	limits_builtin(&r->limits);
 	root = xmlDocGetRootElement(doc);
 	for (n = root->children; n != NULL; n = n->next) {
 		if (is_element(n, "defaults")) {
 			r->deadline = attr_number(n, "deadline", r->deadline);
 			r->retention = attr_number(n, "retention",
 			    r->retention);
+			load_limits(&r->limits, n, &rep);
 		} else if (is_element(n, "server"))
 			load_server(r, n);
 	}

@@ -20,6 +20,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "spoollimits.h"
+
 /* The largest registry file read. */
 #define REGISTRY_MAX_SIZE (1024 * 1024)
 
@@ -65,6 +67,7 @@ struct registry {
 	char *path;
 	unsigned deadline;		/* default deadline of a job */
 	unsigned retention;		/* finished jobs kept this long; 0: ever */
+	struct limits limits;		/* what one user may put in the spool */
 	struct registry_server *servers;
 	size_t nservers;
 };

@@ -124,15 +124,9 @@ static int
 write_count(int dir, long n)
 {
 	char text[32];
-	int len = snprintf(text, sizeof text, "%ld\n", n), fd, rc;
+	int len = snprintf(text, sizeof text, "%ld\n", n);
 
-	if ((fd = openat(dir, COUNT_FILE, O_WRONLY | O_CREAT | O_TRUNC |
-	    O_NOFOLLOW | O_CLOEXEC, 0660)) < 0)
-		return -1;
-	rc = write_all(fd, text, (size_t)len);
-	if (close(fd) != 0)
-		rc = -1;
-	return rc;
+	return write_file_at(dir, COUNT_FILE, text, (size_t)len, 0660);
 }
 
 int

@@ -287,6 +287,26 @@ spool_replace(struct spool *sp, enum spool_dir d, const char *id,
 }
 
 int
+spool_read_state(struct spool *sp, const char *name, struct buf *b,
+    size_t max)
+{
+	bool create = sp->create;
+	int d, fd, rc;
+
+	sp->create = false;
+	d = spool_dir(sp, SPOOL_STATE);
+	sp->create = create;
+	if (d < 0)
+		return errno == ENOENT ? 1 : -1;
+	if ((fd = openat(d, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) < 0)
+		return errno == ENOENT ? 1 : -1;
+	rc = read_bounded(fd, b, max);
+	close(fd);
+	return rc == 0 ? 0 : -1;
+}
+
+int
 spool_move(struct spool *sp, enum spool_dir from, enum spool_dir to,
     const char *id)
 {

@@ -131,6 +131,16 @@ int spool_replace(struct spool *sp, enum spool_dir d, const char *id,
     const void *data, size_t len);
 
 /*
+ * Read state/name, a small file the dispatcher publishes for the job
+ * commands (offered.h, spoollimits.h), at most max bytes, into b; without
+ * making state/ (it is the dispatcher's). Returns 0, 1 if there is no
+ * such file, -1 if it cannot be read or is larger than max. Prints
+ * nothing.
+ */
+int spool_read_state(struct spool *sp, const char *name, struct buf *b,
+    size_t max);
+
+/*
  * Move job id from directory from to directory to by one rename that never
  * replaces, then fsync both. Returns 0, or -1 with errno, printing
  * nothing (ENOENT: someone else moved it first, which is how a claim is

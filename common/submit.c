@@ -29,11 +29,12 @@ submitter(void)
 }
 
 void
-submit_begin(struct submit_batch *b)
+submit_begin(struct submit_batch *b, const struct limits *limits)
 {
 	memset(b, 0, sizeof *b);
 	b->usec = now_usec();
 	b->event = submitter();
+	b->limits = limits;
 }
 
 int
@@ -55,6 +56,11 @@ submit_stage(struct spool *sp, struct submit_batch *b, struct job *j,
 	job_set(&j->batch, b->id);
 	job_add_event(j, j->submitted_usec, JOB_NEW, event);
 	job_format(j, input, len, &rec);
+	if (b->limits != NULL && (rc = limits_admit(sp, b->limits,
+	    &b->admitted, j->id, rec.len)) != 0) {
+		buf_free(&rec);
+		return rc;
+	}
 	rc = spool_stage(sp, rec.data, rec.len, st->tmpname) == 0 ? 0 :
 	    EX_IOERR;
 	if (rc == 0) {
@@ -65,6 +71,12 @@ submit_stage(struct spool *sp, struct submit_batch *b, struct job *j,
 	return rc;
 }
 
+int
+submit_commit(struct spool *sp, struct submit_batch *b)
+{
+	return b->limits != NULL ? limits_commit(sp, &b->admitted) : 0;
+}
+
 void
 submit_unstage(struct spool *sp, struct submit_batch *batch)
 {
@@ -72,6 +84,7 @@ submit_unstage(struct spool *sp, struct submit_batch *batch)
 
 	for (i = 0; i < batch->n; i++)
 		spool_unstage(sp, batch->jobs[i].tmpname);
+	limits_withdraw(&batch->admitted, 0);
 }
 
 int
@@ -89,6 +102,7 @@ submit_publish(struct spool *sp, struct submit_batch *batch,
 		/* Those already published are whole: name them. */
 		for (k = i; k < batch->n; k++)
 			spool_unstage(sp, batch->jobs[k].tmpname);
+		limits_withdraw(&batch->admitted, i);
 		batch->n = i;
 		status = EX_IOERR;
 	}
@@ -126,5 +140,6 @@ submit_end(struct submit_batch *b)
 {
 	free(b->jobs);
 	free(b->event);
+	limits_batch_free(&b->admitted);
 	memset(b, 0, sizeof *b);
 }

@@ -18,6 +18,7 @@
 
 #include "job.h"
 #include "spool.h"
+#include "spoollimits.h"
 
 struct submit_staged {
 	char tmpname[SPOOL_TMPNAME_MAX];
@@ -30,20 +31,32 @@ struct submit_batch {
 	int64_t usec;		/* the time of its first job */
 	char id[JOBID_MAX + 1];	/* the batch ID, once a job is staged */
 	char *event;		/* "submitted by uid N on HOST" */
+	const struct limits *limits;	/* the spool's, or NULL */
+	struct limits_batch admitted;	/* what they let in (spoollimits.h) */
 };
 
-/* Start a batch, at the time of this call. */
-void submit_begin(struct submit_batch *b);
+/*
+ * Start a batch, at the time of this call, held to the spool's limits
+ * (its free space floor and the caller's quotas) if limits is not NULL.
+ */
+void submit_begin(struct submit_batch *b, const struct limits *limits);
 
 /*
  * Stage j, holding input[0..len), as the batch's next job, with first
  * event event (b->event, or the caller's). The caller has set what the
  * submitter asked for (service, database, options, name, within); its
  * ID, times, owner (the caller) and batch are set here. Returns 0, or
- * EX_IOERR after a message.
+ * after a message EX_TEMPFAIL (refused by the spool's limits, for now) or
+ * EX_IOERR.
  */
 int submit_stage(struct spool *sp, struct submit_batch *b, struct job *j,
     const char *event, const char *input, size_t len);
+
+/*
+ * Once every job is staged, before they are published: count them in the
+ * caller's record (spoollimits.h). Returns 0, or EX_IOERR after a message.
+ */
+int submit_commit(struct spool *sp, struct submit_batch *b);
 
 /* Remove every staged job of a batch that will not be published. */
 void submit_unstage(struct spool *sp, struct submit_batch *b);

@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -170,6 +171,21 @@ write_all(int fd, const void *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+int
+write_file_at(int dir, const char *name, const void *p, size_t n,
+    unsigned mode)
+{
+	int fd = openat(dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, (mode_t)mode), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = write_all(fd, p, n);
+	if (close(fd) != 0)
+		rc = -1;
+	return rc;
 }
 
 int

@@ -52,6 +52,15 @@ ssize_t buf_read(int fd, struct buf *b, size_t want);
 int write_all(int fd, const void *p, size_t n);
 
 /*
+ * Write dir/name over in place (made with mode if missing, never through
+ * a symbolic link) with p[0..n): not atomic, for a small count kept under
+ * a lock whose damage its reader heals by counting again (slots.h,
+ * spoollimits.h). Returns 0, or -1 with errno set.
+ */
+int write_file_at(int dir, const char *name, const void *p, size_t n,
+    unsigned mode);
+
+/*
  * Copy from to to until end of file. Returns 0, COPY_READ_FAILED or
  * COPY_WRITE_FAILED (errno set), so the caller can say which side failed.
  */

@@ -535,3 +535,197 @@ ct-resubmit: nothing submitted"
 	assert_equal "$(jobs_in new)" 3
 	assert_equal "$(ls "$CT_SPOOL/tmp")" ""
 }
+
+# nothing_written: no job, nothing staged, no record of the user's jobs.
+nothing_written() {
+	assert_equal "$output" ""
+	assert_equal "$(jobs_in new)" 0
+	assert_equal "$(ls -A "$CT_SPOOL/tmp" 2>/dev/null)" ""
+	assert_equal "$(ls -A "$CT_SPOOL/state/users/$OWNER" 2>/dev/null)" ""
+}
+
+@test "the spool's static limits (-m, options, option values): exit 65 with the limit and the value, before anything is written" {
+	fasta p "$PROTEIN"
+	# The built-in ones, with no state/limits: what the issue did, 1,100
+	# options of 4,000 bytes (300 here, as much as execve takes) and -m
+	# 2G, is refused.
+	a4000=$(printf 'a%.0s' {1..4000})
+	args=()
+	for i in {1..300}; do
+		args+=(-o "evalue=$a4000")
+	done
+	submit "${args[@]}" p.fa
+	assert_equal "$status" 65
+	assert_equal "$stderr" "ct-submit: 300 options (-o): over the 64 allowed (max-options)"
+	nothing_written
+	submit -m 2G p.fa
+	assert_equal "$status" 65
+	assert_equal "$stderr" "ct-submit: -m: 2147483648 bytes, over the largest input allowed, 67108864 bytes (max-input)"
+	nothing_written
+	# At the built-in limits (the first 64 options), all passes.
+	submit -m 64M "${args[@]:0:128}" p.fa
+	assert_equal "$status" 0
+	assert_equal "$(jobs_in new)" 1
+
+	# The limits the dispatcher published.
+	rm -rf "$CT_SPOOL"/new/* "$CT_SPOOL/state/users"
+	printf 'max-input=1000\nmax-options=2\nmax-option-size=3\n' \
+		>"$CT_SPOOL/state/limits"
+	submit -m 1001 p.fa
+	assert_equal "$status" 65
+	assert_equal "$stderr" "ct-submit: -m: 1001 bytes, over the largest input allowed, 1000 bytes (max-input)"
+	nothing_written
+	# Without -m, the input may be as large as max-input, if under 8M.
+	{ echo '>big'; head -c 2000 /dev/zero | tr '\0' M; } >big.fa
+	submit big.fa
+	assert_equal "$status" 65
+	assert_equal "$stderr" "ct-submit: big.fa: larger than the limit of 1000 bytes (-m)
+ct-submit: nothing submitted"
+	nothing_written
+	submit -o a=1 -o b=2 -o c=3 p.fa
+	assert_equal "$status" 65
+	assert_equal "$stderr" "ct-submit: 3 options (-o): over the 2 allowed (max-options)"
+	nothing_written
+	submit -o a=1 -o evalue=1e-5 p.fa
+	assert_equal "$status" 65
+	assert_equal "$stderr" "ct-submit: -o evalue: a value of 4 bytes, over the 3 allowed (max-option-size)"
+	nothing_written
+	submit -m 1000 -o a=1 -o evalue=1e5 p.fa
+	assert_equal "$status" 0
+	check_job "$output" p.fa blastp "" a=1 evalue=1e5
+}
+
+@test "a damaged state/limits: each value missing, damaged or out of range is the built-in one, never looser" {
+	fasta p "$PROTEIN"
+	args=()
+	for i in {1..65}; do
+		args+=(-o "k$i=v")
+	done
+	mkdir -p "$CT_SPOOL/state"
+	for text in 'max-options=65' 'max-options=1000000' 'max-options=-1' \
+	    'max-options=65x' 'max-options 65' 'max-options=' '=65' \
+	    "$(printf 'max-options=65\0')" 'max-input=1G'; do
+		printf '%s\n' "$text" >"$CT_SPOOL/state/limits"
+		submit "${args[@]}" p.fa
+		# 65 is within the schema's range, and so is honoured.
+		if [ "$text" = max-options=65 ]; then
+			assert_equal "$status" 0
+			rm -f "$CT_SPOOL"/new/*
+			continue
+		fi
+		assert_equal "$status" 65
+		assert_equal "$stderr" "ct-submit: 65 options (-o): over the 64 allowed (max-options)"
+	done
+	# A last line cut short is not read; nor is a file too large.
+	printf 'max-options=65' >"$CT_SPOOL/state/limits"
+	submit "${args[@]}" p.fa
+	assert_equal "$status" 65
+	{ printf 'max-options=65\n'; head -c 5000 /dev/zero | tr '\0' '#'; } \
+		>"$CT_SPOOL/state/limits"
+	submit "${args[@]}" p.fa
+	assert_equal "$status" 65
+	# Nor is a directory, or a symbolic link.
+	rm "$CT_SPOOL/state/limits"
+	printf 'max-options=65\n' >elsewhere
+	ln -s "$PWD/elsewhere" "$CT_SPOOL/state/limits"
+	submit "${args[@]}" p.fa
+	assert_equal "$status" 65
+	assert_equal "$(jobs_in new)" 0
+}
+
+@test "below the spool's free space floor (min-free), exit 75 with the numbers, nothing written" {
+	fasta p "$PROTEIN"
+	mkdir -p "$CT_SPOOL/state"
+	printf 'min-free=9000000000000000000\n' >"$CT_SPOOL/state/limits"
+	submit p.fa
+	assert_equal "$status" 75
+	[[ $stderr =~ ^"ct-submit: $CT_SPOOL: "[0-9]+" bytes free, and a job of "[0-9]+" bytes must leave 9000000000000000000 (min-free): try later
+ct-submit: nothing submitted"$ ]]
+	nothing_written
+	printf 'min-free=0\n' >"$CT_SPOOL/state/limits"
+	submit p.fa
+	assert_equal "$status" 0
+}
+
+@test "a user's quotas (user-jobs, user-bytes): exit 75, with the count and the limit; a batch over one is refused whole" {
+	fasta p "$PROTEIN"
+	mkdir -p "$CT_SPOOL/state"
+	printf 'user-jobs=3\n' >"$CT_SPOOL/state/limits"
+	submit p.fa p.fa
+	assert_equal "$status" 0
+	submit p.fa p.fa
+	assert_equal "$status" 75
+	assert_equal "$stderr" "ct-submit: uid $OWNER has 3 jobs not finished in the spool with this batch's, of the 3 allowed (user-jobs): try later
+ct-submit: nothing submitted"
+	assert_equal "$(jobs_in new)" 2
+	assert_equal "$(ls -A "$CT_SPOOL/tmp")" ""
+	# The refused batch gave its place back.
+	submit p.fa
+	assert_equal "$status" 0
+	submit p.fa
+	assert_equal "$status" 75
+	assert_equal "$stderr" "ct-submit: uid $OWNER has 3 jobs not finished in the spool, of the 3 allowed (user-jobs): try later
+ct-submit: nothing submitted"
+	# A finished job is not counted; a purged one's bytes neither.
+	id=$(ls "$CT_SPOOL/new" | head -1)
+	mkdir -p "$CT_SPOOL/failed"
+	mv "$CT_SPOOL/new/$id" "$CT_SPOOL/failed/$id"
+	submit p.fa
+	assert_equal "$status" 0
+	size=$(stat -c %s "$CT_SPOOL/failed/$id")
+	printf 'user-bytes=%d\n' $((size * 4)) >"$CT_SPOOL/state/limits"
+	submit p.fa
+	assert_equal "$status" 75
+	assert_equal "$stderr" "ct-submit: uid $OWNER has $((size * 4)) bytes of jobs in the spool: with $size more, over the $((size * 4)) allowed (user-bytes): try later
+ct-submit: nothing submitted"
+	run -0 ct-purge "$id"
+	submit p.fa
+	assert_equal "$status" 0
+	assert_equal "$(jobs_in new)" 4
+}
+
+@test "a user's count heals: too high, damaged, or with the entry of a job gone, it is counted again at the quota" {
+	fasta p "$PROTEIN"
+	mkdir -p "$CT_SPOOL/state"
+	printf 'user-jobs=2\n' >"$CT_SPOOL/state/limits"
+	U=$CT_SPOOL/state/users/$OWNER
+	submit p.fa
+	first=$output
+	read -r jobs bytes <"$U/.count"
+	assert_equal "$((10#$jobs)) $((10#$bytes))" \
+		"1 $(stat -c %s "$CT_SPOOL/new/$first")"
+	# Too high (a crash between raising it and making the entry).
+	echo '999 999' >"$U/.count"
+	submit p.fa
+	assert_equal "$status" 0
+	second=$output
+	# Damaged: counted again, and the quota is right.
+	echo 'garbage' >"$U/.count"
+	submit p.fa
+	assert_equal "$status" 75
+	assert_equal "$stderr" "ct-submit: uid $OWNER has 2 jobs not finished in the spool, of the 2 allowed (user-jobs): try later
+ct-submit: nothing submitted"
+	# A submission in progress holds the user's record locked until its
+	# jobs are published: another of hers waits for it.
+	rm "$CT_SPOOL/new/$first"
+	exec {fd}<"$U"
+	flock -x "$fd"
+	run -124 timeout 1 ct-submit p.fa
+	[ -e "$U/$first" ]
+	exec {fd}<&-
+	# Then the entry of a job that is gone goes at once.
+	submit p.fa
+	assert_equal "$status" 0
+	[ ! -e "$U/$first" ]
+	[ -e "$U/$second" ]
+	[ -e "$U/$output" ]
+	# A batch counts its own jobs, not yet published, at the recount.
+	rm "$CT_SPOOL/new/$output"
+	submit p.fa p.fa
+	assert_equal "$status" 75
+	assert_equal "$stderr" "ct-submit: uid $OWNER has 2 jobs not finished in the spool with this batch's, of the 2 allowed (user-jobs): try later
+ct-submit: nothing submitted"
+	assert_equal "$(ls "$U" | wc -l)" 1
+	# The recount made no state directory the spool did not have.
+	[ ! -e "$CT_SPOOL/completed" ] && [ ! -e "$CT_SPOOL/processing" ]
+}

@@ -46,7 +46,7 @@ make_world() {
 	# The spool, as `make install` leaves it.
 	mkdir "$U_DIR/spool" || return 1
 	for d in "" /tmp /new /processing /completed /failed /results /held \
-	    /cancel /locks; do
+	    /cancel /locks /state /state/users; do
 		mkdir -p "$U_DIR/spool$d" &&
 		    chown root:"$U_GROUP" "$U_DIR/spool$d" &&
 		    chmod 2770 "$U_DIR/spool$d" || return 1
@@ -129,7 +129,10 @@ complete() {
 teardown() {
 	[ -z "${TEARDOWN:-}" ] || eval "$TEARDOWN"
 	[ -n "${U_DIR:-}" ] && [ -d "$U_DIR/spool" ] || return 0
-	find "$U_DIR/spool" -mindepth 2 -maxdepth 2 -type d -exec rm -rf {} +
+	find "$U_DIR/spool" -mindepth 2 -maxdepth 2 -type d \
+	    ! -path "$U_DIR/spool/state/users" -exec rm -rf {} +
+	# And each user's record of her jobs (spoollimits.h), and the limits.
+	rm -rf "$U_DIR/spool/state/users/"* "$U_DIR/spool/state/limits"
 }
 
 # stderr_line ARGS: assert_line on the stderr of `run --separate-stderr`.
@@ -417,11 +420,13 @@ $BOB_UID $BOB_GID"
 		run --separate-stderr as "$U_BOB" ct-submit -S "$S/$d" x.fa
 		assert_equal "$status" 74
 		assert_equal "$output" ''
-		stderr_line "ct-submit: cannot open $S/$d/tmp: No such file or directory"
+		# Its record of bob's jobs is the first thing it looks for.
+		stderr_line "ct-submit: cannot open $S/$d/state/users/$BOB_UID: No such file or directory"
 		stderr_line "ct-submit: nothing submitted"
 	done
 	# The state directories hold job files only, so every listing works.
-	run find "$S" -mindepth 2 ! -type f
+	run find "$S"/{tmp,new,processing,completed,failed,results} \
+	    -mindepth 1 ! -type f
 	assert_output ''
 	run --separate-stderr as "$U_ALICE" ct-status
 	assert_success
@@ -485,4 +490,52 @@ $BOB_UID $BOB_GID"
 	complete "$id" "bob's"
 	run -0 "$B/ct-purge" "$id"
 	[ ! -e "$S/completed/$id" ]
+}
+
+# limits TEXT: what a dispatcher would publish as state/limits, by hand.
+limits() {
+	printf '%s\n' "$@" >"$S/state/limits"
+	chgrp "$U_GROUP" "$S/state/limits"
+	chmod 640 "$S/state/limits"
+}
+
+@test "quotas are per user: alice at hers does not stop bob; a job finished or purged frees her room" {
+	limits user-jobs=2
+	submit "$U_ALICE" a13
+	first=$id
+	submit "$U_ALICE" a14
+	query "$U_ALICE" a15
+	run --separate-stderr as "$U_ALICE" ct-submit a15.fa
+	assert_equal "$status" 75
+	assert_equal "$output" ""
+	assert_equal "$stderr" "ct-submit: uid $ALICE_UID has 2 jobs not finished in the spool, of the 2 allowed (user-jobs): try later
+ct-submit: nothing submitted"
+	# Bob is not stopped by her jobs.
+	submit "$U_BOB" b13
+	submit "$U_BOB" b14
+	run -75 as "$U_BOB" ct-submit b14.fa
+	# Each record is its owner's, closed to others.
+	[ -f "$S/state/users/$ALICE_UID/$first" ]
+	[ ! -e "$S/state/users/$BOB_UID/$first" ]
+	run stat -c '%a %G' "$S/state/users/$ALICE_UID" \
+		"$S/state/users/$ALICE_UID/.count"
+	assert_output "2770 $U_GROUP
+660 $U_GROUP"
+	run as "$U_BOB" touch "$S/state/users/$ALICE_UID/.count"
+	assert_failure
+	# Her first job completes: room for one more.
+	complete "$first" "alice's result"
+	submit "$U_ALICE" a15
+	run -75 as "$U_ALICE" ct-submit a15.fa
+
+	# Bytes: what her job files hold, until she purges them.
+	size=$(stat -c %s "$S/completed/$first")
+	limits user-jobs=0 "user-bytes=$((size * 3))"
+	run --separate-stderr as "$U_ALICE" ct-submit a15.fa
+	assert_equal "$status" 75
+	assert_equal "$stderr" "ct-submit: uid $ALICE_UID has $((size * 3)) bytes of jobs in the spool: with $size more, over the $((size * 3)) allowed (user-bytes): try later
+ct-submit: nothing submitted"
+	submit "$U_BOB" b15
+	run -0 as "$U_ALICE" ct-purge "$first"
+	submit "$U_ALICE" a15
 }

@@ -42,7 +42,8 @@ install_into() {
 	[ -x "$root/opt/ct/libexec/cputorrent/blastfmt" ]
 	[ -f "$root/opt/ct/share/man/man8/cputorrent-blastfmt.8" ]
 	strings "$root/opt/ct/bin/ct-fetch" | grep -qx /opt/ct/libexec/cputorrent
-	for d in "" /tmp /new /processing /completed /failed /results; do
+	for d in "" /tmp /new /processing /completed /failed /results \
+	    /state/users; do
 		[ "$(stat -c %a "$root/srv/spool/cputorrent$d")" = 700 ]
 	done
 }
@@ -56,10 +57,12 @@ install_into() {
 	status_install=$status
 	root=$BATS_TEST_TMPDIR/root
 	modes=$(stat -c '%a %U %G' "$root/usr/bin/ct-submit" \
-		"$root/var/spool/cputorrent" "$root/var/spool/cputorrent/new")
+		"$root/var/spool/cputorrent" "$root/var/spool/cputorrent/new" \
+		"$root/var/spool/cputorrent/state/users")
 	groupdel "$g"
 	[ "$status_install" -eq 0 ]
 	assert_equal "$modes" "2755 root $g
+2770 root $g
 2770 root $g
 2770 root $g"
 }

@@ -125,6 +125,28 @@ ct-providers: s.xml: 1 problem"
 	run -78 ct-providers -c i.xml check
 }
 
+@test "check: the spool's limits on <defaults>, within their ranges, in bytes or k, M, G" {
+	stub_wrappers local
+	good='<defaults max-input="512M" max-options="256" max-option-size="4096" min-free="0" user-jobs="0" user-bytes="10G"/>'
+	server a blastp 1 | registry ok
+	sed -i "2a $good" ok.xml
+	run -0 ct-providers -c ok.xml check
+	for bad in 'max-input="0"' 'max-input="513M"' 'max-input="1T"' \
+	    'max-options="257"' 'max-options="-1"' 'max-option-size="0"' \
+	    'max-option-size="4097"' 'min-free="1x"' 'user-jobs="many"' \
+	    'user-bytes="9999999999999G"'; do
+		server a blastp 1 | registry bad
+		sed -i "2a <defaults $bad/>" bad.xml
+		run -78 --separate-stderr ct-providers -c bad.xml check
+		[[ $stderr == "ct-providers: bad.xml:3: "* ]] ||
+			fail "$bad: $stderr"
+	done
+	printf '<registry version="1">\n<defaults max-input="0"/>\n</registry>\n' >z.xml
+	run -78 --separate-stderr ct-providers -c z.xml check
+	assert_equal "$stderr" "ct-providers: z.xml:2: max-input must be from 1 to 536870912 bytes
+ct-providers: z.xml: 1 problem"
+}
+
 @test "check: malformed XML, truncated, empty, huge, not a file, missing" {
 	printf '<registry version="1"><server id="a"' >t.xml
 	run -78 --separate-stderr ct-providers -c t.xml check

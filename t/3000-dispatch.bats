@@ -218,7 +218,7 @@ c 2"
 	cmp predicted picks
 }
 
-@test "-n -x on a fresh spool creates nothing, not even state/" {
+@test "-n -x on a fresh spool creates nothing, not even a file in state/" {
 	server a instant 1 | registry
 	fasta q1 "$PROTEIN"
 	id=$(ct-submit q1.fa)
@@ -226,7 +226,8 @@ c 2"
 	run -0 ct-dispatch -n -x
 	assert_output "$(printf '%s\tblastp\ta\tweights a=1' "$id")"
 	assert_equal "$(snapshot)" "$before"
-	[ ! -e "$CT_SPOOL/state" ]
+	# Only ct-submit's record of the user's jobs (cputorrent-spool(5)).
+	assert_equal "$(ls -A "$CT_SPOOL/state")" users
 }
 
 @test "-n -x leaves tmp/ alone, even what a pass would reap" {
@@ -672,6 +673,55 @@ Failed: no provider left: no server offers blastn; run it locally"
 blastp"
 	run -0 --separate-stderr ct-submit -s blastn n1.fa
 	assert_equal "$stderr" ""
+}
+
+@test "the limits on <defaults> are published in state/limits at each load, and ct-submit holds to them; a damaged file is written whole again" {
+	server a instant 1 | registry
+	fasta q1 "$PROTEIN"
+	# No registry read yet: the built-in limits.
+	run -65 --separate-stderr ct-submit -m 65M q1.fa
+	assert_equal "$stderr" "ct-submit: -m: 68157440 bytes, over the largest input allowed, 67108864 bytes (max-input)"
+	pass
+	run -0 cat "$CT_SPOOL/state/limits"
+	assert_output "max-input=67108864
+max-options=64
+max-option-size=4096
+min-free=1073741824
+user-jobs=10000
+user-bytes=4294967296"
+	server a instant 1 | registry '<defaults max-input="1k" max-options="1" max-option-size="8" min-free="0" user-jobs="2" user-bytes="1G"/>'
+	pass
+	run -0 cat "$CT_SPOOL/state/limits"
+	assert_output "max-input=1024
+max-options=1
+max-option-size=8
+min-free=0
+user-jobs=2
+user-bytes=1073741824"
+	run -65 --separate-stderr ct-submit -o a=1 -o b=2 q1.fa
+	assert_equal "$stderr" "ct-submit: 2 options (-o): over the 1 allowed (max-options)"
+	run -65 --separate-stderr ct-submit -m 2k q1.fa
+	assert_equal "$(jobs_in new)" 0
+	# Two jobs may wait, not three.
+	run -0 ct-submit q1.fa q1.fa
+	run -75 --separate-stderr ct-submit q1.fa
+	assert_equal "$stderr" "ct-submit: uid $(id -u) has 2 jobs not finished in the spool, of the 2 allowed (user-jobs): try later
+ct-submit: nothing submitted"
+	# Finished, they leave room.
+	pass
+	pass
+	assert_equal "$(jobs_in completed)" 2
+	run -0 ct-submit q1.fa
+	# Damaged by hand: the next load writes it whole again.
+	printf 'max-options=1000\n' >"$CT_SPOOL/state/limits"
+	pass
+	run -0 cat "$CT_SPOOL/state/limits"
+	assert_line "max-options=1"
+	assert_equal "${#lines[@]}" 6
+	# A dry run publishes nothing.
+	rm "$CT_SPOOL/state/limits"
+	ct-dispatch -n >/dev/null
+	[ ! -e "$CT_SPOOL/state/limits" ]
 }
 
 @test "a server dropped from the registry while it has a job: the job moves on" {
