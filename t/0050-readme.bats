@@ -50,7 +50,7 @@ XML
 }
 
 @test "Using it from the shell: each command runs, and ct-submit prints an ID shaped as the README's" {
-	block '-----------------------' >session
+	block 'Using it from the shell' >session
 	[ -s session ] || fail "no session block in the README"
 	grep -q '^\$ ct-submit -d swissprot query.fa$' session
 	shown=$(awk '/^\$ ct-submit -d swissprot query.fa$/ { getline; print }' session)
