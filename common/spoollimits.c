@@ -347,12 +347,42 @@ start_submission(struct spool *sp, struct limits_batch *b)
 	return 0;
 }
 
+static int admit_locked(struct spool *sp, const struct limits *l,
+    struct limits_batch *b, const char *id, size_t len);
+
+/*
+ * The lock of the caller's record again, for a submission that has held
+ * it before: the count as others have left it, with this batch's jobs.
+ * Returns 0, or EX_IOERR after a message.
+ */
+static int
+relock(struct spool *sp, struct limits_batch *b)
+{
+	struct limits_count now;
+	size_t i;
+
+	while (flock(b->dir, LOCK_EX) != 0)
+		if (errno != EINTR) {
+			ct_warnerr("cannot lock %s/state/%s/%lu", sp->path,
+			    USERS_DIR, (unsigned long)getuid());
+			return EX_IOERR;
+		}
+	if (!b->known || read_count(b->countfd, &now) != 0) {
+		b->known = false;	/* counted again, with the batch */
+		return 0;
+	}
+	b->count = now;
+	for (i = b->committed; i < b->n; i++) {
+		b->count.jobs++;
+		b->count.bytes += b->sizes[i];
+	}
+	return 0;
+}
+
 int
 limits_admit(struct spool *sp, const struct limits *l,
     struct limits_batch *b, const char *id, size_t len)
 {
-	unsigned long uid = (unsigned long)getuid();
-	struct limits_count *c = &b->count;
 	uint64_t avail;
 	int rc;
 
@@ -366,8 +396,29 @@ limits_admit(struct spool *sp, const struct limits *l,
 		    avail, len, l->min_free);
 		return EX_TEMPFAIL;
 	}
+	b->limits = l;
+	if (b->holding && (rc = relock(sp, b)) != 0)
+		return rc;
 	if ((rc = start_submission(sp, b)) != 0)
 		return rc;
+	rc = admit_locked(sp, l, b, id, len);
+	/*
+	 * Not held while the next input is read (a slow pipe must not stop
+	 * this user's other submissions): limits_commit takes it again, and
+	 * counts again what others committed meanwhile.
+	 */
+	(void)flock(b->dir, LOCK_UN);
+	return rc;
+}
+
+/* limits_admit's part under the lock of the caller's record. */
+static int
+admit_locked(struct spool *sp, const struct limits *l,
+    struct limits_batch *b, const char *id, size_t len)
+{
+	unsigned long uid = (unsigned long)getuid();
+	struct limits_count *c = &b->count;
+
 	if (!b->known || over_quota(l, c, len)) {
 		if (recount(sp, b) != 0) {
 			ct_warnerr("cannot count the jobs of uid %lu in %s",
@@ -405,10 +456,42 @@ limits_admit(struct spool *sp, const struct limits *l,
 int
 limits_commit(struct spool *sp, struct limits_batch *b)
 {
+	const struct limits *l = b->limits;
+	unsigned long uid = (unsigned long)getuid();
+	struct limits_count *c = &b->count;
 	size_t i;
+	int rc;
 
 	if (!b->holding || b->committed == b->n)
 		return 0;
+	/*
+	 * Held from here until the jobs are published (limits_batch_free):
+	 * a recount meanwhile would take their entries for gone jobs'. What
+	 * others committed since the admission counts now.
+	 */
+	if ((rc = relock(sp, b)) != 0)
+		return rc;
+	if (!b->known || (l->user_jobs > 0 && c->jobs > l->user_jobs) ||
+	    (l->user_bytes > 0 && c->bytes > l->user_bytes)) {
+		if (recount(sp, b) != 0) {
+			ct_warnerr("cannot count the jobs of uid %lu in %s",
+			    uid, sp->path);
+			return EX_IOERR;
+		}
+		b->known = true;
+	}
+	if (l->user_jobs > 0 && c->jobs > l->user_jobs) {
+		ct_warn("uid %lu has %" PRIu64 " jobs not finished in the "
+		    "spool with this batch's, over the %" PRIu64 " allowed "
+		    "(user-jobs): try later", uid, c->jobs, l->user_jobs);
+		return EX_TEMPFAIL;
+	}
+	if (l->user_bytes > 0 && c->bytes > l->user_bytes) {
+		ct_warn("uid %lu has %" PRIu64 " bytes of jobs in the spool "
+		    "with this batch's, over the %" PRIu64 " allowed "
+		    "(user-bytes): try later", uid, c->bytes, l->user_bytes);
+		return EX_TEMPFAIL;
+	}
 	/* Raised before the entries are made: a crash leaves it high. */
 	if (write_count(b->countfd, &b->count) != 0) {
 		ct_warnerr("cannot write %s/state/%s/%lu/%s", sp->path,

@@ -18,9 +18,11 @@
  * The per-user quotas count without reading every job: each user has
  * state/users/UID/, holding an empty entry named by the ID of each of
  * the user's jobs and a count of them (.count: the jobs not finished, the
- * bytes of the job files). ct-submit raises the count and makes the
- * entries under the lock of that directory, before it writes a job, and
- * keeps the lock until its jobs are published. Nothing
+ * bytes of the job files). ct-submit checks each job under the lock of
+ * that directory (let go while it reads the next input), then, once the
+ * batch is staged, takes it again, checks the batch against what others
+ * committed meanwhile, raises the count and makes the entries, and keeps
+ * the lock until its jobs are published. Nothing
  * lowers the count when a job finishes or is purged: when the count says
  * a submission would pass a quota, the entries are counted again, each
  * job looked up where it is now (New, Processing, Completed, Failed), and
@@ -97,9 +99,10 @@ struct limits_count {
 
 /*
  * What limits_admit has let into the spool for one submission (zeroed
- * to start). From its first job until it is freed, it holds the lock of
- * the caller's directory: so a user's submissions pass one at a time,
- * and a recount knows that no other is in progress.
+ * to start). It holds the lock of the caller's directory while it admits
+ * a job, and from limits_commit until it is freed: so a recount knows
+ * that no other submission is publishing, and a submission that waits
+ * on its input holds up none of the user's others.
  */
 struct limits_batch {
 	char **ids;		/* entries made, in order, to remove if need be */
@@ -110,6 +113,7 @@ struct limits_batch {
 	bool known;		/* count is right (else count again) */
 	int dir, countfd;
 	struct limits_count count;
+	const struct limits *limits;	/* limits_admit's, for the commit */
 };
 
 /*
