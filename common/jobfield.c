@@ -116,7 +116,8 @@ get_owner(const struct jobfield_row *r, struct jobfield_value *v)
 		cache[slot].uid = r->j->owner;
 		cache[slot].set = true;
 		if (pw != NULL && strlen(pw->pw_name) < sizeof cache[slot].name)
-			strcpy(cache[slot].name, pw->pw_name);
+			snprintf(cache[slot].name, sizeof cache[slot].name,
+			    "%s", pw->pw_name);
 		else
 			snprintf(cache[slot].name, sizeof cache[slot].name,
 			    "%lu", (unsigned long)r->j->owner);
