@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "account.h"
 #include "commit.h"
 #include "contract.h"
 #include "disabled.h"
@@ -90,6 +91,10 @@ struct dispatcher {
 	struct registry reg;
 	char *config;			/* -c */
 	char *wrapper_dir;		/* absolute */
+	/* Whom the wrappers run as (contract_dispatcher_account): NULL, as
+	   this process; never root. */
+	const struct account *as;
+	struct account account;
 	char *spool_path;		/* absolute */
 	int follow, init_spool, dry_run, explain, verbose, use_syslog;
 	unsigned *in_flight;		/* per server, by registry index */
@@ -431,6 +436,8 @@ call(struct dispatcher *d, const struct registry_server *s, struct job *j,
 	};
 	enum contract_outcome o;
 	int64_t open_usec, bound;
+	const struct account *as;
+	struct account owner;
 	char *wd;
 
 	/* A call may hang to its timeout: what is due goes before it. */
@@ -439,19 +446,23 @@ call(struct dispatcher *d, const struct registry_server *s, struct job *j,
 			expire_due(d);
 		withdraw_owed(d);
 	}
+	/* Whom the call runs as, before it takes its place at the gate. */
+	if (contract_account(s, j, d->as, &owner, &as, why, whylen) != 0 ||
+	    (as != NULL && spool_reachable(&d->sp, as, why, whylen) != 0))
+		return CALL_PERMANENT;
 	if (!request_allowed(d, (int)(s - d->reg.servers), &open_usec,
 	    &bound)) {
 		j->next_usec = open_usec;
 		snprintf(why, whylen, "%s: request-interval", s->id);
 		return CALL_DEFERRED;
 	}
-	if ((wd = spool_workdir(&d->sp, j->id, j->attempts)) == NULL) {
+	if ((wd = spool_workdir(&d->sp, j->id, j->attempts, as)) == NULL) {
 		snprintf(why, whylen, "no work directory");
 		o = CONTRACT_TRANSIENT;
 	} else {
 		o = contract_call(&(struct contract_call){ .wrapper_dir =
 		    d->wrapper_dir, .server = s, .job = j, .workdir = wd,
-		    .lock_fd = d->lock, .verb = verb,
+		    .lock_fd = d->lock, .as = as, .verb = verb,
 		    .withdrawing = d->withdrawing_work, .out = out,
 		    .meanwhile = commit_meanwhile, .meanwhile_arg = d,
 		    .meanwhile_ms = CHUNK_MAX_AGE_USEC / 4000 }, why, whylen);
@@ -1867,6 +1878,29 @@ untrusted(struct dispatcher *d, const char *config,
 }
 
 /*
+ * Whom the wrappers run as under registry r (contract_dispatcher_account),
+ * into d, if that account exists and can reach the spool's work
+ * directories by their paths. A dry run runs nothing. Returns 0, or -1
+ * with why.
+ */
+static int
+take_account(struct dispatcher *d, const struct registry *r, char *why,
+    size_t whylen)
+{
+	const struct account *as;
+	struct account a;
+
+	if (d->dry_run)
+		return 0;
+	if (contract_dispatcher_account(r, &a, &as, why, whylen) != 0 ||
+	    (as != NULL && spool_reachable(&d->sp, as, why, whylen) != 0))
+		return -1;
+	d->account = a;
+	d->as = as != NULL ? &d->account : NULL;
+	return 0;
+}
+
+/*
  * Everything a pass needs: the registry, the paths, the spool. Returns -1
  * when all is ready, else the status to exit with.
  */
@@ -1875,6 +1909,7 @@ dispatcher_open(struct dispatcher *d, const char *spool)
 {
 	const char *config = registry_choose(d->config);
 	int problems = registry_load(&d->reg, config), rc;
+	char why[2048];
 
 	if (problems != 0) {
 		if (problems > 0)
@@ -1894,6 +1929,10 @@ dispatcher_open(struct dispatcher *d, const char *spool)
 	if ((rc = spool_open(&d->sp, d->spool_path, !d->dry_run)) != 0)
 		return rc;
 	d->sp.see_all = true;	/* every user's jobs are ours to drive */
+	if (take_account(d, &d->reg, why, sizeof why) != 0) {
+		ct_warn("%s: nothing dispatched", why);
+		return EX_CONFIG;
+	}
 	take_registry(d);
 	return -1;
 }
@@ -1960,6 +1999,7 @@ reload_registry(struct dispatcher *d)
 {
 	const char *config = registry_choose(d->config);
 	struct registry r;
+	char why[2048];
 	int problems;
 
 	reload_requested = 0;
@@ -1976,6 +2016,12 @@ reload_registry(struct dispatcher *d)
 		logmsg(d, LOG_ERR, "%s: not reloaded%s; dispatching on with "
 		    "the one before", config, problems > 0 ?
 		    ": the registry has problems" : "");
+		return;
+	}
+	if (take_account(d, &r, why, sizeof why) != 0) {
+		registry_free(&r);
+		logmsg(d, LOG_ERR, "%s: not reloaded: %s; dispatching on with "
+		    "the one before", config, why);
 		return;
 	}
 	registry_free(&d->reg);

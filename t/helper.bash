@@ -13,7 +13,21 @@ export PATH
 # Where ct-fetch finds blastfmt, which converts results for -f.
 export CT_LIBEXEC_DIR="$CT_BUILD/libexec"
 
+# open_test_dir: as root, the test's directory is where the wrappers, run
+# by a root ct-dispatch as the dispatcher account (cputorrent), reach the
+# spool and write what tests read back: the directories above it are
+# made searchable, and it is writable by all, sticky, as /tmp is.
+open_test_dir() {
+	local d=$BATS_TEST_TMPDIR
+	[ "$(id -u)" -eq 0 ] || return 0
+	chmod 1777 "$d"
+	while d=$(dirname "$d") && [ "$d" != / ]; do
+		chmod o+x "$d"
+	done
+}
+
 setup() {
+	open_test_dir
 	export CT_SPOOL="$BATS_TEST_TMPDIR/spool"
 	export TZ=UTC
 	unset CT_CONFIG
