@@ -7,13 +7,15 @@
  *
  * Each change to a task is made under its lock, locks/ID, taken with
  * flock(2): a process killed at any instant drops it, and the next one
- * finds the task in exactly one state (or, between the two steps of
- * completing it, with a stale marker beside the done one, which counts
- * for nothing and is removed when seen). The claim itself is the rename
- * of open/ID to leased/ID, done under the lock, after the new lease is
- * on disk: so a lease never reaches a volunteer unless it was recorded
- * first, and a crash between the two leaves the task open with a lease
- * nobody was given.
+ * finds the task in exactly one state. A task's marker holds its leases;
+ * a state changes by the marker's rename, and what a change adds to the
+ * marker (a lease, the line that says which lease completed it) is
+ * appended and synced before that rename. The claim itself is the rename
+ * of open/ID to leased/ID: a lease never reaches a volunteer unless it
+ * was recorded first, and a crash between the two leaves the task open
+ * with a lease nobody was given. Only the directory a marker goes to is
+ * synced: after a power failure a marker may also be found where it
+ * was, and the order of the states decides (it is removed when seen).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -437,6 +439,7 @@ struct leases {
 	struct lease_line l[TASK_MAX_LEASES];
 	size_t n;
 	char done_by[LEASE_LEN + 1];	/* "" unless done */
+	size_t valid;		/* the bytes of whole lines in the marker */
 };
 
 /* Parse one lease line p..end into l: 0, or -1. */
@@ -473,6 +476,7 @@ leases_read(struct taskstore *ts, const char *id, enum task_state st,
 
 	ls->n = 0;
 	ls->done_by[0] = '\0';
+	ls->valid = 0;
 	if (!marked)
 		return 0;
 	if ((rc = read_file(state_dir(ts, st), id, &b, MAX_LEASES_FILE)) != 0) {
@@ -480,8 +484,15 @@ leases_read(struct taskstore *ts, const char *id, enum task_state st,
 		return rc == 1 ? 0 : -1;
 	}
 	for (p = b.data; *p != '\0'; p = end + 1) {
-		if ((end = strchr(p, '\n')) == NULL)
+		/*
+		 * A last line cut short was being appended when the power
+		 * went: it was never synced, so never counted; it is cut off
+		 * at the next append.
+		 */
+		if ((end = strchr(p, '\n')) == NULL) {
+			p += strlen(p);
 			break;
+		}
 		if (end - p == 5 + LEASE_LEN && strncmp(p, "done ", 5) == 0 &&
 		    span_only(p + 5, LEASE_LEN, hex_chars)) {
 			memcpy(ls->done_by, p + 5, LEASE_LEN);
@@ -492,6 +503,7 @@ leases_read(struct taskstore *ts, const char *id, enum task_state st,
 		} else {
 			ls->n++;
 		}
+		ls->valid = (size_t)(end + 1 - b.data);
 	}
 	rc = *p == '\0' ? 0 : -1;
 	buf_free(&b);
@@ -537,6 +549,32 @@ marker_write(struct taskstore *ts, const char *id, const struct leases *ls,
 	return rc;
 }
 
+/*
+ * Append line to task id's marker in dirfd, after its ls->valid bytes of
+ * whole lines (what a crash left of a line being appended is cut off
+ * first), and sync it. The caller then renames the marker: the append
+ * counts only from that rename on. No new file, so no inode to allocate
+ * and none to free: the hand-out's and the result's cost.
+ */
+static int
+marker_append(struct taskstore *ts, int dirfd, const char *id,
+    const struct leases *ls, const char *line)
+{
+	struct stat st;
+	int fd = openat(dirfd, id, O_WRONLY | O_NOFOLLOW | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return fail(ts, "cannot open the marker of", id);
+	rc = fstat(fd, &st) != 0 ||
+	    ((size_t)st.st_size != ls->valid &&
+	    ftruncate(fd, (off_t)ls->valid) != 0) ||
+	    lseek(fd, (off_t)ls->valid, SEEK_SET) < 0 ||
+	    write_all(fd, line, strlen(line)) != 0 || fdatasync(fd) != 0;
+	if (close(fd) != 0)
+		rc = 1;
+	return rc == 0 ? TS_OK : fail(ts, "cannot add to the marker of", id);
+}
+
 /* The index of vid's lease in l[0..n), or -1. */
 static int
 lease_find(const struct lease_line *l, size_t n, const char *vid,
@@ -572,15 +610,15 @@ open_listing(struct taskstore *ts, const char *name)
 
 /*
  * Hand task id out, its lock held and its marker in open/: the new lease
- * added to the marker, rewritten in open/, then the marker renamed to
- * leased/, which alone gives the task out, and leased/ synced. Two syncs
- * in all; open/ need not be synced, as a marker found in both counts as
- * leased.
+ * appended to the marker and synced, then the marker renamed to leased/,
+ * which alone gives the task out, and leased/ synced. Two syncs in all;
+ * open/ need not be synced, as a marker found in both counts as leased.
  */
 static int
 claim_locked(struct taskstore *ts, const char *id, const char *vid,
     int lease_secs, struct task_lease *out)
 {
+	char line[LEASE_LEN + VOLUNTEER_ID_LEN + 32];
 	struct leases ls;
 	struct lease_line *l;
 	int rc;
@@ -594,8 +632,9 @@ claim_locked(struct taskstore *ts, const char *id, const char *vid,
 		return fail(ts, "cannot make a lease for", id);
 	memcpy(l->vid, vid, VOLUNTEER_ID_LEN + 1);
 	l->expires = now_usec() / 1000000 + lease_secs;
-	ls.n++;
-	if ((rc = marker_write(ts, id, &ls, ts->open, true)) != TS_OK)
+	snprintf(line, sizeof line, "%s %s %" PRId64 "\n", l->lease, l->vid,
+	    l->expires);
+	if ((rc = marker_append(ts, ts->open, id, &ls, line)) != TS_OK)
 		return rc;
 	if (renameat(ts->open, id, ts->leased, id) != 0)
 		return fail(ts, "cannot move the marker of", id);
@@ -723,25 +762,31 @@ taskstore_release(struct taskstore *ts, const char *id, const char *vid,
 }
 
 /*
- * Mark task id done by lease, its result already in results/: a done
- * marker holding its leases and the one that completed it, made whole in
- * tmp/ and renamed into done/, then the old marker removed, unsynced: a
- * crash between the two leaves both, and done/ counts.
+ * Mark task id done by lease, its result already in results/: the line
+ * "done LEASE" appended to its marker and synced, the marker renamed to
+ * done/, and done/ synced. (A task with no marker, whose submit was cut
+ * short, gets a new one.)
  */
 static int
 mark_done(struct taskstore *ts, const char *id, enum task_state from,
     bool marked, struct leases *ls, const char *lease)
 {
+	char line[LEASE_LEN + 8];
 	int rc;
 
-	memcpy(ls->done_by, lease, LEASE_LEN + 1);
-	if ((rc = marker_write(ts, id, ls, ts->done, false)) != TS_OK)
-		return rc;
-	if (dir_sync(ts->done) != 0)
-		return fail(ts, "cannot sync the done marker of", id);
-	if (marked)
-		unlinkat(state_dir(ts, from), id, 0);
-	return TS_OK;
+	if (!marked) {
+		memcpy(ls->done_by, lease, LEASE_LEN + 1);
+		rc = marker_write(ts, id, ls, ts->done, false);
+	} else {
+		snprintf(line, sizeof line, "done %s\n", lease);
+		if ((rc = marker_append(ts, state_dir(ts, from), id, ls,
+		    line)) == TS_OK && renameat(state_dir(ts, from), id,
+		    ts->done, id) != 0)
+			rc = fail(ts, "cannot mark done", id);
+	}
+	if (rc == TS_OK && dir_sync(ts->done) != 0)
+		rc = fail(ts, "cannot sync the done marker of", id);
+	return rc;
 }
 
 int

@@ -10,7 +10,9 @@
  *
  * A task's state is the first of done/, cancelled/, leased/ and open/
  * that holds its marker; a task whose record is there and whose marker
- * is nowhere (a submit cut short) is open.
+ * is nowhere (a submit cut short) is open. The marker holds the leases
+ * the task was given (and, done, the one that completed it), appended a
+ * line at a time, each synced before the rename that makes it count.
  *
  * Errors: nothing here prints. Functions return a TS_ code; on TS_ERROR
  * errno is set and taskstore_why() says what failed, for the caller.
