@@ -58,10 +58,13 @@ MHD_CFLAGS := $(shell $(PKG_CONFIG) --cflags libmicrohttpd 2>/dev/null)
 MHD_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 JANSSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
 JANSSON_LIBS := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
+# SHA-256, for the blobs the pool's programs name by it (common/sha256.h).
+NETTLE_CFLAGS := $(shell $(PKG_CONFIG) --cflags nettle 2>/dev/null)
+NETTLE_LIBS := $(shell $(PKG_CONFIG) --libs nettle 2>/dev/null || echo -lnettle)
 
 ALL_CFLAGS = $(CSTD) $(WARN) $(OPT) $(SAN) -I$(BUILD) -Icommon $(POPT_CFLAGS) \
 	$(XML_CFLAGS) $(CURL_CFLAGS) $(MHD_CFLAGS) $(JANSSON_CFLAGS) \
-	$(CFLAGS)
+	$(NETTLE_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
 COMMON_SRC := $(wildcard common/*.c)
@@ -75,8 +78,8 @@ USER_PROGS = ct-submit ct-status ct-fetch ct-wait ct-cancel ct-purge ct-hold \
 PROGS = $(USER_PROGS) ct-providers ct-dispatch ct-report ct-serve ct-volunteer
 LIBS_ct-providers = $(XML_LIBS)
 LIBS_ct-dispatch = $(XML_LIBS)
-LIBS_ct-serve = $(MHD_LIBS) $(JANSSON_LIBS) $(XML_LIBS) -lpthread
-LIBS_ct-volunteer = $(CURL_LIBS) $(JANSSON_LIBS)
+LIBS_ct-serve = $(MHD_LIBS) $(JANSSON_LIBS) $(XML_LIBS) $(NETTLE_LIBS) -lpthread
+LIBS_ct-volunteer = $(CURL_LIBS) $(JANSSON_LIBS) $(NETTLE_LIBS)
 BINS = $(PROGS:%=$(BUILD)/bin/%)
 # Bash completion, one file per program, from its own option table.
 COMPLETIONS = $(PROGS:%=$(BUILD)/completion/%)
@@ -160,7 +163,7 @@ FUZZ_HARNESSES = $(filter-out replay,$(patsubst t/fuzz/%.c,%,$(wildcard t/fuzz/*
 FUZZ_REPLAYS = $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/replay-%)
 FUZZ_ENGINES = $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/fuzz-%)
 FUZZ_LIBS = $(XML_LIBS) $(CURL_LIBS) $(MHD_LIBS) $(JANSSON_LIBS) $(POPT_LIBS) \
-	-lpthread
+	$(NETTLE_LIBS) -lpthread
 
 $(BUILD)/fuzz/replay-%: t/fuzz/%.c t/fuzz/replay.c t/fuzz/harness.h \
 		common/*.h providers/*.c cmd/ct-serve.c $(BUILD)/config.h $(LIBCT) \
@@ -192,7 +195,7 @@ $(BUILD)/common $(BUILD)/cmd $(BUILD)/bin:
 # missing ones with apt-get when run as root, and otherwise says what to do;
 # `make demo` asks only for what the build and the demo use.
 BUILD_PACKAGES = gcc make pkg-config libpopt-dev libcurl4-openssl-dev \
-	libxml2-dev libjansson-dev
+	libxml2-dev libjansson-dev libmicrohttpd-dev nettle-dev
 DEMO_PACKAGES = $(BUILD_PACKAGES) ncbi-blast+
 DEB_PACKAGES = $(DEMO_PACKAGES) mandoc bats bats-assert bats-support \
 	hmmer-examples passwd util-linux procps strace valgrind hyperfine nq \

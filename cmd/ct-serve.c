@@ -36,35 +36,46 @@
 #include <microhttpd.h>
 
 #include "atomicfile.h"
+#include "blobstore.h"
 #include "charset.h"
 #include "cli.h"
 #include "err.h"
 #include "exitcodes.h"
 #include "job.h"
 #include "jobid.h"
+#include "poolcall.h"
 #include "result.h"
 #include "taskstore.h"
 #include "util.h"
 
 static const char usage[] =
     "usage: ct-serve -D store -k keyfile -K keyfile [-a address] [-b size]\n"
-    "       [-c certfile -C keyfile] [-L seconds] [-P portfile] [-p port]\n"
-    "       [-R size] [-r rate] [-t threads]\n";
+    "       [-c certfile -C keyfile] [-E seconds] [-G seconds] [-L seconds]\n"
+    "       [-P portfile] [-p port] [-R size] [-r rate] [-T seconds]\n"
+    "       [-t threads]\n"
+    "       ct-serve -D store -I database ...\n";
 
 static const char help[] =
     "Serve the volunteer pool's tasks over HTTP (cputorrent-volunteer(7)).\n"
     "  -D store     the task store, made if it does not exist\n"
     "  -k keyfile   the dispatcher's credential (its wrapper's key)\n"
     "  -K keyfile   the pool's credential, which volunteers register with\n"
+    "  -I           put these BLAST databases (-db paths) in the store for\n"
+    "               volunteers to fetch; print each one's blob ID\n"
     "  -a address   IPv4 address to listen on (default 127.0.0.1)\n"
     "  -b size      the largest JSON body (default 1M)\n"
     "  -c certfile  serve HTTPS with this certificate (PEM), and\n"
     "  -C keyfile   this private key (PEM)\n"
+    "  -E seconds   a volunteer's token expires unused this long (30 days)\n"
+    "  -G seconds   a done task is removed this long after its result's\n"
+    "               fetch (default 3600)\n"
     "  -L seconds   a lease's length, renewed by heartbeats (default 300)\n"
     "  -P portfile  write the port listened on there once listening\n"
     "  -p port      TCP port (default 8470; 0: any free one)\n"
     "  -R size      the largest result (default 64M)\n"
     "  -r rate      requests a second per volunteer (default 20)\n"
+    "  -T seconds   a done or cancelled task is removed this long after it\n"
+    "               ended, fetched or not (default 7 days)\n"
     "  -t threads   threads answering requests (default 4)\n"
     "  -h, -V       help, version\n";
 
@@ -73,6 +84,12 @@ static const char help[] =
 #define MAX_KEY 512
 /* Open tasks looked at for one request for work. */
 #define CLAIM_SCAN_MAX 10000
+/* The largest file of a database put in with -I. */
+#define BLOB_MAX_FILE (64ULL * 1024 * 1024 * 1024)
+/* The defaults of -E, -G and -T, seconds. */
+#define DEFAULT_TOKEN_EXPIRY (30 * 86400)
+#define DEFAULT_FETCHED_GRACE 3600
+#define DEFAULT_RETENTION (7 * 86400)
 /* Seconds a volunteer is told to wait when there is no work. */
 #define RETRY_NO_WORK 5
 /* Buckets of the per-volunteer rate limit: volunteers that share one
@@ -93,6 +110,7 @@ struct server {
 	double rate;
 	pthread_mutex_t rate_mu;
 	struct bucket buckets[RATE_BUCKETS];
+	struct purge_rules purge;
 };
 
 /* Who may call an endpoint. */
@@ -100,7 +118,7 @@ enum audience { ANYONE, CLIENT, POOL, VOLUNTEER };
 
 enum route {
 	R_NONE, R_PING, R_SUBMIT, R_STATUS, R_CANCEL, R_FETCH, R_REGISTER,
-	R_WORK, R_HEARTBEAT, R_RELEASE, R_POST_RESULT,
+	R_WORK, R_HEARTBEAT, R_RELEASE, R_POST_RESULT, R_BLOB,
 };
 
 /* One request, kept between libmicrohttpd's calls. */
@@ -142,6 +160,23 @@ send_json(struct MHD_Connection *c, unsigned status, json_t *j,
 	rc = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return rc;
+}
+
+/* 200 and the file open on fd, size bytes, which is closed with it. */
+static enum MHD_Result
+send_file(struct MHD_Connection *c, int fd, uint64_t size, const char *type)
+{
+	struct MHD_Response *r;
+	enum MHD_Result mr;
+
+	if ((r = MHD_create_response_from_fd64(size, fd)) == NULL) {
+		close(fd);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	mr = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return mr;
 }
 
 static enum MHD_Result
@@ -267,6 +302,13 @@ route_of(const char *method, const char *url, char *id, bool *bad_method)
 	if (strcmp(url, "/v1/work") == 0)
 		return strcmp(method, "POST") == 0 ? R_WORK :
 		    (*bad_method = true, R_NONE);
+	if (strncmp(url, "/v1/blobs/", 10) == 0) {
+		if (!sha256_hex_valid(url + 10))
+			return R_NONE;
+		memcpy(id, url + 10, SHA256_HEX_LEN + 1);
+		return strcmp(method, "GET") == 0 ? R_BLOB :
+		    (*bad_method = true, R_NONE);
+	}
 	if (strncmp(url, "/v1/tasks/", 10) != 0)
 		return R_NONE;
 	p = url + 10;
@@ -334,7 +376,7 @@ static char *
 task_record(const char *id, const char *body, size_t len, char *why,
     size_t whylen)
 {
-	const char *service, *database = "", *query;
+	const char *service, *database = "", *query, *blob = NULL;
 	json_t *in, *options = NULL, *rec;
 	json_int_t deadline = 0;
 	json_error_t e;
@@ -345,22 +387,29 @@ task_record(const char *id, const char *body, size_t len, char *why,
 		snprintf(why, whylen, "not JSON: %s (line %d)", e.text, e.line);
 		return NULL;
 	}
-	if (json_unpack_ex(in, &e, JSON_STRICT, "{s:s, s?:s, s?:o, s:s, "
-	    "s?:I}", "service", &service, "database", &database, "options",
-	    &options, "query", &query, "deadline", &deadline) != 0) {
+	if (json_unpack_ex(in, &e, JSON_STRICT, "{s:s, s?:s, s?:s, s?:o, "
+	    "s:s, s?:I}", "service", &service, "database", &database,
+	    "database_blob", &blob, "options", &options, "query", &query,
+	    "deadline", &deadline) != 0) {
 		snprintf(why, whylen, "bad task: %s", e.text);
 	} else if (!chars_only(service, service_chars, 1, 32) ||
 	    !(database[0] == '\0' || chars_only(database, database_chars, 1,
 	    128)) || !strings_of(options, 64, option_chars, 200) ||
-	    query[0] != '>' || deadline < 0) {
-		snprintf(why, whylen, "bad task: a service, database, option, "
-		    "query or deadline of the wrong shape");
+	    query[0] != '>' || deadline < 0 ||
+	    (blob != NULL && (!sha256_hex_valid(blob) || database[0] == '\0'))) {
+		snprintf(why, whylen, "bad task: a service, database, "
+		    "database_blob, option, query or deadline of the wrong "
+		    "shape");
 	} else {
 		rec = json_pack("{s:s, s:s, s:s, s:o, s:s, s:I, s:I}", "task",
 		    id, "service", service, "database", database, "options",
 		    options != NULL ? json_incref(options) : json_array(),
 		    "query", query, "deadline", deadline, "created",
 		    (json_int_t)(now_usec() / 1000000));
+		/* Only where it is given: most tasks name no blob. */
+		if (rec != NULL && blob != NULL)
+			json_object_set_new(rec, "database_blob",
+			    json_string(blob));
 		if (rec == NULL || (text = json_dumps(rec, JSON_COMPACT)) ==
 		    NULL)
 			snprintf(why, whylen, "cannot build the task");
@@ -417,22 +466,16 @@ do_cancel(struct server *s, struct MHD_Connection *c, struct request *rq)
 static enum MHD_Result
 do_fetch(struct server *s, struct MHD_Connection *c, struct request *rq)
 {
-	struct MHD_Response *r;
 	enum MHD_Result mr;
 	size_t size;
 	int fd, rc = taskstore_result(&s->ts, rq->id, &fd, &size);
 
 	if (rc != TS_OK)
 		return send_store_error(s, c, rc, rq->id);
-	/* libmicrohttpd closes fd with the response. */
-	if ((r = MHD_create_response_from_fd(size, fd)) == NULL) {
-		close(fd);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    "application/xml");
-	mr = MHD_queue_response(c, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
+	mr = send_file(c, fd, size, "application/xml");
+	/* From now on, the task goes after -G, not -T. */
+	if (mr == MHD_YES)
+		taskstore_fetched(&s->ts, rq->id);
 	return mr;
 }
 
@@ -467,35 +510,25 @@ do_register(struct server *s, struct MHD_Connection *c, struct request *rq)
 /* What a volunteer offers, for task_match_fn. */
 struct offer {
 	json_t *services, *databases, *options;
+	int fetch;		/* it fetches databases by their blob */
 };
-
-static bool
-array_has(json_t *a, const char *s)
-{
-	size_t i;
-	json_t *v;
-
-	json_array_foreach(a, i, v)
-		if (strcmp(json_string_value(v), s) == 0)
-			return true;
-	return false;
-}
 
 static int
 match_offer(const char *record, size_t len, void *ctx)
 {
 	struct offer *o = ctx;
-	const char *service, *database;
+	const char *service, *database, *blob = NULL;
 	json_t *t = json_loadb(record, len, 0, NULL);
-	int ok = 0;
-
 	json_t *options, *v;
 	size_t i;
+	int ok = 0;
 
-	if (t != NULL && json_unpack(t, "{s:s, s:s, s:o}", "service", &service,
-	    "database", &database, "options", &options) == 0)
-		ok = array_has(o->services, service) && (database[0] == '\0' ||
-		    array_has(o->databases, database));
+	if (t != NULL && json_unpack(t, "{s:s, s:s, s:o, s?:s}", "service",
+	    &service, "database", &database, "options", &options,
+	    "database_blob", &blob) == 0)
+		ok = pool_list_has(o->services, service) && (database[0] == '\0' ||
+		    pool_list_has(o->databases, database) ||
+		    (blob != NULL && o->fetch));
 	/* Every option the task gives, the volunteer must allow. */
 	json_array_foreach(ok ? options : NULL, i, v) {
 		const char *kv = json_string_value(v);
@@ -507,7 +540,7 @@ match_offer(const char *record, size_t len, void *ctx)
 			break;
 		}
 		snprintf(key, sizeof key, "%.*s", (int)strcspn(kv, "="), kv);
-		if (!array_has(o->options, key))
+		if (!pool_list_has(o->options, key))
 			ok = 0;
 	}
 	json_decref(t);
@@ -517,7 +550,7 @@ match_offer(const char *record, size_t len, void *ctx)
 static enum MHD_Result
 do_work(struct server *s, struct MHD_Connection *c, struct request *rq)
 {
-	struct offer o = { NULL, NULL, NULL };
+	struct offer o = { NULL, NULL, NULL, 0 };
 	struct task_lease tl;
 	json_t *in, *task;
 	json_error_t e;
@@ -525,16 +558,16 @@ do_work(struct server *s, struct MHD_Connection *c, struct request *rq)
 
 	in = json_loadb(rq->body.data, rq->body.len, JSON_REJECT_DUPLICATES,
 	    &e);
-	if (in == NULL || json_unpack_ex(in, &e, 0, "{s:o, s?:o, s?:o}",
+	if (in == NULL || json_unpack_ex(in, &e, 0, "{s:o, s?:o, s?:o, s?:b}",
 	    "services", &o.services, "databases", &o.databases, "options",
-	    &o.options) != 0 ||
+	    &o.options, "fetch", &o.fetch) != 0 ||
 	    !strings_of(o.services, 64, service_chars, 32) ||
 	    !strings_of(o.databases, 256, database_chars, 128) ||
 	    !strings_of(o.options, 64, service_chars, 64)) {
 		json_decref(in);
 		return send_error(c, MHD_HTTP_BAD_REQUEST, "bad request for "
 		    "work: {\"services\": [...], \"databases\": [...], "
-		    "\"options\": [...]}");
+		    "\"options\": [...], \"fetch\": BOOLEAN}");
 	}
 	o.databases = o.databases != NULL ? json_incref(o.databases) :
 	    json_array();
@@ -673,6 +706,26 @@ do_post_result(struct server *s, struct MHD_Connection *c,
 	    rq->id, "state", "done"), 0);
 }
 
+/* GET /v1/blobs/ID: a blob, such as a database's file or manifest. */
+static enum MHD_Result
+do_blob(struct server *s, struct MHD_Connection *c, struct request *rq)
+{
+	uint64_t size;
+	int fd;
+
+	switch (blob_open(s->ts.blobs, rq->id, &fd, &size)) {
+	case 0:
+		break;
+	case 1:
+		return send_error(c, MHD_HTTP_NOT_FOUND, "no blob %s", rq->id);
+	default:
+		ct_warnerr("task store %s: blob %s", s->ts.path, rq->id);
+		return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "the task "
+		    "store failed; try again");
+	}
+	return send_file(c, fd, size, "application/octet-stream");
+}
+
 /* --- libmicrohttpd's callbacks ----------------------------------------- */
 
 /*
@@ -711,7 +764,8 @@ begin(struct server *s, struct MHD_Connection *c, const char *url,
 		if (token == NULL)
 			return send_error(c, MHD_HTTP_UNAUTHORIZED,
 			    "a volunteer's token is needed");
-		switch (taskstore_volunteer_check(&s->ts, token, rq->vid)) {
+		switch (taskstore_volunteer_check(&s->ts, token, rq->vid,
+		    s->purge.idle)) {
 		case TS_OK:
 			break;
 		case TS_FORBIDDEN:
@@ -779,6 +833,7 @@ answer(void *cls, struct MHD_Connection *c, const char *url,
 	case R_HEARTBEAT: return do_heartbeat(s, c, rq);
 	case R_RELEASE: return do_release(s, c, rq);
 	case R_POST_RESULT: return do_post_result(s, c, rq);
+	case R_BLOB: return do_blob(s, c, rq);
 	default: return MHD_NO;
 	}
 }
@@ -883,82 +938,245 @@ size_arg(struct cli *c, const char *arg, const char *what)
 	return v;
 }
 
+/* What the command line asks for, beside the server's settings. */
+struct options {
+	char *store, *ckey, *pkey, *addr, *cert, *certkey, *portfile;
+	struct sockaddr_in sin;
+	int64_t threads;
+	int import;		/* -I: put databases in, and exit */
+};
+
+/* Parse and check the command line into *o and the settings of *s. */
+static void
+parse_args(struct cli *c, int argc, char **argv, struct server *s,
+    struct options *o)
+{
+	char *lease = NULL, *port_s = NULL, *body = NULL, *result = NULL;
+	char *rate = NULL, *threads_s = NULL, *expire = NULL, *grace = NULL;
+	char *retention = NULL;
+	struct poptOption table[] = {
+		CLI_STRING_OF('D', "store", &o->store, 0, "dir"),
+		CLI_STRING_OF('k', "dispatcher-key", &o->ckey, 0, "file"),
+		CLI_STRING_OF('K', "pool-key", &o->pkey, 0, "file"),
+		CLI_FLAG('I', "import", &o->import),
+		CLI_STRING('a', "address", &o->addr, 0),
+		CLI_STRING('b', "max-body", &body, 0),
+		CLI_STRING_OF('c', "cert", &o->cert, 0, "file"),
+		CLI_STRING_OF('C', "cert-key", &o->certkey, 0, "file"),
+		CLI_STRING('E', "token-expiry", &expire, 0),
+		CLI_STRING('G', "fetched-grace", &grace, 0),
+		CLI_STRING('L', "lease", &lease, 0),
+		CLI_STRING_OF('P', "port-file", &o->portfile, 0, "file"),
+		CLI_STRING('p', "port", &port_s, 0),
+		CLI_STRING('R', "max-result", &result, 0),
+		CLI_STRING('r', "rate", &rate, 0),
+		CLI_STRING('T', "retention", &retention, 0),
+		CLI_STRING('t', "threads", &threads_s, 0),
+		CLI_COMMON_OPTIONS
+	};
+	int64_t port = DEFAULT_PORT;
+
+	cli_start(c, argc, argv, table);
+	while (cli_next(c) != -1)
+		;
+	if (c->spool != NULL)
+		cli_usage_error(c, "ct-serve never reads the spool: no -S");
+	if (o->store == NULL)
+		cli_usage_error(c, "-D is needed");
+	if (o->import) {
+		if (*cli_args(c) == NULL)
+			cli_usage_error(c, "-I: which databases?");
+		return;
+	}
+	if (*cli_args(c) != NULL)
+		cli_usage_error(c, "unexpected argument %.80s", *cli_args(c));
+	if (o->ckey == NULL || o->pkey == NULL)
+		cli_usage_error(c, "-D, -k and -K are needed");
+	if ((o->cert == NULL) != (o->certkey == NULL))
+		cli_usage_error(c, "-c and -C go together");
+	s->lease_secs = lease ? (int)number_arg(c, lease, "-L", 2, 86400) :
+	    300;
+	s->max_body = body ? size_arg(c, body, "-b") : 1024 * 1024;
+	s->max_result = result ? size_arg(c, result, "-R") :
+	    64UL * 1024 * 1024;
+	if (s->max_result > RESULT_MAX_SIZE)
+		cli_usage_error(c, "-R: at most %lu", RESULT_MAX_SIZE);
+	s->rate = rate ? (double)number_arg(c, rate, "-r", 1, 100000) : 20;
+	if (port_s != NULL)
+		port = number_arg(c, port_s, "-p", 0, 65535);
+	o->threads = threads_s != NULL ? number_arg(c, threads_s, "-t", 1,
+	    256) : 4;
+	s->purge.idle = expire ? number_arg(c, expire, "-E", 1, INT32_MAX) :
+	    DEFAULT_TOKEN_EXPIRY;
+	s->purge.fetched = grace ? number_arg(c, grace, "-G", 0, INT32_MAX) :
+	    DEFAULT_FETCHED_GRACE;
+	s->purge.retention = retention ? number_arg(c, retention, "-T", 0,
+	    INT32_MAX) : DEFAULT_RETENTION;
+	memset(&o->sin, 0, sizeof o->sin);
+	o->sin.sin_family = AF_INET;
+	o->sin.sin_port = htons((uint16_t)port);
+	if (o->addr == NULL)
+		o->addr = xstrdup("127.0.0.1");
+	if (inet_pton(AF_INET, o->addr, &o->sin.sin_addr) != 1)
+		cli_usage_error(c, "-a: not an IPv4 address: %.80s", o->addr);
+	free(lease);
+	free(port_s);
+	free(body);
+	free(result);
+	free(rate);
+	free(threads_s);
+	free(expire);
+	free(grace);
+	free(retention);
+}
+
+/*
+ * -I: put each BLAST database into the store's blobs, and print its
+ * manifest's ID and its path, for the registry's database.NAME. Returns
+ * the exit status.
+ */
+static int
+import_databases(const char *store, const char **prefixes)
+{
+	char id[SHA256_HEX_LEN + 1], why[512];
+	struct taskstore ts;
+	int rc = 0;
+
+	if (taskstore_open(&ts, store, true) != TS_OK)
+		ct_die(EX_IOERR, "task store %s: %s", store, taskstore_why());
+	for (; *prefixes != NULL; prefixes++) {
+		if (blob_put_blastdb(ts.blobs, ts.tmp, *prefixes, BLOB_MAX_FILE,
+		    id, why, sizeof why) != 0) {
+			ct_warn("%s", why);
+			rc = EX_DATAERR;
+			continue;
+		}
+		printf("%s %s\n", id, *prefixes);
+	}
+	if (fflush(stdout) == EOF || ferror(stdout))
+		ct_dieerr(EX_IOERR, "cannot write standard output");
+	taskstore_close(&ts);
+	return rc;
+}
+
+/*
+ * Seconds between purges: often enough for the shortest of the rules,
+ * but no more than once a minute with the defaults (a purge lists done/
+ * and cancelled/ whole).
+ */
+static int64_t
+purge_interval(const struct purge_rules *r)
+{
+	int64_t m = r->fetched;
+
+	if (r->retention < m)
+		m = r->retention;
+	if (r->idle < m)
+		m = r->idle;
+	m /= 2;
+	return m < 1 ? 1 : m > 60 ? 60 : m;
+}
+
+/* Listen as o says, serving s; or exit. */
+static struct MHD_Daemon *
+start_daemon(struct server *s, const struct options *o)
+{
+	const union MHD_DaemonInfo *info;
+	char *pem_cert = NULL, *pem_key = NULL, portbuf[16];
+	struct MHD_Daemon *d;
+	unsigned flags;
+
+	if (o->cert != NULL) {
+		pem_cert = read_pem(o->cert);
+		pem_key = read_pem(o->certkey);
+	}
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+	    (pem_cert != NULL ? MHD_USE_TLS : 0);
+	d = MHD_start_daemon(flags, ntohs(o->sin.sin_port), NULL, NULL, answer,
+	    s, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
+	    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&o->sin,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads,
+	    MHD_OPTION_CONNECTION_LIMIT, 512U,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64U,
+	    MHD_OPTION_CONNECTION_TIMEOUT, 30U,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+	    pem_cert != NULL ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
+	    pem_cert, MHD_OPTION_HTTPS_MEM_KEY, pem_key, MHD_OPTION_END);
+	/* libmicrohttpd keeps its own copies of the PEM. */
+	free(pem_cert);
+	free(pem_key);
+	if (d == NULL)
+		ct_die(EX_UNAVAILABLE, "cannot listen on %s port %u", o->addr,
+		    (unsigned)ntohs(o->sin.sin_port));
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	snprintf(portbuf, sizeof portbuf, "%u\n", info != NULL ?
+	    (unsigned)info->port : (unsigned)ntohs(o->sin.sin_port));
+	if (o->portfile != NULL && atomic_write(AT_FDCWD, o->portfile, portbuf,
+	    strlen(portbuf), 0644) != 0)
+		ct_dieerr(EX_IOERR, "cannot write %s", o->portfile);
+	return d;
+}
+
+/*
+ * The main thread's work, until SIGTERM or SIGINT: once a second, put
+ * back the tasks whose leases ended, and index open/ again if it changed;
+ * now and then, remove what -G, -T and -E let go.
+ */
+static void
+tend_store(struct server *s, const sigset_t *sigs)
+{
+	int64_t every = purge_interval(&s->purge), next_purge = 0, now;
+
+	for (;;) {
+		struct timespec one = { 1, 0 };
+		int sig = sigtimedwait(sigs, NULL, &one);
+
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		now = now_usec() / 1000000;
+		if (now >= next_purge) {
+			if (taskstore_purge(&s->ts, now, &s->purge) < 0)
+				ct_warn("task store %s: %s", s->ts.path,
+				    taskstore_why());
+			next_purge = now + every;
+		}
+		if (taskstore_reap(&s->ts, now_usec() / 1000000) < 0 ||
+		    taskstore_refresh(&s->ts, false) != TS_OK)
+			ct_warn("task store %s: %s", s->ts.path,
+			    taskstore_why());
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct server s;
-	char *store = NULL, *ckey = NULL, *pkey = NULL, *addr = NULL;
-	char *cert = NULL, *certkey = NULL, *portfile = NULL, *lease = NULL;
-	char *port_s = NULL, *body = NULL, *result = NULL, *rate = NULL;
-	char *threads_s = NULL, portbuf[16];
-	struct poptOption table[] = {
-		CLI_STRING_OF('D', "store", &store, 0, "dir"),
-		CLI_STRING_OF('k', "dispatcher-key", &ckey, 0, "file"),
-		CLI_STRING_OF('K', "pool-key", &pkey, 0, "file"),
-		CLI_STRING('a', "address", &addr, 0),
-		CLI_STRING('b', "max-body", &body, 0),
-		CLI_STRING_OF('c', "cert", &cert, 0, "file"),
-		CLI_STRING_OF('C', "cert-key", &certkey, 0, "file"),
-		CLI_STRING('L', "lease", &lease, 0),
-		CLI_STRING_OF('P', "port-file", &portfile, 0, "file"),
-		CLI_STRING('p', "port", &port_s, 0),
-		CLI_STRING('R', "max-result", &result, 0),
-		CLI_STRING('r', "rate", &rate, 0),
-		CLI_STRING('t', "threads", &threads_s, 0),
-		CLI_COMMON_OPTIONS
-	};
+	struct options o;
 	struct cli c = { .usage = usage, .help = help };
-	struct sockaddr_in sin;
-	const union MHD_DaemonInfo *info;
 	struct MHD_Daemon *d;
-	unsigned flags;
-	char *pem_cert = NULL, *pem_key = NULL;
-	int64_t port = DEFAULT_PORT, threads = 4;
 	sigset_t sigs;
-	int sig;
+	int rc;
 
 	ct_setprogname(argv[0]);
-	cli_start(&c, argc, argv, table);
-	while (cli_next(&c) != -1)
-		;
-	if (*cli_args(&c) != NULL)
-		cli_usage_error(&c, "unexpected argument %.80s", *cli_args(&c));
-	if (c.spool != NULL)
-		cli_usage_error(&c, "ct-serve never reads the spool: no -S");
-	if (store == NULL || ckey == NULL || pkey == NULL)
-		cli_usage_error(&c, "-D, -k and -K are needed");
-	if ((cert == NULL) != (certkey == NULL))
-		cli_usage_error(&c, "-c and -C go together");
-	s.lease_secs = lease ? (int)number_arg(&c, lease, "-L", 2, 86400) :
-	    300;
-	s.max_body = body ? size_arg(&c, body, "-b") : 1024 * 1024;
-	s.max_result = result ? size_arg(&c, result, "-R") :
-	    64UL * 1024 * 1024;
-	if (s.max_result > RESULT_MAX_SIZE)
-		cli_usage_error(&c, "-R: at most %lu", RESULT_MAX_SIZE);
-	s.rate = rate ? (double)number_arg(&c, rate, "-r", 1, 100000) : 20;
-	if (port_s != NULL)
-		port = number_arg(&c, port_s, "-p", 0, 65535);
-	if (threads_s != NULL)
-		threads = number_arg(&c, threads_s, "-t", 1, 256);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, addr ? addr : "127.0.0.1", &sin.sin_addr) != 1)
-		cli_usage_error(&c, "-a: not an IPv4 address: %.80s", addr);
-	read_key(ckey, s.client_key, "the dispatcher's key file");
-	read_key(pkey, s.pool_key, "the pool's key file");
+	memset(&o, 0, sizeof o);
+	parse_args(&c, argc, argv, &s, &o);
+	if (o.import) {
+		rc = import_databases(o.store, cli_args(&c));
+		cli_end(&c);
+		return rc;
+	}
+	read_key(o.ckey, s.client_key, "the dispatcher's key file");
+	read_key(o.pkey, s.pool_key, "the pool's key file");
 	if (same_secret(s.client_key, s.pool_key))
 		ct_die(EX_CONFIG, "the dispatcher's key and the pool's must "
 		    "differ: volunteers must not be able to submit");
-	if (cert != NULL) {
-		pem_cert = read_pem(cert);
-		pem_key = read_pem(certkey);
-	}
 	/* The temporary names' nonce, made once before the threads start. */
 	(void)jobid_nonce();
-	if (taskstore_open(&s.ts, store, true) != TS_OK)
-		ct_die(EX_IOERR, "task store %s: %s", store, taskstore_why());
+	if (taskstore_open(&s.ts, o.store, true) != TS_OK)
+		ct_die(EX_IOERR, "task store %s: %s", o.store, taskstore_why());
+	if (taskstore_refresh(&s.ts, true) != TS_OK)
+		ct_die(EX_IOERR, "task store %s: %s", o.store, taskstore_why());
 	pthread_mutex_init(&s.rate_mu, NULL);
 
 	/* The signals are the main thread's: the pool's threads inherit. */
@@ -969,43 +1187,10 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
-	    (pem_cert != NULL ? MHD_USE_TLS : 0);
-	d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, answer, &s,
-	    MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
-	    MHD_OPTION_CONNECTION_LIMIT, 512U,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64U,
-	    MHD_OPTION_CONNECTION_TIMEOUT, 30U,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-	    pem_cert != NULL ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
-	    pem_cert, MHD_OPTION_HTTPS_MEM_KEY, pem_key, MHD_OPTION_END);
-	if (d == NULL)
-		ct_die(EX_UNAVAILABLE, "cannot listen on %s port %" PRId64,
-		    addr ? addr : "127.0.0.1", port);
-	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	snprintf(portbuf, sizeof portbuf, "%u\n",
-	    info != NULL ? (unsigned)info->port : (unsigned)port);
-	if (portfile != NULL && atomic_write(AT_FDCWD, portfile, portbuf,
-	    strlen(portbuf), 0644) != 0)
-		ct_dieerr(EX_IOERR, "cannot write %s", portfile);
-
-	/* Until told to stop: put back the tasks whose leases ended. */
-	for (;;) {
-		struct timespec one = { 1, 0 };
-
-		sig = sigtimedwait(&sigs, NULL, &one);
-		if (sig == SIGTERM || sig == SIGINT)
-			break;
-		if (taskstore_reap(&s.ts, now_usec() / 1000000) < 0)
-			ct_warn("task store %s: %s", store, taskstore_why());
-	}
+	d = start_daemon(&s, &o);
+	tend_store(&s, &sigs);
 	MHD_stop_daemon(d);
 	taskstore_close(&s.ts);
-	free(pem_cert);
-	free(pem_key);
 	cli_end(&c);
 	return 0;
 }

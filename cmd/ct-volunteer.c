@@ -14,6 +14,11 @@
  * SIGKILL leaves them to expire at ct-serve, which gives them to another
  * volunteer.
  *
+ * With -F, a task whose database this volunteer lacks names it by its
+ * blob at ct-serve (its manifest's SHA-256): a child fetches it, checked,
+ * into the cache (blobfetch.h) while the loop goes on, and the task runs
+ * on it; the cache keeps only the newest version of each database.
+ *
  * The command is expanded as the local wrapper expands its own
  * (command.h, cputorrent-local(8)): words split at blanks, never a
  * shell; {input}, {output} and {database} replaced; only the job options
@@ -35,6 +40,7 @@
 #include <jansson.h>
 
 #include "atomicfile.h"
+#include "blobfetch.h"
 #include "charset.h"
 #include "cli.h"
 #include "command.h"
@@ -50,8 +56,8 @@
 
 static const char usage[] =
     "usage: ct-volunteer -c command -K keyfile -u url -w dir [-A cafile]\n"
-    "       [-d name=path ...] [-j jobs] [-n nice] [-N name] [-o options]\n"
-    "       [-s services] [-t seconds]\n";
+    "       [-d name=path ...] [-F size] [-j jobs] [-n nice] [-N name]\n"
+    "       [-o options] [-s services] [-t seconds]\n";
 
 static const char help[] =
     "Run a volunteer pool's tasks on this machine (cputorrent-volunteer(7)).\n"
@@ -62,6 +68,8 @@ static const char help[] =
     "  -w dir       where tasks run and the token is kept (made if need be)\n"
     "  -A cafile    CA certificates to verify an https server against\n"
     "  -d name=path a database offered, and its path (again for more)\n"
+    "  -F size      fetch the databases the pool has, each at most size\n"
+    "               (such as 4G), and keep them in dir/databases\n"
     "  -j jobs      tasks at once (default 1)\n"
     "  -n nice      the tasks' niceness (default 19)\n"
     "  -N name      this volunteer's name at ct-serve (default: host name)\n"
@@ -76,7 +84,12 @@ static const char help[] =
 #define BACKOFF_MAX_MS 60000
 #define TICK_MS 200
 
-enum slot_state { FREE, RUNNING, POSTING };
+/*
+ * A slot's task: FETCHING its database (a child fetches it into the
+ * cache), RUNNING its command, POSTING its result (again until ct-serve
+ * answers). A child, and heartbeats, in the first two.
+ */
+enum slot_state { FREE, FETCHING, RUNNING, POSTING };
 
 struct slot {
 	enum slot_state state;
@@ -88,6 +101,8 @@ struct slot {
 	int64_t started, next_heartbeat, next_post;	/* monotonic ms */
 	int post_backoff;	/* ms */
 	int lease_secs;
+	json_t *task;		/* FETCHING: the task, to start once fetched */
+	char blob[SHA256_HEX_LEN + 1];	/* the database version it uses */
 };
 
 struct volunteer {
@@ -98,6 +113,10 @@ struct volunteer {
 	struct slot *slots;
 	int nslots;
 	int64_t task_timeout_ms;
+	int64_t nice;
+	uint64_t fetch_max;	/* -F: a database's largest size; 0: none */
+	int cache;		/* DIR/databases, the fetched ones */
+	char *workdir_abs;
 	int64_t next_ask;	/* monotonic ms */
 	int backoff;		/* ms; 0 while ct-serve answers */
 	struct http_limits lim;
@@ -202,6 +221,7 @@ slot_clear(struct slot *s)
 		remove_tree(s->dir);
 		free(s->dir);
 	}
+	json_decref(s->task);
 	memset(s, 0, sizeof *s);
 	s->state = FREE;
 }
@@ -240,32 +260,165 @@ task_env(struct strvec *env, const char *dir)
 	strvec_pushf(env, "TMPDIR=%s", dir);
 }
 
+static int start_task(struct volunteer *v, struct slot *s, json_t *t);
+
+/*
+ * Make version blob of database name, fetched into the cache, the one
+ * {database} names for slot s's task. 0; 1 if it must be fetched first;
+ * -1 if it cannot be used (said).
+ */
+static int
+use_fetched(struct volunteer *v, struct slot *s, const char *name,
+    const char *blob)
+{
+	char *rel, *var;
+	struct buf path = { NULL, 0, 0 };
+
+	if (v->fetch_max == 0) {
+		ct_warn("task %s: database %s is not here, and -F is not "
+		    "given", s->id, name);
+		return -1;
+	}
+	switch (dbcache_path(v->cache, blob, &rel)) {
+	case 0:
+		break;
+	case 1:
+		return 1;
+	default:
+		ct_warnerr("task %s: the cache of database %s (%s)", s->id,
+		    name, blob);
+		return -1;
+	}
+	buf_appendf(&path, "%s/databases/%s", v->workdir_abs, rel);
+	var = contract_param_var("database.", name);
+	setenv(var, path.data, 1);
+	free(var);
+	free(rel);
+	buf_free(&path);
+	memcpy(s->blob, blob, SHA256_HEX_LEN + 1);
+	return 0;
+}
+
+/* Whether a task still runs on version id of a database (dbcache_flush). */
+static bool
+blob_in_use(const char *id, void *ctx)
+{
+	struct volunteer *v = ctx;
+	int i;
+
+	for (i = 0; i < v->nslots; i++)
+		if (v->slots[i].state != FREE &&
+		    strcmp(v->slots[i].blob, id) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Fetch version blob of database name for slot s, in a child of its
+ * own, so that the loop goes on renewing every lease meanwhile; task t
+ * starts once the child has it in the cache. 0; -1 (said).
+ */
+static int
+start_fetch(struct volunteer *v, struct slot *s, json_t *t, const char *name,
+    const char *blob)
+{
+	struct blob_source src = { v->url, v->token, v->lim };
+	char why[1024];
+	pid_t pid;
+
+	memcpy(s->blob, blob, SHA256_HEX_LEN + 1);
+	if ((pid = fork()) < 0) {
+		ct_warnerr("task %s: cannot fork to fetch its database", s->id);
+		return -1;
+	}
+	if (pid == 0) {
+		sigset_t none;
+
+		setpgid(0, 0);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (dbcache_fetch(&src, v->cache, blob, name, v->fetch_max, why,
+		    sizeof why) != 0) {
+			ct_warn("task %s: cannot fetch database %s (%s): %s",
+			    s->id, name, blob, why);
+			_exit(1);
+		}
+		_exit(0);
+	}
+	setpgid(pid, pid);
+	s->pid = pid;
+	s->task = json_incref(t);
+	s->state = FETCHING;
+	s->started = now_ms();
+	s->next_heartbeat = s->started + s->lease_secs * 1000 / 3;
+	return 0;
+}
+
+/* A fetch has ended: start slot s's task on what it fetched, or give up. */
+static void
+fetch_ended(struct volunteer *v, struct slot *s, int status)
+{
+	json_t *t = s->task;
+	char blob[SHA256_HEX_LEN + 1];
+	const char *name = "";
+
+	s->task = NULL;
+	memcpy(blob, s->blob, sizeof blob);
+	(void)json_unpack(t, "{s?:s}", "database", &name);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+	    start_task(v, s, t) == 0) {
+		/* Only the newest version of a database is kept. */
+		dbcache_flush(v->cache, name, blob, blob_in_use, v);
+	} else {
+		release(v, s);
+		slot_clear(s);
+		v->next_ask = now_ms() + 5000;
+	}
+	json_decref(t);
+}
+
 /*
  * Start task t (the work answer) in slot s: its query in its directory,
- * the command expanded and started. 0; -1 if it cannot run here (said).
+ * the command expanded and started; or, for a database it must fetch
+ * first, the fetch. 0; -1 if it cannot run here (said).
  */
 static int
 start_task(struct volunteer *v, struct slot *s, json_t *t)
 {
 	const char *id, *lease, *database = "", *query;
 	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT, opts = STRVEC_INIT;
+	const char *blob = NULL;
 	json_t *options = NULL, *o;
 	struct child c;
 	size_t i, qlen;
 	int lease_secs = 60, in = -1, out = -1, err = -1, rc = -1, e;
 	char *p, *resolved = NULL;
 
-	if (json_unpack(t, "{s:s, s:s, s?:s, s?:o, s:s%, s?:i}", "task", &id,
-	    "lease", &lease, "database", &database, "options", &options,
-	    "query", &query, &qlen, "lease_seconds", &lease_secs) != 0 ||
+	if (json_unpack(t, "{s:s, s:s, s?:s, s?:o, s:s%, s?:i, s?:s}", "task",
+	    &id, "lease", &lease, "database", &database, "options", &options,
+	    "query", &query, &qlen, "lease_seconds", &lease_secs,
+	    "database_blob", &blob) != 0 ||
 	    !task_id_valid(id) || strlen(lease) != LEASE_LEN ||
-	    !chars_only(database, CHARS_ALNUM "._-", 0, 128)) {
+	    !chars_only(database, CHARS_ALNUM "._-", 0, 128) ||
+	    (blob != NULL && !sha256_hex_valid(blob))) {
 		ct_warn("ct-serve answered a task of the wrong shape");
 		return -1;
 	}
 	snprintf(s->id, sizeof s->id, "%s", id);
 	snprintf(s->lease, sizeof s->lease, "%s", lease);
 	s->lease_secs = lease_secs > 2 ? lease_secs : 2;
+	/* The owner's own copy first; else the pool's, fetched if need be. */
+	if (blob != NULL && !pool_list_has(v->databases, database)) {
+		switch (use_fetched(v, s, database, blob)) {
+		case 1:
+			return start_fetch(v, s, t, database, blob);
+		case -1:
+			return -1;
+		}
+	}
 	json_array_foreach(options, i, o)
 		if (json_is_string(o))
 			strvec_push(&opts, json_string_value(o));
@@ -311,7 +464,7 @@ start_task(struct volunteer *v, struct slot *s, json_t *t)
 		free(p);
 		goto out;
 	}
-	if (command_find(argv.v[0], getenv("PATH"), &resolved) != 0) {
+	if (command_find_as("-c", argv.v[0], getenv("PATH"), &resolved) != 0) {
 		free(p);
 		goto out;
 	}
@@ -353,9 +506,9 @@ ask(struct volunteer *v, struct slot *s)
 	json_t *a, *task;
 	int retry = 5;
 
-	call(v, "POST", "/v1/work", json_pack("{s:O, s:O, s:O}", "services",
-	    v->services, "databases", v->databases, "options", v->options),
-	    &r, &a);
+	call(v, "POST", "/v1/work", json_pack("{s:O, s:O, s:O, s:b}",
+	    "services", v->services, "databases", v->databases, "options",
+	    v->options, "fetch", v->fetch_max > 0), &r, &a);
 	if (r.outcome != HTTP_OK || a == NULL) {
 		char why[768];
 
@@ -483,6 +636,9 @@ reap_children(struct volunteer *v)
 			if (v->slots[i].state == RUNNING &&
 			    v->slots[i].pid == pid)
 				task_ended(v, &v->slots[i], status);
+			else if (v->slots[i].state == FETCHING &&
+			    v->slots[i].pid == pid)
+				fetch_ended(v, &v->slots[i], status);
 }
 
 /* SIGTERM: stop every task and hand it back. */
@@ -494,7 +650,7 @@ stop_all(struct volunteer *v)
 	for (i = 0; i < v->nslots; i++) {
 		struct slot *s = &v->slots[i];
 
-		if (s->state == RUNNING) {
+		if (s->state == RUNNING || s->state == FETCHING) {
 			kill(-s->pid, SIGTERM);
 			kill(-s->pid, SIGKILL);
 			waitpid(s->pid, NULL, 0);
@@ -549,13 +705,14 @@ serve(struct volunteer *v)
 			struct slot *s = &v->slots[i];
 
 			now = now_ms();
-			if (s->state == RUNNING && now - s->started >
+			if ((s->state == RUNNING || s->state == FETCHING) &&
+			    now - s->started >
 			    v->task_timeout_ms) {
 				ct_warn("task %s: over %" PRId64 " s: stopped",
 				    s->id, v->task_timeout_ms / 1000);
 				kill(-s->pid, SIGKILL);
-			} else if (s->state == RUNNING &&
-			    now >= s->next_heartbeat) {
+			} else if ((s->state == RUNNING ||
+			    s->state == FETCHING) && now >= s->next_heartbeat) {
 				heartbeat(v, s);
 			}
 			/* A result posted, the next task asked for at once. */
@@ -604,21 +761,74 @@ read_pool_key(struct volunteer *v, const char *file)
 	buf_free(&b);
 }
 
-int
-main(int argc, char **argv)
+/* -d name=path: database name offered, at path, for {database}. */
+static void
+add_database(struct cli *c, struct volunteer *v, char *arg)
 {
-	static struct volunteer v;
-	char *command = NULL, *keyfile = NULL, *url = NULL, *dir = NULL;
-	char *db = NULL, *jobs = NULL, *nice_s = NULL, *name = NULL;
-	char *options = NULL, *services = NULL, *timeout = NULL, why[256];
-	char *cafile = NULL;
+	char *eq = strchr(arg, '='), *var;
+
+	if (eq != NULL)
+		*eq = '\0';
+	if (eq == NULL || eq[1] != '/' ||
+	    !chars_only(arg, CHARS_ALNUM "._-", 1, 128))
+		cli_usage_error(c, "-d: name=/absolute/path, the name of "
+		    "[A-Za-z0-9._-]");
+	json_array_append_new(v->databases, json_string(arg));
+	var = contract_param_var("database.", arg);
+	setenv(var, eq + 1, 1);
+	free(var);
+}
+
+/* -N, or the host's name: checked, allocated. */
+static char *
+volunteer_name(struct cli *c, char *name)
+{
 	char host[256];
+
+	if (name == NULL) {
+		if (gethostname(host, sizeof host) != 0)
+			snprintf(host, sizeof host, "volunteer");
+		host[sizeof host - 1] = '\0';
+		host[strcspn(host, ".")] = '\0';
+		name = xstrdup(host);
+	}
+	if (!chars_only(name, CHARS_ALNUM "._-", 1, 64))
+		cli_usage_error(c, "-N: 1 to 64 of [A-Za-z0-9._-]");
+	return name;
+}
+
+/* -c: a command whose program is found, or a usage error that says so. */
+static void
+check_command(struct cli *c, const char *command)
+{
+	struct strvec w = STRVEC_INIT;
+	char *resolved = NULL;
+
+	strvec_split_blanks(&w, command);
+	if (w.n == 0)
+		cli_usage_error(c, "-c: no command to run");
+	/* Said by command_find_as, as "-c: NAME: why". */
+	if (command_find_as("-c", w.v[0], getenv("PATH"), &resolved) != 0)
+		exit(EX_USAGE);
+	free(resolved);
+	strvec_free(&w);
+}
+
+/* The command line, checked, into v; exits on a usage error. */
+static void
+parse_args(struct cli *c, int argc, char **argv, struct volunteer *v,
+    char **dir)
+{
+	char *command = NULL, *keyfile = NULL, *url = NULL, *db = NULL;
+	char *jobs = NULL, *nice_s = NULL, *name = NULL, *options = NULL;
+	char *services = NULL, *timeout = NULL, *cafile = NULL, *fetch = NULL;
 	struct poptOption table[] = {
 		CLI_STRING('c', "command", &command, 0),
 		CLI_STRING_OF('K', "pool-key", &keyfile, 0, "file"),
 		CLI_STRING('u', "url", &url, 0),
-		CLI_STRING_OF('w', "workdir", &dir, 0, "dir"),
+		CLI_STRING_OF('w', "workdir", dir, 0, "dir"),
 		CLI_STRING('d', "database", &db, 'd'),
+		CLI_STRING('F', "fetch", &fetch, 0),
 		CLI_STRING('j', "jobs", &jobs, 0),
 		CLI_STRING('n', "nice", &nice_s, 0),
 		CLI_STRING('N', "name", &name, 0),
@@ -628,108 +838,113 @@ main(int argc, char **argv)
 		CLI_STRING_OF('A', "cafile", &cafile, 0, "file"),
 		CLI_COMMON_OPTIONS
 	};
-	struct cli c = { .usage = usage, .help = help };
-	struct buf tok = { NULL, 0, 0 };
-	struct sigaction sa;
+	char why[256];
 	int64_t n;
 	int opt;
 
-	ct_setprogname(argv[0]);
-	v.databases = json_array();
-	cli_start(&c, argc, argv, table);
-	while ((opt = cli_next(&c)) != -1) {
-		char *eq, *var;
-
+	cli_start(c, argc, argv, table);
+	while ((opt = cli_next(c)) != -1) {
 		if (opt != 'd')
 			continue;
-		eq = strchr(db, '=');
-		if (eq != NULL)
-			*eq = '\0';
-		if (eq == NULL || eq[1] != '/' ||
-		    !chars_only(db, CHARS_ALNUM "._-", 1, 128))
-			cli_usage_error(&c, "-d: name=/absolute/path, the name "
-			    "of [A-Za-z0-9._-]");
-		json_array_append_new(v.databases, json_string(db));
-		var = contract_param_var("database.", db);
-		setenv(var, eq + 1, 1);
-		free(var);
+		add_database(c, v, db);
 		free(db);
 		db = NULL;
 	}
-	if (*cli_args(&c) != NULL)
-		cli_usage_error(&c, "unexpected argument %.80s", *cli_args(&c));
-	if (c.spool != NULL)
-		cli_usage_error(&c, "a volunteer has no spool: no -S");
-	if (command == NULL || keyfile == NULL || url == NULL || dir == NULL)
-		cli_usage_error(&c, "-c, -K, -u and -w are needed");
+	if (*cli_args(c) != NULL)
+		cli_usage_error(c, "unexpected argument %.80s", *cli_args(c));
+	if (c->spool != NULL)
+		cli_usage_error(c, "a volunteer has no spool: no -S");
+	if (command == NULL || keyfile == NULL || url == NULL || *dir == NULL)
+		cli_usage_error(c, "-c, -K, -u and -w are needed");
 	if (http_url_ok(url, why, sizeof why) != 0)
-		cli_usage_error(&c, "-u: %s", why);
-	v.nslots = 1;
+		cli_usage_error(c, "-u: %s", why);
+	v->nslots = 1;
 	if (jobs != NULL) {
 		if (parse_int64(jobs, NULL, 1, 256, &n) != 0)
-			cli_usage_error(&c, "-j: a number from 1 to 256");
-		v.nslots = (int)n;
+			cli_usage_error(c, "-j: a number from 1 to 256");
+		v->nslots = (int)n;
 	}
-	n = 19;
-	if (nice_s != NULL && parse_int64(nice_s, NULL, 0, 19, &n) != 0)
-		cli_usage_error(&c, "-n: a number from 0 to 19");
-	v.task_timeout_ms = 3600 * 1000;
+	v->nice = 19;
+	if (nice_s != NULL && parse_int64(nice_s, NULL, 0, 19, &v->nice) != 0)
+		cli_usage_error(c, "-n: a number from 0 to 19");
+	v->task_timeout_ms = 3600 * 1000;
 	if (timeout != NULL) {
-		int64_t t;
+		if (parse_int64(timeout, NULL, 1, 7 * 86400, &n) != 0)
+			cli_usage_error(c, "-t: seconds, from 1 to 604800");
+		v->task_timeout_ms = n * 1000;
+	}
+	if (fetch != NULL) {
+		size_t max;
 
-		if (parse_int64(timeout, NULL, 1, 7 * 86400, &t) != 0)
-			cli_usage_error(&c, "-t: seconds, from 1 to 604800");
-		v.task_timeout_ms = t * 1000;
+		if (parse_size(fetch, &max) != 0 || max < 1024)
+			cli_usage_error(c, "-F: a size such as 512M or 4G");
+		v->fetch_max = max;
 	}
-	if (name == NULL) {
-		if (gethostname(host, sizeof host) != 0)
-			snprintf(host, sizeof host, "volunteer");
-		host[strcspn(host, ".")] = '\0';
-		name = xstrdup(host);
-	}
-	if (!chars_only(name, CHARS_ALNUM "._-", 1, 64))
-		cli_usage_error(&c, "-N: 1 to 64 of [A-Za-z0-9._-]");
-	v.url = url;
-	v.name = name;
-	v.services = words(services != NULL ? services : "blastp");
-	v.options = words(options != NULL ? options : "");
-	{
-		struct strvec w = STRVEC_INIT;
-		char *resolved;
-
-		strvec_split_blanks(&w, command);
-		if (w.n == 0 || command_find(w.v[0], getenv("PATH"), &resolved) != 0)
-			cli_usage_error(&c, "-c: no command to run");
-		free(resolved);
-		strvec_free(&w);
-	}
+	v->name = volunteer_name(c, name);
+	v->url = url;
+	v->services = words(services != NULL ? services : "blastp");
+	v->options = words(options != NULL ? options : "");
+	check_command(c, command);
 	setenv("CT_PARAM_COMMAND", command, 1);
 	setenv("CT_PARAM_OPTIONS", options != NULL ? options : "", 1);
 	setenv("CT_SERVER", url, 1);
-	read_pool_key(&v, keyfile);
+	read_pool_key(v, keyfile);
 	if (cafile != NULL && access(cafile, R_OK) != 0)
 		ct_dieerr(EX_CONFIG, "-A %s", cafile);
-	v.lim.cafile = cafile;
-	v.lim.connect_ms = 10000;
-	v.lim.total_ms = 30000;
-	v.lim.max_body = MAX_ANSWER;
+	v->lim.cafile = cafile;
+	v->lim.connect_ms = 10000;
+	v->lim.total_ms = 30000;
+	v->lim.max_body = MAX_ANSWER;
+}
 
-	/* The tasks, and this loop, yield to whatever the owner runs. */
-	errno = 0;
-	if (nice((int)n) == -1 && errno != 0)
-		ct_warnerr("cannot lower its priority");
+/*
+ * Enter the working directory dir, making it and its tasks/ and
+ * databases/ if need be, and read the token kept there; or exit.
+ */
+static void
+enter_workdir(struct volunteer *v, const char *dir)
+{
+	struct buf tok = { NULL, 0, 0 };
+
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		ct_dieerr(EX_CANTCREAT, "cannot make %s", dir);
 	if (chdir(dir) != 0)
 		ct_dieerr(EX_CANTCREAT, "cannot enter %s", dir);
-	v.workdir = dir;
+	v->workdir = dir;
+	if ((v->workdir_abs = realpath(".", NULL)) == NULL)
+		ct_dieerr(EX_CANTCREAT, "cannot find %s", dir);
 	if (mkdir("tasks", 0700) != 0 && errno != EEXIST)
 		ct_dieerr(EX_CANTCREAT, "cannot make %s/tasks", dir);
+	if ((mkdir("databases", 0700) != 0 && errno != EEXIST) ||
+	    (v->cache = open("databases", O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) < 0)
+		ct_dieerr(EX_CANTCREAT, "cannot make %s/databases", dir);
+	/* What fetches cut short by a crash left half made. */
+	dbcache_flush(v->cache, "", "", blob_in_use, v);
 	if (statefile_read(TOKEN_FILE, &tok, VOLUNTEER_TOKEN_LEN + 1) == 0 &&
 	    tok.len == VOLUNTEER_TOKEN_LEN)
-		memcpy(v.token, tok.data, VOLUNTEER_TOKEN_LEN + 1);
+		memcpy(v->token, tok.data, VOLUNTEER_TOKEN_LEN + 1);
 	buf_free(&tok);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct volunteer v;
+	struct cli c = { .usage = usage, .help = help };
+	struct sigaction sa;
+	char *dir = NULL;
+
+	ct_setprogname(argv[0]);
+	v.databases = json_array();
+	parse_args(&c, argc, argv, &v, &dir);
+
+	/* The tasks, and this loop, yield to whatever the owner runs. */
+	errno = 0;
+	if (nice((int)v.nice) == -1 && errno != 0)
+		ct_warnerr("cannot lower its priority");
 	v.slots = xcalloc((size_t)v.nslots, sizeof *v.slots);
+	enter_workdir(&v, dir);
 	srand((unsigned)(getpid() ^ now_usec()));
 
 	memset(&sa, 0, sizeof sa);
@@ -742,6 +957,8 @@ main(int argc, char **argv)
 	json_decref(v.databases);
 	json_decref(v.options);
 	free(v.slots);
+	free(v.workdir_abs);
+	close(v.cache);
 	cli_end(&c);
 	return 0;
 }

@@ -167,6 +167,13 @@ is_executable(const char *path)
 int
 command_find(const char *name, const char *path, char **resolved)
 {
+	return command_find_as("parameter command", name, path, resolved);
+}
+
+int
+command_find_as(const char *what, const char *name, const char *path,
+    char **resolved)
+{
 	const char *p, *colon;
 	char *shown, *full;
 	size_t dlen, n;
@@ -199,13 +206,13 @@ command_find(const char *name, const char *path, char **resolved)
 		return 0;
 	shown = wrapper_printable(name, strlen(name), 200);
 	if (name[0] == '/')
-		ct_warn("parameter command: %s: not an executable file", shown);
+		ct_warn("%s: %s: not an executable file", what, shown);
 	else if (strchr(name, '/') != NULL)
-		ct_warn("parameter command: %s: a relative path; give a name "
-		    "found in PATH or an absolute path", shown);
+		ct_warn("%s: %s: a relative path; give a name found in PATH "
+		    "or an absolute path", what, shown);
 	else
-		ct_warn("parameter command: %s: no executable of that name in "
-		    "PATH (%s)", shown, path);
+		ct_warn("%s: %s: no executable of that name in PATH (%s)",
+		    what, shown, path);
 	free(shown);
 	return EX_CONFIG;
 }

@@ -38,6 +38,13 @@ int command_expand(const char *dir, int nopts, char **opts,
 int command_find(const char *name, const char *path, char **resolved);
 
 /*
+ * command_find, its message naming what gave the command (such as
+ * "-c") instead of "parameter command".
+ */
+int command_find_as(const char *what, const char *name, const char *path,
+    char **resolved);
+
+/*
  * The check verb's part for the configured command (ct-wrapper(7)):
  * parameter command set, its program found in path (command_find), and
  * the BLAST database of parameter database and of each database.NAME

@@ -28,6 +28,9 @@ struct sink {
 	struct buf *body;
 	size_t max;
 	int over;
+	const struct http_call *call;	/* its to, if any, takes a 2xx body */
+	size_t sent;			/* bytes given to call->to */
+	CURL *h;
 };
 
 static const char form_keep[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -166,7 +169,20 @@ write_body(char *data, size_t size, size_t nmemb, void *userdata)
 {
 	struct sink *k = userdata;
 	size_t n = size * nmemb;
+	long status = 0;
 
+	if (k->call->to != NULL) {
+		(void)curl_easy_getinfo(k->h, CURLINFO_RESPONSE_CODE, &status);
+		if (status >= 200 && status <= 299) {
+			if (n > k->max - k->sent) {
+				k->over = 1;
+				return 0;
+			}
+			k->sent += n;
+			return k->call->to(data, n, k->call->to_ctx) == 0 ? n :
+			    0;
+		}
+	}
 	if (n > k->max - k->body->len) {
 		k->over = 1;
 		return 0;	/* anything short of n aborts the transfer */
@@ -368,6 +384,8 @@ perform(const char *url, const struct http_call *call, int post,
 	sink.max = lim && lim->max_body > 0 ? lim->max_body :
 	    HTTP_DEFAULT_MAX_BODY;
 	sink.over = 0;
+	sink.call = call;
+	sink.sent = 0;
 	errbuf[0] = '\0';
 	/* No "Expect: 100-continue" wait before a large form. */
 	headers = curl_slist_append(NULL, "Expect:");
@@ -381,6 +399,7 @@ perform(const char *url, const struct http_call *call, int post,
 		headers = curl_slist_append(headers, hdr.data);
 	}
 	h = curl_easy_init();
+	sink.h = h;
 	if (h == NULL || headers == NULL) {
 		snprintf(r->error, sizeof r->error, "%s %s: cannot set up "
 		    "libcurl", method, where);

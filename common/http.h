@@ -104,6 +104,14 @@ struct http_call {
 	size_t body_len;
 	const char *bearer;		/* "Authorization: Bearer" this */
 	const struct http_form *form;
+	/*
+	 * If set, a 2xx answer's body goes to to, a piece at a time, instead
+	 * of into the response (within max_body all the same): a large file
+	 * is never held in memory. to returns 0, or -1 to abort the transfer
+	 * (a permanent failure). Other answers' bodies are kept as ever.
+	 */
+	int (*to)(const void *data, size_t n, void *ctx);
+	void *to_ctx;
 };
 
 /* Make the call to url; as http_get. */

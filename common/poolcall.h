@@ -10,9 +10,28 @@
 #ifndef CT_POOLCALL_H
 #define CT_POOLCALL_H
 
+#include <stdbool.h>
+#include <string.h>
+
 #include <jansson.h>
 
 #include "http.h"
+
+/*
+ * Whether the protocol's list a (of strings: services, databases,
+ * options) holds s. Inline: ct-serve, which makes no call, uses it too.
+ */
+static inline bool
+pool_list_has(json_t *a, const char *s)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(a, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+			return true;
+	return false;
+}
 
 /*
  * method base + path, with body (NULL: none; it is sent as JSON and

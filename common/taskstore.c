@@ -7,13 +7,15 @@
  *
  * Each change to a task is made under its lock, locks/ID, taken with
  * flock(2): a process killed at any instant drops it, and the next one
- * finds the task in exactly one state (or, between the two steps of
- * completing it, with a stale marker beside the done one, which counts
- * for nothing and is removed when seen). The claim itself is the rename
- * of open/ID to leased/ID, done under the lock, after the new lease is
- * on disk: so a lease never reaches a volunteer unless it was recorded
- * first, and a crash between the two leaves the task open with a lease
- * nobody was given.
+ * finds the task in exactly one state. A task's marker holds its leases;
+ * a state changes by the marker's rename, and what a change adds to the
+ * marker (a lease, the line that says which lease completed it) is
+ * appended and synced before that rename. The claim itself is the rename
+ * of open/ID to leased/ID: a lease never reaches a volunteer unless it
+ * was recorded first, and a crash between the two leaves the task open
+ * with a lease nobody was given. Only the directory a marker goes to is
+ * synced: after a power failure a marker may also be found where it
+ * was, and the order of the states decides (it is removed when seen).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -34,7 +36,6 @@
 
 /* No record or result is read past these sizes. */
 #define MAX_LEASES_FILE (64 * 1024)
-#define MAX_MARKER 256
 
 static const char id_chars[] = CHARS_ALNUM "_.-";
 static const char hex_chars[] = "0123456789abcdef";
@@ -122,13 +123,15 @@ int
 taskstore_open(struct taskstore *ts, const char *path, bool create)
 {
 	static const char *const names[] = { "tmp", "tasks", "open", "leased",
-	    "done", "cancelled", "results", "leases", "locks", "volunteers" };
+	    "done", "cancelled", "results", "locks", "volunteers",
+	    "blobs", "fetched" };
 	int *fds[] = { &ts->tmp, &ts->tasks, &ts->open, &ts->leased,
-	    &ts->done, &ts->cancelled, &ts->results, &ts->leases, &ts->locks,
-	    &ts->volunteers };
+	    &ts->done, &ts->cancelled, &ts->results, &ts->locks,
+	    &ts->volunteers, &ts->blobs, &ts->fetched };
 	size_t i;
 
 	memset(ts, 0, sizeof *ts);
+	openindex_init(&ts->open_idx);
 	ts->path = xstrdup(path);
 	for (i = 0; i < sizeof fds / sizeof fds[0]; i++)
 		*fds[i] = -1;
@@ -151,8 +154,8 @@ void
 taskstore_close(struct taskstore *ts)
 {
 	int *fds[] = { &ts->dirfd, &ts->tmp, &ts->tasks, &ts->open,
-	    &ts->leased, &ts->done, &ts->cancelled, &ts->results, &ts->leases,
-	    &ts->locks, &ts->volunteers };
+	    &ts->leased, &ts->done, &ts->cancelled, &ts->results,
+	    &ts->locks, &ts->volunteers, &ts->blobs, &ts->fetched };
 	size_t i;
 
 	for (i = 0; i < sizeof fds / sizeof fds[0]; i++)
@@ -160,6 +163,7 @@ taskstore_close(struct taskstore *ts)
 			close(*fds[i]);
 	free(ts->path);
 	ts->path = NULL;
+	openindex_free(&ts->open_idx);
 }
 
 /* The lock of task id: its descriptor; -1 (EWOULDBLOCK if nb and busy). */
@@ -187,6 +191,39 @@ static void
 unlock_task(int fd)
 {
 	close(fd);
+}
+
+/*
+ * The lock of a task that should exist, into *lk: TS_OK; TS_NOTFOUND if
+ * it has neither lock nor record (a call for an unknown task makes no
+ * lock file, which would outlive the purge); TS_ERROR.
+ */
+static int
+lock_known(struct taskstore *ts, const char *id, int *lk)
+{
+	int fd = openat(ts->locks, id, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT) {
+		if (faccessat(ts->tasks, id, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
+			return TS_NOTFOUND;
+		fd = lock_task(ts, id, false);
+	} else if (fd >= 0) {
+		int r;
+
+		while ((r = flock(fd, LOCK_EX)) != 0 && errno == EINTR)
+			;
+		if (r != 0) {
+			int saved = errno;
+
+			close(fd);
+			errno = saved;
+			fd = -1;
+		}
+	}
+	if (fd < 0)
+		return fail(ts, "cannot lock task", id);
+	*lk = fd;
+	return TS_OK;
 }
 
 static bool
@@ -254,6 +291,21 @@ move_marker(struct taskstore *ts, const char *id, enum task_state from,
 	return TS_OK;
 }
 
+/*
+ * Put leased task id back in open/, its marker and the leases in it
+ * moved. Only open/ is synced: a leased marker that came back after a
+ * crash holds a lease that has ended, and is put back again.
+ */
+static int
+reopen(struct taskstore *ts, const char *id)
+{
+	if (renameat(ts->leased, id, ts->open, id) != 0)
+		return fail(ts, "cannot move the marker of", id);
+	if (dir_sync(ts->open) != 0)
+		return fail(ts, "cannot sync the move of", id);
+	return TS_OK;
+}
+
 /* Read dirfd/name whole, at most max bytes. 0; 1: no such file; -1. */
 static int
 read_file(int dirfd, const char *name, struct buf *out, size_t max)
@@ -294,8 +346,8 @@ taskstore_submit(struct taskstore *ts, const char *id, const char *record,
 	/* The record first, whole; the marker that makes it open after. */
 	if (atomic_write(ts->tasks, id, record, len, 0600) != 0) {
 		rc = fail(ts, "cannot write task", id);
-	} else {
-		rc = make_marker(ts, ts->open, id);
+	} else if ((rc = make_marker(ts, ts->open, id)) == TS_OK) {
+		openindex_add(&ts->open_idx, id, now_usec());
 	}
 	unlock_task(lk);
 	return rc;
@@ -305,10 +357,11 @@ int
 taskstore_state(struct taskstore *ts, const char *id, enum task_state *st)
 {
 	bool marked;
-	int lk;
+	int lk, rc;
 
-	if ((lk = lock_task(ts, id, false)) < 0)
-		return fail(ts, "cannot lock task", id);
+	*st = TASK_NONE;
+	if ((rc = lock_known(ts, id, &lk)) != TS_OK)
+		return rc == TS_NOTFOUND ? TS_OK : rc;
 	*st = state_locked(ts, id, &marked);
 	unlock_task(lk);
 	return TS_OK;
@@ -358,8 +411,8 @@ taskstore_cancel(struct taskstore *ts, const char *id)
 	bool marked;
 	int lk, rc = TS_OK;
 
-	if ((lk = lock_task(ts, id, false)) < 0)
-		return fail(ts, "cannot lock task", id);
+	if ((rc = lock_known(ts, id, &lk)) != TS_OK)
+		return rc;
 	st = state_locked(ts, id, &marked);
 	if (st == TASK_NONE)
 		rc = TS_NOTFOUND;
@@ -371,67 +424,155 @@ taskstore_cancel(struct taskstore *ts, const char *id)
 	return rc;
 }
 
-/* One line of leases/ID: "LEASE VID EXPIRES". */
+/* One line of a task's marker: "LEASE VID EXPIRES", a lease it was given. */
 struct lease_line {
 	char lease[LEASE_LEN + 1];
 	char vid[VOLUNTEER_ID_LEN + 1];
 	int64_t expires;
 };
 
-/* The task's leases, oldest first; 0, or -1 (errno; EBADMSG: corrupt). */
+/*
+ * What a task's marker holds: the leases it was given, oldest first, and
+ * in done/, a last line "done LEASE", the lease that completed it.
+ */
+struct leases {
+	struct lease_line l[TASK_MAX_LEASES];
+	size_t n;
+	char done_by[LEASE_LEN + 1];	/* "" unless done */
+	size_t valid;		/* the bytes of whole lines in the marker */
+};
+
+/* Parse one lease line p..end into l: 0, or -1. */
 static int
-leases_read(struct taskstore *ts, const char *id, struct lease_line *out,
-    size_t *n)
+lease_parse(const char *p, const char *end, struct lease_line *l)
 {
-	struct buf b = { NULL, 0, 0 };
-	const char *p, *end;
-	int rc = read_file(ts->leases, id, &b, MAX_LEASES_FILE);
+	const char *q;
 
-	*n = 0;
-	if (rc != 0) {
-		buf_free(&b);
-		return rc == 1 ? 0 : -1;
-	}
-	for (p = b.data; *p != '\0' && *n < TASK_MAX_LEASES; p = end + 1) {
-		struct lease_line *l = &out[*n];
-		const char *q;
-
-		if ((end = strchr(p, '\n')) == NULL ||
-		    end - p < LEASE_LEN + VOLUNTEER_ID_LEN + 3 ||
-		    p[LEASE_LEN] != ' ' ||
-		    p[LEASE_LEN + 1 + VOLUNTEER_ID_LEN] != ' ' ||
-		    !span_only(p, LEASE_LEN, hex_chars) ||
-		    !span_only(p + LEASE_LEN + 1, VOLUNTEER_ID_LEN, hex_chars) ||
-		    parse_int64(p + LEASE_LEN + VOLUNTEER_ID_LEN + 2, &q, 0,
-		    INT64_MAX / 2, &l->expires) != 0 || q != end) {
-			buf_free(&b);
-			errno = EBADMSG;
-			return -1;
-		}
-		memcpy(l->lease, p, LEASE_LEN);
-		l->lease[LEASE_LEN] = '\0';
-		memcpy(l->vid, p + LEASE_LEN + 1, VOLUNTEER_ID_LEN);
-		l->vid[VOLUNTEER_ID_LEN] = '\0';
-		(*n)++;
-	}
-	buf_free(&b);
+	if (end - p < LEASE_LEN + VOLUNTEER_ID_LEN + 3 ||
+	    p[LEASE_LEN] != ' ' || p[LEASE_LEN + 1 + VOLUNTEER_ID_LEN] != ' ' ||
+	    !span_only(p, LEASE_LEN, hex_chars) ||
+	    !span_only(p + LEASE_LEN + 1, VOLUNTEER_ID_LEN, hex_chars) ||
+	    parse_int64(p + LEASE_LEN + VOLUNTEER_ID_LEN + 2, &q, 0,
+	    INT64_MAX / 2, &l->expires) != 0 || q != end)
+		return -1;
+	memcpy(l->lease, p, LEASE_LEN);
+	l->lease[LEASE_LEN] = '\0';
+	memcpy(l->vid, p + LEASE_LEN + 1, VOLUNTEER_ID_LEN);
+	l->vid[VOLUNTEER_ID_LEN] = '\0';
 	return 0;
 }
 
+/*
+ * The leases of task id, whose state is st, from its marker (none if it
+ * has no marker: a submit cut short). 0, or -1 (errno; EBADMSG: corrupt).
+ */
 static int
-leases_write(struct taskstore *ts, const char *id,
-    const struct lease_line *l, size_t n)
+leases_read(struct taskstore *ts, const char *id, enum task_state st,
+    bool marked, struct leases *ls)
 {
 	struct buf b = { NULL, 0, 0 };
-	size_t i;
+	const char *p, *end;
 	int rc;
 
-	for (i = 0; i < n; i++)
-		buf_appendf(&b, "%s %s %" PRId64 "\n", l[i].lease, l[i].vid,
-		    l[i].expires);
-	rc = atomic_write(ts->leases, id, b.data, b.len, 0600);
+	ls->n = 0;
+	ls->done_by[0] = '\0';
+	ls->valid = 0;
+	if (!marked)
+		return 0;
+	if ((rc = read_file(state_dir(ts, st), id, &b, MAX_LEASES_FILE)) != 0) {
+		buf_free(&b);
+		return rc == 1 ? 0 : -1;
+	}
+	for (p = b.data; *p != '\0'; p = end + 1) {
+		/*
+		 * A last line cut short was being appended when the power
+		 * went: it was never synced, so never counted; it is cut off
+		 * at the next append.
+		 */
+		if ((end = strchr(p, '\n')) == NULL) {
+			p += strlen(p);
+			break;
+		}
+		if (end - p == 5 + LEASE_LEN && strncmp(p, "done ", 5) == 0 &&
+		    span_only(p + 5, LEASE_LEN, hex_chars)) {
+			memcpy(ls->done_by, p + 5, LEASE_LEN);
+			ls->done_by[LEASE_LEN] = '\0';
+		} else if (ls->n == TASK_MAX_LEASES ||
+		    lease_parse(p, end, &ls->l[ls->n]) != 0) {
+			break;
+		} else {
+			ls->n++;
+		}
+		ls->valid = (size_t)(end + 1 - b.data);
+	}
+	rc = *p == '\0' ? 0 : -1;
 	buf_free(&b);
-	return rc == 0 ? TS_OK : fail(ts, "cannot write the leases of", id);
+	if (rc != 0)
+		errno = EBADMSG;
+	return rc;
+}
+
+/*
+ * Write task id's marker holding ls, whole, into directory to: made in
+ * tmp/, synced, renamed there (over the one there if replace, else never
+ * over one). The caller syncs to.
+ */
+static int
+marker_write(struct taskstore *ts, const char *id, const struct leases *ls,
+    int to, bool replace)
+{
+	struct buf b = { NULL, 0, 0 }, tmp = { NULL, 0, 0 };
+	size_t i;
+	int fd, rc = TS_OK;
+
+	for (i = 0; i < ls->n; i++)
+		buf_appendf(&b, "%s %s %" PRId64 "\n", ls->l[i].lease,
+		    ls->l[i].vid, ls->l[i].expires);
+	if (ls->done_by[0] != '\0')
+		buf_appendf(&b, "done %s\n", ls->done_by);
+	buf_appendf(&tmp, "%s.%ld.%s", id, (long)getpid(), jobid_nonce());
+	fd = file_create(ts->tmp, tmp.data, 0600);
+	if (fd < 0 || write_all(fd, b.data, b.len) != 0 ||
+	    file_seal(fd) != 0) {
+		if (fd >= 0) {
+			close(fd);
+			unlinkat(ts->tmp, tmp.data, 0);
+		}
+		rc = fail(ts, "cannot write the marker of", id);
+	} else if ((replace ? renameat(ts->tmp, tmp.data, to, id) :
+	    rename_noreplace(ts->tmp, tmp.data, to, id)) != 0) {
+		rc = fail(ts, "cannot put the marker of", id);
+		unlinkat(ts->tmp, tmp.data, 0);
+	}
+	buf_free(&b);
+	buf_free(&tmp);
+	return rc;
+}
+
+/*
+ * Append line to task id's marker in dirfd, after its ls->valid bytes of
+ * whole lines (what a crash left of a line being appended is cut off
+ * first), and sync it. The caller then renames the marker: the append
+ * counts only from that rename on. No new file, so no inode to allocate
+ * and none to free: the hand-out's and the result's cost.
+ */
+static int
+marker_append(struct taskstore *ts, int dirfd, const char *id,
+    const struct leases *ls, const char *line)
+{
+	struct stat st;
+	int fd = openat(dirfd, id, O_WRONLY | O_NOFOLLOW | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return fail(ts, "cannot open the marker of", id);
+	rc = fstat(fd, &st) != 0 ||
+	    ((size_t)st.st_size != ls->valid &&
+	    ftruncate(fd, (off_t)ls->valid) != 0) ||
+	    lseek(fd, (off_t)ls->valid, SEEK_SET) < 0 ||
+	    write_all(fd, line, strlen(line)) != 0 || fdatasync(fd) != 0;
+	if (close(fd) != 0)
+		rc = 1;
+	return rc == 0 ? TS_OK : fail(ts, "cannot add to the marker of", id);
 }
 
 /* The index of vid's lease in l[0..n), or -1. */
@@ -467,30 +608,41 @@ open_listing(struct taskstore *ts, const char *name)
 	return d;
 }
 
-/* Hand task id out, its lock held and its marker in open/. */
+/*
+ * Hand task id out, its lock held and its marker in open/: the new lease
+ * appended to the marker and synced, then the marker renamed to leased/,
+ * which alone gives the task out, and leased/ synced. Two syncs in all;
+ * open/ need not be synced, as a marker found in both counts as leased.
+ */
 static int
 claim_locked(struct taskstore *ts, const char *id, const char *vid,
     int lease_secs, struct task_lease *out)
 {
-	struct lease_line l[TASK_MAX_LEASES];
-	size_t n;
+	char line[LEASE_LEN + VOLUNTEER_ID_LEN + 32];
+	struct leases ls;
+	struct lease_line *l;
 	int rc;
 
-	if (leases_read(ts, id, l, &n) != 0)
+	if (leases_read(ts, id, TASK_OPEN, true, &ls) != 0)
 		return fail(ts, "cannot read the leases of", id);
-	if (n >= TASK_MAX_LEASES)
+	if (ls.n >= TASK_MAX_LEASES)
 		return TS_NOWORK;	/* given out too often: left to expire */
-	if (random_hex(l[n].lease, LEASE_LEN / 2) != 0)
+	l = &ls.l[ls.n];
+	if (random_hex(l->lease, LEASE_LEN / 2) != 0)
 		return fail(ts, "cannot make a lease for", id);
-	memcpy(l[n].vid, vid, VOLUNTEER_ID_LEN + 1);
-	l[n].expires = now_usec() / 1000000 + lease_secs;
-	if ((rc = leases_write(ts, id, l, n + 1)) != TS_OK)
+	memcpy(l->vid, vid, VOLUNTEER_ID_LEN + 1);
+	l->expires = now_usec() / 1000000 + lease_secs;
+	snprintf(line, sizeof line, "%s %s %" PRId64 "\n", l->lease, l->vid,
+	    l->expires);
+	if ((rc = marker_append(ts, ts->open, id, &ls, line)) != TS_OK)
 		return rc;
-	if ((rc = move_marker(ts, id, TASK_OPEN, TASK_LEASED)) != TS_OK)
-		return rc;
+	if (renameat(ts->open, id, ts->leased, id) != 0)
+		return fail(ts, "cannot move the marker of", id);
+	if (dir_sync(ts->leased) != 0)
+		return fail(ts, "cannot sync the lease of", id);
 	snprintf(out->id, sizeof out->id, "%s", id);
-	memcpy(out->lease, l[n].lease, LEASE_LEN + 1);
-	out->expires = l[n].expires;
+	memcpy(out->lease, l->lease, LEASE_LEN + 1);
+	out->expires = l->expires;
 	return TS_OK;
 }
 
@@ -498,63 +650,76 @@ int
 taskstore_claim(struct taskstore *ts, const char *vid, int lease_secs,
     size_t scan_max, task_match_fn match, void *ctx, struct task_lease *out)
 {
-	struct dirent *e;
-	size_t seen = 0;
-	DIR *d;
+	char id[TASK_ID_MAX + 1];
+	size_t seen = 0, pos = 0;
+	uint64_t gen = 0;
 	int rc = TS_NOWORK;
 
 	memset(out, 0, sizeof *out);
-	if ((d = open_listing(ts, "open")) == NULL)
-		return fail(ts, "cannot read", "open/");
-	while (rc == TS_NOWORK && seen < scan_max && (e = readdir(d)) != NULL) {
+	while (rc == TS_NOWORK && seen < scan_max &&
+	    openindex_next(&ts->open_idx, &pos, &gen, id, sizeof id) == 0) {
 		enum task_state st;
-		bool marked;
+		bool marked, taken = true;
 		int lk;
 
-		if (e->d_name[0] == '.' || !task_id_valid(e->d_name))
-			continue;
 		seen++;
-		/* Another process is at it: the next one, rather than wait. */
-		if ((lk = lock_task(ts, e->d_name, true)) < 0)
-			continue;
-		st = state_locked(ts, e->d_name, &marked);
-		if (st != TASK_OPEN) {
-			/* A marker left by a crash beside the real one. */
-			if (st == TASK_DONE || st == TASK_CANCELLED)
-				unlinkat(ts->open, e->d_name, 0);
-		} else if (taskstore_record(ts, e->d_name, &out->record,
-		    16 * 1024 * 1024) == TS_OK &&
-		    match(out->record.data, out->record.len, ctx)) {
-			rc = claim_locked(ts, e->d_name, vid, lease_secs, out);
+		if (!task_id_valid(id)) {
+			;	/* not a task's name: never one to look at */
+		} else if ((lk = lock_task(ts, id, true)) < 0) {
+			/* Another process is at it: the next one, not wait. */
+			taken = false;
+		} else {
+			st = state_locked(ts, id, &marked);
+			if (st != TASK_OPEN) {
+				/* A marker left by a crash beside the real one. */
+				if (st == TASK_DONE || st == TASK_CANCELLED)
+					unlinkat(ts->open, id, 0);
+			} else if (taskstore_record(ts, id, &out->record,
+			    16 * 1024 * 1024) == TS_OK &&
+			    match(out->record.data, out->record.len, ctx)) {
+				/* Handed out, or out of leases: not again. */
+				rc = claim_locked(ts, id, vid, lease_secs, out);
+			} else {
+				taken = false;	/* not this volunteer's */
+			}
+			unlock_task(lk);
 		}
-		unlock_task(lk);
+		openindex_done(&ts->open_idx, pos, gen, taken);
+		pos++;
 	}
-	closedir(d);
 	if (rc != TS_OK)
 		buf_free(&out->record);
 	return rc;
 }
 
+int
+taskstore_refresh(struct taskstore *ts, bool force)
+{
+	if (openindex_rebuild(&ts->open_idx, ts->open, ts->tasks, force) != 0)
+		return fail(ts, "cannot list", "open/");
+	return TS_OK;
+}
+
 /*
  * The checks heartbeat and release share, the lock held: TS_OK with the
- * leases in l[0..*n) and vid's lease last among them, or why not.
+ * leases in *ls and vid's lease last among them, or why not.
  */
 static int
 current_lease(struct taskstore *ts, const char *id, const char *vid,
-    const char *lease, struct lease_line *l, size_t *n)
+    const char *lease, struct leases *ls)
 {
 	bool marked;
 	enum task_state st = state_locked(ts, id, &marked);
 
 	if (st == TASK_NONE)
 		return TS_NOTFOUND;
-	if (leases_read(ts, id, l, n) != 0)
+	if (leases_read(ts, id, st, marked, ls) != 0)
 		return fail(ts, "cannot read the leases of", id);
-	if (lease_find(l, *n, vid, lease) < 0)
+	if (lease_find(ls->l, ls->n, vid, lease) < 0)
 		return TS_FORBIDDEN;
 	if (st == TASK_CANCELLED)
 		return TS_GONE;
-	if (st != TASK_LEASED || strcmp(l[*n - 1].lease, lease) != 0)
+	if (st != TASK_LEASED || strcmp(ls->l[ls->n - 1].lease, lease) != 0)
 		return TS_CONFLICT;
 	return TS_OK;
 }
@@ -563,17 +728,18 @@ int
 taskstore_heartbeat(struct taskstore *ts, const char *id, const char *vid,
     const char *lease, int lease_secs, int64_t *expires)
 {
-	struct lease_line l[TASK_MAX_LEASES];
-	size_t n;
+	struct leases ls;
 	int lk, rc;
 
-	if ((lk = lock_task(ts, id, false)) < 0)
-		return fail(ts, "cannot lock task", id);
-	rc = current_lease(ts, id, vid, lease, l, &n);
+	if ((rc = lock_known(ts, id, &lk)) != TS_OK)
+		return rc;
+	rc = current_lease(ts, id, vid, lease, &ls);
 	if (rc == TS_OK) {
-		l[n - 1].expires = now_usec() / 1000000 + lease_secs;
-		*expires = l[n - 1].expires;
-		rc = leases_write(ts, id, l, n);
+		ls.l[ls.n - 1].expires = now_usec() / 1000000 + lease_secs;
+		*expires = ls.l[ls.n - 1].expires;
+		if ((rc = marker_write(ts, id, &ls, ts->leased, true)) ==
+		    TS_OK && dir_sync(ts->leased) != 0)
+			rc = fail(ts, "cannot sync the lease of", id);
 	}
 	unlock_task(lk);
 	return rc;
@@ -583,53 +749,43 @@ int
 taskstore_release(struct taskstore *ts, const char *id, const char *vid,
     const char *lease)
 {
-	struct lease_line l[TASK_MAX_LEASES];
-	size_t n;
+	struct leases ls;
 	int lk, rc;
 
-	if ((lk = lock_task(ts, id, false)) < 0)
-		return fail(ts, "cannot lock task", id);
-	rc = current_lease(ts, id, vid, lease, l, &n);
+	if ((rc = lock_known(ts, id, &lk)) != TS_OK)
+		return rc;
+	rc = current_lease(ts, id, vid, lease, &ls);
 	if (rc == TS_OK)
-		rc = move_marker(ts, id, TASK_LEASED, TASK_OPEN);
+		rc = reopen(ts, id);
 	unlock_task(lk);
 	return rc;
 }
 
 /*
- * Mark task id done by lease, its result already in results/: a done
- * marker holding the lease, made whole in tmp/ and renamed into done/,
- * then the old marker removed. A crash between the two leaves both, and
- * done/ counts.
+ * Mark task id done by lease, its result already in results/: the line
+ * "done LEASE" appended to its marker and synced, the marker renamed to
+ * done/, and done/ synced. (A task with no marker, whose submit was cut
+ * short, gets a new one.)
  */
 static int
 mark_done(struct taskstore *ts, const char *id, enum task_state from,
-    bool marked, const char *lease)
+    bool marked, struct leases *ls, const char *lease)
 {
-	struct buf tmp = { NULL, 0, 0 };
-	int fd, rc = TS_OK;
+	char line[LEASE_LEN + 8];
+	int rc;
 
-	buf_appendf(&tmp, "%s.%ld.%s.done", id, (long)getpid(), jobid_nonce());
-	fd = file_create(ts->tmp, tmp.data, 0600);
-	if (fd < 0 || write_all(fd, lease, strlen(lease)) != 0 ||
-	    file_seal(fd) != 0) {
-		if (fd >= 0) {
-			close(fd);
-			unlinkat(ts->tmp, tmp.data, 0);
-		}
-		rc = fail(ts, "cannot write the done marker of", id);
-	} else if (rename_noreplace(ts->tmp, tmp.data, ts->done, id) != 0) {
-		rc = fail(ts, "cannot mark done", id);
-		unlinkat(ts->tmp, tmp.data, 0);
-	} else if (dir_sync(ts->done) != 0) {
-		rc = fail(ts, "cannot sync the done marker of", id);
-	} else if (marked) {
-		int f = state_dir(ts, from);
-
-		if (unlinkat(f, id, 0) != 0 || dir_sync(f) != 0)
-			rc = fail(ts, "cannot remove the old marker of", id);
+	if (!marked) {
+		memcpy(ls->done_by, lease, LEASE_LEN + 1);
+		rc = marker_write(ts, id, ls, ts->done, false);
+	} else {
+		snprintf(line, sizeof line, "done %s\n", lease);
+		if ((rc = marker_append(ts, state_dir(ts, from), id, ls,
+		    line)) == TS_OK && renameat(state_dir(ts, from), id,
+		    ts->done, id) != 0)
+			rc = fail(ts, "cannot mark done", id);
 	}
-	buf_free(&tmp);
+	if (rc == TS_OK && dir_sync(ts->done) != 0)
+		rc = fail(ts, "cannot sync the done marker of", id);
 	return rc;
 }
 
@@ -638,29 +794,25 @@ taskstore_complete(struct taskstore *ts, const char *id, const char *vid,
     const char *lease, const char *data, size_t len, task_check_fn check,
     int *refused)
 {
-	struct lease_line l[TASK_MAX_LEASES];
-	struct buf rec = { NULL, 0, 0 }, by = { NULL, 0, 0 };
+	struct leases ls;
+	struct buf rec = { NULL, 0, 0 };
 	enum task_state st;
 	bool marked;
-	size_t n;
 	int lk, rc;
 
 	*refused = 0;
-	if ((lk = lock_task(ts, id, false)) < 0)
-		return fail(ts, "cannot lock task", id);
+	if ((rc = lock_known(ts, id, &lk)) != TS_OK)
+		return rc;
 	st = state_locked(ts, id, &marked);
 	if (st == TASK_NONE) {
 		rc = TS_NOTFOUND;
-	} else if (leases_read(ts, id, l, &n) != 0) {
+	} else if (leases_read(ts, id, st, marked, &ls) != 0) {
 		rc = fail(ts, "cannot read the leases of", id);
-	} else if (lease_find(l, n, vid, lease) < 0) {
+	} else if (lease_find(ls.l, ls.n, vid, lease) < 0) {
 		rc = TS_FORBIDDEN;
 	} else if (st == TASK_DONE) {
 		/* A repeat of the post that completed it is harmless. */
-		if (read_file(ts->done, id, &by, MAX_MARKER) != 0)
-			rc = fail(ts, "cannot read the done marker of", id);
-		else
-			rc = strcmp(by.data, lease) == 0 ? TS_OK : TS_CONFLICT;
+		rc = strcmp(ls.done_by, lease) == 0 ? TS_OK : TS_CONFLICT;
 	} else if (st == TASK_CANCELLED) {
 		rc = TS_GONE;
 	} else if ((rc = taskstore_record(ts, id, &rec, 16 * 1024 * 1024)) !=
@@ -673,18 +825,17 @@ taskstore_complete(struct taskstore *ts, const char *id, const char *vid,
 	} else if (atomic_write(ts->results, id, data, len, 0600) != 0) {
 		rc = fail(ts, "cannot write the result of", id);
 	} else {
-		rc = mark_done(ts, id, st, marked, lease);
+		rc = mark_done(ts, id, st, marked, &ls, lease);
 	}
 	unlock_task(lk);
 	buf_free(&rec);
-	buf_free(&by);
 	return rc;
 }
 
 int
 taskstore_reap(struct taskstore *ts, int64_t now)
 {
-	struct lease_line l[TASK_MAX_LEASES];
+	struct leases ls;
 	struct dirent *e;
 	DIR *d;
 	int reopened = 0;
@@ -694,7 +845,6 @@ taskstore_reap(struct taskstore *ts, int64_t now)
 	while ((e = readdir(d)) != NULL) {
 		enum task_state st;
 		bool marked;
-		size_t n;
 		int lk;
 
 		if (e->d_name[0] == '.' || !task_id_valid(e->d_name))
@@ -705,11 +855,10 @@ taskstore_reap(struct taskstore *ts, int64_t now)
 		if (st == TASK_DONE || st == TASK_CANCELLED) {
 			unlinkat(ts->leased, e->d_name, 0);
 		} else if (st == TASK_LEASED &&
-		    (leases_read(ts, e->d_name, l, &n) != 0 || n == 0 ||
-		    l[n - 1].expires < now)) {
+		    (leases_read(ts, e->d_name, st, marked, &ls) != 0 ||
+		    ls.n == 0 || ls.l[ls.n - 1].expires < now)) {
 			/* No readable lease is no lease: open it again. */
-			if (move_marker(ts, e->d_name, TASK_LEASED,
-			    TASK_OPEN) == TS_OK)
+			if (reopen(ts, e->d_name) == TS_OK)
 				reopened++;
 		}
 		unlock_task(lk);
@@ -753,12 +902,15 @@ taskstore_volunteer_add(struct taskstore *ts, const char *name, char *token)
 }
 
 int
-taskstore_volunteer_check(struct taskstore *ts, const char *token, char *vid)
+taskstore_volunteer_check(struct taskstore *ts, const char *token, char *vid,
+    int64_t idle)
 {
 	struct buf b = { NULL, 0, 0 };
 	unsigned char diff = 0;
+	struct stat st;
+	int64_t now = now_usec() / 1000000, touch;
 	size_t i;
-	int rc;
+	int fd, rc;
 
 	if (strlen(token) != VOLUNTEER_TOKEN_LEN ||
 	    token[VOLUNTEER_ID_LEN] != '.' ||
@@ -768,13 +920,21 @@ taskstore_volunteer_check(struct taskstore *ts, const char *token, char *vid)
 		return TS_FORBIDDEN;
 	memcpy(vid, token, VOLUNTEER_ID_LEN);
 	vid[VOLUNTEER_ID_LEN] = '\0';
-	rc = read_file(ts->volunteers, vid, &b, 4096);
-	if (rc != 0) {
-		buf_free(&b);
-		return rc == 1 ? TS_FORBIDDEN : fail(ts, "cannot read "
+	fd = openat(ts->volunteers, vid, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? TS_FORBIDDEN : fail(ts, "cannot read "
 		    "volunteer", vid);
+	if (fstat(fd, &st) != 0 || (rc = read_bounded(fd, &b, 4096)) != 0) {
+		close(fd);
+		buf_free(&b);
+		return fail(ts, "cannot read volunteer", vid);
 	}
-	if (b.len < VOLUNTEER_SECRET_LEN) {
+	/* Seen now: its mtime moves on, now and then, not at each call. */
+	touch = idle / 8 < 3600 ? idle / 8 : 3600;
+	if (st.st_mtime + idle >= now && st.st_mtime + touch < now)
+		(void)futimens(fd, NULL);
+	close(fd);
+	if (b.len < VOLUNTEER_SECRET_LEN || st.st_mtime + idle < now) {
 		buf_free(&b);
 		return TS_FORBIDDEN;
 	}
@@ -784,4 +944,102 @@ taskstore_volunteer_check(struct taskstore *ts, const char *token, char *vid)
 		    token[VOLUNTEER_ID_LEN + 1 + i]);
 	buf_free(&b);
 	return diff == 0 ? TS_OK : TS_FORBIDDEN;
+}
+
+void
+taskstore_fetched(struct taskstore *ts, const char *id)
+{
+	int fd = openat(ts->fetched, id, O_WRONLY | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Whether dirfd/name is older than secs at now (and there). */
+static bool
+older(int dirfd, const char *name, int64_t now, int64_t secs)
+{
+	struct stat st;
+
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    st.st_mtime + secs < now;
+}
+
+/* Remove task id, done or cancelled, its lock held as lk. */
+static void
+purge_locked(struct taskstore *ts, const char *id, int lk)
+{
+	const int first[] = { ts->tasks, ts->results, ts->fetched,
+	    ts->open, ts->leased, ts->done, ts->cancelled };
+	size_t i;
+
+	/* The record first: what is left counts as done or cancelled. */
+	for (i = 0; i < sizeof first / sizeof first[0]; i++)
+		if (unlinkat(first[i], id, 0) == 0 && i == 0)
+			(void)dir_sync(ts->tasks);
+	/*
+	 * Its lock last, held: a process that opened it before is left with
+	 * a lock of a task that is no more, which it finds so.
+	 */
+	unlinkat(ts->locks, id, 0);
+	unlock_task(lk);
+}
+
+/* Purge the tasks of state directory st that the rules let go. */
+static int
+purge_state(struct taskstore *ts, enum task_state st, int64_t now,
+    const struct purge_rules *r)
+{
+	int dirfd = state_dir(ts, st), removed = 0;
+	struct dirent *e;
+	DIR *d;
+
+	if ((d = open_listing(ts, task_state_name(st))) == NULL)
+		return fail(ts, "cannot read", task_state_name(st));
+	while ((e = readdir(d)) != NULL) {
+		enum task_state now_st;
+		bool marked;
+		int lk;
+
+		if (e->d_name[0] == '.' || !task_id_valid(e->d_name))
+			continue;
+		if (!older(dirfd, e->d_name, now, r->retention) &&
+		    !(st == TASK_DONE && older(ts->fetched, e->d_name, now,
+		    r->fetched)))
+			continue;
+		if ((lk = lock_task(ts, e->d_name, true)) < 0)
+			continue;
+		now_st = state_locked(ts, e->d_name, &marked);
+		if (now_st == TASK_DONE || now_st == TASK_CANCELLED ||
+		    now_st == TASK_NONE) {
+			purge_locked(ts, e->d_name, lk);
+			removed++;
+		} else {
+			unlock_task(lk);
+		}
+	}
+	closedir(d);
+	return removed;
+}
+
+int
+taskstore_purge(struct taskstore *ts, int64_t now,
+    const struct purge_rules *r)
+{
+	struct dirent *e;
+	DIR *d;
+	int a, b;
+
+	if ((a = purge_state(ts, TASK_DONE, now, r)) < 0 ||
+	    (b = purge_state(ts, TASK_CANCELLED, now, r)) < 0)
+		return TS_ERROR;
+	if ((d = open_listing(ts, "volunteers")) == NULL)
+		return fail(ts, "cannot read", "volunteers/");
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.' && older(ts->volunteers, e->d_name,
+		    now, r->idle))
+			unlinkat(ts->volunteers, e->d_name, 0);
+	closedir(d);
+	return a + b;
 }

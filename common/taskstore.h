@@ -10,7 +10,9 @@
  *
  * A task's state is the first of done/, cancelled/, leased/ and open/
  * that holds its marker; a task whose record is there and whose marker
- * is nowhere (a submit cut short) is open.
+ * is nowhere (a submit cut short) is open. The marker holds the leases
+ * the task was given (and, done, the one that completed it), appended a
+ * line at a time, each synced before the rename that makes it count.
  *
  * Errors: nothing here prints. Functions return a TS_ code; on TS_ERROR
  * errno is set and taskstore_why() says what failed, for the caller.
@@ -22,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "openindex.h"
 #include "util.h"
 
 /* The longest task ID: a job ID, a dot and an attempt fit well. */
@@ -58,8 +61,9 @@ enum ts_result {
 struct taskstore {
 	char *path;
 	int dirfd;
-	int tmp, tasks, open, leased, done, cancelled, results, leases, locks,
-	    volunteers;
+	int tmp, tasks, open, leased, done, cancelled, results, locks,
+	    volunteers, blobs, fetched;
+	struct open_index open_idx;	/* open/, oldest first */
 };
 
 /*
@@ -122,11 +126,12 @@ struct task_lease {
 };
 
 /*
- * Hand an open task that match accepts to volunteer vid for lease_secs:
- * a new lease is recorded, then the task's marker renamed from open/ to
- * leased/ (so that no lease ever given out is lost by a crash, and the
- * rename alone decides who has it). At most scan_max open tasks are
- * looked at. Returns TS_OK with *out filled, TS_NOWORK, TS_ERROR.
+ * Hand the oldest open task that match accepts to volunteer vid for
+ * lease_secs: a new lease is recorded, then the task's marker renamed
+ * from open/ to leased/ (so that no lease ever given out is lost by a
+ * crash, and the rename alone decides who has it). The tasks are looked
+ * at in the order of the store's index of open/ (openindex.h), at most
+ * scan_max of them. Returns TS_OK with *out filled, TS_NOWORK, TS_ERROR.
  */
 int taskstore_claim(struct taskstore *ts, const char *vid, int lease_secs,
     size_t scan_max, task_match_fn match, void *ctx, struct task_lease *out);
@@ -166,6 +171,12 @@ int taskstore_complete(struct taskstore *ts, const char *id, const char *vid,
     int *refused);
 
 /*
+ * Make the index of open/ again if open/ has changed (or force): the main
+ * thread's, once a second. TS_OK, TS_ERROR.
+ */
+int taskstore_refresh(struct taskstore *ts, bool force);
+
+/*
  * Put every task whose lease ended before now back in open/. Returns the
  * number reopened, or TS_ERROR.
  */
@@ -184,10 +195,36 @@ int taskstore_volunteer_add(struct taskstore *ts, const char *name,
 /*
  * Check a volunteer's token: TS_OK with its ID in vid
  * (VOLUNTEER_ID_LEN + 1 bytes), TS_FORBIDDEN if it is not a valid
- * token of a registered volunteer, TS_ERROR.
+ * token of a registered volunteer, or of one that made no request for
+ * idle seconds (its token has expired), TS_ERROR. A volunteer's file is
+ * touched now and then (at most once every idle / 8 seconds, and an
+ * hour), so that its mtime says when it was last seen.
  */
 int taskstore_volunteer_check(struct taskstore *ts, const char *token,
-    char *vid);
+    char *vid, int64_t idle);
+
+/*
+ * Note that the result of done task id was fetched (fetched/ID, not
+ * synced: lost in a crash, the retention removes the task later).
+ */
+void taskstore_fetched(struct taskstore *ts, const char *id);
+
+/* What taskstore_purge removes, and when: seconds. */
+struct purge_rules {
+	int64_t fetched;	/* a done task, after its result's fetch */
+	int64_t retention;	/* a done or cancelled task, in any case */
+	int64_t idle;		/* a volunteer that made no request */
+};
+
+/*
+ * Remove, whole, the tasks done or cancelled that the rules let go
+ * (record first, so that one cut short stays done or cancelled, and is
+ * removed at the next purge), with their locks; and the volunteers idle
+ * for longer than allowed. Returns the number of tasks removed, or
+ * TS_ERROR.
+ */
+int taskstore_purge(struct taskstore *ts, int64_t now,
+    const struct purge_rules *r);
 
 /* n random bytes as 2n hex digits and a NUL into out, or -1. */
 int random_hex(char *out, size_t n);

@@ -1,6 +1,7 @@
 /*
- * wrapper-http.c: wrapper_http_params (wrapper.h), the parameters every
- * wrapper on http.h reads the same way: cafile, timeout, max-result.
+ * wrapper-http.c: what every wrapper on http.h does the same way
+ * (wrapper.h): its parameters url, cafile, timeout and max-result, and
+ * what it says, and exits with, when a request fails.
  */
 #include <string.h>
 #include <unistd.h>
@@ -53,4 +54,45 @@ wrapper_http_params(struct http_limits *lim, size_t *max_result,
 			*max_result = n;
 	}
 	return rc;
+}
+
+int
+wrapper_url_param(const char **url, const char *hint)
+{
+	char reason[256];
+
+	if ((*url = wrapper_param("url")) == NULL) {
+		ct_warn("the server has no url parameter (%s)", hint);
+		return EX_CONFIG;
+	}
+	if (http_url_ok(*url, reason, sizeof reason) != 0) {
+		ct_warn("parameter url: %s", reason);
+		return EX_CONFIG;
+	}
+	if (strchr(*url, '?') != NULL || strchr(*url, '#') != NULL) {
+		ct_warn("parameter url: a base URL has no query or fragment");
+		return EX_CONFIG;
+	}
+	return 0;
+}
+
+int
+wrapper_http_failure(const char *what, const struct http_response *r,
+    const char *detail, unsigned how)
+{
+	if (detail != NULL && detail[0] != '\0')
+		ct_warn("%s: %s: %s", what, r->error, detail);
+	else
+		ct_warn("%s: %s", what, r->error[0] != '\0' ? r->error :
+		    "no answer");
+	if (r->outcome == HTTP_TRANSIENT) {
+		wrapper_retry_after(r->retry_after);
+		return EX_TEMPFAIL;
+	}
+	if ((how & WRAPPER_HTTP_AUTH_IS_CONFIG) &&
+	    (r->status == 401 || r->status == 403))
+		return EX_CONFIG;	/* the key is wrong: the registry's */
+	if ((how & WRAPPER_HTTP_400_IS_INPUT) && r->status == 400)
+		return EX_DATAERR;	/* the service refused the job's fields */
+	return EX_UNAVAILABLE;
 }

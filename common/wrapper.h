@@ -124,4 +124,27 @@ struct http_limits;
 int wrapper_http_params(struct http_limits *lim, size_t *max_result,
     double connect_cap);
 
+/*
+ * The parameter url, a service's base URL (http or https, no query or
+ * fragment), into *url; hint says, in the message when there is none,
+ * what it should be. Returns 0, or EX_CONFIG after a message.
+ */
+int wrapper_url_param(const char **url, const char *hint);
+
+struct http_response;
+
+/* How wrapper_http_failure reads a failure's status. */
+#define WRAPPER_HTTP_400_IS_INPUT 1	/* 400: the job's input, 65 */
+#define WRAPPER_HTTP_AUTH_IS_CONFIG 2	/* 401, 403: the registry's key, 78 */
+
+/*
+ * Say why request what failed: r's reason, then detail (the service's
+ * own words) if it is not NULL or empty; for a transient failure, pass
+ * on its Retry-After (wrapper_retry_after). Returns the exit status for
+ * it: EX_TEMPFAIL if transient; else, as how allows, EX_DATAERR for a
+ * 400 or EX_CONFIG for a 401 or 403; else EX_UNAVAILABLE.
+ */
+int wrapper_http_failure(const char *what, const struct http_response *r,
+    const char *detail, unsigned how);
+
 #endif

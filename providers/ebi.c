@@ -180,23 +180,12 @@ static int
 read_params(struct params *p)
 {
 	const char *why;
-	char reason[256];
 	int rc = 0;
 
 	memset(p, 0, sizeof *p);
-	p->url = wrapper_param("url");
-	if (p->url == NULL) {
-		ct_warn("the server has no url parameter (the service's base "
-		    "URL, such as "
-		    "https://www.ebi.ac.uk/Tools/services/rest/ncbiblast)");
+	if (wrapper_url_param(&p->url, "the service's base URL, such as "
+	    "https://www.ebi.ac.uk/Tools/services/rest/ncbiblast") != 0)
 		rc = EX_CONFIG;
-	} else if (http_url_ok(p->url, reason, sizeof reason) != 0) {
-		ct_warn("parameter url: %s", reason);
-		rc = EX_CONFIG;
-	} else if (strchr(p->url, '?') != NULL || strchr(p->url, '#') != NULL) {
-		ct_warn("parameter url: a base URL has no query or fragment");
-		rc = EX_CONFIG;
-	}
 	p->email = wrapper_param("email");
 	if (p->email == NULL) {
 		ct_warn("the server has no email parameter: EBI requires a "
@@ -259,19 +248,17 @@ description(const struct buf *body, char *out, size_t n)
 	out[k] = '\0';
 }
 
-/* Say why a request failed, with EBI's own words if it gave any. */
-static void
-warn_failed(const char *what, const struct http_response *r)
+/*
+ * Say why a request failed, with EBI's own words if it gave any; the
+ * exit status for it (how: wrapper_http_failure's).
+ */
+static int
+failed(const char *what, const struct http_response *r, unsigned how)
 {
 	char desc[MAX_DESCRIPTION + 1];
 
 	description(&r->body, desc, sizeof desc);
-	if (desc[0] != '\0')
-		ct_warn("%s: %s: %s", what, r->error, desc);
-	else
-		ct_warn("%s: %s", what, r->error);
-	if (r->outcome == HTTP_TRANSIENT)
-		wrapper_retry_after(r->retry_after);
+	return wrapper_http_failure(what, r, desc, how);
 }
 
 /*
@@ -493,14 +480,9 @@ submit(const struct params *p, int nopts, char **opts)
 			rc = EX_UNAVAILABLE;
 		}
 		break;
-	case HTTP_TRANSIENT:
-		warn_failed("submit", &r);
-		rc = EX_TEMPFAIL;
-		break;
-	case HTTP_PERMANENT:
-		warn_failed("submit", &r);
+	default:
 		/* 400: the service refused these fields, the job's. */
-		rc = r.status == 400 ? EX_DATAERR : EX_UNAVAILABLE;
+		rc = failed("submit", &r, WRAPPER_HTTP_400_IS_INPUT);
 		break;
 	}
 	http_response_free(&r);
@@ -550,9 +532,7 @@ poll_job(const struct params *p, const char *id)
 			rc = EX_IOERR;
 		}
 	} else {
-		warn_failed("poll", &r);
-		rc = r.outcome == HTTP_TRANSIENT ? EX_TEMPFAIL :
-		    EX_UNAVAILABLE;
+		rc = failed("poll", &r, 0);
 	}
 	http_response_free(&r);
 	free(url);
@@ -578,13 +558,8 @@ fetch(const struct params *p, const char *id)
 		} else
 			wrapper_write_out(r.body.data, r.body.len);
 		break;
-	case HTTP_TRANSIENT:
-		warn_failed("fetch", &r);
-		rc = EX_TEMPFAIL;
-		break;
-	case HTTP_PERMANENT:
-		warn_failed("fetch", &r);
-		rc = EX_UNAVAILABLE;
+	default:
+		rc = failed("fetch", &r, 0);
 		break;
 	}
 	http_response_free(&r);

@@ -35,6 +35,7 @@
 #include "err.h"
 #include "exitcodes.h"
 #include "poolcall.h"
+#include "sha256.h"
 #include "statefile.h"
 #include "taskstore.h"
 #include "util.h"
@@ -59,21 +60,12 @@ struct params {
 static int
 read_params(struct params *p)
 {
-	char reason[256];
 	int rc = 0;
 
 	memset(p, 0, sizeof *p);
-	if ((p->url = wrapper_param("url")) == NULL) {
-		ct_warn("the server has no url parameter (ct-serve's base URL, "
-		    "such as https://pool.example.org:8470)");
+	if (wrapper_url_param(&p->url, "ct-serve's base URL, such as "
+	    "https://pool.example.org:8470") != 0)
 		rc = EX_CONFIG;
-	} else if (http_url_ok(p->url, reason, sizeof reason) != 0) {
-		ct_warn("parameter url: %s", reason);
-		rc = EX_CONFIG;
-	} else if (strchr(p->url, '?') != NULL || strchr(p->url, '#') != NULL) {
-		ct_warn("parameter url: a base URL has no query or fragment");
-		rc = EX_CONFIG;
-	}
 	if ((p->key = wrapper_param("key")) == NULL) {
 		ct_warn("the server has no key parameter (the dispatcher's "
 		    "credential at ct-serve; mark it secret)");
@@ -84,19 +76,23 @@ read_params(struct params *p)
 	return rc;
 }
 
-/* Say why a call failed; the exit status for it. */
+/* Say why a call failed, with ct-serve's own words; its exit status. */
 static int
 failed(const char *what, const struct http_response *r)
 {
-	char why[768];
+	const char *e = NULL;
+	json_t *a = r->body.len > 0 ? json_loadb(r->body.data, r->body.len,
+	    0, NULL) : NULL;
+	char *shown = NULL;
+	int rc;
 
-	pool_reason(r, why, sizeof why);
-	ct_warn("%s: %s", what, why);
-	if (r->outcome == HTTP_TRANSIENT)
-		return EX_TEMPFAIL;
-	if (r->status == 401 || r->status == 403)
-		return EX_CONFIG;	/* the key is wrong: the registry's */
-	return r->status == 400 ? EX_DATAERR : EX_UNAVAILABLE;
+	if (a != NULL && json_unpack(a, "{s:s}", "error", &e) == 0)
+		shown = wrapper_printable(e, strlen(e), 300);
+	rc = wrapper_http_failure(what, r, shown, WRAPPER_HTTP_400_IS_INPUT |
+	    WRAPPER_HTTP_AUTH_IS_CONFIG);
+	free(shown);
+	json_decref(a);
+	return rc;
 }
 
 static char *
@@ -108,10 +104,35 @@ task_path(const char *task, const char *tail)
 	return b.data;
 }
 
+/*
+ * The blob of the job's database, which volunteers that lack it fetch
+ * from ct-serve: the parameter database.NAME, the ID ct-serve -I printed
+ * for it, into *blob (NULL if there is none). 0, or EX_CONFIG.
+ */
+static int
+database_blob(const char *database, const char **blob)
+{
+	struct buf name = { NULL, 0, 0 };
+
+	*blob = NULL;
+	if (database == NULL || *database == '\0')
+		return 0;
+	buf_appendf(&name, "database.%s", database);
+	*blob = wrapper_param(name.data);
+	if (*blob != NULL && !sha256_hex_valid(*blob)) {
+		ct_warn("parameter %s: not a blob ID (the 64 hexadecimal "
+		    "digits ct-serve -I prints)", name.data);
+		buf_free(&name);
+		return EX_CONFIG;
+	}
+	buf_free(&name);
+	return 0;
+}
+
 static int
 submit(const struct params *p, int nopts, char **opts)
 {
-	const char *database = getenv("CT_DATABASE"), *deadline_s;
+	const char *database = getenv("CT_DATABASE"), *deadline_s, *blob;
 	char task[TASK_ID_MAX + 1], *path;
 	struct http_response r;
 	struct http_limits lim = p->lim;
@@ -124,6 +145,8 @@ submit(const struct params *p, int nopts, char **opts)
 	    wrapper_attempt());
 	if (!task_id_valid(task))
 		ct_die(EX_USAGE, "CT_JOB_ID: not a job ID");
+	if ((rc = database_blob(database, &blob)) != 0)
+		return rc;
 	if ((deadline_s = getenv("CT_DEADLINE")) != NULL &&
 	    parse_int64(deadline_s, NULL, 0, INT64_MAX / 2, &deadline) != 0)
 		deadline = 0;
@@ -152,6 +175,8 @@ submit(const struct params *p, int nopts, char **opts)
 		ct_warn("the input or an option is not text (UTF-8)");
 		return EX_DATAERR;
 	}
+	if (blob != NULL)
+		json_object_set_new(body, "database_blob", json_string(blob));
 	path = task_path(task, "");
 	lim.max_body = MAX_SMALL_ANSWER;
 	if (pool_call(p->url, "PUT", path, body, p->key, &lim, &r, NULL) ==

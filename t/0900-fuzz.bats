@@ -39,6 +39,7 @@ replay() {
 @test "statefile: the seeds and kept inputs replay cleanly" { replay statefile; }
 @test "policy: the seeds and kept inputs replay cleanly, the largest running sums among them" { replay policy; }
 @test "serve: the seeds and kept inputs replay cleanly: hostile URLs, duplicate keys, a result for another query" { replay serve; }
+@test "manifest: the seeds and kept inputs replay cleanly: a real database's, a path, a name twice" { replay manifest; }
 
 @test "replay: input a parser refuses is no failure; a file it cannot read is one (66)" {
 	printf 'not a job record' >bad

@@ -5,171 +5,10 @@
 
 load helper
 load dispatch
+load volunteer
 
 setup_file() {
-	command -v makeblastdb >/dev/null || skip "BLAST+ is missing (ncbi-blast+)"
-	makeblastdb -in "$BATS_TEST_DIRNAME/../share/demo/globins45.fa" \
-		-dbtype prot -out "$BATS_FILE_TMPDIR/globins45" >/dev/null
-}
-
-CK=clientkey-0123456789abcdef
-PK=poolkey-0123456789abcdef
-BLAST='blastp -query {input} -db {database} -outfmt 5 -out {output}'
-
-local_setup() {
-	command -v blastp >/dev/null || skip "BLAST+ is missing (ncbi-blast+)"
-	no_leak_check	# servers and volunteers are killed, not stopped
-	echo "$CK" >ck
-	echo "$PK" >pk
-	PIDS=()
-	DB="$BATS_FILE_TMPDIR/globins45"
-	# A slow BLAST, for a task that must still be running when killed.
-	printf '#!/bin/sh\nsleep "${SLOW:-20}"\nexec blastp "$@"\n' >slowblast
-	chmod +x slowblast
-	SLOW_BLAST="$BATS_TEST_TMPDIR/slowblast ${BLAST#blastp }"
-	export CT_WRAPPER_DIR="$CT_BUILD/providers"
-	export CT_CONFIG="$BATS_TEST_TMPDIR/providers.xml"
-}
-
-# kill_tree PID: kill PID and its children's process groups (a
-# volunteer's tasks run in process groups of their own).
-kill_tree() {
-	local c
-	for c in $(pgrep -P "$1"); do
-		kill -KILL -- "-$c" 2>/dev/null || true
-	done
-	kill -KILL "$1" 2>/dev/null || true
-}
-
-local_teardown() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill_tree "$p"
-	done
-	if [ -n "${NETNS:-}" ]; then
-		ip link del "$VETH" 2>/dev/null || true
-		ip netns del "$NETNS" 2>/dev/null || true
-	fi
-}
-
-# serve NAME [OPTION...]: start a ct-serve on the store "store", its port
-# in NAME.port once it listens; $SERVE_PID is its PID.
-serve() {
-	local name=$1 n
-	shift
-	rm -f "$name.port"
-	ct-serve -D store -k ck -K pk -P "$name.port" -p 0 "$@" 2>>"$name.err" &
-	SERVE_PID=$!
-	PIDS+=("$SERVE_PID")
-	for ((n = 0; n < 100; n++)); do
-		[ -s "$name.port" ] && break
-		sleep 0.1
-	done
-	[ -s "$name.port" ] || { cat "$name.err"; return 1; }
-	eval "${name}_URL=http://127.0.0.1:$(cat "$name.port")"
-}
-
-# volunteer NAME URL [OPTION...]: start a ct-volunteer offering blastp on
-# the globins; $VOL_PID is its PID.
-volunteer() {
-	local name=$1 url=$2
-	shift 2
-	ct-volunteer -K pk -u "$url" -w "$BATS_TEST_TMPDIR/$name" \
-		-d "globins45=$DB" -o evalue -c "$BLAST" "$@" 2>>"$name.err" &
-	VOL_PID=$!
-	PIDS+=("$VOL_PID")
-}
-
-# pool_registry URL [PARAMETER-XML]: the volunteer pool as the only server.
-pool_registry() {
-	registry '<defaults deadline="300"/>' <<XML
-<server id="pool" name="volunteers">
-  <limits max-jobs="100" attempt-timeout="200" poll-interval="0"/>
-  <service name="blastp" weight="1"/>
-  <parameters>
-    <parameter name="classname">volunteer</parameter>
-    <parameter name="url">$1</parameter>
-    <parameter name="key" secret="true">$CK</parameter>
-    ${2:-}
-  </parameters>
-</server>
-XML
-}
-
-# dispatch_until_done ID...: dispatch passes until every job is finished
-# (at most two minutes).
-dispatch_until_done() {
-	local n
-	for ((n = 0; n < 600; n++)); do
-		ct-wait -q -t 0 "$@" && return 0
-		[ $? -eq 1 ] && return 0
-		ct-dispatch 2>>dispatch.log
-		sleep 0.2
-	done
-	return 1
-}
-
-# json KEY: the value of KEY in the JSON object on stdin.
-json() {
-	python3 -c 'import json,sys; v=json.load(sys.stdin).get(sys.argv[1]); print("" if v is None else v)' "$1"
-}
-
-# call METHOD URL TOKEN [CURL-ARGS...]: "STATUS BODY" of one request.
-call() {
-	local method=$1 url=$2 token=$3
-	shift 3
-	curl -s -o body -w '%{http_code}' -X "$method" \
-		-H "Authorization: Bearer $token" "$@" "$url"
-	printf ' '
-	cat body
-}
-
-# register URL: a new volunteer's token.
-register() {
-	curl -sf -X POST -H "Authorization: Bearer $PK" -d '{"name":"t"}' \
-		"$1/v1/volunteers" | json token
-}
-
-# submit_task URL ID [QUERY-NAME]: put a task in, as the wrapper does.
-submit_task() {
-	curl -sf -X PUT -H "Authorization: Bearer $CK" \
-		-d "{\"service\":\"blastp\",\"database\":\"globins45\",\"query\":\">${3:-HBB_HUMAN} q\\n$PROTEIN\\n\"}" \
-		"$1/v1/tasks/$2" >/dev/null
-}
-
-# globins N: a FASTA file of the first N globins of the demo's database.
-globins() {
-	awk -v n="$1" '/^>/ { k++ } k <= n' \
-		"$BATS_TEST_DIRNAME/../share/demo/globins45.fa" >"globins$1.fa"
-}
-
-# tasks_in STATE: how many tasks the store has in that state.
-tasks_in() {
-	find "store/$1" -maxdepth 1 -type f | wc -l
-}
-
-# wait_leased: until a task is leased (at most ten seconds).
-wait_leased() {
-	local n
-	for ((n = 0; n < 100; n++)); do
-		[ "$(tasks_in leased)" = 1 ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# one_job_leased: submit and dispatch a job; its ID in $id once its task
-# is leased.
-one_job_leased() {
-	fasta q "$PROTEIN"
-	id=$(ct-submit -d globins45 q.fa)
-	ct-dispatch 2>>dispatch.log
-	wait_leased
-}
-
-# leases_of JOBID: how many leases the job's first attempt's task was given.
-leases_of() {
-	wc -l <"store/leases/$1.1"
+	make_globins_db
 }
 
 @test "a pool of volunteers completes real BLAST jobs from ct-submit and ct-dispatch" {
@@ -253,7 +92,7 @@ leases_of() {
 	ids=("${lines[@]}")
 	ct-dispatch 2>>dispatch.log
 	wait_leased
-	kill -KILL "$SERVE_PID"
+	kill_tree "$SERVE_PID"
 	assert_equal "$(tasks_in open)$(tasks_in leased)" 21
 	leased=$(ls store/leased)
 	# Restarted on the same port: the lease still holds, nothing is lost.
@@ -412,7 +251,7 @@ leases_of() {
 	assert_equal "$(sort -u handed | wc -l)" 30
 	assert_equal "$(tasks_in leased)" 30
 	for t in $(seq 1 30); do
-		assert_equal "$(wc -l <"store/leases/t$t")" 1
+		assert_equal "$(grep -c . "store/leased/t$t")" 1
 	done
 }
 
@@ -498,8 +337,7 @@ leases_of() {
 	done
 	for k in 1 2 3 4 5 6 7 8 9 10; do
 		sleep "0.$((RANDOM % 10))"
-		kill -KILL "$SERVE_PID"
-		wait "$SERVE_PID" 2>/dev/null || true
+		kill_tree "$SERVE_PID"
 		for t in $(seq 1 20); do
 			n=$(ls store/open/t$t store/leased/t$t 2>/dev/null | wc -l)
 			[ "$n" -le 1 ] || fail "t$t is both open and leased"
@@ -524,16 +362,17 @@ leases_of() {
 	tok=$(register "$a_URL")
 	other=$(register "$a_URL")
 	offer='{"services":["blastp"]}'
+	# Each answer's status, headers and body: on a loaded machine a
+	# second may pass between two requests, and refill the bucket.
 	for n in $(seq 1 30); do
-		curl -s -o /dev/null -w '%{http_code}\n' -X POST \
-			-H "Authorization: Bearer $tok" -d "$offer" "$a_URL/v1/work"
-	done >codes
-	grep -q '^429$' codes
-	grep -q '^200$' codes
-	run -0 call POST "$a_URL/v1/work" "$tok" -d "$offer"
-	assert_output --regexp '^429 .*too many'
-	run -0 curl -s -D - -o /dev/null -X POST -H "Authorization: Bearer $tok" -d "$offer" "$a_URL/v1/work"
-	assert_output --partial 'Retry-After: 1'
+		curl -s -D - -X POST -H "Authorization: Bearer $tok" \
+			-d "$offer" "$a_URL/v1/work"
+		echo
+	done | tr -d '\r' >answers
+	grep -q '^HTTP/1.1 429' answers
+	grep -q '^HTTP/1.1 200' answers
+	grep -q '^Retry-After: 1$' answers
+	grep -q '"error":"too many requests"' answers
 	run -0 call POST "$a_URL/v1/work" "$other" -d "$offer"
 	assert_output --regexp '^200 '
 }
@@ -574,4 +413,96 @@ leases_of() {
 	# And from the namespace, only ct-serve's side of the link is there.
 	run -0 ip netns exec "$ns" ip -4 route show
 	refute_output --partial default
+}
+
+@test "tasks are handed out oldest first, across a restart too, whatever their names" {
+	serve a
+	port=$(cat a.port)
+	for t in f e d; do
+		submit_task "$a_URL" "$t"
+		sleep 0.05
+	done
+	# Restarted: the index is made again from the records' times.
+	kill_tree "$SERVE_PID"
+	serve a -p "$port"
+	for t in c b a; do
+		submit_task "$a_URL" "$t"
+		sleep 0.05
+	done
+	tok=$(register "$a_URL")
+	for n in 1 2 3 4 5 6; do
+		call POST "$a_URL/v1/work" "$tok" -d '{"services":["blastp"],"databases":["globins45"]}' >/dev/null
+		json task <body
+	done >order
+	assert_equal "$(tr '\n' ' ' <order)" "f e d c b a "
+}
+
+@test "a task goes once its result was fetched (-G) or once it ended long enough ago (-T), with its lock; the store keeps nothing else" {
+	blastp -query <(printf '>HBB_HUMAN q\n%s\n' "$PROTEIN") -db "$DB" -outfmt 5 >good.xml
+	serve a -G 1 -T 6
+	for t in t1 t2 t3 t4; do
+		submit_task "$a_URL" "$t"
+	done
+	tok=$(register "$a_URL")
+	offer='{"services":["blastp"],"databases":["globins45"]}'
+	for t in t1 t2; do
+		call POST "$a_URL/v1/work" "$tok" -d "$offer" >/dev/null
+		got=$(json task <body) lease=$(json lease <body)
+		run -0 call POST "$a_URL/v1/tasks/$got/result?lease=$lease" "$tok" --data-binary @good.xml
+		assert_output --regexp '^200 '
+		echo "$got" >>done
+	done
+	fetched=$(head -1 done) kept=$(tail -1 done)
+	run -0 call GET "$a_URL/v1/tasks/$fetched/result" "$CK"
+	assert_output --regexp '^200 '
+	run -0 call DELETE "$a_URL/v1/tasks/t4" "$CK"
+	sleep 3.5
+	# The fetched one is gone, whole; the others are not, yet.
+	run -0 call GET "$a_URL/v1/tasks/$fetched" "$CK"
+	assert_output --regexp '^404 '
+	run -0 find store -name "$fetched"
+	assert_output ''
+	run -0 call GET "$a_URL/v1/tasks/$kept" "$CK"
+	assert_output --regexp '^200 .*"done"'
+	run -0 call GET "$a_URL/v1/tasks/t4" "$CK"
+	assert_output --regexp '^200 .*"cancelled"'
+	sleep 5
+	# After -T: done and cancelled alike; the open one stays.
+	run -0 call GET "$a_URL/v1/tasks/$kept" "$CK"
+	assert_output --regexp '^404 '
+	run -0 call GET "$a_URL/v1/tasks/t4" "$CK"
+	assert_output --regexp '^404 '
+	open=$(ls store/open)
+	assert_equal "$(ls store/tasks)" "$open"
+	assert_equal "$(ls store/locks | grep -v "^$open\$" | wc -l)" 0
+	assert_equal "$(find store/results store/done store/cancelled store/fetched store/leased -type f | wc -l)" 0
+}
+
+@test "a volunteer's token expires after -E seconds unused, and one in use does not" {
+	serve a -E 3
+	idle=$(register "$a_URL")
+	busy=$(register "$a_URL")
+	offer='{"services":["blastp"]}'
+	for n in 1 2 3 4 5 6; do
+		run -0 call POST "$a_URL/v1/work" "$busy" -d "$offer"
+		assert_output --regexp '^200 '
+		sleep 1
+	done
+	run -0 call POST "$a_URL/v1/work" "$idle" -d "$offer"
+	assert_output --regexp '^401 .*register again'
+	run -0 call POST "$a_URL/v1/work" "$busy" -d "$offer"
+	assert_output --regexp '^200 '
+	# The expired one's file is removed from the store.
+	sleep 2
+	[ ! -e "store/volunteers/${idle%%.*}" ]
+	[ -e "store/volunteers/${busy%%.*}" ]
+}
+
+@test "ct-volunteer: a command whose program is not found is a usage error that names -c" {
+	echo "$PK" >pk
+	run -64 ct-volunteer -K pk -u http://127.0.0.1:1 -w "$BATS_TEST_TMPDIR/w" \
+		-c 'no-such-blastp -query {input}'
+	assert_output --partial 'ct-volunteer: -c: no-such-blastp: no executable of that name in PATH'
+	refute_output --partial 'parameter command'
+	[ ! -e w ]
 }
