@@ -80,6 +80,7 @@ BINS = $(PROGS:%=$(BUILD)/bin/%)
 COMPLETIONS = $(PROGS:%=$(BUILD)/completion/%)
 completionsdir ?= $(datadir)/bash-completion/completions
 # Wrappers (ct-wrapper(7)) written in C; each links what it needs.
+LIBS_w-local = $(XML_LIBS)
 LIBS_w-ncbi = $(CURL_LIBS) $(XML_LIBS)
 LIBS_w-ebi = $(CURL_LIBS) $(XML_LIBS)
 LIBS_w-volunteer = $(CURL_LIBS) $(JANSSON_LIBS) $(XML_LIBS)

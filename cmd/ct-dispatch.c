@@ -35,6 +35,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "batchcall.h"
 #include "cli.h"
 #include "commit.h"
 #include "contract.h"
@@ -1443,6 +1444,126 @@ intend(struct dispatcher *d, const char *id, struct policies *ps)
 }
 
 /*
+ * Jobs just claimed that one search could serve go to their server
+ * together, in batch calls (batchcall.h), before each is driven: a job a
+ * batch started has its handle then, and drive_locked() polls it in due
+ * course; any other is submitted alone, under the same attempt, as every
+ * job is without <batch>. Each job's intent is on record already.
+ */
+static void
+submit_batch(struct dispatcher *d, int si, struct job **jobs,
+    const int *locks, size_t n)
+{
+	const struct registry_server *s = &d->reg.servers[si];
+	char **wds = xcalloc(n, sizeof *wds), **handles = xcalloc(n,
+	    sizeof *handles), why[700] = "";
+	enum contract_outcome o = CONTRACT_TRANSIENT;
+	int64_t open_usec, bound;
+	size_t k, sent = 0;
+
+	for (k = 0; k < n; k++)
+		if ((wds[k] = spool_workdir(&d->sp, jobs[k]->id,
+		    jobs[k]->attempts)) == NULL)
+			snprintf(why, sizeof why, "no work directory");
+	if (why[0] == '\0' && request_allowed(d, si, &open_usec, &bound)) {
+		o = batchcall_submit(&(struct batchcall){ .wrapper_dir =
+		    d->wrapper_dir, .server = s, .jobs = jobs, .workdirs = wds,
+		    .locks = locks, .n = n, .meanwhile = commit_meanwhile,
+		    .meanwhile_arg = d, .meanwhile_ms = CHUNK_MAX_AGE_USEC /
+		    4000 }, handles, why, sizeof why);
+		if (bound != 0)
+			gate_done(&d->sp, s->id, bound, now_usec());
+	} else if (why[0] == '\0')
+		snprintf(why, sizeof why, "%s: request-interval", s->id);
+	for (k = 0; k < n; k++) {
+		struct job *j = jobs[k];
+
+		if (handles[k] == NULL) {
+			event(d, j, JOB_PROCESSING, LOG_INFO, "not started by "
+			    "a batch of %zu at %s%s%s; submitted alone", n,
+			    s->id, o != CONTRACT_OK ? ": " : "",
+			    o != CONTRACT_OK ? why : "");
+		} else {
+			job_set(&j->handle, handles[k]);
+			j->next_usec = now_usec() + (int64_t)s->poll_interval *
+			    1000000;
+			j->submitting = false;
+			event(d, j, JOB_PROCESSING, LOG_INFO, "sent to %s in a "
+			    "batch of %zu (handle %s)", s->id, n, j->handle);
+			sent++;
+		}
+		save(d, j);
+		free(handles[k]);
+		free(wds[k]);
+	}
+	logmsg(d, LOG_INFO, "%s: a batch of %zu: %zu started", s->id, n, sent);
+	free(handles);
+	free(wds);
+}
+
+/*
+ * The jobs of a claimed chunk (their locks in locks, -1 for none) put in
+ * batches: each job with the first alike ones after it, within its
+ * server's <batch> bounds.
+ */
+static void
+submit_batches(struct dispatcher *d, const struct spool_walk_id *claimed,
+    const int *locks, size_t m)
+{
+	struct job *js = xcalloc(m, sizeof *js), **group = xcalloc(m,
+	    sizeof *group);
+	int *si = xcalloc(m, sizeof *si), *glocks = xcalloc(m,
+	    sizeof *glocks);
+	bool *loaded = xcalloc(m, sizeof *loaded);
+	size_t k, i, n, letters;
+
+	for (k = 0; k < m; k++) {
+		si[k] = -1;
+		if (locks[k] < 0 || spool_read_in(&d->sp, SPOOL_PROCESSING,
+		    claimed[k].id, true, &js[k]) != 0)
+			continue;
+		loaded[k] = true;
+		if (js[k].submitting && js[k].handle == NULL &&
+		    js[k].provider != NULL &&
+		    (si[k] = server_index(d, js[k].provider)) >= 0 &&
+		    !batchcall_eligible(&d->reg.servers[si[k]], &js[k]))
+			si[k] = -1;
+	}
+	for (k = 0; k < m && !stop_requested; k++) {
+		const struct registry_server *s;
+
+		if (si[k] < 0)
+			continue;
+		s = &d->reg.servers[si[k]];
+		group[0] = &js[k];
+		glocks[0] = locks[k];
+		letters = batchcall_residues(&js[k]);
+		for (n = 1, i = k + 1; i < m && n < s->batch_queries; i++) {
+			size_t r = batchcall_residues(&js[i]);
+
+			if (si[i] != si[k] || !batchcall_alike(&js[k], &js[i]) ||
+			    letters + r > s->batch_residues)
+				continue;
+			letters += r;
+			group[n] = &js[i];
+			glocks[n++] = locks[i];
+			si[i] = -1;
+		}
+		if (n > 1)
+			submit_batch(d, si[k], group, glocks, n);
+	}
+	commit(d);	/* before drive_locked() reads them again */
+	for (k = 0; k < m; k++)
+		if (loaded[k])
+			job_free(&js[k]);
+	free(js);
+	free(group);
+	free(si);
+	free(glocks);
+	free(loaded);
+}
+
+/*
  * How many more jobs of this service the servers could take now: the free
  * places under the enabled ones' caps (none while every one is disabled:
  * its jobs wait New). SIZE_MAX if no server offers it at all, so that
@@ -1555,6 +1676,33 @@ fail_held(struct dispatcher *d)
 }
 
 /*
+ * Does New job j wait for jobs to share a batch call with: some server
+ * that takes its service in batches asks for a wait (<batch wait>), and j
+ * is younger than that? Then it stays New, and a -f dispatcher wakes when
+ * the wait is over; one past its deadline waits for nothing.
+ */
+static bool
+waits_for_batch(struct dispatcher *d, const struct job *j)
+{
+	int64_t now = now_usec(), at = submitted_here(d, j, SPOOL_NEW, now),
+	    until = 0;
+	size_t i;
+
+	for (i = 0; i < d->reg.nservers; i++) {
+		const struct registry_server *s = &d->reg.servers[i];
+		int64_t end = at + (int64_t)s->batch_wait * 1000000;
+
+		if (s->batch_queries >= 2 && in_service(d, i) &&
+		    registry_weight(s, j->service) > 0 && end > until)
+			until = end;
+	}
+	if (now >= until || deadline_passed(d, j))
+		return false;
+	wake_by(d, until);
+	return true;
+}
+
+/*
  * Claim up to CHUNK New jobs there is room for, from the walk, into
  * claimed. Only one dispatcher's rename of a job can succeed. Returns the
  * number claimed.
@@ -1574,6 +1722,10 @@ claim_chunk(struct dispatcher *d, struct spool_walk *w,
 
 		if (spool_load(&d->sp, id, false, &j, &s) != SPOOL_FOUND)
 			continue;
+		if (s == JOB_NEW && waits_for_batch(d, &j)) {
+			job_free(&j);
+			continue;
+		}
 		for (same = 0, k = 0; k < service.n; k++)
 			same += strcmp(service.v[k], j.service) == 0;
 		/*
@@ -1619,6 +1771,8 @@ claim_new(struct dispatcher *d, struct policies *ps)
 			locks[k] = stop_requested ? -1 :
 			    intend(d, claimed[k].id, ps);
 		commit(d);
+		if (!stop_requested && !d->cannot_write)
+			submit_batches(d, claimed, locks, m);
 		for (k = 0; k < m; k++) {
 			if (locks[k] < 0)
 				continue;
