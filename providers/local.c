@@ -1208,19 +1208,29 @@ make_batch_dir(struct member *ms, size_t n, const char *dir)
  * The command line of a batch: the server's, and -num_threads from the
  * parameter threads, if it is set. Returns 0, or the exit status.
  */
-static int
-build_batch_launch(struct launch *l, const char *dir, int nopts, char **opts)
+/* The parameter threads, if it is set: NULL, or EX_CONFIG in *rc. */
+static const char *
+batch_threads(int *rc)
 {
 	const char *t = wrapper_param("threads");
 	int64_t n;
-	int rc;
 
+	*rc = 0;
 	if (t != NULL && parse_int64(t, NULL, 1, 1024, &n) != 0) {
 		ct_warn("parameter threads: %s is not a number from 1 to 1024",
 		    t);
-		return EX_CONFIG;
+		*rc = EX_CONFIG;
 	}
-	if ((rc = build_launch(l, dir, nopts, opts)) != 0)
+	return t;
+}
+
+static int
+build_batch_launch(struct launch *l, const char *dir, int nopts, char **opts)
+{
+	int rc;
+	const char *t = batch_threads(&rc);
+
+	if (rc != 0 || (rc = build_launch(l, dir, nopts, opts)) != 0)
 		return rc;
 	if (t != NULL) {
 		strvec_push(&l->argv, "-num_threads");
@@ -1395,6 +1405,7 @@ main(int argc, char **argv)
 	if (strcmp(verb, "check") == 0) {
 		wrapper_check_begin();
 		(void)command_check(getenv("PATH"));
+		(void)batch_threads(&(int){ 0 });
 		return wrapper_check_end();
 	}
 	if (strcmp(verb, "submit") != 0)

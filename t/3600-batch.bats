@@ -177,3 +177,15 @@ assert_own_result() {
 		assert_output 1
 	done
 }
+
+@test "a report that also holds another query is no job's result: the job moves on" {
+	export CT_WRAPPER_DIR=$T/wrappers
+	registry two-queries "db=$BATS_FILE_TMPDIR/globins45"
+	awk '/^>/ { n++ } n == 1' four.fa >one.fa
+	id=$(ct-submit one.fa)
+	dispatch_until_done "$id"
+	run -1 ct-wait -t 0 "$id"
+	run -1 ct-status -l "$id"
+	assert_line --partial "here delivered a bad result: a report that also holds query 'other', not one of this job's"
+	run -1 ct-fetch "$id"
+}
