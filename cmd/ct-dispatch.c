@@ -1446,13 +1446,14 @@ intend(struct dispatcher *d, const char *id, struct policies *ps)
 /*
  * Jobs just claimed that one search could serve go to their server
  * together, in batch calls (batchcall.h), before each is driven: a job a
- * batch started has its handle then, and drive_locked() polls it in due
- * course; any other is submitted alone, under the same attempt, as every
- * job is without <batch>. Each job's intent is on record already.
+ * batch started has its handle then, and its step for this pass is over,
+ * as a job's is once submitted alone; any other is driven, and so
+ * submitted alone, under the same attempt, as every job is without
+ * <batch>. Each job's intent is on record already.
  */
 static void
 submit_batch(struct dispatcher *d, int si, struct job **jobs,
-    const int *locks, size_t n)
+    const int *locks, bool **started, size_t n)
 {
 	const struct registry_server *s = &d->reg.servers[si];
 	char **wds = xcalloc(n, sizeof *wds), **handles = xcalloc(n,
@@ -1490,6 +1491,7 @@ submit_batch(struct dispatcher *d, int si, struct job **jobs,
 			j->submitting = false;
 			event(d, j, JOB_PROCESSING, LOG_INFO, "sent to %s in a "
 			    "batch of %zu (handle %s)", s->id, n, j->handle);
+			*started[k] = true;
 			sent++;
 		}
 		save(d, j);
@@ -1504,14 +1506,16 @@ submit_batch(struct dispatcher *d, int si, struct job **jobs,
 /*
  * The jobs of a claimed chunk (their locks in locks, -1 for none) put in
  * batches: each job with the first alike ones after it, within its
- * server's <batch> bounds.
+ * server's <batch> bounds. started[k]: job k was, and its step is over
+ * for this pass, as a job's is once it is submitted alone.
  */
 static void
 submit_batches(struct dispatcher *d, const struct spool_walk_id *claimed,
-    const int *locks, size_t m)
+    const int *locks, bool *started, size_t m)
 {
 	struct job *js = xcalloc(m, sizeof *js), **group = xcalloc(m,
 	    sizeof *group);
+	bool **gstarted = xcalloc(m, sizeof *gstarted);
 	int *si = xcalloc(m, sizeof *si), *glocks = xcalloc(m,
 	    sizeof *glocks);
 	bool *loaded = xcalloc(m, sizeof *loaded);
@@ -1537,6 +1541,7 @@ submit_batches(struct dispatcher *d, const struct spool_walk_id *claimed,
 		s = &d->reg.servers[si[k]];
 		group[0] = &js[k];
 		glocks[0] = locks[k];
+		gstarted[0] = &started[k];
 		letters = batchcall_residues(&js[k]);
 		for (n = 1, i = k + 1; i < m && n < s->batch_queries; i++) {
 			size_t r = batchcall_residues(&js[i]);
@@ -1546,11 +1551,12 @@ submit_batches(struct dispatcher *d, const struct spool_walk_id *claimed,
 				continue;
 			letters += r;
 			group[n] = &js[i];
+			gstarted[n] = &started[i];
 			glocks[n++] = locks[i];
 			si[i] = -1;
 		}
 		if (n > 1)
-			submit_batch(d, si[k], group, glocks, n);
+			submit_batch(d, si[k], group, glocks, gstarted, n);
 	}
 	commit(d);	/* before drive_locked() reads them again */
 	for (k = 0; k < m; k++)
@@ -1558,6 +1564,7 @@ submit_batches(struct dispatcher *d, const struct spool_walk_id *claimed,
 			job_free(&js[k]);
 	free(js);
 	free(group);
+	free(gstarted);
 	free(si);
 	free(glocks);
 	free(loaded);
@@ -1754,6 +1761,7 @@ claim_new(struct dispatcher *d, struct policies *ps)
 	struct spool_walk w = SPOOL_WALK_INIT(SPOOL_NEW);
 	struct spool_walk_id claimed[CHUNK];
 	int locks[CHUNK];
+	bool started[CHUNK];
 	size_t m, k;
 
 	while (!stop_requested && !d->cannot_write &&
@@ -1771,11 +1779,16 @@ claim_new(struct dispatcher *d, struct policies *ps)
 			locks[k] = stop_requested ? -1 :
 			    intend(d, claimed[k].id, ps);
 		commit(d);
+		memset(started, 0, sizeof started);
 		if (!stop_requested && !d->cannot_write)
-			submit_batches(d, claimed, locks, m);
+			submit_batches(d, claimed, locks, started, m);
 		for (k = 0; k < m; k++) {
 			if (locks[k] < 0)
 				continue;
+			if (started[k]) {	/* submitted, in a batch */
+				release(d, claimed[k].id, locks[k]);
+				continue;
+			}
 			/* Claimed, and driven once the spool takes writes. */
 			if (stop_requested || d->cannot_write)
 				close(locks[k]);

@@ -62,12 +62,22 @@ read_job(char **p, char *end, struct batch_job *j)
 int
 wrapper_batch_read(struct batch_manifest *m, size_t max)
 {
-	char *p, *end;
 	int rc;
 
 	memset(m, 0, sizeof *m);
 	if ((rc = wrapper_read_input(&m->text, max, NULL)) != 0)
 		return rc;
+	return wrapper_batch_parse(m);
+}
+
+int
+wrapper_batch_parse(struct batch_manifest *m)
+{
+	char *p, *end;
+
+	free(m->jobs);
+	m->jobs = NULL;
+	m->n = 0;
 	p = m->text.data;
 	end = p + m->text.len;
 	if (p == NULL || (size_t)(end - p) < sizeof BATCHCALL_MAGIC ||

@@ -47,6 +47,12 @@ bool wrapper_batch_verb(int argc, char **argv, const char *usage);
  */
 int wrapper_batch_read(struct batch_manifest *m, size_t max);
 
+/*
+ * The same for a manifest already in m->text (as the fuzz harness has it):
+ * returns 0, or after a message EX_USAGE. m->text is cut into lines.
+ */
+int wrapper_batch_parse(struct batch_manifest *m);
+
 void wrapper_batch_free(struct batch_manifest *m);
 
 /*
