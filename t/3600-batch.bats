@@ -35,7 +35,7 @@ registry() {
   <defaults deadline="300"/>
   <server id="here" name="BLAST+ on this host">
     <limits max-jobs="20" attempt-timeout="120" poll-interval="0"/>
-    <batch max-queries="10" wait="0"/>
+    <batch max-queries="${BATCH_QUERIES:-10}" max-residues="${BATCH_RESIDUES:-100000}" wait="${BATCH_WAIT:-0}"/>
     <service name="blastp" weight="1"/>
     <parameters>
       <parameter name="classname">$classname</parameter>
@@ -188,4 +188,47 @@ assert_own_result() {
 	run -1 ct-status -l "$id"
 	assert_line --partial "here delivered a bad result: a report that also holds query 'other', not one of this job's"
 	run -1 ct-fetch "$id"
+}
+
+@test "the bounds of <batch>: max-queries and max-residues cut the jobs into several batches" {
+	BATCH_QUERIES=3 registry local
+	run -0 ct-submit -r -d globins45 four.fa
+	ids=("${lines[@]}")
+	dispatch_until_done "${ids[@]}"
+	run -0 ct-wait -t 0 "${ids[@]}"
+	# Three, then the one left: alone, it is not a batch.
+	run cat "$MARKS/runs"
+	assert_output "$(printf '3\n1')"
+	run -0 ct-status -l "${ids[3]}"
+	assert_line --regexp '^  .*  Processing  sent to here \(handle [0-9a-f]{32}\)$'
+	# Myoglobins are 153 residues: two of them and no more in 400.
+	rm "$MARKS/runs"
+	BATCH_RESIDUES=400 registry local
+	run -0 ct-submit -r -d globins45 four.fa
+	ids=("${lines[@]}")
+	dispatch_until_done "${ids[@]}"
+	run -0 ct-wait -t 0 "${ids[@]}"
+	run cat "$MARKS/runs"
+	assert_output "$(printf '2\n2')"
+}
+
+@test "wait: a New job waits for others until it is that old, then goes with those that came meanwhile" {
+	BATCH_WAIT=2 registry local
+	awk '/^>/ { n++ } n <= 2' four.fa >first.fa
+	awk '/^>/ { n++ } n > 2' four.fa >last.fa
+	run -0 ct-submit -r -d globins45 first.fa
+	ids=("${lines[@]}")
+	ct-dispatch
+	run -3 ct-status -q "${ids[0]}"
+	run -0 ct-submit -r -d globins45 last.fa
+	ids+=("${lines[@]}")
+	sleep 2
+	# The first two may go now; the last two, a moment younger, wait.
+	dispatch_until_done "${ids[@]}"
+	run -0 ct-wait -t 0 "${ids[@]}"
+	for id in "${ids[@]}"; do
+		assert_own_result "$id"
+	done
+	run cat "$MARKS/runs"
+	refute_line 1
 }
