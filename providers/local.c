@@ -1155,7 +1155,12 @@ batch_monitor(struct launch *l, struct member *ms, size_t n, const char *dir,
 		;
 	if (k == n)
 		_exit(0);
-	status = outfd >= 0 ? run_and_wait(l, dir, fds, ready) : -1;
+	if (outfd >= 0)
+		status = run_and_wait(l, dir, fds, ready);
+	else {
+		close(ready);	/* submit-batch waits for nothing more */
+		status = -1;
+	}
 	launch_free(l);
 	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
 	    deliver_parts(ms, n, outfd) != 0)
