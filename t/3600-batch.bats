@@ -232,3 +232,12 @@ assert_own_result() {
 	run cat "$MARKS/runs"
 	refute_line 1
 }
+
+@test "ct-providers show: a server's batch bounds; none for one without <batch>" {
+	BATCH_QUERIES=50 BATCH_RESIDUES=20000 BATCH_WAIT=3 registry local
+	run -0 ct-providers show here
+	assert_line "batch             up to 50 jobs, 20000 residues; wait 3 s"
+	sed -i '/<batch /d' "$CT_CONFIG"
+	run -0 ct-providers show here
+	refute_line --regexp '^batch '
+}
