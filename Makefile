@@ -23,6 +23,8 @@ localstatedir ?= /var
 spooldir ?= $(localstatedir)/spool/cputorrent
 # The group that owns a shared spool; see cputorrent-spool(5).
 SPOOL_GROUP ?= cputorrent
+# The account ct-dispatch runs as, and a root ct-dispatch runs wrappers as.
+DISPATCH_USER ?= cputorrent
 SPOOL_DIRS = tmp new processing completed failed results locks work state \
 	cancel held state/users
 
@@ -127,9 +129,9 @@ $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 # What the programs must know of the installation. Rewritten only when a
 # value changes, so `make spooldir=...` rebuilds exactly what depends on it.
 $(BUILD)/config.h: FORCE | $(BUILD)/common
-	@printf '#define CT_VERSION "%s"\n#define CT_SPOOL_DEFAULT "%s"\n#define CT_CONFIG_DEFAULT "%s"\n#define CT_WRAPPER_DIR_DEFAULT "%s"\n' \
+	@printf '#define CT_VERSION "%s"\n#define CT_SPOOL_DEFAULT "%s"\n#define CT_CONFIG_DEFAULT "%s"\n#define CT_WRAPPER_DIR_DEFAULT "%s"\n#define CT_ACCOUNT_DEFAULT "%s"\n' \
 		'$(VERSION)' '$(spooldir)' '$(sysconfdir)/cputorrent/providers.xml' \
-		'$(libexecdir)/cputorrent' >$@.new
+		'$(libexecdir)/cputorrent' '$(DISPATCH_USER)' >$@.new
 	@if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
 
 $(LIBCT): $(COMMON_OBJ)
@@ -223,8 +225,15 @@ check: deps
 	$(MAKE) all
 	$(MAKE) test
 
-test: all fuzz-replays
+test: all fuzz-replays account
 	CT_BUILD=$(CURDIR)/$(BUILD) t/run $(TESTS)
+
+# The tests and the demo run ct-dispatch as root, which runs wrappers as
+# the dispatcher account: make it, as make install would, if it is not
+# there (as root only: any other user's dispatcher runs wrappers as itself).
+account:
+	@if [ "$$(id -u)" -eq 0 ]; then sh share/install-account \
+		"$(SPOOL_GROUP)" "$(DISPATCH_USER)" "$(spooldir)"; fi
 
 lint-man:
 	mandoc -Tlint -Wwarning $(MAN1) $(MAN5) $(MAN7) $(MAN8)
@@ -272,9 +281,9 @@ fuzz: deps
 	FUZZ_ENGINE=$(FUZZ_ENGINE) t/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ)
 
 # --- the demo -----------------------------------------------------------------
-demo: demo-deps
+demo: demo-deps account
 	$(MAKE) all
-	CT_BUILD=$(CURDIR)/$(BUILD) sh share/demo/run
+	CT_BUILD=$(CURDIR)/$(BUILD) CT_ACCOUNT=$(DISPATCH_USER) sh share/demo/run
 
 # --- install ------------------------------------------------------------------
 # The job commands are installed setgid $(SPOOL_GROUP) and the spool is
@@ -284,7 +293,6 @@ demo: demo-deps
 #
 # The man pages and the cron and systemd files name the default paths
 # (PREFIX=/usr/local); they are installed rewritten for the paths given.
-DISPATCH_USER ?= cputorrent
 INSTALL_PATHS = sed -e 's|/usr/local/libexec/cputorrent|$(libexecdir)/cputorrent|g' \
 	-e 's|/usr/local/share/cputorrent|$(datadir)/cputorrent|g' \
 	-e 's|/usr/local/bin|$(bindir)|g' \
@@ -377,6 +385,6 @@ clean:
 	rm -rf build build-san build-fuzz build-libfuzzer build-deb
 
 FORCE:
-.PHONY: FORCE all deps demo-deps bench-deps deb check test lint-man bench bench-batch bench-volunteer torture fuzz fuzz-replays \
+.PHONY: FORCE all deps demo-deps bench-deps deb check test account lint-man bench bench-batch bench-volunteer torture fuzz fuzz-replays \
 	fuzz-harnesses demo install uninstall clean
 .DELETE_ON_ERROR:

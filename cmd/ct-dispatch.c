@@ -37,6 +37,7 @@
 
 #include "batchcall.h"
 #include "cli.h"
+#include "account.h"
 #include "commit.h"
 #include "contract.h"
 #include "disabled.h"
@@ -91,6 +92,10 @@ struct dispatcher {
 	struct registry reg;
 	char *config;			/* -c */
 	char *wrapper_dir;		/* absolute */
+	/* Whom the wrappers run as (contract_dispatcher_account): NULL, as
+	   this process; never root. */
+	const struct account *as;
+	struct account account;
 	char *spool_path;		/* absolute */
 	int follow, init_spool, dry_run, explain, verbose, use_syslog;
 	unsigned *in_flight;		/* per server, by registry index */
@@ -432,6 +437,8 @@ call(struct dispatcher *d, const struct registry_server *s, struct job *j,
 	};
 	enum contract_outcome o;
 	int64_t open_usec, bound;
+	const struct account *as;
+	struct account owner;
 	char *wd;
 
 	/* A call may hang to its timeout: what is due goes before it. */
@@ -440,19 +447,23 @@ call(struct dispatcher *d, const struct registry_server *s, struct job *j,
 			expire_due(d);
 		withdraw_owed(d);
 	}
+	/* Whom the call runs as, before it takes its place at the gate. */
+	if (contract_account(s, j, d->as, &owner, &as, why, whylen) != 0 ||
+	    (as != NULL && spool_reachable(&d->sp, as, why, whylen) != 0))
+		return CALL_PERMANENT;
 	if (!request_allowed(d, (int)(s - d->reg.servers), &open_usec,
 	    &bound)) {
 		j->next_usec = open_usec;
 		snprintf(why, whylen, "%s: request-interval", s->id);
 		return CALL_DEFERRED;
 	}
-	if ((wd = spool_workdir(&d->sp, j->id, j->attempts)) == NULL) {
+	if ((wd = spool_workdir(&d->sp, j->id, j->attempts, as)) == NULL) {
 		snprintf(why, whylen, "no work directory");
 		o = CONTRACT_TRANSIENT;
 	} else {
 		o = contract_call(&(struct contract_call){ .wrapper_dir =
 		    d->wrapper_dir, .server = s, .job = j, .workdir = wd,
-		    .lock_fd = d->lock, .verb = verb,
+		    .lock_fd = d->lock, .as = as, .verb = verb,
 		    .withdrawing = d->withdrawing_work, .out = out,
 		    .meanwhile = commit_meanwhile, .meanwhile_arg = d,
 		    .meanwhile_ms = CHUNK_MAX_AGE_USEC / 4000 }, why, whylen);
@@ -1459,17 +1470,25 @@ submit_batch(struct dispatcher *d, int si, struct job **jobs,
 	char **wds = xcalloc(n, sizeof *wds), **handles = xcalloc(n,
 	    sizeof *handles), why[700] = "";
 	enum contract_outcome o = CONTRACT_TRANSIENT;
+	const struct account *as = NULL;
+	struct account owner;
 	int64_t open_usec, bound;
 	size_t k, sent = 0;
 
-	for (k = 0; k < n; k++)
+	/* Whom the call runs as: the jobs share it (batchcall_alike). */
+	if (contract_account(s, jobs[0], d->as, &owner, &as, why,
+	    sizeof why) != 0 || (as != NULL && spool_reachable(&d->sp, as,
+	    why, sizeof why) != 0))
+		as = NULL;
+	for (k = 0; k < n && why[0] == '\0'; k++)
 		if ((wds[k] = spool_workdir(&d->sp, jobs[k]->id,
-		    jobs[k]->attempts)) == NULL)
+		    jobs[k]->attempts, as)) == NULL)
 			snprintf(why, sizeof why, "no work directory");
 	if (why[0] == '\0' && request_allowed(d, si, &open_usec, &bound)) {
 		o = batchcall_submit(&(struct batchcall){ .wrapper_dir =
 		    d->wrapper_dir, .server = s, .jobs = jobs, .workdirs = wds,
-		    .locks = locks, .n = n, .meanwhile = commit_meanwhile,
+		    .locks = locks, .as = as, .n = n,
+		    .meanwhile = commit_meanwhile,
 		    .meanwhile_arg = d, .meanwhile_ms = CHUNK_MAX_AGE_USEC /
 		    4000 }, handles, why, sizeof why);
 		if (bound != 0)
@@ -1546,7 +1565,7 @@ submit_batches(struct dispatcher *d, const struct spool_walk_id *claimed,
 		for (n = 1, i = k + 1; i < m && n < s->batch_queries; i++) {
 			size_t r = batchcall_residues(&js[i]);
 
-			if (si[i] != si[k] || !batchcall_alike(&js[k], &js[i]) ||
+			if (si[i] != si[k] || !batchcall_alike(s, &js[k], &js[i]) ||
 			    letters + r > s->batch_residues)
 				continue;
 			letters += r;
@@ -2034,6 +2053,29 @@ untrusted(struct dispatcher *d, const char *config,
 }
 
 /*
+ * Whom the wrappers run as under registry r (contract_dispatcher_account),
+ * into d, if that account exists and can reach the spool's work
+ * directories by their paths. A dry run runs nothing. Returns 0, or -1
+ * with why.
+ */
+static int
+take_account(struct dispatcher *d, const struct registry *r, char *why,
+    size_t whylen)
+{
+	const struct account *as;
+	struct account a;
+
+	if (d->dry_run)
+		return 0;
+	if (contract_dispatcher_account(r, &a, &as, why, whylen) != 0 ||
+	    (as != NULL && spool_reachable(&d->sp, as, why, whylen) != 0))
+		return -1;
+	d->account = a;
+	d->as = as != NULL ? &d->account : NULL;
+	return 0;
+}
+
+/*
  * Everything a pass needs: the registry, the paths, the spool. Returns -1
  * when all is ready, else the status to exit with.
  */
@@ -2042,6 +2084,7 @@ dispatcher_open(struct dispatcher *d, const char *spool)
 {
 	const char *config = registry_choose(d->config);
 	int problems = registry_load(&d->reg, config), rc;
+	char why[2048];
 
 	if (problems != 0) {
 		if (problems > 0)
@@ -2061,6 +2104,10 @@ dispatcher_open(struct dispatcher *d, const char *spool)
 	if ((rc = spool_open(&d->sp, d->spool_path, !d->dry_run)) != 0)
 		return rc;
 	d->sp.see_all = true;	/* every user's jobs are ours to drive */
+	if (take_account(d, &d->reg, why, sizeof why) != 0) {
+		ct_warn("%s: nothing dispatched", why);
+		return EX_CONFIG;
+	}
 	take_registry(d);
 	return -1;
 }
@@ -2127,6 +2174,7 @@ reload_registry(struct dispatcher *d)
 {
 	const char *config = registry_choose(d->config);
 	struct registry r;
+	char why[2048];
 	int problems;
 
 	reload_requested = 0;
@@ -2143,6 +2191,12 @@ reload_registry(struct dispatcher *d)
 		logmsg(d, LOG_ERR, "%s: not reloaded%s; dispatching on with "
 		    "the one before", config, problems > 0 ?
 		    ": the registry has problems" : "");
+		return;
+	}
+	if (take_account(d, &r, why, sizeof why) != 0) {
+		registry_free(&r);
+		logmsg(d, LOG_ERR, "%s: not reloaded: %s; dispatching on with "
+		    "the one before", config, why);
 		return;
 	}
 	registry_free(&d->reg);

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "cli.h"
 #include "contract.h"
 #include "disabled.h"
@@ -409,7 +410,8 @@ say_problem(const struct registry *r, const struct registry_server *s,
  */
 static unsigned
 check_server(struct spool *sp, const struct registry *r,
-    const struct registry_server *s, const char *wrapper_dir)
+    const struct registry_server *s, const char *wrapper_dir,
+    const struct account *as)
 {
 	const char *tag = out_of_service(sp, s) ? " (disabled)" : "";
 	struct buf out = { 0 };
@@ -420,7 +422,8 @@ check_server(struct spool *sp, const struct registry *r,
 		ct_warnerr("%s:%ld: server '%s'%s: wrapper directory %s",
 		    r->path, s->line, s->id, tag, contract_wrapper_dir());
 		problems++;
-	} else switch (contract_check(wrapper_dir, s, &out, why, sizeof why)) {
+	} else switch (contract_check(wrapper_dir, s, as, &out, why,
+	    sizeof why)) {
 	case CONTRACT_CHECK_OK:
 		break;
 	case CONTRACT_CHECK_UNKNOWN:
@@ -494,12 +497,22 @@ warn_readable_secrets(const struct registry *r)
 static int
 cmd_check(struct spool *sp, const struct registry *r)
 {
-	char *dir = realpath(contract_wrapper_dir(), NULL);
+	const struct account *as;
+	struct account account;
 	unsigned problems = 0;
+	char why[1024], *dir;
 	size_t i;
 
+	/* Each check runs as the dispatcher's calls would, so it sees what
+	   they will: a database the account cannot read, say. */
+	if (contract_dispatcher_account(r, &account, &as, why,
+	    sizeof why) != 0) {
+		ct_warn("%s: %s", r->path, why);
+		return EX_CONFIG;
+	}
+	dir = realpath(contract_wrapper_dir(), NULL);
 	for (i = 0; i < r->nservers; i++)
-		problems += check_server(sp, r, &r->servers[i], dir);
+		problems += check_server(sp, r, &r->servers[i], dir, as);
 	free(dir);
 	warn_readable_secrets(r);
 	if (problems > 0) {

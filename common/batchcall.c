@@ -39,11 +39,13 @@ same_string(const char *a, const char *b)
 }
 
 bool
-batchcall_alike(const struct job *a, const struct job *b)
+batchcall_alike(const struct registry_server *s, const struct job *a,
+    const struct job *b)
 {
 	size_t i;
 
-	if (!same_string(a->service, b->service) ||
+	if ((s->run_as_owner && a->owner != b->owner) ||
+	    !same_string(a->service, b->service) ||
 	    !same_string(a->database, b->database) ||
 	    !same_string(a->provider, b->provider) ||
 	    a->noptions != b->noptions)
@@ -197,7 +199,7 @@ batchcall_submit(const struct batchcall *b, char **handles, char *why,
 	batchcall_manifest(b, &manifest);
 	o = contract_call(&(struct contract_call){ .wrapper_dir =
 	    b->wrapper_dir, .server = b->server, .job = b->jobs[0],
-	    .workdir = b->workdirs[0], .lock_fd = fence,
+	    .workdir = b->workdirs[0], .lock_fd = fence, .as = b->as,
 	    .verb = CONTRACT_SUBMIT_BATCH, .in = manifest.data,
 	    .inlen = manifest.len, .out = &out, .meanwhile = b->meanwhile,
 	    .meanwhile_arg = b->meanwhile_arg,

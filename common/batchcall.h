@@ -25,6 +25,7 @@
 
 #include "contract.h"
 
+struct account;
 struct job;
 struct registry_server;
 
@@ -37,8 +38,13 @@ struct registry_server;
  */
 bool batchcall_eligible(const struct registry_server *s, const struct job *j);
 
-/* Could one search serve a and b: service, database and options alike. */
-bool batchcall_alike(const struct job *a, const struct job *b);
+/*
+ * Could one call serve a and b: service, database and options alike, and,
+ * where the server runs its wrapper as each job's owner (run-as="owner"),
+ * the same owner.
+ */
+bool batchcall_alike(const struct registry_server *s, const struct job *a,
+    const struct job *b);
 
 /* The letters of j's query: its input without header lines or blanks. */
 size_t batchcall_residues(const struct job *j);
@@ -50,6 +56,7 @@ struct batchcall {
 	struct job *const *jobs;	/* n of them, with their inputs */
 	char *const *workdirs;		/* each job's attempt's, made already */
 	const int *locks;		/* each job's lock */
+	const struct account *as;	/* whom the call runs as (contract.h) */
 	size_t n;
 	/* As in struct contract_call. */
 	void (*meanwhile)(void *arg);

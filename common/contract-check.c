@@ -13,6 +13,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "config.h"
 #include "contract.h"
 #include "registry.h"
@@ -76,7 +77,7 @@ judge(const char *name, const struct run_result *r, char *why,
 
 enum contract_check
 contract_check(const char *wrapper_dir, const struct registry_server *s,
-    struct buf *out, char *why, size_t whylen)
+    const struct account *as, struct buf *out, char *why, size_t whylen)
 {
 	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT;
 	char *path = path_join(wrapper_dir, s->wrapper);
@@ -104,12 +105,18 @@ contract_check(const char *wrapper_dir, const struct registry_server *s,
 		    "/tmp: %s", s->wrapper, strerror(errno));
 		goto out;
 	}
+	if (as != NULL && chown(dir, as->uid, as->gid) != 0) {
+		snprintf(why, whylen, "%s check: cannot give %s to %s: %s",
+		    s->wrapper, dir, as->name, strerror(errno));
+		remove_check_dir(dir);
+		goto out;
+	}
 	strvec_push(&argv, s->wrapper);
 	strvec_push(&argv, "check");
 	contract_env(s, NULL, dir, &env);
 	if (run_program(&(struct child){ .path = path,
 	    .argv = strvec_vector(&argv), .envp = strvec_vector(&env),
-	    .dir = dir, .out = out, .max_out = CONTRACT_MAX_ANSWER,
+	    .dir = dir, .as = as, .out = out, .max_out = CONTRACT_MAX_ANSWER,
 	    .timeout_ms = CONTRACT_CHECK_TIMEOUT_S * 1000 }, &r) != 0)
 		snprintf(why, whylen, "cannot run wrapper %s", path);
 	else

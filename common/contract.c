@@ -166,7 +166,7 @@ contract_call(const struct contract_call *c, char *why, size_t whylen)
 	    .max_out = c->verb == CONTRACT_FETCH ? RESULT_MAX_SIZE :
 	    CONTRACT_MAX_ANSWER,
 	    .timeout_ms = timeout * 1000,
-	    .fenced = 1, .fence_fd = c->lock_fd,
+	    .as = c->as, .fenced = 1, .fence_fd = c->lock_fd,
 	    .meanwhile = c->meanwhile, .meanwhile_arg = c->meanwhile_arg,
 	    .meanwhile_ms = c->meanwhile_ms }, &r);
 	if (rc != 0) {

@@ -19,7 +19,9 @@
 
 #include "util.h"
 
+struct account;
 struct job;
+struct registry;
 struct registry_server;
 struct strvec;
 
@@ -58,6 +60,7 @@ struct contract_call {
 	size_t inlen;
 	const char *workdir;		/* absolute: work/ID/N, made already */
 	int lock_fd;			/* the job's lock, which the call holds */
+	const struct account *as;	/* contract_account()'s answer */
 	enum contract_verb verb;
 	/* A call to withdraw the job's work: bounded as a cancel is. */
 	bool withdrawing;
@@ -77,6 +80,28 @@ struct contract_call {
  * build time (ct-wrapper(7)). As given: it may be relative.
  */
 const char *contract_wrapper_dir(void);
+
+/*
+ * The account a root caller runs every wrapper as (account.h): the
+ * registry's run-as, else the one chosen at build time. *as is set to it
+ * (in a), or to NULL when the caller is not root: then wrappers run as
+ * the caller. Returns 0, or -1 with why: root with no such account, or
+ * one that is root itself; nothing may then be called.
+ */
+int contract_dispatcher_account(const struct registry *r, struct account *a,
+    const struct account **as, char *why, size_t whylen);
+
+/*
+ * Whom server s's wrapper runs as for job j: base (the answer of
+ * contract_dispatcher_account), or, for a server with run-as="owner", the
+ * job's owner, in a (base still for root's own jobs). Returns 0 with *as
+ * set (NULL: the caller itself), or -1 with why: the call cannot be made
+ * as the registry asks (the job of another user to run as its owner, by a
+ * caller that is not root; an owner with no account).
+ */
+int contract_account(const struct registry_server *s, const struct job *j,
+    const struct account *base, struct account *a,
+    const struct account **as, char *why, size_t whylen);
 
 /*
  * The environment of a call of server s's wrapper, all of it, added to
@@ -171,12 +196,13 @@ enum contract_check {
  * must be absolute): first that it is there and executable, then the
  * call, with the contract's environment for no job (contract_env), in an
  * empty private directory made for it and removed after, for at most
- * CONTRACT_CHECK_TIMEOUT_S. Its standard output is added to out. For
+ * CONTRACT_CHECK_TIMEOUT_S, as the account as (contract_dispatcher_account;
+ * NULL: as the caller). Its standard output is added to out. For
  * CONTRACT_CHECK_FAILED, why says what went wrong, naming the wrapper.
  * Prints nothing but run_program()'s messages.
  */
 enum contract_check contract_check(const char *wrapper_dir,
-    const struct registry_server *s, struct buf *out, char *why,
-    size_t whylen);
+    const struct registry_server *s, const struct account *as,
+    struct buf *out, char *why, size_t whylen);
 
 #endif

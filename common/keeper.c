@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "err.h"
 #include "keeper.h"
 #include "spawn-child.h"
@@ -48,6 +49,8 @@ enum { FD_IN, FD_OUT, FD_ERR, FD_FENCE, NFDS };
 struct start_head {
 	int64_t timeout_ms;
 	uint32_t argc, envc, has_dir;
+	uint32_t has_account;	/* then the program runs as account */
+	struct account account;
 };
 
 struct reply {
@@ -185,7 +188,7 @@ static int
 parse_start(char *msg, size_t len, struct child *c)
 {
 	static char *argv[STRINGS_MAX + 1], *envp[STRINGS_MAX + 1];
-	struct start_head h;
+	static struct start_head h;
 	char *p = msg + sizeof h, *end = msg + len, *s;
 	uint32_t i, n;
 
@@ -196,6 +199,12 @@ parse_start(char *msg, size_t len, struct child *c)
 		return E2BIG;
 	memset(c, 0, sizeof *c);
 	c->timeout_ms = h.timeout_ms;
+	if (h.has_account) {
+		if (h.account.ngroups < 0 ||
+		    h.account.ngroups > ACCOUNT_MAX_GROUPS)
+			return EINVAL;
+		c->as = &h.account;
+	}
 	c->argv = argv;
 	c->envp = envp;
 	n = 1 + (h.has_dir != 0) + h.argc + h.envc;
@@ -450,7 +459,8 @@ put(char *msg, size_t *len, const char *s)
 static size_t
 start_message(const struct child *c, char *msg)
 {
-	struct start_head h = { c->timeout_ms, 0, 0, c->dir != NULL };
+	struct start_head h = { .timeout_ms = c->timeout_ms,
+	    .has_dir = c->dir != NULL, .has_account = c->as != NULL };
 	size_t len = sizeof h, i;
 	bool fits = put(msg, &len, c->path) &&
 	    (c->dir == NULL || put(msg, &len, c->dir));
@@ -462,6 +472,8 @@ start_message(const struct child *c, char *msg)
 		fits = put(msg, &len, c->envp[i]);
 	if (!fits || h.argc + h.envc + 2 > STRINGS_MAX)
 		return 0;
+	if (c->as != NULL)
+		h.account = *c->as;
 	memcpy(msg, &h, sizeof h);
 	return len;
 }

@@ -204,6 +204,7 @@ load_server(struct registry *r, xmlNodePtr n)
 {
 	struct registry_server *s;
 	xmlNodePtr c;
+	char *run_as;
 
 	r->servers = xrealloc(r->servers,
 	    (r->nservers + 1) * sizeof *r->servers);
@@ -212,6 +213,9 @@ load_server(struct registry *r, xmlNodePtr n)
 	s->id = attr(n, "id");
 	s->name = attr(n, "name");
 	s->enabled = attr_true(n, "enabled", true);
+	run_as = attr(n, "run-as");
+	s->run_as_owner = run_as != NULL && strcmp(run_as, "owner") == 0;
+	free(run_as);
 	s->line = xmlGetLineNo(n);
 	s->max_jobs = REGISTRY_DEFAULT_MAX_JOBS;
 	s->attempt_timeout = REGISTRY_DEFAULT_ATTEMPT_TIMEOUT;
@@ -411,6 +415,8 @@ registry_load(struct registry *r, const char *path)
 			r->deadline = attr_number(n, "deadline", r->deadline);
 			r->retention = attr_number(n, "retention",
 			    r->retention);
+			free(r->run_as);
+			r->run_as = attr(n, "run-as");
 			load_limits(&r->limits, n, &rep);
 		} else if (is_element(n, "server"))
 			load_server(r, n);
@@ -449,6 +455,7 @@ registry_free(struct registry *r)
 	}
 	free(r->servers);
 	free(r->path);
+	free(r->run_as);
 	memset(r, 0, sizeof *r);
 }
 

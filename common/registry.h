@@ -53,6 +53,7 @@ struct registry_service {
 struct registry_server {
 	char *id, *name;
 	bool enabled;
+	bool run_as_owner;		/* run-as="owner": as the job's owner */
 	unsigned max_jobs;		/* jobs in flight at once */
 	unsigned attempt_timeout;	/* seconds one attempt may take */
 	unsigned poll_interval;		/* seconds between polls of a job */
@@ -75,6 +76,8 @@ struct registry {
 	char *path;
 	unsigned deadline;		/* default deadline of a job */
 	unsigned retention;		/* finished jobs kept this long; 0: ever */
+	char *run_as;			/* the account a root dispatcher runs
+					   wrappers as; NULL: the default */
 	struct limits limits;		/* what one user may put in the spool */
 	struct registry_server *servers;
 	size_t nservers;

@@ -16,6 +16,8 @@
 
 #include "util.h"
 
+struct account;
+
 struct run_result {
 	int exited;		/* 1: exited, status in code */
 	int code;		/* exit status, or the signal that killed it */
@@ -43,6 +45,11 @@ struct child {
 	struct buf *out;	/* stdout collected here, at most max_out */
 	size_t max_out;		/* more than this: cut, and killed */
 	int64_t timeout_ms;	/* then the whole process group is killed */
+	/*
+	 * The account it runs as (account.h), which a caller running as
+	 * root must give; NULL: the caller's own.
+	 */
+	const struct account *as;
 	/*
 	 * Fenced: the program runs under the keeper (keeper.h), a child of
 	 * the caller that holds a copy of fence_fd (a job's lock, flock(2))

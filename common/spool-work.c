@@ -4,6 +4,7 @@
  * has left processing/: its lock file, work directory and cancel request.
  */
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,8 +12,43 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "err.h"
 #include "spool.h"
+
+/*
+ * Whether st's mode lets others at most search it: work/ and work/ID
+ * are the dispatcher's alone (0700), or searchable by the account its
+ * wrappers run as (0711), and never listed or written by anyone else.
+ */
+static bool
+search_only(const struct stat *st)
+{
+	return (st->st_mode & 066) == 0;
+}
+
+/*
+ * A directory of the dispatcher's, fd, at the mode it needs: search-only
+ * for others (0711) when the wrappers run as another account (as), else
+ * 0700 or 0711, as it is. Returns 0, or -1: open to more than search, and
+ * not the dispatcher's to tighten.
+ */
+static int
+settle_mode(int fd, const struct account *as)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return -1;
+	if (search_only(&st) && (as == NULL || (st.st_mode & 011) == 011))
+		return 0;
+	if (st.st_uid != geteuid() || fchmod(fd, as != NULL ? 0711 :
+	    0700) != 0) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
 
 /*
  * work/, checked: a directory that others may write could be raced, a
@@ -20,7 +56,7 @@
  * An older spool made it group-writable; its owner tightens it.
  */
 static int
-work_root(struct spool *sp)
+work_root(struct spool *sp, const struct account *as)
 {
 	int wd = spool_dir(sp, SPOOL_WORK);
 	struct stat st;
@@ -29,25 +65,25 @@ work_root(struct spool *sp)
 		ct_warnerr("cannot open %s/work", sp->path);
 		return -1;
 	}
-	if (fstat(wd, &st) != 0) {
-		ct_warnerr("cannot stat %s/work", sp->path);
-		return -1;
-	}
-	if ((st.st_mode & 077) == 0)
+	if (settle_mode(wd, as) == 0)
 		return wd;
-	if (st.st_uid != geteuid() || fchmod(wd, 0700) != 0) {
+	if (fstat(wd, &st) != 0)
+		ct_warnerr("cannot stat %s/work", sp->path);
+	else
 		ct_warn("%s/work is open to others (mode %04o): it must be "
-		    "the dispatcher's alone, mode 0700", sp->path,
+		    "the dispatcher's alone, mode 0700, or 0711", sp->path,
 		    (unsigned)(st.st_mode & 07777));
-		return -1;
-	}
-	return wd;
+	return -1;
 }
 
-/* Make name beneath fd, 0700, and open it, never through a link. */
+/*
+ * Make name beneath fd, 0700, and open it, never through a link: the
+ * dispatcher's, or with owner set, given to that account.
+ */
 static int
-make_private_dir(int fd, const char *name)
+make_private_dir(int fd, const char *name, const struct account *owner)
 {
+	uid_t uid = owner != NULL ? owner->uid : geteuid();
 	struct stat st;
 	int sub;
 
@@ -57,7 +93,8 @@ make_private_dir(int fd, const char *name)
 	    O_CLOEXEC);
 	if (sub < 0)
 		return -1;
-	if (fstat(sub, &st) != 0 || st.st_uid != geteuid()) {
+	if (fstat(sub, &st) != 0 || (st.st_uid != uid &&
+	    (st.st_uid != geteuid() || fchown(sub, uid, owner->gid) != 0))) {
 		close(sub);
 		errno = EPERM;
 		return -1;
@@ -66,20 +103,24 @@ make_private_dir(int fd, const char *name)
 }
 
 char *
-spool_workdir(struct spool *sp, const char *id, unsigned attempt)
+spool_workdir(struct spool *sp, const char *id, unsigned attempt,
+    const struct account *as)
 {
 	struct buf b = { NULL, 0, 0 };
 	char n[16];
-	int wd = work_root(sp), jd, ad;
+	int wd = work_root(sp, as), jd, ad;
 
 	if (wd < 0)
 		return NULL;
 	snprintf(n, sizeof n, "%u", attempt);
-	if ((jd = make_private_dir(wd, id)) < 0) {
+	if ((jd = make_private_dir(wd, id, NULL)) < 0 ||
+	    settle_mode(jd, as) != 0) {
 		ct_warnerr("cannot make %s/work/%s", sp->path, id);
+		if (jd >= 0)
+			close(jd);
 		return NULL;
 	}
-	ad = make_private_dir(jd, n);
+	ad = make_private_dir(jd, n, as);
 	close(jd);
 	if (ad < 0) {
 		ct_warnerr("cannot make %s/work/%s/%s", sp->path, id, n);
@@ -90,6 +131,24 @@ spool_workdir(struct spool *sp, const char *id, unsigned attempt)
 	return b.data;
 }
 
+int
+spool_reachable(struct spool *sp, const struct account *as, char *why,
+    size_t whylen)
+{
+	struct stat st;
+
+	if (fstat(sp->fd, &st) != 0) {
+		snprintf(why, whylen, "%s: %s", sp->path, strerror(errno));
+		return -1;
+	}
+	if (!account_can_search(as, &st) && st.st_uid == geteuid() &&
+	    fchmod(sp->fd, (st.st_mode & 07777) | S_IXOTH) != 0) {
+		snprintf(why, whylen, "%s: cannot open it to search by %s: %s",
+		    sp->path, as->name, strerror(errno));
+		return -1;
+	}
+	return account_can_reach(as, sp->path, why, whylen);
+}
 /*
  * Remove name under directory fd and everything below it, never following
  * a symbolic link (a wrapper's leftovers are not to be trusted). depth

@@ -24,6 +24,8 @@
 
 #include "job.h"
 
+struct account;
+
 enum spool_dir {
 	SPOOL_TMP,
 	SPOOL_NEW,
@@ -290,12 +292,27 @@ int64_t spool_mtime_usec(struct spool *sp, enum spool_dir d, const char *id);
 /*
  * work/ID/N, made if need be: the directory the wrappers of attempt N of
  * job id work in, so that nothing an earlier attempt left (a monitor
- * still writing, an output) can be taken for this one. work/ is the
- * dispatcher's alone (mode 0700), and each level is made and opened
- * without following a link, so no one else can point a wrapper's files
- * elsewhere. Returns its path (allocated), or NULL after printing why.
+ * still writing, an output) can be taken for this one. work/ and work/ID
+ * are the dispatcher's alone (mode 0700); when the wrappers run as
+ * another account, as (account.h), others may search them but not list
+ * or write them (0711), and work/ID/N is given to as. Each level is made
+ * and opened without following a link, so no one else can point a
+ * wrapper's files elsewhere. Returns its path (allocated), or NULL after
+ * printing why.
  */
-char *spool_workdir(struct spool *sp, const char *id, unsigned attempt);
+char *spool_workdir(struct spool *sp, const char *id, unsigned attempt,
+    const struct account *as);
+
+/*
+ * Whether account as, which runs the wrappers, can reach the spool's
+ * directories by path (a wrapper is given its work directory's): the
+ * spool directory itself, if the caller owns it, is opened to search by
+ * others (nothing in it can be listed or entered but through the
+ * programs). Returns 0, or -1 with why naming the directory closed to
+ * it.
+ */
+int spool_reachable(struct spool *sp, const struct account *as, char *why,
+    size_t whylen);
 
 /* Remove work/ID/N, attempt N's directory, never following a link. */
 void spool_attempt_remove(struct spool *sp, const char *id, unsigned attempt);

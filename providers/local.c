@@ -71,6 +71,7 @@
 #include "lastline.h"
 #include "reportsplit.h"
 #include "result.h"
+#include "spawn-child.h"
 #include "statefile.h"
 #include "util.h"
 #include "wrapper.h"
@@ -213,27 +214,13 @@ close_from_3_except(int keep)
 			close(fd);
 }
 
-/* The command starts with the signal dispositions and mask of a login. */
-static void
-reset_signals(void)
-{
-	sigset_t none;
-	int sig;
-
-	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
 /* In the monitor's child: become the command, or tell submit why not. */
 static noreturn void
 exec_command(struct launch *l, int ready)
 {
 	struct start_failure f = { EX_CONFIG, 0 };
 
-	reset_signals();
+	spawn_reset_signals();
 	execv(l->path, l->argv.v);
 	f.err = errno;
 	(void)write_all(ready, &f, sizeof f);

@@ -2,11 +2,13 @@
 # Isolation between users on a shared spool (DESIGN.md, invariant 4: no
 # user reads another user's jobs), installed the way `make install` does:
 # the job commands setgid to the spool's group, the spool root:GROUP 2770
-# (privilege.h, cputorrent-spool(5) INSTALL MODES). Two real users, alice
-# and bob, neither in the group, run the real programs.
+# (privilege.h, cputorrent-spool(5) INSTALL MODES). Three real users,
+# alice, bob and carol, none in the group, run the real programs, and a
+# root ct-dispatch runs their jobs' wrappers, never as root.
 
 bats_require_minimum_version 1.5.0
 load helper
+load dispatch
 
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root to create users and a group"
@@ -16,7 +18,8 @@ setup_file() {
 		    skip "$c is missing (Debian packages passwd, util-linux)"
 	done
 	# Names short enough for useradd, unique to this run.
-	export U_GROUP=ctspool$$ U_ALICE=ct-alice-$$ U_BOB=ct-bob-$$
+	export U_GROUP=ctspool$$ U_ALICE=ct-alice-$$ U_BOB=ct-bob-$$ \
+	    U_CAROL=ct-carol-$$
 	# A directory every user can reach: $BATS_FILE_TMPDIR may sit under
 	# a directory closed to others.
 	U_DIR=$(mktemp -d /tmp/ct-users.XXXXXX)
@@ -35,6 +38,7 @@ make_world() {
 	# neither user is in the spool's group.
 	useradd -M -N -d /nonexistent -s /usr/sbin/nologin "$U_ALICE" || return 1
 	useradd -M -N -d /nonexistent -s /usr/sbin/nologin "$U_BOB" || return 1
+	useradd -M -N -d /nonexistent -s /usr/sbin/nologin "$U_CAROL" || return 1
 	# The programs, as `make install` leaves them.
 	mkdir -m 755 "$U_DIR/bin" || return 1
 	for p in ct-submit ct-status ct-fetch ct-wait ct-purge ct-cancel ct-hold \
@@ -52,7 +56,7 @@ make_world() {
 		    chmod 2770 "$U_DIR/spool$d" || return 1
 	done
 	# A working directory of each user's own.
-	for p in "$U_ALICE" "$U_BOB"; do
+	for p in "$U_ALICE" "$U_BOB" "$U_CAROL"; do
 		mkdir -m 700 "$U_DIR/$p" && chown "$p" "$U_DIR/$p" || return 1
 	done
 	if findmnt -n -o OPTIONS --target "$U_DIR" | grep -qw nosuid; then
@@ -65,6 +69,7 @@ teardown_file() {
 	[ "$(id -u)" -eq 0 ] || return 0
 	[ -z "${U_ALICE:-}" ] || userdel "$U_ALICE" 2>/dev/null || true
 	[ -z "${U_BOB:-}" ] || userdel "$U_BOB" 2>/dev/null || true
+	[ -z "${U_CAROL:-}" ] || userdel "$U_CAROL" 2>/dev/null || true
 	[ -z "${U_GROUP:-}" ] || groupdel "$U_GROUP" 2>/dev/null || true
 	case ${U_DIR:-} in
 	/tmp/ct-users.*) rm -rf "$U_DIR" ;;
@@ -133,6 +138,22 @@ teardown() {
 	    ! -path "$U_DIR/spool/state/users" -exec rm -rf {} +
 	# And each user's record of her jobs (spoollimits.h), and the limits.
 	rm -rf "$U_DIR/spool/state/users/"* "$U_DIR/spool/state/limits"
+}
+
+# spy_registry: a registry of two servers driven by t/wrappers/spy, "own"
+# that runs it as the job's owner and "pool" (weight 0, the fallback) as
+# the dispatcher account; marks in $MARKS, where the wrappers, as any user,
+# leave what they saw.
+spy_registry() {
+	dispatch_setup
+	MARKS=$U_DIR/marks
+	mkdir -m 1777 "$MARKS"
+	TEARDOWN="rm -rf $MARKS"
+	{
+		server own spy 1 "" "marks=$MARKS" |
+			sed 's/<server /<server run-as="owner" /'
+		server pool spy 0 "" "marks=$MARKS"
+	} | registry
 }
 
 # stderr_line ARGS: assert_line on the stderr of `run --separate-stderr`.
@@ -538,4 +559,59 @@ ct-submit: nothing submitted"
 	submit "$U_BOB" b15
 	run -0 as "$U_ALICE" ct-purge "$first"
 	submit "$U_ALICE" a15
+}
+
+@test "three users, one root dispatcher: a wrapper runs as the job's owner where the registry says run-as=\"owner\", as the dispatcher account elsewhere, never as root; each user fetches only their own result" {
+	spy_registry
+	for u in "$U_ALICE" "$U_BOB" "$U_CAROL"; do
+		submit "$u" "q-$u"
+		eval "id_${u//-/_}=\$id"
+	done
+	pass
+	pass
+	for u in "$U_ALICE" "$U_BOB" "$U_CAROL"; do
+		eval "id=\$id_${u//-/_}"
+		run as "$u" ct-status -l "$id"
+		assert_output --partial "Completed"
+		run -0 as "$u" ct-fetch "$id"
+		assert_output "$(blastxml "q-$u" own)"
+		# Every call for her job ran as her, in a directory of hers.
+		for verb in submit poll fetch; do
+			grep -qx "$u .*" "$MARKS/$verb.user.$id" ||
+				fail "$verb for $u ran as $(cat "$MARKS/$verb.user.$id")"
+		done
+		# No user reaches another's result.
+		for other in "$U_ALICE" "$U_BOB" "$U_CAROL"; do
+			[ "$other" = "$u" ] && continue
+			run -4 as "$other" ct-fetch "$id"
+		done
+	done
+	# A job of root's own runs as the dispatcher account, not as root.
+	fasta r "$PROTEIN"
+	rid=$(ct-submit r.fa)
+	pass
+	pass
+	assert_equal "$(ct-status -o state "$rid")" "Completed"
+	run cat "$MARKS/submit.user.$rid"
+	assert_output --regexp "^cputorrent "
+	# The spool is still closed to others: searchable, never listed.
+	run as "$U_BOB" ls "$S"
+	assert_failure
+	run as "$U_BOB" ls "$S/work"
+	assert_failure
+}
+
+@test "run-as=\"owner\" for another user's job needs a root dispatcher: the job moves on, with the reason" {
+	spy_registry
+	submit "$U_ALICE" a
+	# A dispatcher running as bob (not root) drives the spool's copy.
+	cp -a "$S" "$U_DIR/bobs"
+	chown -R "$U_BOB" "$U_DIR/bobs"
+	TEARDOWN="rm -rf $MARKS $U_DIR/bobs"
+	run -0 setpriv --reuid="$U_BOB" --regid="$BOB_GID" --clear-groups \
+		env CT_SPOOL="$U_DIR/bobs" ct-dispatch
+	# Not run at all, as anyone: failed, the server's reason kept.
+	[ ! -e "$MARKS/submit.user.$id" ]
+	run grep -h "run-as" "$U_DIR/bobs/failed/$id"
+	assert_output --partial "own runs wrappers as the job's owner (run-as=\"owner\"), which needs ct-dispatch to run as root"
 }

@@ -10,7 +10,8 @@ local_setup() {
 }
 
 vg() {
-	valgrind -q --leak-check=full --show-leak-kinds=all \
+	valgrind -q --suppressions="$BATS_TEST_DIRNAME/valgrind.supp" \
+		--leak-check=full --show-leak-kinds=all \
 		--errors-for-leak-kinds=all --error-exitcode=99 "$@"
 }
 

@@ -470,3 +470,34 @@ EOF
 	run -0 --separate-stderr ct-providers -c r.xml check
 	[[ $stderr != *warning* ]]
 }
+
+@test "check as root runs each wrapper's check as the account a root dispatcher runs it as: a database only root can read is a problem" {
+	[ "$(id -u)" -eq 0 ] || skip "the check runs as the caller when it is not root"
+	real_wrappers
+	mkdir -m 755 db
+	touch db/swissprot.pin
+	cat >r.xml <<EOF2
+<?xml version="1.0"?>
+<registry version="1">
+<server id="here" name="BLAST+ here">
+  <service name="blastp" weight="1"/>
+  <parameters>
+    <parameter name="classname">local</parameter>
+    <parameter name="command">cat {input}</parameter>
+    <parameter name="database.sw-prot">$PWD/db/swissprot</parameter>
+  </parameters>
+</server>
+</registry>
+EOF2
+	run -0 ct-providers -c r.xml check
+	assert_output "r.xml: ok, 1 server"
+	# Root reads it still; the account cannot.
+	chmod 700 db
+	run -78 --separate-stderr ct-providers -c r.xml check
+	assert_equal "${stderr_lines[0]}" "ct-providers: r.xml:8: server 'here': local: parameter database.sw-prot: $PWD/db/swissprot: the BLAST database cannot be read by this user"
+	# An account that does not exist is the registry's problem.
+	chmod 755 db
+	sed -i 's|<registry version="1">|&<defaults run-as="ct-nosuch-'$$'"/>|' r.xml
+	run -78 --separate-stderr ct-providers -c r.xml check
+	assert_equal "${stderr_lines[0]}" "ct-providers: r.xml: running as root, wrappers run as ct-nosuch-$$: account ct-nosuch-$$: no such account (make install makes it; or name another with run-as on the registry's defaults)"
+}

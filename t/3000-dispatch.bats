@@ -256,10 +256,15 @@ c 2"
 	run -0 ct-dispatch -n -x -i -S "$none"
 	assert_output ""
 	[ ! -e "$none" ]
-	# Made, private to its owner, and a spool ct-submit and ct-status use.
+	# Made, private to its owner (root's searchable by the account that
+	# runs its wrappers), and a spool ct-submit and ct-status use.
 	run -0 --separate-stderr ct-dispatch -i -S "$none"
 	assert_equal "$output$stderr" ""
-	assert_equal "$(stat -c %a "$none")" 700
+	if [ "$(id -u)" -eq 0 ]; then
+		assert_equal "$(stat -c %a "$none")" 701
+	else
+		assert_equal "$(stat -c %a "$none")" 700
+	fi
 	run -0 ct-status -S "$none"
 	assert_output ""
 	fasta q1 "$PROTEIN"
@@ -528,8 +533,18 @@ spy-sp"
 	cmp q1.fa "$MARKS/submit.stdin"
 	# A file, whole before the wrapper starts: never a pipe cut short.
 	assert_equal "$(cat "$MARKS/submit.fd0")" "/memfd:stdin (deleted)"
-	# work/ is the dispatcher's alone; each job's level too.
-	assert_equal "$(stat -c %a "$CT_SPOOL/work")" 700
+	# work/ is the dispatcher's alone; each job's level too. A root
+	# dispatcher runs the wrapper as the dispatcher account, never as
+	# root: work/ and work/ID are searchable by it, work/ID/N is its own.
+	if [ "$(id -u)" -eq 0 ]; then
+		for verb in submit poll fetch; do
+			assert_equal "$(cat "$MARKS/$verb.user")" "cputorrent cputorrent"
+		done
+		assert_equal "$(stat -c %a "$CT_SPOOL/work")" 711
+	else
+		assert_equal "$(cat "$MARKS/submit.user")" "$(id -un) $(id -Gn)"
+		assert_equal "$(stat -c %a "$CT_SPOOL/work")" 700
+	fi
 	assert_equal "$(cat "$MARKS/poll.fd0") $(cat "$MARKS/fetch.fd0")" "/dev/null /dev/null"
 	# A private work directory, which survives between calls...
 	assert_equal "$(cat "$MARKS/submit.workdir")" "700"
@@ -951,4 +966,32 @@ logged() {
 	assert_line --index -1 "Failed: cancelled by its owner"
 	[ ! -e "$CT_SPOOL/cancel/$id" ]
 	assert_equal "$(jobs_in held)" 0
+}
+
+@test "a root dispatcher never runs a wrapper as root: no such account, or root named, is 78 with nothing run; a spool the account cannot reach too" {
+	[ "$(id -u)" -eq 0 ] || skip "a dispatcher that is not root runs wrappers as itself"
+	fasta q1 "$PROTEIN"
+	id=$(ct-submit q1.fa)
+	server a spy 1 "" "marks=$MARKS" | registry '<defaults run-as="ct-nosuch-'$$'"/>'
+	run -78 --separate-stderr ct-dispatch
+	assert_equal "$stderr" "ct-dispatch: running as root, wrappers run as ct-nosuch-$$: account ct-nosuch-$$: no such account (make install makes it; or name another with run-as on the registry's defaults): nothing dispatched"
+	server a spy 1 "" "marks=$MARKS" | registry '<defaults run-as="root"/>'
+	run -78 --separate-stderr ct-dispatch
+	assert_equal "$stderr" "ct-dispatch: running as root, wrappers run as root: account root is root, and a wrapper never runs as root: nothing dispatched"
+	[ ! -e "$MARKS/submit.argv" ]
+	assert_equal "$(ct-status -o state "$id")" "New"
+	# A spool under a directory closed to the account: said, and the
+	# directory named; nothing is opened up above the spool itself.
+	mkdir -m 700 closed
+	export CT_SPOOL=$BATS_TEST_TMPDIR/closed/spool
+	ct-submit q1.fa >/dev/null
+	server a spy 1 "" "marks=$MARKS" | registry
+	run -78 --separate-stderr ct-dispatch
+	assert_equal "$stderr" "ct-dispatch: cputorrent, who runs the wrappers, cannot reach $CT_SPOOL: $BATS_TEST_TMPDIR/closed is closed to it (owner 0, group 0, mode 0700): nothing dispatched"
+	assert_equal "$(stat -c %a closed)" 700
+	[ ! -e "$MARKS/submit.argv" ]
+	# Opened to it, the spool works, its wrapper run as the account.
+	chmod 711 closed
+	run -0 ct-dispatch
+	assert_equal "$(cut -d' ' -f1 "$MARKS/submit.user")" cputorrent
 }

@@ -8,11 +8,7 @@ load helper
 load dispatch
 
 local_setup() {
-	export CT_WRAPPER_DIR="$BATS_TEST_DIRNAME/wrappers"
-	export CT_CONFIG="$BATS_TEST_TMPDIR/providers.xml"
-	MARKS="$BATS_TEST_TMPDIR/marks"
-	HOST=$(uname -n)
-	mkdir -p "$MARKS"
+	dispatch_setup
 	fasta q1 "$PROTEIN"
 }
 

@@ -15,7 +15,8 @@ local_setup() {
 	export CT_WRAPPER_DIR="$CT_BUILD/providers"
 	export CT_CONFIG="$BATS_TEST_TMPDIR/providers.xml"
 	MARKS="$BATS_TEST_TMPDIR/marks"
-	mkdir -p "$MARKS"
+	# Written by blastp-runs, which runs as whoever the wrappers run as.
+	mkdir -p -m 1777 "$MARKS"
 	registry local
 	# Four globins of the database, as four jobs' queries.
 	awk '/^>/ { n++ } n >= 1 && n <= 4' \

@@ -9,6 +9,7 @@ load helper
 setup_file() {
 	[ "$(id -u)" = 0 ] || return 0
 	export TORTURE_DIR="$BATS_FILE_TMPDIR/torture"
+	open_above "$BATS_FILE_TMPDIR"
 	CT_BUILD=$CT_BUILD TORTURE_DIR=$TORTURE_DIR \
 		"$BATS_TEST_DIRNAME/torture/run" "${TORTURE_SHORT:-64}" \
 		>"$BATS_FILE_TMPDIR/figures" 2>&1 || true

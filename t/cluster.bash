@@ -19,8 +19,9 @@ cluster_setup_file() {
 	[ "$rc" -eq 0 ] || { echo "$out" >&2; return 1; }
 	makeblastdb -in "$DEMO/globins45.fa" -dbtype prot \
 		-out "$BATS_FILE_TMPDIR/globins45" >/dev/null
-	# The nodes run the jobs as root here, and read and write this.
-	mkdir -p "$BATS_FILE_TMPDIR/shared"
+	# Written by the wrappers, which a root dispatcher runs as the
+	# dispatcher account, and by the jobs on the node, as that account.
+	mkdir -p -m 1777 "$BATS_FILE_TMPDIR/shared"
 }
 
 cluster_teardown_file() {

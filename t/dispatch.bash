@@ -29,14 +29,15 @@ snapshot() {
 }
 
 # dispatch_setup: the wrappers of t/wrappers, a registry in the test's
-# directory, and where marks and the dispatcher's log go.
+# directory, and where marks and the dispatcher's log go: marks/ open to
+# the wrappers, which write there as the dispatcher account.
 dispatch_setup() {
 	export CT_WRAPPER_DIR="$BATS_TEST_DIRNAME/wrappers"
 	export CT_CONFIG="$BATS_TEST_TMPDIR/providers.xml"
 	MARKS="$BATS_TEST_TMPDIR/marks"
 	LOG="$BATS_TEST_TMPDIR/dispatch.log"
 	HOST=$(uname -n)
-	mkdir -p "$MARKS"
+	mkdir -p -m 1777 "$MARKS"
 }
 
 # server ID WRAPPER WEIGHT [LIMITS [NAME=VALUE...]]: a blastp server driven

@@ -22,6 +22,8 @@ fixture_start() {
 	local server=$1 n=0 dir
 	shift
 	dir=$(mktemp -d "$BATS_TEST_TMPDIR/fixture.XXXXXX")
+	# Its log is read by the wrappers' spies, as the dispatcher account.
+	chmod 755 "$dir"
 	# Away from bats' descriptors (3 above all), or bats would wait for
 	# the server to exit before ending the test.
 	python3 "$BATS_TEST_DIRNAME/fixtures/$server" --port-file "$dir/port" \

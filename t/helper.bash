@@ -13,7 +13,32 @@ export PATH
 # Where ct-fetch finds blastfmt, which converts results for -f.
 export CT_LIBEXEC_DIR="$CT_BUILD/libexec"
 
+# open_above DIR...: as root, each DIR and every directory above it made
+# searchable by others, for the dispatcher account that a root
+# ct-dispatch runs the wrappers as (ct-dispatch(8), Privileges): they
+# reach the spool and the databases by their paths.
+open_above() {
+	local d
+	[ "$(id -u)" -eq 0 ] || return 0
+	for d; do
+		while [ "$d" != / ]; do
+			chmod o+x "$d"
+			d=$(dirname "$d")
+		done
+	done
+}
+
+# open_test_dir: the test's directory and the test file's (databases made
+# once a file) reachable by the wrappers; the test's writable by all,
+# sticky, as /tmp is, for what the wrappers write and the tests read back.
+open_test_dir() {
+	[ "$(id -u)" -eq 0 ] || return 0
+	open_above "$BATS_TEST_TMPDIR" "$BATS_FILE_TMPDIR"
+	chmod 1777 "$BATS_TEST_TMPDIR"
+}
+
 setup() {
+	open_test_dir
 	export CT_SPOOL="$BATS_TEST_TMPDIR/spool"
 	export TZ=UTC
 	unset CT_CONFIG
