@@ -85,6 +85,7 @@ BINS = $(PROGS:%=$(BUILD)/bin/%)
 COMPLETIONS = $(PROGS:%=$(BUILD)/completion/%)
 completionsdir ?= $(datadir)/bash-completion/completions
 # Wrappers (ct-wrapper(7)) written in C; each links what it needs.
+LIBS_w-local = $(XML_LIBS)
 LIBS_w-ncbi = $(CURL_LIBS) $(XML_LIBS)
 LIBS_w-ebi = $(CURL_LIBS) $(XML_LIBS)
 LIBS_w-volunteer = $(CURL_LIBS) $(JANSSON_LIBS) $(XML_LIBS)
@@ -209,11 +210,18 @@ DEB_PACKAGES = $(DEMO_PACKAGES) mandoc bats bats-assert bats-support \
 # What make deb and its test use.
 DEB_TOOLS = dpkg-dev file lintian
 
+# What make bench adds: real protein sets for its BLAST section (prokka
+# ships them per genus in share/prokka/db/genus/).
+BENCH_PACKAGES = prokka
+
 deps:
 	@sh share/install-deps $(DEB_PACKAGES) $(DEB_TOOLS)
 
 demo-deps:
 	@sh share/install-deps $(DEMO_PACKAGES)
+
+bench-deps:
+	@sh share/install-deps $(BENCH_PACKAGES)
 
 # --- tests --------------------------------------------------------------------
 check: deps
@@ -235,9 +243,15 @@ lint-man:
 
 # Benchmarks against the floors and peers of performance.md, in one run
 # (root is needed for the loop-mounted spool of a million jobs).
-bench: all
+bench: bench-deps all
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/run
+	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/batch
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/volunteer
+
+# Batch calls against BLAST's own floor, on prokka's real protein sets,
+# and the dispatcher's cost a job with and without them.
+bench-batch: bench-deps all
+	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/batch
 
 # The volunteer pool's section alone (G2's speedup, ct-serve's hand-out
 # rate against its floor, its memory with 100k tasks).
@@ -374,6 +388,6 @@ clean:
 	rm -rf build build-san build-fuzz build-libfuzzer build-deb
 
 FORCE:
-.PHONY: FORCE all deps demo-deps deb check test account lint-man bench bench-volunteer torture fuzz fuzz-replays \
+.PHONY: FORCE all deps demo-deps bench-deps deb check test account lint-man bench bench-batch bench-volunteer torture fuzz fuzz-replays \
 	fuzz-harnesses demo install uninstall clean
 .DELETE_ON_ERROR:

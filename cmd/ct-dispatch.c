@@ -35,6 +35,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "batchcall.h"
 #include "cli.h"
 #include "account.h"
 #include "commit.h"
@@ -1454,6 +1455,141 @@ intend(struct dispatcher *d, const char *id, struct policies *ps)
 }
 
 /*
+ * Jobs just claimed that one search could serve go to their server
+ * together, in batch calls (batchcall.h), before each is driven: a job a
+ * batch started has its handle then, and its step for this pass is over,
+ * as a job's is once submitted alone; any other is driven, and so
+ * submitted alone, under the same attempt, as every job is without
+ * <batch>. Each job's intent is on record already.
+ */
+static void
+submit_batch(struct dispatcher *d, int si, struct job **jobs,
+    const int *locks, bool **started, size_t n)
+{
+	const struct registry_server *s = &d->reg.servers[si];
+	char **wds = xcalloc(n, sizeof *wds), **handles = xcalloc(n,
+	    sizeof *handles), why[700] = "";
+	enum contract_outcome o = CONTRACT_TRANSIENT;
+	const struct account *as = NULL;
+	struct account owner;
+	int64_t open_usec, bound;
+	size_t k, sent = 0;
+
+	/* Whom the call runs as: the jobs share it (batchcall_alike). */
+	if (contract_account(s, jobs[0], d->as, &owner, &as, why,
+	    sizeof why) != 0 || (as != NULL && spool_reachable(&d->sp, as,
+	    why, sizeof why) != 0))
+		as = NULL;
+	for (k = 0; k < n && why[0] == '\0'; k++)
+		if ((wds[k] = spool_workdir(&d->sp, jobs[k]->id,
+		    jobs[k]->attempts, as)) == NULL)
+			snprintf(why, sizeof why, "no work directory");
+	if (why[0] == '\0' && request_allowed(d, si, &open_usec, &bound)) {
+		o = batchcall_submit(&(struct batchcall){ .wrapper_dir =
+		    d->wrapper_dir, .server = s, .jobs = jobs, .workdirs = wds,
+		    .locks = locks, .as = as, .n = n,
+		    .meanwhile = commit_meanwhile,
+		    .meanwhile_arg = d, .meanwhile_ms = CHUNK_MAX_AGE_USEC /
+		    4000 }, handles, why, sizeof why);
+		if (bound != 0)
+			gate_done(&d->sp, s->id, bound, now_usec());
+	} else if (why[0] == '\0')
+		snprintf(why, sizeof why, "%s: request-interval", s->id);
+	for (k = 0; k < n; k++) {
+		struct job *j = jobs[k];
+
+		if (handles[k] == NULL) {
+			event(d, j, JOB_PROCESSING, LOG_INFO, "not started by "
+			    "a batch of %zu at %s%s%s; submitted alone", n,
+			    s->id, o != CONTRACT_OK ? ": " : "",
+			    o != CONTRACT_OK ? why : "");
+		} else {
+			job_set(&j->handle, handles[k]);
+			j->next_usec = now_usec() + (int64_t)s->poll_interval *
+			    1000000;
+			j->submitting = false;
+			event(d, j, JOB_PROCESSING, LOG_INFO, "sent to %s in a "
+			    "batch of %zu (handle %s)", s->id, n, j->handle);
+			*started[k] = true;
+			sent++;
+		}
+		save(d, j);
+		free(handles[k]);
+		free(wds[k]);
+	}
+	logmsg(d, LOG_INFO, "%s: a batch of %zu: %zu started", s->id, n, sent);
+	free(handles);
+	free(wds);
+}
+
+/*
+ * The jobs of a claimed chunk (their locks in locks, -1 for none) put in
+ * batches: each job with the first alike ones after it, within its
+ * server's <batch> bounds. started[k]: job k was, and its step is over
+ * for this pass, as a job's is once it is submitted alone.
+ */
+static void
+submit_batches(struct dispatcher *d, const struct spool_walk_id *claimed,
+    const int *locks, bool *started, size_t m)
+{
+	struct job *js = xcalloc(m, sizeof *js), **group = xcalloc(m,
+	    sizeof *group);
+	bool **gstarted = xcalloc(m, sizeof *gstarted);
+	int *si = xcalloc(m, sizeof *si), *glocks = xcalloc(m,
+	    sizeof *glocks);
+	bool *loaded = xcalloc(m, sizeof *loaded);
+	size_t k, i, n, letters;
+
+	for (k = 0; k < m; k++) {
+		si[k] = -1;
+		if (locks[k] < 0 || spool_read_in(&d->sp, SPOOL_PROCESSING,
+		    claimed[k].id, true, &js[k]) != 0)
+			continue;
+		loaded[k] = true;
+		if (js[k].submitting && js[k].handle == NULL &&
+		    js[k].provider != NULL &&
+		    (si[k] = server_index(d, js[k].provider)) >= 0 &&
+		    !batchcall_eligible(&d->reg.servers[si[k]], &js[k]))
+			si[k] = -1;
+	}
+	for (k = 0; k < m && !stop_requested; k++) {
+		const struct registry_server *s;
+
+		if (si[k] < 0)
+			continue;
+		s = &d->reg.servers[si[k]];
+		group[0] = &js[k];
+		glocks[0] = locks[k];
+		gstarted[0] = &started[k];
+		letters = batchcall_residues(&js[k]);
+		for (n = 1, i = k + 1; i < m && n < s->batch_queries; i++) {
+			size_t r = batchcall_residues(&js[i]);
+
+			if (si[i] != si[k] || !batchcall_alike(s, &js[k], &js[i]) ||
+			    letters + r > s->batch_residues)
+				continue;
+			letters += r;
+			group[n] = &js[i];
+			gstarted[n] = &started[i];
+			glocks[n++] = locks[i];
+			si[i] = -1;
+		}
+		if (n > 1)
+			submit_batch(d, si[k], group, glocks, gstarted, n);
+	}
+	commit(d);	/* before drive_locked() reads them again */
+	for (k = 0; k < m; k++)
+		if (loaded[k])
+			job_free(&js[k]);
+	free(js);
+	free(group);
+	free(gstarted);
+	free(si);
+	free(glocks);
+	free(loaded);
+}
+
+/*
  * How many more jobs of this service the servers could take now: the free
  * places under the enabled ones' caps (none while every one is disabled:
  * its jobs wait New). SIZE_MAX if no server offers it at all, so that
@@ -1566,6 +1702,33 @@ fail_held(struct dispatcher *d)
 }
 
 /*
+ * Does New job j wait for jobs to share a batch call with: some server
+ * that takes its service in batches asks for a wait (<batch wait>), and j
+ * is younger than that? Then it stays New, and a -f dispatcher wakes when
+ * the wait is over; one past its deadline waits for nothing.
+ */
+static bool
+waits_for_batch(struct dispatcher *d, const struct job *j)
+{
+	int64_t now = now_usec(), at = submitted_here(d, j, SPOOL_NEW, now),
+	    until = 0;
+	size_t i;
+
+	for (i = 0; i < d->reg.nservers; i++) {
+		const struct registry_server *s = &d->reg.servers[i];
+		int64_t end = at + (int64_t)s->batch_wait * 1000000;
+
+		if (s->batch_queries >= 2 && in_service(d, i) &&
+		    registry_weight(s, j->service) > 0 && end > until)
+			until = end;
+	}
+	if (now >= until || deadline_passed(d, j))
+		return false;
+	wake_by(d, until);
+	return true;
+}
+
+/*
  * Claim up to CHUNK New jobs there is room for, from the walk, into
  * claimed. Only one dispatcher's rename of a job can succeed. Returns the
  * number claimed.
@@ -1585,6 +1748,10 @@ claim_chunk(struct dispatcher *d, struct spool_walk *w,
 
 		if (spool_load(&d->sp, id, false, &j, &s) != SPOOL_FOUND)
 			continue;
+		if (s == JOB_NEW && waits_for_batch(d, &j)) {
+			job_free(&j);
+			continue;
+		}
 		for (same = 0, k = 0; k < service.n; k++)
 			same += strcmp(service.v[k], j.service) == 0;
 		/*
@@ -1613,6 +1780,7 @@ claim_new(struct dispatcher *d, struct policies *ps)
 	struct spool_walk w = SPOOL_WALK_INIT(SPOOL_NEW);
 	struct spool_walk_id claimed[CHUNK];
 	int locks[CHUNK];
+	bool started[CHUNK];
 	size_t m, k;
 
 	while (!stop_requested && !d->cannot_write &&
@@ -1630,9 +1798,16 @@ claim_new(struct dispatcher *d, struct policies *ps)
 			locks[k] = stop_requested ? -1 :
 			    intend(d, claimed[k].id, ps);
 		commit(d);
+		memset(started, 0, sizeof started);
+		if (!stop_requested && !d->cannot_write)
+			submit_batches(d, claimed, locks, started, m);
 		for (k = 0; k < m; k++) {
 			if (locks[k] < 0)
 				continue;
+			if (started[k]) {	/* submitted, in a batch */
+				release(d, claimed[k].id, locks[k]);
+				continue;
+			}
 			/* Claimed, and driven once the spool takes writes. */
 			if (stop_requested || d->cannot_write)
 				close(locks[k]);

@@ -203,6 +203,9 @@ cmd_show(struct spool *sp, const struct registry *r, const char *id)
 	printf("poll-interval     %u s\n", s->poll_interval);
 	printf("request-interval  %u s\n", s->request_interval);
 	printf("call-timeout      %u s\n", s->call_timeout);
+	if (s->batch_queries >= 2)
+		printf("batch             up to %u jobs, %u residues; wait %u s\n",
+		    s->batch_queries, s->batch_residues, s->batch_wait);
 	for (i = 0; i < s->nservices; i++)
 		printf("service           %s weight %u\n", s->services[i].name,
 		    s->services[i].weight);

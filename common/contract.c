@@ -21,6 +21,7 @@ static const char *const verb_names[] = {
 	[CONTRACT_POLL] = "poll",
 	[CONTRACT_FETCH] = "fetch",
 	[CONTRACT_CANCEL] = "cancel",
+	[CONTRACT_SUBMIT_BATCH] = "submit-batch",
 };
 
 /* The exit statuses that mean "later", ct-wrapper(7), EXIT STATUS. */
@@ -54,7 +55,7 @@ contract_argv(const struct contract_call *c, struct strvec *argv)
 
 	strvec_push(argv, c->server->wrapper);
 	strvec_push(argv, contract_verb_name(c->verb));
-	if (c->verb == CONTRACT_SUBMIT)
+	if (c->verb == CONTRACT_SUBMIT || c->verb == CONTRACT_SUBMIT_BATCH)
 		for (i = 0; i < j->noptions; i++)
 			strvec_push(argv, j->options[i]);
 	else
@@ -146,7 +147,8 @@ enum contract_outcome
 contract_call(const struct contract_call *c, char *why, size_t whylen)
 {
 	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT;
-	bool submit = c->verb == CONTRACT_SUBMIT;
+	bool submit = c->verb == CONTRACT_SUBMIT ||
+	    c->verb == CONTRACT_SUBMIT_BATCH;
 	struct run_result r;
 	char *path = path_join(c->wrapper_dir, c->server->wrapper);
 	enum contract_outcome o;
@@ -158,8 +160,8 @@ contract_call(const struct contract_call *c, char *why, size_t whylen)
 	rc = run_program(&(struct child){ .path = path,
 	    .argv = strvec_vector(&argv), .envp = strvec_vector(&env),
 	    .dir = c->workdir,
-	    .in = submit ? c->job->input : NULL,
-	    .inlen = submit ? c->job->input_len : 0,
+	    .in = c->in != NULL ? c->in : submit ? c->job->input : NULL,
+	    .inlen = c->in != NULL ? c->inlen : submit ? c->job->input_len : 0,
 	    .out = c->out,
 	    .max_out = c->verb == CONTRACT_FETCH ? RESULT_MAX_SIZE :
 	    CONTRACT_MAX_ANSWER,

@@ -30,12 +30,17 @@ enum contract_verb {
 	CONTRACT_POLL,		/* one line: done, running, failed REASON */
 	CONTRACT_FETCH,		/* the result on stdout */
 	CONTRACT_CANCEL,
+	/* several jobs' inputs on stdin (batchcall.h), options as arguments */
+	CONTRACT_SUBMIT_BATCH,
 };
 
 /* The PATH every call gets; a wrapper's own commands get it too. */
 #define CONTRACT_PATH "/usr/local/bin:/usr/bin:/bin"
 
-/* "submit", "poll", "fetch", "cancel"; check has a call of its own. */
+/*
+ * "submit", "poll", "fetch", "cancel", "submit-batch"; check has a call
+ * of its own.
+ */
 const char *contract_verb_name(enum contract_verb v);
 
 /* What the end of a call means for the attempt at its server. */
@@ -50,6 +55,9 @@ struct contract_call {
 	const char *wrapper_dir;	/* absolute: the wrapper runs elsewhere */
 	const struct registry_server *server;
 	const struct job *job;		/* with its input, for submit */
+	/* submit-batch: its stdin, for the job's input (batchcall.h) */
+	const void *in;
+	size_t inlen;
 	const char *workdir;		/* absolute: work/ID/N, made already */
 	int lock_fd;			/* the job's lock, which the call holds */
 	const struct account *as;	/* contract_account()'s answer */

@@ -235,6 +235,13 @@ load_server(struct registry *r, xmlNodePtr n)
 			    s->call_timeout);
 			s->daily_max = attr_number(c, "daily-max",
 			    s->daily_max);
+		} else if (is_element(c, "batch")) {
+			s->batch_queries = attr_number(c, "max-queries",
+			    REGISTRY_DEFAULT_BATCH_QUERIES);
+			s->batch_residues = attr_number(c, "max-residues",
+			    REGISTRY_DEFAULT_BATCH_RESIDUES);
+			s->batch_wait = attr_number(c, "wait",
+			    REGISTRY_DEFAULT_BATCH_WAIT);
 		} else if (is_element(c, "service")) {
 			struct registry_service *sv;
 

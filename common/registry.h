@@ -33,6 +33,10 @@
 #define REGISTRY_DEFAULT_POLL_INTERVAL 30
 #define REGISTRY_DEFAULT_REQUEST_INTERVAL 0
 #define REGISTRY_DEFAULT_CALL_TIMEOUT 60
+/* <batch>: a server's wrapper takes several jobs in one call (batchcall.h). */
+#define REGISTRY_DEFAULT_BATCH_QUERIES 100
+#define REGISTRY_DEFAULT_BATCH_RESIDUES 100000
+#define REGISTRY_DEFAULT_BATCH_WAIT 2
 
 struct registry_param {
 	char *name, *value;
@@ -56,6 +60,10 @@ struct registry_server {
 	unsigned request_interval;	/* seconds between any two requests */
 	unsigned call_timeout;		/* seconds one wrapper call may take */
 	unsigned daily_max;		/* jobs in any 24 hours; 0: no limit */
+	/* <batch>: batch_queries 0 if the wrapper takes one job a call. */
+	unsigned batch_queries;		/* jobs in one call, at most */
+	unsigned batch_residues;	/* their query letters, at most */
+	unsigned batch_wait;		/* seconds a job may wait for others */
 	struct registry_service *services;
 	size_t nservices;
 	struct registry_param *params;

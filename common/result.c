@@ -15,10 +15,9 @@
 #include "result.h"
 #include "xmlsafe.h"
 
-void
-result_query_id(const struct job *j, char *out, size_t n)
+const char *
+result_fasta_id(const char *p, const char *end, char *out, size_t n)
 {
-	const char *p = j->input, *end = j->input + j->input_len;
 	size_t k = 0;
 
 	while (p < end && *p != '>')
@@ -31,6 +30,16 @@ result_query_id(const struct job *j, char *out, size_t n)
 	    *p != '\r')
 		out[k++] = *p++;
 	out[k] = '\0';
+	/* The next line that begins with '>'. */
+	while (p < end && !(*p == '>' && p[-1] == '\n'))
+		p++;
+	return p;
+}
+
+void
+result_query_id(const struct job *j, char *out, size_t n)
+{
+	(void)result_fasta_id(j->input, j->input + j->input_len, out, n);
 }
 
 /* The text of the first element called name, depth first; NULL if none. */
@@ -64,6 +73,56 @@ begin_of(const char *p, size_t n)
 	return out;
 }
 
+/* The first word of the text of node q, into def. */
+static void
+first_word(xmlNodePtr q, char *def, size_t n)
+{
+	xmlChar *text = xmlNodeGetContent(q);
+	size_t k;
+
+	for (k = 0; text != NULL && text[k] != '\0' && text[k] != ' ' &&
+	    k + 1 < n; k++)
+		def[k] = (char)text[k];
+	def[k] = '\0';
+	xmlFree(text);
+}
+
+/*
+ * Every query the report has an Iteration for must be one of the job's,
+ * in the job's order (a query's iterations, as psiblast's rounds, come
+ * together): so that a report of several jobs' queries, such as a whole
+ * batch's (batchcall.h), is never kept as one job's result, nor another's
+ * part of it. Returns 0, or -1 with why.
+ */
+static int
+check_iterations(xmlNodePtr root, const struct job *j, char *why,
+    size_t whylen)
+{
+	const char *p = j->input, *end = j->input + j->input_len;
+	xmlNodePtr its = find(root->children, "BlastOutput_iterations"), it;
+	char query[256] = "", def[256];
+
+	if (its == NULL)
+		return 0;
+	p = result_fasta_id(p, end, query, sizeof query);
+	for (it = its->children; it != NULL; it = it->next) {
+		xmlNodePtr q;
+
+		if (it->type != XML_ELEMENT_NODE ||
+		    (q = find(it->children, "Iteration_query-def")) == NULL)
+			continue;
+		first_word(q, def, sizeof def);
+		while (strcmp(def, query) != 0 && p < end)
+			p = result_fasta_id(p, end, query, sizeof query);
+		if (strcmp(def, query) != 0) {
+			snprintf(why, whylen, "a report that also holds query "
+			    "'%.80s', not one of this job's", def);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 check_blast_xml(const char *data, size_t len, const struct job *j,
     char *why, size_t whylen)
@@ -71,8 +130,6 @@ check_blast_xml(const char *data, size_t len, const struct job *j,
 	char query[256], def[256];
 	xmlDocPtr doc;
 	xmlNodePtr root, q;
-	xmlChar *text;
-	size_t k;
 	int rc = -1;
 
 	doc = xmlsafe_parse(data, len, "result.xml", NULL, NULL);
@@ -102,19 +159,14 @@ check_blast_xml(const char *data, size_t len, const struct job *j,
 		snprintf(why, whylen, "BLAST XML that names no query");
 		goto out;
 	}
-	text = xmlNodeGetContent(q);
-	for (k = 0; text != NULL && text[k] != '\0' && text[k] != ' ' &&
-	    k + 1 < sizeof def; k++)
-		def[k] = (char)text[k];
-	def[k] = '\0';
-	xmlFree(text);
+	first_word(q, def, sizeof def);
 	result_query_id(j, query, sizeof query);
 	if (strcmp(def, query) != 0) {
 		snprintf(why, whylen, "a report for query '%.80s', not for "
 		    "this job's '%.80s'", def, query);
 		goto out;
 	}
-	rc = 0;
+	rc = check_iterations(root, j, why, whylen);
 out:
 	xmlFreeDoc(doc);
 	xmlSetStructuredErrorFunc(NULL, NULL);

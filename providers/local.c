@@ -69,10 +69,13 @@
 #include "err.h"
 #include "exitcodes.h"
 #include "lastline.h"
+#include "reportsplit.h"
+#include "result.h"
 #include "spawn-child.h"
 #include "statefile.h"
 #include "util.h"
 #include "wrapper.h"
+#include "wrapper-batch.h"
 
 /* The largest input accepted: far above any real query batch. */
 #define MAX_INPUT_BYTES (64 * 1024 * 1024)
@@ -87,6 +90,12 @@
 #define F_STDERR "stderr"
 #define F_STATUS "status"
 #define F_MONITOR "monitor"
+/*
+ * In a run of a batch: the run directories of all its jobs, a line each
+ * (cancel); in the first job's run directory, the batch's own files.
+ */
+#define F_BATCH "batch"
+#define BATCH_DIR "batch.d"
 /* Locked by the monitor for as long as it lives, from any PID namespace. */
 #define F_ALIVE "alive"
 /* In the work directory: a run's directory, and submit's lock. */
@@ -99,6 +108,7 @@
 
 static const char usage[] =
     "usage: local submit [key=value ...] <input\n"
+    "       local submit-batch [key=value ...] <manifest\n"
     "       local poll | fetch | cancel handle\n"
     "       local check\n";
 
@@ -867,6 +877,35 @@ wait_gone(const struct monitor *m, long usec)
 	return 1;
 }
 
+/*
+ * A job of a batch (F_BATCH in its run directory) is withdrawn alone: its
+ * ending recorded, so that the monitor delivers it nothing. Does the
+ * batch's run go on for another job, which has not ended?
+ */
+static bool
+batch_goes_on(void)
+{
+	struct buf list = { NULL, 0, 0 };
+	char *line, *nl, *st;
+	bool on = false;
+
+	if (statefile_read(F_BATCH, &list, 1024 * 1024) != 0)
+		return false;
+	if (access(F_STATUS, F_OK) != 0)
+		record_ending(END_SIGNAL, SIGTERM);
+	for (line = list.data; line != NULL && *line != '\0'; line = nl) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl++ = '\0';
+		st = path_join(line, F_STATUS);
+		/* A run directory removed with its job has ended too. */
+		if (access(line, F_OK) == 0 && access(st, F_OK) != 0)
+			on = true;
+		free(st);
+	}
+	buf_free(&list);
+	return on;
+}
+
 /* Nothing to cancel (an unknown run, or one that ended) is 0, too. */
 static int
 cancel(const struct monitor *m)
@@ -874,7 +913,7 @@ cancel(const struct monitor *m)
 	pid_t pid;
 	int term_worked;
 
-	if (m == NULL || !monitor_alive(m))
+	if (m == NULL || !monitor_alive(m) || batch_goes_on())
 		return 0;
 	if (!monitor_visible(m))
 		ct_die(EX_TEMPFAIL, "the command's monitor runs in another PID "
@@ -903,6 +942,448 @@ cancel(const struct monitor *m)
 	return 0;
 }
 
+/* ---- submit-batch: several jobs, one run of the command ---------------- */
+
+/* One job of a batch, as submit-batch and its monitor see it. */
+struct member {
+	const struct batch_job *job;
+	char token[HANDLE_LEN + 1];
+	char *run;		/* absolute: its run directory */
+	char query[256];	/* its query's identifier */
+	bool started;		/* it has a handle: printed in the answer */
+	bool is_new;		/* its run is this call's */
+	int dirfd;		/* the monitor's, on run */
+};
+
+/* In the monitor: has m's run ended, cancelled (cancel) or gone? */
+static bool
+member_ended(const struct member *m)
+{
+	return m->dirfd < 0 || faccessat(m->dirfd, F_STATUS, F_OK,
+	    AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* In the monitor: m's run failed, for the reason said on its stderr. */
+static void __attribute__((format(printf, 2, 3)))
+member_fail(const struct member *m, const char *fmt, ...)
+{
+	char line[600];
+	va_list ap;
+	int len;
+
+	if (member_ended(m) || fchdir(m->dirfd) != 0)
+		return;
+	len = snprintf(line, sizeof line, "local: ");
+	va_start(ap, fmt);
+	len += vsnprintf(line + len, sizeof line - (size_t)len - 1, fmt, ap);
+	va_end(ap);
+	if (len > (int)sizeof line - 2)
+		len = (int)sizeof line - 2;
+	line[len++] = '\n';
+	(void)statefile_write(F_STDERR, line, (size_t)len);
+	record_ending(END_EXIT, 1);
+}
+
+/* In the monitor: m's part of the report made its output, then done. */
+static void
+member_deliver(const struct member *m, const struct buf *part)
+{
+	if (member_ended(m) || fchdir(m->dirfd) != 0)
+		return;
+	if (statefile_write(F_OUTPUT, part->data, part->len) != 0) {
+		member_fail(m, "cannot write %s: %s", F_OUTPUT,
+		    strerror(errno));
+		return;
+	}
+	record_ending(END_EXIT, 0);
+}
+
+/*
+ * In the monitor: run l in dir with the standard files fds (closed here)
+ * and wait for it; ready, if not -1, hears of an exec that failed. Returns
+ * its wait status, or -1.
+ */
+static int
+run_and_wait(struct launch *l, const char *dir, int fds[3], int ready)
+{
+	pid_t child, w;
+	int status;
+
+	child = fork();
+	if (child == 0) {
+		/* Where a run of it alone runs: not a directory since gone. */
+		if (chdir(dir) != 0 || setenv("HOME", dir, 1) != 0 ||
+		    setenv("TMPDIR", dir, 1) != 0 ||
+		    dup2(fds[0], STDIN_FILENO) < 0 ||
+		    dup2(fds[1], STDOUT_FILENO) < 0 ||
+		    dup2(fds[2], STDERR_FILENO) < 0)
+			_exit(127);
+		exec_command(l, ready);
+	}
+	close(fds[0]), close(fds[1]), close(fds[2]);
+	/* Its exec closes the child's: submit-batch hears of the start. */
+	if (ready >= 0)
+		close(ready);
+	if (child < 0)
+		return -1;
+	while ((w = waitpid(child, &status, 0)) < 0 && errno == EINTR)
+		;
+	return w < 0 ? -1 : status;
+}
+
+/*
+ * In the monitor: the batch whole failed; each job still wanted gets a
+ * run of its own, in its own run directory, as a submit of it alone would
+ * have made: one bad query fails only its own job.
+ */
+static void
+run_alone(struct member *ms, size_t n, int nopts, char **opts)
+{
+	struct launch l;
+	int fds[3], status, fd;
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		if (!ms[k].is_new || member_ended(&ms[k]))
+			continue;
+		if (build_launch(&l, ms[k].run, nopts, opts) != 0 ||
+		    open_std_files(&l, ms[k].run, fds) != 0) {
+			member_fail(&ms[k], "cannot run the command alone");
+			continue;
+		}
+		status = run_and_wait(&l, ms[k].run, fds, -1);
+		launch_free(&l);
+		if (fchdir(ms[k].dirfd) != 0 || member_ended(&ms[k]))
+			continue;
+		if ((fd = open(F_OUTPUT, O_RDONLY | O_CLOEXEC)) >= 0) {
+			(void)fsync(fd);
+			close(fd);
+		}
+		if (status == -1)
+			member_fail(&ms[k], "cannot run the command alone");
+		else if (WIFSIGNALED(status))
+			record_ending(END_SIGNAL, WTERMSIG(status));
+		else
+			record_ending(END_EXIT, WEXITSTATUS(status));
+	}
+}
+
+/*
+ * In the monitor: the batch's report split, each job's part its output.
+ * Returns 0, or -1 if the report cannot be split at all.
+ */
+static int
+deliver_parts(struct member *ms, size_t n, int outfd)
+{
+	struct buf report = { NULL, 0, 0 }, *parts = xcalloc(n, sizeof *parts);
+	const char **ids = xcalloc(n, sizeof *ids);
+	size_t k, m = 0, *index = xcalloc(n, sizeof *index);
+	char why[256];
+	int rc = -1;
+
+	for (k = 0; k < n; k++)
+		if (ms[k].is_new) {
+			index[m] = k;
+			ids[m++] = ms[k].query;
+		}
+	if (lseek(outfd, 0, SEEK_SET) == 0 &&
+	    read_bounded(outfd, &report, RESULT_MAX_SIZE) == 0 &&
+	    report_split(report.data, report.len, ids, m, parts, why,
+	    sizeof why) == 0) {
+		rc = 0;
+		for (k = 0; k < m; k++) {
+			if (parts[k].len > 0)
+				member_deliver(&ms[index[k]], &parts[k]);
+			else
+				member_fail(&ms[index[k]], "no report for query "
+				    "%s in the batch's output", ids[k]);
+		}
+	}
+	for (k = 0; k < m; k++)
+		buf_free(&parts[k]);
+	buf_free(&report);
+	free(parts);
+	free(ids);
+	free(index);
+	return rc;
+}
+
+/*
+ * The batch's monitor, never returning: it waits for submit-batch's
+ * records, as await_record() does for one job, keeps only the jobs
+ * recorded, runs the command once over all their queries, and splits the
+ * report; if the run fails as a whole, each job is run alone.
+ */
+static noreturn void
+batch_monitor(struct launch *l, struct member *ms, size_t n, const char *dir,
+    int fds[3], int ready, int nopts, char **opts)
+{
+	char h[HANDLE_LEN + 1], c, *out = path_join(dir, F_OUTPUT);
+	int status, outfd;
+	size_t k;
+
+	signal(SIGTERM, SIG_IGN);
+	for (k = 0; k < n; k++)
+		if (ms[k].is_new) {
+			hold_alive(ms[k].run);
+			ms[k].dirfd = open(ms[k].run, O_RDONLY | O_DIRECTORY |
+			    O_CLOEXEC);
+		}
+	/* The report is read through this, even if dir goes meanwhile. */
+	outfd = open(out, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	while (read(ready, &c, 1) < 0 && errno == EINTR)
+		;
+	for (k = 0; k < n; k++)
+		if (ms[k].is_new && (wrapper_batch_enter(ms[k].job) != 0 ||
+		    statefile_submitted_read(ms[k].job->attempt, h,
+		    sizeof h) != 0 || strcmp(h, ms[k].token) != 0))
+			ms[k].is_new = false;	/* not this batch's: no record */
+	for (k = 0; k < n && !ms[k].is_new; k++)
+		;
+	if (k == n)
+		_exit(0);
+	if (outfd >= 0)
+		status = run_and_wait(l, dir, fds, ready);
+	else {
+		close(ready);	/* submit-batch waits for nothing more */
+		status = -1;
+	}
+	launch_free(l);
+	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    deliver_parts(ms, n, outfd) != 0)
+		run_alone(ms, n, nopts, opts);
+	_exit(0);
+}
+
+/*
+ * The batch's directory, inside the first new job's run directory: its
+ * query file, every new job's query in turn; and in each new job's run,
+ * the list of the batch's runs (cancel). Returns 0, or -1 after a message.
+ */
+static int
+make_batch_dir(struct member *ms, size_t n, const char *dir)
+{
+	struct buf queries = { NULL, 0, 0 }, runs = { NULL, 0, 0 };
+	char *p = path_join(dir, F_INPUT);
+	size_t k;
+	int rc = -1;
+
+	for (k = 0; k < n; k++) {
+		if (!ms[k].is_new)
+			continue;
+		buf_append(&queries, ms[k].job->input, ms[k].job->input_len);
+		if (queries.len > 0 && queries.data[queries.len - 1] != '\n')
+			buf_append(&queries, "\n", 1);
+		buf_appendf(&runs, "%s\n", ms[k].run);
+	}
+	if (mkdir(dir, 0700) != 0 || statefile_write(p, queries.data,
+	    queries.len) != 0)
+		ct_warnerr("cannot write %s", p);
+	else
+		rc = 0;
+	for (k = 0; k < n && rc == 0; k++) {
+		char *b = path_join(ms[k].run, F_BATCH);
+
+		if (ms[k].is_new && statefile_write(b, runs.data, runs.len) != 0) {
+			ct_warnerr("cannot write %s", b);
+			rc = -1;
+		}
+		free(b);
+	}
+	free(p);
+	buf_free(&queries);
+	buf_free(&runs);
+	return rc;
+}
+
+/*
+ * The command line of a batch: the server's, and -num_threads from the
+ * parameter threads, if it is set. Returns 0, or the exit status.
+ */
+/* The parameter threads, if it is set: NULL, or EX_CONFIG in *rc. */
+static const char *
+batch_threads(int *rc)
+{
+	const char *t = wrapper_param("threads");
+	int64_t n;
+
+	*rc = 0;
+	if (t != NULL && parse_int64(t, NULL, 1, 1024, &n) != 0) {
+		ct_warn("parameter threads: %s is not a number from 1 to 1024",
+		    t);
+		*rc = EX_CONFIG;
+	}
+	return t;
+}
+
+static int
+build_batch_launch(struct launch *l, const char *dir, int nopts, char **opts)
+{
+	int rc;
+	const char *t = batch_threads(&rc);
+
+	if (rc != 0 || (rc = build_launch(l, dir, nopts, opts)) != 0)
+		return rc;
+	if (t != NULL) {
+		strvec_push(&l->argv, "-num_threads");
+		strvec_push(&l->argv, t);
+	}
+	return 0;
+}
+
+/*
+ * Start the batch's monitor for the new jobs of ms, record each job's run
+ * (its monitor, then its handle, as start_monitor() does for one), let
+ * the monitor go and wait until the command has started. Returns 0, or
+ * after a message the exit status; then no job of the batch is recorded.
+ */
+static int
+start_batch(struct member *ms, size_t n, int nopts, char **opts)
+{
+	struct member *lead = NULL;
+	struct start_failure f;
+	struct launch l;
+	int sv[2], fds[3], rc;
+	char *dir;
+	ssize_t got;
+	size_t k;
+	pid_t pid;
+
+	for (k = 0; k < n && lead == NULL; k++)
+		if (ms[k].is_new)
+			lead = &ms[k];
+	dir = path_join(lead->run, BATCH_DIR);
+	if ((rc = build_batch_launch(&l, dir, nopts, opts)) != 0) {
+		free(dir);
+		return rc;
+	}
+	if (make_batch_dir(ms, n, dir) != 0 ||
+	    open_std_files(&l, dir, fds) != 0) {
+		launch_free(&l);
+		free(dir);
+		return EX_IOERR;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		ct_warnerr("cannot make a socket pair");
+		close(fds[0]), close(fds[1]), close(fds[2]);
+		launch_free(&l);
+		free(dir);
+		return EX_TEMPFAIL;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		detach(fds, sv[1]);
+		fds[0] = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+		fds[1] = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+		fds[2] = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+		batch_monitor(&l, ms, n, dir, fds, sv[1], nopts, opts);
+	}
+	close(sv[1]);
+	close(fds[0]), close(fds[1]), close(fds[2]);
+	launch_free(&l);
+	free(dir);
+	if (pid < 0) {
+		ct_warnerr("cannot fork");
+		close(sv[0]);
+		return EX_TEMPFAIL;
+	}
+	for (k = 0; k < n; k++)
+		if (ms[k].is_new && wrapper_batch_enter(ms[k].job) == 0 &&
+		    record_run(ms[k].run, pid, ms[k].job->attempt,
+		    ms[k].token) == 0)
+			ms[k].started = true;
+	/* Go; the monitor runs the batch of the jobs recorded. */
+	shutdown(sv[0], SHUT_WR);
+	while ((got = read(sv[0], &f, sizeof f)) < 0 && errno == EINTR)
+		;
+	close(sv[0]);
+	if (got != (ssize_t)sizeof f)
+		return 0;
+	/* Nothing started: a repeated submit may try again. */
+	for (k = 0; k < n; k++)
+		if (ms[k].is_new && ms[k].started &&
+		    wrapper_batch_enter(ms[k].job) == 0 &&
+		    unlink(STATEFILE_SUBMITTED) != 0)
+			ct_warnerr("cannot remove %s", STATEFILE_SUBMITTED);
+	errno = f.err;
+	ct_warnerr("cannot run the batch's command");
+	return f.exit_code;
+}
+
+/*
+ * Job k of the batch taken on: its earlier handle, if a submit of its
+ * attempt recorded one; else a new run directory with its query. Returns
+ * 0, or -1 (after a message) to leave the job out of the batch, to be
+ * submitted alone.
+ */
+static int
+take_member(struct member *m, int *lock)
+{
+	char run[sizeof RUN_PREFIX + HANDLE_LEN], *in;
+	int rc;
+
+	if (wrapper_batch_enter(m->job) != 0 || (*lock = lock_submits()) < 0)
+		return -1;
+	if (wrapper_submitted(m->job->attempt, m->token, sizeof m->token)) {
+		m->started = true;
+		return 0;
+	}
+	if (new_token(m->token) != 0)
+		return -1;
+	snprintf(run, sizeof run, "%s%s", RUN_PREFIX, m->token);
+	m->run = path_join(m->job->workdir, run);
+	in = path_join(m->run, F_INPUT);
+	rc = mkdir(m->run, 0700) != 0 || statefile_write(in, m->job->input,
+	    m->job->input_len) != 0 ? -1 : 0;
+	if (rc != 0)
+		ct_warnerr("%s: cannot write %s", m->job->id, in);
+	free(in);
+	(void)result_fasta_id(m->job->input, m->job->input + m->job->input_len,
+	    m->query, sizeof m->query);
+	m->is_new = rc == 0;
+	return rc;
+}
+
+/*
+ * submit-batch (ct-wrapper(7), Batches): every job of the manifest that
+ * has not started yet is searched by one run of the command, and each
+ * job's handle is printed as "ID HANDLE".
+ */
+static int
+submit_batch(int nopts, char **opts)
+{
+	struct batch_manifest bm;
+	struct member *ms;
+	int *locks, rc;
+	size_t k, fresh = 0;
+
+	if ((rc = wrapper_batch_read(&bm, MAX_INPUT_BYTES)) != 0)
+		return rc;
+	ms = xcalloc(bm.n, sizeof *ms);
+	locks = xcalloc(bm.n, sizeof *locks);
+	for (k = 0; k < bm.n; k++) {
+		ms[k].job = &bm.jobs[k];
+		ms[k].dirfd = locks[k] = -1;
+		if (take_member(&ms[k], &locks[k]) == 0 && ms[k].is_new)
+			fresh++;
+	}
+	if (fresh > 0)
+		rc = start_batch(ms, bm.n, nopts, opts);
+	for (k = 0; k < bm.n; k++) {
+		if (rc == 0 && ms[k].started)
+			emit_line("%s %s", ms[k].job->id, ms[k].token);
+		if (locks[k] >= 0)
+			close(locks[k]);
+		free(ms[k].run);
+	}
+	free(ms);
+	free(locks);
+	wrapper_batch_free(&bm);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -910,10 +1391,13 @@ main(int argc, char **argv)
 	struct monitor m;
 	const struct monitor *run = NULL;
 
+	if (wrapper_batch_verb(argc, argv, usage))
+		return submit_batch(argc - 2, argv + 2);
 	verb = wrapper_verb(argc, argv, usage, "handle");
 	if (strcmp(verb, "check") == 0) {
 		wrapper_check_begin();
 		(void)command_check(getenv("PATH"));
+		(void)batch_threads(&(int){ 0 });
 		return wrapper_check_end();
 	}
 	if (strcmp(verb, "submit") != 0)

@@ -615,3 +615,55 @@ ct-submit: nothing submitted"
 	run grep -h "run-as" "$U_DIR/bobs/failed/$id"
 	assert_output --partial "own runs wrappers as the job's owner (run-as=\"owner\"), which needs ct-dispatch to run as root"
 }
+
+@test "batches under run-as=\"owner\": a batch holds one owner's jobs and runs as her; each fetches only her own" {
+	command -v makeblastdb >/dev/null || skip "BLAST+ is missing (ncbi-blast+)"
+	dispatch_setup
+	export CT_WRAPPER_DIR=$CT_BUILD/providers
+	MARKS=$U_DIR/marks
+	mkdir -m 1777 "$MARKS"
+	mkdir -m 755 "$U_DIR/db"
+	TEARDOWN="rm -rf $MARKS $U_DIR/db"
+	makeblastdb -in "$T/../share/demo/globins45.fa" -dbtype prot \
+		-out "$U_DIR/db/globins45" >/dev/null
+	registry <<XML
+<server id="own" name="BLAST+ as the job's owner" run-as="owner">
+  <limits max-jobs="20" poll-interval="0"/>
+  <batch max-queries="10" wait="0"/>
+  <service name="blastp" weight="1"/>
+  <parameters>
+    <parameter name="classname">local</parameter>
+    <parameter name="command">$T/wrappers/blastp-runs -query {input} -db {database} -outfmt 5 -out {output}</parameter>
+    <parameter name="database">$U_DIR/db/globins45</parameter>
+    <parameter name="marks">$MARKS</parameter>
+  </parameters>
+</server>
+XML
+	users=() ids=()
+	for u in "$U_ALICE" "$U_BOB" "$U_ALICE" "$U_BOB"; do
+		submit "$u" "q${#ids[@]}"
+		users+=("$u")
+		ids+=("$id")
+	done
+	for ((n = 0; n < 100; n++)); do
+		pass
+		ct-wait -q -t 0 "${ids[@]}" && break
+		sleep 0.1
+	done
+	run -0 ct-wait -t 0 "${ids[@]}"
+	# One batch for each owner (with her jobs of earlier tests that were
+	# still New, if any), run as her: never one of both owners' jobs.
+	for u in "$U_ALICE" "$U_BOB"; do
+		run grep -c "^$u " "$MARKS/runs.by"
+		assert_output 1
+		run grep "^$u " "$MARKS/runs.by"
+		[ "${output#* }" -ge 2 ]
+	done
+	for k in 0 1 2 3; do
+		run -0 as "${users[k]}" ct-fetch "${ids[k]}"
+		assert_output --partial "<BlastOutput_query-def>q$k query of ${users[k]}</BlastOutput_query-def>"
+		other=$U_BOB
+		[ "${users[k]}" = "$U_BOB" ] && other=$U_ALICE
+		run -4 as "$other" ct-fetch "${ids[k]}"
+	done
+}

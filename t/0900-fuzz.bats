@@ -38,6 +38,8 @@ replay() {
 @test "slurm: the seeds and kept inputs replay cleanly" { replay slurm; }
 @test "statefile: the seeds and kept inputs replay cleanly" { replay statefile; }
 @test "policy: the seeds and kept inputs replay cleanly, the largest running sums among them" { replay policy; }
+@test "reportsplit: the seeds and kept inputs replay cleanly: a batch's report, a query BLAST refused" { replay reportsplit; }
+@test "batchmanifest: the seeds and kept inputs replay cleanly" { replay batchmanifest; }
 @test "serve: the seeds and kept inputs replay cleanly: hostile URLs, duplicate keys, a result for another query" { replay serve; }
 @test "manifest: the seeds and kept inputs replay cleanly: a real database's, a path, a name twice" { replay manifest; }
 

@@ -3,7 +3,9 @@
  * (ct-wrapper(7)), for timing ct-dispatch itself: submit reads the input,
  * answers with its query's name as the handle, poll says done, fetch
  * prints a minimal BLAST XML report for that query (a result is BLAST
- * XML or nothing), cancel does nothing.
+ * XML or nothing), cancel does nothing. submit-batch (ct-wrapper(7),
+ * Batches) reads the manifest and answers "ID HANDLE" for each of its
+ * jobs, the handle its submit would give.
  */
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +33,43 @@ static const char report[] =
     "</BlastOutput_iterations>\n"
     "</BlastOutput>\n";
 
+/* submit-batch: each "job ID ATTEMPT DEADLINE LENGTH WORKDIR" line. */
+static int
+submit_batch(void)
+{
+	static char text[64 << 20];
+	char id[128];
+	size_t len = 0, at;
+	ssize_t n;
+	unsigned long long skip;
+	int used;
+
+	while (len < sizeof text && (n = read(0, text + len,
+	    sizeof text - len)) > 0)
+		len += (size_t)n;
+	at = strcspn(text, "\n") + 1;	/* the magic line */
+	while (at < len) {
+		char *nl = memchr(text + at, '\n', len - at);
+
+		if (nl == NULL)
+			return 64;
+		*nl = '\0';
+		used = 0;
+		if (sscanf(text + at, "job %127s %*u %*d %llu %n", id, &skip,
+		    &used) != 2 || used == 0)
+			return 64;
+		/* The handle a submit of it would give: its query's name. */
+		at = (size_t)(nl - text) + 1;
+		if (at < len && text[at] == '>' && skip > 1)
+			printf("%s %.*s\n", id, (int)strcspn(text + at + 1,
+			    " \t\r\n"), text + at + 1);
+		else
+			printf("%s h1\n", id);
+		at += skip;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -40,6 +79,8 @@ main(int argc, char **argv)
 
 	if (argc < 2)
 		return 64;
+	if (strcmp(argv[1], "submit-batch") == 0)
+		return submit_batch();
 	if (strcmp(argv[1], "submit") == 0) {
 		/* The query's name: after '>', up to a blank, as BLAST's. */
 		while (got < (ssize_t)sizeof name - 1 &&

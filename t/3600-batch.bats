@@ -1,0 +1,244 @@
+#!/usr/bin/env bats
+# Batch calls (ct-wrapper(7), Batches): New jobs that one search could
+# serve go to the local wrapper in one submit-batch, which runs one real
+# blastp over all their queries and gives each job its own part of the
+# report. One bad query fails only its own job; a batch that fails as a
+# whole is run as single jobs; a wrapper without batches gets each job
+# alone; one job of a batch is cancelled alone; a dispatcher killed in
+# the middle of a batch call leaves every job to be completed once.
+
+load helper
+load blast
+
+local_setup() {
+	command -v blastp >/dev/null || skip "BLAST+ is missing (ncbi-blast+)"
+	export CT_WRAPPER_DIR="$CT_BUILD/providers"
+	export CT_CONFIG="$BATS_TEST_TMPDIR/providers.xml"
+	MARKS="$BATS_TEST_TMPDIR/marks"
+	# Written by blastp-runs, which runs as whoever the wrappers run as.
+	mkdir -p -m 1777 "$MARKS"
+	registry local
+	# Four globins of the database, as four jobs' queries.
+	awk '/^>/ { n++ } n >= 1 && n <= 4' \
+		"$BATS_TEST_DIRNAME/../share/demo/globins45.fa" >four.fa
+}
+
+# registry CLASSNAME [NAME=VALUE...]: one server, "here", that takes
+# blastp jobs in batches of up to 10, with no wait; its command is
+# blastp-runs (t/wrappers), which notes each run in $MARKS/runs.
+registry() {
+	local classname=$1 p
+	shift
+	{
+		cat <<XML
+<?xml version="1.0"?>
+<registry version="1">
+  <defaults deadline="300"/>
+  <server id="here" name="BLAST+ on this host">
+    <limits max-jobs="20" attempt-timeout="120" poll-interval="0"/>
+    <batch max-queries="${BATCH_QUERIES:-10}" max-residues="${BATCH_RESIDUES:-100000}" wait="${BATCH_WAIT:-0}"/>
+    <service name="blastp" weight="1"/>
+    <parameters>
+      <parameter name="classname">$classname</parameter>
+      <parameter name="command">$T/wrappers/blastp-runs -query {input} -db {database} -outfmt 5 -out {output}</parameter>
+      <parameter name="database.globins45">$BATS_FILE_TMPDIR/globins45</parameter>
+      <parameter name="threads">2</parameter>
+      <parameter name="marks">$MARKS</parameter>
+XML
+		for p; do
+			printf '      <parameter name="%s">%s</parameter>\n' \
+				"${p%%=*}" "${p#*=}"
+		done
+		printf '    </parameters>\n  </server>\n</registry>\n'
+	} >"$CT_CONFIG"
+}
+
+# assert_own_result ID: the job's result is BLAST XML of its own query
+# alone, whose best hit is that query itself (each is in the database).
+assert_own_result() {
+	ct-fetch -o "$1.xml" "$1"
+	run -0 xmllint --xpath 'count(//Iteration)' "$1.xml"
+	assert_output 1
+	run -0 xmllint --xpath 'normalize-space(//Iteration_query-def)' "$1.xml"
+	def=$output
+	run -0 xmllint --xpath 'normalize-space((//Hit_def)[1])' "$1.xml"
+	assert_equal "$output" "$def"
+	run -0 xmllint --xpath 'string(//BlastOutput_query-def)' "$1.xml"
+	assert_equal "$(echo $output)" "$def"
+}
+
+@test "four jobs, one batch: one blastp over the four queries, each job its own report" {
+	run -0 ct-submit -r -d globins45 four.fa
+	ids=("${lines[@]}")
+	assert_equal "${#ids[@]}" 4
+	dispatch_until_done "${ids[@]}"
+	run -0 ct-wait -t 0 "${ids[@]}"
+	# One run of blastp, of four queries.
+	run cat "$MARKS/runs"
+	assert_output 4
+	defs=()
+	for id in "${ids[@]}"; do
+		assert_own_result "$id"
+		defs+=("$def")
+		run -0 ct-status -l "$id"
+		assert_line --regexp '^  .*  Processing  sent to here in a batch of 4 \(handle [0-9a-f]{32}\)$'
+	done
+	# Each its own query, in the order submitted.
+	assert_equal "${defs[*]}" "MYG_ESCGI MYG_HORSE MYG_PROGU MYG_SAISC"
+	run find "$CT_SPOOL/locks" "$CT_SPOOL/work" -mindepth 1
+	assert_output ""
+}
+
+@test "a query blastp refuses: the batch is run again as single jobs, and only that job fails" {
+	printf '>broken\nM-------\n' >>four.fa
+	run -0 ct-submit -r -d globins45 four.fa
+	ids=("${lines[@]}")
+	dispatch_until_done "${ids[@]}"
+	# The batch of five failed whole; then each query alone.
+	run cat "$MARKS/runs"
+	assert_output "$(printf '5\n1\n1\n1\n1\n1')"
+	for id in "${ids[@]:0:4}"; do
+		assert_own_result "$id"
+	done
+	run -1 ct-wait -t 0 "${ids[4]}"
+	run -1 ct-status -l "${ids[4]}"
+	assert_line --partial "here failed it: command exited with status 1: BLAST query error"
+}
+
+@test "a wrapper without submit-batch: each job is submitted alone, and completes" {
+	mkdir wd
+	cp "$BATS_TEST_DIRNAME/../share/examples/bgblast" wd/
+	export CT_WRAPPER_DIR=$PWD/wd
+	registry bgblast "db=$BATS_FILE_TMPDIR/globins45"
+	run -0 ct-submit -r four.fa
+	ids=("${lines[@]}")
+	dispatch_until_done "${ids[@]}"
+	run -0 ct-wait -t 0 "${ids[@]}"
+	for id in "${ids[@]}"; do
+		assert_own_result "$id"
+		run -0 ct-status -l "$id"
+		assert_line --regexp 'not started by a batch of 4 at here: bgblast submit-batch exit 64: .*; submitted alone$'
+	done
+}
+
+@test "one job of a batch cancelled: it alone is withdrawn, the others complete from the same run" {
+	registry local DELAY=3
+	run -0 ct-submit -r -d globins45 four.fa
+	ids=("${lines[@]}")
+	ct-dispatch
+	run -2 ct-status -l "${ids[1]}"
+	assert_line --partial "sent to here in a batch of 4"
+	run -0 ct-cancel "${ids[1]}"
+	dispatch_until_done "${ids[@]}"
+	run -1 ct-wait -t 0 "${ids[1]}"
+	run -1 ct-status -l "${ids[1]}"
+	assert_line --partial "cancelled by its owner"
+	for id in "${ids[0]}" "${ids[2]}" "${ids[3]}"; do
+		assert_own_result "$id"
+	done
+	# The run went on for the others, and nothing was run again.
+	run cat "$MARKS/runs"
+	assert_output 4
+}
+
+@test "kill -9 of the dispatcher during a batch call: no other pass calls for its jobs until it is over, then each completes once" {
+	no_leak_check
+	mkdir wd
+	cp "$BATS_TEST_DIRNAME/wrappers/slow-batch" wd/
+	export CT_WRAPPER_DIR=$PWD/wd
+	registry slow-batch "local=$CT_BUILD/providers/local" BATCH_DELAY=2
+	run -0 ct-submit -r -d globins45 four.fa
+	ids=("${lines[@]}")
+	ct-dispatch &
+	pid=$!
+	for ((n = 0; n < 100; n++)); do
+		[ -e "$MARKS/in-batch" ] && break
+		sleep 0.05
+	done
+	[ -e "$MARKS/in-batch" ]
+	kill -KILL "$pid"
+	wait "$pid" || true
+	# The call runs on, fenced to every job's lock: a pass now leaves
+	# them all alone.
+	ct-dispatch
+	[ ! -e "$MARKS/runs" ]
+	for id in "${ids[@]}"; do
+		run -2 ct-status -q "$id"
+	done
+	dispatch_until_done "${ids[@]}"
+	run -0 ct-wait -t 0 "${ids[@]}"
+	# One blastp over the four queries, and no other.
+	run cat "$MARKS/runs"
+	assert_output 4
+	for id in "${ids[@]}"; do
+		assert_own_result "$id"
+		run -0 ct-status -l "$id"
+		assert_line --partial "asking again under the same attempt"
+		run grep -c 'completed by here' <<<"$output"
+		assert_output 1
+	done
+}
+
+@test "a report that also holds another query is no job's result: the job moves on" {
+	export CT_WRAPPER_DIR=$T/wrappers
+	registry two-queries "db=$BATS_FILE_TMPDIR/globins45"
+	awk '/^>/ { n++ } n == 1' four.fa >one.fa
+	id=$(ct-submit one.fa)
+	dispatch_until_done "$id"
+	run -1 ct-wait -t 0 "$id"
+	run -1 ct-status -l "$id"
+	assert_line --partial "here delivered a bad result: a report that also holds query 'other', not one of this job's"
+	run -1 ct-fetch "$id"
+}
+
+@test "the bounds of <batch>: max-queries and max-residues cut the jobs into several batches" {
+	BATCH_QUERIES=3 registry local
+	run -0 ct-submit -r -d globins45 four.fa
+	ids=("${lines[@]}")
+	dispatch_until_done "${ids[@]}"
+	run -0 ct-wait -t 0 "${ids[@]}"
+	# Three, then the one left: alone, it is not a batch.
+	run cat "$MARKS/runs"
+	assert_output "$(printf '3\n1')"
+	run -0 ct-status -l "${ids[3]}"
+	assert_line --regexp '^  .*  Processing  sent to here \(handle [0-9a-f]{32}\)$'
+	# Myoglobins are 153 residues: two of them and no more in 400.
+	rm "$MARKS/runs"
+	BATCH_RESIDUES=400 registry local
+	run -0 ct-submit -r -d globins45 four.fa
+	ids=("${lines[@]}")
+	dispatch_until_done "${ids[@]}"
+	run -0 ct-wait -t 0 "${ids[@]}"
+	run cat "$MARKS/runs"
+	assert_output "$(printf '2\n2')"
+}
+
+@test "wait: a New job waits for others until it is that old, then goes with those that came meanwhile" {
+	BATCH_WAIT=2 registry local
+	awk '/^>/ { n++ } n <= 2' four.fa >first.fa
+	awk '/^>/ { n++ } n > 2' four.fa >last.fa
+	run -0 ct-submit -r -d globins45 first.fa
+	ids=("${lines[@]}")
+	ct-dispatch
+	run -3 ct-status -q "${ids[0]}"
+	run -0 ct-submit -r -d globins45 last.fa
+	ids+=("${lines[@]}")
+	sleep 2
+	# The first two may go now; the last two, a moment younger, wait.
+	dispatch_until_done "${ids[@]}"
+	run -0 ct-wait -t 0 "${ids[@]}"
+	for id in "${ids[@]}"; do
+		assert_own_result "$id"
+	done
+	run cat "$MARKS/runs"
+	refute_line 1
+}
+
+@test "ct-providers show: a server's batch bounds; none for one without <batch>" {
+	BATCH_QUERIES=50 BATCH_RESIDUES=20000 BATCH_WAIT=3 registry local
+	run -0 ct-providers show here
+	assert_line "batch             up to 50 jobs, 20000 residues; wait 3 s"
+	sed -i '/<batch /d' "$CT_CONFIG"
+	run -0 ct-providers show here
+	refute_line --regexp '^batch '
+}
