@@ -33,6 +33,11 @@
 #define REGISTRY_DEFAULT_POLL_INTERVAL 30
 #define REGISTRY_DEFAULT_REQUEST_INTERVAL 0
 #define REGISTRY_DEFAULT_CALL_TIMEOUT 60
+/* The circuit breaker's (breaker.h). */
+#define REGISTRY_DEFAULT_BREAKER_FAILURES 50
+#define REGISTRY_DEFAULT_BREAKER_ATTEMPTS 10
+#define REGISTRY_DEFAULT_BREAKER_BLACK_HOLE 3
+#define REGISTRY_DEFAULT_BREAKER_COOL_DOWN 300
 
 struct registry_param {
 	char *name, *value;
@@ -55,6 +60,15 @@ struct registry_server {
 	unsigned request_interval;	/* seconds between any two requests */
 	unsigned call_timeout;		/* seconds one wrapper call may take */
 	unsigned daily_max;		/* jobs in any 24 hours; 0: no limit */
+	unsigned breaker_failures;	/* percent of attempts that opens the
+					   breaker; 0: never */
+	unsigned breaker_attempts;	/* of the last so many */
+	unsigned breaker_black_hole;	/* timeouts in a row that open it */
+	unsigned breaker_cool_down;	/* seconds open before a probe */
+	int window_from, window_to;	/* hours it takes new jobs freely,
+					   [from, to) local time; -1: all */
+	unsigned window_days;		/* and all day on these (bit 0: Sunday) */
+	unsigned window_max;		/* outside them, jobs in any 24 hours */
 	struct registry_service *services;
 	size_t nservices;
 	struct registry_param *params;
@@ -67,6 +81,7 @@ struct registry {
 	char *path;
 	unsigned deadline;		/* default deadline of a job */
 	unsigned retention;		/* finished jobs kept this long; 0: ever */
+	bool soonest;			/* routing="soonest" (route.h) */
 	struct limits limits;		/* what one user may put in the spool */
 	struct registry_server *servers;
 	size_t nservers;
