@@ -756,7 +756,9 @@ choose(struct dispatcher *d, struct job *j, struct policy *pol, int *si)
 	int full;
 
 	n = candidates(d, j, rc, index, &any_left, &full, &full_estimate);
-	if (d->reg.soonest && route_wait_for(rc, n, full_estimate, full >= 0)) {
+	if (d->reg.soonest && route_wait_for(rc, n, full_estimate, full >= 0,
+	    j->deadline_usec == 0 ? -1 :
+	    (double)(j->deadline_usec - now_usec()) / 1e6)) {
 		c = CHOICE_WAIT_SOONER;
 		*si = full;
 	} else {

@@ -180,6 +180,28 @@ print_disabling(const struct disabling *why)
 	printf("%s%s\n", why->reason[0] != '\0' ? ": " : "", why->reason);
 }
 
+/* A server's breaker and time window (providers.xml(5)), for show. */
+static void
+print_adaptive(const struct registry_server *s)
+{
+	static const char *const days[] = { "sun", "mon", "tue", "wed", "thu",
+	    "fri", "sat" };
+	size_t k;
+
+	printf("breaker           %u%% of %u attempts, %u timeouts in a row; "
+	    "cool-down %u s\n", s->breaker_failures, s->breaker_attempts,
+	    s->breaker_black_hole, s->breaker_cool_down);
+	if (s->window_from < 0 && s->window_days == 0)
+		return;
+	printf("window           ");
+	if (s->window_from >= 0)
+		printf(" %d-%d", s->window_from, s->window_to);
+	for (k = 1; k <= 7; k++)	/* Monday first, as people list them */
+		if (s->window_days & (1u << (k % 7)))
+			printf(" %s", days[k % 7]);
+	printf("; outside it %u a day\n", s->window_max);
+}
+
 static int
 cmd_show(struct spool *sp, const struct registry *r, const char *id)
 {
@@ -210,6 +232,7 @@ cmd_show(struct spool *sp, const struct registry *r, const char *id)
 	printf("poll-interval     %u s\n", s->poll_interval);
 	printf("request-interval  %u s\n", s->request_interval);
 	printf("call-timeout      %u s\n", s->call_timeout);
+	print_adaptive(s);
 	for (i = 0; i < s->nservices; i++)
 		printf("service           %s weight %u\n", s->services[i].name,
 		    s->services[i].weight);

@@ -164,6 +164,34 @@ figures_read(struct spool *sp, const char *server, struct figures *f)
 	return rc;
 }
 
+/*
+ * Replace dir/name with b, under the caller's lock: written whole to
+ * NAME.tmp, then renamed over it, so that a reader sees the old file or
+ * the new one. Not fsynced: the figures are statistics, written at each
+ * attempt's end, and a crash that loses the last of them costs a few
+ * events; an fsync each would cost a million-job spool hours.
+ */
+static int
+replace_unsynced(int dir, const char *name, const struct buf *b)
+{
+	char tmp[200];
+	int fd, e, rc;
+
+	snprintf(tmp, sizeof tmp, "%s.tmp", name);
+	(void)unlinkat(dir, tmp, 0);	/* a crash's, under this lock */
+	if ((fd = file_create(dir, tmp, 0660)) < 0)
+		return -1;
+	rc = write_all(fd, b->data, b->len);
+	if (close(fd) != 0)
+		rc = -1;
+	if (rc == 0 && renameat(dir, tmp, dir, name) == 0)
+		return 0;
+	e = errno;
+	(void)unlinkat(dir, tmp, 0);
+	errno = e;
+	return -1;
+}
+
 /* f as the file says it. */
 static void
 format(const struct figures *f, struct buf *b)
@@ -212,7 +240,7 @@ figures_update(struct spool *sp, const char *server, figures_edit_fn edit,
 	/* The reason is one line: a newline in it would split the file. */
 	f.b.reason[strcspn(f.b.reason, "\n")] = '\0';
 	format(&f, &b);
-	if (atomic_write(d, name, b.data, b.len, 0660) != 0)
+	if (replace_unsynced(d, name, &b) != 0)
 		ct_warnerr("cannot write %s/state/%s", sp->path, name);
 	else
 		rc = 1;

@@ -8,9 +8,11 @@
  * figures yet); figures_update prints why it fails.
  *
  * Whoever ends an attempt, or hears an answer, adds one event under the
- * lock state/figures.SERVER.lock, and writes the file anew by atomic
- * rename (atomicfile.h): a reader, locked or not, sees the whole old file
- * or the whole new one. The file holds the newest FIGURES_WINDOW events
+ * lock state/figures.SERVER.lock, and writes the file anew by rename: a
+ * reader, locked or not, sees the whole old file or the whole new one.
+ * It is not fsynced (figures.c says why): a crash may lose the last
+ * events, or, on a file system that does not order the rename after the
+ * data, leave the file empty, read as no figures yet. The file holds the newest FIGURES_WINDOW events
  * of each kind, so reading and writing it costs the same at a million
  * jobs as at ten; a line that cannot be read is dropped.
  */

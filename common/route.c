@@ -37,11 +37,11 @@ route_outside_window(const struct registry_server *s, int64_t now)
 
 bool
 route_wait_for(const struct route_candidate *c, size_t n,
-    double full_estimate, bool full)
+    double full_estimate, bool full, double left)
 {
 	size_t i;
 
-	if (!full)
+	if (!full || (left >= 0 && left < 2 * full_estimate))
 		return false;
 	for (i = 0; i < n; i++)
 		if (c[i].estimate < 0 || c[i].estimate <= full_estimate)

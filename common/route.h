@@ -106,11 +106,14 @@ int route_pick(struct policy *pol, const struct route_candidate *c, size_t n,
 /*
  * With soonest: should the job rather wait for a server at its cap, whose
  * estimate is full_estimate (there is one if full), than go to any of the
- * n candidates? Only if every candidate has an estimate, and the full
- * server's, for a job queued behind all it holds, is sooner than them all.
+ * n candidates? Only if every candidate has an estimate, the full
+ * server's, for a job queued behind all it holds, is sooner than them
+ * all, and the job has twice that left before its deadline (left, in
+ * seconds; <0: no deadline known yet), so that waiting cannot cost it
+ * its deadline.
  */
 bool route_wait_for(const struct route_candidate *c, size_t n,
-    double full_estimate, bool full);
+    double full_estimate, bool full, double left);
 
 /*
  * The cap on server s's new jobs in any 24 hours at now (quota.h): its

@@ -90,6 +90,8 @@ server() {
 	run -0 ct-providers -c r.xml show n
 	assert_line "wrapper           ncbi"
 	assert_line "poll-interval     60 s"
+	assert_line "breaker           50% of 10 attempts, 3 timeouts in a row; cool-down 300 s"
+	refute_line --partial "window"
 	assert_line "parameter         api-key = (secret)"
 	assert_line "parameter         tool = cputorrent"
 	assert_line "parameter         classname (required) = ncbi"

@@ -190,6 +190,13 @@ fast"
 	run -0 --separate-stderr ct-dispatch -x
 	assert_line "$(cat ids)	blastp	slow	soonest slow=1:15.0s"
 	run -0 grep -c '^provider slow$' "$CT_SPOOL/processing/$(cat ids)"
+	# Nor when waiting could cost a job its deadline: 30 s left, less
+	# than twice fast's 20 s.
+	figures slow 100 100 100
+	mkjob -s processing -p fast "$CT_SPOOL" busy2
+	id=$(printf '>q\n%s\n' "${PROTEIN:0:40}" | ct-submit -t 30 -)
+	run -0 --separate-stderr ct-dispatch -x
+	assert_line "$id	blastp	slow	soonest slow=1:100.0s"
 }
 
 @test "routing weights (the default): the figures change nothing" {
@@ -241,6 +248,8 @@ now_hour() { local h=$((10#$(date +%H))); echo "$h-$(((h + 1) % 24))"; }
 	submit_many 1
 	pass
 	assert_equal "$(jobs_in new)" 0
+	run -0 ct-providers show a
+	assert_line "window            $(not_now) $today; outside it 0 a day"
 }
 
 @test "a multi-record job is Completed only by a report that answers every query" {
