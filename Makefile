@@ -226,6 +226,12 @@ lint-man:
 bench: all
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/run
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/volunteer
+	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/adaptive
+
+# The PredictProtein spike replayed through ct-dispatch -f against
+# simulated providers (issue 14): routing by weights against soonest.
+bench-adaptive: all
+	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/adaptive
 
 # The volunteer pool's section alone (G2's speedup, ct-serve's hand-out
 # rate against its floor, its memory with 100k tasks).
@@ -363,6 +369,6 @@ clean:
 	rm -rf build build-san build-fuzz build-libfuzzer build-deb
 
 FORCE:
-.PHONY: FORCE all deps demo-deps deb check test lint-man bench bench-volunteer torture fuzz fuzz-replays \
+.PHONY: FORCE all deps demo-deps deb check test lint-man bench bench-volunteer bench-adaptive torture fuzz fuzz-replays \
 	fuzz-harnesses demo install uninstall clean
 .DELETE_ON_ERROR:

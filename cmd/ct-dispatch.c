@@ -686,7 +686,8 @@ candidates(struct dispatcher *d, const struct job *j,
 		if (!in_service(d, i) || !route_open(&d->route, i))
 			continue;
 		if (d->in_flight[i] >= s->max_jobs) {
-			e = route_estimate(&d->route, i, s, s->max_jobs);
+			e = route_estimate(&d->route, i, s, s->max_jobs +
+			    route_waiting(&d->route, i));
 			if (e >= 0 && (*full < 0 || e < *full_estimate)) {
 				*full = (int)i;
 				*full_estimate = e;
@@ -761,6 +762,7 @@ choose(struct dispatcher *d, struct job *j, struct policy *pol, int *si)
 	    (double)(j->deadline_usec - now_usec()) / 1e6)) {
 		c = CHOICE_WAIT_SOONER;
 		*si = full;
+		route_waits(&d->route, (size_t)full);
 	} else {
 		pick = route_pick(pol, rc, n, d->reg.soonest);
 		c = pick >= 0 ? CHOICE_SERVER : any_left ? CHOICE_WAIT :

@@ -35,6 +35,19 @@ route_outside_window(const struct registry_server *s, int64_t now)
 	return !in;
 }
 
+void
+route_waits(struct route *r, size_t i)
+{
+	if (i < r->n)
+		r->waiting[i]++;
+}
+
+unsigned
+route_waiting(const struct route *r, size_t i)
+{
+	return i < r->n ? r->waiting[i] : 0;
+}
+
 bool
 route_wait_for(const struct route_candidate *c, size_t n,
     double full_estimate, bool full, double left)
@@ -74,6 +87,7 @@ route_free(struct route *r)
 	free(r->window_shut);
 	free(r->age_sum);
 	free(r->aged);
+	free(r->waiting);
 	memset(r, 0, sizeof *r);
 }
 
@@ -108,6 +122,7 @@ route_look(struct route *r, struct spool *sp, const struct registry *reg,
 	r->window_shut = xcalloc(r->n + 1, sizeof *r->window_shut);
 	r->age_sum = xcalloc(r->n + 1, sizeof *r->age_sum);
 	r->aged = xcalloc(r->n + 1, sizeof *r->aged);
+	r->waiting = xcalloc(r->n + 1, sizeof *r->waiting);
 	for (i = 0; i < r->n; i++)
 		*wake = look(r, sp, &reg->servers[i], i, now, *wake);
 }

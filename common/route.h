@@ -45,6 +45,7 @@ struct route {
 	bool *window_shut;		/* outside its window, window-max 0 */
 	double *age_sum;		/* of its jobs in flight, seconds */
 	unsigned *aged;			/* how many jobs that sum counts */
+	unsigned *waiting;		/* jobs this pass left waiting for it */
 };
 
 /* A server a New job may go to, as route_pick weighs it. */
@@ -114,6 +115,16 @@ int route_pick(struct policy *pol, const struct route_candidate *c, size_t n,
  */
 bool route_wait_for(const struct route_candidate *c, size_t n,
     double full_estimate, bool full, double left);
+
+/*
+ * A job waits for server i, at its cap (route_wait_for): the jobs after
+ * it that would wait there queue behind it, and the server's estimate
+ * for them grows by as much as for a job in flight.
+ */
+void route_waits(struct route *r, size_t i);
+
+/* The jobs waiting for server i this pass, so far. */
+unsigned route_waiting(const struct route *r, size_t i);
 
 /*
  * The cap on server s's new jobs in any 24 hours at now (quota.h): its

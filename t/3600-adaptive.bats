@@ -199,6 +199,21 @@ fast"
 	assert_line "$id	blastp	slow	soonest slow=1:100.0s"
 }
 
+@test "routing soonest: the jobs left waiting for a server at its cap queue there: the next goes to a free one once that is sooner" {
+	{ server fast instant 1 'poll-interval="0" max-jobs="1"'; server slow instant 1; } |
+		registry '<defaults routing="soonest"/>'
+	ct-dispatch -i -n 2>/dev/null || true
+	mkjob -s processing -p fast "$CT_SPOOL" busy
+	submit_many 2
+	figures fast 10 10 10
+	figures slow 25 25 25
+	run -0 ct-dispatch -n -x
+	run -0 cut -f3,4 <<<"$output"
+	# 10 s and the one in flight: 20 s, sooner than 25; and then 30 s.
+	assert_output "(wait: fast at its cap is sooner)	soonest slow=1:25.0s
+slow	soonest slow=1:25.0s"
+}
+
 @test "routing weights (the default): the figures change nothing" {
 	{ server slow instant 1; server fast instant 1; } | registry
 	ct-dispatch -i -n 2>/dev/null || true
