@@ -173,14 +173,20 @@ fast"
 	assert_line --index 7 --partial "	fast	soonest fast=1:10.0s hole=1:measuring"
 }
 
-@test "routing soonest: a job waits for a server at its cap rather than go to one expected slower than it, queue and all" {
+# fast_at_cap SLOW-SECONDS N: soonest between fast (runs of 10 s, max-jobs
+# 1, one job there) and slow (runs of SLOW-SECONDS), and N New jobs.
+fast_at_cap() {
 	{ server fast instant 1 'poll-interval="0" max-jobs="1"'; server slow instant 1; } |
 		registry '<defaults routing="soonest"/>'
 	ct-dispatch -i -n 2>/dev/null || true
 	mkjob -s processing -p fast "$CT_SPOOL" busy
-	submit_many 1
+	submit_many "$2"
 	figures fast 10 10 10
-	figures slow 100 100 100
+	figures slow "$1" "$1" "$1"
+}
+
+@test "routing soonest: a job waits for a server at its cap rather than go to one expected slower than it, queue and all" {
+	fast_at_cap 100 1
 	run -0 ct-dispatch -n -x
 	assert_output "$(cat ids)	blastp	(wait: fast at its cap is sooner)	soonest slow=1:100.0s"
 	pass
@@ -200,13 +206,7 @@ fast"
 }
 
 @test "routing soonest: the jobs left waiting for a server at its cap queue there: the next goes to a free one once that is sooner" {
-	{ server fast instant 1 'poll-interval="0" max-jobs="1"'; server slow instant 1; } |
-		registry '<defaults routing="soonest"/>'
-	ct-dispatch -i -n 2>/dev/null || true
-	mkjob -s processing -p fast "$CT_SPOOL" busy
-	submit_many 2
-	figures fast 10 10 10
-	figures slow 25 25 25
+	fast_at_cap 25 2
 	run -0 ct-dispatch -n -x
 	run -0 cut -f3,4 <<<"$output"
 	# 10 s and the one in flight: 20 s, sooner than 25; and then 30 s.
