@@ -229,10 +229,28 @@ unwritten(struct dispatcher *d, const char *id)
 }
 
 /* Commit the pass's staged rewrites, noting the jobs that failed. */
+/*
+ * The events noted since the last time into their servers' figures
+ * (note()); each move of a breaker logged.
+ */
+static void
+flush_figures(struct dispatcher *d)
+{
+	struct strvec said = STRVEC_INIT;
+	size_t i;
+
+	route_flush(&d->route, &d->sp, &d->reg, now_usec(), &said);
+	for (i = 0; i < said.n; i++)
+		logmsg(d, LOG_NOTICE, "%s", said.v[i]);
+	strvec_free(&said);
+}
+
 static void
 commit(struct dispatcher *d)
 {
 	commit_flush(&d->sp, &d->batch, &d->unwritten);
+	/* The events of the jobs just committed, into their figures. */
+	flush_figures(d);
 }
 
 /* The pass's wake-up (--follow) comes no later than usec, if it is set. */
@@ -487,27 +505,25 @@ leave_server(struct dispatcher *d, const struct job *j)
 }
 
 /*
- * An event of j's attempt at its server, in the server's live figures,
- * for every dispatcher (figures.h); a move of its breaker, in the log,
- * and for the rest of the pass (breaker.h).
+ * An event of j's attempt at its server, for the server's live figures,
+ * shared by every dispatcher (figures.h): written with the next group
+ * commit (commit()), which logs each move of a breaker it makes, and
+ * looks at that server again for the rest of the pass (breaker.h).
  */
 static void
 note(struct dispatcher *d, const struct job *j, enum figures_kind kind)
 {
 	int si = j->provider != NULL ? server_index(d, j->provider) : -1;
 	int64_t now = now_usec();
-	char said[300];
 
 	if (si < 0 || d->dry_run)
 		return;
-	if (breaker_note(&d->sp, &d->reg.servers[si], kind, j->id, now,
+	route_note(&d->route, (size_t)si, kind, j->id, now,
 	    j->attempt_usec > 0 && j->attempt_usec <= now ?
-	    (double)(now - j->attempt_usec) / 1e6 : 0, said, sizeof said) > 0 &&
-	    said[0] != '\0') {
-		logmsg(d, LOG_NOTICE, "%s: %s", j->provider, said);
-		route_refresh(&d->route, &d->sp, &d->reg.servers[si],
-		    (size_t)si, now);
-	}
+	    (double)(now - j->attempt_usec) / 1e6 : 0);
+	/* A pass of jobs that end without a group commit: bounded. */
+	if (route_pending(&d->route) >= CHUNK)
+		flush_figures(d);
 }
 
 /*
@@ -1837,6 +1853,7 @@ one_pass(struct dispatcher *d)
 		}
 		/* Jobs that failed during the pass's last call. */
 		withdraw_owed(d);
+		commit(d);	/* and the figures of its last events */
 		reap_strays();
 	}
 	for (i = 0; i < ps.n; i++) {

@@ -94,54 +94,65 @@ should_open(struct figures *f, const struct registry_server *s)
 
 struct note {
 	const struct registry_server *s;
-	enum figures_kind kind;
+	const struct breaker_event *ev;
+	size_t n;
+	struct strvec *said;
+	/* For the probe: */
 	const char *job;
 	int64_t now;
-	double secs;
-	char *said;
-	size_t n;
+	char *probe_said;
+	size_t probe_n;
 };
+
+/* One event e into f, and the breaker moved by it (said, if it moves). */
+static void
+note_one(struct figures *f, const struct registry_server *s,
+    const struct breaker_event *e, struct strvec *said)
+{
+	struct breaker *b = &f->b;
+
+	figures_add(f, e->kind, e->usec, e->secs);
+	if (!is_outcome(e->kind))
+		return;
+	if (b->state == BREAKER_CLOSED && should_open(f, s)) {
+		move(b, BREAKER_OPEN, e->usec, "");
+		strvec_pushf(said, "%s: circuit breaker open for %u s: %s",
+		    s->id, s->breaker_cool_down, b->reason);
+	} else if (b->state == BREAKER_HALF_OPEN && e->kind == FIG_DONE) {
+		/* The probe, or a job sent before: the server works. */
+		snprintf(b->reason, sizeof b->reason, "%s completed",
+		    strcmp(e->job, b->probe) == 0 ? "the probe" : "a job");
+		move(b, BREAKER_CLOSED, e->usec, "");
+		strvec_pushf(said, "%s: circuit breaker closed: %s %s", s->id,
+		    b->reason, e->job);
+	} else if (b->state == BREAKER_HALF_OPEN &&
+	    strcmp(e->job, b->probe) == 0) {
+		snprintf(b->reason, sizeof b->reason, "the probe %s %s",
+		    e->job, e->kind == FIG_TIMEOUT ? "ran out of time" :
+		    "failed");
+		move(b, BREAKER_OPEN, e->usec, "");
+		strvec_pushf(said, "%s: circuit breaker open again for %u s: "
+		    "%s", s->id, s->breaker_cool_down, b->reason);
+	}
+}
 
 static bool
 note_edit(struct figures *f, void *arg)
 {
 	struct note *a = arg;
-	struct breaker *b = &f->b;
+	size_t i;
 
-	figures_add(f, a->kind, a->now, a->secs);
-	if (!is_outcome(a->kind))
-		return true;
-	if (b->state == BREAKER_CLOSED && should_open(f, a->s)) {
-		move(b, BREAKER_OPEN, a->now, "");
-		snprintf(a->said, a->n, "circuit breaker open for %u s: %s",
-		    a->s->breaker_cool_down, b->reason);
-	} else if (b->state == BREAKER_HALF_OPEN && a->kind == FIG_DONE) {
-		/* The probe, or a job sent before: the server works. */
-		snprintf(b->reason, sizeof b->reason, "%s completed",
-		    strcmp(a->job, b->probe) == 0 ? "the probe" : "a job");
-		move(b, BREAKER_CLOSED, a->now, "");
-		snprintf(a->said, a->n, "circuit breaker closed: %s %s",
-		    b->reason, a->job);
-	} else if (b->state == BREAKER_HALF_OPEN &&
-	    strcmp(a->job, b->probe) == 0) {
-		snprintf(b->reason, sizeof b->reason, "the probe %s %s",
-		    a->job, a->kind == FIG_TIMEOUT ? "ran out of time" :
-		    "failed");
-		move(b, BREAKER_OPEN, a->now, "");
-		snprintf(a->said, a->n, "circuit breaker open again for %u s: "
-		    "%s", a->s->breaker_cool_down, b->reason);
-	}
+	for (i = 0; i < a->n; i++)
+		note_one(f, a->s, &a->ev[i], a->said);
 	return true;
 }
 
 int
 breaker_note(struct spool *sp, const struct registry_server *s,
-    enum figures_kind kind, const char *job, int64_t now, double secs,
-    char *said, size_t n)
+    const struct breaker_event *ev, size_t n, struct strvec *said)
 {
-	struct note a = { s, kind, job, now, secs, said, n };
+	struct note a = { .s = s, .ev = ev, .n = n, .said = said };
 
-	said[0] = '\0';
 	return figures_update(sp, s->id, note_edit, &a) < 0 ? -1 : 1;
 }
 
@@ -156,7 +167,8 @@ probe_edit(struct figures *f, void *arg)
 	move(&f->b, BREAKER_HALF_OPEN, a->now, a->job);
 	snprintf(f->b.reason, sizeof f->b.reason, "cool-down over: %s is "
 	    "the probe", a->job);
-	snprintf(a->said, a->n, "circuit breaker half-open: %s", f->b.reason);
+	snprintf(a->probe_said, a->probe_n, "circuit breaker half-open: %s",
+	    f->b.reason);
 	return true;
 }
 
@@ -164,7 +176,8 @@ int
 breaker_take_probe(struct spool *sp, const struct registry_server *s,
     const char *job, int64_t now, char *said, size_t n)
 {
-	struct note a = { s, FIG_ANSWER, job, now, 0, said, n };
+	struct note a = { .s = s, .job = job, .now = now, .probe_said = said,
+	    .probe_n = n };
 
 	said[0] = '\0';
 	return figures_update(sp, s->id, probe_edit, &a);

@@ -25,6 +25,7 @@
 #include "figures.h"
 #include "registry.h"
 #include "spool.h"
+#include "strvec.h"
 
 enum breaker_admit {
 	ADMIT_YES,	/* closed */
@@ -39,14 +40,24 @@ enum breaker_admit {
 enum breaker_admit breaker_admits(const struct breaker *b,
     const struct registry_server *s, int64_t now, int64_t *open_usec);
 
+/* An event of a job's attempt at a server (secs as figures.h says). */
+struct breaker_event {
+	enum figures_kind kind;
+	char job[JOBID_MAX + 1];
+	int64_t usec;
+	double secs;
+};
+
 /*
- * An event of job at server s (secs as figures.h says), added to its
- * figures, and the breaker moved by it. said is the transition for the
- * log ("" if none). Returns 1, or -1 after printing why.
+ * The events ev[0..n) at server s, in their order, added to its figures
+ * under one lock, and the breaker moved by each: a dispatcher notes them
+ * as they come and adds them with each group commit of its jobs, so that
+ * a million jobs do not cost a million rewrites of the figures. Each
+ * move, for the log, is pushed on said as "SERVER: circuit breaker ...".
+ * Returns 1, or -1 after printing why.
  */
 int breaker_note(struct spool *sp, const struct registry_server *s,
-    enum figures_kind kind, const char *job, int64_t now, double secs,
-    char *said, size_t n);
+    const struct breaker_event *ev, size_t n, struct strvec *said);
 
 /*
  * Make job the probe of half-open server s, if the breaker still admits

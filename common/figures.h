@@ -7,7 +7,8 @@
  * Errors: figures_read prints nothing (a reader without the file has no
  * figures yet); figures_update prints why it fails.
  *
- * Whoever ends an attempt, or hears an answer, adds one event under the
+ * A dispatcher notes each attempt's end, and each answer, as they come,
+ * and adds them with each group commit of its jobs (breaker.h), under the
  * lock state/figures.SERVER.lock, and writes the file anew by rename: a
  * reader, locked or not, sees the whole old file or the whole new one.
  * It is not fsynced (figures.c says why): a crash may lose the last

@@ -2,6 +2,7 @@
  * route.c: the pass's view of each server, and routing by expected
  * completion (route.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -82,12 +83,18 @@ route_daily_cap(const struct registry_server *s, int64_t now, unsigned *keep)
 void
 route_free(struct route *r)
 {
+	size_t i;
+
 	free(r->sum);
 	free(r->admit);
 	free(r->window_shut);
 	free(r->age_sum);
 	free(r->aged);
 	free(r->waiting);
+	for (i = 0; i < r->n; i++)
+		free(r->pending[i]);
+	free(r->pending);
+	free(r->npending);
 	memset(r, 0, sizeof *r);
 }
 
@@ -123,16 +130,55 @@ route_look(struct route *r, struct spool *sp, const struct registry *reg,
 	r->age_sum = xcalloc(r->n + 1, sizeof *r->age_sum);
 	r->aged = xcalloc(r->n + 1, sizeof *r->aged);
 	r->waiting = xcalloc(r->n + 1, sizeof *r->waiting);
+	r->pending = xcalloc(r->n + 1, sizeof *r->pending);
+	r->npending = xcalloc(r->n + 1, sizeof *r->npending);
 	for (i = 0; i < r->n; i++)
 		*wake = look(r, sp, &reg->servers[i], i, now, *wake);
 }
 
 void
-route_refresh(struct route *r, struct spool *sp,
-    const struct registry_server *s, size_t i, int64_t now)
+route_note(struct route *r, size_t i, enum figures_kind kind, const char *job,
+    int64_t usec, double secs)
 {
-	if (i < r->n)
-		(void)look(r, sp, s, i, now, INT64_MAX);
+	struct breaker_event *e;
+
+	if (i >= r->n)
+		return;
+	r->pending[i] = xrealloc(r->pending[i], (r->npending[i] + 1) *
+	    sizeof *r->pending[i]);
+	e = &r->pending[i][r->npending[i]++];
+	e->kind = kind;
+	snprintf(e->job, sizeof e->job, "%s", job);
+	e->usec = usec;
+	e->secs = secs;
+}
+
+size_t
+route_pending(const struct route *r)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->n; i++)
+		n += r->npending[i];
+	return n;
+}
+
+void
+route_flush(struct route *r, struct spool *sp, const struct registry *reg,
+    int64_t now, struct strvec *said)
+{
+	size_t i, before;
+
+	for (i = 0; i < r->n && i < reg->nservers; i++) {
+		if (r->npending[i] == 0)
+			continue;
+		before = said->n;
+		(void)breaker_note(sp, &reg->servers[i], r->pending[i],
+		    r->npending[i], said);
+		r->npending[i] = 0;
+		if (said->n > before)
+			(void)look(r, sp, &reg->servers[i], i, now, INT64_MAX);
+	}
 }
 
 bool

@@ -46,6 +46,8 @@ struct route {
 	double *age_sum;		/* of its jobs in flight, seconds */
 	unsigned *aged;			/* how many jobs that sum counts */
 	unsigned *waiting;		/* jobs this pass left waiting for it */
+	struct breaker_event **pending;	/* noted, not yet in its figures */
+	size_t *npending;
 };
 
 /* A server a New job may go to, as route_pick weighs it. */
@@ -59,7 +61,7 @@ struct route_candidate {
 /*
  * Look at every server of reg at now: figures, breaker, window; the
  * earliest time one of them opens again lowers *wake. r is made anew for
- * reg's servers (route_free frees it).
+ * reg's servers (route_free frees it), and must have been flushed.
  */
 void route_look(struct route *r, struct spool *sp, const struct registry *reg,
     int64_t now, int64_t *wake);
@@ -67,11 +69,22 @@ void route_look(struct route *r, struct spool *sp, const struct registry *reg,
 void route_free(struct route *r);
 
 /*
- * Look again at server s, index i, at now: after its breaker moved, the
- * rest of the pass goes by the new state.
+ * An event of job's attempt at server i, kept for route_flush: the
+ * figures are written a group at a time (breaker.h).
  */
-void route_refresh(struct route *r, struct spool *sp,
-    const struct registry_server *s, size_t i, int64_t now);
+void route_note(struct route *r, size_t i, enum figures_kind kind,
+    const char *job, int64_t usec, double secs);
+
+/* How many events are noted and not yet flushed. */
+size_t route_pending(const struct route *r);
+
+/*
+ * Every event noted into its server's figures (servers of reg, by index),
+ * the breakers moved; each move pushed on said, and the server looked at
+ * again for the rest of the pass.
+ */
+void route_flush(struct route *r, struct spool *sp, const struct registry *reg,
+    int64_t now, struct strvec *said);
 
 /* Is the next job to server i its breaker's probe? */
 bool route_is_probe(const struct route *r, size_t i);
