@@ -228,7 +228,6 @@ unwritten(struct dispatcher *d, const char *id)
 	d->cannot_write = true;
 }
 
-/* Commit the pass's staged rewrites, noting the jobs that failed. */
 /*
  * The events noted since the last time into their servers' figures
  * (note()); each move of a breaker logged.
@@ -245,6 +244,7 @@ flush_figures(struct dispatcher *d)
 	strvec_free(&said);
 }
 
+/* Commit the pass's staged rewrites, noting the jobs that failed. */
 static void
 commit(struct dispatcher *d)
 {
