@@ -247,6 +247,12 @@ bench: bench-deps all
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/run
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/batch
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/volunteer
+	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/adaptive
+
+# The PredictProtein spike replayed through ct-dispatch -f against
+# simulated providers (issue 14): routing by weights against soonest.
+bench-adaptive: all
+	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/adaptive
 
 # Batch calls against BLAST's own floor, on prokka's real protein sets,
 # and the dispatcher's cost a job with and without them.
@@ -388,6 +394,6 @@ clean:
 	rm -rf build build-san build-fuzz build-libfuzzer build-deb
 
 FORCE:
-.PHONY: FORCE all deps demo-deps bench-deps deb check test account lint-man bench bench-batch bench-volunteer torture fuzz fuzz-replays \
+.PHONY: FORCE all deps demo-deps bench-deps deb check test account lint-man bench bench-batch bench-volunteer bench-adaptive torture fuzz fuzz-replays \
 	fuzz-harnesses demo install uninstall clean
 .DELETE_ON_ERROR:

@@ -35,9 +35,10 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "batchcall.h"
-#include "cli.h"
 #include "account.h"
+#include "batchcall.h"
+#include "breaker.h"
+#include "cli.h"
 #include "commit.h"
 #include "contract.h"
 #include "disabled.h"
@@ -52,6 +53,7 @@
 #include "privilege.h"
 #include "registry.h"
 #include "result.h"
+#include "route.h"
 #include "service.h"
 #include "slots.h"
 #include "spool.h"
@@ -102,6 +104,7 @@ struct dispatcher {
 	int64_t *gate_open;		/* per server: no request before */
 	bool *out_of_service;		/* per server: ct-providers disable */
 	bool looked_at_disabled;	/* since the registry was loaded */
+	struct route route;		/* figures, breakers, windows (route.h) */
 	struct commit batch;		/* job rewrites not yet committed */
 	struct strvec unwritten;	/* this pass's jobs whose step did not
 					   last, repeats and all */
@@ -231,11 +234,29 @@ unwritten(struct dispatcher *d, const char *id)
 	d->cannot_write = true;
 }
 
+/*
+ * The events noted since the last time into their servers' figures
+ * (note()); each move of a breaker logged.
+ */
+static void
+flush_figures(struct dispatcher *d)
+{
+	struct strvec said = STRVEC_INIT;
+	size_t i;
+
+	route_flush(&d->route, &d->sp, &d->reg, now_usec(), &said);
+	for (i = 0; i < said.n; i++)
+		logmsg(d, LOG_NOTICE, "%s", said.v[i]);
+	strvec_free(&said);
+}
+
 /* Commit the pass's staged rewrites, noting the jobs that failed. */
 static void
 commit(struct dispatcher *d)
 {
 	commit_flush(&d->sp, &d->batch, &d->unwritten);
+	/* The events of the jobs just committed, into their figures. */
+	flush_figures(d);
 }
 
 /* The pass's wake-up (--follow) comes no later than usec, if it is set. */
@@ -496,6 +517,28 @@ leave_server(struct dispatcher *d, const struct job *j)
 }
 
 /*
+ * An event of j's attempt at its server, for the server's live figures,
+ * shared by every dispatcher (figures.h): written with the next group
+ * commit (commit()), which logs each move of a breaker it makes, and
+ * looks at that server again for the rest of the pass (breaker.h).
+ */
+static void
+note(struct dispatcher *d, const struct job *j, enum figures_kind kind)
+{
+	int si = j->provider != NULL ? server_index(d, j->provider) : -1;
+	int64_t now = now_usec();
+
+	if (si < 0 || d->dry_run)
+		return;
+	route_note(&d->route, (size_t)si, kind, j->id, now,
+	    j->attempt_usec > 0 && j->attempt_usec <= now ?
+	    (double)(now - j->attempt_usec) / 1e6 : 0);
+	/* A pass of jobs that end without a group commit: bounded. */
+	if (route_pending(&d->route) >= CHUNK)
+		flush_figures(d);
+}
+
+/*
  * Whether job id holds a place at server, for slots_take: it is in
  * processing/, with that server. One whose lock is busy is being driven,
  * and counts.
@@ -520,6 +563,27 @@ place_held(void *arg, const char *server, const char *id)
 }
 
 /*
+ * If server si's breaker is half-open, j must be its probe (breaker.h):
+ * false if another dispatcher sent one first. Either way no other job
+ * goes there this pass.
+ */
+static bool
+take_probe(struct dispatcher *d, const struct job *j, int si)
+{
+	char said[300];
+	int taken;
+
+	if (!route_is_probe(&d->route, (size_t)si))
+		return true;
+	taken = breaker_take_probe(&d->sp, &d->reg.servers[si], j->id,
+	    now_usec(), said, sizeof said);
+	route_probe_sent(&d->route, (size_t)si);
+	if (taken == 1)
+		logmsg(d, LOG_NOTICE, "%s: %s", d->reg.servers[si].id, said);
+	return taken == 1;
+}
+
+/*
  * Take a place for j at server si, which this pass's count says is free,
  * and one of the server's jobs for the day (quota.h): another dispatcher
  * may have taken the last meanwhile. If so, or either cannot be read, the
@@ -530,20 +594,22 @@ static bool
 take_place(struct dispatcher *d, const struct job *j, int si)
 {
 	const struct registry_server *s = &d->reg.servers[si];
-	int64_t open_usec;
+	int64_t open_usec = 0, now = now_usec();
+	unsigned keep, cap = route_daily_cap(s, now, &keep);
 	char when[32];
 
 	if (slots_take(&d->sp, s->id, j->id, s->max_jobs, place_held, d) ==
 	    1) {
-		if (quota_take(&d->sp, s->id, s->daily_max, now_usec(),
-		    &open_usec) == 1)
+		if (take_probe(d, j, si) && quota_take_kept(&d->sp, s->id,
+		    cap, keep, now, &open_usec) == 1)
 			return true;
 		slots_release(&d->sp, s->id, j->id);
 		if (open_usec != 0) {
 			wake_by(d, open_usec);
 			format_timestamp(when, sizeof when, open_usec);
-			logmsg(d, LOG_INFO, "%s: daily-max of %u reached; "
-			    "more from %s", s->id, s->daily_max, when);
+			logmsg(d, LOG_INFO, "%s: %s of %u reached; more from "
+			    "%s", s->id, route_outside_window(s, now) ?
+			    "window-max" : "daily-max", cap, when);
 		}
 	}
 	d->in_flight[si] = s->max_jobs;
@@ -613,24 +679,31 @@ transient(struct dispatcher *d, struct job *j, const char *why)
 		backoff = d->retry_after_usec;
 	j->retries++;
 	j->next_usec = now_usec() + backoff;
+	note(d, j, FIG_TRANSIENT);
 	event(d, j, JOB_PROCESSING, LOG_INFO, "%s: will retry in %lld s%s: %s",
 	    j->provider, (long long)(backoff / 1000000), asked ?
 	    " (as it asked)" : "", why);
 }
 
 /*
- * Candidates for j's service: enabled, weighted, untried, under the cap.
+ * Candidates for j's service: enabled, weighted, untried, under the cap,
+ * its breaker and window open (route.h), with their expected completion.
  * Any_left: some server that offers it has not failed it, though it may
- * be at its cap or disabled, as for maintenance: the job waits for it
- * (to its deadline) rather than fail.
+ * be at its cap, disabled, as for maintenance, or its breaker open: the
+ * job waits for it (to its deadline) rather than fail. *full: the index
+ * of the server at its cap, but otherwise a candidate, expected soonest
+ * (route.h), or -1; *full_estimate its estimate.
  */
 static size_t
-candidates(struct dispatcher *d, const struct job *j, const char **ids,
-    unsigned *weights, int *index, bool *any_left)
+candidates(struct dispatcher *d, const struct job *j,
+    struct route_candidate *c, int *index, bool *any_left, int *full,
+    double *full_estimate)
 {
 	size_t i, n = 0;
+	double e;
 
 	*any_left = false;
+	*full = -1;
 	for (i = 0; i < d->reg.nservers; i++) {
 		const struct registry_server *s = &d->reg.servers[i];
 		unsigned w = registry_weight(s, j->service);
@@ -638,10 +711,21 @@ candidates(struct dispatcher *d, const struct job *j, const char **ids,
 		if (w == 0 || job_tried(j, s->id))
 			continue;
 		*any_left = true;
-		if (!in_service(d, i) || d->in_flight[i] >= s->max_jobs)
+		if (!in_service(d, i) || !route_open(&d->route, i))
 			continue;
-		ids[n] = s->id;
-		weights[n] = w;
+		if (d->in_flight[i] >= s->max_jobs) {
+			e = route_estimate(&d->route, i, s, s->max_jobs +
+			    route_waiting(&d->route, i));
+			if (e >= 0 && (*full < 0 || e < *full_estimate)) {
+				*full = (int)i;
+				*full_estimate = e;
+			}
+			continue;
+		}
+		c[n].id = s->id;
+		c[n].weight = w;
+		c[n].estimate = route_estimate(&d->route, i, s,
+		    d->in_flight[i]);
 		index[n++] = (int)i;
 	}
 	return n;
@@ -651,23 +735,38 @@ enum choice {
 	CHOICE_SERVER,		/* *si is the server */
 	CHOICE_WAIT,		/* every server left is at its cap, or disabled */
 	CHOICE_NONE_LEFT,	/* every server has failed it, or none offers */
+	CHOICE_WAIT_SOONER,	/* soonest: one at its cap is sooner than all
+				   the others (route.h) */
 };
 
-/* What -x prints for a choice: the job, the pick, and the figures. */
+/*
+ * What -x prints for a choice: the job, the pick, and the figures: each
+ * candidate's weight, and with soonest its expected completion.
+ */
 static void
 explain_choice(struct dispatcher *d, const struct job *j, enum choice c,
-    int si, const char **ids, const unsigned *weights, size_t n)
+    int si, const struct route_candidate *rc, size_t n)
 {
 	size_t i;
 
 	printf("%s\t%s\t", j->id, j->service);
 	if (c == CHOICE_SERVER)
-		printf("%s\tweights", d->reg.servers[si].id);
+		printf("%s\t%s", d->reg.servers[si].id, d->reg.soonest ?
+		    "soonest" : "weights");
+	else if (c == CHOICE_WAIT_SOONER)
+		printf("(wait: %s at its cap is sooner)\tsoonest",
+		    d->reg.servers[si].id);
 	else
 		printf("%s\t", c == CHOICE_WAIT ? "(wait: all at their cap "
 		    "or disabled)" : "(none left: fail)");
-	for (i = 0; i < n; i++)
-		printf(" %s=%u", ids[i], weights[i]);
+	for (i = 0; i < n; i++) {
+		printf(" %s=%u", rc[i].id, rc[i].weight);
+		if (d->reg.soonest && rc[i].estimate >= 0)
+			printf(":%.1fs", rc[i].estimate);
+		else if (d->reg.soonest)
+			printf(rc[i].estimate == ROUTE_MEASURING ? ":measuring" :
+			    ":?");
+	}
 	for (i = 0; i < j->ntried; i++)
 		printf(" %s:tried", j->tried[i]);
 	putchar('\n');
@@ -678,21 +777,31 @@ static enum choice
 choose(struct dispatcher *d, struct job *j, struct policy *pol, int *si)
 {
 	size_t n = d->reg.nservers ? d->reg.nservers : 1;
-	const char **ids = xcalloc(n, sizeof *ids);
-	unsigned *weights = xcalloc(n, sizeof *weights);
+	struct route_candidate *rc = xcalloc(n, sizeof *rc);
 	int *index = xcalloc(n, sizeof *index), pick;
 	enum choice c;
 	bool any_left;
+	double full_estimate = 0;
+	int full;
 
-	n = candidates(d, j, ids, weights, index, &any_left);
-	pick = policy_pick(pol, ids, weights, n);
-	c = pick >= 0 ? CHOICE_SERVER : any_left ? CHOICE_WAIT :
-	    CHOICE_NONE_LEFT;
-	*si = pick >= 0 ? index[pick] : -1;
+	n = candidates(d, j, rc, index, &any_left, &full, &full_estimate);
+	if (d->reg.soonest && route_wait_for(rc, n, full_estimate, full >= 0,
+	    j->deadline_usec == 0 ? -1 :
+	    (double)(j->deadline_usec - now_usec()) / 1e6)) {
+		c = CHOICE_WAIT_SOONER;
+		*si = full;
+		route_waits(&d->route, (size_t)full);
+	} else {
+		pick = route_pick(pol, rc, n, d->reg.soonest);
+		c = pick >= 0 ? CHOICE_SERVER : any_left ? CHOICE_WAIT :
+		    CHOICE_NONE_LEFT;
+		*si = pick >= 0 ? index[pick] : -1;
+	}
 	if (d->explain)
-		explain_choice(d, j, c, *si, ids, weights, n);
-	free(ids);
-	free(weights);
+		explain_choice(d, j, c, *si, rc, n);
+	if (c == CHOICE_WAIT_SOONER)
+		*si = -1;
+	free(rc);
 	free(index);
 	return c;
 }
@@ -755,6 +864,7 @@ submit_to(struct dispatcher *d, struct job *j, int si)
 	}
 	if (o == CALL_OK) {
 		job_set(&j->handle, handle);
+		note(d, j, FIG_ANSWER);
 		j->next_usec = now_usec() + (int64_t)s->poll_interval * 1000000;
 		j->retries = 0;
 		j->submitting = false;
@@ -764,6 +874,7 @@ submit_to(struct dispatcher *d, struct job *j, int si)
 	    (int64_t)s->attempt_timeout * 1000000)
 		transient(d, j, why);
 	else if (o != CALL_DEFERRED) {
+		note(d, j, FIG_FAILED);
 		give_up_server(d, j, "%s cannot run it: %s", s->id, why);
 		buf_free(&out);
 		return false;
@@ -820,6 +931,7 @@ submit(struct dispatcher *d, struct job *j, struct policy *pol)
 			case CHOICE_SERVER:
 				break;
 			case CHOICE_WAIT:
+			case CHOICE_WAIT_SOONER:
 				save(d, j);	/* in processing/, for a free server */
 				return;
 			case CHOICE_NONE_LEFT:
@@ -867,6 +979,7 @@ collect(struct dispatcher *d, struct job *j, const struct registry_server *s,
 	}
 	buf_free(&out);
 	j->ready = false;
+	note(d, j, FIG_DONE);
 	/* The run (this attempt) apart from the wait since submission. */
 	event(d, j, JOB_COMPLETED, LOG_NOTICE, "completed by %s in %lld s "
 	    "(%lld s after submission)", s->id,
@@ -900,6 +1013,7 @@ follow_done(struct dispatcher *d, struct job *j, int si, struct policy *pol)
 		save(d, j);
 		return;
 	case COLLECT_BAD:
+		note(d, j, FIG_FAILED);
 		give_up_server(d, j, "%s delivered a bad result: %s", s->id,
 		    why);
 		submit(d, j, pol);
@@ -921,6 +1035,7 @@ follow_timeout(struct dispatcher *d, struct job *j, int si,
 	buf_free(&out);
 	if (o == CALL_DEFERRED)
 		return;
+	note(d, j, FIG_TIMEOUT);
 	give_up_server(d, j, "%s: attempt timed out after %u s", s->id,
 	    s->attempt_timeout);
 	submit(d, j, pol);
@@ -965,9 +1080,10 @@ follow_up(struct dispatcher *d, struct job *j, struct policy *pol)
 		save(d, j);
 		return;
 	}
-	if (o == CALL_PERMANENT)
+	if (o == CALL_PERMANENT) {
+		note(d, j, FIG_FAILED);
 		give_up_server(d, j, "%s: %s", s->id, why);
-	else switch (contract_read_poll(&out, &reason)) {
+	} else switch (contract_read_poll(&out, &reason)) {
 	case CONTRACT_POLL_DONE:
 		buf_free(&out);
 		follow_done(d, j, si, pol);
@@ -979,9 +1095,11 @@ follow_up(struct dispatcher *d, struct job *j, struct policy *pol)
 		save(d, j);
 		return;
 	case CONTRACT_POLL_FAILED:
+		note(d, j, FIG_FAILED);
 		give_up_server(d, j, "%s failed it: %.500s", s->id, reason);
 		break;
 	case CONTRACT_POLL_BROKEN:
+		note(d, j, FIG_FAILED);
 		give_up_server(d, j, "%s poll broke the contract: '%.80s'",
 		    s->id, out.data ? out.data : "");
 		break;
@@ -1252,6 +1370,8 @@ count_in_flight(struct dispatcher *d)
 		if (j.provider != NULL &&
 		    (si = server_index(d, j.provider)) >= 0) {
 			d->in_flight[si]++;
+			route_in_flight(&d->route, (size_t)si, j.attempt_usec,
+			    now_usec());
 			if (!d->dry_run)
 				slots_keep(&d->sp, j.provider, id);
 		}
@@ -1505,6 +1625,7 @@ submit_batch(struct dispatcher *d, int si, struct job **jobs,
 			    o != CONTRACT_OK ? why : "");
 		} else {
 			job_set(&j->handle, handles[k]);
+			note(d, j, FIG_ANSWER);
 			j->next_usec = now_usec() + (int64_t)s->poll_interval *
 			    1000000;
 			j->submitting = false;
@@ -1607,8 +1728,10 @@ room_for(struct dispatcher *d, const char *service)
 		if (registry_weight(s, service) == 0)
 			continue;
 		offered = true;
-		if (in_service(d, i) && d->in_flight[i] < s->max_jobs)
-			room += s->max_jobs - d->in_flight[i];
+		if (in_service(d, i) && route_open(&d->route, i) &&
+		    d->in_flight[i] < s->max_jobs)
+			room += route_is_probe(&d->route, i) ? 1 :
+			    s->max_jobs - d->in_flight[i];
 	}
 	return offered ? room : SIZE_MAX;
 }
@@ -1895,6 +2018,7 @@ one_pass(struct dispatcher *d)
 	d->wake_usec = INT64_MAX;
 	d->cannot_write = false;
 	look_at_disabled(d);
+	route_look(&d->route, &d->sp, &d->reg, now_usec(), &d->wake_usec);
 	count_in_flight(d);
 	if (d->dry_run) {
 		if (d->explain)
@@ -1916,6 +2040,7 @@ one_pass(struct dispatcher *d)
 		}
 		/* Jobs that failed during the pass's last call. */
 		withdraw_owed(d);
+		commit(d);	/* and the figures of its last events */
 		reap_strays();
 	}
 	for (i = 0; i < ps.n; i++) {
@@ -2118,6 +2243,7 @@ dispatcher_close(struct dispatcher *d)
 	free(d->in_flight);
 	free(d->gate_open);
 	free(d->out_of_service);
+	route_free(&d->route);
 	commit_free(&d->batch);
 	strvec_free(&d->unwritten);
 	free(d->owed);

@@ -9,7 +9,10 @@
  *			with its own check (ct-wrapper(7)); problems as
  *			FILE:LINE: what
  *	stats		per provider, from the spool: in flight, completed,
- *			failed, mean turnaround and run time
+ *			failed, mean turnaround and run time; and the live
+ *			figures every dispatcher keeps (figures.h): recent
+ *			success rate, runs, first answer, transient errors,
+ *			last answer, circuit breaker; -j: as JSON
  *	disable SERVER [REASON]
  *	enable SERVER	take a server out of service, for every dispatcher
  *			of the spool, and put it back (disabled.h)
@@ -28,6 +31,8 @@
 #include "disabled.h"
 #include "err.h"
 #include "exitcodes.h"
+#include "figures.h"
+#include "json.h"
 #include "privilege.h"
 #include "registry.h"
 #include "service.h"
@@ -36,6 +41,7 @@
 
 static const char usage[] =
     "usage: ct-providers [-c file] [-S spool] [list | check | stats]\n"
+    "       ct-providers -j [-c file] [-S spool] stats\n"
     "       ct-providers [-c file] [-S spool] servers service\n"
     "       ct-providers [-c file] [-S spool] show server\n"
     "       ct-providers [-c file] [-S spool] disable server [reason ...]\n"
@@ -49,11 +55,13 @@ static const char help[] =
     "  check            check the registry, then each server's wrapper\n"
     "                   with its own check; problems as FILE:LINE\n"
     "  stats            per provider: in flight, completed, failed,\n"
-    "                   mean turnaround and run time, from the spool\n"
+    "                   mean turnaround and run time, from the spool;\n"
+    "                   recent success, runs, answers, breaker\n"
     "  disable server   take it out of service, for every dispatcher of\n"
     "                   the spool, until enabled again: it takes no new\n"
     "                   job, and follows those it has to their end\n"
     "  enable server    put it back in service\n"
+    "  -j, --json       stats as one JSON document\n"
     "  -c file          registry (default $CT_CONFIG, else "
     CT_CONFIG_DEFAULT ")\n"
     "  -S spool         spool directory (default $CT_SPOOL, else\n"
@@ -173,6 +181,28 @@ print_disabling(const struct disabling *why)
 	printf("%s%s\n", why->reason[0] != '\0' ? ": " : "", why->reason);
 }
 
+/* A server's breaker and time window (providers.xml(5)), for show. */
+static void
+print_adaptive(const struct registry_server *s)
+{
+	static const char *const days[] = { "sun", "mon", "tue", "wed", "thu",
+	    "fri", "sat" };
+	size_t k;
+
+	printf("breaker           %u%% of %u attempts, %u timeouts in a row; "
+	    "cool-down %u s\n", s->breaker_failures, s->breaker_attempts,
+	    s->breaker_black_hole, s->breaker_cool_down);
+	if (s->window_from < 0 && s->window_days == 0)
+		return;
+	printf("window           ");
+	if (s->window_from >= 0)
+		printf(" %d-%d", s->window_from, s->window_to);
+	for (k = 1; k <= 7; k++)	/* Monday first, as people list them */
+		if (s->window_days & (1u << (k % 7)))
+			printf(" %s", days[k % 7]);
+	printf("; outside it %u a day\n", s->window_max);
+}
+
 static int
 cmd_show(struct spool *sp, const struct registry *r, const char *id)
 {
@@ -206,6 +236,7 @@ cmd_show(struct spool *sp, const struct registry *r, const char *id)
 	if (s->batch_queries >= 2)
 		printf("batch             up to %u jobs, %u residues; wait %u s\n",
 		    s->batch_queries, s->batch_residues, s->batch_wait);
+	print_adaptive(s);
 	for (i = 0; i < s->nservices; i++)
 		printf("service           %s weight %u\n", s->services[i].name,
 		    s->services[i].weight);
@@ -223,6 +254,8 @@ struct provider_stats {
 	char *provider;
 	unsigned long in_flight, completed, failed, timed;
 	double turnaround_sum, run_sum;
+	struct figures_summary fig;	/* recent, from state/figures */
+	struct breaker breaker;
 };
 
 struct stats {
@@ -319,9 +352,156 @@ registry_rows(struct stats *st, const char *path)
 	registry_free(&r);
 }
 
+/* Each row's live figures (figures.h); a row without any has none. */
+static void
+read_figures(struct stats *st, struct spool *sp)
+{
+	struct figures f;
+	size_t i;
+
+	for (i = 0; i < st->n; i++) {
+		if (figures_read(sp, st->p[i].provider, &f) != 0)
+			ct_warnerr("cannot read %s/state/figures.%s", sp->path,
+			    st->p[i].provider);
+		figures_sum(&f, &st->p[i].fig);
+		st->p[i].breaker = f.b;
+		figures_free(&f);
+	}
+}
+
+/* A share as a whole percentage, or "-". */
+static void
+print_share(double x)
+{
+	if (x >= 0)
+		printf("\t%.0f%%", 100 * x);
+	else
+		printf("\t-");
+}
+
+/* Seconds with one decimal, or "-". */
+static void
+print_secs(double x)
+{
+	if (x >= 0)
+		printf("\t%.1fs", x);
+	else
+		printf("\t-");
+}
+
+/* An age before now, or "-" for none. */
+static void
+print_age(int64_t usec, int64_t now)
+{
+	char age[32];
+
+	if (usec == 0) {
+		printf("\t-");
+		return;
+	}
+	format_age(age, sizeof age, now > usec ? now - usec : 0);
+	printf("\t%s", age);
+}
+
+static void
+print_stats(const struct stats *st)
+{
+	int64_t now = now_usec();
+	char age[32];
+	size_t i;
+
+	printf("PROVIDER\tIN-FLIGHT\tCOMPLETED\tFAILED\tMEAN-TURNAROUND"
+	    "\tMEAN-RUN\tSUCCESS\tRUN-P50\tRUN-P90\tFIRST-ANSWER"
+	    "\tTRANSIENT\tLAST-ANSWER\tBREAKER\n");
+	for (i = 0; i < st->n; i++) {
+		const struct provider_stats *ps = &st->p[i];
+
+		printf("%s\t%lu\t%lu\t%lu", ps->provider, ps->in_flight,
+		    ps->completed, ps->failed);
+		print_mean(ps->turnaround_sum, ps->completed, "\t");
+		print_mean(ps->run_sum, ps->timed, "\t");
+		print_share(ps->fig.success);
+		print_secs(ps->fig.p50);
+		print_secs(ps->fig.p90);
+		print_secs(ps->fig.first_answer);
+		print_share(ps->fig.transient_rate);
+		print_age(ps->fig.last_answer_usec, now);
+		printf("\t%s", breaker_state_name(ps->breaker.state));
+		if (ps->breaker.since_usec != 0) {
+			format_age(age, sizeof age, now > ps->breaker.since_usec ?
+			    now - ps->breaker.since_usec : 0);
+			printf(" %s", age);
+		}
+		putchar('\n');
+	}
+	printf("(none yet)\t%lu\t-\t%lu\t-\t-\t-\t-\t-\t-\t-\t-\t-\n",
+	    st->waiting, st->unserved);
+}
+
+/* A number for JSON: null if x < 0 (none). */
+static void
+json_number(const char *name, double x)
+{
+	if (x >= 0)
+		printf(",\"%s\":%.3f", name, x);
+	else
+		printf(",\"%s\":null", name);
+}
+
+/* The same figures as one JSON document. */
+static void
+print_stats_json(const struct stats *st)
+{
+	char when[32];
+	size_t i;
+
+	printf("{\"providers\":[");
+	for (i = 0; i < st->n; i++) {
+		const struct provider_stats *ps = &st->p[i];
+		const struct figures_summary *f = &ps->fig;
+
+		printf("%s\n{\"provider\":", i > 0 ? "," : "");
+		jsonw_string(stdout, ps->provider);
+		printf(",\"in_flight\":%lu,\"completed\":%lu,\"failed\":%lu",
+		    ps->in_flight, ps->completed, ps->failed);
+		json_number("mean_turnaround", ps->completed > 0 ?
+		    ps->turnaround_sum / (double)ps->completed : -1);
+		json_number("mean_run", ps->timed > 0 ?
+		    ps->run_sum / (double)ps->timed : -1);
+		printf(",\"recent\":{\"attempts\":%u,\"done\":%u,"
+		    "\"failed\":%u,\"timeouts\":%u,\"transients\":%u,"
+		    "\"answers\":%u", f->outcomes, f->done, f->failed,
+		    f->timeouts, f->transients, f->answers);
+		json_number("success_rate", f->success);
+		json_number("run_p50", f->p50);
+		json_number("run_p90", f->p90);
+		json_number("first_answer", f->first_answer);
+		json_number("transient_rate", f->transient_rate);
+		if (f->last_answer_usec != 0) {
+			format_utc(when, sizeof when, f->last_answer_usec);
+			printf(",\"last_answer\":\"%s\"}", when);
+		} else
+			printf(",\"last_answer\":null}");
+		printf(",\"breaker\":{\"state\":\"%s\"",
+		    breaker_state_name(ps->breaker.state));
+		if (ps->breaker.since_usec != 0) {
+			format_utc(when, sizeof when, ps->breaker.since_usec);
+			printf(",\"since\":\"%s\",\"reason\":", when);
+			jsonw_string(stdout, ps->breaker.reason);
+		}
+		if (ps->breaker.probe[0] != '\0') {
+			printf(",\"probe\":");
+			jsonw_string(stdout, ps->breaker.probe);
+		}
+		printf("}}");
+	}
+	printf("\n],\"waiting\":%lu,\"unserved\":%lu}\n", st->waiting,
+	    st->unserved);
+}
+
 /* Memory grows with the number of providers, never with jobs. */
 static int
-cmd_stats(const char *spool_path, const char *config)
+cmd_stats(const char *spool_path, const char *config, bool json)
 {
 	struct stats st = { 0 };
 	struct spool sp;
@@ -334,20 +514,14 @@ cmd_stats(const char *spool_path, const char *config)
 	registry_rows(&st, config);
 	if (spool_foreach(&sp, count_job, &st) != 0)
 		rc = EX_IOERR;
+	read_figures(&st, &sp);
 	spool_close(&sp);
-	printf("PROVIDER\tIN-FLIGHT\tCOMPLETED\tFAILED\tMEAN-TURNAROUND"
-	    "\tMEAN-RUN\n");
-	for (i = 0; i < st.n; i++) {
-		struct provider_stats *ps = &st.p[i];
-
-		printf("%s\t%lu\t%lu\t%lu", ps->provider, ps->in_flight,
-		    ps->completed, ps->failed);
-		print_mean(ps->turnaround_sum, ps->completed, "\t");
-		print_mean(ps->run_sum, ps->timed, "\t");
-		putchar('\n');
-		free(ps->provider);
-	}
-	printf("(none yet)\t%lu\t-\t%lu\t-\t-\n", st.waiting, st.unserved);
+	if (json)
+		print_stats_json(&st);
+	else
+		print_stats(&st);
+	for (i = 0; i < st.n; i++)
+		free(st.p[i].provider);
 	free(st.p);
 	return rc;
 }
@@ -667,8 +841,10 @@ main(int argc, char **argv)
 	struct cli c = { .usage = usage, .help = help,
 	    .args = "words list servers show check stats disable enable" };
 	char *config = NULL;
+	int json = 0;
 	struct poptOption table[] = {
 		CLI_STRING_OF('c', "config", &config, 0, "file"),
+		CLI_FLAG('j', "json", &json),
 		CLI_COMMON_OPTIONS
 	};
 	const char *const *args, *verb;
@@ -681,9 +857,11 @@ main(int argc, char **argv)
 		;
 	args = cli_args(&c);
 	verb = parse_verb(&c, args);
+	if (json && strcmp(verb, "stats") != 0)
+		cli_usage_error(&c, "-j is for stats");
 	if (strcmp(verb, "stats") == 0)
 		status = cmd_stats(spool_choose(c.spool),
-		    registry_choose(config));
+		    registry_choose(config), json != 0);
 	else
 		status = registry_verb(&c, registry_choose(config), verb,
 		    args);

@@ -48,6 +48,13 @@ int
 quota_take(struct spool *sp, const char *server, unsigned max, int64_t now,
     int64_t *open_usec)
 {
+	return quota_take_kept(sp, server, max, max, now, open_usec);
+}
+
+int
+quota_take_kept(struct spool *sp, const char *server, unsigned max,
+    unsigned keep, int64_t now, int64_t *open_usec)
+{
 	char name[160];
 	struct buf b = { 0 };
 	int64_t *times;
@@ -69,18 +76,21 @@ quota_take(struct spool *sp, const char *server, unsigned max, int64_t now,
 			close(fd);
 			return -1;
 		}
-	times = xcalloc((size_t)max + 1, sizeof *times);
+	if (keep < max)
+		keep = max;
+	times = xcalloc((size_t)keep + 1, sizeof *times);
 	/*
 	 * 21 bytes a line at most: bounded by the quota, whatever is there
 	 * (a file written under a larger daily-max is cut to its start).
 	 */
-	if (read_bounded(fd, &b, ((size_t)max + 1) * 21) < 0) {
+	if (read_bounded(fd, &b, ((size_t)keep + 1) * 21) < 0) {
 		ct_warnerr("cannot read %s/state/%s", sp->path, name);
 		goto out;
 	}
-	n = read_times(&b, now, times, max);
+	n = read_times(&b, now, times, keep);
 	if (n >= max) {
-		*open_usec = times[0] + QUOTA_WINDOW_USEC;
+		/* When as many as max are no longer in the window. */
+		*open_usec = times[n - max] + QUOTA_WINDOW_USEC;
 		rc = 0;
 		goto out;
 	}

@@ -32,4 +32,12 @@
 int quota_take(struct spool *sp, const char *server, unsigned max,
     int64_t now, int64_t *open_usec);
 
+/*
+ * The same, the file remembering up to keep jobs (at least max), so that
+ * a cap that changes with the time of day (a window, route.h) counts
+ * every job of the last 24 hours, not only as many as the cap of now.
+ */
+int quota_take_kept(struct spool *sp, const char *server, unsigned max,
+    unsigned keep, int64_t now, int64_t *open_usec);
+
 #endif

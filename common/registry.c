@@ -199,6 +199,41 @@ load_parameters(struct registry_server *s, xmlNodePtr params)
 	}
 }
 
+/*
+ * The circuit breaker (breaker.h) and the time window of <limits> c, which
+ * the schema has checked: window "FROM-TO" in hours, window-days day
+ * names.
+ */
+static void
+load_adaptive(struct registry_server *s, xmlNodePtr c)
+{
+	static const char *const days[] = { "sun", "mon", "tue", "wed", "thu",
+	    "fri", "sat" };
+	char *v, *w, *save;
+	size_t k;
+
+	s->breaker_failures = attr_number(c, "breaker-failures",
+	    s->breaker_failures);
+	s->breaker_attempts = attr_number(c, "breaker-attempts",
+	    s->breaker_attempts);
+	s->breaker_black_hole = attr_number(c, "breaker-black-hole",
+	    s->breaker_black_hole);
+	s->breaker_cool_down = attr_number(c, "breaker-cool-down",
+	    s->breaker_cool_down);
+	s->window_max = attr_number(c, "window-max", s->window_max);
+	if ((v = attr(c, "window")) != NULL &&
+	    sscanf(v, "%d-%d", &s->window_from, &s->window_to) != 2)
+		s->window_from = s->window_to = -1;
+	free(v);
+	if ((v = attr(c, "window-days")) != NULL)
+		for (w = strtok_r(v, " \t\r\n", &save); w != NULL;
+		    w = strtok_r(NULL, " \t\r\n", &save))
+			for (k = 0; k < 7; k++)
+				if (strcmp(w, days[k]) == 0)
+					s->window_days |= 1u << k;
+	free(v);
+}
+
 static void
 load_server(struct registry *r, xmlNodePtr n)
 {
@@ -222,6 +257,11 @@ load_server(struct registry *r, xmlNodePtr n)
 	s->poll_interval = REGISTRY_DEFAULT_POLL_INTERVAL;
 	s->request_interval = REGISTRY_DEFAULT_REQUEST_INTERVAL;
 	s->call_timeout = REGISTRY_DEFAULT_CALL_TIMEOUT;
+	s->breaker_failures = REGISTRY_DEFAULT_BREAKER_FAILURES;
+	s->breaker_attempts = REGISTRY_DEFAULT_BREAKER_ATTEMPTS;
+	s->breaker_black_hole = REGISTRY_DEFAULT_BREAKER_BLACK_HOLE;
+	s->breaker_cool_down = REGISTRY_DEFAULT_BREAKER_COOL_DOWN;
+	s->window_from = s->window_to = -1;
 	for (c = n->children; c != NULL; c = c->next) {
 		if (is_element(c, "limits")) {
 			s->max_jobs = attr_number(c, "max-jobs", s->max_jobs);
@@ -235,6 +275,7 @@ load_server(struct registry *r, xmlNodePtr n)
 			    s->call_timeout);
 			s->daily_max = attr_number(c, "daily-max",
 			    s->daily_max);
+			load_adaptive(s, c);
 		} else if (is_element(c, "batch")) {
 			s->batch_queries = attr_number(c, "max-queries",
 			    REGISTRY_DEFAULT_BATCH_QUERIES);
@@ -384,6 +425,7 @@ registry_load(struct registry *r, const char *path)
 	struct buf b = { 0 };
 	xmlDocPtr doc = NULL;
 	xmlNodePtr root, n;
+	char *v;
 	long dtd_line;
 
 	memset(r, 0, sizeof *r);
@@ -417,6 +459,9 @@ registry_load(struct registry *r, const char *path)
 			    r->retention);
 			free(r->run_as);
 			r->run_as = attr(n, "run-as");
+			v = attr(n, "routing");
+			r->soonest = v != NULL && strcmp(v, "soonest") == 0;
+			free(v);
 			load_limits(&r->limits, n, &rep);
 		} else if (is_element(n, "server"))
 			load_server(r, n);

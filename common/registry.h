@@ -37,6 +37,11 @@
 #define REGISTRY_DEFAULT_BATCH_QUERIES 100
 #define REGISTRY_DEFAULT_BATCH_RESIDUES 100000
 #define REGISTRY_DEFAULT_BATCH_WAIT 2
+/* The circuit breaker's (breaker.h). */
+#define REGISTRY_DEFAULT_BREAKER_FAILURES 50
+#define REGISTRY_DEFAULT_BREAKER_ATTEMPTS 10
+#define REGISTRY_DEFAULT_BREAKER_BLACK_HOLE 3
+#define REGISTRY_DEFAULT_BREAKER_COOL_DOWN 300
 
 struct registry_param {
 	char *name, *value;
@@ -64,6 +69,15 @@ struct registry_server {
 	unsigned batch_queries;		/* jobs in one call, at most */
 	unsigned batch_residues;	/* their query letters, at most */
 	unsigned batch_wait;		/* seconds a job may wait for others */
+	unsigned breaker_failures;	/* percent of attempts that opens the
+					   breaker; 0: never */
+	unsigned breaker_attempts;	/* of the last so many */
+	unsigned breaker_black_hole;	/* timeouts in a row that open it */
+	unsigned breaker_cool_down;	/* seconds open before a probe */
+	int window_from, window_to;	/* hours it takes new jobs freely,
+					   [from, to) local time; -1: all */
+	unsigned window_days;		/* and all day on these (bit 0: Sunday) */
+	unsigned window_max;		/* outside them, jobs in any 24 hours */
 	struct registry_service *services;
 	size_t nservices;
 	struct registry_param *params;
@@ -78,6 +92,7 @@ struct registry {
 	unsigned retention;		/* finished jobs kept this long; 0: ever */
 	char *run_as;			/* the account a root dispatcher runs
 					   wrappers as; NULL: the default */
+	bool soonest;			/* routing="soonest" (route.h) */
 	struct limits limits;		/* what one user may put in the spool */
 	struct registry_server *servers;
 	size_t nservers;

@@ -6,6 +6,7 @@
  * refused before any is expanded.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -13,6 +14,7 @@
 #include <libxml/tree.h>
 
 #include "result.h"
+#include "strvec.h"
 #include "xmlsafe.h"
 
 const char *
@@ -58,6 +60,77 @@ find(xmlNodePtr n, const char *name)
 	return NULL;
 }
 
+/* The first word of node n's text, into out (n bytes). */
+static void
+first_word(xmlNodePtr node, char *out, size_t n)
+{
+	xmlChar *text = xmlNodeGetContent(node);
+	size_t k;
+
+	for (k = 0; text != NULL && text[k] != '\0' && text[k] != ' ' &&
+	    k + 1 < n; k++)
+		out[k] = (char)text[k];
+	out[k] = '\0';
+	xmlFree(text);
+}
+
+/* The queries every Iteration_query-def under n names, into v. */
+static void
+answered(xmlNodePtr n, struct strvec *v)
+{
+	char def[256];
+
+	for (; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (strcmp((const char *)n->name, "Iteration_query-def") == 0) {
+			first_word(n, def, sizeof def);
+			strvec_push(v, def);
+		} else
+			answered(n->children, v);
+	}
+}
+
+static int
+by_string(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Does the report under root answer every query of j, each record's
+ * identifier the name of one of its iterations? If not, why says the
+ * first one missing. A report is read once and sorted, so a job of many
+ * records costs n log n, not n times the report.
+ */
+static bool
+answers_every_query(xmlNodePtr root, const struct job *j, char *why,
+    size_t whylen)
+{
+	const char *p = j->input, *end = j->input + j->input_len;
+	struct strvec v = STRVEC_INIT;
+	size_t queries = 0, missing = 0;
+	char id[256], first[256] = "";
+	const char *key = id;
+
+	answered(root, &v);
+	qsort(v.v, v.n, sizeof *v.v, by_string);
+	while (p < end) {
+		p = result_fasta_id(p, end, id, sizeof id);
+		queries++;
+		if (bsearch(&key, v.v, v.n, sizeof *v.v, by_string) == NULL &&
+		    missing++ == 0)
+			snprintf(first, sizeof first, "%s", id);
+	}
+	strvec_free(&v);
+	if (missing > 0 && queries > 1)
+		snprintf(why, whylen, "a report that answers %zu of the job's "
+		    "%zu queries: none for '%.80s'", queries - missing, queries,
+		    first);
+	/* One query: the first is checked already, by the name it has. */
+	return missing == 0 || queries <= 1;
+}
+
 /* The start of a text, up to its first line's end, printable. */
 static const char *
 begin_of(const char *p, size_t n)
@@ -71,20 +144,6 @@ begin_of(const char *p, size_t n)
 		    (unsigned char)p[k] >= 0x7f ? '?' : p[k];
 	out[k] = '\0';
 	return out;
-}
-
-/* The first word of the text of node q, into def. */
-static void
-first_word(xmlNodePtr q, char *def, size_t n)
-{
-	xmlChar *text = xmlNodeGetContent(q);
-	size_t k;
-
-	for (k = 0; text != NULL && text[k] != '\0' && text[k] != ' ' &&
-	    k + 1 < n; k++)
-		def[k] = (char)text[k];
-	def[k] = '\0';
-	xmlFree(text);
 }
 
 /*
@@ -166,7 +225,10 @@ check_blast_xml(const char *data, size_t len, const struct job *j,
 		    "this job's '%.80s'", def, query);
 		goto out;
 	}
-	rc = check_iterations(root, j, why, whylen);
+	if (check_iterations(root, j, why, whylen) != 0 ||
+	    !answers_every_query(root->children, j, why, whylen))
+		goto out;
+	rc = 0;
 out:
 	xmlFreeDoc(doc);
 	xmlSetStructuredErrorFunc(NULL, NULL);

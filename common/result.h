@@ -21,7 +21,9 @@
 /*
  * Check the result held in data[0..len) for job j (whose input must be
  * loaded): it must be BLAST XML, the one form results are kept in, parse,
- * and name the job's first query. Returns 0, or -1 with the reason in why
+ * name the job's first query first, and answer every query of the job (a
+ * multi-record job: each record's identifier the query of one of its
+ * iterations). Returns 0, or -1 with the reason in why
  * ("not BLAST XML: ..." for anything else).
  */
 int result_check(const char *data, size_t len, const struct job *j,

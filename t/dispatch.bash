@@ -61,3 +61,13 @@ server() {
 pass() {
 	ct-dispatch "$@" 2>>"$LOG"
 }
+
+# submit_many N: N one-record jobs, queries q1..qN; their IDs in ids.
+submit_many() {
+	local i
+	for ((i = 1; i <= $1; i++)); do
+		printf '>q%d\n%s\n' "$i" "${PROTEIN:0:40}"
+	done >many.fa
+	ct-submit -r many.fa >ids
+	assert_equal "$(wc -l <ids)" "$1"
+}
