@@ -162,14 +162,19 @@ send_json(struct MHD_Connection *c, unsigned status, json_t *j,
 	return rc;
 }
 
-/* 200 and the file open on fd, size bytes, which is closed with it. */
+/*
+ * 200 and the file open on fd, size bytes from offset on; fd is closed with
+ * the response.
+ */
 static enum MHD_Result
-send_file(struct MHD_Connection *c, int fd, uint64_t size, const char *type)
+send_file(struct MHD_Connection *c, int fd, uint64_t offset, uint64_t size,
+    const char *type)
 {
 	struct MHD_Response *r;
 	enum MHD_Result mr;
 
-	if ((r = MHD_create_response_from_fd64(size, fd)) == NULL) {
+	if ((r = MHD_create_response_from_fd_at_offset64(size, fd,
+	    offset)) == NULL) {
 		close(fd);
 		return MHD_NO;
 	}
@@ -468,11 +473,12 @@ do_fetch(struct server *s, struct MHD_Connection *c, struct request *rq)
 {
 	enum MHD_Result mr;
 	size_t size;
-	int fd, rc = taskstore_result(&s->ts, rq->id, &fd, &size);
+	off_t offset;
+	int fd, rc = taskstore_result(&s->ts, rq->id, &fd, &offset, &size);
 
 	if (rc != TS_OK)
 		return send_store_error(s, c, rc, rq->id);
-	mr = send_file(c, fd, size, "application/xml");
+	mr = send_file(c, fd, (uint64_t)offset, size, "application/xml");
 	/* From now on, the task goes after -G, not -T. */
 	if (mr == MHD_YES)
 		taskstore_fetched(&s->ts, rq->id);
@@ -723,7 +729,7 @@ do_blob(struct server *s, struct MHD_Connection *c, struct request *rq)
 		return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "the task "
 		    "store failed; try again");
 	}
-	return send_file(c, fd, size, "application/octet-stream");
+	return send_file(c, fd, 0, size, "application/octet-stream");
 }
 
 /* --- libmicrohttpd's callbacks ----------------------------------------- */

@@ -9,8 +9,10 @@
  * flock(2): a process killed at any instant drops it, and the next one
  * finds the task in exactly one state. A task's marker holds its leases;
  * a state changes by the marker's rename, and what a change adds to the
- * marker (a lease, the line that says which lease completed it) is
- * appended and synced before that rename. The claim itself is the rename
+ * marker (a lease; the line that says which lease completed it, and the
+ * result after it) is appended and synced before that rename, so that a
+ * hand-out and a result each cost one file's sync and one directory's, the
+ * least a durable write can. The claim itself is the rename
  * of open/ID to leased/ID: a lease never reaches a volunteer unless it
  * was recorded first, and a crash between the two leaves the task open
  * with a lease nobody was given. Only the directory a marker goes to is
@@ -34,8 +36,11 @@
 #include "jobid.h"
 #include "taskstore.h"
 
-/* No record or result is read past these sizes. */
-#define MAX_LEASES_FILE (64 * 1024)
+/*
+ * No more of a marker is read for its leases: 50 lease lines and the
+ * done line (under 4 kB) fit, and the result after them is not read.
+ */
+#define MAX_LEASES_HEAD (8 * 1024)
 
 static const char id_chars[] = CHARS_ALNUM "_.-";
 static const char hex_chars[] = "0123456789abcdef";
@@ -123,10 +128,9 @@ int
 taskstore_open(struct taskstore *ts, const char *path, bool create)
 {
 	static const char *const names[] = { "tmp", "tasks", "open", "leased",
-	    "done", "cancelled", "results", "locks", "volunteers",
-	    "blobs", "fetched" };
+	    "done", "cancelled", "locks", "volunteers", "blobs", "fetched" };
 	int *fds[] = { &ts->tmp, &ts->tasks, &ts->open, &ts->leased,
-	    &ts->done, &ts->cancelled, &ts->results, &ts->locks,
+	    &ts->done, &ts->cancelled, &ts->locks,
 	    &ts->volunteers, &ts->blobs, &ts->fetched };
 	size_t i;
 
@@ -154,8 +158,8 @@ void
 taskstore_close(struct taskstore *ts)
 {
 	int *fds[] = { &ts->dirfd, &ts->tmp, &ts->tasks, &ts->open,
-	    &ts->leased, &ts->done, &ts->cancelled, &ts->results,
-	    &ts->locks, &ts->volunteers, &ts->blobs, &ts->fetched };
+	    &ts->leased, &ts->done, &ts->cancelled, &ts->locks,
+	    &ts->volunteers, &ts->blobs, &ts->fetched };
 	size_t i;
 
 	for (i = 0; i < sizeof fds / sizeof fds[0]; i++)
@@ -379,32 +383,6 @@ taskstore_record(struct taskstore *ts, const char *id, struct buf *out,
 }
 
 int
-taskstore_result(struct taskstore *ts, const char *id, int *fd,
-    size_t *size)
-{
-	enum task_state st;
-	struct stat s;
-	int rc;
-
-	if ((rc = taskstore_state(ts, id, &st)) != TS_OK)
-		return rc;
-	if (st == TASK_NONE)
-		return TS_NOTFOUND;
-	if (st != TASK_DONE)
-		return TS_CONFLICT;
-	/* Written whole before the task was marked done, never after. */
-	*fd = openat(ts->results, id, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (*fd < 0)
-		return fail(ts, "cannot open the result of", id);
-	if (fstat(*fd, &s) != 0) {
-		close(*fd);
-		return fail(ts, "cannot stat the result of", id);
-	}
-	*size = (size_t)s.st_size;
-	return TS_OK;
-}
-
-int
 taskstore_cancel(struct taskstore *ts, const char *id)
 {
 	enum task_state st;
@@ -463,25 +441,31 @@ lease_parse(const char *p, const char *end, struct lease_line *l)
 }
 
 /*
- * The leases of task id, whose state is st, from its marker (none if it
- * has no marker: a submit cut short). 0, or -1 (errno; EBADMSG: corrupt).
+ * The leases in the head of a marker open on fd, of a done task if done.
+ * Parsing stops at the line "done LEASE": in done/ it ends the head, and
+ * the result follows; elsewhere it began a completion that a crash cut
+ * short before its rename, never counted, cut off (with what follows it)
+ * at the next append. 0, or -1 (errno; EBADMSG: corrupt).
  */
 static int
-leases_read(struct taskstore *ts, const char *id, enum task_state st,
-    bool marked, struct leases *ls)
+leases_parse(int fd, bool done, struct leases *ls)
 {
 	struct buf b = { NULL, 0, 0 };
-	const char *p, *end;
+	const char *p, *end = NULL;
+	bool ended = false;
+	ssize_t k = 0;
 	int rc;
 
 	ls->n = 0;
 	ls->done_by[0] = '\0';
 	ls->valid = 0;
-	if (!marked)
-		return 0;
-	if ((rc = read_file(state_dir(ts, st), id, &b, MAX_LEASES_FILE)) != 0) {
+	buf_append(&b, "", 0);
+	while (b.len < MAX_LEASES_HEAD &&
+	    (k = buf_read(fd, &b, MAX_LEASES_HEAD - b.len)) > 0)
+		;
+	if (k < 0) {
 		buf_free(&b);
-		return rc == 1 ? 0 : -1;
+		return -1;
 	}
 	for (p = b.data; *p != '\0'; p = end + 1) {
 		/*
@@ -495,17 +479,24 @@ leases_read(struct taskstore *ts, const char *id, enum task_state st,
 		}
 		if (end - p == 5 + LEASE_LEN && strncmp(p, "done ", 5) == 0 &&
 		    span_only(p + 5, LEASE_LEN, hex_chars)) {
-			memcpy(ls->done_by, p + 5, LEASE_LEN);
-			ls->done_by[LEASE_LEN] = '\0';
-		} else if (ls->n == TASK_MAX_LEASES ||
-		    lease_parse(p, end, &ls->l[ls->n]) != 0) {
+			ended = true;
+			if (done) {
+				memcpy(ls->done_by, p + 5, LEASE_LEN);
+				ls->done_by[LEASE_LEN] = '\0';
+				ls->valid = (size_t)(end + 1 - b.data);
+			}
 			break;
-		} else {
-			ls->n++;
 		}
+		if (ls->n == TASK_MAX_LEASES ||
+		    lease_parse(p, end, &ls->l[ls->n]) != 0)
+			break;
+		ls->n++;
 		ls->valid = (size_t)(end + 1 - b.data);
 	}
-	rc = *p == '\0' ? 0 : -1;
+	/* Whole lines to the end of what was read, or to the done line. */
+	rc = ended || (*p == '\0' && b.len < MAX_LEASES_HEAD) ? 0 : -1;
+	if (done && !ended)
+		rc = -1;
 	buf_free(&b);
 	if (rc != 0)
 		errno = EBADMSG;
@@ -513,13 +504,66 @@ leases_read(struct taskstore *ts, const char *id, enum task_state st,
 }
 
 /*
- * Write task id's marker holding ls, whole, into directory to: made in
- * tmp/, synced, renamed there (over the one there if replace, else never
- * over one). The caller syncs to.
+ * The leases of task id, whose state is st, from its marker (none if it
+ * has no marker: a submit cut short). 0, or -1 (errno; EBADMSG: corrupt).
+ */
+static int
+leases_read(struct taskstore *ts, const char *id, enum task_state st,
+    bool marked, struct leases *ls)
+{
+	int fd, rc;
+
+	ls->n = 0;
+	ls->done_by[0] = '\0';
+	ls->valid = 0;
+	if (!marked)
+		return 0;
+	fd = openat(state_dir(ts, st), id, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	rc = leases_parse(fd, st == TASK_DONE, ls);
+	close(fd);
+	return rc;
+}
+
+int
+taskstore_result(struct taskstore *ts, const char *id, int *fd,
+    off_t *offset, size_t *size)
+{
+	struct leases ls;
+	enum task_state st;
+	struct stat s;
+	int rc;
+
+	if ((rc = taskstore_state(ts, id, &st)) != TS_OK)
+		return rc;
+	if (st == TASK_NONE)
+		return TS_NOTFOUND;
+	if (st != TASK_DONE)
+		return TS_CONFLICT;
+	/* A done marker is written whole, result and all, never after. */
+	*fd = openat(ts->done, id, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (*fd < 0)
+		return fail(ts, "cannot open the result of", id);
+	if (leases_parse(*fd, true, &ls) != 0 || fstat(*fd, &s) != 0) {
+		rc = fail(ts, "cannot read the result of", id);
+		close(*fd);
+		return rc;
+	}
+	*offset = (off_t)ls.valid;
+	*size = (size_t)s.st_size - ls.valid;
+	return TS_OK;
+}
+
+/*
+ * Write task id's marker holding ls, and after them the result data[0..len)
+ * of a done one, whole, into directory to: made in tmp/, synced, renamed
+ * there (over the one there if replace, else never over one). The caller
+ * syncs to.
  */
 static int
 marker_write(struct taskstore *ts, const char *id, const struct leases *ls,
-    int to, bool replace)
+    const char *data, size_t len, int to, bool replace)
 {
 	struct buf b = { NULL, 0, 0 }, tmp = { NULL, 0, 0 };
 	size_t i;
@@ -533,7 +577,7 @@ marker_write(struct taskstore *ts, const char *id, const struct leases *ls,
 	buf_appendf(&tmp, "%s.%ld.%s", id, (long)getpid(), jobid_nonce());
 	fd = file_create(ts->tmp, tmp.data, 0600);
 	if (fd < 0 || write_all(fd, b.data, b.len) != 0 ||
-	    file_seal(fd) != 0) {
+	    write_all(fd, data, len) != 0 || file_seal(fd) != 0) {
 		if (fd >= 0) {
 			close(fd);
 			unlinkat(ts->tmp, tmp.data, 0);
@@ -550,15 +594,16 @@ marker_write(struct taskstore *ts, const char *id, const struct leases *ls,
 }
 
 /*
- * Append line to task id's marker in dirfd, after its ls->valid bytes of
- * whole lines (what a crash left of a line being appended is cut off
- * first), and sync it. The caller then renames the marker: the append
- * counts only from that rename on. No new file, so no inode to allocate
- * and none to free: the hand-out's and the result's cost.
+ * Append line, and data[0..len) after it, to task id's marker in dirfd,
+ * after its ls->valid bytes of whole lines (what a crash left of an
+ * append is cut off first), and sync it. The caller then renames the
+ * marker: the append counts only from that rename on. No new file, so no
+ * inode to allocate and none to free, and no directory but the one the
+ * marker goes to to sync: the hand-out's and the result's cost.
  */
 static int
 marker_append(struct taskstore *ts, int dirfd, const char *id,
-    const struct leases *ls, const char *line)
+    const struct leases *ls, const char *line, const char *data, size_t len)
 {
 	struct stat st;
 	int fd = openat(dirfd, id, O_WRONLY | O_NOFOLLOW | O_CLOEXEC), rc;
@@ -569,7 +614,8 @@ marker_append(struct taskstore *ts, int dirfd, const char *id,
 	    ((size_t)st.st_size != ls->valid &&
 	    ftruncate(fd, (off_t)ls->valid) != 0) ||
 	    lseek(fd, (off_t)ls->valid, SEEK_SET) < 0 ||
-	    write_all(fd, line, strlen(line)) != 0 || fdatasync(fd) != 0;
+	    write_all(fd, line, strlen(line)) != 0 ||
+	    write_all(fd, data, len) != 0 || fdatasync(fd) != 0;
 	if (close(fd) != 0)
 		rc = 1;
 	return rc == 0 ? TS_OK : fail(ts, "cannot add to the marker of", id);
@@ -634,7 +680,8 @@ claim_locked(struct taskstore *ts, const char *id, const char *vid,
 	l->expires = now_usec() / 1000000 + lease_secs;
 	snprintf(line, sizeof line, "%s %s %" PRId64 "\n", l->lease, l->vid,
 	    l->expires);
-	if ((rc = marker_append(ts, ts->open, id, &ls, line)) != TS_OK)
+	if ((rc = marker_append(ts, ts->open, id, &ls, line, NULL, 0)) !=
+	    TS_OK)
 		return rc;
 	if (renameat(ts->open, id, ts->leased, id) != 0)
 		return fail(ts, "cannot move the marker of", id);
@@ -737,8 +784,8 @@ taskstore_heartbeat(struct taskstore *ts, const char *id, const char *vid,
 	if (rc == TS_OK) {
 		ls.l[ls.n - 1].expires = now_usec() / 1000000 + lease_secs;
 		*expires = ls.l[ls.n - 1].expires;
-		if ((rc = marker_write(ts, id, &ls, ts->leased, true)) ==
-		    TS_OK && dir_sync(ts->leased) != 0)
+		rc = marker_write(ts, id, &ls, NULL, 0, ts->leased, true);
+		if (rc == TS_OK && dir_sync(ts->leased) != 0)
 			rc = fail(ts, "cannot sync the lease of", id);
 	}
 	unlock_task(lk);
@@ -762,26 +809,27 @@ taskstore_release(struct taskstore *ts, const char *id, const char *vid,
 }
 
 /*
- * Mark task id done by lease, its result already in results/: the line
- * "done LEASE" appended to its marker and synced, the marker renamed to
- * done/, and done/ synced. (A task with no marker, whose submit was cut
- * short, gets a new one.)
+ * Mark task id done by lease with its result data[0..len): the line
+ * "done LEASE" and the result appended to its marker and synced, the
+ * marker renamed to done/, and done/ synced; two syncs, as a hand-out's.
+ * (A task with no marker, whose submit was cut short, gets a new one.)
  */
 static int
 mark_done(struct taskstore *ts, const char *id, enum task_state from,
-    bool marked, struct leases *ls, const char *lease)
+    bool marked, struct leases *ls, const char *lease, const char *data,
+    size_t len)
 {
 	char line[LEASE_LEN + 8];
 	int rc;
 
 	if (!marked) {
 		memcpy(ls->done_by, lease, LEASE_LEN + 1);
-		rc = marker_write(ts, id, ls, ts->done, false);
+		rc = marker_write(ts, id, ls, data, len, ts->done, false);
 	} else {
 		snprintf(line, sizeof line, "done %s\n", lease);
 		if ((rc = marker_append(ts, state_dir(ts, from), id, ls,
-		    line)) == TS_OK && renameat(state_dir(ts, from), id,
-		    ts->done, id) != 0)
+		    line, data, len)) == TS_OK && renameat(state_dir(ts, from),
+		    id, ts->done, id) != 0)
 			rc = fail(ts, "cannot mark done", id);
 	}
 	if (rc == TS_OK && dir_sync(ts->done) != 0)
@@ -822,10 +870,8 @@ taskstore_complete(struct taskstore *ts, const char *id, const char *vid,
 	    sizeof why) != 0) {
 		*refused = 1;
 		rc = TS_CONFLICT;
-	} else if (atomic_write(ts->results, id, data, len, 0600) != 0) {
-		rc = fail(ts, "cannot write the result of", id);
 	} else {
-		rc = mark_done(ts, id, st, marked, &ls, lease);
+		rc = mark_done(ts, id, st, marked, &ls, lease, data, len);
 	}
 	unlock_task(lk);
 	buf_free(&rec);
@@ -970,7 +1016,7 @@ older(int dirfd, const char *name, int64_t now, int64_t secs)
 static void
 purge_locked(struct taskstore *ts, const char *id, int lk)
 {
-	const int first[] = { ts->tasks, ts->results, ts->fetched,
+	const int first[] = { ts->tasks, ts->fetched,
 	    ts->open, ts->leased, ts->done, ts->cancelled };
 	size_t i;
 

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "openindex.h"
 #include "util.h"
@@ -61,7 +62,7 @@ enum ts_result {
 struct taskstore {
 	char *path;
 	int dirfd;
-	int tmp, tasks, open, leased, done, cancelled, results, locks,
+	int tmp, tasks, open, leased, done, cancelled, locks,
 	    volunteers, blobs, fetched;
 	struct open_index open_idx;	/* open/, oldest first */
 };
@@ -102,11 +103,12 @@ int taskstore_record(struct taskstore *ts, const char *id, struct buf *out,
     size_t max);
 
 /*
- * The result of a done task, open for reading, in *fd, its size in *size.
- * Returns TS_OK, TS_CONFLICT if the task is not done, TS_NOTFOUND.
+ * The result of a done task: its marker open for reading in *fd, where the
+ * result is the *size bytes from *offset on. Returns TS_OK, TS_CONFLICT if
+ * the task is not done, TS_NOTFOUND.
  */
 int taskstore_result(struct taskstore *ts, const char *id, int *fd,
-    size_t *size);
+    off_t *offset, size_t *size);
 
 /* Withdraw a task, in any state: TS_OK, TS_NOTFOUND, TS_ERROR. */
 int taskstore_cancel(struct taskstore *ts, const char *id);

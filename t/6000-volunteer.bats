@@ -171,17 +171,7 @@ setup_file() {
 
 @test "a late result from an expired lease: taken while the task is open, refused once another has done it" {
 	serve a -L 2
-	submit_task "$a_URL" t1
-	submit_task "$a_URL" t2
-	tok=$(register "$a_URL")
-	other=$(register "$a_URL")
-	blastp -query <(printf '>HBB_HUMAN q\n%s\n' "$PROTEIN") -db "$DB" -outfmt 5 >good.xml
-	offer='{"services":["blastp"],"databases":["globins45"]}'
-
-	call POST "$a_URL/v1/work" "$tok" -d "$offer" >/dev/null
-	first=$(json task <body) lease1=$(json lease <body)
-	call POST "$a_URL/v1/work" "$tok" -d "$offer" >/dev/null
-	second=$(json task <body) lease2=$(json lease <body)
+	two_leased "$a_URL"
 	sleep 4		# both leases expire; the tasks are open again
 	assert_equal "$(tasks_in open)" 2
 	run -0 call POST "$a_URL/v1/tasks/$first/heartbeat" "$tok" -d "{\"lease\":\"$lease1\"}"
@@ -206,6 +196,44 @@ setup_file() {
 	assert_output --regexp '^200 '
 	run -0 call POST "$a_URL/v1/tasks/t3/result?lease=$lease4" "$tok" --data-binary @good.xml
 	assert_output --regexp '^410 '
+}
+
+@test "a result cut short by a crash between its append and its rename: not counted, the task done whole after; the result kept after its marker's lines" {
+	serve a -L 2
+	two_leased "$a_URL"
+	# What a ct-serve killed after appending a completion to the marker,
+	# before renaming it to done/, leaves: a done line, half a result.
+	for t in "$first:$lease1" "$second:$lease2"; do
+		{ printf 'done %s\n' "${t#*:}"; head -c 3000 good.xml; } \
+			>>"store/leased/${t%%:*}"
+	done
+	# The first: still leased to its volunteer, who posts the result.
+	run -0 call GET "$a_URL/v1/tasks/$first" "$CK"
+	assert_output --partial '"state":"leased"'
+	run -0 call POST "$a_URL/v1/tasks/$first/result?lease=$lease1" "$tok" --data-binary @good.xml
+	assert_output --regexp '^200 '
+	run -0 curl -sf -o got.xml -H "Authorization: Bearer $CK" "$a_URL/v1/tasks/$first/result"
+	cmp got.xml good.xml
+	# Its marker: the lease, the line of the lease that completed it, the
+	# result whole after them.
+	run -0 head -n 2 "store/done/$first"
+	assert_line --index 0 --regexp "^$lease1 [0-9a-f]{16} [0-9]+\$"
+	assert_line --index 1 "done $lease1"
+	tail -n +3 "store/done/$first" | cmp - good.xml
+	# The second: its lease expires, and it goes to another, the half
+	# result cut off, who completes it.
+	sleep 4
+	run -0 call POST "$a_URL/v1/work" "$other" -d "$offer"
+	assert_output --regexp "^200 .*\"task\":\"$second\""
+	lease3=$(json lease <body)
+	assert_equal "$(wc -l <"store/leased/$second")" 2
+	assert_equal "$(grep -c '^done ' "store/leased/$second")" 0
+	run -0 call POST "$a_URL/v1/tasks/$second/result?lease=$lease3" "$other" --data-binary @good.xml
+	assert_output --regexp '^200 '
+	assert_equal "$(sed -n 3p "store/done/$second")" "done $lease3"
+	tail -n +4 "store/done/$second" | cmp - good.xml
+	assert_equal "$(tasks_in done)$(tasks_in leased)$(tasks_in open)" 200
+	[ ! -e store/results ]
 }
 
 @test "a repeated submit is the same task; status and cancel of an unknown one" {
@@ -475,7 +503,7 @@ setup_file() {
 	open=$(ls store/open)
 	assert_equal "$(ls store/tasks)" "$open"
 	assert_equal "$(ls store/locks | grep -v "^$open\$" | wc -l)" 0
-	assert_equal "$(find store/results store/done store/cancelled store/fetched store/leased -type f | wc -l)" 0
+	assert_equal "$(find store/done store/cancelled store/fetched store/leased -type f | wc -l)" 0
 }
 
 @test "a volunteer's token expires after -E seconds unused, and one in use does not" {

@@ -180,3 +180,20 @@ leases_of() {
 	cat store/{open,leased,done,cancelled}/"$1.1" 2>/dev/null |
 		grep -c '^[0-9a-f]\{32\} '
 }
+
+# two_leased URL: tasks t1 and t2 put in and both leased to a new volunteer
+# $tok, as $first $lease1 and $second $lease2; $other another volunteer,
+# $offer what both offer, good.xml a right result for either.
+two_leased() {
+	submit_task "$1" t1
+	submit_task "$1" t2
+	tok=$(register "$1")
+	other=$(register "$1")
+	blastp -query <(printf '>HBB_HUMAN q\n%s\n' "$PROTEIN") -db "$DB" \
+		-outfmt 5 >good.xml
+	offer='{"services":["blastp"],"databases":["globins45"]}'
+	call POST "$1/v1/work" "$tok" -d "$offer" >/dev/null
+	first=$(json task <body) lease1=$(json lease <body)
+	call POST "$1/v1/work" "$tok" -d "$offer" >/dev/null
+	second=$(json task <body) lease2=$(json lease <body)
+}
