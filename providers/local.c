@@ -636,6 +636,75 @@ record_run(const char *run, pid_t pid, unsigned attempt, const char *token)
 }
 
 /*
+ * Fork a monitor: a socket pair between it and submit, and the command's
+ * files fds, which are the child's alone once this returns (closed here).
+ * The child, detached, runs child(arg, its end of the socket) and never
+ * returns. Returns 0 with the child's PID in *pid and submit's end of the
+ * socket in *sock; or, after a message, EX_TEMPFAIL.
+ */
+static int
+fork_monitor(int fds[3], void (*child)(void *, int), void *arg, pid_t *pid,
+    int *sock)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		ct_warnerr("cannot make a socket pair");
+		close(fds[0]), close(fds[1]), close(fds[2]);
+		return EX_TEMPFAIL;
+	}
+	fflush(NULL);
+	if ((*pid = fork()) == 0) {
+		close(sv[0]);
+		detach(fds, sv[1]);
+		child(arg, sv[1]);
+	}
+	close(sv[1]);
+	close(fds[0]), close(fds[1]), close(fds[2]);
+	if (*pid < 0) {
+		ct_warnerr("cannot fork");
+		close(sv[0]);
+		return EX_TEMPFAIL;
+	}
+	*sock = sv[0];
+	return 0;
+}
+
+/*
+ * Let the monitor on sock go (submit's shutdown) and wait until its
+ * command has been exec'd (the socket closes on exec). Returns true, with
+ * why in *f, if it could not start.
+ */
+static bool
+monitor_failed(int sock, struct start_failure *f)
+{
+	ssize_t got;
+
+	shutdown(sock, SHUT_WR);
+	while ((got = read(sock, f, sizeof *f)) < 0 && errno == EINTR)
+		;
+	close(sock);
+	return got == (ssize_t)sizeof *f;
+}
+
+/* What the child of start_monitor() does. */
+struct single {
+	struct launch *l;
+	const char *run, *token;
+	unsigned attempt;
+};
+
+static noreturn void
+single_monitor(void *arg, int ready)
+{
+	struct single *m = arg;
+
+	hold_alive(m->run);
+	await_record(ready, m->attempt, m->token, m->run);
+	run_monitor(m->l, ready);
+}
+
+/*
  * Fork the monitor, record the run, let the monitor go and wait until
  * the command has been exec'd (the socket closes on exec), so that a
  * handle is only ever given for a command that started. One socket does
@@ -647,41 +716,18 @@ static int
 start_monitor(struct launch *l, const char *run, unsigned attempt,
     const char *token)
 {
+	struct single m = { l, run, token, attempt };
 	struct start_failure f;
-	int sv[2], fds[3], rc;
-	ssize_t got;
+	int fds[3], sock, rc;
 	pid_t pid;
 
 	if (open_std_files(l, run, fds) != 0)
 		return EX_IOERR;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-		ct_warnerr("cannot make a socket pair");
-		close(fds[0]), close(fds[1]), close(fds[2]);
-		return EX_TEMPFAIL;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		close(sv[0]);
-		detach(fds, sv[1]);
-		hold_alive(run);
-		await_record(sv[1], attempt, token, run);
-		run_monitor(l, sv[1]);
-	}
-	close(sv[1]);
-	close(fds[0]), close(fds[1]), close(fds[2]);
-	if (pid < 0) {
-		ct_warnerr("cannot fork");
-		close(sv[0]);
-		return EX_TEMPFAIL;
-	}
+	if ((rc = fork_monitor(fds, single_monitor, &m, &pid, &sock)) != 0)
+		return rc;
 	rc = record_run(run, pid, attempt, token) == 0 ? 0 : EX_IOERR;
 	/* Go; without a record that names it, the monitor just exits. */
-	shutdown(sv[0], SHUT_WR);
-	while ((got = read(sv[0], &f, sizeof f)) < 0 && errno == EINTR)
-		;
-	close(sv[0]);
-	if (rc != 0 || got != (ssize_t)sizeof f)
+	if (!monitor_failed(sock, &f) || rc != 0)
 		return rc;
 	/* Nothing started: a repeated submit may try again. */
 	if (unlink(STATEFILE_SUBMITTED) != 0)
@@ -1231,6 +1277,30 @@ build_batch_launch(struct launch *l, const char *dir, int nopts, char **opts)
 	return 0;
 }
 
+/* What the child of start_batch() does. */
+struct batch_child {
+	struct launch *l;
+	struct member *ms;
+	size_t n;
+	const char *dir;
+	int nopts;
+	char **opts;
+};
+
+static noreturn void
+batch_child(void *arg, int ready)
+{
+	struct batch_child *b = arg;
+	int fds[3];
+
+	/* The command's files, now 0-2, kept above them for its run. */
+	fds[0] = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+	fds[1] = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	fds[2] = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	batch_monitor(b->l, b->ms, b->n, b->dir, fds, ready, b->nopts,
+	    b->opts);
+}
+
 /*
  * Start the batch's monitor for the new jobs of ms, record each job's run
  * (its monitor, then its handle, as start_monitor() does for one), let
@@ -1243,9 +1313,9 @@ start_batch(struct member *ms, size_t n, int nopts, char **opts)
 	struct member *lead = NULL;
 	struct start_failure f;
 	struct launch l;
-	int sv[2], fds[3], rc;
+	struct batch_child b = { &l, ms, n, NULL, nopts, opts };
+	int fds[3], sock, rc;
 	char *dir;
-	ssize_t got;
 	size_t k;
 	pid_t pid;
 
@@ -1253,53 +1323,27 @@ start_batch(struct member *ms, size_t n, int nopts, char **opts)
 		if (ms[k].is_new)
 			lead = &ms[k];
 	dir = path_join(lead->run, BATCH_DIR);
+	b.dir = dir;
 	if ((rc = build_batch_launch(&l, dir, nopts, opts)) != 0) {
 		free(dir);
 		return rc;
 	}
 	if (make_batch_dir(ms, n, dir) != 0 ||
-	    open_std_files(&l, dir, fds) != 0) {
-		launch_free(&l);
-		free(dir);
-		return EX_IOERR;
-	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-		ct_warnerr("cannot make a socket pair");
-		close(fds[0]), close(fds[1]), close(fds[2]);
-		launch_free(&l);
-		free(dir);
-		return EX_TEMPFAIL;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		close(sv[0]);
-		detach(fds, sv[1]);
-		fds[0] = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
-		fds[1] = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
-		fds[2] = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-		batch_monitor(&l, ms, n, dir, fds, sv[1], nopts, opts);
-	}
-	close(sv[1]);
-	close(fds[0]), close(fds[1]), close(fds[2]);
+	    open_std_files(&l, dir, fds) != 0)
+		rc = EX_IOERR;
+	else
+		rc = fork_monitor(fds, batch_child, &b, &pid, &sock);
 	launch_free(&l);
 	free(dir);
-	if (pid < 0) {
-		ct_warnerr("cannot fork");
-		close(sv[0]);
-		return EX_TEMPFAIL;
-	}
+	if (rc != 0)
+		return rc;
 	for (k = 0; k < n; k++)
 		if (ms[k].is_new && wrapper_batch_enter(ms[k].job) == 0 &&
 		    record_run(ms[k].run, pid, ms[k].job->attempt,
 		    ms[k].token) == 0)
 			ms[k].started = true;
 	/* Go; the monitor runs the batch of the jobs recorded. */
-	shutdown(sv[0], SHUT_WR);
-	while ((got = read(sv[0], &f, sizeof f)) < 0 && errno == EINTR)
-		;
-	close(sv[0]);
-	if (got != (ssize_t)sizeof f)
+	if (!monitor_failed(sock, &f))
 		return 0;
 	/* Nothing started: a repeated submit may try again. */
 	for (k = 0; k < n; k++)
