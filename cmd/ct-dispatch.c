@@ -446,6 +446,24 @@ commit_meanwhile(void *arg)
 		expire_due(d);
 }
 
+/*
+ * Whom s's wrapper runs as for j (contract_account), in *as: the
+ * dispatcher account, checked when the registry was taken, or a job's
+ * owner, whose reach of the spool is checked here. Returns 0, or -1 with
+ * why: the call cannot be made.
+ */
+static int
+runner(struct dispatcher *d, const struct registry_server *s,
+    const struct job *j, struct account *owner, const struct account **as,
+    char *why, size_t whylen)
+{
+	if (contract_account(s, j, d->as, owner, as, why, whylen) != 0)
+		return -1;
+	if (*as == NULL || *as == d->as)
+		return 0;
+	return spool_reachable(&d->sp, *as, why, whylen);
+}
+
 /* Call the server's wrapper for j: verb; stdout to out, a reason to why. */
 static enum call_outcome
 call(struct dispatcher *d, const struct registry_server *s, struct job *j,
@@ -469,8 +487,7 @@ call(struct dispatcher *d, const struct registry_server *s, struct job *j,
 		withdraw_owed(d);
 	}
 	/* Whom the call runs as, before it takes its place at the gate. */
-	if (contract_account(s, j, d->as, &owner, &as, why, whylen) != 0 ||
-	    (as != NULL && spool_reachable(&d->sp, as, why, whylen) != 0))
+	if (runner(d, s, j, &owner, &as, why, whylen) != 0)
 		return CALL_PERMANENT;
 	if (!request_allowed(d, (int)(s - d->reg.servers), &open_usec,
 	    &bound)) {
@@ -1596,9 +1613,7 @@ submit_batch(struct dispatcher *d, int si, struct job **jobs,
 	size_t k, sent = 0;
 
 	/* Whom the call runs as: the jobs share it (batchcall_alike). */
-	if (contract_account(s, jobs[0], d->as, &owner, &as, why,
-	    sizeof why) != 0 || (as != NULL && spool_reachable(&d->sp, as,
-	    why, sizeof why) != 0))
+	if (runner(d, s, jobs[0], &owner, &as, why, sizeof why) != 0)
 		as = NULL;
 	for (k = 0; k < n && why[0] == '\0'; k++)
 		if ((wds[k] = spool_workdir(&d->sp, jobs[k]->id,
