@@ -935,8 +935,10 @@ batch_goes_on(void)
 	char *line, *nl, *st;
 	bool on = false;
 
-	if (statefile_read(F_BATCH, &list, 1024 * 1024) != 0)
+	if (statefile_read(F_BATCH, &list, 1024 * 1024) != 0) {
+		buf_free(&list);	/* read or not, it was allocated */
 		return false;
+	}
 	if (access(F_STATUS, F_OK) != 0)
 		record_ending(END_SIGNAL, SIGTERM);
 	for (line = list.data; line != NULL && *line != '\0'; line = nl) {
