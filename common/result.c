@@ -5,17 +5,15 @@
  * but never fetched), and a report that declares entities of its own is
  * refused before any is expanded.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-
+#include "reportscan.h"
 #include "result.h"
 #include "strvec.h"
-#include "xmlsafe.h"
 
 const char *
 result_fasta_id(const char *p, const char *end, char *out, size_t n)
@@ -44,53 +42,6 @@ result_query_id(const struct job *j, char *out, size_t n)
 	(void)result_fasta_id(j->input, j->input + j->input_len, out, n);
 }
 
-/* The text of the first element called name, depth first; NULL if none. */
-static xmlNodePtr
-find(xmlNodePtr n, const char *name)
-{
-	for (; n != NULL; n = n->next) {
-		xmlNodePtr hit;
-
-		if (n->type == XML_ELEMENT_NODE &&
-		    strcmp((const char *)n->name, name) == 0)
-			return n;
-		if ((hit = find(n->children, name)) != NULL)
-			return hit;
-	}
-	return NULL;
-}
-
-/* The first word of node n's text, into out (n bytes). */
-static void
-first_word(xmlNodePtr node, char *out, size_t n)
-{
-	xmlChar *text = xmlNodeGetContent(node);
-	size_t k;
-
-	for (k = 0; text != NULL && text[k] != '\0' && text[k] != ' ' &&
-	    k + 1 < n; k++)
-		out[k] = (char)text[k];
-	out[k] = '\0';
-	xmlFree(text);
-}
-
-/* The queries every Iteration_query-def under n names, into v. */
-static void
-answered(xmlNodePtr n, struct strvec *v)
-{
-	char def[256];
-
-	for (; n != NULL; n = n->next) {
-		if (n->type != XML_ELEMENT_NODE)
-			continue;
-		if (strcmp((const char *)n->name, "Iteration_query-def") == 0) {
-			first_word(n, def, sizeof def);
-			strvec_push(v, def);
-		} else
-			answered(n->children, v);
-	}
-}
-
 static int
 by_string(const void *a, const void *b)
 {
@@ -98,31 +49,28 @@ by_string(const void *a, const void *b)
 }
 
 /*
- * Does the report under root answer every query of j, each record's
- * identifier the name of one of its iterations? If not, why says the
- * first one missing. A report is read once and sorted, so a job of many
- * records costs n log n, not n times the report.
+ * Does the report answer every query of j, each record's identifier the
+ * name of one of its iterations? If not, why says the first one missing.
+ * A report's names are sorted once, so a job of many records costs
+ * n log n, not n times the report.
  */
 static bool
-answers_every_query(xmlNodePtr root, const struct job *j, char *why,
-    size_t whylen)
+answers_every_query(struct strvec *answered, const struct job *j,
+    char *why, size_t whylen)
 {
 	const char *p = j->input, *end = j->input + j->input_len;
-	struct strvec v = STRVEC_INIT;
 	size_t queries = 0, missing = 0;
 	char id[256], first[256] = "";
 	const char *key = id;
 
-	answered(root, &v);
-	qsort(v.v, v.n, sizeof *v.v, by_string);
+	qsort(answered->v, answered->n, sizeof *answered->v, by_string);
 	while (p < end) {
 		p = result_fasta_id(p, end, id, sizeof id);
 		queries++;
-		if (bsearch(&key, v.v, v.n, sizeof *v.v, by_string) == NULL &&
-		    missing++ == 0)
+		if (bsearch(&key, answered->v, answered->n,
+		    sizeof *answered->v, by_string) == NULL && missing++ == 0)
 			snprintf(first, sizeof first, "%s", id);
 	}
-	strvec_free(&v);
 	if (missing > 0 && queries > 1)
 		snprintf(why, whylen, "a report that answers %zu of the job's "
 		    "%zu queries: none for '%.80s'", queries - missing, queries,
@@ -151,26 +99,21 @@ begin_of(const char *p, size_t n)
  * in the job's order (a query's iterations, as psiblast's rounds, come
  * together): so that a report of several jobs' queries, such as a whole
  * batch's (batchcall.h), is never kept as one job's result, nor another's
- * part of it. Returns 0, or -1 with why.
+ * part of it. in_order holds each Iteration's query. Returns 0, or -1
+ * with why.
  */
 static int
-check_iterations(xmlNodePtr root, const struct job *j, char *why,
-    size_t whylen)
+check_iterations(const struct strvec *in_order, const struct job *j,
+    char *why, size_t whylen)
 {
 	const char *p = j->input, *end = j->input + j->input_len;
-	xmlNodePtr its = find(root->children, "BlastOutput_iterations"), it;
-	char query[256] = "", def[256];
+	char query[256] = "";
+	size_t i;
 
-	if (its == NULL)
-		return 0;
 	p = result_fasta_id(p, end, query, sizeof query);
-	for (it = its->children; it != NULL; it = it->next) {
-		xmlNodePtr q;
+	for (i = 0; i < in_order->n; i++) {
+		const char *def = in_order->v[i];
 
-		if (it->type != XML_ELEMENT_NODE ||
-		    (q = find(it->children, "Iteration_query-def")) == NULL)
-			continue;
-		first_word(q, def, sizeof def);
 		while (strcmp(def, query) != 0 && p < end)
 			p = result_fasta_id(p, end, query, sizeof query);
 		if (strcmp(def, query) != 0) {
@@ -186,52 +129,47 @@ static int
 check_blast_xml(const char *data, size_t len, const struct job *j,
     char *why, size_t whylen)
 {
-	char query[256], def[256];
-	xmlDocPtr doc;
-	xmlNodePtr root, q;
+	struct report_scan s = REPORT_SCAN_INIT;
+	char query[256];
+	const char *def;
+	bool wellformed;
 	int rc = -1;
 
-	doc = xmlsafe_parse(data, len, "result.xml", NULL, NULL);
-	if (doc == NULL) {
-		snprintf(why, whylen, "malformed or truncated BLAST XML");
-		goto out;
-	}
+	wellformed = report_scan(data, len, &s) == 0;
 	/*
-	 * BLAST's DOCTYPE names its DTD and declares nothing; entities of a
-	 * report's own would be expanded below, a few kB to gigabytes.
+	 * First, as the entities it declares were never taken in: their
+	 * references alone may make the rest look malformed.
 	 */
-	if (doc->intSubset != NULL && doc->intSubset->children != NULL) {
+	if (s.declares) {
 		snprintf(why, whylen, "BLAST XML that declares entities of "
 		    "its own");
 		goto out;
 	}
-	root = xmlDocGetRootElement(doc);
-	if (root == NULL || strcmp((const char *)root->name,
-	    "BlastOutput") != 0) {
+	if (!wellformed) {
+		snprintf(why, whylen, "malformed or truncated BLAST XML");
+		goto out;
+	}
+	if (strcmp(s.root, "BlastOutput") != 0) {
 		snprintf(why, whylen, "XML, but not a BLAST report");
 		goto out;
 	}
-	q = find(root->children, "Iteration_query-def");
-	if (q == NULL)
-		q = find(root->children, "BlastOutput_query-def");
-	if (q == NULL) {
+	if (!s.iteration.seen && !s.output.seen) {
 		snprintf(why, whylen, "BLAST XML that names no query");
 		goto out;
 	}
-	first_word(q, def, sizeof def);
+	def = s.iteration.seen ? s.iteration.first : s.output.first;
 	result_query_id(j, query, sizeof query);
 	if (strcmp(def, query) != 0) {
 		snprintf(why, whylen, "a report for query '%.80s', not for "
 		    "this job's '%.80s'", def, query);
 		goto out;
 	}
-	if (check_iterations(root, j, why, whylen) != 0 ||
-	    !answers_every_query(root->children, j, why, whylen))
+	if (check_iterations(&s.in_order, j, why, whylen) != 0 ||
+	    !answers_every_query(&s.answered, j, why, whylen))
 		goto out;
 	rc = 0;
 out:
-	xmlFreeDoc(doc);
-	xmlSetStructuredErrorFunc(NULL, NULL);
+	report_scan_free(&s);
 	return rc;
 }
 

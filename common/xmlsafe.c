@@ -53,6 +53,35 @@ xmlsafe_reader_fd(int fd, const char *name)
 	return reader_setup(xmlReaderForFd(fd, name, NULL, XMLSAFE_OPTIONS));
 }
 
+int
+xmlsafe_sax(const char *data, size_t len, xmlSAXHandler *sax, void *ctx)
+{
+	xmlParserCtxtPtr pctxt;
+	xmlSAXHandlerPtr own;
+	int wellformed;
+
+	if (len > (size_t)(int)(~0u >> 1))
+		return -1;
+	xmlInitParser();
+	xmlSetExternalEntityLoader(deny_external);
+	pctxt = xmlCreateMemoryParserCtxt(data, (int)len);
+	if (pctxt == NULL)
+		return -1;
+	xmlCtxtUseOptions(pctxt, XMLSAFE_OPTIONS);
+	/* The caller's callbacks, in place of those that build a tree. */
+	own = pctxt->sax;
+	sax->error = sax->fatalError = sax->warning = NULL;
+	sax->serror = discard_error;
+	pctxt->sax = sax;
+	pctxt->userData = ctx;
+	(void)xmlParseDocument(pctxt);
+	wellformed = pctxt->wellFormed;
+	pctxt->sax = own;
+	pctxt->userData = NULL;
+	xmlFreeParserCtxt(pctxt);
+	return wellformed ? 0 : -1;
+}
+
 xmlDocPtr
 xmlsafe_parse(const char *data, size_t len, const char *name,
     xmlStructuredErrorFunc on_error, void *ctx)

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/xmlerror.h>
 #include <libxml/xmlreader.h>
 
@@ -26,6 +27,18 @@
  */
 xmlDocPtr xmlsafe_parse(const char *data, size_t len, const char *name,
     xmlStructuredErrorFunc on_error, void *ctx);
+
+/*
+ * Parse data[0..len) through the SAX2 callbacks of
+ * sax (its initialized member XML_SAX2_MAGIC), with ctx as their first
+ * argument: for documents only read in passing, where building a tree
+ * would cost more than the reading (a result checked as it arrives).
+ * No document is built. Errors go nowhere, whatever sax's error members
+ * say. Returns 0 if the document is well-formed, -1 if not (or out of
+ * memory).
+ */
+int xmlsafe_sax(const char *data, size_t len, xmlSAXHandler *sax,
+    void *ctx);
 
 /*
  * A streaming reader of data[0..len) (xmlsafe_reader_memory) or of what
