@@ -86,6 +86,9 @@ COMPLETIONS = $(PROGS:%=$(BUILD)/completion/%)
 completionsdir ?= $(datadir)/bash-completion/completions
 # Wrappers (ct-wrapper(7)) written in C; each links what it needs.
 LIBS_w-local = $(XML_LIBS)
+# sge and slurm split a batch's BLAST XML report (reportsplit.h).
+LIBS_w-sge = $(XML_LIBS)
+LIBS_w-slurm = $(XML_LIBS)
 LIBS_w-ncbi = $(CURL_LIBS) $(XML_LIBS)
 LIBS_w-ebi = $(CURL_LIBS) $(XML_LIBS)
 LIBS_w-volunteer = $(CURL_LIBS) $(JANSSON_LIBS) $(XML_LIBS)

@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "jobid.h"
 #include "batch.h"
+#include "batch-impl.h"
 #include "command.h"
 #include "contract.h"
 #include "err.h"
@@ -24,6 +26,7 @@
 #include "lastline.h"
 #include "statefile.h"
 #include "wrapper.h"
+#include "wrapper-batch.h"
 
 /* The largest input accepted: far above any real query batch. */
 #define MAX_INPUT_BYTES (64 * 1024 * 1024)
@@ -41,12 +44,12 @@
 #define PATH_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
 	"0123456789._+-/"
 
-static const struct batch_ops *ops;
+const struct batch_ops *batch_sched;
 /* poll's answer, kept until it is known whether it says "done". */
 static struct buf answer;
 
 /* The usage text, with the program's name: sge or slurm. */
-static char usage[256];
+static char usage[320];
 
 static noreturn void
 usage_error(const char *what)
@@ -140,7 +143,7 @@ tool_path(const char *tool)
 	return path_join(bin != NULL ? bin : "/usr/bin", tool);
 }
 
-/* The contract's environment for a scheduler command, plus ops->env. */
+/* The contract's environment for a scheduler command, plus batch_sched->env. */
 static void
 tool_env(struct strvec *env)
 {
@@ -153,12 +156,12 @@ tool_env(struct strvec *env)
 	for (i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
 		if ((v = getenv(fixed[i])) != NULL)
 			strvec_pushf(env, "%s=%s", fixed[i], v);
-	for (i = 0; ops->env != NULL && ops->env[i] != NULL; i++) {
-		var = contract_param_var("", ops->env[i]);
+	for (i = 0; batch_sched->env != NULL && batch_sched->env[i] != NULL; i++) {
+		var = contract_param_var("", batch_sched->env[i]);
 		v = env_nonempty(var);
 		free(var);
 		if (v != NULL)
-			strvec_pushf(env, "%s=%s", ops->env[i], v);
+			strvec_pushf(env, "%s=%s", batch_sched->env[i], v);
 	}
 }
 
@@ -230,27 +233,25 @@ batch_submitted_id(const struct buf *out, const char *ends)
 	return xstrdup(line);
 }
 
-/* Ask the scheduler to stop the job; 0 also if it is gone. */
-static int
-cancel_at_scheduler(const struct batch_job *j)
+int
+batch_cancel_at_scheduler(const struct batch_job *j)
 {
 	const char *args[] = { j->id, NULL };
 	struct buf o = { NULL, 0, 0 };
 	struct run_result r;
 	int rc;
 
-	rc = batch_run(ops->cancel_tool, args, &o, &r);
+	rc = batch_run(batch_sched->cancel_tool, args, &o, &r);
 	buf_free(&o);
 	if (rc != 0 || (r.exited && r.code == 0))
 		return rc;
-	if (batch_text_has(r.err_text, ops->cancel_gone))
+	if (batch_text_has(r.err_text, batch_sched->cancel_gone))
 		return 0;
-	return batch_tool_failed(ops->cancel_tool, j, &r);
+	return batch_tool_failed(batch_sched->cancel_tool, j, &r);
 }
 
-/* $CT_WORKDIR/batch.ID[suffix], relative to it (the working directory). */
-static char *
-record_name(const char *id, const char *suffix)
+char *
+batch_record_name(const char *id, const char *suffix)
 {
 	size_t n = sizeof "batch." + strlen(id) + strlen(suffix);
 	char *p = xmalloc(n);
@@ -259,9 +260,8 @@ record_name(const char *id, const char *suffix)
 	return p;
 }
 
-/* The contents of a small file, or NULL (errno set). */
-static char *
-read_small(const char *path)
+char *
+batch_read_small(const char *path)
 {
 	struct buf b = { NULL, 0, 0 };
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), rc;
@@ -279,9 +279,8 @@ read_small(const char *path)
 	return b.data;
 }
 
-/* Append word to script in single quotes: the shell takes it literally. */
-static void
-quote(struct buf *script, const char *word)
+void
+batch_quote(struct buf *script, const char *word)
 {
 	const char *p;
 
@@ -294,6 +293,43 @@ quote(struct buf *script, const char *word)
 	buf_append(script, "'", 1);
 }
 
+void
+batch_script_begin(struct buf *s, const char *dir, const char *what)
+{
+	const char *path = env_nonempty("CT_PARAM_PATH");
+	const char *server = getenv("CT_SERVER");
+	char *shown;
+
+	/* A comment line: no newline may end it early. */
+	shown = wrapper_printable(server != NULL ? server : "", server != NULL ?
+	    strlen(server) : 0, 100);
+	buf_appendf(s, "#!/bin/sh\n# cputorrent %s at server %s, "
+	    "written by %s.\nPATH=", what, shown, ct_progname);
+	free(shown);
+	batch_quote(s, path != NULL ? path : CONTRACT_PATH);
+	buf_appendf(s, "\nexport PATH\ncd ");
+	batch_quote(s, dir);
+	buf_appendf(s, " || exit 70\n");
+}
+
+void
+batch_script_command(struct buf *s, const struct strvec *w, int has_output)
+{
+	size_t i;
+
+	/*
+	 * Not exec: should something kill the command, the shell lives on
+	 * to exit 128 + the signal, which the scheduler records; qdel and
+	 * scancel kill the shell too, and say so.
+	 */
+	for (i = 0; i < w->n; i++) {
+		batch_quote(s, w->v[i]);
+		buf_append(s, " ", 1);
+	}
+	buf_appendf(s, "<'/dev/null' >'%s' 2>'%s'",
+	    has_output ? BATCH_STDOUT : CMD_OUTPUT, BATCH_STDERR);
+}
+
 /*
  * The batch script: the command, its words quoted, in the job's
  * directory, its standard output and error in files there. Without an
@@ -303,33 +339,12 @@ static void
 make_script(struct buf *s, const struct batch_job *j, const struct strvec *w,
     int has_output)
 {
-	const char *path = env_nonempty("CT_PARAM_PATH");
-	const char *server = getenv("CT_SERVER");
-	char *shown;
-	size_t i;
+	char what[JOBID_MAX + 16];
 
-	/* A comment line: no newline may end it early. */
-	shown = wrapper_printable(server != NULL ? server : "", server != NULL ?
-	    strlen(server) : 0, 100);
-	buf_appendf(s, "#!/bin/sh\n# cputorrent job %s at server %s, "
-	    "written by %s submit.\nPATH=", getenv("CT_JOB_ID"), shown,
-	    ct_progname);
-	free(shown);
-	quote(s, path != NULL ? path : CONTRACT_PATH);
-	buf_appendf(s, "\nexport PATH\ncd ");
-	quote(s, j->dir);
-	/*
-	 * Not exec: should something kill the command, the shell lives on
-	 * to exit 128 + the signal, which the scheduler records; qdel and
-	 * scancel kill the shell too, and say so.
-	 */
-	buf_appendf(s, " || exit 70\n");
-	for (i = 0; i < w->n; i++) {
-		quote(s, w->v[i]);
-		buf_append(s, " ", 1);
-	}
-	buf_appendf(s, "<'/dev/null' >'%s' 2>'%s'\n",
-	    has_output ? BATCH_STDOUT : CMD_OUTPUT, BATCH_STDERR);
+	snprintf(what, sizeof what, "job %s", getenv("CT_JOB_ID"));
+	batch_script_begin(s, j->dir, what);
+	batch_script_command(s, w, has_output);
+	buf_append(s, "\n", 1);
 }
 
 /* The shared directory: an absolute path of plain characters. */
@@ -372,17 +387,17 @@ remove_job_dir(const struct batch_job *j)
 	rmdir(j->dir);
 }
 
-static void
-job_free(struct batch_job *j)
+void
+batch_job_free(struct batch_job *j)
 {
 	free(j->dir);
 	free(j->script);
+	free(j->batchdir);
 	free(j->name);
 }
 
-/* A scheduler's job id: digits, and not too many. */
-static int
-id_ok(const char *id)
+int
+batch_id_ok(const char *id)
 {
 	size_t n = strspn(id, "0123456789");
 
@@ -415,9 +430,8 @@ stage(struct batch_job *j, const struct strvec *w, int has_output)
 	return rc;
 }
 
-/* $CT_WORKDIR/staged.N: the directory attempt N's job was staged in. */
-static char *
-staged_name(unsigned attempt)
+char *
+batch_staged_name(unsigned attempt)
 {
 	char *p = xmalloc(32);
 
@@ -425,20 +439,15 @@ staged_name(unsigned attempt)
 	return p;
 }
 
-/*
- * The job's directory: the one this attempt staged before, if it is
- * still there (*earlier set), else a new one, recorded in staged before
- * the scheduler hears of it. Returns 0, or after a message EX_IOERR.
- */
-static int
-job_dir(struct batch_job *j, const char *shared, const char *staged,
+int
+batch_job_dir(struct batch_job *j, const char *shared, const char *staged,
     int *earlier)
 {
 	const char *job = getenv("CT_JOB_ID");
 	struct stat st;
 	size_t n;
 
-	j->dir = read_small(staged);
+	j->dir = batch_read_small(staged);
 	*earlier = j->dir != NULL && j->dir[0] == '/' &&
 	    stat(j->dir, &st) == 0 && S_ISDIR(st.st_mode);
 	if (*earlier)
@@ -469,7 +478,7 @@ static int
 record_job(struct batch_job *j, unsigned attempt, const char *staged,
     char *id)
 {
-	char *rec = record_name(id, "");
+	char *rec = batch_record_name(id, "");
 	int rc = 0;
 
 	if (atomic_write(AT_FDCWD, rec, j->dir, strlen(j->dir), 0600) != 0) {
@@ -480,18 +489,21 @@ record_job(struct batch_job *j, unsigned attempt, const char *staged,
 		    STATEFILE_SUBMITTED);
 		rc = EX_IOERR;
 	}
-	if (rc != 0) {
+	/*
+	 * A batch's job goes on for its other jobs; this one's next submit
+	 * finds it again through what it staged.
+	 */
+	if (rc != 0 && j->batchdir == NULL) {
 		j->id = id;
-		(void)cancel_at_scheduler(j);
+		(void)batch_cancel_at_scheduler(j);
 		unlink(staged);
 	}
 	free(rec);
 	return rc;
 }
 
-/* The checks of the server's parameters before anything is written. */
-static int
-check_params(const char **shared)
+int
+batch_check_params(const char **shared)
 {
 	int rc = 0;
 
@@ -501,8 +513,8 @@ check_params(const char **shared)
 		    "1 to a year");
 		rc = EX_CONFIG;
 	}
-	if (rc == 0 && ops->check != NULL)
-		rc = ops->check();
+	if (rc == 0 && batch_sched->check != NULL)
+		rc = batch_sched->check();
 	return rc;
 }
 
@@ -524,10 +536,10 @@ check(void)
 	if (batch_time_limit() < 0)
 		ct_warn("parameter time-limit: a whole number of seconds, "
 		    "1 to a year");
-	if (ops->check != NULL)
-		(void)ops->check();
-	for (i = 0; ops->tools[i] != NULL; i++) {
-		p = tool_path(ops->tools[i]);
+	if (batch_sched->check != NULL)
+		(void)batch_sched->check();
+	for (i = 0; batch_sched->tools[i] != NULL; i++) {
+		p = tool_path(batch_sched->tools[i]);
 		if (access(p, X_OK) != 0)
 			ct_warnerr("parameter bin-dir: %s%s", p, bin == NULL ?
 			    " (bin-dir is not set)" : "");
@@ -540,7 +552,7 @@ check(void)
 static int
 submit(const char *workdir, int nopts, char **opts)
 {
-	struct batch_job j = { workdir, NULL, NULL, NULL, NULL, 0 };
+	struct batch_job j = { .workdir = workdir };
 	struct strvec w = { NULL, 0, 0 };
 	const char *shared, *job = getenv("CT_JOB_ID");
 	unsigned attempt = wrapper_attempt();
@@ -554,27 +566,25 @@ submit(const char *workdir, int nopts, char **opts)
 			ct_dieerr(EX_IOERR, "cannot write standard output");
 		return 0;
 	}
-	if ((rc = check_params(&shared)) != 0)
+	if ((rc = batch_check_params(&shared)) != 0)
 		return rc;
 	n = strlen(job) + 16;
 	j.name = xmalloc(n);
 	snprintf(j.name, n, "ct-%s-%u", job, attempt);
-	staged = staged_name(attempt);
-	rc = job_dir(&j, shared, staged, &earlier);
+	staged = batch_staged_name(attempt);
+	rc = batch_job_dir(&j, shared, staged, &earlier);
 	if (rc == 0) {
 		j.script = path_join(j.dir, BATCH_SCRIPT);
 		rc = command_expand(j.dir, nopts, opts, &w, &has_output);
 	}
 	/* Staged before: the scheduler may have it, its answer lost. */
-	if (rc == 0 && earlier) {
-		j.id = j.name;	/* what messages name it by */
-		rc = ops->find(&j, &id);
-	}
+	if (rc == 0 && earlier)
+		rc = batch_find_staged(&j, &id);
 	if (rc == 0 && id == NULL && (rc = stage(&j, &w, has_output)) == 0)
-		rc = ops->submit(&j, &id);
-	if (rc == 0 && !id_ok(id)) {
+		rc = batch_sched->submit(&j, &id);
+	if (rc == 0 && !batch_id_ok(id)) {
 		ct_warn("%s gave a job id that is not a number",
-		    ops->scheduler);
+		    batch_sched->scheduler);
 		rc = EX_TEMPFAIL;
 	}
 	if (rc == 0 && (rc = record_job(&j, attempt, staged, id)) == 0 &&
@@ -594,7 +604,7 @@ submit(const char *workdir, int nopts, char **opts)
 	strvec_free(&w);
 	free(staged);
 	free(id);
-	job_free(&j);
+	batch_job_free(&j);
 	return rc;
 }
 
@@ -607,13 +617,13 @@ find_job(struct batch_job *j, const char *workdir, const char *id)
 {
 	char *rec, *mark;
 
-	if (!id_ok(id))
+	if (!batch_id_ok(id))
 		usage_error("handle: expected a job id (digits)");
 	memset(j, 0, sizeof *j);
 	j->workdir = workdir;
 	j->id = id;
-	rec = record_name(id, "");
-	j->dir = read_small(rec);
+	rec = batch_record_name(id, "");
+	j->dir = batch_read_small(rec);
 	if (j->dir == NULL) {
 		if (errno != ENOENT)
 			ct_dieerr(EX_IOERR, "cannot read %s/%s", workdir, rec);
@@ -622,7 +632,8 @@ find_job(struct batch_job *j, const char *workdir, const char *id)
 	}
 	free(rec);
 	j->script = path_join(j->dir, BATCH_SCRIPT);
-	mark = record_name(id, ".cancelled");
+	j->batchdir = batch_link(j->dir);
+	mark = batch_record_name(id, ".cancelled");
 	j->cancelled = access(mark, F_OK) == 0;
 	free(mark);
 	return 0;
@@ -632,8 +643,11 @@ int
 batch_ended(const struct batch_job *j, int code, int sig, const char *source)
 {
 	char line[LAST_LINE_MAX + 1], *p;
-	const char *name;
+	const char *name, *dir;
 
+	/* A job of a batch: what its script did for this job. */
+	if (sig == 0 && code == 0 && j->batchdir != NULL)
+		return batch_member_ended(j, source);
 	p = path_join(j->dir, CMD_OUTPUT);
 	if (sig == 0 && code == 0) {
 		if (access(p, F_OK) == 0)
@@ -655,12 +669,14 @@ batch_ended(const struct batch_job *j, int code, int sig, const char *source)
 		    source);
 		return 0;
 	}
-	p = path_join(j->dir, BATCH_STDERR);
+	/* The script of a batch failed: its words are the batch's. */
+	dir = j->batchdir != NULL ? j->batchdir : j->dir;
+	p = path_join(dir, BATCH_STDERR);
 	last_line_of(p, line);
 	free(p);
 	if (line[0] == '\0') {
 		/* Nothing from the command: perhaps the script's own words. */
-		p = path_join(j->dir, BATCH_SCHED_ERR);
+		p = path_join(dir, BATCH_SCHED_ERR);
 		last_line_of(p, line);
 		free(p);
 	}
@@ -674,14 +690,14 @@ batch_missing(const struct batch_job *j, const char *said)
 {
 	const char *g = env_nonempty("CT_PARAM_GRACE");
 	long grace = g != NULL ? seconds(g) : DEFAULT_GRACE;
-	char *mark = record_name(j->id, ".missing"), *since, stamp[32];
+	char *mark = batch_record_name(j->id, ".missing"), *since, stamp[32];
 	int64_t now = time(NULL), first = -1;
 	int n;
 
 	if (grace < 0)
 		grace = DEFAULT_GRACE;
 	/* Since when it has been missing; a damaged mark is made again. */
-	if ((since = read_small(mark)) != NULL &&
+	if ((since = batch_read_small(mark)) != NULL &&
 	    parse_int64(since, NULL, 0, now, &first) != 0)
 		first = -1;
 	free(since);
@@ -700,14 +716,14 @@ batch_missing(const struct batch_job *j, const char *said)
 		batch_answer("failed cancelled before it ran (%s)", said);
 	else
 		batch_answer("failed lost: %s has no record of job %s "
-		    "after %ld s (%s)", ops->scheduler, j->id, grace, said);
+		    "after %ld s (%s)", batch_sched->scheduler, j->id, grace, said);
 	return 0;
 }
 
 static int
 fetch(const struct batch_job *j)
 {
-	char *p, *done = record_name(j->id, ".done");
+	char *p, *done = batch_record_name(j->id, ".done");
 	int fd;
 
 	if (access(done, F_OK) != 0)
@@ -734,10 +750,10 @@ poll_job(const struct batch_job *j)
 	char *done;
 	int rc;
 
-	rc = ops->poll(j);
+	rc = batch_sched->poll(j);
 	if (rc == 0 && answer.len == 5 &&
 	    memcmp(answer.data, "done\n", 5) == 0) {
-		done = record_name(j->id, ".done");
+		done = batch_record_name(j->id, ".done");
 		if (atomic_write(AT_FDCWD, done, "", 0, 0600) != 0) {
 			ct_warnerr("cannot write %s", done);
 			rc = EX_IOERR;
@@ -753,7 +769,7 @@ poll_job(const struct batch_job *j)
 static int
 cancel(const struct batch_job *j)
 {
-	char *mark = record_name(j->id, ".cancelled");
+	char *mark = batch_record_name(j->id, ".cancelled");
 	int rc = 0;
 
 	/* Said first: a job qdel'ed while pending leaves no record at all. */
@@ -762,8 +778,11 @@ cancel(const struct batch_job *j)
 		rc = EX_IOERR;
 	}
 	free(mark);
-	if (rc == 0)
-		rc = cancel_at_scheduler(j);
+	/* A job of a batch is withdrawn alone, while others want the rest. */
+	if (rc == 0 && j->batchdir != NULL)
+		rc = batch_member_cancel(j);
+	else if (rc == 0)
+		rc = batch_cancel_at_scheduler(j);
 	return rc;
 }
 
@@ -776,9 +795,14 @@ batch_main(int argc, char **argv, const struct batch_ops *o)
 
 	ct_setprogname(argv[0]);
 	snprintf(usage, sizeof usage, "usage: %s submit [key=value ...] "
-	    "<input\n       %s poll | fetch | cancel jobid\n       %s check\n",
-	    ct_progname, ct_progname, ct_progname);
-	ops = o;
+	    "<input\n       %s submit-batch [key=value ...] <manifest\n"
+	    "       %s poll | fetch | cancel jobid\n       %s check\n",
+	    ct_progname, ct_progname, ct_progname, ct_progname);
+	batch_sched = o;
+	if (wrapper_batch_verb(argc, argv, usage)) {
+		(void)wrapper_env("CT_JOB_ID");
+		return batch_submit_many(argc - 2, argv + 2);
+	}
 	verb = wrapper_verb(argc, argv, usage, "handle");
 	if (strcmp(verb, "check") == 0)
 		return check();
@@ -800,6 +824,6 @@ batch_main(int argc, char **argv, const struct batch_ops *o)
 		rc = fetch(&j);
 	else
 		rc = cancel(&j);
-	job_free(&j);
+	batch_job_free(&j);
 	return rc;
 }

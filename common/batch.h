@@ -15,6 +15,10 @@
  * died between the scheduler's answer and the record) and takes it
  * instead of submitting another.
  *
+ * Several jobs may share one job at the scheduler, a batch (submit-batch,
+ * batch-many.c): each still has its own directory, and batchdir names
+ * the batch's.
+ *
  * A wrapper gives batch_main() the few steps that differ between
  * schedulers; batch_main() does the verbs, the files and the checks,
  * and the check verb: the parameters submit checks, the scheduler's
@@ -50,6 +54,7 @@ struct batch_job {
 	char *script;		/* dir/job.sh */
 	char *name;		/* the job's name at the scheduler: ct-JOBID-N */
 	int cancelled;		/* cancel was called for this handle */
+	char *batchdir;		/* a job of a batch: the batch's directory */
 };
 
 struct batch_ops {

@@ -34,7 +34,7 @@ wrapper_batch_verb(int argc, char **argv, const char *usage)
  * after it, into j; *p moves past both. Returns 0, or -1.
  */
 static int
-read_job(char **p, char *end, struct batch_job *j)
+read_job(char **p, char *end, struct manifest_job *j)
 {
 	char *nl = memchr(*p, '\n', (size_t)(end - *p)), *q;
 	unsigned long attempt;
@@ -111,7 +111,7 @@ wrapper_batch_free(struct batch_manifest *m)
 }
 
 int
-wrapper_batch_enter(const struct batch_job *j)
+wrapper_batch_enter(const struct manifest_job *j)
 {
 	char num[32];
 

@@ -18,7 +18,7 @@
 #include "util.h"
 
 /* One job of a batch call, as the manifest gives it. */
-struct batch_job {
+struct manifest_job {
 	char id[JOBID_MAX + 1];
 	unsigned attempt;
 	long long deadline;
@@ -29,7 +29,7 @@ struct batch_job {
 
 struct batch_manifest {
 	struct buf text;
-	struct batch_job *jobs;
+	struct manifest_job *jobs;
 	size_t n;
 };
 
@@ -60,6 +60,6 @@ void wrapper_batch_free(struct batch_manifest *m);
  * TMPDIR set as a call for j alone has them, and its work directory
  * entered. Returns 0, or -1 after a message.
  */
-int wrapper_batch_enter(const struct batch_job *j);
+int wrapper_batch_enter(const struct manifest_job *j);
 
 #endif

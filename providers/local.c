@@ -994,7 +994,7 @@ cancel(const struct monitor *m)
 
 /* One job of a batch, as submit-batch and its monitor see it. */
 struct member {
-	const struct batch_job *job;
+	const struct manifest_job *job;
 	char token[HANDLE_LEN + 1];
 	char *run;		/* absolute: its run directory */
 	char query[256];	/* its query's identifier */

@@ -3,6 +3,7 @@
  * Blast.cgi, at the NCBI or at any server that speaks it.
  *
  *   ncbi submit [key=value ...] <query   CMD=Put; print the RID
+ *   ncbi submit-batch [k=v ...] <manifest  several queries in one Put
  *   ncbi poll RID                        CMD=Get FORMAT_OBJECT=SearchInfo
  *   ncbi fetch RID                       CMD=Get FORMAT_TYPE=XML, checked
  *   ncbi cancel RID                      CMD=Delete
@@ -24,6 +25,13 @@
  * is recorded in $CT_WORKDIR/submitted (statefile.h) before it is printed:
  * a repeated submit of the same attempt (a dispatcher died before it
  * recorded the RID) prints that RID again, and NCBI sees no second search.
+ *
+ * submit-batch puts short queries of several jobs in one search, as NCBI
+ * asks, up to 10,000 letters; the RID is each job's handle, and each
+ * job's state says which query is its. The jobs share the search through
+ * the server's state directory (sharedsearch.h): one poll of the RID per
+ * rid-poll-interval between them all, the report fetched once and split
+ * per query, a job cancelled alone until the last one deletes the search.
  *
  * Exit status, as the contract says: 64 usage (bad verb, bad RID, missing
  * environment), 65 the job's input or options refused (by this wrapper, or
@@ -49,10 +57,13 @@
 #include "exitcodes.h"
 #include "http.h"
 #include "options.h"
+#include "reportsplit.h"
 #include "result.h"
+#include "sharedsearch.h"
 #include "statefile.h"
 #include "util.h"
 #include "wrapper.h"
+#include "wrapper-batch.h"
 
 /* The largest query sent: NCBI asks for batches of at most 10 kb. */
 #define MAX_INPUT_BYTES (1024 * 1024)
@@ -70,11 +81,19 @@
 /* How much of an error page's message is quoted. */
 #define MAX_MESSAGE 200
 
+/* NCBI: "do not poll for any single RID more often than once a minute". */
+#define DEFAULT_RID_GAP 60L
+/* NCBI: merge short queries into one search of up to 10,000 letters. */
+#define MAX_BATCH_LETTERS 10000
+/* A shared search's files are swept once it is this old (NCBI: 24 h). */
+#define SHARED_SEARCH_AGE (2 * 86400)
+
 #define F_STATE "ncbi.state"
 #define F_QUERY "query.fa"
 
 static const char usage[] =
     "usage: ncbi submit [key=value ...] <query\n"
+    "       ncbi submit-batch [key=value ...] <manifest\n"
     "       ncbi poll | fetch | cancel RID\n"
     "       ncbi check\n";
 
@@ -87,6 +106,8 @@ struct conf {
 	const char *databases;	/* the only names allowed; NULL: any */
 	struct http_limits lim;
 	size_t max_result;
+	const char *state_dir;	/* searches shared by batches; may be NULL */
+	long rid_gap;		/* seconds between two polls of one RID */
 };
 
 /*
@@ -120,6 +141,36 @@ usage_error(const char *what)
 }
 
 /*
+ * The parameters of batches: state-dir, where searches shared by several
+ * jobs are kept, and rid-poll-interval. Returns 0, or after a message
+ * EX_CONFIG.
+ */
+static int
+load_batch_conf(struct conf *c)
+{
+	const char *s;
+	int64_t n;
+	int rc = 0;
+
+	c->state_dir = wrapper_param("state-dir");
+	if (c->state_dir != NULL && c->state_dir[0] != '/') {
+		ct_warn("parameter state-dir: %s is not an absolute path",
+		    c->state_dir);
+		rc = EX_CONFIG;
+	}
+	c->rid_gap = DEFAULT_RID_GAP;
+	if ((s = wrapper_param("rid-poll-interval")) != NULL) {
+		if (parse_int64(s, NULL, 1, 3600, &n) != 0) {
+			ct_warn("parameter rid-poll-interval: whole seconds, "
+			    "1 to 3600");
+			rc = EX_CONFIG;
+		} else
+			c->rid_gap = (long)n;
+	}
+	return rc;
+}
+
+/*
  * Read the parameters: 0, or after a message for each problem
  * EX_CONFIG.
  */
@@ -130,7 +181,7 @@ load_conf(struct conf *c)
 	char why[128];
 	char *end;
 	long secs;
-	int rc = 0;
+	int rc = 0, rc2;
 
 	memset(c, 0, sizeof *c);
 	c->url = wrapper_param("url");
@@ -185,6 +236,8 @@ load_conf(struct conf *c)
 		ct_warn("parameter max-result: a size from 1k to 512M");
 		rc = EX_CONFIG;
 	}
+	if ((rc2 = load_batch_conf(c)) != 0)
+		rc = rc2;
 	return rc;
 }
 
@@ -347,6 +400,7 @@ struct state {
 	long long submitted;	/* seconds since the Epoch */
 	long rtoe;		/* seconds */
 	long hitlist;		/* max_target_seqs, 0 if not given */
+	long part;		/* in a batch's search: its query, from 1 */
 };
 
 /*
@@ -390,6 +444,9 @@ load_state(const char *rid, struct state *st)
 	if (statefile_get(text.data, "hitlist", v, sizeof v) == 0 &&
 	    parse_int64(v, NULL, 1, LONG_MAX, &n) == 0)
 		st->hitlist = (long)n;
+	if (statefile_get(text.data, "part", v, sizeof v) == 0 &&
+	    parse_int64(v, NULL, 1, 100000, &n) == 0)
+		st->part = (long)n;
 	rc = 0;
 out:
 	buf_free(&text);
@@ -405,6 +462,8 @@ save_state(const struct state *st)
 	buf_appendf(&text, "rid=%s\nserver=%s\nsubmitted=%lld\nrtoe=%ld\n"
 	    "hitlist=%ld\n", st->rid, st->server, st->submitted, st->rtoe,
 	    st->hitlist);
+	if (st->part > 0)
+		buf_appendf(&text, "part=%ld\n", st->part);
 	rc = statefile_write(F_STATE, text.data, text.len);
 	buf_free(&text);
 	return rc;
@@ -485,48 +544,48 @@ read_query(struct buf *q)
 	return 0;
 }
 
+/*
+ * The Put's fields but the query: PROGRAM, DATABASE, the job's options
+ * (max_target_seqs into st). Returns 0, or after a message the exit
+ * status.
+ */
 static int
-submit(const struct conf *c, int nopts, char **opts)
+put_form(const struct conf *c, struct http_form *f, int nopts, char **opts,
+    struct state *st)
 {
 	const char *service = env_nonempty("CT_SERVICE");
-	struct http_form f = { { NULL, 0, 0 } };
-	struct http_response r;
-	struct buf q = { NULL, 0, 0 };
-	unsigned attempt = wrapper_attempt();
-	struct state st;
-	/* One byte more than a RID may have, to see one that is too long. */
-	char rid[MAX_RID + 2], rtoe[32], msg[MAX_MESSAGE + 1], *shown;
+	char *shown;
 	int rc;
 
-	memset(&st, 0, sizeof st);
-	/* This attempt's search was Put already: never a second one. */
-	if (wrapper_submitted(attempt, rid, sizeof rid) && rid_ok(rid))
-		return emit_line(rid);
-	http_form_add(&f, "CMD", "Put");
-	if (service == NULL || add_program(&f, service) != 0) {
+	http_form_add(f, "CMD", "Put");
+	if (service == NULL || add_program(f, service) != 0) {
 		shown = wrapper_printable(service ? service : "", service ?
 		    strlen(service) : 0, 64);
 		ct_warn("service %s is not one NCBI runs", shown);
 		free(shown);
-		rc = EX_UNAVAILABLE;
-		goto out;
+		return EX_UNAVAILABLE;
 	}
-	if ((rc = add_database(&f, c)) != 0 ||
-	    (rc = add_options(&f, nopts, opts, &st.hitlist)) != 0 ||
-	    (rc = read_query(&q)) != 0)
-		goto out;
-	http_form_add(&f, "QUERY", q.data);
-	add_contact(&f, c);
-	/* A retry must not find the last attempt's RID or query. */
-	if ((unlink(F_STATE) != 0 && errno != ENOENT) ||
-	    statefile_write(F_QUERY, q.data, q.len) != 0) {
-		ct_warnerr("cannot write %s", F_QUERY);
-		rc = EX_IOERR;
-		goto out;
-	}
-	if (http_post(c->url, &f, &c->lim, &r) != HTTP_OK) {
+	if ((rc = add_database(f, c)) != 0 ||
+	    (rc = add_options(f, nopts, opts, &st->hitlist)) != 0)
+		return rc;
+	return 0;
+}
+
+/*
+ * The Put of form f, its query and contact added: the search's RID, RTOE
+ * and time, and the server, into st. Returns 0, or after a message the
+ * exit status.
+ */
+static int
+put_search(const struct conf *c, struct http_form *f, struct state *st)
+{
+	struct http_response r;
+	/* One byte more than a RID may have, to see one that is too long. */
+	char rid[MAX_RID + 2], rtoe[32], msg[MAX_MESSAGE + 1], *shown;
+	int rc = 0;
+
+	if (http_post(c->url, f, &c->lim, &r) != HTTP_OK) {
 		rc = request_failed(&r, "submit");
-		http_response_free(&r);
 		goto out;
 	}
 	if (qblast_field(r.body.data, "RID", rid, sizeof rid) != 0) {
@@ -539,7 +598,6 @@ submit(const struct conf *c, int nopts, char **opts)
 			    r.body.len);
 			rc = EX_UNAVAILABLE;
 		}
-		http_response_free(&r);
 		goto out;
 	}
 	if (!rid_ok(rid)) {
@@ -547,34 +605,227 @@ submit(const struct conf *c, int nopts, char **opts)
 		ct_warn("submit: NCBI's RID %s is not 1 to %d of A-Z 0-9",
 		    shown, MAX_RID);
 		free(shown);
-		http_response_free(&r);
 		rc = EX_UNAVAILABLE;
 		goto out;
 	}
-	memcpy(st.rid, rid, strlen(rid) + 1);
+	memcpy(st->rid, rid, strlen(rid) + 1);
 	if (qblast_field(r.body.data, "RTOE", rtoe, sizeof rtoe) == 0 &&
 	    chars_only(rtoe, CHARS_DIGITS, 1, 9))
-		st.rtoe = strtol(rtoe, NULL, 10);
-	if (st.rtoe > MAX_RTOE)
-		st.rtoe = MAX_RTOE;
-	http_response_free(&r);
+		st->rtoe = strtol(rtoe, NULL, 10);
+	if (st->rtoe > MAX_RTOE)
+		st->rtoe = MAX_RTOE;
 	/* Counted from the answer, rounded up: never a poll too early. */
-	st.submitted = (long long)((now_usec() + 999999) / 1000000);
-	snprintf(st.server, sizeof st.server, "%s",
+	st->submitted = (long long)((now_usec() + 999999) / 1000000);
+	snprintf(st->server, sizeof st->server, "%s",
 	    env_nonempty("CT_SERVER") ? env_nonempty("CT_SERVER") : "");
+out:
+	http_response_free(&r);
+	return rc;
+}
+
+/*
+ * The search's records for the job whose work directory is the working
+ * one: its state, then its RID in submitted. Returns 0; the failures
+ * are warned about, for the search runs at NCBI now.
+ */
+static void
+record_search(const struct state *st, unsigned attempt)
+{
 	/* Without its state a poll would only ask NCBI too early. */
-	if (save_state(&st) != 0)
+	if (save_state(st) != 0)
 		ct_warnerr("cannot write %s", F_STATE);
 	/*
 	 * Without its record a repeated submit would search again; the RID
 	 * is printed all the same, for the search runs at NCBI now.
 	 */
-	if (statefile_submitted_write(attempt, st.rid) != 0)
+	if (statefile_submitted_write(attempt, st->rid) != 0)
 		ct_warnerr("cannot write %s", STATEFILE_SUBMITTED);
+}
+
+static int
+submit(const struct conf *c, int nopts, char **opts)
+{
+	struct http_form f = { { NULL, 0, 0 } };
+	struct buf q = { NULL, 0, 0 };
+	unsigned attempt = wrapper_attempt();
+	struct state st;
+	char rid[MAX_RID + 2];
+	int rc;
+
+	memset(&st, 0, sizeof st);
+	/* This attempt's search was Put already: never a second one. */
+	if (wrapper_submitted(attempt, rid, sizeof rid) && rid_ok(rid))
+		return emit_line(rid);
+	if ((rc = put_form(c, &f, nopts, opts, &st)) != 0 ||
+	    (rc = read_query(&q)) != 0)
+		goto out;
+	http_form_add(&f, "QUERY", q.data);
+	add_contact(&f, c);
+	/* A retry must not find the last attempt's RID or query. */
+	if ((unlink(F_STATE) != 0 && errno != ENOENT) ||
+	    statefile_write(F_QUERY, q.data, q.len) != 0) {
+		ct_warnerr("cannot write %s", F_QUERY);
+		rc = EX_IOERR;
+		goto out;
+	}
+	if ((rc = put_search(c, &f, &st)) != 0)
+		goto out;
+	record_search(&st, attempt);
 	rc = emit_line(st.rid);
 out:
 	http_form_free(&f);
 	buf_free(&q);
+	return rc;
+}
+
+/* ---- batches: several queries in one Put ------------------------------ */
+
+/* One job of a submit-batch call. */
+struct member {
+	const struct manifest_job *mj;
+	char id[256];		/* its query's identifier */
+	char rid[MAX_RID + 2];	/* its handle, once it has one */
+	bool fresh;		/* its query is in this call's Put */
+};
+
+/* The letters of FASTA text p[0..len): its sequences' length. */
+static size_t
+letters(const char *p, size_t len)
+{
+	size_t n = 0, i;
+	bool header = false;
+
+	for (i = 0; i < len; i++) {
+		if (i == 0 || p[i - 1] == '\n')
+			header = p[i] == '>';
+		if (!header && ((p[i] >= 'A' && p[i] <= 'Z') ||
+		    (p[i] >= 'a' && p[i] <= 'z') || p[i] == '*' || p[i] == '-'))
+			n++;
+	}
+	return n;
+}
+
+/*
+ * Job m taken on, in its work directory: its RID if a submit of its
+ * attempt recorded one; else its query, if it fits in the Put (*total
+ * letters so far), kept as a submit of it alone keeps it.
+ */
+static void
+take_member(struct member *m, struct buf *queries, size_t *total)
+{
+	size_t n = letters(m->mj->input, m->mj->input_len);
+
+	if (wrapper_batch_enter(m->mj) != 0)
+		return;
+	if (wrapper_submitted(m->mj->attempt, m->rid, sizeof m->rid) &&
+	    rid_ok(m->rid))
+		return;
+	m->rid[0] = '\0';
+	/* Left out, to be submitted alone: too much, or not a query. */
+	if ((*total > 0 && *total + n > MAX_BATCH_LETTERS) ||
+	    m->mj->input_len == 0 ||
+	    memchr(m->mj->input, '\0', m->mj->input_len) != NULL)
+		return;
+	if ((unlink(F_STATE) != 0 && errno != ENOENT) ||
+	    statefile_write(F_QUERY, m->mj->input, m->mj->input_len) != 0) {
+		ct_warnerr("%s: cannot write %s", m->mj->id, F_QUERY);
+		return;
+	}
+	(void)result_fasta_id(m->mj->input, m->mj->input + m->mj->input_len,
+	    m->id, sizeof m->id);
+	buf_append(queries, m->mj->input, m->mj->input_len);
+	if (queries->data[queries->len - 1] != '\n')
+		buf_append(queries, "\n", 1);
+	*total += n;
+	m->fresh = true;
+}
+
+/*
+ * The search of the fresh jobs of ms kept for them all under the state
+ * directory (its queries), then each job's records, its query's place in
+ * the search among them. Returns 0, or after a message EX_IOERR: then no
+ * job is recorded, and each is submitted alone.
+ */
+static int
+record_batch(const struct conf *c, struct member *ms, size_t n,
+    struct state *st)
+{
+	struct shared_search ss;
+	const char **ids = xcalloc(n, sizeof *ids);
+	size_t k, m = 0;
+	int rc = 0;
+
+	for (k = 0; k < n; k++)
+		if (ms[k].fresh)
+			ids[m++] = ms[k].id;
+	if (shared_search_open(&ss, c->state_dir, st->rid) != 0 ||
+	    shared_search_set_ids(&ss, ids, m) != 0)
+		rc = EX_IOERR;
+	shared_search_close(&ss);
+	free(ids);
+	for (k = 0, m = 0; k < n && rc == 0; k++) {
+		if (!ms[k].fresh)
+			continue;
+		st->part = (long)++m;
+		if (wrapper_batch_enter(ms[k].mj) != 0)
+			continue;
+		record_search(st, ms[k].mj->attempt);
+		memcpy(ms[k].rid, st->rid, strlen(st->rid) + 1);
+	}
+	return rc;
+}
+
+/*
+ * submit-batch (ct-wrapper(7), Batches): the queries of the manifest's
+ * jobs that have no search yet in one Put, within NCBI's 10,000 letters;
+ * its RID every job's handle, the search kept under the state directory
+ * for their polls, fetches and cancels to share.
+ */
+static int
+submit_batch(const struct conf *c, int nopts, char **opts)
+{
+	struct http_form f = { { NULL, 0, 0 } };
+	struct buf queries = { NULL, 0, 0 };
+	struct batch_manifest bm;
+	struct member *ms;
+	struct state st;
+	size_t k, total = 0, fresh = 0;
+	int rc;
+
+	if (c->state_dir == NULL) {
+		ct_warn("parameter state-dir is not set: no batches, each "
+		    "job alone");
+		return EX_CONFIG;
+	}
+	if ((rc = wrapper_batch_read(&bm, MAX_INPUT_BYTES)) != 0)
+		return rc;
+	shared_search_sweep(c->state_dir, SHARED_SEARCH_AGE);
+	ms = xcalloc(bm.n, sizeof *ms);
+	for (k = 0; k < bm.n; k++) {
+		ms[k].mj = &bm.jobs[k];
+		take_member(&ms[k], &queries, &total);
+		fresh += ms[k].fresh;
+	}
+	memset(&st, 0, sizeof st);
+	/* As a submit of the first job: its service, database, options. */
+	if (fresh > 0 && (rc = wrapper_batch_enter(&bm.jobs[0]) != 0 ?
+	    EX_OSERR : 0) == 0 &&
+	    (rc = put_form(c, &f, nopts, opts, &st)) == 0) {
+		http_form_add(&f, "QUERY", queries.data);
+		add_contact(&f, c);
+		if ((rc = put_search(c, &f, &st)) == 0)
+			rc = record_batch(c, ms, bm.n, &st);
+	}
+	for (k = 0; k < bm.n && rc == 0; k++)
+		if (ms[k].rid[0] != '\0' && printf("%s %s\n", ms[k].mj->id,
+		    ms[k].rid) < 0)
+			ct_dieerr(EX_IOERR, "cannot write standard output");
+	if (rc == 0 && fflush(stdout) != 0)
+		ct_dieerr(EX_IOERR, "cannot write standard output");
+	http_form_free(&f);
+	buf_free(&queries);
+	free(ms);
+	wrapper_batch_free(&bm);
 	return rc;
 }
 
@@ -597,17 +848,19 @@ search_status(const char *page, char *word, size_t n)
 	return word;
 }
 
+/*
+ * Ask NCBI how search rid goes: answer (n bytes) gets the contract's poll
+ * line, "running", "done", or "failed REASON" for a search NCBI says
+ * failed or does not know. Returns 0, or after a message the exit status.
+ */
 static int
-poll_rid(const struct conf *c, const char *rid)
+search_info(const struct conf *c, const char *rid, char *answer, size_t n)
 {
 	struct http_form f = { { NULL, 0, 0 } };
 	struct http_response r;
-	struct state st;
 	char status[32], msg[MAX_MESSAGE + 1], *shown;
-	int rc;
+	int rc = 0;
 
-	if (load_state(rid, &st) == 0 && too_soon(&st))
-		return emit_line("running");
 	http_form_add(&f, "CMD", "Get");
 	http_form_add(&f, "FORMAT_OBJECT", "SearchInfo");
 	http_form_add(&f, "RID", rid);
@@ -617,20 +870,18 @@ poll_rid(const struct conf *c, const char *rid)
 		goto out;
 	}
 	search_status(r.body.data, status, sizeof status);
-	if (strcmp(status, "WAITING") == 0) {
-		rc = emit_line("running");
-	} else if (strcmp(status, "READY") == 0) {
+	if (strcmp(status, "WAITING") == 0)
+		snprintf(answer, n, "running");
+	else if (strcmp(status, "READY") == 0)
 		/* No hits is a result too: a report that says so. */
-		rc = emit_line("done");
-	} else if (strcmp(status, "FAILED") == 0) {
-		ct_warn("%s: NCBI says the search failed (Status=FAILED)",
-		    rid);
-		rc = EX_UNAVAILABLE;
-	} else if (strcmp(status, "UNKNOWN") == 0) {
-		ct_warn("%s: NCBI does not know the search (Status=UNKNOWN: "
-		    "expired, or deleted)", rid);
-		rc = EX_UNAVAILABLE;
-	} else {
+		snprintf(answer, n, "done");
+	else if (strcmp(status, "FAILED") == 0)
+		snprintf(answer, n, "failed NCBI says the search failed "
+		    "(Status=FAILED)");
+	else if (strcmp(status, "UNKNOWN") == 0)
+		snprintf(answer, n, "failed NCBI does not know the search "
+		    "(Status=UNKNOWN: expired, or deleted)");
+	else {
 		error_message(r.body.data, msg, sizeof msg);
 		shown = wrapper_printable(status, strlen(status), 32);
 		if (msg[0] != '\0')
@@ -650,6 +901,77 @@ out:
 	http_response_free(&r);
 	http_form_free(&f);
 	return rc;
+}
+
+/*
+ * The search of rid that the jobs of a batch share, opened and locked for
+ * a job's poll or fetch (verb, "polled"). Returns 0, or after a message
+ * the exit status.
+ */
+static int
+open_shared(const struct conf *c, const char *rid, const char *verb,
+    struct shared_search *ss)
+{
+	if (c->state_dir == NULL) {
+		ct_warn("parameter state-dir is not set: a job of a batch "
+		    "cannot be %s", verb);
+		return EX_CONFIG;
+	}
+	return shared_search_open(ss, c->state_dir, rid) != 0 ? EX_IOERR : 0;
+}
+
+/*
+ * The poll of a job of a batch, whose search others share: NCBI is asked
+ * only if no job of it has asked within rid-poll-interval, and only until
+ * an answer is final; every job takes the last answer.
+ */
+static int
+poll_shared(const struct conf *c, const char *rid)
+{
+	struct shared_search ss;
+	char answer[256];
+	/* Kept rounded up, read rounded down: never a poll too early. */
+	int64_t when, now = time(NULL), asked = (now_usec() + 999999) /
+	    1000000;
+	int rc = 0;
+
+	if ((rc = open_shared(c, rid, "polled", &ss)) != 0)
+		return rc;
+	shared_search_last_poll(&ss, &when, answer, sizeof answer);
+	/* A time over a minute ahead (a clock set back) holds nothing back. */
+	if (strcmp(answer, "running") == 0 && (when > now + 60 ||
+	    now - when >= c->rid_gap)) {
+		/* Asked, even if no answer comes: the gap counts from here. */
+		if (shared_search_polled(&ss, asked, answer) != 0)
+			rc = EX_IOERR;
+		else if ((rc = search_info(c, rid, answer, sizeof answer)) ==
+		    0 && shared_search_polled(&ss, asked, answer) != 0)
+			rc = EX_IOERR;
+	}
+	shared_search_close(&ss);
+	return rc != 0 ? rc : emit_line(answer);
+}
+
+static int
+poll_rid(const struct conf *c, const char *rid)
+{
+	struct state st;
+	char answer[256];
+	int rc, known;
+
+	known = load_state(rid, &st) == 0;
+	if (known && too_soon(&st))
+		return emit_line("running");
+	if (known && st.part > 0)
+		return poll_shared(c, rid);
+	if ((rc = search_info(c, rid, answer, sizeof answer)) != 0)
+		return rc;
+	/* A search alone that ended without a report: the next server. */
+	if (strncmp(answer, "failed ", 7) == 0) {
+		ct_warn("%s: %s", rid, answer + 7);
+		return EX_UNAVAILABLE;
+	}
+	return emit_line(answer);
 }
 
 /*
@@ -681,46 +1003,143 @@ not_a_report(const char *rid, const struct buf *body, const char *why)
 	return EX_UNAVAILABLE;
 }
 
+/*
+ * Get search rid's BLAST XML report into r, whole, checked to be no
+ * page in its stead only by what the caller does with it. Returns 0, or
+ * after a message the exit status (r freed).
+ */
 static int
-fetch(const struct conf *c, const char *rid)
+get_report(const struct conf *c, const char *rid, const struct state *st,
+    struct http_response *r)
 {
 	struct http_form f = { { NULL, 0, 0 } };
 	struct http_limits lim = c->lim;
-	struct http_response r;
-	struct state st;
-	char why[256], n[32];
-	int rc;
+	char n[32];
+	int rc = 0;
 
 	http_form_add(&f, "CMD", "Get");
 	http_form_add(&f, "RID", rid);
 	http_form_add(&f, "FORMAT_TYPE", "XML");
 	/* The Get shows 100 hits unless told: as many as were asked for. */
-	if (load_state(rid, &st) == 0 && st.hitlist > 0) {
-		snprintf(n, sizeof n, "%ld", st.hitlist);
+	if (st != NULL && st->hitlist > 0) {
+		snprintf(n, sizeof n, "%ld", st->hitlist);
 		http_form_add(&f, "DESCRIPTIONS", n);
 		http_form_add(&f, "ALIGNMENTS", n);
 	}
 	add_contact(&f, c);
 	lim.max_body = c->max_result;
-	if (http_get(c->url, &f, &lim, &r) != HTTP_OK) {
-		rc = request_failed(&r, rid);
-		goto out;
+	if (http_get(c->url, &f, &lim, r) != HTTP_OK) {
+		rc = request_failed(r, rid);
+		http_response_free(r);
 	}
-	if (wrapper_check_report(r.body.data, r.body.len, F_QUERY, why,
-	    sizeof why) != 0) {
-		rc = not_a_report(rid, &r.body, why);
-		goto out;
-	}
-	wrapper_write_out(r.body.data, r.body.len);
-	rc = 0;
-out:
-	http_response_free(&r);
 	http_form_free(&f);
 	return rc;
 }
 
+/*
+ * The report of a batch's search split among its queries ids[0..n), into
+ * parts: the report fetched by the first of its jobs and kept, once it
+ * splits, for the others (sharedsearch.h). Returns 0, or after a message
+ * the exit status.
+ */
 static int
-cancel(const struct conf *c, const char *rid)
+shared_parts(const struct conf *c, const char *rid, const struct state *st,
+    struct shared_search *ss, char **ids, size_t n, struct buf *parts)
+{
+	struct http_response r = { 0 };
+	struct buf kept = { NULL, 0, 0 }, *report = &kept;
+	char why[256];
+	int rc, fetched = 0;
+
+	if ((rc = shared_search_report(ss, &kept, c->max_result)) < 0)
+		return EX_IOERR;
+	if (rc == 0) {
+		if ((rc = get_report(c, rid, st, &r)) != 0)
+			return rc;
+		report = &r.body;
+		fetched = 1;
+	}
+	rc = 0;
+	if (report_split(report->data, report->len, (const char *const *)ids,
+	    n, parts, why, sizeof why) != 0)
+		rc = fetched ? not_a_report(rid, report, why) :
+		    (ct_warn("%s: the report kept is not BLAST XML: %s", rid,
+		    why), EX_UNAVAILABLE);
+	else if (fetched && shared_search_keep_report(ss, report->data,
+	    report->len) != 0)
+		rc = EX_IOERR;
+	buf_free(&kept);
+	if (fetched)
+		http_response_free(&r);
+	return rc;
+}
+
+/*
+ * fetch for a job of a batch: its part of the search's report, the
+ * report of its own query, checked as a job alone's is.
+ */
+static int
+fetch_shared(const struct conf *c, const char *rid, const struct state *st)
+{
+	struct buf ids = { NULL, 0, 0 }, *parts = NULL;
+	struct shared_search ss;
+	char **idv = NULL, why[256];
+	size_t n = 0, k;
+	int rc = 0;
+
+	if ((rc = open_shared(c, rid, "fetched", &ss)) != 0)
+		return rc;
+	if (shared_search_ids(&ss, &ids, &idv, &n) != 0)
+		rc = EX_IOERR;
+	else if ((size_t)st->part > n) {
+		ct_warn("%s: the search has no query %ld", rid, st->part);
+		rc = EX_UNAVAILABLE;
+	} else {
+		parts = xcalloc(n, sizeof *parts);
+		rc = shared_parts(c, rid, st, &ss, idv, n, parts);
+	}
+	shared_search_close(&ss);
+	k = (size_t)st->part - 1;
+	if (rc == 0 && wrapper_check_report(parts[k].data, parts[k].len,
+	    F_QUERY, why, sizeof why) != 0) {
+		ct_warn("%s: no report of this job's query in the search's: %s",
+		    rid, why);
+		rc = EX_UNAVAILABLE;
+	} else if (rc == 0)
+		wrapper_write_out(parts[k].data, parts[k].len);
+	for (k = 0; parts != NULL && k < n; k++)
+		buf_free(&parts[k]);
+	free(parts);
+	free(idv);
+	buf_free(&ids);
+	return rc;
+}
+
+static int
+fetch(const struct conf *c, const char *rid)
+{
+	struct http_response r;
+	struct state st;
+	char why[256];
+	int rc;
+
+	if (load_state(rid, &st) == 0 && st.part > 0)
+		return fetch_shared(c, rid, &st);
+	if ((rc = get_report(c, rid, load_state(rid, &st) == 0 ? &st : NULL,
+	    &r)) != 0)
+		return rc;
+	if (wrapper_check_report(r.body.data, r.body.len, F_QUERY, why,
+	    sizeof why) != 0)
+		rc = not_a_report(rid, &r.body, why);
+	else
+		wrapper_write_out(r.body.data, r.body.len);
+	http_response_free(&r);
+	return rc;
+}
+
+/* CMD=Delete of search rid; then this job's state is gone. */
+static int
+delete_search(const struct conf *c, const char *rid)
 {
 	struct http_form f = { { NULL, 0, 0 } };
 	struct http_response r;
@@ -744,6 +1163,53 @@ cancel(const struct conf *c, const char *rid)
 	return rc;
 }
 
+/*
+ * Job CT_JOB_ID withdrawn from its batch's search: 1 if it was the last
+ * job that wanted it, 0 if others still do, or after a message the exit
+ * status.
+ */
+static int
+withdraw_shared(const struct conf *c, const char *rid)
+{
+	struct shared_search ss;
+	struct buf ids = { NULL, 0, 0 };
+	char **idv = NULL;
+	size_t n = 0;
+	int gone, rc;
+
+	if (c->state_dir == NULL)
+		return 1;	/* nothing kept: the search is the job's to end */
+	if (shared_search_open(&ss, c->state_dir, rid) != 0)
+		return EX_IOERR;
+	gone = shared_search_withdraw(&ss, env_nonempty("CT_JOB_ID"));
+	if (gone < 0)
+		rc = EX_IOERR;
+	else if (shared_search_ids(&ss, &ids, &idv, &n) != 0)
+		rc = 1;		/* its jobs unknown: it is this one's to end */
+	else
+		rc = (size_t)gone >= n;
+	shared_search_close(&ss);
+	free(idv);
+	buf_free(&ids);
+	return rc;
+}
+
+static int
+cancel(const struct conf *c, const char *rid)
+{
+	struct state st;
+	int rc;
+
+	/* A job of a batch is withdrawn alone while others want the search. */
+	if (load_state(rid, &st) == 0 && st.part > 0 &&
+	    (rc = withdraw_shared(c, rid)) != 1) {
+		if (rc == 0 && unlink(F_STATE) != 0 && errno != ENOENT)
+			ct_warnerr("cannot remove %s", F_STATE);
+		return rc;
+	}
+	return delete_search(c, rid);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -751,6 +1217,13 @@ main(int argc, char **argv)
 	struct conf c;
 	int rc;
 
+	if (wrapper_batch_verb(argc, argv, usage)) {
+		(void)wrapper_env("CT_JOB_ID");
+		wrapper_enter_workdir();
+		if ((rc = load_conf(&c)) != 0)
+			return rc;
+		return submit_batch(&c, argc - 2, argv + 2);
+	}
 	verb = wrapper_verb(argc, argv, usage, "RID");
 	if (strcmp(verb, "check") == 0) {
 		wrapper_check_begin();

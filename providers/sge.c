@@ -3,6 +3,8 @@
  * command as a Grid Engine batch job, the paper's Local Server.
  *
  *   sge submit [key=value ...] <input   qsub -terse a batch script
+ *   sge submit-batch [key=value ...] <manifest
+ *                                       one qsub for several jobs
  *   sge poll JOBID                      qstat -j, then qacct -j
  *   sge fetch JOBID                     the output file
  *   sge cancel JOBID                    qdel

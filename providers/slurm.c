@@ -3,6 +3,8 @@
  * command as a Slurm batch job.
  *
  *   slurm submit [key=value ...] <input   sbatch --parsable a batch script
+ *   slurm submit-batch [key=value ...] <manifest
+ *                                         one sbatch for several jobs
  *   slurm poll JOBID                      squeue -t all, then scontrol
  *                                         show job, then the jobcomp log
  *   slurm fetch JOBID                     the output file

@@ -53,20 +53,6 @@ XML
 	} >"$CT_CONFIG"
 }
 
-# assert_own_result ID: the job's result is BLAST XML of its own query
-# alone, whose best hit is that query itself (each is in the database).
-assert_own_result() {
-	ct-fetch -o "$1.xml" "$1"
-	run -0 xmllint --xpath 'count(//Iteration)' "$1.xml"
-	assert_output 1
-	run -0 xmllint --xpath 'normalize-space(//Iteration_query-def)' "$1.xml"
-	def=$output
-	run -0 xmllint --xpath 'normalize-space((//Hit_def)[1])' "$1.xml"
-	assert_equal "$output" "$def"
-	run -0 xmllint --xpath 'string(//BlastOutput_query-def)' "$1.xml"
-	assert_equal "$(echo $output)" "$def"
-}
-
 @test "four jobs, one batch: one blastp over the four queries, each job its own report" {
 	run -0 ct-submit -r -d globins45 four.fa
 	ids=("${lines[@]}")

@@ -642,3 +642,95 @@ parameter timeout: whole seconds, 1 to 3600"
 	run -0 curl -sS "$URL?CMD=Get&FORMAT_TYPE=Text&ALIGNMENT_VIEW=Tabular&RID=$rid"
 	assert_line --regexp $'^HBB_HUMAN\tHBB_CALAR\t'
 }
+
+# batch_start FAULT [NAME=VALUE...] [-- FIXTURE-ARG...]: start, with the
+# ncbi server taking jobs in batches of up to 10, searches kept in
+# $STATE, the RID polled at most every 2 s; four globins of the
+# database, as four jobs' queries, in four.fa.
+batch_start() {
+	local fault=$1
+	shift
+	STATE=$BATS_TEST_TMPDIR/ncbi-state
+	start "$fault" 'poll-interval="0" request-interval="0" attempt-timeout="60"/><batch max-queries="10" max-residues="100000" wait="0"' \
+		"state-dir=$STATE" rid-poll-interval=2 "$@"
+	awk '/^>/ { n++ } n >= 1 && n <= 4' "$T/../share/demo/globins45.fa" >four.fa
+}
+
+@test "a batch: four queries in one Put, one RID; its polls one per rid-poll-interval between the jobs, its report fetched once; each job its own part" {
+	batch_start none -- --rtoe 0 --min-wait 7
+	run -0 ct-submit -r -d globins45 four.fa
+	ids=("${lines[@]}")
+	for id in "${ids[@]}"; do
+		drive "$id"
+	done
+	rid=$(logged 1 ANSWER_RID)
+	defs=()
+	for id in "${ids[@]}"; do
+		assert_own_result "$id"
+		defs+=("$def")
+		run -0 history "$id"
+		assert_line "Processing: sent to ncbi in a batch of 4 (handle $rid)"
+		assert_line "Completed: completed by ncbi in N s"
+	done
+	assert_equal "${defs[*]}" "MYG_ESCGI MYG_HORSE MYG_PROGU MYG_SAISC"
+	# One Put of the four queries, one search; every poll of its RID at
+	# least 2 s after the last, whichever job made it; one report.
+	run -0 requests
+	assert_line --index 0 "POST Put - $rid $EMAIL cputorrent-test -> rid"
+	assert_equal "$(field 1 QUERY)" "$(cat four.fa)"
+	run -0 grep -c ' Put ' <(requests)
+	assert_output 1
+	run -0 grep -c -- '-> report' <(requests)
+	assert_output 1
+	run -0 python3 -c '
+import json, sys
+t = [r["t"] for r in map(json.loads, open(sys.argv[1]))
+     if r["FORMAT_OBJECT"] == "SearchInfo" and r["RID"] == sys.argv[2]]
+print(len(t) >= 2, [round(b - a, 2) for a, b in zip(t, t[1:]) if b - a < 2])' \
+		"$FIXTURE_LOG" "$rid"
+	assert_output "True []"
+	contact
+	one_request_per_call
+}
+
+@test "one job of a batch cancelled: withdrawn alone, no Delete while the others want the search; the last one's cancel deletes it" {
+	batch_start never
+	run -0 ct-submit -r -d globins45 four.fa
+	ids=("${lines[@]}")
+	pass
+	rid=$(logged 1 ANSWER_RID)
+	run -0 ct-cancel "${ids[1]}"
+	pass
+	run -1 ct-status -q "${ids[1]}"
+	run -1 grep -c ' Delete ' <(requests)
+	assert_output 0
+	for id in "${ids[0]}" "${ids[2]}" "${ids[3]}"; do
+		run -2 ct-status -q "$id"
+	done
+	run -0 ct-cancel "${ids[0]}" "${ids[2]}" "${ids[3]}"
+	pass
+	for id in "${ids[@]}"; do
+		run -0 history "$id"
+		assert_line "Failed: cancelled by its owner"
+	done
+	run -0 grep -c ' Delete ' <(requests)
+	assert_output 1
+	run -0 requests
+	assert_line "GET Delete - $rid $EMAIL cputorrent-test -> deleted"
+}
+
+@test "submit-batch without state-dir: each job submitted alone" {
+	start none '' -- --rtoe 0
+	sed -i 's|<limits \([^/]*\)/>|<limits \1/><batch max-queries="10" max-residues="100000" wait="0"/>|' "$CT_CONFIG"
+	awk '/^>/ { n++ } n >= 1 && n <= 2' "$T/../share/demo/globins45.fa" >two.fa
+	run -0 ct-submit -r -d globins45 two.fa
+	ids=("${lines[@]}")
+	for id in "${ids[@]}"; do
+		drive "$id"
+		run -0 ct-status -l "$id"
+		assert_line --partial "ncbi: parameter state-dir is not set: no batches, each job alone; submitted alone"
+		assert_own_result "$id"
+	done
+	run -0 grep -c ' Put ' <(requests)
+	assert_output 2
+}

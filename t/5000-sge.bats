@@ -230,3 +230,23 @@ Failed: no provider left: c failed it: lost: Grid Engine has no record of job $H
 	assert_output ""
 	assert_equal "$stderr" ""
 }
+
+@test "sge: four jobs, one batch: one scheduler's job, one blastp over the four queries, each job its own report" {
+	batch_of_four sge_jobs
+}
+
+@test "sge: a query blastp refuses in a batch: each query run alone in the batch's job, only that job fails" {
+	batch_bad_query
+}
+
+@test "sge: one job of a batch cancelled: withdrawn alone, the others complete from the one search" {
+	batch_cancel_one
+}
+
+@test "sge: every job of a batch cancelled: only then is the scheduler's job stopped" {
+	batch_cancel_all
+}
+
+@test "sge: submit-batch repeated: the same handles, one job; a job submitted alone after finds its batch's job" {
+	batch_repeated sge_jobs
+}

@@ -245,3 +245,23 @@ slurm_jobs() {
 	assert_output ""
 	assert_equal "$stderr" ""
 }
+
+@test "slurm: four jobs, one batch: one scheduler's job, one blastp over the four queries, each job its own report" {
+	batch_of_four slurm_jobs
+}
+
+@test "slurm: a query blastp refuses in a batch: each query run alone in the batch's job, only that job fails" {
+	batch_bad_query
+}
+
+@test "slurm: one job of a batch cancelled: withdrawn alone, the others complete from the one search" {
+	batch_cancel_one
+}
+
+@test "slurm: every job of a batch cancelled: only then is the scheduler's job stopped" {
+	batch_cancel_all
+}
+
+@test "slurm: submit-batch repeated: the same handles, one job; a job submitted alone after finds its batch's job" {
+	batch_repeated slurm_jobs
+}

@@ -29,7 +29,8 @@ cluster_teardown_file() {
 }
 
 # cluster_registry COMMAND [NAME=VALUE...]: one server, "c", driven by
-# $WRAPPER, running COMMAND, with the parameters NAME=VALUE.
+# $WRAPPER, running COMMAND, with the parameters NAME=VALUE; taking jobs
+# in batches if BATCH is set.
 cluster_registry() {
 	local command=$1 p
 	shift
@@ -38,6 +39,9 @@ cluster_registry() {
 		printf '<?xml version="1.0"?>\n<registry version="1">\n'
 		printf '<defaults deadline="600"/>\n'
 		printf '<server id="c" name="%s"><limits max-jobs="4" poll-interval="0" attempt-timeout="500"/>' "$WRAPPER"
+		# BATCH set: the server takes up to 10 jobs a call.
+		[ -z "${BATCH:-}" ] ||
+			printf '<batch max-queries="10" max-residues="100000" wait="0"/>'
 		printf '<service name="blastp" weight="1"/><parameters>'
 		printf '<parameter name="classname">%s</parameter>' "$WRAPPER"
 		printf '<parameter name="command">%s</parameter>' "$command"
@@ -188,5 +192,179 @@ submit_repeated() {
 	[ "$second" != "$first" ]
 	assert_equal "$("$jobs" "ct-$JOB-2")" "$second"
 	run -0 wrap cancel "$second"
+	run -0 wrap cancel "$first"
+}
+
+# ---- Batches (ct-wrapper(7), Batches): one scheduler's job a batch ----
+
+# batch_registry [NAME=VALUE...]: the server takes jobs in batches, and
+# runs blastp through count-runs, which notes each search in $MARKS/runs;
+# four globins of the database, as four jobs' queries, in four.fa.
+batch_registry() {
+	# Written by the jobs on the node, as the dispatcher account.
+	MARKS="$BATS_FILE_TMPDIR/marks.$BATS_TEST_NUMBER"
+	mkdir -p -m 1777 "$MARKS"
+	BATCH=1 cluster_registry "$DATA/count-runs $MARKS $BLASTP" "$@"
+	awk '/^>/ { n++ } n >= 1 && n <= 4' "$DEMO/globins45.fa" >four.fa
+}
+
+# batch_sent ID...: one pass sends the jobs, all in one batch; HANDLE is
+# the scheduler's job, BATCHDIR the batch's directory.
+batch_sent() {
+	local id
+	ct-dispatch 2>>"$LOG"
+	HANDLE=$(history "$1" | sed -n "s/^Processing: sent to c in a batch of $# (handle \([0-9]*\))\$/\1/p")
+	[ -n "$HANDLE" ] || fail "not sent in a batch of $#: $(history "$1")"
+	for id; do
+		history "$id" | grep -qx "Processing: sent to c in a batch of $# (handle $HANDLE)" ||
+			fail "$id not in the batch: $(history "$id")"
+	done
+	BATCHDIR=$(cat "$CT_SPOOL/work/$1"/[1-9]*/"batch.$HANDLE")/batch.d
+	[ -d "$BATCHDIR" ] || fail "no batch directory $BATCHDIR"
+}
+
+# all_done ID...: passes until every job is Completed or Failed.
+all_done() {
+	local id
+	for id; do
+		until_done "$id"
+	done
+}
+
+# batch_of_four JOBS: four jobs, one batch, one scheduler's job (JOBS
+# NAME lists the ids of the scheduler's jobs named NAME), one blastp over
+# the four queries, each job its own part of the report.
+batch_of_four() {
+	local id defs=()
+	batch_registry
+	run -0 ct-submit -r -d globins45 four.fa
+	ids=("${lines[@]}")
+	batch_sent "${ids[@]}"
+	all_done "${ids[@]}"
+	run -0 ct-wait -t 0 "${ids[@]}"
+	run cat "$MARKS/runs"
+	assert_output 4
+	for id in "${ids[@]}"; do
+		assert_own_result "$id"
+		defs+=("$def")
+	done
+	assert_equal "${defs[*]}" "MYG_ESCGI MYG_HORSE MYG_PROGU MYG_SAISC"
+	assert_equal "$("$1" "ct-${ids[0]}-1")" "$HANDLE"
+	# The batch's script: one search over the four queries.
+	run -0 grep -c -- "'-query'" "$BATCHDIR/job.sh"
+	assert_output 5
+	run -0 grep -c '^>' "$BATCHDIR/input.fa"
+	assert_output 4
+}
+
+# batch_bad_query: a query blastp refuses fails the batch's search; the
+# batch's job then runs each query alone, and only that job fails.
+batch_bad_query() {
+	local id
+	batch_registry
+	# Three good queries and a bad one: the server's max-jobs is 4.
+	awk '/^>/ { n++ } n <= 3' four.fa >bad.fa
+	printf '>broken\nM-------\n' >>bad.fa
+	run -0 ct-submit -r -d globins45 bad.fa
+	ids=("${lines[@]}")
+	batch_sent "${ids[@]}"
+	all_done "${ids[@]}"
+	run cat "$MARKS/runs"
+	assert_output "$(printf '4\n1\n1\n1\n1')"
+	for id in "${ids[@]:0:3}"; do
+		assert_own_result "$id"
+	done
+	run -1 ct-wait -t 0 "${ids[3]}"
+	run -1 ct-status -l "${ids[3]}"
+	assert_line --partial "c failed it: command exited with status 1: BLAST query error"
+}
+
+# batch_cancel_one: one job of a batch cancelled is withdrawn alone; the
+# scheduler's job runs on, and the others complete from its one search.
+batch_cancel_one() {
+	local id
+	batch_registry
+	# The search waits 5 s on the node, long enough to cancel in.
+	BATCH=1 cluster_registry "$DATA/count-runs $MARKS $DATA/slow-blastp 5 -query {input} -db {database} -outfmt 5 -out {output}"
+	run -0 ct-submit -r -d globins45 four.fa
+	ids=("${lines[@]}")
+	batch_sent "${ids[@]}"
+	ct-cancel "${ids[1]}"
+	ct-dispatch 2>>"$LOG"
+	assert_equal "$(history "${ids[1]}" | tail -n 1)" "Failed: cancelled by its owner"
+	all_done "${ids[@]}"
+	for id in "${ids[0]}" "${ids[2]}" "${ids[3]}"; do
+		assert_own_result "$id"
+	done
+	run cat "$MARKS/runs"
+	assert_output 4
+}
+
+# batch_cancel_all: once every job of a batch is cancelled, the
+# scheduler's job is stopped; not before. Its command's PID in PID.
+batch_cancel_all() {
+	BATCH=1 cluster_registry "sleep 300"
+	awk '/^>/ { n++ } n >= 1 && n <= 2' "$DEMO/globins45.fa" >two.fa
+	run -0 ct-submit -r two.fa
+	ids=("${lines[@]}")
+	batch_sent "${ids[@]}"
+	JOBDIR=$BATCHDIR
+	command_pid sleep
+	ct-cancel "${ids[0]}"
+	ct-dispatch 2>>"$LOG"
+	assert_equal "$(history "${ids[0]}" | tail -n 1)" "Failed: cancelled by its owner"
+	kill -0 "$PID"
+	ct-cancel "${ids[1]}"
+	ct-dispatch 2>>"$LOG"
+	assert_equal "$(history "${ids[1]}" | tail -n 1)" "Failed: cancelled by its owner"
+	n=0
+	while kill -0 "$PID" 2>/dev/null; do
+		((n++ < 100)) || fail "the command outlived the cancel of every job"
+		sleep 0.2
+	done
+}
+
+# batch_repeated JOBS: submit-batch repeated gives the same handles and
+# submits nothing more; a job whose records were lost, submitted alone
+# under the same attempt, finds its batch's job by the batch's name.
+batch_repeated() {
+	local jobs=$1 w1 w2 m first
+	by_hand "sleep 300"
+	w1="$BATS_TEST_TMPDIR/w1" w2="$BATS_TEST_TMPDIR/w2"
+	mkdir -p "$w1" "$w2"
+	awk '/^>/ { n++ } n == 2' "$DEMO/queries.fa" >q2.fa
+	{
+		echo "ct-batch 1"
+		echo "job $JOB-a 1 4102444800 $(wc -c <q.fa) $w1"
+		cat q.fa
+		echo "job $JOB-b 1 4102444800 $(wc -c <q2.fa) $w2"
+		cat q2.fa
+	} >manifest
+	# Called as a submit of the first job would be.
+	W=$w1
+	PARAMS+=("CT_JOB_ID=$JOB-a")
+	run -0 --separate-stderr wrap submit-batch <manifest
+	first=$(sed -n "s/^$JOB-a //p" <<<"$output")
+	[ -n "$first" ] || fail "no handle for $JOB-a: $output"
+	assert_output "$JOB-a $first
+$JOB-b $first"
+	run -0 --separate-stderr wrap submit-batch <manifest
+	assert_output "$JOB-a $first
+$JOB-b $first"
+	assert_equal "$stderr" ""
+	assert_equal "$("$jobs" "ct-$JOB-a-1")" "$first"
+	# Killed before the second job's records: submitted alone, it
+	# finds the batch's job.
+	rm "$w2/submitted" "$w2/batch.$first"
+	W=$w2
+	PARAMS+=("CT_JOB_ID=$JOB-b")
+	run -0 --separate-stderr wrap submit <q2.fa
+	assert_output "$first"
+	assert_equal "$("$jobs" "ct-$JOB-a-1")" "$first"
+	run -0 wrap poll "$first"
+	assert_output running
+	run -0 wrap cancel "$first"
+	W=$w1
+	PARAMS+=("CT_JOB_ID=$JOB-a")
 	run -0 wrap cancel "$first"
 }

@@ -83,6 +83,21 @@ stderr_line() {
 	assert_line "$@"
 }
 
+# assert_own_result ID: the job's result is BLAST XML of its own query
+# alone, whose best hit is that query itself (each is in the database):
+# the part of a batch's report (t/3600, t/5000, t/5100) that is the job's.
+assert_own_result() {
+	ct-fetch -o "$1.xml" "$1"
+	run -0 xmllint --xpath 'count(//Iteration)' "$1.xml"
+	assert_output 1
+	run -0 xmllint --xpath 'normalize-space(//Iteration_query-def)' "$1.xml"
+	def=$output
+	run -0 xmllint --xpath 'normalize-space((//Hit_def)[1])' "$1.xml"
+	assert_equal "$output" "$def"
+	run -0 xmllint --xpath 'string(//BlastOutput_query-def)' "$1.xml"
+	assert_equal "$(echo $output)" "$def"
+}
+
 # A test that starts a program in the background keeps its PID in $pid. If
 # the test fails before it stops it, stop it here: bats would otherwise
 # wait for it for ever, since it holds the test's output open.

@@ -18,7 +18,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_append(&m.text, data, size);
 	if (wrapper_batch_parse(&m) == 0)
 		for (k = 0; k < m.n; k++) {
-			const struct batch_job *j = &m.jobs[k];
+			const struct manifest_job *j = &m.jobs[k];
 
 			/* Every byte of a job's input is in the text. */
 			if (j->input < m.text.data || j->input + j->input_len >
