@@ -421,6 +421,24 @@ emit_line(const char *line)
 }
 
 /*
+ * line, then NCBI's own estimate of the seconds the search still takes
+ * (its RTOE, counted from the submit), as ct-wrapper(7)'s estimate line,
+ * for the dispatcher's routing; without one if NCBI gave none.
+ */
+static int
+emit_with_estimate(const char *line, const struct state *st, bool given)
+{
+	long left = (long)(st->submitted + st->rtoe - (long long)time(NULL));
+
+	if (!given || left < 0)
+		return emit_line(line);
+	if (printf("%s\nestimate %ld\n", line, left) < 0 ||
+	    fflush(stdout) == EOF)
+		ct_dieerr(EX_IOERR, "cannot write standard output");
+	return 0;
+}
+
+/*
  * PROGRAM for the job's service; -1 if NCBI's URL API has none (psiblast,
  * deltablast and the rps searches are not offered through it).
  */
@@ -496,6 +514,7 @@ submit(const struct conf *c, int nopts, char **opts)
 	struct state st;
 	/* One byte more than a RID may have, to see one that is too long. */
 	char rid[MAX_RID + 2], rtoe[32], msg[MAX_MESSAGE + 1], *shown;
+	bool estimated = false;
 	int rc;
 
 	memset(&st, 0, sizeof st);
@@ -553,8 +572,10 @@ submit(const struct conf *c, int nopts, char **opts)
 	}
 	memcpy(st.rid, rid, strlen(rid) + 1);
 	if (qblast_field(r.body.data, "RTOE", rtoe, sizeof rtoe) == 0 &&
-	    chars_only(rtoe, CHARS_DIGITS, 1, 9))
+	    chars_only(rtoe, CHARS_DIGITS, 1, 9)) {
 		st.rtoe = strtol(rtoe, NULL, 10);
+		estimated = true;
+	}
 	if (st.rtoe > MAX_RTOE)
 		st.rtoe = MAX_RTOE;
 	http_response_free(&r);
@@ -571,7 +592,7 @@ submit(const struct conf *c, int nopts, char **opts)
 	 */
 	if (statefile_submitted_write(attempt, st.rid) != 0)
 		ct_warnerr("cannot write %s", STATEFILE_SUBMITTED);
-	rc = emit_line(st.rid);
+	rc = emit_with_estimate(st.rid, &st, estimated);
 out:
 	http_form_free(&f);
 	buf_free(&q);
@@ -607,7 +628,7 @@ poll_rid(const struct conf *c, const char *rid)
 	int rc;
 
 	if (load_state(rid, &st) == 0 && too_soon(&st))
-		return emit_line("running");
+		return emit_with_estimate("running", &st, true);
 	http_form_add(&f, "CMD", "Get");
 	http_form_add(&f, "FORMAT_OBJECT", "SearchInfo");
 	http_form_add(&f, "RID", rid);

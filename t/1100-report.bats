@@ -38,11 +38,11 @@ figure() {
 @test "per service and server: jobs, where they ended, turnaround mean, median, p90, run time" {
 	period_spool
 	run -0 ct-report -s @$B -u @$((B + 7200))
-	assert_line --index 0 "$(printf 'SERVICE\tSERVER\tJOBS\tCOMPLETED\tFAILED\tPENDING\tPASSED-ON\tMEAN\tMEDIAN\tP90\tMEAN-RUN')"
-	assert_line --index 1 "$(printf 'blastn\t-\t1\t0\t0\t1\t0\t-\t-\t-\t-')"
-	assert_line --index 2 "$(printf 'blastp\t-\t1\t0\t1\t0\t0\t60.0\t60.0\t60.0\t-')"
-	assert_line --index 3 "$(printf 'blastp\tebi\t4\t4\t0\t0\t1\t350.0\t200.0\t800.0\t310.0')"
-	assert_line --index 4 "$(printf 'blastp\tncbi\t2\t1\t0\t1\t1\t1200.0\t1200.0\t1200.0\t600.0')"
+	assert_line --index 0 "$(printf 'SERVICE\tSERVER\tJOBS\tCOMPLETED\tFAILED\tPENDING\tPASSED-ON\tMEAN\tMEDIAN\tP90\tMEAN-RUN\tHEDGED')"
+	assert_line --index 1 "$(printf 'blastn\t-\t1\t0\t0\t1\t0\t-\t-\t-\t-\t0')"
+	assert_line --index 2 "$(printf 'blastp\t-\t1\t0\t1\t0\t0\t60.0\t60.0\t60.0\t-\t0')"
+	assert_line --index 3 "$(printf 'blastp\tebi\t4\t4\t0\t0\t1\t350.0\t200.0\t800.0\t310.0\t0')"
+	assert_line --index 4 "$(printf 'blastp\tncbi\t2\t1\t0\t1\t1\t1200.0\t1200.0\t1200.0\t600.0\t0')"
 	# bats drops the blank line between the tables.
 	assert_line --index 5 "$(printf 'FIGURE\tVALUE\tSOURCE\tUNIT')"
 	assert_equal "$(figure since)" "$(printf '2023-11-14T22:13:20Z\tgiven')"
