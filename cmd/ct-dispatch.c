@@ -1487,7 +1487,7 @@ hedge_step(struct dispatcher *d, struct job *j, struct policy *pol)
 		job_swap_hedge(j);
 		drive_swapped(d, j, pol);
 	} else if (d->reg.hedge > 0 && j->provider != NULL &&
-	    j->handle != NULL)
+	    j->handle != NULL && !j->ready)	/* not once it is done */
 		maybe_hedge(d, j, pol);
 }
 

@@ -430,6 +430,9 @@ emit_with_estimate(const char *line, const struct state *st, bool given)
 {
 	long left = (long)(st->submitted + st->rtoe - (long long)time(NULL));
 
+	/* The submit time is rounded up (submit()): never more than said. */
+	if (left > st->rtoe)
+		left = st->rtoe;
 	if (!given || left < 0)
 		return emit_line(line);
 	if (printf("%s\nestimate %ld\n", line, left) < 0 ||

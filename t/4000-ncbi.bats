@@ -635,7 +635,7 @@ parameter timeout: whole seconds, 1 to 3600"
 @test "the fixture serves FORMAT_TYPE=Text, plain and tabular, as NCBI does for its own client" {
 	start none '' -- --rtoe 0 --min-wait 0
 	by_hand
-	rid=$(env -i "${e[@]}" "$w" submit <hbb.fa)
+	rid=$(env -i "${e[@]}" "$w" submit <hbb.fa | head -n 1)
 	for ((n = 0; n < 50; n++)); do
 		[ "$(env -i "${e[@]}" "$w" poll "$rid")" = done ] && break
 		sleep 0.2
