@@ -202,6 +202,25 @@ cancelled_via_repeat() {
 	run -1 ct-status -q "$id"
 }
 
+@test "killed between a withdrawn job's final record and its move to failed/: the next pass moves it, and sends the cancel" {
+	server a calllog 1 'poll-interval="0"' "marks=$MARKS" | registry
+	id=$(ct-submit q1.fa)
+	touch "$MARKS/$id.running"
+	pass
+	# As a pass SIGKILLed right after the verdict's write leaves it: the
+	# final record still in processing/, its work still at a.
+	f=$CT_SPOOL/processing/$id
+	awk -v t="$(date +%s).000000" '/^input / && !x {
+		print "event " t " 3 cancelled by its owner"; x = 1 } { print }' \
+		"$f" >"$f.new"
+	mv "$f.new" "$f"
+	pass
+	[ -e "$CT_SPOOL/failed/$id" ]
+	run -0 grep -c "^end cancel 1$" "$MARKS/calls"
+	assert_output 1
+	[ ! -e "$CT_SPOOL/work/$id" ]
+}
+
 @test "cancelled while what became of its submit was never recorded: the submit is asked again, and the work it answers with cancelled" {
 	server a calllog 1 'poll-interval="0"' "marks=$MARKS" "delay=2" | registry
 	id=$(ct-submit q1.fa)

@@ -116,6 +116,17 @@ hedged_a_to_b() {
 	assert_line --index -1 "Completed: completed by b in N s"
 }
 
+@test "hedge: a hedged job withdrawn (ct-cancel) has both its attempts cancelled" {
+	hedged_a_to_b calllog 'poll-interval="0"' forever
+	ct-cancel "$id"
+	pass
+	run -0 history "$id"
+	assert_line --index -1 "Failed: cancelled by its owner"
+	run -0 grep -c "^end cancel 1$" "$MARKS/calls"
+	assert_equal "$(cat "$MARKS/cancel.b.$id")" "r-b-$id"
+	[ ! -e "$CT_SPOOL/work/$id" ]
+}
+
 @test "hedge: at most hedge percent of the jobs begun get a second attempt" {
 	slow_and_fast 'hedge="10"'
 	submit_many 20
