@@ -45,6 +45,7 @@
 #include "err.h"
 #include "exitcodes.h"
 #include "gate.h"
+#include "hedge.h"
 #include "job.h"
 #include "offered.h"
 #include "policy.h"
@@ -119,6 +120,10 @@ struct dispatcher {
 	size_t nowed;			/*   their work still to withdraw */
 	bool withdrawing;		/* in withdraw_owed() */
 	bool withdrawing_work;		/* in withdraw_work() */
+	bool hedging;			/* driving a job's second attempt,
+					   swapped in (drive_hedge) */
+	unsigned begun;			/* jobs begun, not yet counted in
+					   state/hedges (hedge.h) */
 	char host[256];
 };
 
@@ -257,6 +262,10 @@ commit(struct dispatcher *d)
 	commit_flush(&d->sp, &d->batch, &d->unwritten);
 	/* The events of the jobs just committed, into their figures. */
 	flush_figures(d);
+	/* And the jobs begun, for hedging's bound; lost in a crash: fewer. */
+	if (d->begun > 0 && d->reg.hedge > 0)
+		(void)hedge_budget_begun(&d->sp, d->begun, now_usec());
+	d->begun = 0;
 }
 
 /* The pass's wake-up (--follow) comes no later than usec, if it is set. */
@@ -556,6 +565,25 @@ note(struct dispatcher *d, const struct job *j, enum figures_kind kind)
 }
 
 /*
+ * The server's own estimate in the answer out (contract_read_estimate),
+ * if it gave one, as an estimate of j's whole run there: for routing
+ * (route.h). Call it before the answer is cut.
+ */
+static void
+note_estimate(struct dispatcher *d, const struct job *j, const struct buf *out)
+{
+	int si = j->provider != NULL ? server_index(d, j->provider) : -1;
+	double own = contract_read_estimate(out);
+	int64_t now = now_usec();
+
+	if (si < 0 || own < 0 || d->dry_run)
+		return;
+	route_note(&d->route, (size_t)si, FIG_ESTIMATE, j->id, now, own +
+	    (j->attempt_usec > 0 && j->attempt_usec <= now ?
+	    (double)(now - j->attempt_usec) / 1e6 : 0));
+}
+
+/*
  * Whether job id holds a place at server, for slots_take: it is in
  * processing/, with that server. One whose lock is busy is being driven,
  * and counts.
@@ -572,7 +600,9 @@ place_held(void *arg, const char *server, const char *id)
 		return true;
 	held = spool_read_in(&d->sp, SPOOL_PROCESSING, id, false, &j) == 0;
 	if (held) {
-		held = j.provider != NULL && strcmp(j.provider, server) == 0;
+		held = (j.provider != NULL && strcmp(j.provider, server) ==
+		    0) || (j.hedge.provider != NULL &&
+		    strcmp(j.hedge.provider, server) == 0);
 		job_free(&j);
 	}
 	close(lock);	/* a lock file left goes with the orphans' */
@@ -644,7 +674,10 @@ begin_attempt(struct dispatcher *d, struct job *j, int si)
 {
 	const struct registry_server *s = &d->reg.servers[si];
 
-	j->attempts++;
+	/* A job's first attempt counts towards its share of hedges. */
+	if (!d->hedging && j->attempts == 0 && j->hedge.attempt == 0)
+		d->begun++;
+	j->attempts = job_next_attempt(j);
 	job_set(&j->provider, s->id);
 	job_set(&j->handle, NULL);
 	j->attempt_usec = now_usec();
@@ -874,6 +907,8 @@ submit_to(struct dispatcher *d, struct job *j, int si)
 	 */
 	if (o == CALL_DEFERRED && j->retries == 0)
 		j->submitting = false;
+	if (o == CALL_OK)
+		note_estimate(d, j, &out);
 	if (o == CALL_OK && (handle = contract_read_handle(&out)) == NULL) {
 		o = CALL_PERMANENT;
 		snprintf(why, sizeof why, "%s submit gave no valid handle",
@@ -930,6 +965,8 @@ fail_none_left(struct dispatcher *d, struct job *j)
 	buf_free(&b);
 }
 
+static void promote_hedge(struct dispatcher *d, struct job *j);
+
 /* Send j to a server; on to the next if one cannot take it. */
 static void
 submit(struct dispatcher *d, struct job *j, struct policy *pol)
@@ -937,6 +974,15 @@ submit(struct dispatcher *d, struct job *j, struct policy *pol)
 	for (;;) {
 		int si = j->provider ? server_index(d, j->provider) : -1;
 
+		/* Its other attempt, if it has one, carries on alone. */
+		if (j->provider == NULL && !d->hedging &&
+		    j->hedge.provider != NULL) {
+			promote_hedge(d, j);
+			return;
+		}
+		/* A second attempt that is over is not made again. */
+		if (j->provider == NULL && d->hedging)
+			return;
 		/* A retry after a transient failure stays with its server. */
 		if (si < 0 || !in_service(d, (size_t)si)) {
 			if (si >= 0) {	/* disabled since: elsewhere */
@@ -960,6 +1006,8 @@ submit(struct dispatcher *d, struct job *j, struct policy *pol)
 			return;
 	}
 }
+
+static void cancel_second(struct dispatcher *d, struct job *j);
 
 enum collect_result {
 	COLLECT_DONE,		/* completed */
@@ -997,6 +1045,10 @@ collect(struct dispatcher *d, struct job *j, const struct registry_server *s,
 	buf_free(&out);
 	j->ready = false;
 	note(d, j, FIG_DONE);
+	if (j->hedge.provider != NULL)
+		event(d, j, JOB_PROCESSING, LOG_NOTICE, "hedge: %s answered "
+		    "first; attempt %u at %s is cancelled", s->id,
+		    j->hedge.attempt, j->hedge.provider);
 	/* The run (this attempt) apart from the wait since submission. */
 	event(d, j, JOB_COMPLETED, LOG_NOTICE, "completed by %s in %lld s "
 	    "(%lld s after submission)", s->id,
@@ -1008,6 +1060,7 @@ collect(struct dispatcher *d, struct job *j, const struct registry_server *s,
 	 * result, or the terminal event, and does what is left.
 	 */
 	finish(d, j, JOB_COMPLETED);
+	cancel_second(d, j);
 	return COLLECT_DONE;
 }
 
@@ -1097,6 +1150,8 @@ follow_up(struct dispatcher *d, struct job *j, struct policy *pol)
 		save(d, j);
 		return;
 	}
+	if (o == CALL_OK)
+		note_estimate(d, j, &out);
 	if (o == CALL_PERMANENT) {
 		note(d, j, FIG_FAILED);
 		give_up_server(d, j, "%s: %s", s->id, why);
@@ -1226,6 +1281,214 @@ withdraw(struct dispatcher *d, struct job *j, const char *reason,
 {
 	withdraw_verdict(d, j, reason);
 	withdraw_work(d, j, ask_submit);
+	cancel_second(d, j);
+}
+
+/* The state of j's last event: what its record says it is. */
+static enum job_state
+last_state(const struct job *j)
+{
+	return j->nevents ? j->events[j->nevents - 1].state : JOB_NEW;
+}
+
+/* ---- hedging: a second attempt (hedge.h) --------------------------------- */
+
+/*
+ * j's current attempt is over, and its second carries on alone: it
+ * becomes the current one, and the job may be hedged again.
+ */
+static void
+promote_hedge(struct dispatcher *d, struct job *j)
+{
+	job_swap_hedge(j);
+	job_end_hedge(j);
+	event(d, j, JOB_PROCESSING, LOG_NOTICE, "its second attempt, %u at "
+	    "%s, carries on alone", j->attempts, j->provider);
+	save(d, j);
+}
+
+/*
+ * The job has its verdict, and its second attempt, if it has one, is the
+ * one that lost (or both did): cancel it at its server, as a withdrawn
+ * job's work is cancelled; its place there is free again. The record is
+ * final already, so a crash before the cancel leaves the work directory,
+ * and the next pass cancels it then (withdraw_left_work); a cancel sent
+ * twice is harmless (ct-wrapper(7)).
+ */
+static void
+cancel_second(struct dispatcher *d, struct job *j)
+{
+	if (j->hedge.provider == NULL)
+		return;
+	job_swap_hedge(j);
+	logmsg(d, LOG_NOTICE, "%s: %s: cancelling attempt %u, which lost",
+	    j->id, j->provider, j->attempts);
+	leave_server(d, j);
+	withdraw_work(d, j, submit_may_have_reached(j));
+	job_swap_hedge(j);
+}
+
+/*
+ * Should j, whose attempt runs at its server, get a second attempt now:
+ * run past its server's p90, some other server that offers the service
+ * has room (the soonest expected, route.h; *to), and the deadline leaves
+ * time for it? Why, or why not, in why. The bound (hedge.h) is the
+ * caller's.
+ */
+static bool
+hedge_wanted(struct dispatcher *d, const struct job *j, struct policy *pol,
+    int *to, char *why, size_t whylen)
+{
+	int si = j->provider ? server_index(d, j->provider) : -1, full, pick;
+	size_t n = d->reg.nservers + 1, k, m = 0;
+	struct route_candidate *rc = xcalloc(n, sizeof *rc);
+	int *index = xcalloc(n, sizeof *index);
+	const struct figures_summary *f;
+	int64_t now = now_usec();
+	double full_estimate = 0, need, left;
+	char due[200], room[200];
+	bool any_left, want = false;
+
+	*to = -1;
+	if (si < 0 || j->handle == NULL) {
+		snprintf(why, whylen, "its attempt has not started");
+		goto out;
+	}
+	f = &d->route.sum[si];
+	if (!hedge_due((double)(now - j->attempt_usec) / 1e6, f->p90, f->done,
+	    due, sizeof due)) {
+		snprintf(why, whylen, "%s", due);
+		goto out;
+	}
+	n = candidates(d, j, rc, index, &any_left, &full, &full_estimate);
+	for (k = 0; k < n; k++)
+		if (index[k] != si) {
+			rc[m] = rc[k];
+			index[m++] = index[k];
+		}
+	if ((pick = route_pick(pol, rc, m, true)) < 0) {
+		snprintf(why, whylen, "%s; no other server that offers %s has "
+		    "room", due, j->service);
+		goto out;
+	}
+	*to = index[pick];
+	/* A server not measured yet is taken to be as slow as this one. */
+	need = rc[pick].estimate >= 0 ? rc[pick].estimate : f->p90;
+	left = j->deadline_usec != 0 ? (double)(j->deadline_usec - now) / 1e6 :
+	    -1;
+	if (!hedge_room(left, need, room, sizeof room)) {
+		snprintf(why, whylen, "%s; %s", due, room);
+		goto out;
+	}
+	snprintf(why, whylen, "%s; %s expected in %.1f s%s", due,
+	    rc[pick].id, need, rc[pick].estimate >= 0 ? "" : " (as slow)");
+	want = true;
+out:
+	free(rc);
+	free(index);
+	return want;
+}
+
+/* What -x prints for a hedge decision: the job, the server, and why. */
+static void
+explain_hedge(const struct dispatcher *d, const struct job *j, bool want,
+    int to, const char *why)
+{
+	printf("%s\t%s\t", j->id, j->service);
+	if (want)
+		printf("hedge: %s\t", d->reg.servers[to].id);
+	else
+		printf("(no hedge)\t");
+	printf("%s\n", why);
+}
+
+/*
+ * Drive j's second attempt as its first is driven, swapped in (it is
+ * symmetrical: either may win), then swapped back, unless it ended the
+ * job.
+ */
+static void
+drive_swapped(struct dispatcher *d, struct job *j, struct policy *pol)
+{
+	int64_t now = now_usec();
+
+	d->hedging = true;
+	if (submit_unrecorded(j)) {
+		event(d, j, JOB_PROCESSING, LOG_NOTICE, "attempt %u (a second "
+		    "attempt): what became of its submit to %s was never "
+		    "recorded, and it may have reached it; asking again under "
+		    "the same attempt", j->attempts, j->provider);
+		j->retries = 1;
+	}
+	if (j->handle == NULL) {
+		if (j->next_usec == 0 || now >= j->next_usec)
+			submit(d, j, pol);
+	} else if (now >= j->next_usec)
+		follow_up(d, j, pol);
+	d->hedging = false;
+	if (last_state(j) == JOB_COMPLETED || last_state(j) == JOB_FAILED)
+		return;
+	job_swap_hedge(j);
+	if (j->hedge.provider == NULL)	/* it failed: over */
+		job_end_hedge(j);
+	save(d, j);
+}
+
+/*
+ * Give j a second attempt, if it is due one (hedge_wanted) and within the
+ * registry's bound: its place taken at the other server, the intent
+ * recorded before the submit (submit_to), as for any attempt.
+ */
+static void
+maybe_hedge(struct dispatcher *d, struct job *j, struct policy *pol)
+{
+	char why[700];
+	int to, taken;
+	bool want = hedge_wanted(d, j, pol, &to, why, sizeof why);
+
+	if (d->explain)
+		explain_hedge(d, j, want, to, why);
+	if (!want)
+		return;
+	if ((taken = hedge_budget_take(&d->sp, d->reg.hedge, now_usec())) !=
+	    1) {
+		if (taken == 0)
+			logmsg(d, LOG_INFO, "%s: not hedged: %u%% of the jobs "
+			    "begun have had a second attempt", j->id,
+			    d->reg.hedge);
+		return;
+	}
+	if (!take_place(d, j, to)) {
+		hedge_budget_return(&d->sp, now_usec());
+		return;
+	}
+	job_swap_hedge(j);
+	d->hedging = true;
+	begin_attempt(d, j, to);
+	event(d, j, JOB_PROCESSING, LOG_NOTICE, "hedged: attempt %u also sent "
+	    "to %s: %s", j->attempts, j->provider, why);
+	note(d, j, FIG_HEDGE);
+	submit_to(d, j, to);
+	d->hedging = false;
+	job_swap_hedge(j);
+	if (j->hedge.provider == NULL)	/* it could not run it */
+		job_end_hedge(j);
+	save(d, j);
+}
+
+/* After j's current attempt's step: its second attempt's, or a hedge. */
+static void
+hedge_step(struct dispatcher *d, struct job *j, struct policy *pol)
+{
+	if (last_state(j) == JOB_COMPLETED || last_state(j) == JOB_FAILED ||
+	    d->cannot_write)
+		return;
+	if (j->hedge.provider != NULL) {
+		job_swap_hedge(j);
+		drive_swapped(d, j, pol);
+	} else if (d->reg.hedge > 0 && j->provider != NULL &&
+	    j->handle != NULL && !j->ready)	/* not once it is done */
+		maybe_hedge(d, j, pol);
 }
 
 /*
@@ -1291,12 +1554,8 @@ settle_deadline(struct dispatcher *d, struct job *j, int64_t now)
 		d->due_usec = j->deadline_usec;
 }
 
-/* The state of j's last event: what its record says it is. */
-static enum job_state
-last_state(const struct job *j)
-{
-	return j->nevents ? j->events[j->nevents - 1].state : JOB_NEW;
-}
+static void hedge_step(struct dispatcher *d, struct job *j,
+    struct policy *pol);
 
 /*
  * Drive one job in processing/ as far as it goes now. The caller holds
@@ -1313,8 +1572,17 @@ advance(struct dispatcher *d, struct job *j, struct policy *pol,
 	bool reached;
 
 	if (last == JOB_COMPLETED || last == JOB_FAILED) {
-		/* A pass died between the final write and the rename. */
+		/*
+		 * A pass died between the final write and the rename, and so
+		 * before the cancels that follow a verdict: a withdrawn job's
+		 * work, the attempt that lost. Once the job has left
+		 * processing/, its work directory goes with its lock, and
+		 * with it what the next pass would know to cancel.
+		 */
 		finish(d, j, last);
+		if (last == JOB_FAILED)
+			withdraw_work(d, j, submit_may_have_reached(j));
+		cancel_second(d, j);
 		return;
 	}
 	settle_deadline(d, j, now);
@@ -1338,11 +1606,11 @@ advance(struct dispatcher *d, struct job *j, struct policy *pol,
 		return;
 	}
 	if (j->provider == NULL || j->handle == NULL) {
-		if (j->next_usec != 0 && now < j->next_usec)
-			return;
-		submit(d, j, pol);
+		if (j->next_usec == 0 || now >= j->next_usec)
+			submit(d, j, pol);
 	} else if (now >= j->next_usec)
 		follow_up(d, j, pol);
+	hedge_step(d, j, pol);
 }
 
 /* ---- the pass ----------------------------------------------------------- */
@@ -1391,6 +1659,14 @@ count_in_flight(struct dispatcher *d)
 			    now_usec());
 			if (!d->dry_run)
 				slots_keep(&d->sp, j.provider, id);
+		}
+		if (j.hedge.provider != NULL &&
+		    (si = server_index(d, j.hedge.provider)) >= 0) {
+			d->in_flight[si]++;
+			route_in_flight(&d->route, (size_t)si,
+			    j.hedge.attempt_usec, now_usec());
+			if (!d->dry_run)
+				slots_keep(&d->sp, j.hedge.provider, id);
 		}
 		job_free(&j);
 	}
@@ -1458,6 +1734,14 @@ withdraw_left_work(void *arg, const char *id, int lock)
 	struct job j;
 	bool reached;
 
+	/* A completed job's second attempt, if it lost: the cancel's too. */
+	if (spool_read_in(&d->sp, SPOOL_COMPLETED, id, true, &j) == 0) {
+		d->lock = lock;
+		cancel_second(d, &j);
+		d->lock = -1;
+		job_free(&j);
+		return;
+	}
 	if (spool_read_in(&d->sp, SPOOL_FAILED, id, true, &j) != 0)
 		return;
 	reached = submit_may_have_reached(&j);
@@ -1469,6 +1753,9 @@ withdraw_left_work(void *arg, const char *id, int lock)
 		withdraw_work(d, &j, reached);
 		d->lock = -1;
 	}
+	d->lock = lock;
+	cancel_second(d, &j);
+	d->lock = -1;
 	job_free(&j);
 }
 
@@ -1548,6 +1835,7 @@ withdraw_owed(struct dispatcher *d)
 
 		d->lock = o.lock;
 		withdraw_work(d, &o.j, submit_may_have_reached(&o.j));
+		cancel_second(d, &o.j);
 		release(d, o.j.id, o.lock);
 		job_free(&o.j);
 	}
@@ -1768,6 +2056,48 @@ explain_new(struct dispatcher *d, struct policies *ps)
 		if (s == JOB_NEW && choose(d, &j, policy_for(d, ps,
 		    j.service), &si) == CHOICE_SERVER)
 			d->in_flight[si]++;
+		job_free(&j);
+	}
+	spool_walk_free(&w);
+}
+
+/*
+ * What -n -x prints, with hedge set, for each job in flight: whether it
+ * would get a second attempt now, and why (hedge_wanted, and the bound).
+ */
+static void
+explain_hedges(struct dispatcher *d, struct policies *ps)
+{
+	struct spool_walk w = SPOOL_WALK_INIT(SPOOL_PROCESSING);
+	double begun = 0, hedged = 0;
+	const char *id;
+	char why[700];
+
+	(void)hedge_budget_read(&d->sp, now_usec(), &begun, &hedged);
+	while (!stop_requested && (id = spool_walk_next(&d->sp, &w)) != NULL) {
+		struct job j;
+		bool want;
+		int to;
+
+		if (spool_read_in(&d->sp, SPOOL_PROCESSING, id, false, &j) != 0)
+			continue;
+		if (j.hedge.provider != NULL)
+			printf("%s\t%s\t(hedged)\tat %s and %s\n", j.id,
+			    j.service, j.provider, j.hedge.provider);
+		else if (j.provider != NULL && j.handle != NULL) {
+			want = hedge_wanted(d, &j, policy_for(d, ps,
+			    j.service), &to, why, sizeof why);
+			if (want && !hedge_budget_allows(begun, hedged,
+			    d->reg.hedge)) {
+				want = false;
+				snprintf(why + strlen(why), sizeof why -
+				    strlen(why), "; but %u%% of the jobs begun "
+				    "have had one", d->reg.hedge);
+			}
+			/* As the pass would take them, one after another. */
+			hedged += want;
+			explain_hedge(d, &j, want, to, why);
+		}
 		job_free(&j);
 	}
 	spool_walk_free(&w);
@@ -2038,6 +2368,8 @@ one_pass(struct dispatcher *d)
 	if (d->dry_run) {
 		if (d->explain)
 			explain_new(d, &ps);
+		if (d->explain && d->reg.hedge > 0)
+			explain_hedges(d, &ps);
 	} else {
 		spool_reap_tmp(&d->sp, SPOOL_TMP_MAX_AGE);
 		expire_finished(d);

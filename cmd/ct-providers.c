@@ -412,7 +412,7 @@ print_stats(const struct stats *st)
 
 	printf("PROVIDER\tIN-FLIGHT\tCOMPLETED\tFAILED\tMEAN-TURNAROUND"
 	    "\tMEAN-RUN\tSUCCESS\tRUN-P50\tRUN-P90\tFIRST-ANSWER"
-	    "\tTRANSIENT\tLAST-ANSWER\tBREAKER\n");
+	    "\tTRANSIENT\tLAST-ANSWER\tBREAKER\tHEDGES\n");
 	for (i = 0; i < st->n; i++) {
 		const struct provider_stats *ps = &st->p[i];
 
@@ -432,9 +432,9 @@ print_stats(const struct stats *st)
 			    now - ps->breaker.since_usec : 0);
 			printf(" %s", age);
 		}
-		putchar('\n');
+		printf("\t%u\n", ps->fig.hedges);
 	}
-	printf("(none yet)\t%lu\t-\t%lu\t-\t-\t-\t-\t-\t-\t-\t-\t-\n",
+	printf("(none yet)\t%lu\t-\t%lu\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\n",
 	    st->waiting, st->unserved);
 }
 
@@ -470,8 +470,9 @@ print_stats_json(const struct stats *st)
 		    ps->run_sum / (double)ps->timed : -1);
 		printf(",\"recent\":{\"attempts\":%u,\"done\":%u,"
 		    "\"failed\":%u,\"timeouts\":%u,\"transients\":%u,"
-		    "\"answers\":%u", f->outcomes, f->done, f->failed,
-		    f->timeouts, f->transients, f->answers);
+		    "\"answers\":%u,\"hedges\":%u", f->outcomes, f->done,
+		    f->failed, f->timeouts, f->transients, f->answers,
+		    f->hedges);
 		json_number("success_rate", f->success);
 		json_number("run_p50", f->p50);
 		json_number("run_p90", f->p90);

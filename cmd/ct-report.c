@@ -59,6 +59,8 @@ struct point {
 struct row {
 	char *service, *server;
 	unsigned long completed, failed, pending, passed;
+	unsigned long hedged;		/* of its jobs, those given a second
+					   attempt (ct-dispatch(8), Hedging) */
 	unsigned long timed;		/* finished, with a turnaround */
 	unsigned long timed_completed;
 	unsigned long run_n;
@@ -150,6 +152,9 @@ count_job(struct job *j, enum job_state s, void *ctx)
 	for (i = 0; i < j->ntried; i++)
 		row(r, j->service, j->tried[i])->passed++;
 	w = row(r, j->service, j->provider != NULL ? j->provider : "-");
+	/* The number of a second attempt stays once it is over (job.h). */
+	if (j->hedge.attempt != 0)
+		w->hedged++;
 	if (s != JOB_COMPLETED && s != JOB_FAILED) {
 		w->pending++;
 		return 0;
@@ -346,12 +351,12 @@ seconds_cell(struct table *t, bool known, double v)
 static void
 print_text(struct report *r, const struct figure *f, bool aligned)
 {
-	struct table t = { .cols = 11 };
+	struct table t = { .cols = 12 };
 	char since[64], until[64];
 	size_t i;
 
 	cells(&t, "SERVICE\tSERVER\tJOBS\tCOMPLETED\tFAILED\tPENDING\t"
-	    "PASSED-ON\tMEAN\tMEDIAN\tP90\tMEAN-RUN");
+	    "PASSED-ON\tMEAN\tMEDIAN\tP90\tMEAN-RUN\tHEDGED");
 	for (i = 0; i < r->nrows; i++) {
 		const struct row *w = &r->rows[i];
 
@@ -370,6 +375,7 @@ print_text(struct report *r, const struct figure *f, bool aligned)
 		    percentile(w, 90) : 0);
 		seconds_cell(&t, w->run_n > 0, w->run_n ? w->run_sum /
 		    (double)w->run_n : 0);
+		cell(&t, "%lu", w->hedged);
 	}
 	table_print(&t, aligned);
 	format_utc(since, sizeof since, r->since > 0 ? r->since : r->first);
@@ -449,7 +455,7 @@ print_json(struct report *r, const struct figure *f)
 		printf("},\"run_mean\":");
 		json_number(w->run_n > 0, w->run_n ? w->run_sum /
 		    (double)w->run_n : 0);
-		printf("}");
+		printf(",\"hedged\":%lu}", w->hedged);
 	}
 	printf("],\"figures\":{");
 	for (i = 0; i < NFIG; i++) {

@@ -184,12 +184,21 @@ const char *
 contract_read_handle(struct buf *out)
 {
 	size_t n;
+	char *nl;
 
+	if (out->data == NULL)
+		return NULL;
+	/* An estimate may follow (contract_read_estimate); nothing else. */
+	if ((nl = memchr(out->data, '\n', out->len)) != NULL &&
+	    nl + 1 < out->data + out->len) {
+		if (contract_read_estimate(out) < 0)
+			return NULL;
+		out->len = (size_t)(nl - out->data);
+		out->data[out->len] = '\0';
+	}
 	while (out->len > 0 && (out->data[out->len - 1] == '\n' ||
 	    out->data[out->len - 1] == '\r'))
 		out->data[--out->len] = '\0';
-	if (out->data == NULL)
-		return NULL;
 	n = strlen(out->data);
 	if (n == 0 || n != out->len || n > CONTRACT_MAX_HANDLE)
 		return NULL;
@@ -197,6 +206,25 @@ contract_read_handle(struct buf *out)
 	    "abcdefghijklmnopqrstuvwxyz0123456789._:/=+-") != n)
 		return NULL;
 	return out->data;
+}
+
+double
+contract_read_estimate(const struct buf *out)
+{
+	const char *nl, *line, *end;
+	int64_t secs;
+
+	if (out->data == NULL ||
+	    (nl = memchr(out->data, '\n', out->len)) == NULL)
+		return -1;
+	line = nl + 1;
+	if ((size_t)(out->data + out->len - line) < 10 ||
+	    strncmp(line, "estimate ", 9) != 0 || line[9] < '0' ||
+	    line[9] > '9' || parse_int64(line + 9, &end, 0,
+	    CONTRACT_MAX_ESTIMATE, &secs) != 0 ||
+	    (end != out->data + out->len && strcmp(end, "\n") != 0))
+		return -1;
+	return (double)secs;
 }
 
 int64_t

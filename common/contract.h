@@ -142,10 +142,23 @@ enum contract_outcome contract_exit_outcome(int code);
 
 /*
  * The handle in submit's output, which must be one line of 1 to 200 bytes
- * of [A-Za-z0-9._:/=+-] (a trailing newline is dropped from out). Returns
- * it, inside out, or NULL if there is none.
+ * of [A-Za-z0-9._:/=+-], and may be followed by an estimate line
+ * (contract_read_estimate); out is cut after the handle. Returns it,
+ * inside out, or NULL if there is none.
  */
 const char *contract_read_handle(struct buf *out);
+
+/* The longest estimate believed: a day, in seconds. */
+#define CONTRACT_MAX_ESTIMATE 86400
+
+/*
+ * The provider's own estimate in a submit's or a poll's answer: a second
+ * line "estimate SECONDS", the seconds it expects the work still to take,
+ * 0 to CONTRACT_MAX_ESTIMATE (ct-wrapper(7)). Returns it, or -1 if there
+ * is none, or it is not one; call it before the answer is cut by
+ * contract_read_handle or contract_read_poll.
+ */
+double contract_read_estimate(const struct buf *out);
 
 /* What a poll said. */
 enum contract_poll {

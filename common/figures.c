@@ -26,7 +26,8 @@
 static const char *const kind_names[FIG_NKINDS] = {
 	[FIG_DONE] = "done", [FIG_FAILED] = "failed",
 	[FIG_TIMEOUT] = "timeout", [FIG_TRANSIENT] = "transient",
-	[FIG_ANSWER] = "answer",
+	[FIG_ANSWER] = "answer", [FIG_HEDGE] = "hedge",
+	[FIG_ESTIMATE] = "estimate",
 };
 
 static const char *const state_names[] = {
@@ -280,6 +281,7 @@ figures_sum(const struct figures *f, struct figures_summary *s)
 	size_t i;
 
 	memset(s, 0, sizeof *s);
+	s->own_estimate = -1;
 	for (i = 0; i < f->n; i++) {
 		const struct figures_event *e = &f->ev[i];
 
@@ -299,11 +301,18 @@ figures_sum(const struct figures *f, struct figures_summary *s)
 		case FIG_ANSWER:
 			answers[s->answers++] = e->secs;
 			break;
+		case FIG_HEDGE:
+			s->hedges++;
+			break;
+		case FIG_ESTIMATE:	/* the oldest first: the newest stays */
+			s->own_estimate = e->secs;
+			break;
 		case FIG_NKINDS:
 			break;
 		}
 		/* An answer: the server said something, not nothing. */
 		if (e->kind != FIG_TIMEOUT && e->kind != FIG_TRANSIENT &&
+		    e->kind != FIG_HEDGE &&
 		    e->usec > s->last_answer_usec)
 			s->last_answer_usec = e->usec;
 	}

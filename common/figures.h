@@ -36,6 +36,9 @@ enum figures_kind {
 	FIG_TIMEOUT,	/* an attempt ran out of time: no answer */
 	FIG_TRANSIENT,	/* a call failed transiently (retried) */
 	FIG_ANSWER,	/* a submit answered; secs: from the attempt's start */
+	FIG_HEDGE,	/* a job's second attempt sent here (hedge.h) */
+	FIG_ESTIMATE,	/* the server's own estimate of an attempt's run,
+			   secs from its start (ct-wrapper(7)) */
 	FIG_NKINDS
 };
 
@@ -66,6 +69,9 @@ struct figures {
 struct figures_summary {
 	unsigned outcomes;	/* done, failed, timed out, in the window */
 	unsigned done, failed, timeouts, transients, answers;
+	unsigned hedges;	/* second attempts sent here */
+	double own_estimate;	/* the server's newest estimate of a run;
+				   <0: it gave none */
 	double success;		/* done / outcomes; <0: none */
 	double transient_rate;	/* transients / (transients + answers) */
 	double p50, p90;	/* of the runs done; <0: none */

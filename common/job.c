@@ -98,6 +98,41 @@ job_set(char **field, const char *s)
 	*field = s ? xstrdup(s) : NULL;
 }
 
+#define SWAP(type, a, b) do { type t_ = (a); (a) = (b); (b) = t_; } while (0)
+
+void
+job_swap_hedge(struct job *j)
+{
+	struct job_hedge *h = &j->hedge;
+
+	SWAP(char *, j->provider, h->provider);
+	SWAP(char *, j->handle, h->handle);
+	SWAP(unsigned, j->attempts, h->attempt);
+	SWAP(bool, j->submitting, h->submitting);
+	SWAP(int64_t, j->attempt_usec, h->attempt_usec);
+	SWAP(int64_t, j->next_usec, h->next_usec);
+	SWAP(unsigned, j->retries, h->retries);
+	SWAP(bool, j->ready, h->ready);
+}
+
+void
+job_end_hedge(struct job *j)
+{
+	unsigned number = job_next_attempt(j) - 1;
+
+	job_set(&j->hedge.provider, NULL);
+	job_set(&j->hedge.handle, NULL);
+	memset(&j->hedge, 0, sizeof j->hedge);
+	j->hedge.attempt = number;
+}
+
+unsigned
+job_next_attempt(const struct job *j)
+{
+	return (j->attempts > j->hedge.attempt ? j->attempts :
+	    j->hedge.attempt) + 1;
+}
+
 void
 job_add_option(struct job *j, const char *keyvalue)
 {
@@ -131,6 +166,8 @@ each_string(struct job *j, void (*fn)(char *))
 	fn(j->batch);
 	fn(j->provider);
 	fn(j->handle);
+	fn(j->hedge.provider);
+	fn(j->hedge.handle);
 	for (i = 0; i < j->ntried; i++) {
 		fn(j->tried[i]);
 		fn(j->tried_why[i]);
@@ -216,6 +253,26 @@ format_time_line(struct buf *out, const char *key, int64_t usec)
 	buf_append(out, "\n", 1);
 }
 
+/* The second attempt's lines; only its number once it is over. */
+static void
+format_hedge(struct buf *out, const struct job_hedge *h)
+{
+	if (h->attempt != 0)
+		buf_appendf(out, "hedge-attempt %u\n", h->attempt);
+	if (h->provider == NULL)
+		return;
+	format_text_line(out, "hedge-provider", h->provider);
+	format_text_line(out, "hedge-handle", h->handle);
+	if (h->submitting)
+		buf_append(out, "hedge-submitting 1\n", 19);
+	format_time_line(out, "hedge-start", h->attempt_usec);
+	format_time_line(out, "hedge-next", h->next_usec);
+	if (h->retries != 0)
+		buf_appendf(out, "hedge-retries %u\n", h->retries);
+	if (h->ready)
+		buf_append(out, "hedge-ready 1\n", 14);
+}
+
 void
 job_format(const struct job *j, const char *input, size_t input_len,
     struct buf *out)
@@ -247,6 +304,7 @@ job_format(const struct job *j, const char *input, size_t input_len,
 		buf_appendf(out, "retries %u\n", j->retries);
 	if (j->ready)
 		buf_append(out, "ready 1\n", 8);
+	format_hedge(out, &j->hedge);
 	for (i = 0; i < j->ntried; i++) {
 		format_text_line(out, "tried", j->tried[i]);
 		format_text_line(out, "tried-why", j->tried_why[i]);
@@ -560,6 +618,10 @@ time_field(struct job *j, const struct field *f)
 		return &j->attempt_usec;
 	if (key_is(f->key, f->keylen, "next"))
 		return &j->next_usec;
+	if (key_is(f->key, f->keylen, "hedge-start"))
+		return &j->hedge.attempt_usec;
+	if (key_is(f->key, f->keylen, "hedge-next"))
+		return &j->hedge.next_usec;
 	return NULL;
 }
 
@@ -571,7 +633,45 @@ text_field(struct job *j, const struct field *f)
 		return &j->provider;
 	if (key_is(f->key, f->keylen, "handle"))
 		return &j->handle;
+	if (key_is(f->key, f->keylen, "hedge-provider"))
+		return &j->hedge.provider;
+	if (key_is(f->key, f->keylen, "hedge-handle"))
+		return &j->hedge.handle;
 	return NULL;
+}
+
+/*
+ * The second attempt's numbers and flags (its times and texts are
+ * time_field's and text_field's). Returns 1 if f was one of them, 0 if
+ * not, -1 if its value is malformed.
+ */
+static int
+parse_hedge_number(struct job *j, const struct field *f)
+{
+	static const struct {
+		const char *key;
+		uint64_t limit;
+	} keys[] = { { "hedge-attempt", 1000000 }, { "hedge-retries", 1000000 },
+	    { "hedge-submitting", 2 }, { "hedge-ready", 2 } };
+	uint64_t num;
+	size_t k;
+
+	for (k = 0; k < sizeof keys / sizeof keys[0]; k++)
+		if (key_is(f->key, f->keylen, keys[k].key))
+			break;
+	if (k == sizeof keys / sizeof keys[0])
+		return 0;
+	if (parse_number(f->v, f->vlen, keys[k].limit, &num) != 0)
+		return -1;
+	if (k == 0)
+		j->hedge.attempt = (unsigned)num;
+	else if (k == 1)
+		j->hedge.retries = (unsigned)num;
+	else if (k == 2)
+		j->hedge.submitting = num == 1;
+	else
+		j->hedge.ready = num == 1;
+	return 1;
 }
 
 /*
@@ -585,6 +685,7 @@ parse_progress(struct job *j, const struct field *f)
 	char **text = text_field(j, f);
 	char *s;
 	uint64_t num;
+	int rc;
 
 	if (t != NULL)
 		return parse_time(f->v, f->vlen, t) == 0 ? 1 : -1;
@@ -616,6 +717,8 @@ parse_progress(struct job *j, const struct field *f)
 		j->submitting = num == 1;
 		return 1;
 	}
+	if ((rc = parse_hedge_number(j, f)) != 0)
+		return rc;
 	if (key_is(f->key, f->keylen, "tried")) {
 		if ((s = unescape(f->v, f->vlen)) == NULL)
 			return -1;

@@ -61,6 +61,25 @@ struct job {
 	int64_t next_usec;	/* not to be touched again before this */
 	unsigned retries;	/* transient failures in this attempt */
 	bool ready;		/* the server said done; fetch is due */
+	/*
+	 * A second attempt at another server, begun while this one runs
+	 * (hedging, ct-dispatch(8)): the same fields as the current
+	 * attempt's, kept in hedge-* lines (cputorrent-spool(5)). The two
+	 * are alike to the dispatcher, which drives the second by swapping
+	 * it in (job_swap_hedge). provider NULL: none runs; attempt stays
+	 * the number of the last one begun, so that no later attempt takes
+	 * it again.
+	 */
+	struct job_hedge {
+		char *provider;
+		char *handle;
+		unsigned attempt;
+		bool submitting;
+		int64_t attempt_usec;
+		int64_t next_usec;
+		unsigned retries;
+		bool ready;
+	} hedge;
 	char **tried;		/* servers that failed it, for good */
 	char **tried_why;	/* why each did, or NULL (an older record) */
 	size_t ntried;
@@ -103,6 +122,22 @@ void job_add_tried(struct job *j, const char *server, const char *why);
 
 /* True if server has failed this job for good. */
 bool job_tried(const struct job *j, const char *server);
+
+/*
+ * Swap the current attempt (provider, handle, attempts, submitting,
+ * attempt_usec, next_usec, retries, ready) with the second one
+ * (j->hedge): what drives the one drives the other.
+ */
+void job_swap_hedge(struct job *j);
+
+/*
+ * The second attempt is over: none runs. Its number is kept, as the
+ * highest either attempt has had (job_next_attempt).
+ */
+void job_end_hedge(struct job *j);
+
+/* The number of the next attempt to begin: above both attempts'. */
+unsigned job_next_attempt(const struct job *j);
 
 /* Replace a string field (provider, handle) by a copy of s, or NULL. */
 void job_set(char **field, const char *s);

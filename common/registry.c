@@ -462,6 +462,7 @@ registry_load(struct registry *r, const char *path)
 			v = attr(n, "routing");
 			r->soonest = v != NULL && strcmp(v, "soonest") == 0;
 			free(v);
+			r->hedge = attr_number(n, "hedge", 0);
 			load_limits(&r->limits, n, &rep);
 		} else if (is_element(n, "server"))
 			load_server(r, n);

@@ -93,6 +93,9 @@ struct registry {
 	char *run_as;			/* the account a root dispatcher runs
 					   wrappers as; NULL: the default */
 	bool soonest;			/* routing="soonest" (route.h) */
+	unsigned hedge;			/* hedge="PERCENT": at most so many
+					   jobs get a second attempt
+					   (hedge.h); 0: none */
 	struct limits limits;		/* what one user may put in the spool */
 	struct registry_server *servers;
 	size_t nservers;

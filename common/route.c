@@ -213,12 +213,13 @@ double
 route_estimate(const struct route *r, size_t i, const struct registry_server *s,
     unsigned in_flight)
 {
-	double run;
+	double run, own = i < r->n ? r->sum[i].own_estimate : -1;
 
-	if (i >= r->n || r->sum[i].done < ROUTE_MIN_DONE)
+	if (i >= r->n || (r->sum[i].done < ROUTE_MIN_DONE && own < 0))
 		return in_flight >= ROUTE_MIN_DONE ? ROUTE_MEASURING :
 		    ROUTE_UNKNOWN;
-	run = r->sum[i].p50;
+	/* The server's own word on its queue now, where it gives one. */
+	run = own >= 0 ? own : r->sum[i].p50;
 	if (r->aged[i] > 0 && r->age_sum[i] / r->aged[i] > run)
 		run = r->age_sum[i] / r->aged[i];
 	return run * (1 + (double)in_flight / (s->max_jobs ? s->max_jobs : 1));

@@ -6,12 +6,15 @@
  *
  * Errors: nothing here prints (figures that cannot be read are unknown).
  *
- * The expected completion of a job at a server is the median run of its
- * recent attempts there, or the mean age of the jobs it has in flight if
+ * The expected completion of a job at a server is the server's own
+ * estimate of a run, the newest it gave (an estimate line in a submit's
+ * or a poll's answer, ct-wrapper(7): NCBI's RTOE), else the median run of
+ * its recent attempts there; or the mean age of the jobs it has in flight if
  * that is longer (a server that has slowed down shows it in the jobs it
  * holds long before they end), plus, for each job it has in flight,
  * 1/max-jobs of that: the queue ahead of it. A server with fewer than
- * ROUTE_MIN_DONE runs in its figures has no estimate. The job goes to the
+ * ROUTE_MIN_DONE runs in its figures, and no estimate of its own, has
+ * none. The job goes to the
  * server expected soonest; the registry's weights (policy.h) share the
  * jobs between servers whose estimates are equal, and give servers with
  * no estimate yet their share, so that they get one: but no more than

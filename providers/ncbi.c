@@ -480,6 +480,27 @@ emit_line(const char *line)
 }
 
 /*
+ * line, then NCBI's own estimate of the seconds the search still takes
+ * (its RTOE, counted from the submit), as ct-wrapper(7)'s estimate line,
+ * for the dispatcher's routing; without one if NCBI gave none.
+ */
+static int
+emit_with_estimate(const char *line, const struct state *st, bool given)
+{
+	long left = (long)(st->submitted + st->rtoe - (long long)time(NULL));
+
+	/* The submit time is rounded up (submit()): never more than said. */
+	if (left > st->rtoe)
+		left = st->rtoe;
+	if (!given || left < 0)
+		return emit_line(line);
+	if (printf("%s\nestimate %ld\n", line, left) < 0 ||
+	    fflush(stdout) == EOF)
+		ct_dieerr(EX_IOERR, "cannot write standard output");
+	return 0;
+}
+
+/*
  * PROGRAM for the job's service; -1 if NCBI's URL API has none (psiblast,
  * deltablast and the rps searches are not offered through it).
  */
@@ -671,7 +692,8 @@ submit(const struct conf *c, int nopts, char **opts)
 	if ((rc = put_search(c, &f, &st)) != 0)
 		goto out;
 	record_search(&st, attempt);
-	rc = emit_line(st.rid);
+	/* NCBI's RTOE, the soonest routing's estimate (ct-wrapper(7)). */
+	rc = emit_with_estimate(st.rid, &st, st.rtoe > 0);
 out:
 	http_form_free(&f);
 	buf_free(&q);
@@ -961,7 +983,7 @@ poll_rid(const struct conf *c, const char *rid)
 
 	known = load_state(rid, &st) == 0;
 	if (known && too_soon(&st))
-		return emit_line("running");
+		return emit_with_estimate("running", &st, true);
 	if (known && st.part > 0)
 		return poll_shared(c, rid);
 	if ((rc = search_info(c, rid, answer, sizeof answer)) != 0)

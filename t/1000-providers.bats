@@ -213,11 +213,11 @@ ct-providers: d.xml: 1 problem"
 	mkjob -s completed -p ebi -T ncbi -t $t -a $((t + 90)) -w $((t + 100)) \
 		-r r "$CT_SPOOL" e1
 	run -0 ct-providers -c /nonexistent stats
-	assert_line --index 0 "$(printf 'PROVIDER\tIN-FLIGHT\tCOMPLETED\tFAILED\tMEAN-TURNAROUND\tMEAN-RUN\tSUCCESS\tRUN-P50\tRUN-P90\tFIRST-ANSWER\tTRANSIENT\tLAST-ANSWER\tBREAKER')"
-	assert_line "$(printf 'local\t0\t2\t0\t0.0s\t-\t-\t-\t-\t-\t-\t-\tclosed')"
-	assert_line "$(printf 'ncbi\t1\t0\t2\t-\t-\t-\t-\t-\t-\t-\t-\tclosed')"
-	assert_line "$(printf 'ebi\t0\t1\t0\t100.0s\t10.0s\t-\t-\t-\t-\t-\t-\tclosed')"
-	assert_line "$(printf '(none yet)\t1\t-\t0\t-\t-\t-\t-\t-\t-\t-\t-\t-')"
+	assert_line --index 0 "$(printf 'PROVIDER\tIN-FLIGHT\tCOMPLETED\tFAILED\tMEAN-TURNAROUND\tMEAN-RUN\tSUCCESS\tRUN-P50\tRUN-P90\tFIRST-ANSWER\tTRANSIENT\tLAST-ANSWER\tBREAKER\tHEDGES')"
+	assert_line "$(printf 'local\t0\t2\t0\t0.0s\t-\t-\t-\t-\t-\t-\t-\tclosed\t0')"
+	assert_line "$(printf 'ncbi\t1\t0\t2\t-\t-\t-\t-\t-\t-\t-\t-\tclosed\t0')"
+	assert_line "$(printf 'ebi\t0\t1\t0\t100.0s\t10.0s\t-\t-\t-\t-\t-\t-\tclosed\t0')"
+	assert_line "$(printf '(none yet)\t1\t-\t0\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-')"
 }
 
 @test "stats: every server of the registry has its line, in its order; failures with no server in the last" {
@@ -227,11 +227,11 @@ ct-providers: d.xml: 1 problem"
 	mkjob -s processing -p gone "$CT_SPOOL" p1
 	run -0 ct-providers -c r.xml stats
 	assert_equal "${#lines[@]}" 6
-	assert_line --index 1 "$(printf 'a\t0\t0\t1\t-\t-\t-\t-\t-\t-\t-\t-\tclosed')"
-	assert_line --index 2 "$(printf 'b\t0\t0\t0\t-\t-\t-\t-\t-\t-\t-\t-\tclosed')"
-	assert_line --index 3 "$(printf 'c\t0\t0\t1\t-\t-\t-\t-\t-\t-\t-\t-\tclosed')"
-	assert_line --index 4 "$(printf 'gone\t1\t0\t0\t-\t-\t-\t-\t-\t-\t-\t-\tclosed')"
-	assert_line --index 5 "$(printf '(none yet)\t0\t-\t1\t-\t-\t-\t-\t-\t-\t-\t-\t-')"
+	assert_line --index 1 "$(printf 'a\t0\t0\t1\t-\t-\t-\t-\t-\t-\t-\t-\tclosed\t0')"
+	assert_line --index 2 "$(printf 'b\t0\t0\t0\t-\t-\t-\t-\t-\t-\t-\t-\tclosed\t0')"
+	assert_line --index 3 "$(printf 'c\t0\t0\t1\t-\t-\t-\t-\t-\t-\t-\t-\tclosed\t0')"
+	assert_line --index 4 "$(printf 'gone\t1\t0\t0\t-\t-\t-\t-\t-\t-\t-\t-\tclosed\t0')"
+	assert_line --index 5 "$(printf '(none yet)\t0\t-\t1\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-')"
 }
 
 @test "stats on a spool that does not exist: 69, 'no spool at', and nothing made" {

@@ -38,11 +38,11 @@ figure() {
 @test "per service and server: jobs, where they ended, turnaround mean, median, p90, run time" {
 	period_spool
 	run -0 ct-report -s @$B -u @$((B + 7200))
-	assert_line --index 0 "$(printf 'SERVICE\tSERVER\tJOBS\tCOMPLETED\tFAILED\tPENDING\tPASSED-ON\tMEAN\tMEDIAN\tP90\tMEAN-RUN')"
-	assert_line --index 1 "$(printf 'blastn\t-\t1\t0\t0\t1\t0\t-\t-\t-\t-')"
-	assert_line --index 2 "$(printf 'blastp\t-\t1\t0\t1\t0\t0\t60.0\t60.0\t60.0\t-')"
-	assert_line --index 3 "$(printf 'blastp\tebi\t4\t4\t0\t0\t1\t350.0\t200.0\t800.0\t310.0')"
-	assert_line --index 4 "$(printf 'blastp\tncbi\t2\t1\t0\t1\t1\t1200.0\t1200.0\t1200.0\t600.0')"
+	assert_line --index 0 "$(printf 'SERVICE\tSERVER\tJOBS\tCOMPLETED\tFAILED\tPENDING\tPASSED-ON\tMEAN\tMEDIAN\tP90\tMEAN-RUN\tHEDGED')"
+	assert_line --index 1 "$(printf 'blastn\t-\t1\t0\t0\t1\t0\t-\t-\t-\t-\t0')"
+	assert_line --index 2 "$(printf 'blastp\t-\t1\t0\t1\t0\t0\t60.0\t60.0\t60.0\t-\t0')"
+	assert_line --index 3 "$(printf 'blastp\tebi\t4\t4\t0\t0\t1\t350.0\t200.0\t800.0\t310.0\t0')"
+	assert_line --index 4 "$(printf 'blastp\tncbi\t2\t1\t0\t1\t1\t1200.0\t1200.0\t1200.0\t600.0\t0')"
 	# bats drops the blank line between the tables.
 	assert_line --index 5 "$(printf 'FIGURE\tVALUE\tSOURCE\tUNIT')"
 	assert_equal "$(figure since)" "$(printf '2023-11-14T22:13:20Z\tgiven')"
@@ -107,7 +107,7 @@ figure() {
 	period_spool
 	# [B + 600, B + 2400): a2, a3, a4 only.
 	run -0 ct-report -s @$((B + 600)) -u @$((B + 2400))
-	assert_line --index 1 "$(printf 'blastp\tebi\t3\t3\t0\t0\t0\t433.3\t300.0\t800.0\t383.3')"
+	assert_line --index 1 "$(printf 'blastp\tebi\t3\t3\t0\t0\t0\t433.3\t300.0\t800.0\t383.3\t0')"
 	# a header, 1 row, the figures' header, since, until, 9 figures
 	assert_equal "${#lines[@]}" 14
 	# No period given: every job, o1 and o2 too, from o1's submission.
@@ -131,7 +131,7 @@ figure() {
 	run -0 setpriv --reuid=4242 --regid=4242 --clear-groups \
 		"$CT_BUILD/bin/ct-report" -S "$open/spool" -s @$B -u @$((B + 7200))
 	rm -rf "$open"
-	assert_line --index 1 "$(printf 'blastp\tebi\t1\t1\t0\t0\t0\t100.0\t100.0\t100.0\t-')"
+	assert_line --index 1 "$(printf 'blastp\tebi\t1\t1\t0\t0\t0\t100.0\t100.0\t100.0\t-\t0')"
 	assert_equal "$(figure lambda)" "$(printf '0.500\tmeasured')"
 }
 
@@ -231,7 +231,7 @@ many_jobs() {
 @test "beyond 10000 jobs a line: percentiles and the realised ti from a sample, said so; counts and means exact" {
 	many_jobs "$CT_SPOOL" 10050
 	run -0 ct-report -s @$B -u @$((B + 10050)) -m 4 -t 30m -a 0.5 -g plot.svg
-	assert_line --index 1 "$(printf 'blastp\tebi\t10050\t10050\t0\t0\t0\t100.0\t100.0\t100.0\t60.0')"
+	assert_line --index 1 "$(printf 'blastp\tebi\t10050\t10050\t0\t0\t0\t100.0\t100.0\t100.0\t60.0\t0')"
 	assert_line "(percentiles and ti-realised from a sample of 10000 jobs per row)"
 	# The plot has the sample's dots, and a line through the means of at
 	# most 60 spans of time, not through 10000 dots.

@@ -177,18 +177,26 @@ cancelled_via_repeat() {
 	assert_line "end cancel 1"
 }
 
-@test "killed between a job's verdict and the cancel of its work: the next pass sends the cancel, once" {
+# running_then_cancelled: a job, id, running at a (calllog), and f, its
+# record with the verdict of a cancel added, as a pass SIGKILLed after
+# writing it leaves it; the caller puts it where the pass died.
+running_then_cancelled() {
 	server a calllog 1 'poll-interval="0"' "marks=$MARKS" | registry
 	id=$(ct-submit q1.fa)
 	touch "$MARKS/$id.running"
 	pass
-	# As a pass SIGKILLed right after the verdict's rename leaves it: the
-	# final record in failed/, the job's lock file and work directory.
-	f=$CT_SPOOL/processing/$id
+	f=$BATS_TEST_TMPDIR/final
 	awk -v t="$(date +%s).000000" '/^input / && !x {
 		print "event " t " 3 cancelled by its owner"; x = 1 } { print }' \
-		"$f" >"$CT_SPOOL/failed/$id"
-	rm "$f"
+		"$CT_SPOOL/processing/$id" >"$f"
+}
+
+@test "killed between a job's verdict and the cancel of its work: the next pass sends the cancel, once" {
+	running_then_cancelled
+	# After the verdict's rename: the final record in failed/, the job's
+	# lock file and work directory.
+	mv "$f" "$CT_SPOOL/failed/$id"
+	rm "$CT_SPOOL/processing/$id"
 	[ -d "$CT_SPOOL/work/$id/1" ]
 	pass
 	run -0 grep -c "^end cancel 1$" "$MARKS/calls"
@@ -200,6 +208,18 @@ cancelled_via_repeat() {
 	run -0 grep -c "^end cancel 1$" "$MARKS/calls"
 	assert_output 1
 	run -1 ct-status -q "$id"
+}
+
+@test "killed between a withdrawn job's final record and its move to failed/: the next pass moves it, and sends the cancel" {
+	running_then_cancelled
+	# Before its rename: the final record still in processing/, its work
+	# still at a.
+	mv "$f" "$CT_SPOOL/processing/$id"
+	pass
+	[ -e "$CT_SPOOL/failed/$id" ]
+	run -0 grep -c "^end cancel 1$" "$MARKS/calls"
+	assert_output 1
+	[ ! -e "$CT_SPOOL/work/$id" ]
 }
 
 @test "cancelled while what became of its submit was never recorded: the submit is asked again, and the work it answers with cancelled" {

@@ -121,18 +121,6 @@ b 0 2 0 closed"
 	run -0 grep -E -c 'flip: circuit breaker open again for 0 s: the probe [^ ]+ failed' "$LOG"
 }
 
-# figures SERVER SECONDS...: a figures file with one run done per SECONDS.
-figures() {
-	local s=$1 t
-	shift
-	mkdir -p "$CT_SPOOL/state"
-	t=$(($(date +%s) * 1000000))
-	{
-		echo "breaker closed 0 0 - "
-		for x; do echo "$t done $x"; done
-	} >"$CT_SPOOL/state/figures.$s"
-}
-
 @test "routing soonest: a New job goes to the server expected soonest; -n -x shows the estimates; weights share the unknown" {
 	{ server slow instant 1; server fast instant 1; server fresh instant 1; } |
 		registry '<defaults routing="soonest"/>'
@@ -212,6 +200,26 @@ fast_at_cap() {
 	# 10 s and the one in flight: 20 s, sooner than 25; and then 30 s.
 	assert_output "(wait: fast at its cap is sooner)	soonest slow=1:25.0s
 slow	soonest slow=1:25.0s"
+}
+
+@test "routing soonest: a server's own estimate (an estimate line, as NCBI's RTOE) is its expected completion, before any run is done there" {
+	server own estimating 1 'poll-interval="0"' estimate=3 "marks=$MARKS" |
+		registry '<defaults routing="soonest"/>'
+	ct-dispatch -i -n 2>/dev/null || true
+	touch "$MARKS/running"
+	submit_many 1
+	pass
+	run -0 grep -E -c ' estimate 3\.[0-9]+$' "$CT_SPOOL/state/figures.own"
+	# A poll that says running says it again, counted from the start.
+	pass
+	run -0 grep -c ' estimate ' "$CT_SPOOL/state/figures.own"
+	assert_output 2
+	{ server own estimating 1 'poll-interval="0"' estimate=3 "marks=$MARKS"
+	  server fast instant 1; } | registry '<defaults routing="soonest"/>'
+	figures fast 10 10 10
+	id=$(printf '>q\n%s\n' "${PROTEIN:0:40}" | ct-submit -)
+	run -0 ct-dispatch -n -x
+	assert_output --regexp "^$id	blastp	own	soonest own=1:3\.[0-9]s fast=1:10\.0s$"
 }
 
 @test "routing weights (the default): the figures change nothing" {

@@ -71,3 +71,15 @@ submit_many() {
 	ct-submit -r many.fa >ids
 	assert_equal "$(wc -l <ids)" "$1"
 }
+
+# figures SERVER SECONDS...: a figures file with one run done per SECONDS.
+figures() {
+	local s=$1 t
+	shift
+	mkdir -p "$CT_SPOOL/state"
+	t=$(($(date +%s) * 1000000))
+	{
+		echo "breaker closed 0 0 - "
+		for x; do echo "$t done $x"; done
+	} >"$CT_SPOOL/state/figures.$s"
+}
