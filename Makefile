@@ -88,7 +88,7 @@ completionsdir ?= $(datadir)/bash-completion/completions
 LIBS_w-local = $(XML_LIBS)
 LIBS_w-ncbi = $(CURL_LIBS) $(XML_LIBS)
 LIBS_w-ebi = $(CURL_LIBS) $(XML_LIBS)
-LIBS_w-volunteer = $(CURL_LIBS) $(JANSSON_LIBS) $(XML_LIBS)
+LIBS_w-volunteer = $(CURL_LIBS) $(JANSSON_LIBS) $(XML_LIBS) $(NETTLE_LIBS)
 WRAPPERS = $(patsubst providers/%.c,%,$(wildcard providers/*.c))
 WRAPPER_BINS = $(WRAPPERS:%=$(BUILD)/providers/%)
 # What the programs run from libexec: blastfmt converts results for
@@ -132,9 +132,10 @@ $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 # What the programs must know of the installation. Rewritten only when a
 # value changes, so `make spooldir=...` rebuilds exactly what depends on it.
 $(BUILD)/config.h: FORCE | $(BUILD)/common
-	@printf '#define CT_VERSION "%s"\n#define CT_SPOOL_DEFAULT "%s"\n#define CT_CONFIG_DEFAULT "%s"\n#define CT_WRAPPER_DIR_DEFAULT "%s"\n#define CT_ACCOUNT_DEFAULT "%s"\n' \
+	@printf '#define CT_VERSION "%s"\n#define CT_SPOOL_DEFAULT "%s"\n#define CT_CONFIG_DEFAULT "%s"\n#define CT_WRAPPER_DIR_DEFAULT "%s"\n#define CT_ACCOUNT_DEFAULT "%s"\n#define CT_WWW_DEFAULT "%s"\n' \
 		'$(VERSION)' '$(spooldir)' '$(sysconfdir)/cputorrent/providers.xml' \
-		'$(libexecdir)/cputorrent' '$(DISPATCH_USER)' >$@.new
+		'$(libexecdir)/cputorrent' '$(DISPATCH_USER)' \
+		'$(datadir)/cputorrent/www' >$@.new
 	@if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
 
 $(LIBCT): $(COMMON_OBJ)
