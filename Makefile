@@ -225,11 +225,11 @@ bench-deps:
 	@sh share/install-deps $(BENCH_PACKAGES)
 
 # --- tests --------------------------------------------------------------------
-check: deps
+check: deps components-deps
 	$(MAKE) all
 	$(MAKE) test
 
-test: all fuzz-replays account
+test: all fuzz-replays components account
 	CT_BUILD=$(CURDIR)/$(BUILD) t/run $(TESTS)
 
 # The tests and the demo run ct-dispatch as root, which runs wrappers as
@@ -289,6 +289,37 @@ fuzz: deps
 	@sh share/install-deps $(FUZZ_DEPS)
 	$(MAKE) SANITIZE=1 BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) fuzz-harnesses
 	FUZZ_ENGINE=$(FUZZ_ENGINE) t/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ)
+
+# --- components: code a browser volunteer runs (share/components/) ---------
+# The ssearch component (ct-ssearch(1)'s engine for the browser): its
+# WebAssembly module built by Debian's emcc from the engine's own source
+# (common/ssearch*.c) and a small entry file, a standalone module with no
+# JavaScript runtime and one import; and its JS module, copied beside it.
+COMPONENT_PACKAGES = emscripten
+EMCC ?= emcc
+SSEARCH_SRC = $(wildcard common/ssearch*.c) common/xmltext.c common/util.c
+EMCC_FLAGS = -std=c17 -D_GNU_SOURCE $(WARN) -O3 -msimd128 -Icommon \
+	--no-entry -sSTANDALONE_WASM=1 -sALLOW_MEMORY_GROWTH=1 \
+	-sERROR_ON_UNDEFINED_SYMBOLS=0 -sWARN_ON_UNDEFINED_SYMBOLS=0
+COMPONENTS = $(BUILD)/components/ssearch/ssearch.wasm \
+	$(BUILD)/components/ssearch/ssearch.mjs
+
+components: components-deps $(COMPONENTS)
+
+components-deps:
+	@sh share/install-deps $(COMPONENT_PACKAGES)
+
+# emcc's JavaScript steps find acorn through NODE_PATH on Debian.
+$(BUILD)/components/ssearch/ssearch.wasm: share/components/ssearch/ssearch-wasm.c \
+		$(SSEARCH_SRC) common/*.h
+	@mkdir -p $(@D)
+	NODE_PATH=/usr/share/nodejs $(EMCC) $(EMCC_FLAGS) -o $@.tmp.wasm \
+		share/components/ssearch/ssearch-wasm.c $(SSEARCH_SRC)
+	mv $@.tmp.wasm $@
+
+$(BUILD)/components/ssearch/%.mjs: share/components/ssearch/%.mjs
+	@mkdir -p $(@D)
+	cp $< $@
 
 # --- the demo -----------------------------------------------------------------
 demo: demo-deps account
@@ -395,6 +426,6 @@ clean:
 	rm -rf build build-san build-fuzz build-libfuzzer build-deb
 
 FORCE:
-.PHONY: FORCE all deps demo-deps bench-deps deb check test account lint-man bench bench-batch bench-volunteer bench-adaptive torture fuzz fuzz-replays \
+.PHONY: FORCE all components components-deps deps demo-deps bench-deps deb check test account lint-man bench bench-batch bench-volunteer bench-adaptive torture fuzz fuzz-replays \
 	fuzz-harnesses demo install uninstall clean
 .DELETE_ON_ERROR:
