@@ -18,6 +18,8 @@ const struct service services[] = {
 	{ "deltablast", SEQ_PROTEIN },
 	{ "rpsblast", SEQ_PROTEIN },
 	{ "rpstblastn", SEQ_NUCLEOTIDE },
+	/* A Smith-Waterman search, run by the pool's browser volunteers. */
+	{ "ssearch", SEQ_PROTEIN },
 	{ NULL, SEQ_PROTEIN },
 };
 
