@@ -28,19 +28,28 @@ let ticker = null;
 
 // --- what the volunteer sees ---------------------------------------------
 
+const NOW = {
+	working: 'computing', idle: 'waiting for work', stopped: 'stopped',
+	failed: 'waiting',
+};
+
 function show(kind, headline, detail) {
 	$('state').className = kind;
 	$('headline').textContent = headline;
 	$('detail').textContent = detail;
 	$('progress').hidden = kind !== 'working';
+	$('progress-text').hidden = kind !== 'working';
+	$('task').hidden = kind !== 'working';
 	$('countdown').hidden = kind !== 'idle';
 	$('stop').hidden = kind !== 'working';
 	$('retry').hidden = kind !== 'idle' && kind !== 'failed';
 	$('resume').hidden = kind !== 'stopped';
-	$('running').textContent = kind === 'working' ? '1 now' : 'none now';
+	$('now').textContent = NOW[kind] || '';
 }
 
 function duration(secs) {
+	if (secs < 10)
+		return `${secs.toFixed(1)} s`;
 	secs = Math.round(secs);
 	if (secs < 60)
 		return `${secs} s`;
@@ -170,9 +179,13 @@ function idle(seconds, headline, detail) {
 
 // --- a task ---------------------------------------------------------------
 
-function firstLine(query) {
-	const line = String(query).split('\n', 1)[0].replace(/^>/, '');
-	return line.length > 60 ? `${line.slice(0, 60)}…` : line;
+// "Q1", or "Q1 and 44 more queries": the queries of a FASTA text, by their IDs.
+function queries(query) {
+	const ids = String(query).split('\n').filter((l) => l.startsWith('>'))
+	    .map((l) => l.slice(1).trim().split(/\s/, 1)[0]);
+	const first = (ids[0] || 'a query').slice(0, 40);
+	return ids.length > 1 ? `${first} and ${ids.length - 1} more ` +
+	    'queries' : first;
 }
 
 function stopBeats() {
@@ -213,6 +226,8 @@ function run(t, component, database) {
 				$('progress').max = total > 0 ? total : 1;
 				$('progress').value = Math.min(done, total);
 				$('progress').textContent = `${done} of ${total}`;
+				$('progress-text').textContent = `${done} of ${total} ` +
+				    'comparisons';
 			} else if (m.report !== undefined) {
 				finish({report: m.report});
 			} else {
@@ -253,10 +268,13 @@ async function work() {
 		    'browser at the moment. It will ask again, politely.');
 		return;
 	}
-	const what = `${t.service} search of “${firstLine(t.query)}”` +
-	    (t.database ? ` against ${t.database}` : '');
-	show('working', 'Computing', `${what} (task ${t.task}).`);
+	const what = `Searching ${queries(t.query)}` +
+	    (t.database ? ` against ${t.database}` : '') + ` (${t.service})`;
+	show('working', 'Computing', `${what}.`);
+	$('task').textContent = `Task ${t.task}, for the server ` +
+	    `${location.host}.`;
 	$('progress').removeAttribute('value');
+	$('progress-text').textContent = 'Fetching the search code and data…';
 	let outcome, secs = 0;
 	try {
 		if (!t.component_blob)
