@@ -206,7 +206,8 @@ DEB_PACKAGES = $(DEMO_PACKAGES) mandoc bats bats-assert bats-support \
 	e2fsprogs mount systemd \
 	munge slurmctld slurmd slurm-client \
 	gridengine-master gridengine-exec gridengine-client \
-	libmicrohttpd-dev libjansson-dev
+	libmicrohttpd-dev libjansson-dev \
+	chromium nodejs
 
 # What make deb and its test use.
 DEB_TOOLS = dpkg-dev file lintian
@@ -225,9 +226,20 @@ bench-deps:
 	@sh share/install-deps $(BENCH_PACKAGES)
 
 # --- tests --------------------------------------------------------------------
-check: deps components-deps
+check: deps components-deps browser-deps
 	$(MAKE) all
 	$(MAKE) test
+
+# The browser volunteer's tests (t/6200-browser.bats) drive Debian's
+# chromium with puppeteer-core from npm, installed from the committed lock
+# file into t/browser/node_modules: never a browser download.
+BROWSER_MODULES = t/browser/node_modules/.package-lock.json
+browser-deps: $(BROWSER_MODULES)
+
+$(BROWSER_MODULES): t/browser/package.json t/browser/package-lock.json
+	@command -v npm >/dev/null || sh share/install-deps npm
+	cd t/browser && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund
+	touch $@
 
 test: all fuzz-replays components account
 	CT_BUILD=$(CURDIR)/$(BUILD) t/run $(TESTS)
@@ -366,7 +378,7 @@ install: all
 		$(INSTALL_PATHS) $$f >$(DESTDIR)$$d/$$(basename $$f); \
 		chmod 0644 $(DESTDIR)$$d/$$(basename $$f); \
 	done
-	cp -R share/demo share/examples $(DESTDIR)$(datadir)/cputorrent/
+	cp -R share/demo share/examples share/www $(DESTDIR)$(datadir)/cputorrent/
 	install -m 0644 share/providers.rng share/providers.xml \
 		share/providers.ebi.xml share/providers.ncbi.xml \
 		share/providers.sge.xml share/providers.slurm.xml \
@@ -426,6 +438,6 @@ clean:
 	rm -rf build build-san build-fuzz build-libfuzzer build-deb
 
 FORCE:
-.PHONY: FORCE all components components-deps deps demo-deps bench-deps deb check test account lint-man bench bench-batch bench-volunteer bench-adaptive torture fuzz fuzz-replays \
+.PHONY: FORCE all components components-deps browser-deps deps demo-deps bench-deps deb check test account lint-man bench bench-batch bench-volunteer bench-adaptive torture fuzz fuzz-replays \
 	fuzz-harnesses demo install uninstall clean
 .DELETE_ON_ERROR:

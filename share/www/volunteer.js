@@ -339,9 +339,10 @@ addEventListener('pagehide', () => {
 });
 
 async function start() {
-	const params = new URLSearchParams(location.hash.slice(1));
-	if (params.get('key')) {
-		poolKey = params.get('key');
+	// Not URLSearchParams: a key may hold '+', which it makes a space.
+	const m = /(?:^|&)key=([^&]*)/.exec(location.hash.slice(1));
+	if (m !== null && m[1] !== '') {
+		poolKey = decodeURIComponent(m[1]);
 		// Out of the address bar and the history: it is a secret.
 		history.replaceState(null, '', location.pathname);
 	}
