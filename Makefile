@@ -256,10 +256,11 @@ lint-man:
 
 # Benchmarks against the floors and peers of performance.md, in one run
 # (root is needed for the loop-mounted spool of a million jobs).
-bench: bench-deps all
+bench: bench-deps all components browser-deps
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/run
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/batch
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/volunteer
+	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/browser
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/adaptive
 
 # The PredictProtein spike replayed through ct-dispatch -f against
@@ -276,6 +277,12 @@ bench-batch: bench-deps all
 # rate against its floor, its memory with 100k tasks).
 bench-volunteer: all
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/volunteer
+
+# The browser volunteer's section alone: the ssearch component's speed in
+# chromium, under node, native and beside blastp; speedup with 1, 2 and 4
+# browser volunteers.
+bench-browser: all components browser-deps
+	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/browser
 
 # The kill -9 torture of issue 19: TORTURE_KILLS=N for a shorter one
 # (t/3900-torture.bats runs one in `make check`). Needs root.
@@ -334,8 +341,9 @@ $(BUILD)/components/ssearch/%.mjs: share/components/ssearch/%.mjs
 	cp $< $@
 
 # --- the demo -----------------------------------------------------------------
-demo: demo-deps account
-	$(MAKE) all
+demo: demo-deps components-deps browser-deps account
+	@sh share/install-deps chromium
+	$(MAKE) all components
 	CT_BUILD=$(CURDIR)/$(BUILD) CT_ACCOUNT=$(DISPATCH_USER) sh share/demo/run
 
 # --- install ------------------------------------------------------------------
@@ -438,6 +446,6 @@ clean:
 	rm -rf build build-san build-fuzz build-libfuzzer build-deb
 
 FORCE:
-.PHONY: FORCE all components components-deps browser-deps deps demo-deps bench-deps deb check test account lint-man bench bench-batch bench-volunteer bench-adaptive torture fuzz fuzz-replays \
+.PHONY: FORCE all components components-deps browser-deps bench-browser deps demo-deps bench-deps deb check test account lint-man bench bench-batch bench-volunteer bench-adaptive torture fuzz fuzz-replays \
 	fuzz-harnesses demo install uninstall clean
 .DELETE_ON_ERROR:

@@ -499,3 +499,21 @@ XML
 	[ "$(tasks_in done)" = 0 ]
 	[ "$(tasks_in open)" = 1 ]
 }
+
+@test "Stop gives the task back at once, and the page stays stopped across a reload until started again" {
+	needs_browser
+	page a
+	fasta_db "$a_URL" "$BATS_FILE_TMPDIR/big.fa"
+	ssearch_registry "$a_URL"
+	cp "$BATS_FILE_TMPDIR/globins45.fa" q.fa
+	id=$(ct-submit -s ssearch -d globins45 q.fa)
+	ct-dispatch 2>>dispatch.log
+	run -0 drive "$a_URL" 'text:^Computing$' click:stop text:^Stopped$ \
+		say:now reload sleep:2 text:^Stopped$ click:resume \
+		'text:^Computing$'
+	assert_line stopped
+	assert_equal "$(requests a.log POST "/v1/tasks/$id.1/release")" 1
+	# Stopped, it asked for nothing; started again, it took the task anew.
+	assert_equal "$(requests a.log POST /v1/work)" 2
+	assert_equal "$(leases_of "$id")" 2
+}

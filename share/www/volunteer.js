@@ -309,17 +309,19 @@ async function work() {
 	return work();
 }
 
-function stop() {
+async function stop() {
 	sessionStorage.setItem(STOPPED, '1');
+	clearInterval(ticker);
 	if (current !== null) {
 		const {id, lease} = current;
 		stopBeats();
 		localStorage.setItem(DONATED, String(number(DONATED) +
 		    (performance.now() - current.started) / 1000));
 		current = null;
-		call('POST', `/v1/tasks/${id}/release`, {lease}).catch(() => {});
+		// Given back before the reload, which would cut it short.
+		await call('POST', `/v1/tasks/${id}/release`, {lease})
+		    .catch(() => {});
 	}
-	clearInterval(ticker);
 	location.reload();
 }
 

@@ -10,6 +10,7 @@
 //   shot:FILE       a screenshot of the page, PNG
 //   say:ID          print the text of element ID, a line
 //   click:ID        click element ID
+//   reload          reload the page
 //   kill            end the browser at once (SIGKILL): a tab that vanishes
 //   sleep:SECONDS
 //   progress        wait until the page shows progress of a task
@@ -70,6 +71,8 @@ try {
 			process.stdout.write(`${await text(arg)}\n`);
 		} else if (verb === 'click') {
 			await page.click(`#${arg}`);
+		} else if (verb === 'reload') {
+			await page.reload({waitUntil: 'load'});
 		} else if (verb === 'kill') {
 			browser.process().kill('SIGKILL');
 			process.exit(0);
