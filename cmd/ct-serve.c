@@ -137,9 +137,9 @@ enum route {
 /* One request, kept between libmicrohttpd's calls. */
 struct request {
 	enum route route;
+	/* A task's ID, a blob's, or (R_STATIC) the name of a file of the page. */
 	char id[TASK_ID_MAX + 1];
 	char vid[VOLUNTEER_ID_LEN + 1];
-	/* id is a task's, a blob's, or (R_STATIC) a file of the page. */
 	struct buf body;
 	size_t max;
 	bool over;
@@ -158,8 +158,8 @@ static _Thread_local unsigned queued_status;
 /* --- headers ------------------------------------------------------------ */
 
 /*
- * The Content-Security-Policy of the volunteer page (ct-serve(8),
- * SECURITY): its own scripts, styles, images and calls, nothing inline,
+ * The Content-Security-Policy of the volunteer page (ct-serve(8), THE
+ * VOLUNTEER PAGE, says why each source is allowed): its own scripts, styles, images and calls, nothing inline,
  * no eval, no frame, no form, no plugin.
  */
 static const char page_csp[] = "default-src 'none'; script-src 'self'; "
