@@ -75,7 +75,8 @@ LIBCT = $(BUILD)/libcputorrent.a
 # must not pay for libcurl or libxml2 at every start.
 USER_PROGS = ct-submit ct-status ct-fetch ct-wait ct-cancel ct-purge ct-hold \
 	ct-release ct-resubmit
-PROGS = $(USER_PROGS) ct-providers ct-dispatch ct-report ct-serve ct-volunteer
+PROGS = $(USER_PROGS) ct-providers ct-dispatch ct-report ct-serve ct-volunteer \
+	ct-ssearch
 LIBS_ct-providers = $(XML_LIBS)
 LIBS_ct-dispatch = $(XML_LIBS)
 LIBS_ct-serve = $(MHD_LIBS) $(JANSSON_LIBS) $(XML_LIBS) $(NETTLE_LIBS) -lpthread
@@ -369,7 +370,7 @@ install: all
 	install -m 0644 share/providers.rng share/providers.xml \
 		share/providers.ebi.xml share/providers.ncbi.xml \
 		share/providers.sge.xml share/providers.slurm.xml \
-		share/providers.volunteer.xml \
+		share/providers.volunteer.xml share/providers.ssearch.xml \
 		$(DESTDIR)$(datadir)/cputorrent/
 	install -d -m 0700 $(DESTDIR)$(spooldir)
 	cd $(DESTDIR)$(spooldir) && install -d -m 0700 $(SPOOL_DIRS)

@@ -9,7 +9,8 @@
  *
  * A manifest is a blob that names others: a set of files, each a name
  * (one component, never a path) and the blob that is its content, as
- * JSON (cputorrent-volunteer(7), Blobs). A BLAST database travels as one.
+ * JSON (cputorrent-volunteer(7), Blobs). A BLAST database travels as one,
+ * and a FASTA database (ct-ssearch(1)) as one of one file.
  *
  * Errors: nothing here prints; functions return -1 with errno set, or,
  * for the manifests, the reason in why.
@@ -55,7 +56,7 @@ struct manifest_file {
 	uint64_t size;
 };
 
-/* A manifest: what kind of set it is ("blastdb"), and its files. */
+/* A manifest: what kind of set it is ("blastdb", "fasta"), its files. */
 struct manifest {
 	char kind[17];
 	size_t n;
@@ -84,6 +85,15 @@ int manifest_parse(const char *data, size_t len, uint64_t max_size,
  * max is refused. Returns 0, or -1 with the reason in why.
  */
 int blob_put_blastdb(int blobs, int tmp, const char *prefix, uint64_t max,
+    char id[SHA256_HEX_LEN + 1], char *why, size_t whylen);
+
+/*
+ * Put the FASTA database at path (one file, for ct-ssearch(1)) into
+ * blobs/: the file, then its manifest, of kind "fasta", naming it by its
+ * base name, whose ID goes into id. Returns 0, or -1 with the reason in
+ * why.
+ */
+int blob_put_fasta(int blobs, int tmp, const char *path, uint64_t max,
     char id[SHA256_HEX_LEN + 1], char *why, size_t whylen);
 
 #endif
