@@ -228,3 +228,12 @@ wasm_search() {
 	run -0 ct-providers -c r.xml check
 	assert_output --partial 'ok, 1 server'
 }
+
+@test "a score beyond the striped scan's 16 bits: the same exact score natively and in WebAssembly" {
+	{ echo '>w2000 all tryptophan'; head -c 2000 /dev/zero | tr '\0' W; echo; } >w.fa
+	ct-ssearch -d w.fa -q w.fa >native.xml
+	run -0 xmllint --xpath 'string(//Hsp_score)' native.xml
+	assert_output 22000
+	wasm_search w.fa w.fa >wasm.xml
+	cmp native.xml wasm.xml
+}
