@@ -244,11 +244,12 @@ lint-man:
 
 # Benchmarks against the floors and peers of performance.md, in one run
 # (root is needed for the loop-mounted spool of a million jobs).
-bench: bench-deps all
+bench: bench-deps all components
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/run
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/batch
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/volunteer
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/adaptive
+	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/ssearch
 
 # The PredictProtein spike replayed through ct-dispatch -f against
 # simulated providers (issue 14): routing by weights against soonest.
@@ -259,6 +260,12 @@ bench-adaptive: all
 # and the dispatcher's cost a job with and without them.
 bench-batch: bench-deps all
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/batch
+
+# The Smith-Waterman search alone: ct-ssearch native and as the browser's
+# WebAssembly component, against blastp, in cells a second, on prokka's
+# proteins.
+bench-ssearch: bench-deps all components
+	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/ssearch
 
 # The volunteer pool's section alone (G2's speedup, ct-serve's hand-out
 # rate against its floor, its memory with 100k tasks).
@@ -439,6 +446,6 @@ clean:
 	rm -rf build build-san build-fuzz build-libfuzzer build-deb
 
 FORCE:
-.PHONY: FORCE all components components-deps deps demo-deps bench-deps deb check test account lint-man bench bench-batch bench-volunteer bench-adaptive torture fuzz fuzz-replays \
+.PHONY: FORCE all components components-deps deps demo-deps bench-deps deb check test account lint-man bench bench-batch bench-ssearch bench-volunteer bench-adaptive torture fuzz fuzz-replays \
 	fuzz-harnesses demo install uninstall clean
 .DELETE_ON_ERROR:
