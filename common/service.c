@@ -19,7 +19,7 @@ const struct service services[] = {
 	{ "deltablast", SEQ_PROTEIN },
 	{ "rpsblast", SEQ_PROTEIN },
 	{ "rpstblastn", SEQ_NUCLEOTIDE },
-	/* Smith-Waterman, protein against protein (ct-ssearch(1)). */
+	/* A Smith-Waterman search, run by the pool's browser volunteers. */
 	{ "ssearch", SEQ_PROTEIN },
 	{ NULL, SEQ_PROTEIN },
 };

@@ -1,4 +1,4 @@
-// t/lib/ssearch-node.mjs COMPONENT_DIR DB.fasta QUERY.fasta [key=value...]:
+// t/ssearch-node.mjs COMPONENT_DIR DB.fasta QUERY.fasta [key=value...]:
 // the ssearch component run under Node as a browser's worker runs it,
 // its report on standard output (t/62*-ssearch.bats compares it with
 // ct-ssearch's).

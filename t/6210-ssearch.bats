@@ -47,7 +47,7 @@ XML
 wasm_search() {
 	command -v node >/dev/null || skip "node is missing"
 	[ -f "$COMPONENT/ssearch.wasm" ] || skip "no WebAssembly build (make components)"
-	node "$BATS_TEST_DIRNAME/lib/ssearch-node.mjs" "$COMPONENT" "$@"
+	node "$BATS_TEST_DIRNAME/ssearch-node.mjs" "$COMPONENT" "$@"
 }
 
 @test "the demo's queries against its 45 globins: every score and alignment is an independent Smith-Waterman's" {
