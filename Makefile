@@ -244,7 +244,7 @@ lint-man:
 
 # Benchmarks against the floors and peers of performance.md, in one run
 # (root is needed for the loop-mounted spool of a million jobs).
-bench: bench-deps all components
+bench: bench-deps all
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/run
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/batch
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/volunteer
@@ -266,6 +266,8 @@ bench-batch: bench-deps all
 # proteins.
 bench-ssearch: bench-deps all components
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/ssearch
+
+.PHONY: bench-ssearch
 
 # The volunteer pool's section alone (G2's speedup, ct-serve's hand-out
 # rate against its floor, its memory with 100k tasks).
@@ -318,6 +320,9 @@ COMPONENTS = $(BUILD)/components/ssearch/ssearch.wasm \
 	$(BUILD)/components/ssearch/ssearch.mjs
 
 components: components-deps $(COMPONENTS)
+
+# make bench measures the component too (t/bench/ssearch).
+bench: components
 
 components-deps:
 	@sh share/install-deps $(COMPONENT_PACKAGES)
@@ -446,6 +451,6 @@ clean:
 	rm -rf build build-san build-fuzz build-libfuzzer build-deb
 
 FORCE:
-.PHONY: FORCE all components components-deps deps demo-deps bench-deps deb check test account lint-man bench bench-batch bench-ssearch bench-volunteer bench-adaptive torture fuzz fuzz-replays \
+.PHONY: FORCE all components components-deps deps demo-deps bench-deps deb check test account lint-man bench bench-batch bench-volunteer bench-adaptive torture fuzz fuzz-replays \
 	fuzz-harnesses demo install uninstall clean
 .DELETE_ON_ERROR:

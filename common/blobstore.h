@@ -49,6 +49,15 @@ int blob_put(int blobs, int tmp, const void *data, size_t len,
  */
 int blob_open(int blobs, const char *id, int *fd, uint64_t *size);
 
+/*
+ * Put the FASTA database at path (one file, for ct-ssearch(1)) into
+ * blobs/: the file, then its manifest, of kind "fasta", naming it by its
+ * base name, whose ID goes into id. Returns 0, or -1 with the reason in
+ * why.
+ */
+int blob_put_fasta(int blobs, int tmp, const char *path, uint64_t max,
+    char id[SHA256_HEX_LEN + 1], char *why, size_t whylen);
+
 /* One file of a manifest. */
 struct manifest_file {
 	char name[MANIFEST_NAME_MAX + 1];
@@ -56,7 +65,7 @@ struct manifest_file {
 	uint64_t size;
 };
 
-/* A manifest: what kind of set it is ("blastdb", "fasta"), its files. */
+/* A manifest: what kind of set it is ("blastdb"), and its files. */
 struct manifest {
 	char kind[17];
 	size_t n;
@@ -85,15 +94,6 @@ int manifest_parse(const char *data, size_t len, uint64_t max_size,
  * max is refused. Returns 0, or -1 with the reason in why.
  */
 int blob_put_blastdb(int blobs, int tmp, const char *prefix, uint64_t max,
-    char id[SHA256_HEX_LEN + 1], char *why, size_t whylen);
-
-/*
- * Put the FASTA database at path (one file, for ct-ssearch(1)) into
- * blobs/: the file, then its manifest, of kind "fasta", naming it by its
- * base name, whose ID goes into id. Returns 0, or -1 with the reason in
- * why.
- */
-int blob_put_fasta(int blobs, int tmp, const char *path, uint64_t max,
     char id[SHA256_HEX_LEN + 1], char *why, size_t whylen);
 
 #endif
