@@ -25,12 +25,14 @@ local_setup() {
 	export CT_CONFIG="$BATS_TEST_TMPDIR/providers.xml"
 }
 
-# ssearch_here PROGRAM: the registry's one server runs PROGRAM (ct-ssearch
-# or a stand-in) for service ssearch on this host, on the demo's globins.
+# ssearch_here PROGRAM [BATCH]: the registry's one server runs PROGRAM
+# (ct-ssearch or a stand-in) for service ssearch on this host, on the
+# demo's globins; BATCH, a <batch> element, makes it take jobs in batches.
 ssearch_here() {
 	registry '<defaults deadline="300"/>' <<XML
 <server id="here" name="Smith-Waterman on this host">
   <limits max-jobs="2" attempt-timeout="120" poll-interval="0"/>
+  ${2:-}
   <service name="ssearch" weight="1"/>
   <parameters>
     <parameter name="classname">local</parameter>
@@ -175,6 +177,27 @@ wasm_search() {
 	assert_equal "${#lines[@]}" 10
 	assert_line --index 0 $'HBB_HUMAN\tHBB_CALAR\t740'
 	assert_line --index 5 $'HBA_MACFA\tHBA_MACFA\t729'
+}
+
+@test "jobs of service ssearch in a batch: one run of ct-ssearch, its report split, each job its own query's hits" {
+	open_above "$CT_BUILD/bin" "$DEMO"
+	ssearch_here "$CT_BUILD/bin/ct-ssearch" '<batch max-queries="10" max-residues="100000" wait="0"/>'
+	run -0 ct-submit -s ssearch -d globins45 -r -o max_target_seqs=4 "$QUERIES"
+	ids=("${lines[@]}")
+	assert_equal "${#ids[@]}" 2
+	dispatch_until_done "${ids[@]}"
+	run -0 ct-wait -t 0 "${ids[@]}"
+	# One run for both jobs.
+	run -0 ct-status -l "${ids[0]}"
+	assert_line --partial 'in a batch of 2'
+	# Each job's part has its query's hits, as a search of it alone gives.
+	awk '/^>/ { k++ } k == 2' "$QUERIES" >hba.fa
+	ct-ssearch -d "$GLOBINS" -q hba.fa -m 4 >alone.xml
+	run -0 ct-fetch -f 'tabular qseqid sseqid score evalue' "${ids[1]}"
+	got=$output
+	run -0 "$CT_BUILD/libexec/blastfmt" 'tabular qseqid sseqid score evalue' <alone.xml
+	assert_equal "$got" "$output"
+	assert_equal "${#lines[@]}" 4
 }
 
 @test "ct-dispatch refuses a report that leaves out one of a multi-query job's queries" {
