@@ -49,9 +49,9 @@ void ss_set_free(struct ss_set *set);
 struct ss_profile {
 	int *prof, *h, *e;
 	size_t qlen;
-	/* The striped profile, H and E rows (ssearch-striped.c). */
-	void *vprof, *vraw;
-	size_t seg;
+	/* The striped profiles, 16 and 8 bits, and rows (ssearch-striped.c). */
+	void *vprof, *vraw, *vprof8, *vraw8;
+	size_t seg, seg8;
 };
 
 void ss_profile_make(struct ss_profile *p, const uint8_t *q, size_t qlen);
@@ -61,7 +61,7 @@ void ss_profile_free(struct ss_profile *p);
 int ss_score(struct ss_profile *p, const uint8_t *d, size_t n, int gapopen,
     int gapextend);
 
-/* The scan eight positions at a time, where the build has SIMD for it. */
+/* The scan 16 or 8 positions at a time, where the build has SIMD for it. */
 #if defined(__SSE2__) || defined(__wasm_simd128__)
 #define SS_STRIPED 1
 #else
