@@ -116,9 +116,11 @@ options(struct cli *c, struct args *a, struct ss_opts *o)
 	int bad = 0;
 
 	ss_opts_default(o);
+	/* Which option was wrong: "-o ..." for a job's form. */
+	strcpy(why, "-o ");
 	for (i = 0; !bad && a->opts != NULL && a->opts[i] != NULL; i++)
-		bad = ss_opts_parse(o, a->opts[i], strlen(a->opts[i]), why,
-		    sizeof why) != 0;
+		bad = ss_opts_parse(o, a->opts[i], strlen(a->opts[i]),
+		    why + 3, sizeof why - 3) != 0;
 	for (i = 0; !bad && i < sizeof given / sizeof given[0]; i++)
 		bad = given[i].value != NULL && ss_opts_set(o, given[i].key,
 		    given[i].value, why, sizeof why) != 0;
