@@ -3,7 +3,9 @@
  * a task's options as key=value lines, FASTA queries and a FASTA
  * database, given as options NUL query NUL database; and, for the
  * sequences read, every score of the scan the search uses (striped where
- * the build has SIMD) checked against a plain Gotoh scan here.
+ * the build has SIMD) checked against a plain Gotoh scan here, and every
+ * traceback: its lines spell both sequences between its ends, and score
+ * what the scan says.
  */
 #include "harness.h"
 #include "ssearch-int.h"
@@ -42,6 +44,42 @@ gotoh(const uint8_t *q, size_t m, const uint8_t *d, size_t n, int go,
 	free(h);
 	free(e);
 	return best;
+}
+
+/* Whether a's lines are q and d between its ends, scoring score. */
+static int
+trace_ok(const struct ss_align *a, const uint8_t *q, const uint8_t *d,
+    int score, int go, int ge)
+{
+	size_t i, qi = a->qfrom, di = a->hfrom;
+	int sum = 0;
+	char gap = 0;
+
+	if (a->score != score || a->qseq.len != a->hseq.len ||
+	    a->mid.len != a->qseq.len)
+		return 0;
+	for (i = 0; i < a->qseq.len; i++) {
+		char x = a->qseq.data[i], y = a->hseq.data[i];
+
+		if (x == '-' || y == '-') {
+			char side = x == '-' ? 'q' : 'h';
+
+			if (x == y)
+				return 0;
+			sum -= gap == side ? ge : go + ge;
+			gap = side;
+			if (x != '-' && x != ss_letters[q[qi++]])
+				return 0;
+			if (y != '-' && y != ss_letters[d[di++]])
+				return 0;
+			continue;
+		}
+		gap = 0;
+		if (x != ss_letters[q[qi]] || y != ss_letters[d[di]])
+			return 0;
+		sum += ss_blosum62[q[qi++]][d[di++]];
+	}
+	return sum == score && qi == a->qto + 1 && di == a->hto + 1;
 }
 
 int
@@ -85,10 +123,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const uint8_t *dr = (const uint8_t *)ds.res.data +
 			    ds.seq[k].off;
 
-			if (ss_score(&prof, dr, ds.seq[k].len, o.gapopen,
-			    o.gapextend) != gotoh(qr, qs.seq[i].len, dr,
-			    ds.seq[k].len, o.gapopen, o.gapextend))
+			int sc = ss_score(&prof, dr, ds.seq[k].len,
+			    o.gapopen, o.gapextend);
+			struct ss_align a;
+
+			if (sc != gotoh(qr, qs.seq[i].len, dr, ds.seq[k].len,
+			    o.gapopen, o.gapextend))
 				abort();
+			if (sc > 0 && ss_trace(qr, qs.seq[i].len, dr,
+			    ds.seq[k].len, o.gapopen, o.gapextend, &a) == 0) {
+				if (!trace_ok(&a, qr, dr, sc, o.gapopen,
+				    o.gapextend))
+					abort();
+				ss_align_free(&a);
+			}
 		}
 		ss_profile_free(&prof);
 	}
