@@ -1379,7 +1379,8 @@ parse_args(struct cli *c, int argc, char **argv, struct server *s,
 }
 
 /*
- * -I: put each BLAST database into the store's blobs, and print its
+ * -I: put each database into the store's blobs, a BLAST database by its
+ * prefix or a FASTA file (ct-ssearch's) by its path, and print its
  * manifest's ID and its path, for the registry's database.NAME. Returns
  * the exit status.
  */
@@ -1393,8 +1394,13 @@ import_databases(const char *store, const char **prefixes)
 	if (taskstore_open(&ts, store, true) != TS_OK)
 		ct_die(EX_IOERR, "task store %s: %s", store, taskstore_why());
 	for (; *prefixes != NULL; prefixes++) {
-		if (blob_put_blastdb(ts.blobs, ts.tmp, *prefixes, BLOB_MAX_FILE,
-		    id, why, sizeof why) != 0) {
+		struct stat st;
+		bool file = stat(*prefixes, &st) == 0 && S_ISREG(st.st_mode);
+
+		if ((file ? blob_put_fasta(ts.blobs, ts.tmp, *prefixes,
+		    BLOB_MAX_FILE, id, why, sizeof why) : blob_put_blastdb(
+		    ts.blobs, ts.tmp, *prefixes, BLOB_MAX_FILE, id, why,
+		    sizeof why)) != 0) {
 			ct_warn("%s", why);
 			rc = EX_DATAERR;
 			continue;

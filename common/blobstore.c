@@ -253,6 +253,54 @@ manifest_text(const struct manifest *m)
 	return text;
 }
 
+/* Store manifest m, of the database at path, as a blob: its ID in id. */
+static int
+manifest_put(int blobs, int tmp, const struct manifest *m, const char *path,
+    char id[SHA256_HEX_LEN + 1], char *why, size_t whylen)
+{
+	char *text = manifest_text(m);
+	int rc = 0;
+
+	if (text == NULL || blob_put(blobs, tmp, text, strlen(text), id) != 0) {
+		snprintf(why, whylen, "cannot store the manifest of %.200s: %s",
+		    path, strerror(errno));
+		rc = -1;
+	}
+	free(text);
+	return rc;
+}
+
+int
+blob_put_fasta(int blobs, int tmp, const char *path, uint64_t max,
+    char id[SHA256_HEX_LEN + 1], char *why, size_t whylen)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash == NULL ? path : slash + 1;
+	struct manifest m;
+	int fd;
+
+	memset(&m, 0, sizeof m);
+	snprintf(m.kind, sizeof m.kind, "fasta");
+	if (!manifest_name_valid(base)) {
+		snprintf(why, whylen, "%.200s: a FASTA database's file name is "
+		    "1 to %d of [A-Za-z0-9._-]", path, MANIFEST_NAME_MAX);
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || blob_put_fd(blobs, tmp, fd, max, m.files[0].blob,
+	    &m.files[0].size) != 0) {
+		snprintf(why, whylen, "%.200s: %s", path, errno == EFBIG ?
+		    "too large" : strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	memcpy(m.files[0].name, base, strlen(base) + 1);
+	m.n = 1;
+	return manifest_put(blobs, tmp, &m, path, id, why, whylen);
+}
+
 int
 blob_put_blastdb(int blobs, int tmp, const char *prefix, uint64_t max,
     char id[SHA256_HEX_LEN + 1], char *why, size_t whylen)
@@ -260,7 +308,7 @@ blob_put_blastdb(int blobs, int tmp, const char *prefix, uint64_t max,
 	const char *slash = strrchr(prefix, '/'), *base;
 	struct manifest m;
 	struct dirent *e;
-	char *dir, *text;
+	char *dir;
 	bool index = false;
 	DIR *d;
 	int dfd, fd, rc = -1;
@@ -315,13 +363,7 @@ blob_put_blastdb(int blobs, int tmp, const char *prefix, uint64_t max,
 		goto out;
 	}
 	qsort(m.files, m.n, sizeof m.files[0], by_name);
-	text = manifest_text(&m);
-	if (text == NULL || blob_put(blobs, tmp, text, strlen(text), id) != 0)
-		snprintf(why, whylen, "cannot store the manifest of %.200s: %s",
-		    prefix, strerror(errno));
-	else
-		rc = 0;
-	free(text);
+	rc = manifest_put(blobs, tmp, &m, prefix, id, why, whylen);
 out:
 	closedir(d);
 	free(dir);

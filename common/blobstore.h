@@ -9,7 +9,8 @@
  *
  * A manifest is a blob that names others: a set of files, each a name
  * (one component, never a path) and the blob that is its content, as
- * JSON (cputorrent-volunteer(7), Blobs). A BLAST database travels as one.
+ * JSON (cputorrent-volunteer(7), Blobs). A BLAST database travels as one,
+ * and a FASTA database (ct-ssearch(1)) as one of one file.
  *
  * Errors: nothing here prints; functions return -1 with errno set, or,
  * for the manifests, the reason in why.
@@ -47,6 +48,15 @@ int blob_put(int blobs, int tmp, const void *data, size_t len,
  * Returns 0; 1 if there is no such blob (or id is not a digest); -1.
  */
 int blob_open(int blobs, const char *id, int *fd, uint64_t *size);
+
+/*
+ * Put the FASTA database at path (one file, for ct-ssearch(1)) into
+ * blobs/: the file, then its manifest, of kind "fasta", naming it by its
+ * base name, whose ID goes into id. Returns 0, or -1 with the reason in
+ * why.
+ */
+int blob_put_fasta(int blobs, int tmp, const char *path, uint64_t max,
+    char id[SHA256_HEX_LEN + 1], char *why, size_t whylen);
 
 /* One file of a manifest. */
 struct manifest_file {

@@ -1,7 +1,8 @@
 /*
  * service.c: the BLAST programs and their query types, as BLAST+ defines
  * them (blastx and tblastx translate a nucleotide query; tblastn searches
- * a protein query against translated nucleotides).
+ * a protein query against translated nucleotides), and ssearch, the
+ * Smith-Waterman search of ct-ssearch(1).
  */
 #include <stdio.h>
 #include <string.h>

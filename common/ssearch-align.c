@@ -66,6 +66,9 @@ ss_profile_make(struct ss_profile *p, const uint8_t *q, size_t qlen)
 	for (c = 0; c < SS_ALPHA; c++)
 		for (i = 0; i < qlen; i++)
 			p->prof[c * qlen + i] = ss_blosum62[c][q[i]];
+#if SS_STRIPED
+	ss_striped_make(p, q, qlen);
+#endif
 }
 
 void
@@ -74,11 +77,15 @@ ss_profile_free(struct ss_profile *p)
 	free(p->prof);
 	free(p->h);
 	free(p->e);
+#if SS_STRIPED
+	ss_striped_free(p);
+#endif
 	memset(p, 0, sizeof *p);
 }
 
-int
-ss_score(struct ss_profile *p, const uint8_t *d, size_t n, int gapopen,
+/* The scan one query position at a time, in ints. */
+static int
+score_scalar(struct ss_profile *p, const uint8_t *d, size_t n, int gapopen,
     int gapextend)
 {
 	const size_t m = p->qlen;
@@ -110,6 +117,19 @@ ss_score(struct ss_profile *p, const uint8_t *d, size_t n, int gapopen,
 		best = max2(best, colbest);
 	}
 	return best;
+}
+
+int
+ss_score(struct ss_profile *p, const uint8_t *d, size_t n, int gapopen,
+    int gapextend)
+{
+#if SS_STRIPED
+	int s = ss_score_striped(p, d, n, gapopen, gapextend);
+
+	if (s >= 0)
+		return s;
+#endif
+	return score_scalar(p, d, n, gapopen, gapextend);
 }
 
 /* A cell's traceback byte: where H came from, and whether E, F extend. */

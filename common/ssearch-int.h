@@ -49,6 +49,9 @@ void ss_set_free(struct ss_set *set);
 struct ss_profile {
 	int *prof, *h, *e;
 	size_t qlen;
+	/* The striped profiles, 16 and 8 bits, and rows (ssearch-striped.c). */
+	void *vprof, *vraw, *vprof8, *vraw8;
+	size_t seg, seg8;
 };
 
 void ss_profile_make(struct ss_profile *p, const uint8_t *q, size_t qlen);
@@ -57,6 +60,24 @@ void ss_profile_free(struct ss_profile *p);
 /* The best local alignment score of the profile's query against d[0..n). */
 int ss_score(struct ss_profile *p, const uint8_t *d, size_t n, int gapopen,
     int gapextend);
+
+/* The scan 16 or 8 positions at a time, where the build has SIMD for it. */
+#if defined(__SSE2__) || defined(__wasm_simd128__)
+#define SS_STRIPED 1
+#else
+#define SS_STRIPED 0
+#endif
+
+/* Its profile and rows, into p's; freed by ss_striped_free. */
+void ss_striped_make(struct ss_profile *p, const uint8_t *q, size_t qlen);
+void ss_striped_free(struct ss_profile *p);
+
+/*
+ * ss_score's score, the same exactly; or -1 where 16 bits may not hold
+ * it, for the scalar scan to take over.
+ */
+int ss_score_striped(struct ss_profile *p, const uint8_t *d, size_t n,
+    int gapopen, int gapextend);
 
 /* A reported alignment: 0-based ends, inclusive; the three lines. */
 struct ss_align {

@@ -83,6 +83,7 @@ finish(struct ss_set *set, const char *what, char *why, size_t whylen)
 		return 0;
 	s = &set->seq[set->n - 1];
 	s->len = set->res.len - s->off;
+	set->res.data[set->res.len] = '\0';
 	if (s->len == 0)
 		snprintf(why, whylen, "%s record '%.*s' has no residues", what,
 		    (int)(s->idlen > 80 ? 80 : s->idlen), s->id);
@@ -105,6 +106,8 @@ ss_set_read(struct ss_set *set, const char *text, size_t len,
 	size_t line = 0;
 
 	memset(set, 0, sizeof *set);
+	/* No more residues than bytes: one allocation, no copy as it grows. */
+	buf_reserve(&set->res, len);
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		const char *q;
@@ -120,7 +123,6 @@ ss_set_read(struct ss_set *set, const char *text, size_t len,
 		} else
 			for (q = p; q < eol; q++) {
 				int c;
-				uint8_t b;
 
 				if (is_blank(*q) || *q == '-')
 					continue;
@@ -143,8 +145,8 @@ ss_set_read(struct ss_set *set, const char *text, size_t len,
 					    what, line);
 					goto fail;
 				}
-				b = (uint8_t)c;
-				buf_append(&set->res, &b, 1);
+				/* Reserved above; NUL again in finish(). */
+				set->res.data[set->res.len++] = (char)c;
 			}
 		p = eol < end ? eol + 1 : end;
 	}

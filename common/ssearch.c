@@ -101,6 +101,17 @@ ss_opts_parse(struct ss_opts *o, const char *text, size_t len, char *why,
 	return 0;
 }
 
+int
+ss_opts_check(const struct ss_opts *o, char *why, size_t whylen)
+{
+	if (ss_stats_find(o->gapopen, o->gapextend) != NULL)
+		return 0;
+	snprintf(why, whylen, "no BLOSUM62 statistics for gap costs %d/%d "
+	    "(there are for 11/2 10/2 9/2 8/2 7/2 6/2 13/1 12/1 11/1 10/1 9/1)",
+	    o->gapopen, o->gapextend);
+	return -1;
+}
+
 /* Best first; of equal scores, the earlier in the database. */
 static int
 by_score(const void *a, const void *b)
@@ -171,12 +182,8 @@ ss_search(const char *query, size_t qlen, const char *db, size_t dblen,
 	size_t qi, done = 0;
 	int rc = -1;
 
-	if (st == NULL) {
-		snprintf(why, whylen, "no BLOSUM62 statistics for gap costs "
-		    "%d/%d (there are for 11/2 10/2 9/2 8/2 7/2 6/2 13/1 12/1 "
-		    "11/1 10/1 9/1)", o->gapopen, o->gapextend);
+	if (ss_opts_check(o, why, whylen) != 0)
 		return -1;
-	}
 	if (ss_set_read(&qs, query, qlen, "query", why, whylen) != 0)
 		return -1;
 	if (ss_set_read(&ds, db, dblen, "database", why, whylen) != 0) {

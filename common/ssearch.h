@@ -36,10 +36,16 @@ void ss_opts_default(struct ss_opts *o);
 /*
  * Set option key (gapopen, gapextend, evalue, max_target_seqs) from its
  * text value. The gap costs must be a pair BLAST has BLOSUM62 statistics
- * for. Returns 0, or -1 with why.
+ * for (ss_opts_check, once all are set). Returns 0, or -1 with why.
  */
 int ss_opts_set(struct ss_opts *o, const char *key, const char *value,
     char *why, size_t whylen);
+
+/*
+ * Whether the options can be searched with: gap costs BLAST has BLOSUM62
+ * statistics for. Returns 0, or -1 with why.
+ */
+int ss_opts_check(const struct ss_opts *o, char *why, size_t whylen);
 
 /*
  * Set the options of text[0..len): key=value lines (blank lines

@@ -60,11 +60,14 @@ ct_die(int code, const char *fmt, ...)
 	__builtin_trap();
 }
 
+/* Pairs done of total, scaled down to fit the import's i32s. */
 static void
 progress(void *arg, size_t done, size_t total)
 {
+	unsigned long long d = done, t = total, scale = t / 0x7fffffffULL + 1;
+
 	(void)arg;
-	ss_progress((int)done, (int)total);
+	ss_progress((int)(d / scale), (int)(t / scale));
 }
 
 EXPORT("ss_alloc") void *
