@@ -68,16 +68,12 @@ put() {
 		"$1/v1/blobs/$(sha "$2")" >/dev/null
 }
 
-# fasta_db URL FILE: the FASTA file put in as a database of one file,
-# its manifest's ID in $DBID.
+# fasta_db FILE: the FASTA file put into the store as a database
+# (ct-serve -I, beside the ct-serve serving it), its manifest's ID in
+# $DBID.
 fasta_db() {
-	local name
-	name=$(basename "$2")
-	put "$1" "$2"
-	printf '{"files":[{"blob":"%s","name":"%s","size":%s}],"kind":"fasta"}' \
-		"$(sha "$2")" "$name" "$(stat -c %s "$2")" >"$name.manifest"
-	put "$1" "$name.manifest"
-	DBID=$(sha "$name.manifest")
+	DBID=$(ct-serve -D store -I "$1" | cut -d' ' -f1)
+	[ -n "$DBID" ]
 }
 
 # browser NAME URL STEP...: a headless chromium on the page, joined with
@@ -141,7 +137,7 @@ ssearch_jobs() {
 
 # check_reports FASTA ID...: each job's result is the ssearch report of
 # its own query (a record of FASTA), which finds itself first, exactly
-# the report the same component gives run natively, under node.
+# the report of the component's native build, ct-ssearch.
 check_reports() {
 	local fa=$1 id name
 	shift
@@ -154,8 +150,8 @@ check_reports() {
 		run -0 xmllint --xpath 'normalize-space((//Hit_id)[1])' "$id.xml"
 		assert_output "$name"
 		awk -v n="$name" '/^>/ { k = ($1 == ">" n) } k' "$fa" >"$id.fa"
-		node "$BATS_TEST_DIRNAME/ssearch-node.mjs" "$COMPONENT" \
-			"$BATS_FILE_TMPDIR/globins45.fa" "$id.fa" >"$id.native.xml"
+		ct-ssearch -d "$BATS_FILE_TMPDIR/globins45.fa" -q "$id.fa" \
+			>"$id.native.xml"
 		cmp "$id.xml" "$id.native.xml"
 	done
 }
@@ -355,7 +351,7 @@ XML
 @test "a job from ct-submit, dispatched through the volunteer wrapper, is completed by a headless browser; the component is fetched once, then from the browser's cache" {
 	needs_browser
 	page a
-	fasta_db "$a_URL" "$BATS_FILE_TMPDIR/globins45.fa"
+	fasta_db "$BATS_FILE_TMPDIR/globins45.fa"
 	ssearch_registry "$a_URL"
 	ssearch_jobs 3
 	ct-dispatch 2>>dispatch.log
@@ -408,7 +404,7 @@ XML
 @test "a task longer than its lease is kept by heartbeats; the page shows it working; the screenshot is kept" {
 	needs_browser
 	page a -L 3
-	fasta_db "$a_URL" "$BATS_FILE_TMPDIR/big.fa"
+	fasta_db "$BATS_FILE_TMPDIR/big.fa"
 	ssearch_registry "$a_URL"
 	# All 45 globins as one query file against 1350 sequences.
 	cp "$BATS_FILE_TMPDIR/globins45.fa" q.fa
@@ -429,7 +425,7 @@ XML
 @test "a tab closed mid-task only delays its task: the lease ends, another browser completes it, the job completes once" {
 	needs_browser
 	page a -L 3
-	fasta_db "$a_URL" "$BATS_FILE_TMPDIR/big.fa"
+	fasta_db "$BATS_FILE_TMPDIR/big.fa"
 	ssearch_registry "$a_URL"
 	cp "$BATS_FILE_TMPDIR/globins45.fa" q.fa
 	id=$(ct-submit -s ssearch -d globins45 q.fa)
@@ -450,18 +446,17 @@ XML
 @test "two browsers and a native ct-volunteer share the work; each task is done once" {
 	needs_browser
 	page a
-	fasta_db "$a_URL" "$BATS_FILE_TMPDIR/globins45.fa"
+	fasta_db "$BATS_FILE_TMPDIR/globins45.fa"
 	ssearch_registry "$a_URL"
 	ssearch_jobs 9
 	ct-dispatch 2>>dispatch.log
-	# The native volunteer runs the same component under node, a little
-	# slowly, so that there is work left for the browsers.
-	printf '#!/bin/sh\nsleep 1\nexec node "%s" "%s" "$@"\n' \
-		"$BATS_TEST_DIRNAME/ssearch-node.mjs" "$COMPONENT" >native
+	# The native volunteer runs the component's native build, ct-ssearch,
+	# a little slowly, so that there is work left for the browsers.
+	printf '#!/bin/sh\nsleep 1\nexec "%s" "$@"\n' "$CT_BUILD/bin/ct-ssearch" >native
 	chmod +x native
 	ct-volunteer -K pk -u "$a_URL" -w "$BATS_TEST_TMPDIR/v" -N native \
 		-s ssearch -d "globins45=$BATS_FILE_TMPDIR/globins45.fa" \
-		-c "$BATS_TEST_TMPDIR/native {database} {input}" 2>>v.err &
+		-c "$BATS_TEST_TMPDIR/native -d {database} -q {input}" 2>>v.err &
 	PIDS+=("$!")
 	# The browsers stay until the end: one that left with a task would
 	# only delay it, by its lease.
@@ -482,7 +477,7 @@ XML
 @test "a tampered component is refused by Subresource Integrity: nothing runs, no result, the task given back" {
 	needs_browser
 	page a
-	fasta_db "$a_URL" "$BATS_FILE_TMPDIR/globins45.fa"
+	fasta_db "$BATS_FILE_TMPDIR/globins45.fa"
 	ssearch_registry "$a_URL"
 	ssearch_jobs 1
 	ct-dispatch 2>>dispatch.log
@@ -503,7 +498,7 @@ XML
 @test "Stop gives the task back at once, and the page stays stopped across a reload until started again" {
 	needs_browser
 	page a
-	fasta_db "$a_URL" "$BATS_FILE_TMPDIR/big.fa"
+	fasta_db "$BATS_FILE_TMPDIR/big.fa"
 	ssearch_registry "$a_URL"
 	cp "$BATS_FILE_TMPDIR/globins45.fa" q.fa
 	id=$(ct-submit -s ssearch -d globins45 q.fa)
