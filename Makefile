@@ -75,7 +75,8 @@ LIBCT = $(BUILD)/libcputorrent.a
 # must not pay for libcurl or libxml2 at every start.
 USER_PROGS = ct-submit ct-status ct-fetch ct-wait ct-cancel ct-purge ct-hold \
 	ct-release ct-resubmit
-PROGS = $(USER_PROGS) ct-providers ct-dispatch ct-report ct-serve ct-volunteer
+PROGS = $(USER_PROGS) ct-providers ct-dispatch ct-report ct-serve ct-volunteer \
+	ct-ssearch
 LIBS_ct-providers = $(XML_LIBS)
 LIBS_ct-dispatch = $(XML_LIBS)
 LIBS_ct-serve = $(MHD_LIBS) $(JANSSON_LIBS) $(XML_LIBS) $(NETTLE_LIBS) -lpthread
@@ -91,7 +92,7 @@ LIBS_w-sge = $(XML_LIBS)
 LIBS_w-slurm = $(XML_LIBS)
 LIBS_w-ncbi = $(CURL_LIBS) $(XML_LIBS)
 LIBS_w-ebi = $(CURL_LIBS) $(XML_LIBS)
-LIBS_w-volunteer = $(CURL_LIBS) $(JANSSON_LIBS) $(XML_LIBS)
+LIBS_w-volunteer = $(CURL_LIBS) $(JANSSON_LIBS) $(XML_LIBS) $(NETTLE_LIBS)
 WRAPPERS = $(patsubst providers/%.c,%,$(wildcard providers/*.c))
 WRAPPER_BINS = $(WRAPPERS:%=$(BUILD)/providers/%)
 # What the programs run from libexec: blastfmt converts results for
@@ -135,9 +136,10 @@ $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 # What the programs must know of the installation. Rewritten only when a
 # value changes, so `make spooldir=...` rebuilds exactly what depends on it.
 $(BUILD)/config.h: FORCE | $(BUILD)/common
-	@printf '#define CT_VERSION "%s"\n#define CT_SPOOL_DEFAULT "%s"\n#define CT_CONFIG_DEFAULT "%s"\n#define CT_WRAPPER_DIR_DEFAULT "%s"\n#define CT_ACCOUNT_DEFAULT "%s"\n' \
+	@printf '#define CT_VERSION "%s"\n#define CT_SPOOL_DEFAULT "%s"\n#define CT_CONFIG_DEFAULT "%s"\n#define CT_WRAPPER_DIR_DEFAULT "%s"\n#define CT_ACCOUNT_DEFAULT "%s"\n#define CT_WWW_DEFAULT "%s"\n' \
 		'$(VERSION)' '$(spooldir)' '$(sysconfdir)/cputorrent/providers.xml' \
-		'$(libexecdir)/cputorrent' '$(DISPATCH_USER)' >$@.new
+		'$(libexecdir)/cputorrent' '$(DISPATCH_USER)' \
+		'$(datadir)/cputorrent/www' >$@.new
 	@if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
 
 $(LIBCT): $(COMMON_OBJ)
@@ -208,7 +210,8 @@ DEB_PACKAGES = $(DEMO_PACKAGES) mandoc bats bats-assert bats-support \
 	e2fsprogs mount systemd \
 	munge slurmctld slurmd slurm-client \
 	gridengine-master gridengine-exec gridengine-client \
-	libmicrohttpd-dev libjansson-dev
+	libmicrohttpd-dev libjansson-dev \
+	chromium nodejs
 
 # What make deb and its test use.
 DEB_TOOLS = dpkg-dev file lintian
@@ -227,11 +230,22 @@ bench-deps:
 	@sh share/install-deps $(BENCH_PACKAGES)
 
 # --- tests --------------------------------------------------------------------
-check: deps
+check: deps components-deps browser-deps
 	$(MAKE) all
 	$(MAKE) test
 
-test: all fuzz-replays account
+# The browser volunteer's tests (t/6200-browser.bats) drive Debian's
+# chromium with puppeteer-core from npm, installed from the committed lock
+# file into t/browser/node_modules: never a browser download.
+BROWSER_MODULES = t/browser/node_modules/.package-lock.json
+browser-deps: $(BROWSER_MODULES)
+
+$(BROWSER_MODULES): t/browser/package.json t/browser/package-lock.json
+	@command -v npm >/dev/null || sh share/install-deps npm
+	cd t/browser && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund
+	touch $@
+
+test: all fuzz-replays components account
 	CT_BUILD=$(CURDIR)/$(BUILD) t/run $(TESTS)
 
 # The tests and the demo run ct-dispatch as root, which runs wrappers as
@@ -246,11 +260,13 @@ lint-man:
 
 # Benchmarks against the floors and peers of performance.md, in one run
 # (root is needed for the loop-mounted spool of a million jobs).
-bench: bench-deps all
+bench: bench-deps all components browser-deps
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/run
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/batch
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/volunteer
+	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/browser
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/adaptive
+	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/ssearch
 
 # The PredictProtein spike replayed through ct-dispatch -f against
 # simulated providers (issue 14): routing by weights against soonest.
@@ -262,10 +278,24 @@ bench-adaptive: all
 bench-batch: bench-deps all
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/batch
 
+# The Smith-Waterman search alone: ct-ssearch native and as the browser's
+# WebAssembly component, against blastp, in cells a second, on prokka's
+# proteins.
+bench-ssearch: bench-deps all components
+	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/ssearch
+
+.PHONY: bench-ssearch
+
 # The volunteer pool's section alone (G2's speedup, ct-serve's hand-out
 # rate against its floor, its memory with 100k tasks).
 bench-volunteer: all
 	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/volunteer
+
+# The browser volunteer's section alone: the ssearch component's speed in
+# chromium, under node, native and beside blastp; speedup with 1, 2 and 4
+# browser volunteers.
+bench-browser: all components browser-deps
+	CT_BUILD=$(CURDIR)/$(BUILD) t/bench/browser
 
 # The kill -9 torture of issue 19: TORTURE_KILLS=N for a shorter one
 # (t/3900-torture.bats runs one in `make check`). Needs root.
@@ -292,9 +322,57 @@ fuzz: deps
 	$(MAKE) SANITIZE=1 BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) fuzz-harnesses
 	FUZZ_ENGINE=$(FUZZ_ENGINE) t/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ)
 
+# --- components: code a browser volunteer runs (share/components/) ---------
+# The ssearch component (ct-ssearch(1)'s engine for the browser): its
+# WebAssembly module built by Debian's emcc from the engine's own source
+# (common/ssearch*.c) and a small entry file, a standalone module with no
+# JavaScript runtime and one import; and its JS module, copied beside it.
+COMPONENT_PACKAGES = emscripten
+EMCC ?= emcc
+SSEARCH_SRC = $(wildcard common/ssearch*.c) common/xmltext.c common/util.c
+SSEARCH_WASM_OBJ = $(patsubst %.c,$(BUILD)/wasm/%.o,$(notdir \
+	share/components/ssearch/ssearch-wasm.c $(SSEARCH_SRC)))
+EMCC_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) -O3 -msimd128 -Icommon
+# Linked at -O1: binaryen's -O2 inlines the scan, called once a sequence,
+# into the search's one call, and V8 then never tiers it up from its
+# baseline compiler (3 times slower).
+EMCC_LDFLAGS = -O1 -msimd128 --no-entry -sSTANDALONE_WASM=1 \
+	-sALLOW_MEMORY_GROWTH=1 -sERROR_ON_UNDEFINED_SYMBOLS=0 \
+	-sWARN_ON_UNDEFINED_SYMBOLS=0
+COMPONENTS = $(BUILD)/components/ssearch/ssearch.wasm \
+	$(BUILD)/components/ssearch/ssearch.mjs
+
+components: components-deps $(COMPONENTS)
+
+# make bench measures the component too (t/bench/ssearch).
+bench: components
+
+components-deps:
+	@sh share/install-deps $(COMPONENT_PACKAGES)
+
+# emcc's JavaScript steps find acorn through NODE_PATH on Debian.
+$(BUILD)/wasm/%.o: common/%.c common/*.h
+	@mkdir -p $(@D)
+	NODE_PATH=/usr/share/nodejs $(EMCC) $(EMCC_CFLAGS) -c -o $@ $<
+
+$(BUILD)/wasm/%.o: share/components/ssearch/%.c common/*.h
+	@mkdir -p $(@D)
+	NODE_PATH=/usr/share/nodejs $(EMCC) $(EMCC_CFLAGS) -c -o $@ $<
+
+$(BUILD)/components/ssearch/ssearch.wasm: $(SSEARCH_WASM_OBJ)
+	@mkdir -p $(@D)
+	NODE_PATH=/usr/share/nodejs $(EMCC) $(EMCC_LDFLAGS) -o $@.tmp.wasm \
+		$(SSEARCH_WASM_OBJ)
+	mv $@.tmp.wasm $@
+
+$(BUILD)/components/ssearch/%.mjs: share/components/ssearch/%.mjs
+	@mkdir -p $(@D)
+	cp $< $@
+
 # --- the demo -----------------------------------------------------------------
-demo: demo-deps account
-	$(MAKE) all
+demo: demo-deps components-deps browser-deps account
+	@sh share/install-deps chromium
+	$(MAKE) all components
 	CT_BUILD=$(CURDIR)/$(BUILD) CT_ACCOUNT=$(DISPATCH_USER) sh share/demo/run
 
 # --- install ------------------------------------------------------------------
@@ -337,11 +415,11 @@ install: all
 		$(INSTALL_PATHS) $$f >$(DESTDIR)$$d/$$(basename $$f); \
 		chmod 0644 $(DESTDIR)$$d/$$(basename $$f); \
 	done
-	cp -R share/demo share/examples $(DESTDIR)$(datadir)/cputorrent/
+	cp -R share/demo share/examples share/www $(DESTDIR)$(datadir)/cputorrent/
 	install -m 0644 share/providers.rng share/providers.xml \
 		share/providers.ebi.xml share/providers.ncbi.xml \
 		share/providers.sge.xml share/providers.slurm.xml \
-		share/providers.volunteer.xml \
+		share/providers.volunteer.xml share/providers.ssearch.xml \
 		$(DESTDIR)$(datadir)/cputorrent/
 	install -d -m 0700 $(DESTDIR)$(spooldir)
 	cd $(DESTDIR)$(spooldir) && install -d -m 0700 $(SPOOL_DIRS)
@@ -397,6 +475,6 @@ clean:
 	rm -rf build build-san build-fuzz build-libfuzzer build-deb
 
 FORCE:
-.PHONY: FORCE all deps demo-deps bench-deps deb check test account lint-man bench bench-batch bench-volunteer bench-adaptive torture fuzz fuzz-replays \
+.PHONY: FORCE all components components-deps browser-deps bench-browser deps demo-deps bench-deps deb check test account lint-man bench bench-batch bench-volunteer bench-adaptive torture fuzz fuzz-replays \
 	fuzz-harnesses demo install uninstall clean
 .DELETE_ON_ERROR:

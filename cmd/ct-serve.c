@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,6 +40,7 @@
 #include "blobstore.h"
 #include "charset.h"
 #include "cli.h"
+#include "components.h"
 #include "err.h"
 #include "exitcodes.h"
 #include "job.h"
@@ -46,13 +48,14 @@
 #include "poolcall.h"
 #include "result.h"
 #include "taskstore.h"
+#include "timefmt.h"
 #include "util.h"
 
 static const char usage[] =
-    "usage: ct-serve -D store -k keyfile -K keyfile [-a address] [-b size]\n"
-    "       [-c certfile -C keyfile] [-E seconds] [-G seconds] [-L seconds]\n"
-    "       [-P portfile] [-p port] [-R size] [-r rate] [-T seconds]\n"
-    "       [-t threads]\n"
+    "usage: ct-serve -D store -k keyfile -K keyfile [-A logfile] [-a address]\n"
+    "       [-b size] [-c certfile -C keyfile] [-E seconds] [-G seconds]\n"
+    "       [-L seconds] [-P portfile] [-p port] [-R size] [-r rate]\n"
+    "       [-T seconds] [-t threads] [-W directory]\n"
     "       ct-serve -D store -I database ...\n";
 
 static const char help[] =
@@ -62,13 +65,15 @@ static const char help[] =
     "  -K keyfile   the pool's credential, which volunteers register with\n"
     "  -I           put these BLAST databases (-db paths) in the store for\n"
     "               volunteers to fetch; print each one's blob ID\n"
+    "  -A logfile   append a line for each request there (access log)\n"
     "  -a address   IPv4 address to listen on (default 127.0.0.1)\n"
     "  -b size      the largest JSON body (default 1M)\n"
     "  -c certfile  serve HTTPS with this certificate (PEM), and\n"
     "  -C keyfile   this private key (PEM)\n"
     "  -E seconds   a volunteer's token expires unused this long (30 days)\n"
     "  -G seconds   a done task is removed this long after its result's\n"
-    "               fetch (default 3600)\n"
+    "               fetch, a component this long after a task last named\n"
+    "               it once no open or leased task does (default 3600)\n"
     "  -L seconds   a lease's length, renewed by heartbeats (default 300)\n"
     "  -P portfile  write the port listened on there once listening\n"
     "  -p port      TCP port (default 8470; 0: any free one)\n"
@@ -77,6 +82,7 @@ static const char help[] =
     "  -T seconds   a done or cancelled task is removed this long after it\n"
     "               ended, fetched or not (default 7 days)\n"
     "  -t threads   threads answering requests (default 4)\n"
+    "  -W directory the volunteer page's files (default " CT_WWW_DEFAULT ")\n"
     "  -h, -V       help, version\n";
 
 #define DEFAULT_PORT 8470
@@ -92,6 +98,10 @@ static const char help[] =
 #define DEFAULT_RETENTION (7 * 86400)
 /* Seconds a volunteer is told to wait when there is no work. */
 #define RETRY_NO_WORK 5
+/* The largest file of the volunteer page. */
+#define WWW_MAX_FILE (16 * 1024 * 1024)
+/* The longest URL kept for the access log. */
+#define LOG_URL_MAX 200
 /* Buckets of the per-volunteer rate limit: volunteers that share one
  * share a limit, never more than it allows in all. */
 #define RATE_BUCKETS 4096
@@ -111,6 +121,8 @@ struct server {
 	pthread_mutex_t rate_mu;
 	struct bucket buckets[RATE_BUCKETS];
 	struct purge_rules purge;
+	int www;		/* the page's directory; -1: no page */
+	int access_log;		/* -A; -1: none */
 };
 
 /* Who may call an endpoint. */
@@ -118,18 +130,73 @@ enum audience { ANYONE, CLIENT, POOL, VOLUNTEER };
 
 enum route {
 	R_NONE, R_PING, R_SUBMIT, R_STATUS, R_CANCEL, R_FETCH, R_REGISTER,
-	R_WORK, R_HEARTBEAT, R_RELEASE, R_POST_RESULT, R_BLOB,
+	R_WORK, R_HEARTBEAT, R_RELEASE, R_POST_RESULT, R_BLOB, R_BLOB_HEAD,
+	R_BLOB_PUT, R_STATIC,
 };
 
 /* One request, kept between libmicrohttpd's calls. */
 struct request {
 	enum route route;
+	/* A task's ID, a blob's, or (R_STATIC) the name of a file of the page. */
 	char id[TASK_ID_MAX + 1];
 	char vid[VOLUNTEER_ID_LEN + 1];
 	struct buf body;
 	size_t max;
 	bool over;
+	/* For the access log. */
+	char method[8], url[LOG_URL_MAX + 1];
+	unsigned status;
 };
+
+/*
+ * The status of the answer queued last by this thread: the request it
+ * answered takes it for the access log (an answer is queued in the
+ * thread, and the call, that handles its request).
+ */
+static _Thread_local unsigned queued_status;
+
+/* --- headers ------------------------------------------------------------ */
+
+/*
+ * The Content-Security-Policy of the volunteer page (ct-serve(8), THE
+ * VOLUNTEER PAGE, says why each source is allowed): its own scripts, styles, images and calls, nothing inline,
+ * no eval, no frame, no form, no plugin.
+ */
+static const char page_csp[] = "default-src 'none'; script-src 'self'; "
+    "style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "worker-src 'self'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'";
+/*
+ * That of its Web Worker, which runs a component: the component's module
+ * is imported from a blob: URL the worker makes of bytes the page checked
+ * by Subresource Integrity, and its WebAssembly compiled; the worker
+ * itself reaches nothing.
+ */
+static const char worker_csp[] = "default-src 'none'; script-src 'self' "
+    "blob: 'wasm-unsafe-eval'; connect-src 'none'; base-uri 'none'";
+/* That of every other answer (JSON, blobs): none of them is a page. */
+static const char data_csp[] = "default-src 'none'; frame-ancestors "
+    "'none'; sandbox";
+
+/* The headers every answer carries; csp NULL: data_csp. */
+static void
+secure_headers(struct MHD_Response *r, const char *csp)
+{
+	MHD_add_response_header(r, "Content-Security-Policy", csp != NULL ?
+	    csp : data_csp);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "Cross-Origin-Resource-Policy",
+	    "same-origin");
+}
+
+/* Queue r with status, its status noted for the access log. */
+static enum MHD_Result
+queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r)
+{
+	queued_status = status;
+	return MHD_queue_response(c, status, r);
+}
 
 /* --- answers --------------------------------------------------------- */
 
@@ -157,19 +224,22 @@ send_json(struct MHD_Connection *c, unsigned status, json_t *j,
 		snprintf(ra, sizeof ra, "%d", retry_after);
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
 	}
-	rc = MHD_queue_response(c, status, r);
+	secure_headers(r, NULL);
+	rc = queue(c, status, r);
 	MHD_destroy_response(r);
 	return rc;
 }
 
 /*
  * 200 and the file open on fd, size bytes from offset on; fd is closed with
- * the response.
+ * the response. Headers beside the type: NAME, VALUE pairs, then NULL.
  */
 static enum MHD_Result
 send_file(struct MHD_Connection *c, int fd, uint64_t offset, uint64_t size,
-    const char *type)
+    const char *type, const char *csp, ...)
 {
+	const char *name, *value;
+	va_list ap;
 	struct MHD_Response *r;
 	enum MHD_Result mr;
 
@@ -179,7 +249,14 @@ send_file(struct MHD_Connection *c, int fd, uint64_t offset, uint64_t size,
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	mr = MHD_queue_response(c, MHD_HTTP_OK, r);
+	secure_headers(r, csp);
+	va_start(ap, csp);
+	while ((name = va_arg(ap, const char *)) != NULL) {
+		value = va_arg(ap, const char *);
+		MHD_add_response_header(r, name, value);
+	}
+	va_end(ap);
+	mr = queue(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return mr;
 }
@@ -312,6 +389,17 @@ route_of(const char *method, const char *url, char *id, bool *bad_method)
 			return R_NONE;
 		memcpy(id, url + 10, SHA256_HEX_LEN + 1);
 		return strcmp(method, "GET") == 0 ? R_BLOB :
+		    strcmp(method, "HEAD") == 0 ? R_BLOB_HEAD :
+		    strcmp(method, "PUT") == 0 ? R_BLOB_PUT :
+		    (*bad_method = true, R_NONE);
+	}
+	/* The volunteer page: a file of -W's directory, never a path. */
+	if (strncmp(url, "/v1/", 4) != 0 && url[0] == '/' &&
+	    (url[1] == '\0' || manifest_name_valid(url + 1))) {
+		snprintf(id, TASK_ID_MAX + 1, "%s", url[1] == '\0' ?
+		    "index.html" : url + 1);
+		return strcmp(method, "GET") == 0 ||
+		    strcmp(method, "HEAD") == 0 ? R_STATIC :
 		    (*bad_method = true, R_NONE);
 	}
 	if (strncmp(url, "/v1/tasks/", 10) != 0)
@@ -340,8 +428,9 @@ static enum audience
 audience_of(enum route r)
 {
 	switch (r) {
-	case R_PING: return ANYONE;
+	case R_PING: case R_STATIC: return ANYONE;
 	case R_SUBMIT: case R_STATUS: case R_CANCEL: case R_FETCH:
+	case R_BLOB_HEAD: case R_BLOB_PUT:
 		return CLIENT;
 	case R_REGISTER: return POOL;
 	default: return VOLUNTEER;
@@ -374,14 +463,16 @@ static const char option_chars[] = CHARS_ALNUM "._+-=,:";
 
 /*
  * The record of task id from a submit's body[0..len): the body checked
- * and made into the store's JSON (FILES of ct-serve(8)), allocated; or
- * NULL with the reason in why.
+ * and made into the store's JSON (FILES of ct-serve(8)), allocated, and
+ * the component it names into component ("" if none); or NULL with the
+ * reason in why.
  */
 static char *
-task_record(const char *id, const char *body, size_t len, char *why,
-    size_t whylen)
+task_record(const char *id, const char *body, size_t len,
+    char component[SHA256_HEX_LEN + 1], char *why, size_t whylen)
 {
 	const char *service, *database = "", *query, *blob = NULL;
+	const char *comp = NULL;
 	json_t *in, *options = NULL, *rec;
 	json_int_t deadline = 0;
 	json_error_t e;
@@ -392,19 +483,21 @@ task_record(const char *id, const char *body, size_t len, char *why,
 		snprintf(why, whylen, "not JSON: %s (line %d)", e.text, e.line);
 		return NULL;
 	}
+	component[0] = '\0';
 	if (json_unpack_ex(in, &e, JSON_STRICT, "{s:s, s?:s, s?:s, s?:o, "
-	    "s:s, s?:I}", "service", &service, "database", &database,
+	    "s:s, s?:I, s?:s}", "service", &service, "database", &database,
 	    "database_blob", &blob, "options", &options, "query", &query,
-	    "deadline", &deadline) != 0) {
+	    "deadline", &deadline, "component_blob", &comp) != 0) {
 		snprintf(why, whylen, "bad task: %s", e.text);
 	} else if (!chars_only(service, service_chars, 1, 32) ||
 	    !(database[0] == '\0' || chars_only(database, database_chars, 1,
 	    128)) || !strings_of(options, 64, option_chars, 200) ||
 	    query[0] != '>' || deadline < 0 ||
-	    (blob != NULL && (!sha256_hex_valid(blob) || database[0] == '\0'))) {
+	    (blob != NULL && (!sha256_hex_valid(blob) || database[0] == '\0')) ||
+	    (comp != NULL && !sha256_hex_valid(comp))) {
 		snprintf(why, whylen, "bad task: a service, database, "
-		    "database_blob, option, query or deadline of the wrong "
-		    "shape");
+		    "database_blob, option, query, deadline or component_blob "
+		    "of the wrong shape");
 	} else {
 		rec = json_pack("{s:s, s:s, s:s, s:o, s:s, s:I, s:I}", "task",
 		    id, "service", service, "database", database, "options",
@@ -415,6 +508,11 @@ task_record(const char *id, const char *body, size_t len, char *why,
 		if (rec != NULL && blob != NULL)
 			json_object_set_new(rec, "database_blob",
 			    json_string(blob));
+		if (rec != NULL && comp != NULL) {
+			json_object_set_new(rec, "component_blob",
+			    json_string(comp));
+			memcpy(component, comp, SHA256_HEX_LEN + 1);
+		}
 		if (rec == NULL || (text = json_dumps(rec, JSON_COMPACT)) ==
 		    NULL)
 			snprintf(why, whylen, "cannot build the task");
@@ -424,16 +522,58 @@ task_record(const char *id, const char *body, size_t len, char *why,
 	return text;
 }
 
+/*
+ * Whether component id is here, whole: its manifest, of kind component,
+ * and each of its files. 0; 1 if not (or it cannot be read), the reason
+ * in why.
+ */
+static int
+component_here(struct server *s, const char *id, char *why, size_t whylen)
+{
+	struct manifest *m = xmalloc(sizeof *m);
+	uint64_t size;
+	size_t i;
+	int rc, fd;
+
+	rc = blob_manifest(s->ts.blobs, id, m, why, whylen);
+	if (rc == 0 && strcmp(m->kind, "component") != 0) {
+		snprintf(why, whylen, "blob %s is a manifest of kind %s, not "
+		    "a component", id, m->kind);
+		rc = 1;
+	}
+	for (i = 0; rc == 0 && i < m->n; i++) {
+		if ((rc = blob_open(s->ts.blobs, m->files[i].blob, &fd,
+		    &size)) == 0)
+			close(fd);
+		else
+			snprintf(why, whylen, "component %s: its file %s is "
+			    "missing", id, m->files[i].name);
+	}
+	free(m);
+	return rc == 0 ? 0 : 1;
+}
+
 static enum MHD_Result
 do_submit(struct server *s, struct MHD_Connection *c, struct request *rq)
 {
-	char why[256], *text;
+	char why[256], *text, comp[SHA256_HEX_LEN + 1];
 	int rc;
 
-	text = task_record(rq->id, rq->body.data, rq->body.len, why,
+	text = task_record(rq->id, rq->body.data, rq->body.len, comp, why,
 	    sizeof why);
 	if (text == NULL)
 		return send_error(c, MHD_HTTP_BAD_REQUEST, "%s", why);
+	/* A task that names a component runs only where it can be had. */
+	if (comp[0] != '\0') {
+		if (component_here(s, comp, why, sizeof why) != 0) {
+			free(text);
+			return send_error(c, MHD_HTTP_CONFLICT, "%s: upload it "
+			    "first (PUT /v1/blobs/ID)", why);
+		}
+		if (components_note(&s->ts, comp) != 0)
+			ct_warnerr("task store %s: component %s", s->ts.path,
+			    comp);
+	}
 	rc = taskstore_submit(&s->ts, rq->id, text, strlen(text));
 	free(text);
 	if (rc != TS_OK && rc != TS_EXISTS)
@@ -478,7 +618,8 @@ do_fetch(struct server *s, struct MHD_Connection *c, struct request *rq)
 
 	if (rc != TS_OK)
 		return send_store_error(s, c, rc, rq->id);
-	mr = send_file(c, fd, (uint64_t)offset, size, "application/xml");
+	mr = send_file(c, fd, (uint64_t)offset, size, "application/xml", NULL,
+	    "Cache-Control", "no-store", (const char *)NULL);
 	/* From now on, the task goes after -G, not -T. */
 	if (mr == MHD_YES)
 		taskstore_fetched(&s->ts, rq->id);
@@ -517,25 +658,33 @@ do_register(struct server *s, struct MHD_Connection *c, struct request *rq)
 struct offer {
 	json_t *services, *databases, *options;
 	int fetch;		/* it fetches databases by their blob */
+	int components;		/* it runs the component a task names */
 };
 
 static int
 match_offer(const char *record, size_t len, void *ctx)
 {
 	struct offer *o = ctx;
-	const char *service, *database, *blob = NULL;
+	const char *service, *database, *blob = NULL, *comp = NULL;
 	json_t *t = json_loadb(record, len, 0, NULL);
 	json_t *options, *v;
 	size_t i;
 	int ok = 0;
 
-	if (t != NULL && json_unpack(t, "{s:s, s:s, s:o, s?:s}", "service",
-	    &service, "database", &database, "options", &options,
-	    "database_blob", &blob) == 0)
-		ok = pool_list_has(o->services, service) && (database[0] == '\0' ||
+	if (t != NULL && json_unpack(t, "{s:s, s:s, s:o, s?:s, s?:s}",
+	    "service", &service, "database", &database, "options", &options,
+	    "database_blob", &blob, "component_blob", &comp) == 0)
+		ok = (pool_list_has(o->services, service) ||
+		    (comp != NULL && o->components)) && (database[0] == '\0' ||
 		    pool_list_has(o->databases, database) ||
 		    (blob != NULL && o->fetch));
-	/* Every option the task gives, the volunteer must allow. */
+	/*
+	 * Every option the task gives, the volunteer must allow; but a
+	 * component is the service's own code, named by the same registry as
+	 * the task, and takes the options its service takes.
+	 */
+	if (ok && comp != NULL && o->components)
+		options = NULL;
 	json_array_foreach(ok ? options : NULL, i, v) {
 		const char *kv = json_string_value(v);
 		char key[201];
@@ -556,7 +705,7 @@ match_offer(const char *record, size_t len, void *ctx)
 static enum MHD_Result
 do_work(struct server *s, struct MHD_Connection *c, struct request *rq)
 {
-	struct offer o = { NULL, NULL, NULL, 0 };
+	struct offer o = { NULL, NULL, NULL, 0, 0 };
 	struct task_lease tl;
 	json_t *in, *task;
 	json_error_t e;
@@ -564,16 +713,18 @@ do_work(struct server *s, struct MHD_Connection *c, struct request *rq)
 
 	in = json_loadb(rq->body.data, rq->body.len, JSON_REJECT_DUPLICATES,
 	    &e);
-	if (in == NULL || json_unpack_ex(in, &e, 0, "{s:o, s?:o, s?:o, s?:b}",
-	    "services", &o.services, "databases", &o.databases, "options",
-	    &o.options, "fetch", &o.fetch) != 0 ||
+	if (in == NULL || json_unpack_ex(in, &e, 0, "{s:o, s?:o, s?:o, s?:b, "
+	    "s?:b}", "services", &o.services, "databases", &o.databases,
+	    "options", &o.options, "fetch", &o.fetch, "components",
+	    &o.components) != 0 ||
 	    !strings_of(o.services, 64, service_chars, 32) ||
 	    !strings_of(o.databases, 256, database_chars, 128) ||
 	    !strings_of(o.options, 64, service_chars, 64)) {
 		json_decref(in);
 		return send_error(c, MHD_HTTP_BAD_REQUEST, "bad request for "
 		    "work: {\"services\": [...], \"databases\": [...], "
-		    "\"options\": [...], \"fetch\": BOOLEAN}");
+		    "\"options\": [...], \"fetch\": BOOLEAN, "
+		    "\"components\": BOOLEAN}");
 	}
 	o.databases = o.databases != NULL ? json_incref(o.databases) :
 	    json_array();
@@ -712,10 +863,15 @@ do_post_result(struct server *s, struct MHD_Connection *c,
 	    rq->id, "state", "done"), 0);
 }
 
-/* GET /v1/blobs/ID: a blob, such as a database's file or manifest. */
+/*
+ * GET /v1/blobs/ID: a blob, such as a database's or a component's file or
+ * manifest; HEAD: whether it is here. A blob's content never changes: it
+ * may be cached for ever, and its ID is its entity tag.
+ */
 static enum MHD_Result
 do_blob(struct server *s, struct MHD_Connection *c, struct request *rq)
 {
+	char etag[SHA256_HEX_LEN + 3];
 	uint64_t size;
 	int fd;
 
@@ -729,7 +885,138 @@ do_blob(struct server *s, struct MHD_Connection *c, struct request *rq)
 		return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "the task "
 		    "store failed; try again");
 	}
-	return send_file(c, fd, 0, size, "application/octet-stream");
+	snprintf(etag, sizeof etag, "\"%.64s\"", rq->id);
+	return send_file(c, fd, 0, size, "application/octet-stream", NULL,
+	    "Cache-Control", "public, max-age=31536000, immutable", "ETag",
+	    etag, (const char *)NULL);
+}
+
+/*
+ * Whether a manifest that data[0..len) may be names only blobs that are
+ * here: 0 if it does, or if it is no manifest; -1 with the first missing
+ * file in why. *component is set if it is a component's manifest.
+ */
+static int
+manifest_whole(struct server *s, const char *data, size_t len,
+    bool *component, char *why, size_t whylen)
+{
+	struct manifest *m;
+	uint64_t size;
+	size_t i;
+	int fd, rc = 0;
+
+	*component = false;
+	if (len == 0 || len > MANIFEST_MAX_SIZE || data[0] != '{')
+		return 0;
+	m = xmalloc(sizeof *m);
+	if (manifest_parse(data, len, UINT64_MAX, m, why, whylen) == 0) {
+		*component = strcmp(m->kind, "component") == 0;
+		for (i = 0; rc == 0 && i < m->n; i++) {
+			if (blob_open(s->ts.blobs, m->files[i].blob, &fd,
+			    &size) != 0) {
+				snprintf(why, whylen, "the manifest's file %s "
+				    "(blob %s) is not here: upload it first",
+				    m->files[i].name, m->files[i].blob);
+				rc = -1;
+			} else {
+				close(fd);
+			}
+		}
+	}
+	free(m);
+	return rc;
+}
+
+/*
+ * PUT /v1/blobs/ID, the dispatcher's: a blob whose SHA-256 must be its ID
+ * (a component's file or manifest, which the wrapper uploads when ct-serve
+ * lacks it). A manifest is taken only once every blob it names is here,
+ * so that a manifest here is a set whole.
+ */
+static enum MHD_Result
+do_blob_put(struct server *s, struct MHD_Connection *c, struct request *rq)
+{
+	char got[SHA256_HEX_LEN + 1], why[512];
+	uint64_t size;
+	bool existed, component;
+	int fd;
+
+	sha256_of(rq->body.data, rq->body.len, got);
+	if (strcmp(got, rq->id) != 0)
+		return send_error(c, MHD_HTTP_UNPROCESSABLE_CONTENT, "the "
+		    "body's SHA-256 is %s, not the blob's ID", got);
+	if (manifest_whole(s, rq->body.data, rq->body.len, &component, why,
+	    sizeof why) != 0)
+		return send_error(c, MHD_HTTP_CONFLICT, "%s", why);
+	existed = blob_open(s->ts.blobs, rq->id, &fd, &size) == 0;
+	if (existed)
+		close(fd);
+	else if (blob_put(s->ts.blobs, s->ts.tmp, rq->body.data, rq->body.len,
+	    got) != 0) {
+		ct_warnerr("task store %s: cannot store blob %s", s->ts.path,
+		    rq->id);
+		return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "the task "
+		    "store failed; try again");
+	}
+	if (component && components_note(&s->ts, rq->id) != 0)
+		ct_warnerr("task store %s: component %s", s->ts.path, rq->id);
+	return send_json(c, existed ? MHD_HTTP_OK : MHD_HTTP_CREATED,
+	    json_pack("{s:s, s:I, s:b}", "blob", rq->id, "size",
+	    (json_int_t)rq->body.len, "existed", existed), 0);
+}
+
+/* The media type of a file of the page, by its name; NULL: not served. */
+static const char *
+media_type(const char *name)
+{
+	static const struct {
+		const char *ext, *type;
+	} types[] = {
+		{ ".html", "text/html; charset=utf-8" },
+		{ ".css", "text/css; charset=utf-8" },
+		{ ".js", "text/javascript; charset=utf-8" },
+		{ ".mjs", "text/javascript; charset=utf-8" },
+		{ ".wasm", "application/wasm" },
+		{ ".svg", "image/svg+xml" },
+		{ ".png", "image/png" },
+		{ ".ico", "image/vnd.microsoft.icon" },
+		{ ".txt", "text/plain; charset=utf-8" },
+	};
+	const char *dot = strrchr(name, '.');
+	size_t i;
+
+	for (i = 0; dot != NULL && i < sizeof types / sizeof types[0]; i++)
+		if (strcmp(dot, types[i].ext) == 0)
+			return types[i].type;
+	return NULL;
+}
+
+/*
+ * GET or HEAD of the volunteer page's files: a file of -W's directory,
+ * by a name that is one component, opened beneath it without following
+ * a symbolic link; of a known type only.
+ */
+static enum MHD_Result
+do_static(struct server *s, struct MHD_Connection *c, struct request *rq)
+{
+	const char *type = media_type(rq->id);
+	struct stat st;
+	int fd;
+
+	if (s->www < 0 || type == NULL)
+		return send_error(c, MHD_HTTP_NOT_FOUND, "no such resource");
+	fd = openat(s->www, rq->id, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > WWW_MAX_FILE) {
+		if (fd >= 0)
+			close(fd);
+		return send_error(c, MHD_HTTP_NOT_FOUND, "no such resource");
+	}
+	/* The page changes with an upgrade: asked again at every load. */
+	return send_file(c, fd, 0, (uint64_t)st.st_size, type,
+	    strcmp(rq->id, "worker.js") == 0 ? worker_csp : page_csp,
+	    "Cache-Control", "no-cache", (const char *)NULL);
 }
 
 /* --- libmicrohttpd's callbacks ----------------------------------------- */
@@ -785,7 +1072,8 @@ begin(struct server *s, struct MHD_Connection *c, const char *url,
 			    "too many requests");
 		break;
 	}
-	rq->max = rq->route == R_POST_RESULT ? s->max_result : s->max_body;
+	rq->max = rq->route == R_POST_RESULT || rq->route == R_BLOB_PUT ?
+	    s->max_result : s->max_body;
 	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl != NULL && (parse_int64(cl, NULL, 0, INT64_MAX, &length) != 0 ||
@@ -795,6 +1083,9 @@ begin(struct server *s, struct MHD_Connection *c, const char *url,
 	*answered = false;
 	return MHD_YES;
 }
+
+static enum MHD_Result route(struct server *s, struct MHD_Connection *c,
+    struct request *rq);
 
 static enum MHD_Result
 answer(void *cls, struct MHD_Connection *c, const char *url,
@@ -807,11 +1098,19 @@ answer(void *cls, struct MHD_Connection *c, const char *url,
 	enum MHD_Result r;
 
 	(void)version;
+	queued_status = 0;
 	if (rq == NULL) {
 		rq = xcalloc(1, sizeof *rq);
 		buf_append(&rq->body, "", 0);
 		*con_cls = rq;
+		snprintf(rq->method, sizeof rq->method, "%s", method);
+		snprintf(rq->url, sizeof rq->url, "%s", url);
+		/* Anything but printable ASCII is the log's own '?'. */
+		for (char *p = rq->url; *p != '\0'; p++)
+			if (*p < 0x21 || *p > 0x7e)
+				*p = '?';
 		r = begin(s, c, url, method, rq, &answered);
+		rq->status = queued_status;
 		return r;
 	}
 	if (*upload_data_size > 0) {
@@ -823,6 +1122,16 @@ answer(void *cls, struct MHD_Connection *c, const char *url,
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	r = route(s, c, rq);
+	if (queued_status != 0)
+		rq->status = queued_status;
+	return r;
+}
+
+/* The whole request is in: answer it. */
+static enum MHD_Result
+route(struct server *s, struct MHD_Connection *c, struct request *rq)
+{
 	if (rq->over)
 		return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "a body of at "
 		    "most %zu bytes", rq->max);
@@ -839,20 +1148,50 @@ answer(void *cls, struct MHD_Connection *c, const char *url,
 	case R_HEARTBEAT: return do_heartbeat(s, c, rq);
 	case R_RELEASE: return do_release(s, c, rq);
 	case R_POST_RESULT: return do_post_result(s, c, rq);
-	case R_BLOB: return do_blob(s, c, rq);
+	case R_BLOB: case R_BLOB_HEAD: return do_blob(s, c, rq);
+	case R_BLOB_PUT: return do_blob_put(s, c, rq);
+	case R_STATIC: return do_static(s, c, rq);
 	default: return MHD_NO;
 	}
+}
+
+/*
+ * A line of the access log (-A) for a request answered:
+ * "TIME ADDRESS METHOD PATH STATUS", the path without its query string
+ * (where a lease travels); one write(2) to a file opened to append, so
+ * that lines of several threads never mix.
+ */
+static void
+log_access(struct server *s, struct MHD_Connection *c,
+    const struct request *rq)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char when[32], addr[INET_ADDRSTRLEN] = "-", line[LOG_URL_MAX + 128];
+	int n;
+
+	format_utc(when, sizeof when, now_usec());
+	if (ci != NULL && ci->client_addr != NULL &&
+	    ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)
+		    (const void *)ci->client_addr)->sin_addr, addr, sizeof addr);
+	n = snprintf(line, sizeof line, "%s %s %s %s %u\n", when, addr,
+	    rq->method, rq->url, rq->status);
+	/* A log that cannot be written fails no request. */
+	if (n > 0 && (size_t)n < sizeof line)
+		(void)!write(s->access_log, line, (size_t)n);
 }
 
 static void
 completed(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
+	struct server *s = cls;
 	struct request *rq = *con_cls;
 
-	(void)cls;
-	(void)c;
 	(void)toe;
+	if (rq != NULL && s->access_log >= 0)
+		log_access(s, c, rq);
 	if (rq != NULL) {
 		buf_free(&rq->body);
 		free(rq);
@@ -947,6 +1286,7 @@ size_arg(struct cli *c, const char *arg, const char *what)
 /* What the command line asks for, beside the server's settings. */
 struct options {
 	char *store, *ckey, *pkey, *addr, *cert, *certkey, *portfile;
+	char *www, *access_log;
 	struct sockaddr_in sin;
 	int64_t threads;
 	int import;		/* -I: put databases in, and exit */
@@ -965,6 +1305,7 @@ parse_args(struct cli *c, int argc, char **argv, struct server *s,
 		CLI_STRING_OF('k', "dispatcher-key", &o->ckey, 0, "file"),
 		CLI_STRING_OF('K', "pool-key", &o->pkey, 0, "file"),
 		CLI_FLAG('I', "import", &o->import),
+		CLI_STRING_OF('A', "access-log", &o->access_log, 0, "file"),
 		CLI_STRING('a', "address", &o->addr, 0),
 		CLI_STRING('b', "max-body", &body, 0),
 		CLI_STRING_OF('c', "cert", &o->cert, 0, "file"),
@@ -978,6 +1319,7 @@ parse_args(struct cli *c, int argc, char **argv, struct server *s,
 		CLI_STRING('r', "rate", &rate, 0),
 		CLI_STRING('T', "retention", &retention, 0),
 		CLI_STRING('t', "threads", &threads_s, 0),
+		CLI_STRING_OF('W', "www", &o->www, 0, "dir"),
 		CLI_COMMON_OPTIONS
 	};
 	int64_t port = DEFAULT_PORT;
@@ -1037,7 +1379,8 @@ parse_args(struct cli *c, int argc, char **argv, struct server *s,
 }
 
 /*
- * -I: put each BLAST database into the store's blobs, and print its
+ * -I: put each database into the store's blobs, a BLAST database by its
+ * prefix or a FASTA file (ct-ssearch's) by its path, and print its
  * manifest's ID and its path, for the registry's database.NAME. Returns
  * the exit status.
  */
@@ -1051,8 +1394,13 @@ import_databases(const char *store, const char **prefixes)
 	if (taskstore_open(&ts, store, true) != TS_OK)
 		ct_die(EX_IOERR, "task store %s: %s", store, taskstore_why());
 	for (; *prefixes != NULL; prefixes++) {
-		if (blob_put_blastdb(ts.blobs, ts.tmp, *prefixes, BLOB_MAX_FILE,
-		    id, why, sizeof why) != 0) {
+		struct stat st;
+		bool file = stat(*prefixes, &st) == 0 && S_ISREG(st.st_mode);
+
+		if ((file ? blob_put_fasta(ts.blobs, ts.tmp, *prefixes,
+		    BLOB_MAX_FILE, id, why, sizeof why) : blob_put_blastdb(
+		    ts.blobs, ts.tmp, *prefixes, BLOB_MAX_FILE, id, why,
+		    sizeof why)) != 0) {
 			ct_warn("%s", why);
 			rc = EX_DATAERR;
 			continue;
@@ -1083,6 +1431,26 @@ purge_interval(const struct purge_rules *r)
 	return m < 1 ? 1 : m > 60 ? 60 : m;
 }
 
+/*
+ * The page's directory (-W, or the installed one if it is there) and the
+ * access log (-A), into s; or exit.
+ */
+static void
+open_outputs(struct server *s, const struct options *o)
+{
+	const char *www = o->www != NULL ? o->www : CT_WWW_DEFAULT;
+
+	s->www = open(www, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->www < 0 && o->www != NULL)
+		ct_dieerr(EX_CONFIG, "-W: cannot open %s", www);
+	if (s->www < 0)
+		ct_warn("no volunteer page: %s is not there (-W)", www);
+	s->access_log = -1;
+	if (o->access_log != NULL && (s->access_log = open(o->access_log,
+	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640)) < 0)
+		ct_dieerr(EX_CANTCREAT, "-A: cannot open %s", o->access_log);
+}
+
 /* Listen as o says, serving s; or exit. */
 static struct MHD_Daemon *
 start_daemon(struct server *s, const struct options *o)
@@ -1106,7 +1474,7 @@ start_daemon(struct server *s, const struct options *o)
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64U,
 	    MHD_OPTION_CONNECTION_TIMEOUT, 30U,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, s,
 	    pem_cert != NULL ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
 	    pem_cert, MHD_OPTION_HTTPS_MEM_KEY, pem_key, MHD_OPTION_END);
 	/* libmicrohttpd keeps its own copies of the PEM. */
@@ -1145,6 +1513,9 @@ tend_store(struct server *s, const sigset_t *sigs)
 			if (taskstore_purge(&s->ts, now, &s->purge) < 0)
 				ct_warn("task store %s: %s", s->ts.path,
 				    taskstore_why());
+			if (components_flush(&s->ts, now, s->purge.fetched) < 0)
+				ct_warnerr("task store %s: cannot flush the "
+				    "components no task uses", s->ts.path);
 			next_purge = now + every;
 		}
 		if (taskstore_reap(&s->ts, now_usec() / 1000000) < 0 ||
@@ -1184,6 +1555,7 @@ main(int argc, char **argv)
 	if (taskstore_refresh(&s.ts, true) != TS_OK)
 		ct_die(EX_IOERR, "task store %s: %s", o.store, taskstore_why());
 	pthread_mutex_init(&s.rate_mu, NULL);
+	open_outputs(&s, &o);
 
 	/* The signals are the main thread's: the pool's threads inherit. */
 	sigemptyset(&sigs);

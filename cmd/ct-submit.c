@@ -51,7 +51,7 @@ static const char help[] =
     "  -S spool       spool directory (default $CT_SPOOL, else "
     CT_SPOOL_DEFAULT ")\n"
     "  -s service     blastp (default), blastn, blastx, tblastn, tblastx,\n"
-    "                 psiblast, deltablast, rpsblast, rpstblastn\n"
+    "                 psiblast, deltablast, rpsblast, rpstblastn, ssearch\n"
     "  -t deadline    fail the jobs if not done this long after submission\n"
     "                 (seconds, or with m, h, d), or earlier by the registry\n"
     "  -h, -V         help, version\n"

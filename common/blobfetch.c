@@ -128,9 +128,10 @@ fetch_into(const struct blob_source *src, int stage, const char *id,
 	}
 	if (manifest_parse(text.data, text.len, max, &m, why, whylen) != 0)
 		goto out;
-	if (strcmp(m.kind, "blastdb") != 0) {
-		snprintf(why, whylen, "blob %s is a %s, not a BLAST database",
-		    id, m.kind);
+	if (strcmp(m.kind, "blastdb") != 0 && (strcmp(m.kind, "fasta") != 0 ||
+	    m.n != 1)) {
+		snprintf(why, whylen, "blob %s is a %s, not a BLAST database "
+		    "nor a FASTA file", id, m.kind);
 		goto out;
 	}
 	if (mkdirat(stage, "files", 0700) != 0 || (files = openat(stage,
@@ -222,6 +223,12 @@ dbcache_path(int cache, const char *id, char **path)
 		return -1;
 	}
 	buf_free(&text);
+	/* A FASTA database is its one file (ct-ssearch -d). */
+	if (strcmp(m.kind, "fasta") == 0 && m.n == 1) {
+		buf_appendf(&p, "%s/files/%s", id, m.files[0].name);
+		*path = p.data;
+		return 0;
+	}
 	for (i = 0; i < m.n; i++) {
 		n = strlen(m.files[i].name);
 		if (n > 4 && (strcmp(m.files[i].name + n - 4, ".pin") == 0 ||

@@ -2,7 +2,8 @@
  * blobfetch.h: ct-volunteer's side of the pool's blobs
  * (cputorrent-volunteer(7), Blobs): a blob fetched from a ct-serve,
  * GET /v1/blobs/ID, written to a file as it arrives and checked against
- * its ID before it counts; and the cache of BLAST databases made of them,
+ * its ID before it counts; and the cache of databases (BLAST's, or FASTA
+ * files for ct-ssearch) made of them,
  * one directory a version, named by its manifest's ID:
  *
  *	CACHE/ID/manifest	the manifest, as fetched and checked
@@ -43,7 +44,8 @@ int dbcache_fetch(const struct blob_source *src, int cache, const char *id,
 
 /*
  * The path, relative to cache, to give BLAST as -db for version id:
- * "ID/files/PREFIX", allocated, into *path. Returns 0; 1 if that version
+ * "ID/files/PREFIX", allocated, into *path; for a FASTA database, the
+ * path of its file, "ID/files/NAME". Returns 0; 1 if that version
  * is not in the cache; -1 (errno) if it is there but unreadable.
  */
 int dbcache_path(int cache, const char *id, char **path);

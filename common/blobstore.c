@@ -108,7 +108,7 @@ int
 manifest_parse(const char *data, size_t len, uint64_t max_size,
     struct manifest *m, char *why, size_t whylen)
 {
-	const char *kind, *name, *blob;
+	const char *kind, *name, *blob, *entry = NULL;
 	json_t *j, *files, *f;
 	json_int_t size;
 	json_error_t e;
@@ -127,8 +127,9 @@ manifest_parse(const char *data, size_t len, uint64_t max_size,
 		    e.text);
 		return -1;
 	}
-	if (json_unpack_ex(j, &e, 0, "{s:s, s:o}", "kind", &kind, "files",
-	    &files) != 0 || !chars_only(kind, CHARS_ALNUM "-", 1,
+	if (json_unpack_ex(j, &e, 0, "{s:s, s:o, s?:s}", "kind", &kind,
+	    "files", &files, "entry", &entry) != 0 ||
+	    !chars_only(kind, CHARS_ALNUM "-", 1,
 	    sizeof m->kind - 1) || !json_is_array(files) ||
 	    json_array_size(files) == 0 ||
 	    json_array_size(files) > MANIFEST_MAX_FILES) {
@@ -160,10 +161,44 @@ manifest_parse(const char *data, size_t len, uint64_t max_size,
 		mf->size = (uint64_t)size;
 		m->n++;
 	}
+	if (entry != NULL)
+		for (k = 0; k < m->n; k++)
+			if (strcmp(m->files[k].name, entry) == 0)
+				snprintf(m->entry, sizeof m->entry, "%s", entry);
+	if ((entry != NULL || strcmp(m->kind, "component") == 0) &&
+	    m->entry[0] == '\0') {
+		snprintf(why, whylen, "the manifest's entry is none of its "
+		    "files (a component must name one)");
+		goto out;
+	}
 	rc = 0;
 out:
 	json_decref(j);
 	return rc;
+}
+
+int
+blob_manifest(int blobs, const char *id, struct manifest *m, char *why,
+    size_t whylen)
+{
+	struct buf b = { NULL, 0, 0 };
+	uint64_t size;
+	int fd, rc;
+
+	if ((rc = blob_open(blobs, id, &fd, &size)) != 0) {
+		snprintf(why, whylen, rc == 1 ? "no blob %.64s" :
+		    "cannot open blob %.64s: %s", id, strerror(errno));
+		return rc;
+	}
+	rc = read_bounded(fd, &b, MANIFEST_MAX_SIZE);
+	close(fd);
+	if (rc != 0)
+		snprintf(why, whylen, "blob %.64s: unreadable, or not a "
+		    "manifest (over %d bytes)", id, MANIFEST_MAX_SIZE);
+	else
+		rc = manifest_parse(b.data, b.len, UINT64_MAX, m, why, whylen);
+	buf_free(&b);
+	return rc != 0 ? -1 : 0;
 }
 
 /*
@@ -199,8 +234,7 @@ by_name(const void *a, const void *b)
 	    ((const struct manifest_file *)b)->name);
 }
 
-/* The manifest's JSON, in the order of its files; allocated. */
-static char *
+char *
 manifest_text(const struct manifest *m)
 {
 	json_t *files = json_array(), *j;
@@ -212,9 +246,59 @@ manifest_text(const struct manifest *m)
 		    "name", m->files[i].name, "blob", m->files[i].blob, "size",
 		    (json_int_t)m->files[i].size));
 	j = json_pack("{s:s, s:o}", "kind", m->kind, "files", files);
+	if (j != NULL && m->entry[0] != '\0')
+		json_object_set_new(j, "entry", json_string(m->entry));
 	text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(j);
 	return text;
+}
+
+/* Store manifest m, of the database at path, as a blob: its ID in id. */
+static int
+manifest_put(int blobs, int tmp, const struct manifest *m, const char *path,
+    char id[SHA256_HEX_LEN + 1], char *why, size_t whylen)
+{
+	char *text = manifest_text(m);
+	int rc = 0;
+
+	if (text == NULL || blob_put(blobs, tmp, text, strlen(text), id) != 0) {
+		snprintf(why, whylen, "cannot store the manifest of %.200s: %s",
+		    path, strerror(errno));
+		rc = -1;
+	}
+	free(text);
+	return rc;
+}
+
+int
+blob_put_fasta(int blobs, int tmp, const char *path, uint64_t max,
+    char id[SHA256_HEX_LEN + 1], char *why, size_t whylen)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash == NULL ? path : slash + 1;
+	struct manifest m;
+	int fd;
+
+	memset(&m, 0, sizeof m);
+	snprintf(m.kind, sizeof m.kind, "fasta");
+	if (!manifest_name_valid(base)) {
+		snprintf(why, whylen, "%.200s: a FASTA database's file name is "
+		    "1 to %d of [A-Za-z0-9._-]", path, MANIFEST_NAME_MAX);
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || blob_put_fd(blobs, tmp, fd, max, m.files[0].blob,
+	    &m.files[0].size) != 0) {
+		snprintf(why, whylen, "%.200s: %s", path, errno == EFBIG ?
+		    "too large" : strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	memcpy(m.files[0].name, base, strlen(base) + 1);
+	m.n = 1;
+	return manifest_put(blobs, tmp, &m, path, id, why, whylen);
 }
 
 int
@@ -224,7 +308,7 @@ blob_put_blastdb(int blobs, int tmp, const char *prefix, uint64_t max,
 	const char *slash = strrchr(prefix, '/'), *base;
 	struct manifest m;
 	struct dirent *e;
-	char *dir, *text;
+	char *dir;
 	bool index = false;
 	DIR *d;
 	int dfd, fd, rc = -1;
@@ -279,15 +363,79 @@ blob_put_blastdb(int blobs, int tmp, const char *prefix, uint64_t max,
 		goto out;
 	}
 	qsort(m.files, m.n, sizeof m.files[0], by_name);
-	text = manifest_text(&m);
-	if (text == NULL || blob_put(blobs, tmp, text, strlen(text), id) != 0)
-		snprintf(why, whylen, "cannot store the manifest of %.200s: %s",
-		    prefix, strerror(errno));
-	else
-		rc = 0;
-	free(text);
+	rc = manifest_put(blobs, tmp, &m, prefix, id, why, whylen);
 out:
 	closedir(d);
 	free(dir);
+	return rc;
+}
+
+int
+manifest_of_component(const char *dir, uint64_t max, struct manifest *m,
+    char *why, size_t whylen)
+{
+	struct dirent *e;
+	struct stat st;
+	size_t n;
+	DIR *d;
+	int fd, rc = -1;
+
+	memset(m, 0, sizeof *m);
+	snprintf(m->kind, sizeof m->kind, "component");
+	if ((d = opendir(dir)) == NULL) {
+		snprintf(why, whylen, "cannot read %.200s: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		struct manifest_file *mf = &m->files[m->n];
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (!manifest_name_valid(e->d_name)) {
+			snprintf(why, whylen, "%.200s: a file name of other "
+			    "than [A-Za-z0-9._-]: %.80s", dir, e->d_name);
+			goto out;
+		}
+		if (m->n == MANIFEST_MAX_FILES) {
+			snprintf(why, whylen, "%.200s: more than %d files", dir,
+			    MANIFEST_MAX_FILES);
+			goto out;
+		}
+		st.st_mode = S_IFREG;
+		fd = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW |
+		    O_CLOEXEC | O_NONBLOCK);
+		if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+		    sha256_fd(fd, -1, max, mf->blob, &mf->size) != 0) {
+			snprintf(why, whylen, "%.200s/%s: %s", dir, e->d_name,
+			    fd >= 0 && !S_ISREG(st.st_mode) ? "not a regular "
+			    "file" : errno == EFBIG ? "too large" :
+			    strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			goto out;
+		}
+		close(fd);
+		memcpy(mf->name, e->d_name, strlen(e->d_name) + 1);
+		n = strlen(mf->name);
+		if (n > 4 && strcmp(mf->name + n - 4, ".mjs") == 0) {
+			if (m->entry[0] != '\0') {
+				snprintf(why, whylen, "%.200s: two modules "
+				    "(.mjs), %s and %s: which is the entry?",
+				    dir, m->entry, mf->name);
+				goto out;
+			}
+			snprintf(m->entry, sizeof m->entry, "%s", mf->name);
+		}
+		m->n++;
+	}
+	if (m->entry[0] == '\0') {
+		snprintf(why, whylen, "%.200s: no module (.mjs) to run", dir);
+		goto out;
+	}
+	qsort(m->files, m->n, sizeof m->files[0], by_name);
+	rc = 0;
+out:
+	closedir(d);
 	return rc;
 }

@@ -9,7 +9,8 @@
  *
  * A manifest is a blob that names others: a set of files, each a name
  * (one component, never a path) and the blob that is its content, as
- * JSON (cputorrent-volunteer(7), Blobs). A BLAST database travels as one.
+ * JSON (cputorrent-volunteer(7), Blobs). A BLAST database travels as one,
+ * and a FASTA database (ct-ssearch(1)) as one of one file.
  *
  * Errors: nothing here prints; functions return -1 with errno set, or,
  * for the manifests, the reason in why.
@@ -48,6 +49,15 @@ int blob_put(int blobs, int tmp, const void *data, size_t len,
  */
 int blob_open(int blobs, const char *id, int *fd, uint64_t *size);
 
+/*
+ * Put the FASTA database at path (one file, for ct-ssearch(1)) into
+ * blobs/: the file, then its manifest, of kind "fasta", naming it by its
+ * base name, whose ID goes into id. Returns 0, or -1 with the reason in
+ * why.
+ */
+int blob_put_fasta(int blobs, int tmp, const char *path, uint64_t max,
+    char id[SHA256_HEX_LEN + 1], char *why, size_t whylen);
+
 /* One file of a manifest. */
 struct manifest_file {
 	char name[MANIFEST_NAME_MAX + 1];
@@ -55,9 +65,13 @@ struct manifest_file {
 	uint64_t size;
 };
 
-/* A manifest: what kind of set it is ("blastdb"), and its files. */
+/*
+ * A manifest: what kind of set it is ("blastdb", "component"), its
+ * files, and for a component the file that is its entry module.
+ */
 struct manifest {
 	char kind[17];
+	char entry[MANIFEST_NAME_MAX + 1];	/* "" if none */
 	size_t n;
 	struct manifest_file files[MANIFEST_MAX_FILES];
 };
@@ -72,7 +86,8 @@ bool manifest_name_valid(const char *s);
  * Parse and check the manifest data[0..len) into *m: JSON
  * {"kind": K, "files": [{"name": N, "blob": ID, "size": S}, ...]}, each
  * name valid and once, each blob a digest, sizes at most max_size in
- * all. Returns 0, or -1 with the reason in why.
+ * all; and an "entry", one of its files' names, that a "component" must
+ * have. Returns 0, or -1 with the reason in why.
  */
 int manifest_parse(const char *data, size_t len, uint64_t max_size,
     struct manifest *m, char *why, size_t whylen);
@@ -85,5 +100,24 @@ int manifest_parse(const char *data, size_t len, uint64_t max_size,
  */
 int blob_put_blastdb(int blobs, int tmp, const char *prefix, uint64_t max,
     char id[SHA256_HEX_LEN + 1], char *why, size_t whylen);
+
+/*
+ * The manifest that is blob id, parsed and checked (manifest_parse) into
+ * *m. Returns 0; 1 if there is no such blob; -1 with the reason in why.
+ */
+int blob_manifest(int blobs, const char *id, struct manifest *m, char *why,
+    size_t whylen);
+
+/* The manifest's JSON, keys sorted, files in their order; allocated. */
+char *manifest_text(const struct manifest *m);
+
+/*
+ * The manifest of kind "component" of the regular files in directory dir
+ * (each at most max bytes; no subdirectory, no other kind of file), its
+ * entry the one file whose name ends in ".mjs": each file's blob ID
+ * computed, nothing stored. Returns 0, or -1 with the reason in why.
+ */
+int manifest_of_component(const char *dir, uint64_t max, struct manifest *m,
+    char *why, size_t whylen);
 
 #endif

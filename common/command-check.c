@@ -11,11 +11,14 @@
  * That costs a stat(2) or two a database, where blastdbcmd -info would
  * cost a process and a read of every volume's header; and blastdbcmd
  * may not be on this host at all when the command runs on a cluster.
+ * A readable regular file at the path itself is a database too: the
+ * FASTA file of ct-ssearch(1).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "command.h"
@@ -33,8 +36,8 @@ extern char **environ;
 static const char *const db_files[] = { ".pal", ".pin", ".nal", ".nin" };
 
 /*
- * Whether the BLAST database prefix is there and readable: 0; or after
- * a message about parameter name, 1.
+ * Whether the BLAST database prefix (or FASTA file) is there and
+ * readable: 0; or after a message about parameter name, 1.
  */
 static unsigned
 database_check(const char *name, const char *prefix)
@@ -42,6 +45,7 @@ database_check(const char *name, const char *prefix)
 	char *shown = wrapper_printable(prefix, strlen(prefix), 200), *f;
 	size_t i, n = strlen(prefix) + 5;
 	int denied = 0, found = 0;
+	struct stat st;
 
 	if (prefix[0] != '/') {
 		ct_warn("parameter %s: %s is not an absolute path (the command "
@@ -49,6 +53,9 @@ database_check(const char *name, const char *prefix)
 		free(shown);
 		return 1;
 	}
+	if (stat(prefix, &st) == 0 && S_ISREG(st.st_mode) &&
+	    access(prefix, R_OK) == 0)
+		found = 1;
 	f = xmalloc(n);
 	for (i = 0; i < sizeof db_files / sizeof db_files[0] && !found; i++) {
 		snprintf(f, n, "%s%s", prefix, db_files[i]);

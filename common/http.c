@@ -417,6 +417,9 @@ perform(const char *url, const struct http_call *call, int post,
 		    CURLE_OK && strcmp(method, "GET") != 0 &&
 		    strcmp(method, "POST") != 0)
 			c = curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+		/* A HEAD's answer has no body, whatever its length says. */
+		if (c == CURLE_OK && strcmp(method, "HEAD") == 0)
+			c = curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 		if (c == CURLE_OK && call->body != NULL &&
 		    (c = curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)call->body_len)) == CURLE_OK)

@@ -98,7 +98,7 @@ enum http_outcome http_post(const char *url, const struct http_form *form,
  * another server. form is ignored (it is http_get's and http_post's).
  */
 struct http_call {
-	const char *method;		/* "GET", "PUT", "POST", "DELETE" */
+	const char *method;		/* "GET", "HEAD", "PUT", "POST", ... */
 	const char *content_type;	/* of body; NULL: no such header */
 	const void *body;		/* NULL: none */
 	size_t body_len;

@@ -9,20 +9,33 @@
 #include "util.h"
 
 enum http_outcome
-pool_call(const char *base, const char *method, const char *path,
-    json_t *body, const char *bearer, const struct http_limits *lim,
-    struct http_response *r, json_t **answer)
+pool_call_raw(const char *base, const char *method, const char *path,
+    const void *body, size_t len, const char *type, const char *bearer,
+    const struct http_limits *lim, struct http_response *r)
 {
 	struct buf url = { NULL, 0, 0 };
-	char *text = NULL;
 	size_t n = strlen(base);
 
-	if (answer != NULL)
-		*answer = NULL;
 	/* "http://host:port/" and "http://host:port" are the same base. */
 	while (n > 0 && base[n - 1] == '/')
 		n--;
 	buf_appendf(&url, "%.*s%s", (int)n, base, path);
+	http_call(url.data, &(struct http_call){ .method = method,
+	    .content_type = body != NULL ? type : NULL, .body = body,
+	    .body_len = body != NULL ? len : 0, .bearer = bearer }, lim, r);
+	buf_free(&url);
+	return r->outcome;
+}
+
+enum http_outcome
+pool_call(const char *base, const char *method, const char *path,
+    json_t *body, const char *bearer, const struct http_limits *lim,
+    struct http_response *r, json_t **answer)
+{
+	char *text = NULL;
+
+	if (answer != NULL)
+		*answer = NULL;
 	if (body != NULL) {
 		text = json_dumps(body, JSON_COMPACT);
 		json_decref(body);
@@ -32,14 +45,11 @@ pool_call(const char *base, const char *method, const char *path,
 			r->outcome = HTTP_PERMANENT;
 			snprintf(r->error, sizeof r->error, "%s %s: cannot "
 			    "make the JSON body", method, path);
-			buf_free(&url);
 			return r->outcome;
 		}
 	}
-	http_call(url.data, &(struct http_call){ .method = method,
-	    .content_type = text != NULL ? "application/json" : NULL,
-	    .body = text, .body_len = text != NULL ? strlen(text) : 0,
-	    .bearer = bearer }, lim, r);
+	pool_call_raw(base, method, path, text, text != NULL ? strlen(text) :
+	    0, "application/json", bearer, lim, r);
 	if (answer != NULL && r->body.len > 0) {
 		*answer = json_loadb(r->body.data, r->body.len, 0, NULL);
 		if (*answer != NULL && !json_is_object(*answer)) {
@@ -48,7 +58,6 @@ pool_call(const char *base, const char *method, const char *path,
 		}
 	}
 	free(text);
-	buf_free(&url);
 	return r->outcome;
 }
 

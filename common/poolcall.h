@@ -44,6 +44,15 @@ enum http_outcome pool_call(const char *base, const char *method,
     const struct http_limits *lim, struct http_response *r, json_t **answer);
 
 /*
+ * As pool_call, with a body of any type (NULL: none): a blob's bytes,
+ * say. No answer is parsed.
+ */
+enum http_outcome pool_call_raw(const char *base, const char *method,
+    const char *path, const void *body, size_t len, const char *type,
+    const char *bearer, const struct http_limits *lim,
+    struct http_response *r);
+
+/*
  * Why a call failed, one line into out: the transport's reason, and the
  * "error" ct-serve gave, if any.
  */

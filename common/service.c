@@ -1,7 +1,8 @@
 /*
  * service.c: the BLAST programs and their query types, as BLAST+ defines
  * them (blastx and tblastx translate a nucleotide query; tblastn searches
- * a protein query against translated nucleotides).
+ * a protein query against translated nucleotides), and ssearch, the
+ * Smith-Waterman search of ct-ssearch(1).
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,8 @@ const struct service services[] = {
 	{ "deltablast", SEQ_PROTEIN },
 	{ "rpsblast", SEQ_PROTEIN },
 	{ "rpstblastn", SEQ_NUCLEOTIDE },
+	/* A Smith-Waterman search, run by the pool's browser volunteers. */
+	{ "ssearch", SEQ_PROTEIN },
 	{ NULL, SEQ_PROTEIN },
 };
 

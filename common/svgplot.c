@@ -7,6 +7,7 @@
 
 #include "svgplot.h"
 #include "timefmt.h"
+#include "xmltext.h"
 
 #define W 860.0
 #define H 460.0
@@ -29,20 +30,7 @@ static const char *const palette[] = {
 static void
 xml_text(struct buf *out, const char *s)
 {
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '&': buf_appendf(out, "&amp;"); break;
-		case '<': buf_appendf(out, "&lt;"); break;
-		case '>': buf_appendf(out, "&gt;"); break;
-		case '"': buf_appendf(out, "&quot;"); break;
-		default:
-			/* Control bytes are not allowed in XML 1.0. */
-			if ((unsigned char)*s < 0x20)
-				buf_appendf(out, "?");
-			else
-				buf_append(out, s, 1);
-		}
-	}
+	xml_text_append(out, s, strlen(s));
 }
 
 static void

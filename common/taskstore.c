@@ -128,10 +128,11 @@ int
 taskstore_open(struct taskstore *ts, const char *path, bool create)
 {
 	static const char *const names[] = { "tmp", "tasks", "open", "leased",
-	    "done", "cancelled", "locks", "volunteers", "blobs", "fetched" };
+	    "done", "cancelled", "locks", "volunteers", "blobs", "fetched",
+	    "components" };
 	int *fds[] = { &ts->tmp, &ts->tasks, &ts->open, &ts->leased,
 	    &ts->done, &ts->cancelled, &ts->locks,
-	    &ts->volunteers, &ts->blobs, &ts->fetched };
+	    &ts->volunteers, &ts->blobs, &ts->fetched, &ts->components };
 	size_t i;
 
 	memset(ts, 0, sizeof *ts);
@@ -159,7 +160,7 @@ taskstore_close(struct taskstore *ts)
 {
 	int *fds[] = { &ts->dirfd, &ts->tmp, &ts->tasks, &ts->open,
 	    &ts->leased, &ts->done, &ts->cancelled, &ts->locks,
-	    &ts->volunteers, &ts->blobs, &ts->fetched };
+	    &ts->volunteers, &ts->blobs, &ts->fetched, &ts->components };
 	size_t i;
 
 	for (i = 0; i < sizeof fds / sizeof fds[0]; i++)

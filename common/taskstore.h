@@ -63,7 +63,7 @@ struct taskstore {
 	char *path;
 	int dirfd;
 	int tmp, tasks, open, leased, done, cancelled, locks,
-	    volunteers, blobs, fetched;
+	    volunteers, blobs, fetched, components;
 	struct open_index open_idx;	/* open/, oldest first */
 };
 

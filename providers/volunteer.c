@@ -18,6 +18,11 @@
  * to the volunteers as they are, which allow only those their owners
  * list.
  *
+ * A service the registry gives a component (parameter component.SERVICE,
+ * a directory: the code browser volunteers run for it) has it uploaded
+ * to ct-serve at submit, lazily: only what ct-serve lacks, by content
+ * (cputorrent-volunteer(7), Components), and the task names it.
+ *
  * submit keeps the job's input in $CT_WORKDIR/query.fa so that fetch can
  * check the report again (ct-serve checks it when a volunteer posts it):
  * a result is a volunteer's claim, never trusted on its word.
@@ -26,11 +31,13 @@
  * server cannot do the job, 74 an I/O error, 75 try again later, 78 the
  * server's parameters are wrong. Messages are "volunteer: ..." on stderr.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "blobstore.h"
 #include "charset.h"
 #include "err.h"
 #include "exitcodes.h"
@@ -44,6 +51,8 @@
 #define MAX_INPUT_BYTES (1024 * 1024)
 #define MAX_SMALL_ANSWER (64 * 1024)
 #define F_QUERY "query.fa"
+/* The largest file of a component. */
+#define COMPONENT_MAX_FILE (64ULL * 1024 * 1024)
 
 static const char usage[] =
     "usage: volunteer submit [key=value ...] <input\n"
@@ -129,11 +138,115 @@ database_blob(const char *database, const char **blob)
 	return 0;
 }
 
+/* Whether ct-serve has blob id: 1, 0, or minus an exit status. */
+static int
+blob_here(const struct params *p, const char *id)
+{
+	struct http_response r;
+	struct http_limits lim = p->lim;
+	char path[80];
+	int rc;
+
+	snprintf(path, sizeof path, "/v1/blobs/%s", id);
+	lim.max_body = MAX_SMALL_ANSWER;
+	if (pool_call_raw(p->url, "HEAD", path, NULL, 0, NULL, p->key, &lim,
+	    &r) == HTTP_OK)
+		rc = 1;
+	else
+		rc = r.status == 404 ? 0 : -failed("component", &r);
+	http_response_free(&r);
+	return rc;
+}
+
+/* PUT data[0..len) as blob id: 0, or an exit status. */
+static int
+put_blob(const struct params *p, const char *id, const void *data,
+    size_t len)
+{
+	struct http_response r;
+	struct http_limits lim = p->lim;
+	char path[80];
+	int rc = 0;
+
+	snprintf(path, sizeof path, "/v1/blobs/%s", id);
+	lim.max_body = MAX_SMALL_ANSWER;
+	if (pool_call_raw(p->url, "PUT", path, data, len,
+	    "application/octet-stream", p->key, &lim, &r) != HTTP_OK)
+		rc = failed("component upload", &r);
+	http_response_free(&r);
+	return rc;
+}
+
+/*
+ * The component of the job's service, uploaded to ct-serve unless it has
+ * it: its manifest's ID into id ("" if the registry names none). Only the
+ * files ct-serve lacks go, and the manifest last, which ct-serve takes
+ * once its files are there. 0, or an exit status.
+ */
+static int
+component(const struct params *p, const char *service,
+    char id[SHA256_HEX_LEN + 1])
+{
+	struct buf name = { NULL, 0, 0 }, data = { NULL, 0, 0 };
+	struct manifest *m = xmalloc(sizeof *m);
+	const char *dir;
+	char why[512], *text = NULL, *file;
+	size_t i;
+	int rc = 0, fd;
+
+	id[0] = '\0';
+	buf_appendf(&name, "component.%s", service);
+	if ((dir = wrapper_param(name.data)) == NULL)
+		goto out;
+	if (manifest_of_component(dir, COMPONENT_MAX_FILE, m, why,
+	    sizeof why) != 0 || (text = manifest_text(m)) == NULL) {
+		ct_warn("parameter %s: %s", name.data, why);
+		rc = EX_CONFIG;
+		goto out;
+	}
+	sha256_of(text, strlen(text), id);
+	if ((rc = blob_here(p, id)) != 0) {
+		rc = rc < 0 ? -rc : 0;
+		goto out;
+	}
+	for (i = 0; i < m->n && rc == 0; i++) {
+		if ((rc = blob_here(p, m->files[i].blob)) != 0) {
+			rc = rc < 0 ? -rc : 0;
+			continue;
+		}
+		file = path_join(dir, m->files[i].name);
+		data.len = 0;
+		fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || read_bounded(fd, &data, COMPONENT_MAX_FILE) != 0) {
+			ct_warnerr("parameter %s: cannot read %s", name.data,
+			    file);
+			rc = EX_CONFIG;
+		} else {
+			/* Changed since it was hashed: ct-serve refuses it. */
+			rc = put_blob(p, m->files[i].blob, data.data,
+			    data.len);
+		}
+		if (fd >= 0)
+			close(fd);
+		free(file);
+	}
+	if (rc == 0)
+		rc = put_blob(p, id, text, strlen(text));
+out:
+	if (rc != 0)
+		id[0] = '\0';
+	free(text);
+	free(m);
+	buf_free(&data);
+	buf_free(&name);
+	return rc;
+}
+
 static int
 submit(const struct params *p, int nopts, char **opts)
 {
 	const char *database = getenv("CT_DATABASE"), *deadline_s, *blob;
-	char task[TASK_ID_MAX + 1], *path;
+	char task[TASK_ID_MAX + 1], *path, comp[SHA256_HEX_LEN + 1];
 	struct http_response r;
 	struct http_limits lim = p->lim;
 	struct buf in = { NULL, 0, 0 };
@@ -145,7 +258,8 @@ submit(const struct params *p, int nopts, char **opts)
 	    wrapper_attempt());
 	if (!task_id_valid(task))
 		ct_die(EX_USAGE, "CT_JOB_ID: not a job ID");
-	if ((rc = database_blob(database, &blob)) != 0)
+	if ((rc = database_blob(database, &blob)) != 0 ||
+	    (rc = component(p, wrapper_env("CT_SERVICE"), comp)) != 0)
 		return rc;
 	if ((deadline_s = getenv("CT_DEADLINE")) != NULL &&
 	    parse_int64(deadline_s, NULL, 0, INT64_MAX / 2, &deadline) != 0)
@@ -177,6 +291,8 @@ submit(const struct params *p, int nopts, char **opts)
 	}
 	if (blob != NULL)
 		json_object_set_new(body, "database_blob", json_string(blob));
+	if (comp[0] != '\0')
+		json_object_set_new(body, "component_blob", json_string(comp));
 	path = task_path(task, "");
 	lim.max_body = MAX_SMALL_ANSWER;
 	if (pool_call(p->url, "PUT", path, body, p->key, &lim, &r, NULL) ==

@@ -117,3 +117,18 @@ vg() {
 	run vg ct-providers stats
 	assert_success
 }
+
+@test "ct-ssearch: a search, refused input, a usage error" {
+	db=$BATS_TEST_DIRNAME/../share/demo/globins45.fa
+	q=$BATS_TEST_DIRNAME/../share/demo/queries.fa
+	run vg ct-ssearch -d "$db" -q "$q" -evalue 1e-5 -o max_target_seqs=3
+	assert_success
+	assert_output --partial '</BlastOutput>'
+	printf '>q\nMK1\n' >bad.fa
+	run vg ct-ssearch -d "$db" -q bad.fa
+	assert_equal "$status" 65
+	run vg ct-ssearch -d nosuch.fa -q "$q"
+	assert_equal "$status" 66
+	run vg ct-ssearch -d "$db" -q "$q" -o gapopen=5
+	assert_equal "$status" 64
+}

@@ -87,12 +87,13 @@ volunteer() {
 	PIDS+=("$VOL_PID")
 }
 
-# pool_registry URL [PARAMETER-XML]: the volunteer pool as the only server.
+# pool_registry URL [PARAMETER-XML]: the volunteer pool as the only server,
+# for service $POOL_SERVICE (default blastp).
 pool_registry() {
 	registry '<defaults deadline="300"/>' <<XML
 <server id="pool" name="volunteers">
   <limits max-jobs="100" attempt-timeout="200" poll-interval="0"/>
-  <service name="blastp" weight="1"/>
+  <service name="${POOL_SERVICE:-blastp}" weight="1"/>
   <parameters>
     <parameter name="classname">volunteer</parameter>
     <parameter name="url">$1</parameter>

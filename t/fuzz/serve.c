@@ -23,7 +23,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text = harness_text(data, size), *nl, *sp, *rec, id[TASK_ID_MAX +
-	    1], why[512];
+	    1], why[512], comp[SHA256_HEX_LEN + 1];
 	const char *body = text;
 	size_t blen = size;
 	struct offer o;
@@ -38,7 +38,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)route_of(text, sp + 1, id, &bad);
 		}
 	}
-	rec = task_record("t.1", body, blen, why, sizeof why);
+	rec = task_record("t.1", body, blen, comp, why, sizeof why);
+	memset(&o, 0, sizeof o);
 	o.services = json_pack("[s]", "blastp");
 	o.databases = json_pack("[s]", "globins45");
 	o.options = json_pack("[s]", "evalue");
