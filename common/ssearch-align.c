@@ -135,7 +135,10 @@ ss_score(struct ss_profile *p, const uint8_t *d, size_t n, int gapopen,
 /* A cell's traceback byte: where H came from, and whether E, F extend. */
 enum { FROM_NONE, FROM_DIAG, FROM_E, FROM_F, E_EXT = 4, F_EXT = 8 };
 
-/* Fill tb[j * m + i] for every cell; the first best cell in *bi, *bj. */
+/*
+ * The scan with a traceback byte for every cell in tb[j * m + i] (or
+ * none, tb NULL); the best score, its first cell in *bi, *bj.
+ */
 static int
 fill(const uint8_t *q, size_t m, const uint8_t *d, size_t n, int gapopen,
     int gapextend, uint8_t *tb, size_t *bi, size_t *bj)
@@ -150,7 +153,6 @@ fill(const uint8_t *q, size_t m, const uint8_t *d, size_t n, int gapopen,
 	*bi = *bj = 0;
 	for (j = 0; j < n; j++) {
 		const int8_t *row = ss_blosum62[d[j]];
-		uint8_t *t = tb + j * m;
 		int f = NEG, hdiag = 0, hup = 0;
 
 		for (i = 0; i < m; i++) {
@@ -173,7 +175,8 @@ fill(const uint8_t *q, size_t m, const uint8_t *d, size_t n, int gapopen,
 				b |= E_EXT;
 			if (fe > fo)
 				b |= F_EXT;
-			t[i] = b;
+			if (tb != NULL)
+				tb[j * m + i] = b;
 			hdiag = hrow[i];
 			hrow[i] = h;
 			erow[i] = e;
@@ -226,27 +229,80 @@ column(struct ss_align *a, int qc, int dc)
 	buf_append(&a->mid, &ml, 1);
 }
 
+/*
+ * Where an alignment that ends with the pair (ie, je) and scores s
+ * begins: the first cell, scanning back from that pair, at which an
+ * alignment anchored there reaches s (Gotoh's recurrence on the reversed
+ * prefixes, from the anchor only, with no local start). Linear memory.
+ */
+static void
+start_of(const uint8_t *q, const uint8_t *d, size_t ie, size_t je, int s,
+    int gapopen, int gapextend, size_t *is, size_t *js)
+{
+	const int oe = gapopen + gapextend, ext = gapextend;
+	const size_t m = ie + 1;
+	int *hrow = xmalloc(m * sizeof *hrow), *erow = xmalloc(m * sizeof *erow);
+	size_t k, l;
+
+	*is = ie;
+	*js = je;
+	for (k = 0; k < m; k++)
+		hrow[k] = erow[k] = NEG;
+	for (l = 0; l <= je; l++) {
+		const int8_t *row = ss_blosum62[d[je - l]];
+		/* Only the anchor's pair starts from 0; nothing else does. */
+		int f = NEG, hdiag = l == 0 ? 0 : NEG, hup = NEG;
+
+		for (k = 0; k < m; k++) {
+			int e = max2(erow[k] - ext, hrow[k] - oe), h;
+
+			f = max2(f - ext, hup - oe);
+			h = max2(hdiag + row[q[ie - k]], max2(e, f));
+			hdiag = hrow[k];
+			hrow[k] = h;
+			erow[k] = e;
+			hup = h;
+			if (h == s) {
+				*is = ie - k;
+				*js = je - l;
+				goto out;
+			}
+		}
+	}
+out:
+	free(hrow);
+	free(erow);
+}
+
 int
 ss_trace(const uint8_t *q, size_t m, const uint8_t *d, size_t n,
     int gapopen, int gapextend, struct ss_align *a)
 {
 	enum { IN_H, IN_E, IN_F } state = IN_H;
+	size_t i, j, ie, je, is, js, mm, nn;
 	uint8_t *tb;
-	size_t i, j;
 
 	memset(a, 0, sizeof *a);
-	if (m == 0 || n == 0 || m > SS_TRACE_MAX / n)
+	if (m == 0 || n == 0)
 		return -1;
-	tb = xmalloc(m * n);
-	a->score = fill(q, m, d, n, gapopen, gapextend, tb, &i, &j);
-	a->qto = i;
-	a->hto = j;
-	if (a->score == 0) {
-		free(tb);
+	/* The end, in linear memory; then the start; then only between. */
+	a->score = fill(q, m, d, n, gapopen, gapextend, NULL, &ie, &je);
+	a->qto = ie;
+	a->hto = je;
+	if (a->score == 0)
 		return 0;
-	}
+	start_of(q, d, ie, je, a->score, gapopen, gapextend, &is, &js);
+	mm = ie - is + 1;
+	nn = je - js + 1;
+	if (mm > SS_TRACE_MAX / nn)
+		return -1;
+	tb = xmalloc(mm * nn);
+	(void)fill(q + is, mm, d + js, nn, gapopen, gapextend, tb, &i, &j);
+	/* The alignment scores as much there, and ends at the same pair. */
+	i = mm - 1;
+	j = nn - 1;
 	for (;;) {
-		uint8_t b = tb[j * m + i];
+		uint8_t b = tb[j * mm + i];
 
 		if (state == IN_H) {
 			if ((b & 3) == FROM_NONE)
@@ -256,9 +312,9 @@ ss_trace(const uint8_t *q, size_t m, const uint8_t *d, size_t n,
 			else if ((b & 3) == FROM_F)
 				state = IN_F;
 			else {
-				column(a, q[i], d[j]);
-				a->qfrom = i;
-				a->hfrom = j;
+				column(a, q[is + i], d[js + j]);
+				a->qfrom = is + i;
+				a->hfrom = js + j;
 				if (i == 0 || j == 0)
 					break;
 				i--;
@@ -268,13 +324,13 @@ ss_trace(const uint8_t *q, size_t m, const uint8_t *d, size_t n,
 		}
 		if (state == IN_E) {
 			/* A gap in the query: d[j] against nothing. */
-			column(a, -1, d[j]);
+			column(a, -1, d[js + j]);
 			state = b & E_EXT ? IN_E : IN_H;
 			if (j == 0)
 				break;	/* never: a gap opens from H > 0 */
 			j--;
 		} else {
-			column(a, q[i], -1);
+			column(a, q[is + i], -1);
 			state = b & F_EXT ? IN_F : IN_H;
 			if (i == 0)
 				break;

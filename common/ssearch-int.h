@@ -88,9 +88,10 @@ struct ss_align {
 };
 
 /*
- * Trace back the best local alignment of q[0..m) and d[0..n), the first
- * of the best score in the order ss_score scans. Returns 0, or -1 if its
- * m * n cells exceed SS_TRACE_MAX.
+ * Trace back the best local alignment of q[0..m) and d[0..n): it ends at
+ * the first cell of the best score in the order ss_score scans, and
+ * begins at the first pair, counting back, at which it reaches it.
+ * Returns 0, or -1 if its extent's cells exceed SS_TRACE_MAX.
  */
 int ss_trace(const uint8_t *q, size_t m, const uint8_t *d, size_t n,
     int gapopen, int gapextend, struct ss_align *a);

@@ -82,10 +82,9 @@ hit(struct buf *b, const struct ss_seq *q, const uint8_t *qres,
 	if (ss_trace(qres, q->len, sres, s->len, o->gapopen, o->gapextend,
 	    &a) != 0) {
 		snprintf(why, whylen, "the alignment of query '%.*s' with "
-		    "'%.*s' is too large to trace back (%zu x %zu residues; "
-		    "at most %lu cells)", (int)(q->idlen > 80 ? 80 : q->idlen),
-		    q->id, (int)(s->idlen > 80 ? 80 : s->idlen), s->id, q->len,
-		    s->len, SS_TRACE_MAX);
+		    "'%.*s' is too long to trace back (more than %lu cells)",
+		    (int)(q->idlen > 80 ? 80 : q->idlen), q->id,
+		    (int)(s->idlen > 80 ? 80 : s->idlen), s->id, SS_TRACE_MAX);
 		return -1;
 	}
 	buf_appendf(b, "<Hit>\n");

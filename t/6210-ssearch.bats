@@ -260,3 +260,25 @@ wasm_search() {
 	wasm_search w.fa w.fa >wasm.xml
 	cmp native.xml wasm.xml
 }
+
+@test "a short hit between two long sequences is traced back: the alignment's extent bounds the traceback, not the sequences'" {
+	# 20000 random residues each, beyond the 256 Mi cells of a whole-pair
+	# traceback, sharing one 60-residue stretch (a globin's) at 15001
+	# in the query and 5001 in the subject.
+	domain=$(awk '/^>/ { k++; next } k == 1' "$GLOBINS" | tr -d '\n' | cut -c1-60)
+	long() {
+		awk -v seed="$1" -v at="$2" -v dom="$domain" 'BEGIN {
+			srand(seed); a = "ARNDCQEGHILKMFPSTWYV"; s = ""
+			for (i = 1; i <= 20000 - 60; i++) {
+				if (i == at) s = s dom
+				s = s substr(a, int(rand() * 20) + 1, 1)
+			}
+			print ">long" seed; print s }'
+	}
+	long 1 15001 >q.fa
+	long 2 5001 >d.fa
+	run -0 ct-ssearch -d d.fa -q q.fa
+	printf '%s\n' "$output" >r.xml
+	run -0 xmllint --xpath 'concat(//Hsp_query-from, " ", //Hsp_query-to, " ", //Hsp_hit-from, " ", //Hsp_hit-to, " ", //Hsp_qseq)' r.xml
+	assert_output "15001 15060 5001 5060 $domain"
+}
