@@ -57,8 +57,14 @@ route_wait_for(const struct route_candidate *c, size_t n,
 
 	if (!full || (left >= 0 && left < 2 * full_estimate))
 		return false;
+	/*
+	 * One already being measured gets no job while another has an
+	 * estimate (route_pick), and the full one has: it is no reason not
+	 * to wait. One with no estimate at all would get the job, to learn.
+	 */
 	for (i = 0; i < n; i++)
-		if (c[i].estimate < 0 || c[i].estimate <= full_estimate)
+		if (c[i].estimate != ROUTE_MEASURING &&
+		    (c[i].estimate < 0 || c[i].estimate <= full_estimate))
 			return false;
 	return true;
 }
@@ -220,6 +226,13 @@ route_estimate(const struct route *r, size_t i, const struct registry_server *s,
 		    ROUTE_UNKNOWN;
 	/* The server's own word on its queue now, where it gives one. */
 	run = own >= 0 ? own : r->sum[i].p50;
+	/*
+	 * Runs are slower now than the window says: the latest to start
+	 * took longer (a server that degrades; p50 follows only once half
+	 * the window is slow), or those in flight are already older.
+	 */
+	if (r->sum[i].latest > run)
+		run = r->sum[i].latest;
 	if (r->aged[i] > 0 && r->age_sum[i] / r->aged[i] > run)
 		run = r->age_sum[i] / r->aged[i];
 	return run * (1 + (double)in_flight / (s->max_jobs ? s->max_jobs : 1));
