@@ -48,6 +48,8 @@ struct route {
 	bool *window_shut;		/* outside its window, window-max 0 */
 	double *age_sum;		/* of its jobs in flight, seconds */
 	unsigned *aged;			/* how many jobs that sum counts */
+	unsigned *overdue;		/* of them, past the server's p90 */
+	double *oldest;			/* the oldest one's age, seconds */
 	unsigned *waiting;		/* jobs this pass left waiting for it */
 	struct breaker_event **pending;	/* noted, not yet in its figures */
 	size_t *npending;
@@ -110,8 +112,11 @@ void route_in_flight(struct route *r, size_t i, int64_t attempt_usec,
  * jobs, in seconds; ROUTE_UNKNOWN or ROUTE_MEASURING if it has none. A
  * run there is the server's own estimate, else the window's median run,
  * raised to the median of the latest runs to start (figures.h) or the
- * mean age of the jobs in flight where either is longer; the queue
- * ahead adds in_flight / max-jobs runs.
+ * mean age of the jobs in flight where either is longer, and to the age
+ * of the oldest job in flight when so many of them are past the p90 of
+ * its figures (at least ROUTE_MIN_DONE, and a quarter; a tenth of runs
+ * last that long) that the figures no longer hold; the queue ahead adds
+ * in_flight / max-jobs runs.
  */
 double route_estimate(const struct route *r, size_t i,
     const struct registry_server *s, unsigned in_flight);

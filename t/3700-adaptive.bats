@@ -223,6 +223,21 @@ fast_at_cap() {
 	assert_output "$(cat ids)	blastp	(wait: fast at its cap is sooner)	soonest slow=1:100.0s"
 }
 
+@test "routing soonest: a server holding many jobs past the p90 of its figures is expected as slow as its oldest, before any ends" {
+	fast_at_cap 10 1
+	# slow's runs took 10 s; three of its twelve jobs are 30 s old (the
+	# mean age, 7.5 s, says nothing yet).
+	now=$(date +%s)
+	for i in 1 2 3; do mkjob -s processing -p slow -a $((now - 30)) "$CT_SPOOL" old$i; done
+	for i in 1 2 3 4 5 6 7 8 9; do mkjob -s processing -p slow -a "$now" "$CT_SPOOL" new$i; done
+	run -0 ct-dispatch -n -x
+	assert_output --regexp "^$(cat ids)	blastp	\(wait: fast at its cap is sooner\)	soonest slow=1:3[0-9]\.[0-9]s$"
+	# Two past it are not enough to say so.
+	rm "$CT_SPOOL/processing/old3"
+	run -0 ct-dispatch -n -x
+	assert_output "$(cat ids)	blastp	slow	soonest slow=1:10.0s"
+}
+
 @test "routing soonest: the jobs left waiting for a server at its cap queue there: the next goes to a free one once that is sooner" {
 	fast_at_cap 25 2
 	run -0 ct-dispatch -n -x
