@@ -273,11 +273,39 @@ quantile(double *v, size_t n, double q)
 	return v[k == 0 ? 0 : k - 1];
 }
 
+/* Runs done, by when they started: the latest first. */
+struct run_start {
+	int64_t start_usec;
+	double secs;
+};
+
+static int
+by_start_desc(const void *a, const void *b)
+{
+	const struct run_start *x = a, *y = b;
+
+	return (x->start_usec < y->start_usec) - (x->start_usec > y->start_usec);
+}
+
+/* The median of the FIGURES_LATEST runs of rs (n) that started last. */
+static double
+latest_median(struct run_start *rs, size_t n)
+{
+	double v[FIGURES_LATEST];
+	size_t i, k = n < FIGURES_LATEST ? n : FIGURES_LATEST;
+
+	qsort(rs, n, sizeof *rs, by_start_desc);
+	for (i = 0; i < k; i++)
+		v[i] = rs[i].secs;
+	return quantile(v, k, 0.5);
+}
+
 void
 figures_sum(const struct figures *f, struct figures_summary *s)
 {
 	double *runs = xcalloc(f->n + 1, sizeof *runs);
 	double *answers = xcalloc(f->n + 1, sizeof *answers);
+	struct run_start *rs = xcalloc(f->n + 1, sizeof *rs);
 	size_t i;
 
 	memset(s, 0, sizeof *s);
@@ -287,6 +315,9 @@ figures_sum(const struct figures *f, struct figures_summary *s)
 
 		switch (e->kind) {
 		case FIG_DONE:
+			rs[s->done].start_usec = e->usec -
+			    (int64_t)(e->secs * 1e6);
+			rs[s->done].secs = e->secs;
 			runs[s->done++] = e->secs;
 			break;
 		case FIG_FAILED:
@@ -322,7 +353,9 @@ figures_sum(const struct figures *f, struct figures_summary *s)
 	    (double)s->transients / (s->transients + s->answers) : -1;
 	s->p50 = quantile(runs, s->done, 0.5);
 	s->p90 = quantile(runs, s->done, 0.9);
+	s->latest = latest_median(rs, s->done);
 	s->first_answer = quantile(answers, s->answers, 0.5);
 	free(runs);
 	free(answers);
+	free(rs);
 }

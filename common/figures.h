@@ -30,6 +30,9 @@
 /* The recent window: so many events of each kind are kept. */
 #define FIGURES_WINDOW 50
 
+/* The latest runs: so many of those done that started last. */
+#define FIGURES_LATEST 5
+
 enum figures_kind {
 	FIG_DONE,	/* an attempt completed; secs: its run there */
 	FIG_FAILED,	/* the server failed an attempt, or refused it */
@@ -75,6 +78,9 @@ struct figures_summary {
 	double success;		/* done / outcomes; <0: none */
 	double transient_rate;	/* transients / (transients + answers) */
 	double p50, p90;	/* of the runs done; <0: none */
+	double latest;		/* median of the FIGURES_LATEST runs done
+				   that started last: a change of pace shows
+				   there long before in p50; <0: none */
 	double first_answer;	/* median of the answers; <0: none */
 	int64_t last_answer_usec; /* 0: none */
 };

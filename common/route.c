@@ -57,8 +57,14 @@ route_wait_for(const struct route_candidate *c, size_t n,
 
 	if (!full || (left >= 0 && left < 2 * full_estimate))
 		return false;
+	/*
+	 * One already being measured gets no job while another has an
+	 * estimate (route_pick), and the full one has: it is no reason not
+	 * to wait. One with no estimate at all would get the job, to learn.
+	 */
 	for (i = 0; i < n; i++)
-		if (c[i].estimate < 0 || c[i].estimate <= full_estimate)
+		if (c[i].estimate != ROUTE_MEASURING &&
+		    (c[i].estimate < 0 || c[i].estimate <= full_estimate))
 			return false;
 	return true;
 }
@@ -90,6 +96,8 @@ route_free(struct route *r)
 	free(r->window_shut);
 	free(r->age_sum);
 	free(r->aged);
+	free(r->overdue);
+	free(r->oldest);
 	free(r->waiting);
 	for (i = 0; i < r->n; i++)
 		free(r->pending[i]);
@@ -129,6 +137,8 @@ route_look(struct route *r, struct spool *sp, const struct registry *reg,
 	r->window_shut = xcalloc(r->n + 1, sizeof *r->window_shut);
 	r->age_sum = xcalloc(r->n + 1, sizeof *r->age_sum);
 	r->aged = xcalloc(r->n + 1, sizeof *r->aged);
+	r->overdue = xcalloc(r->n + 1, sizeof *r->overdue);
+	r->oldest = xcalloc(r->n + 1, sizeof *r->oldest);
 	r->waiting = xcalloc(r->n + 1, sizeof *r->waiting);
 	r->pending = xcalloc(r->n + 1, sizeof *r->pending);
 	r->npending = xcalloc(r->n + 1, sizeof *r->npending);
@@ -203,10 +213,17 @@ route_probe_sent(struct route *r, size_t i)
 void
 route_in_flight(struct route *r, size_t i, int64_t attempt_usec, int64_t now)
 {
+	double age;
+
 	if (i >= r->n || attempt_usec <= 0 || attempt_usec > now)
 		return;
-	r->age_sum[i] += (double)(now - attempt_usec) / 1e6;
+	age = (double)(now - attempt_usec) / 1e6;
+	r->age_sum[i] += age;
 	r->aged[i]++;
+	if (r->sum[i].p90 >= 0 && age > r->sum[i].p90)
+		r->overdue[i]++;
+	if (age > r->oldest[i])
+		r->oldest[i] = age;
 }
 
 double
@@ -220,8 +237,23 @@ route_estimate(const struct route *r, size_t i, const struct registry_server *s,
 		    ROUTE_UNKNOWN;
 	/* The server's own word on its queue now, where it gives one. */
 	run = own >= 0 ? own : r->sum[i].p50;
+	/*
+	 * Runs are slower now than the window says: the latest to start
+	 * took longer (a server that degrades; p50 follows only once half
+	 * the window is slow), or those in flight are already older.
+	 */
+	if (r->sum[i].latest > run)
+		run = r->sum[i].latest;
 	if (r->aged[i] > 0 && r->age_sum[i] / r->aged[i] > run)
 		run = r->age_sum[i] / r->aged[i];
+	/*
+	 * A tenth of its runs outlast p90: if a quarter of those it holds
+	 * already have, it has slowed down, by at least as much as its
+	 * oldest shows.
+	 */
+	if (r->overdue[i] >= ROUTE_MIN_DONE && 4 * r->overdue[i] >= r->aged[i] &&
+	    r->oldest[i] > run)
+		run = r->oldest[i];
 	return run * (1 + (double)in_flight / (s->max_jobs ? s->max_jobs : 1));
 }
 

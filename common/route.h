@@ -48,6 +48,8 @@ struct route {
 	bool *window_shut;		/* outside its window, window-max 0 */
 	double *age_sum;		/* of its jobs in flight, seconds */
 	unsigned *aged;			/* how many jobs that sum counts */
+	unsigned *overdue;		/* of them, past the server's p90 */
+	double *oldest;			/* the oldest one's age, seconds */
 	unsigned *waiting;		/* jobs this pass left waiting for it */
 	struct breaker_event **pending;	/* noted, not yet in its figures */
 	size_t *npending;
@@ -107,7 +109,14 @@ void route_in_flight(struct route *r, size_t i, int64_t attempt_usec,
 
 /*
  * The expected completion of a new job at server i, which has in_flight
- * jobs, in seconds; ROUTE_UNKNOWN or ROUTE_MEASURING if it has none.
+ * jobs, in seconds; ROUTE_UNKNOWN or ROUTE_MEASURING if it has none. A
+ * run there is the server's own estimate, else the window's median run,
+ * raised to the median of the latest runs to start (figures.h) or the
+ * mean age of the jobs in flight where either is longer, and to the age
+ * of the oldest job in flight when so many of them are past the p90 of
+ * its figures (at least ROUTE_MIN_DONE, and a quarter; a tenth of runs
+ * last that long) that the figures no longer hold; the queue ahead adds
+ * in_flight / max-jobs runs.
  */
 double route_estimate(const struct route *r, size_t i,
     const struct registry_server *s, unsigned in_flight);
@@ -123,9 +132,10 @@ int route_pick(struct policy *pol, const struct route_candidate *c, size_t n,
 /*
  * With soonest: should the job rather wait for a server at its cap, whose
  * estimate is full_estimate (there is one if full), than go to any of the
- * n candidates? Only if every candidate has an estimate, the full
- * server's, for a job queued behind all it holds, is sooner than them
- * all, and the job has twice that left before its deadline (left, in
+ * n candidates? Only if every candidate has an estimate (or is already
+ * being measured, ROUTE_MEASURING, and so would not get the job), the
+ * full server's, for a job queued behind all it holds, is sooner than
+ * them all, and the job has twice that left before its deadline (left, in
  * seconds; <0: no deadline known yet), so that waiting cannot cost it
  * its deadline.
  */

@@ -193,6 +193,51 @@ fast_at_cap() {
 	assert_line "$id	blastp	slow	soonest slow=1:100.0s"
 }
 
+@test "routing soonest: a server still being measured, which gets no job while others have estimates, does not stop a job waiting for a sooner one at its cap" {
+	{ server fast instant 1 'poll-interval="0" max-jobs="1"'; server slow instant 1
+	  server hole instant 1; } | registry '<defaults routing="soonest"/>'
+	ct-dispatch -i -n 2>/dev/null || true
+	mkjob -s processing -p fast "$CT_SPOOL" busy
+	for i in 1 2 3; do mkjob -s processing -p hole "$CT_SPOOL" measured$i; done
+	submit_many 1
+	figures fast 10 10 10
+	figures slow 100 100 100
+	run -0 ct-dispatch -n -x
+	assert_output "$(cat ids)	blastp	(wait: fast at its cap is sooner)	soonest slow=1:100.0s hole=1:measuring"
+}
+
+@test "routing soonest: a server whose latest runs to start are slow is expected slow, though most of its window is fast" {
+	fast_at_cap 10 1
+	# slow: ten runs of 10 s, then the three that started last, 100 s.
+	t=$(($(date +%s) - 500))
+	{
+		echo "breaker closed 0 0 - "
+		for i in 1 2 3 4 5 6 7 8 9 10; do echo "$(((t + i) * 1000000)) done 10"; done
+		for i in 1 2 3; do echo "$(((t + 300 + i) * 1000000)) done 100"; done
+	} >"$CT_SPOOL/state/figures.slow"
+	run -0 ct-dispatch -n -x
+	assert_output "$(cat ids)	blastp	(wait: fast at its cap is sooner)	soonest slow=1:100.0s"
+	# Their median, the latest five: 100 s of three, 10 of two.
+	for i in 4 5; do echo "$(((t + 310 + i) * 1000000)) done 10" >>"$CT_SPOOL/state/figures.slow"; done
+	run -0 ct-dispatch -n -x
+	assert_output "$(cat ids)	blastp	(wait: fast at its cap is sooner)	soonest slow=1:100.0s"
+}
+
+@test "routing soonest: a server holding many jobs past the p90 of its figures is expected as slow as its oldest, before any ends" {
+	fast_at_cap 10 1
+	# slow's runs took 10 s; three of its twelve jobs are 30 s old (the
+	# mean age, 7.5 s, says nothing yet).
+	now=$(date +%s)
+	for i in 1 2 3; do mkjob -s processing -p slow -a $((now - 30)) "$CT_SPOOL" old$i; done
+	for i in 1 2 3 4 5 6 7 8 9; do mkjob -s processing -p slow -a "$now" "$CT_SPOOL" new$i; done
+	run -0 ct-dispatch -n -x
+	assert_output --regexp "^$(cat ids)	blastp	\(wait: fast at its cap is sooner\)	soonest slow=1:3[0-9]\.[0-9]s$"
+	# Two past it are not enough to say so.
+	rm "$CT_SPOOL/processing/old3"
+	run -0 ct-dispatch -n -x
+	assert_output "$(cat ids)	blastp	slow	soonest slow=1:10.0s"
+}
+
 @test "routing soonest: the jobs left waiting for a server at its cap queue there: the next goes to a free one once that is sooner" {
 	fast_at_cap 25 2
 	run -0 ct-dispatch -n -x
