@@ -132,6 +132,7 @@ route_look(struct route *r, struct spool *sp, const struct registry *reg,
 
 	route_free(r);
 	r->n = reg->nservers;
+	r->now = now;
 	r->sum = xcalloc(r->n + 1, sizeof *r->sum);
 	r->admit = xcalloc(r->n + 1, sizeof *r->admit);
 	r->window_shut = xcalloc(r->n + 1, sizeof *r->window_shut);
@@ -235,6 +236,17 @@ route_estimate(const struct route *r, size_t i, const struct registry_server *s,
 	if (i >= r->n || (r->sum[i].done < ROUTE_MIN_DONE && own < 0))
 		return in_flight >= ROUTE_MIN_DONE ? ROUTE_MEASURING :
 		    ROUTE_UNKNOWN;
+	/*
+	 * Slowed at its latest runs, then given nothing for a cool-down:
+	 * nothing but a run will show that it recovered, so one job goes
+	 * there, as to a server not measured yet (by weight), as the
+	 * breaker probes an open one. Were it always expected slow, soonest
+	 * would never send it another job.
+	 */
+	if (in_flight == 0 && own < 0 && r->sum[i].latest > r->sum[i].p50 &&
+	    r->now - r->sum[i].last_answer_usec >
+	    (int64_t)s->breaker_cool_down * 1000000)
+		return ROUTE_UNKNOWN;
 	/* The server's own word on its queue now, where it gives one. */
 	run = own >= 0 ? own : r->sum[i].p50;
 	/*

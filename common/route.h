@@ -53,6 +53,7 @@ struct route {
 	unsigned *waiting;		/* jobs this pass left waiting for it */
 	struct breaker_event **pending;	/* noted, not yet in its figures */
 	size_t *npending;
+	int64_t now;			/* when route_look looked */
 };
 
 /* A server a New job may go to, as route_pick weighs it. */
@@ -116,7 +117,9 @@ void route_in_flight(struct route *r, size_t i, int64_t attempt_usec,
  * of the oldest job in flight when so many of them are past the p90 of
  * its figures (at least ROUTE_MIN_DONE, and a quarter; a tenth of runs
  * last that long) that the figures no longer hold; the queue ahead adds
- * in_flight / max-jobs runs.
+ * in_flight / max-jobs runs. A server so slowed, then given nothing for
+ * its breaker-cool-down, has no estimate (ROUTE_UNKNOWN) while it has no
+ * job: only a run shows that it recovered, and it is probed by one.
  */
 double route_estimate(const struct route *r, size_t i,
     const struct registry_server *s, unsigned in_flight);

@@ -13,6 +13,16 @@ local_setup() {
 }
 
 # stats_field SERVER N: field N of the server's line of ct-providers stats.
+# slow's figures: ten runs of 10 s from time $1, then three of 100 s that
+# started 300 s later.
+slowed_since() {
+	{
+		echo "breaker closed 0 0 - "
+		for i in 1 2 3 4 5 6 7 8 9 10; do echo "$((($1 + i) * 1000000)) done 10"; done
+		for i in 1 2 3; do echo "$((($1 + 300 + i) * 1000000)) done 100"; done
+	} >"$CT_SPOOL/state/figures.slow"
+}
+
 stats_field() {
 	ct-providers stats | awk -F'\t' -v s="$1" -v n="$2" '$1 == s { print $n }'
 }
@@ -210,15 +220,30 @@ fast_at_cap() {
 	fast_at_cap 10 1
 	# slow: ten runs of 10 s, then the three that started last, 100 s.
 	t=$(($(date +%s) - 500))
-	{
-		echo "breaker closed 0 0 - "
-		for i in 1 2 3 4 5 6 7 8 9 10; do echo "$(((t + i) * 1000000)) done 10"; done
-		for i in 1 2 3; do echo "$(((t + 300 + i) * 1000000)) done 100"; done
-	} >"$CT_SPOOL/state/figures.slow"
+	slowed_since "$t"
 	run -0 ct-dispatch -n -x
 	assert_output "$(cat ids)	blastp	(wait: fast at its cap is sooner)	soonest slow=1:100.0s"
 	# Their median, the latest five: 100 s of three, 10 of two.
 	for i in 4 5; do echo "$(((t + 310 + i) * 1000000)) done 10" >>"$CT_SPOOL/state/figures.slow"; done
+	run -0 ct-dispatch -n -x
+	assert_output "$(cat ids)	blastp	(wait: fast at its cap is sooner)	soonest slow=1:100.0s"
+}
+
+@test "routing soonest: a server slowed at its latest runs, then given nothing for its breaker-cool-down, gets one job to show whether it recovered" {
+	fast_at_cap 10 1
+	# slow's latest runs took 100 s, and ended 700 s ago: past the
+	# default cool-down (300 s), nothing else would ever show it faster.
+	t=$(($(date +%s) - 1000))
+	slowed_since "$t"
+	run -0 ct-dispatch -n -x
+	assert_output "$(cat ids)	blastp	slow	soonest slow=1:?"
+	# One job: while it runs there, slow is expected as slow as before.
+	mkjob -s processing -p slow "$CT_SPOOL" probe
+	run -0 ct-dispatch -n -x
+	assert_output --regexp "^$(cat ids)	blastp	\(wait: fast at its cap is sooner\)	soonest slow=1:1[0-9][0-9]\.[0-9]s$"
+	# Within the cool-down, it is still expected slow.
+	rm "$CT_SPOOL/processing/probe"
+	echo "$((($(date +%s) - 100) * 1000000)) answer 1" >>"$CT_SPOOL/state/figures.slow"
 	run -0 ct-dispatch -n -x
 	assert_output "$(cat ids)	blastp	(wait: fast at its cap is sooner)	soonest slow=1:100.0s"
 }
