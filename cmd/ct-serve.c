@@ -38,6 +38,7 @@
 
 #include "atomicfile.h"
 #include "blobstore.h"
+#include "blastcmp.h"
 #include "charset.h"
 #include "cli.h"
 #include "components.h"
@@ -54,8 +55,9 @@
 static const char usage[] =
     "usage: ct-serve -D store -k keyfile -K keyfile [-A logfile] [-a address]\n"
     "       [-b size] [-c certfile -C keyfile] [-E seconds] [-G seconds]\n"
-    "       [-L seconds] [-P portfile] [-p port] [-R size] [-r rate]\n"
-    "       [-T seconds] [-t threads] [-W directory]\n"
+    "       [-L seconds] [-N bits] [-P portfile] [-p port]\n"
+    "       [-q service=k[:max] ...] [-R size] [-r rate] [-T seconds]\n"
+    "       [-t threads] [-W directory]\n"
     "       ct-serve -D store -I database ...\n";
 
 static const char help[] =
@@ -75,12 +77,16 @@ static const char help[] =
     "               fetch, a component this long after a task last named\n"
     "               it once no open or leased task does (default 3600)\n"
     "  -L seconds   a lease's length, renewed by heartbeats (default 300)\n"
+    "  -N bits      a quorum's copies go to volunteers in distinct address\n"
+    "               blocks of this prefix length (default 24; 0: any)\n"
     "  -P portfile  write the port listened on there once listening\n"
     "  -p port      TCP port (default 8470; 0: any free one)\n"
+    "  -q service=k[:max]  a task of service is done once k volunteers'\n"
+    "               results agree, failed once max (default k+2) did not\n"
     "  -R size      the largest result (default 64M)\n"
     "  -r rate      requests a second per volunteer (default 20)\n"
-    "  -T seconds   a done or cancelled task is removed this long after it\n"
-    "               ended, fetched or not (default 7 days)\n"
+    "  -T seconds   a done, failed or cancelled task is removed this long\n"
+    "               after it ended, fetched or not (default 7 days)\n"
     "  -t threads   threads answering requests (default 4)\n"
     "  -W directory the volunteer page's files (default " CT_WWW_DEFAULT ")\n"
     "  -h, -V       help, version\n";
@@ -105,6 +111,13 @@ static const char help[] =
 /* Buckets of the per-volunteer rate limit: volunteers that share one
  * share a limit, never more than it allows in all. */
 #define RATE_BUCKETS 4096
+/* Services given a quorum (-q). */
+#define QUORUM_RULES_MAX 32
+
+struct quorum_rule {
+	char service[33];
+	struct quorum q;
+};
 
 struct bucket {
 	double tokens;
@@ -123,6 +136,9 @@ struct server {
 	struct purge_rules purge;
 	int www;		/* the page's directory; -1: no page */
 	int access_log;		/* -A; -1: none */
+	struct quorum_rule quorums[QUORUM_RULES_MAX];	/* -q */
+	size_t nquorums;
+	int block_bits;		/* -N */
 };
 
 /* Who may call an endpoint. */
@@ -294,8 +310,8 @@ send_store_error(struct server *s, struct MHD_Connection *c, int rc,
 		return send_error(c, MHD_HTTP_FORBIDDEN, "task %s was never "
 		    "given to you under that lease", id);
 	case TS_GONE:
-		return send_error(c, MHD_HTTP_GONE, "task %s was cancelled",
-		    id);
+		return send_error(c, MHD_HTTP_GONE, "task %s was cancelled, "
+		    "or failed", id);
 	default:
 		ct_warn("task store %s: %s", s->ts.path, taskstore_why());
 		return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "the task "
@@ -553,6 +569,23 @@ component_here(struct server *s, const char *id, char *why, size_t whylen)
 	return rc == 0 ? 0 : 1;
 }
 
+/* The quorum of the service of the task whose record is text, or NULL. */
+static const struct quorum *
+quorum_of(struct server *s, const char *text)
+{
+	const struct quorum *q = NULL;
+	const char *service;
+	json_t *t = json_loads(text, 0, NULL);
+	size_t i;
+
+	if (t != NULL && json_unpack(t, "{s:s}", "service", &service) == 0)
+		for (i = 0; i < s->nquorums && q == NULL; i++)
+			if (strcmp(s->quorums[i].service, service) == 0)
+				q = &s->quorums[i].q;
+	json_decref(t);
+	return q;
+}
+
 static enum MHD_Result
 do_submit(struct server *s, struct MHD_Connection *c, struct request *rq)
 {
@@ -574,7 +607,8 @@ do_submit(struct server *s, struct MHD_Connection *c, struct request *rq)
 			ct_warnerr("task store %s: component %s", s->ts.path,
 			    comp);
 	}
-	rc = taskstore_submit(&s->ts, rq->id, text, strlen(text));
+	rc = taskstore_submit(&s->ts, rq->id, text, strlen(text),
+	    quorum_of(s, text));
 	free(text);
 	if (rc != TS_OK && rc != TS_EXISTS)
 		return send_store_error(s, c, rc, rq->id);
@@ -593,6 +627,17 @@ do_status(struct server *s, struct MHD_Connection *c, struct request *rq)
 		rc = TS_NOTFOUND;
 	if (rc != TS_OK)
 		return send_store_error(s, c, rc, rq->id);
+	if (st == TASK_FAILED) {
+		struct buf why = { NULL, 0, 0 };
+		json_t *j;
+
+		(void)taskstore_failure(&s->ts, rq->id, &why, 1024);
+		j = json_pack("{s:s, s:s, s:s}", "task", rq->id, "state",
+		    task_state_name(st), "reason", why.data != NULL ?
+		    why.data : "");
+		buf_free(&why);
+		return send_json(c, MHD_HTTP_OK, j, 0);
+	}
 	return send_json(c, MHD_HTTP_OK, json_pack("{s:s, s:s}", "task",
 	    rq->id, "state", task_state_name(st)), 0);
 }
@@ -702,9 +747,35 @@ match_offer(const char *record, size_t len, void *ctx)
 	return ok;
 }
 
+/*
+ * The address block of the client of c, as -N says ("" if -N 0): the
+ * network of its IPv4 address, "A.B.C.D/N".
+ */
+static void
+block_of(struct server *s, struct MHD_Connection *c,
+    char block[TASK_BLOCK_MAX + 1])
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	struct sockaddr_in sin;
+	uint32_t a, mask;
+
+	block[0] = '\0';
+	if (s->block_bits == 0 || ci == NULL || ci->client_addr == NULL ||
+	    ci->client_addr->sa_family != AF_INET)
+		return;
+	memcpy(&sin, ci->client_addr, sizeof sin);
+	mask = s->block_bits >= 32 ? 0xffffffffu :
+	    ~(0xffffffffu >> s->block_bits);
+	a = ntohl(sin.sin_addr.s_addr) & mask;
+	snprintf(block, TASK_BLOCK_MAX + 1, "%u.%u.%u.%u/%d", a >> 24,
+	    (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff, s->block_bits);
+}
+
 static enum MHD_Result
 do_work(struct server *s, struct MHD_Connection *c, struct request *rq)
 {
+	char block[TASK_BLOCK_MAX + 1];
 	struct offer o = { NULL, NULL, NULL, 0, 0 };
 	struct task_lease tl;
 	json_t *in, *task;
@@ -729,8 +800,9 @@ do_work(struct server *s, struct MHD_Connection *c, struct request *rq)
 	o.databases = o.databases != NULL ? json_incref(o.databases) :
 	    json_array();
 	o.options = o.options != NULL ? json_incref(o.options) : json_array();
-	rc = taskstore_claim(&s->ts, rq->vid, s->lease_secs, CLAIM_SCAN_MAX,
-	    match_offer, &o, &tl);
+	block_of(s, c, block);
+	rc = taskstore_claim(&s->ts, rq->vid, block, s->lease_secs,
+	    CLAIM_SCAN_MAX, match_offer, &o, &tl);
 	json_decref(o.databases);
 	json_decref(o.options);
 	json_decref(in);
@@ -846,6 +918,7 @@ do_post_result(struct server *s, struct MHD_Connection *c,
 {
 	const char *lease = MHD_lookup_connection_value(c,
 	    MHD_GET_ARGUMENT_KIND, "lease");
+	enum task_state st;
 	int refused, rc;
 
 	if (lease == NULL || !chars_only(lease, "0123456789abcdef", LEASE_LEN,
@@ -853,14 +926,16 @@ do_post_result(struct server *s, struct MHD_Connection *c,
 		return send_error(c, MHD_HTTP_BAD_REQUEST, "a result needs "
 		    "its lease: POST /v1/tasks/ID/result?lease=LEASE");
 	rc = taskstore_complete(&s->ts, rq->id, rq->vid, lease,
-	    rq->body.data, rq->body.len, check_result, &refused);
+	    rq->body.data, rq->body.len, check_result, blastcmp, &refused,
+	    &st);
 	if (refused)
 		return send_error(c, MHD_HTTP_UNPROCESSABLE_CONTENT, "not a "
 		    "result for task %s: %s", rq->id, taskstore_why());
 	if (rc != TS_OK)
 		return send_store_error(s, c, rc, rq->id);
+	/* A copy of a quorum: taken, whatever the task's state is now. */
 	return send_json(c, MHD_HTTP_OK, json_pack("{s:s, s:s}", "task",
-	    rq->id, "state", "done"), 0);
+	    rq->id, "state", task_state_name(st)), 0);
 }
 
 /*
@@ -1292,6 +1367,44 @@ struct options {
 	int import;		/* -I: put databases in, and exit */
 };
 
+/*
+ * The -q arguments, "SERVICE=K[:MAX]", into s->quorums; each freed, and
+ * the array.
+ */
+static void
+quorum_args(struct cli *c, char **args, struct server *s)
+{
+	struct quorum_rule *r;
+	const char *p;
+	int64_t k, max;
+	size_t i, n;
+
+	for (i = 0; args != NULL && args[i] != NULL; i++) {
+		n = strcspn(args[i], "=");
+		if (args[i][n] != '=' || n < 1 || n > 32 || !span_only(args[i], n,
+		    service_chars) ||
+		    parse_int64(args[i] + n + 1, &p, 1, 10, &k) != 0 ||
+		    (*p != '\0' && (*p != ':' || parse_int64(p + 1, &p, k,
+		    QUORUM_MAX_COPIES, &max) != 0 || *p != '\0')))
+			cli_usage_error(c, "-q: not SERVICE=K[:MAX], K 1 to "
+			    "10, K <= MAX <= %d: %.80s", QUORUM_MAX_COPIES,
+			    args[i]);
+		if (args[i][n + 1 + strcspn(args[i] + n + 1, ":")] == '\0')
+			max = k + 2 < QUORUM_MAX_COPIES ? k + 2 :
+			    QUORUM_MAX_COPIES;
+		if (s->nquorums == QUORUM_RULES_MAX)
+			cli_usage_error(c, "-q: at most %d services",
+			    QUORUM_RULES_MAX);
+		r = &s->quorums[s->nquorums++];
+		snprintf(r->service, sizeof r->service, "%.*s", (int)n,
+		    args[i]);
+		r->q.k = (int)k;
+		r->q.max = (int)max;
+		free(args[i]);
+	}
+	free(args);
+}
+
 /* Parse and check the command line into *o and the settings of *s. */
 static void
 parse_args(struct cli *c, int argc, char **argv, struct server *s,
@@ -1299,7 +1412,7 @@ parse_args(struct cli *c, int argc, char **argv, struct server *s,
 {
 	char *lease = NULL, *port_s = NULL, *body = NULL, *result = NULL;
 	char *rate = NULL, *threads_s = NULL, *expire = NULL, *grace = NULL;
-	char *retention = NULL;
+	char *retention = NULL, *bits = NULL, **quorums = NULL;
 	struct poptOption table[] = {
 		CLI_STRING_OF('D', "store", &o->store, 0, "dir"),
 		CLI_STRING_OF('k', "dispatcher-key", &o->ckey, 0, "file"),
@@ -1313,6 +1426,8 @@ parse_args(struct cli *c, int argc, char **argv, struct server *s,
 		CLI_STRING('E', "token-expiry", &expire, 0),
 		CLI_STRING('G', "fetched-grace", &grace, 0),
 		CLI_STRING('L', "lease", &lease, 0),
+		CLI_STRING('N', "block-bits", &bits, 0),
+		CLI_STRINGS_WORDS('q', "quorum", &quorums, NULL),
 		CLI_STRING_OF('P', "port-file", &o->portfile, 0, "file"),
 		CLI_STRING('p', "port", &port_s, 0),
 		CLI_STRING('R', "max-result", &result, 0),
@@ -1350,6 +1465,8 @@ parse_args(struct cli *c, int argc, char **argv, struct server *s,
 	if (s->max_result > RESULT_MAX_SIZE)
 		cli_usage_error(c, "-R: at most %lu", RESULT_MAX_SIZE);
 	s->rate = rate ? (double)number_arg(c, rate, "-r", 1, 100000) : 20;
+	s->block_bits = bits ? (int)number_arg(c, bits, "-N", 0, 32) : 24;
+	quorum_args(c, quorums, s);
 	if (port_s != NULL)
 		port = number_arg(c, port_s, "-p", 0, 65535);
 	o->threads = threads_s != NULL ? number_arg(c, threads_s, "-t", 1,
@@ -1376,6 +1493,7 @@ parse_args(struct cli *c, int argc, char **argv, struct server *s,
 	free(expire);
 	free(grace);
 	free(retention);
+	free(bits);
 }
 
 /*
