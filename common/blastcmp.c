@@ -22,7 +22,7 @@ struct hsp {
 
 /* The leaf elements read. */
 enum leaf { L_NONE, L_QUERY, L_ACCESSION, L_ID, L_SCORE, L_BITS,
-	L_EVALUE };
+	L_EVALUE, L_DBLEN };
 
 struct scan {
 	struct hsp *h;
@@ -34,6 +34,7 @@ struct scan {
 	char text[128];
 	size_t len;
 	int bad;		/* a number that is not one */
+	double dblen;		/* the first Statistics_db-len; -1: none */
 };
 
 static void
@@ -59,6 +60,7 @@ leaf_of(const char *name)
 		{ "Hsp_score", L_SCORE },
 		{ "Hsp_bit-score", L_BITS },
 		{ "Hsp_evalue", L_EVALUE },
+		{ "Statistics_db-len", L_DBLEN },
 	};
 	size_t i;
 
@@ -135,6 +137,10 @@ leaf_end(struct scan *s)
 		if (!number(t, &s->cur.evalue))
 			s->bad = 1;
 		break;
+	case L_DBLEN:
+		if (s->dblen < 0 && !number(t, &s->dblen))
+			s->bad = 1;
+		break;
 	default:
 		break;
 	}
@@ -197,6 +203,7 @@ scan_report(const char *data, size_t len, struct scan *s)
 	xmlSAXHandler sax;
 
 	memset(s, 0, sizeof *s);
+	s->dblen = -1;
 	memset(&sax, 0, sizeof sax);
 	sax.initialized = XML_SAX2_MAGIC;
 	sax.startElementNs = cmp_start;
@@ -223,6 +230,11 @@ differ(const struct scan *a, const struct scan *b, char *why, size_t whylen)
 {
 	size_t i;
 
+	if (a->dblen != b->dblen) {
+		snprintf(why, whylen, "a database of %.0f letters in one, %.0f "
+		    "in the other", a->dblen, b->dblen);
+		return 1;
+	}
 	for (i = 0; i < a->n && i < b->n; i++) {
 		const struct hsp *x = &a->h[i], *y = &b->h[i];
 
@@ -253,6 +265,19 @@ differ(const struct scan *a, const struct scan *b, char *why, size_t whylen)
 	return 0;
 }
 
+int64_t
+blastcmp_cells(const char *report, size_t len, size_t query_letters)
+{
+	struct scan s;
+	int64_t cells = -1;
+
+	if (scan_report(report, len, &s) == 0 && s.dblen >= 0 &&
+	    s.dblen < 1e15 && query_letters < 1000000000)
+		cells = (int64_t)s.dblen * (int64_t)query_letters;
+	free(s.h);
+	return cells;
+}
+
 int
 blastcmp(const char *a, size_t alen, const char *b, size_t blen, char *why,
     size_t whylen)
@@ -260,6 +285,7 @@ blastcmp(const char *a, size_t alen, const char *b, size_t blen, char *why,
 	struct scan sa, sb;
 	int rc = 1;
 
+	memset(&sb, 0, sizeof sb);
 	if (scan_report(a, alen, &sa) != 0 || scan_report(b, blen, &sb) != 0)
 		snprintf(why, whylen, "a report that is not BLAST XML");
 	else

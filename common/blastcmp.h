@@ -11,12 +11,16 @@
  * alignment alone decides), a bit score within BLASTCMP_BITS_TOL of the
  * other's, and an e-value within BLASTCMP_EVALUE_REL of the other's,
  * relative (two e-values both under BLASTCMP_EVALUE_TINY agree: they are
- * printed at the limit of a double). Hits are compared as sets in
- * accession order: BLAST may order hits of equal e-value differently.
- * Everything else is ignored: the program's version and reference,
- * timings, the Statistics (db-num, db-len, eff-space, kappa, lambda,
- * entropy: the database is named by its content's hash, so they can only
- * differ if the e-values do, which are compared), the alignments' text.
+ * printed at the limit of a double); and the same database length (the
+ * first Statistics_db-len): one database, named by its content or by the
+ * name the pool agreed on, has one length, and the credit of the work
+ * (blastcmp_cells) is reckoned from it, so no one copy may inflate it.
+ * Hits are compared as sets in accession order: BLAST may order hits of
+ * equal e-value differently. Everything else is ignored: the program's
+ * version and reference, timings, the other Statistics (eff-space,
+ * kappa, lambda, entropy: they follow from the database and the query,
+ * and only matter through the e-values, which are compared), the
+ * alignments' text.
  *
  * Both reports are read as hostile input (xmlsafe.h), in one streaming
  * pass each.
@@ -25,6 +29,7 @@
 #define CT_BLASTCMP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* The tolerances, stated once: see above. */
 #define BLASTCMP_BITS_TOL 0.1
@@ -38,5 +43,14 @@
  */
 int blastcmp(const char *a, size_t alen, const char *b, size_t blen,
     char *why, size_t whylen);
+
+/*
+ * The work a report stands for, a measure no volunteer can inflate alone
+ * once a quorum agreed on the report: the query's letters (the task's,
+ * given by the caller) times the database's (its Statistics_db-len), the
+ * cells of a full dynamic-programming search. -1 if the report says no
+ * length.
+ */
+int64_t blastcmp_cells(const char *report, size_t len, size_t query_letters);
 
 #endif

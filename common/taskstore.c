@@ -35,6 +35,7 @@
 #include "charset.h"
 #include "jobid.h"
 #include "taskstore.h"
+#include "voltally.h"
 
 /*
  * No more of a marker is read for its leases: 50 lease lines and the
@@ -132,11 +133,11 @@ taskstore_open(struct taskstore *ts, const char *path, bool create)
 {
 	static const char *const names[] = { "tmp", "tasks", "open", "leased",
 	    "done", "cancelled", "locks", "volunteers", "blobs", "fetched",
-	    "components", "failed", "copies" };
+	    "components", "failed", "copies", "tally", "blocked" };
 	int *fds[] = { &ts->tmp, &ts->tasks, &ts->open, &ts->leased,
 	    &ts->done, &ts->cancelled, &ts->locks,
 	    &ts->volunteers, &ts->blobs, &ts->fetched, &ts->components,
-	    &ts->failed, &ts->copies };
+	    &ts->failed, &ts->copies, &ts->tally, &ts->blocked };
 	size_t i;
 
 	memset(ts, 0, sizeof *ts);
@@ -165,7 +166,7 @@ taskstore_close(struct taskstore *ts)
 	int *fds[] = { &ts->dirfd, &ts->tmp, &ts->tasks, &ts->open,
 	    &ts->leased, &ts->done, &ts->cancelled, &ts->locks,
 	    &ts->volunteers, &ts->blobs, &ts->fetched, &ts->components,
-	    &ts->failed, &ts->copies };
+	    &ts->failed, &ts->copies, &ts->tally, &ts->blocked };
 	size_t i;
 
 	for (i = 0; i < sizeof fds / sizeof fds[0]; i++)
@@ -1023,9 +1024,27 @@ copy_class(struct taskstore *ts, const char *id, const struct leases *ls,
  * ls: done with a copy of the class k of them hold, or failed once max
  * were posted, or open again if the lease last given was posted.
  */
+/*
+ * The verdicts on the copies of a task done with a copy of class won,
+ * each credited cells if valid (voltally.h). After the done rename: a
+ * crash before them loses a verdict, never counts one twice.
+ */
+static void
+verdicts(struct taskstore *ts, const struct leases *ls, int won,
+    int64_t cells)
+{
+	const struct badhost_rule rule = { ts->invalid_max, ts->expired_max };
+	size_t i;
+
+	for (i = 0; i < ls->n; i++)
+		if (ls->l[i].posted)
+			(void)tally_add(ts, ls->l[i].vid, ls->l[i].cls == won ?
+			    VERDICT_VALID : VERDICT_INVALID, cells, &rule);
+}
+
 static int
 quorum_decide(struct taskstore *ts, const char *id, enum task_state st,
-    struct leases *ls, enum task_state *state)
+    struct leases *ls, const struct buf *rec, enum task_state *state)
 {
 	char name[TASK_ID_MAX + LEASE_LEN + 2];
 	int count[TASK_MAX_LEASES + 1] = { 0 }, posted = 0, most = 0;
@@ -1058,8 +1077,11 @@ quorum_decide(struct taskstore *ts, const char *id, enum task_state st,
 		if (read_file(ts->copies, name, &b, RESULT_COPY_MAX) != 0)
 			rc = fail(ts, "cannot read the copy", name);
 		else if ((rc = mark_done(ts, id, st, true, ls,
-		    ls->l[first].lease, b.data, b.len)) == TS_OK)
+		    ls->l[first].lease, b.data, b.len)) == TS_OK) {
 			*state = TASK_DONE;
+			verdicts(ts, ls, won, ts->cells == NULL ? 0 :
+			    ts->cells(rec->data, rec->len, b.data, b.len));
+		}
 	} else if (posted >= ls->q.max) {
 		buf_appendf(&b, "%d results, %d of them in agreement at most, "
 		    "%d needed: the volunteers disagree", posted, most,
@@ -1090,8 +1112,8 @@ quorum_decide(struct taskstore *ts, const char *id, enum task_state st,
  */
 static int
 quorum_post(struct taskstore *ts, const char *id, enum task_state st,
-    struct leases *ls, size_t i, const char *data, size_t len,
-    task_agree_fn agree, enum task_state *state)
+    struct leases *ls, size_t i, const struct buf *rec, const char *data,
+    size_t len, task_agree_fn agree, enum task_state *state)
 {
 	char name[TASK_ID_MAX + LEASE_LEN + 2], line[LEASE_LEN + 32];
 	int cls, rc;
@@ -1113,7 +1135,7 @@ quorum_post(struct taskstore *ts, const char *id, enum task_state st,
 		ls->l[i].cls = cls;
 		ls->valid += strlen(line);
 	}
-	return quorum_decide(ts, id, st, ls, state);
+	return quorum_decide(ts, id, st, ls, rec, state);
 }
 
 int
@@ -1156,8 +1178,8 @@ taskstore_complete(struct taskstore *ts, const char *id, const char *vid,
 		*refused = 1;
 		rc = TS_CONFLICT;
 	} else if (ls.q.k > 1 && marked && agree != NULL) {
-		rc = quorum_post(ts, id, st, &ls, (size_t)i, data, len, agree,
-		    state);
+		rc = quorum_post(ts, id, st, &ls, (size_t)i, &rec, data, len,
+		    agree, state);
 	} else if ((rc = mark_done(ts, id, st, marked, &ls, lease, data,
 	    len)) == TS_OK) {
 		*state = TASK_DONE;
@@ -1199,6 +1221,7 @@ taskstore_failure(struct taskstore *ts, const char *id, struct buf *out,
 int
 taskstore_reap(struct taskstore *ts, int64_t now)
 {
+	const struct badhost_rule rule = { ts->invalid_max, ts->expired_max };
 	struct leases ls;
 	struct dirent *e;
 	DIR *d;
@@ -1221,10 +1244,22 @@ taskstore_reap(struct taskstore *ts, int64_t now)
 			unlinkat(ts->leased, e->d_name, 0);
 		} else if (st == TASK_LEASED &&
 		    (leases_read(ts, e->d_name, st, marked, &ls) != 0 ||
-		    ls.n == 0 || ls.l[ls.n - 1].expires < now)) {
-			/* No readable lease is no lease: open it again. */
-			if (reopen(ts, e->d_name) == TS_OK)
+		    ls.n == 0 || ls.l[ls.n - 1].expires < now ||
+		    volunteer_blocked(ts, ls.l[ls.n - 1].vid, NULL, 0))) {
+			/*
+			 * No readable lease is no lease: open it again; so is
+			 * a blocked volunteer's. An expiry counts against
+			 * its volunteer (after the reopen: a crash loses
+			 * the count, never the task).
+			 */
+			if (reopen(ts, e->d_name) == TS_OK) {
 				reopened++;
+				if (ls.n > 0 && ls.l[ls.n - 1].expires < now &&
+				    !ls.l[ls.n - 1].posted)
+					(void)tally_add(ts,
+					    ls.l[ls.n - 1].vid,
+					    VERDICT_EXPIRED, 0, &rule);
+			}
 		}
 		unlock_task(lk);
 	}
@@ -1249,7 +1284,8 @@ taskstore_count(struct taskstore *ts, enum task_state st, size_t *n)
 }
 
 int
-taskstore_volunteer_add(struct taskstore *ts, const char *name, char *token)
+taskstore_volunteer_add(struct taskstore *ts, const char *name,
+    const char *team, char *token)
 {
 	char vid[VOLUNTEER_ID_LEN + 1], secret[VOLUNTEER_SECRET_LEN + 1];
 	struct buf b = { NULL, 0, 0 };
@@ -1259,6 +1295,8 @@ taskstore_volunteer_add(struct taskstore *ts, const char *name, char *token)
 	    random_hex(secret, VOLUNTEER_SECRET_LEN / 2) != 0)
 		return fail(ts, "cannot make a token", NULL);
 	buf_appendf(&b, "%s %s\n", secret, name);
+	if (team[0] != '\0')
+		buf_appendf(&b, "team %s\n", team);
 	if (atomic_write(ts->volunteers, vid, b.data, b.len, 0600) != 0)
 		rc = fail(ts, "cannot record volunteer", vid);
 	buf_free(&b);

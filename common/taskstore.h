@@ -64,8 +64,17 @@ struct taskstore {
 	char *path;
 	int dirfd;
 	int tmp, tasks, open, leased, done, cancelled, locks,
-	    volunteers, blobs, fetched, components, failed, copies;
+	    volunteers, blobs, fetched, components, failed, copies, tally,
+	    blocked;
 	struct open_index open_idx;	/* open/, oldest first */
+	/*
+	 * The verdicts of a quorum (voltally.h): the credit of a valid
+	 * result (NULL: none), and when a volunteer is blocked; the
+	 * caller's, set after taskstore_open.
+	 */
+	int64_t (*cells)(const char *record, size_t rlen, const char *data,
+	    size_t len);
+	int invalid_max, expired_max;
 };
 
 /*
@@ -234,11 +243,12 @@ int taskstore_reap(struct taskstore *ts, int64_t now);
 int taskstore_count(struct taskstore *ts, enum task_state st, size_t *n);
 
 /*
- * Register a volunteer named name: its token, "ID.SECRET", into token
- * (VOLUNTEER_TOKEN_LEN + 1 bytes). TS_OK, TS_ERROR.
+ * Register a volunteer named name, of team team ("" if none): its token,
+ * "ID.SECRET", into token (VOLUNTEER_TOKEN_LEN + 1 bytes). TS_OK,
+ * TS_ERROR.
  */
 int taskstore_volunteer_add(struct taskstore *ts, const char *name,
-    char *token);
+    const char *team, char *token);
 
 /*
  * Check a volunteer's token: TS_OK with its ID in vid

@@ -62,6 +62,23 @@ print("\n".join(sorted(out)))
 PY
 }
 
+# vid_of NAME: the ID of ct-volunteer NAME (its work directory's token).
+vid_of() {
+	cut -c1-16 "$BATS_TEST_TMPDIR/$1/token"
+}
+
+# cells RECORD REPORT: the credit of a task: its query's letters times
+# the database's (the report's Statistics_db-len).
+cells() {
+	python3 - "$1" "$2" <<'PY'
+import json, re, sys
+q = json.load(open(sys.argv[1]))["query"]
+letters = sum(sum(c.isalpha() for c in l) for l in q.splitlines() if not l.startswith(">"))
+db = int(re.search(r"<Statistics_db-len>(\d+)", open(sys.argv[2]).read()).group(1))
+print(letters * db)
+PY
+}
+
 # check_right IDS...: each job Completed with blastp's own hits.
 check_right() {
 	local id name
@@ -89,7 +106,7 @@ check_right() {
 }
 
 @test "quorum 2, a volunteer that shifts scores and one that drops hits among honest ones: no wrong result reaches a job, every job Completes with blastp's hits" {
-	serve a -q blastp=2:4 -N 0
+	serve a -q blastp=2:4 -N 0 -F 2
 	pool_registry "$a_URL"
 	liar shifter shift
 	volunteer liar1 "$a_URL" -c "$LIAR"
@@ -115,6 +132,39 @@ check_right() {
 		assert_equal "$(sort <<<"$vids" | uniq -d)" ""
 	done
 	echo "copies run: $copies for ${#ids[@]} tasks" >&3
+	# The liars: never credited, each refutation counted; two in a row
+	# (-F 2) stop one. The honest: credited exactly k = 2 times each
+	# task's cells (its query's letters times the database's).
+	ct-serve -D store -l >list
+	cat list >&3
+	for v in liar1 liar2; do
+		vid=$(vid_of "$v")
+		line=$(grep "^$vid " list)
+		read -r _ _ _ state credit valid wrong _ <<<"$line"
+		assert_equal "$credit $valid" "0 0"
+		[ "$wrong" -ge 1 ]
+		if [ "$wrong" -ge 2 ]; then
+			assert_equal "$state" blocked
+			[[ $line == *"results in a row refuted by a quorum"* ]]
+		fi
+	done
+	total=0
+	for v in v1 v2; do
+		vid=$(vid_of "$v")
+		read -r _ _ _ state credit _ wrong _ <<<"$(grep "^$vid " list)"
+		assert_equal "$state $wrong" "active 0"
+		total=$((total + credit))
+	done
+	want=0
+	for id in "${ids[@]}"; do
+		want=$((want + 2 * $(cells "store/tasks/$id.1" "$id.xml")))
+	done
+	[ "$want" -gt 0 ]
+	assert_equal "$total" "$want"
+	# The credit page says the same.
+	run -0 curl -sf "$a_URL/v1/credit"
+	echo "$output" >credit.json
+	assert_equal "$(python3 -c 'import json,sys; print(sum(v["credit"] for v in json.load(open("credit.json"))["volunteers"]))')" "$want"
 }
 
 @test "copies that keep disagreeing: the task fails with the reason, and the job moves on to the next server" {
@@ -219,4 +269,103 @@ XML
 			[ -s "store/copies/t$t.$l" ] || fail "t$t: copy $l lost"
 		done
 	done
+}
+
+@test "ct-serve -B: a blocked volunteer gets no work and its leased task goes to another; -U lets it back; -l shows why" {
+	serve a -q blastp=2 -N 0
+	submit_task "$a_URL" t1
+	tok=$(register "$a_URL")
+	other=$(register "$a_URL")
+	offer='{"services":["blastp"],"databases":["globins45"]}'
+	run -0 call POST "$a_URL/v1/work" "$tok" -d "$offer"
+	assert_output --partial '"task":"t1"'
+	lease=$(json lease <body)
+	run -0 ct-serve -D store -B "${tok:0:16}"
+	run -0 ct-serve -D store -l
+	assert_line --regexp "^${tok:0:16} t +- +blocked .* blocked by the admin$"
+	assert_line --regexp "^${other:0:16} t +- +active "
+	# Every request of the blocked volunteer is refused, its result too.
+	run -0 call POST "$a_URL/v1/work" "$tok" -d "$offer"
+	assert_output --partial '403 {"error":"this volunteer is blocked: blocked by the admin"}'
+	run -0 call POST "$a_URL/v1/tasks/t1/result?lease=$lease" "$tok" --data-binary @/dev/null
+	assert_output --regexp '^403 '
+	# Its task goes back at the next reaper's pass, to the other.
+	for ((n = 0; n < 50; n++)); do
+		call POST "$a_URL/v1/work" "$other" -d "$offer" >out
+		grep -q '"task":"t1"' out && break
+		sleep 0.1
+	done
+	grep -q '"task":"t1"' out
+	run -0 ct-serve -D store -U "${tok:0:16}"
+	run -0 call POST "$a_URL/v1/work" "$tok" -d "$offer"
+	assert_output --regexp '^200 '
+	run -66 ct-serve -D store -B 0123456789abcdef
+	assert_output --partial "no volunteer 0123456789abcdef"
+	run -64 ct-serve -D store -B nothex
+}
+
+@test "registration is rate-limited; a team's credit is the sum of its volunteers'; no volunteer's request names another's record" {
+	serve a -q blastp=2 -N 0
+	for ((n = 0; n < 30; n++)); do
+		curl -s -o /dev/null -w '%{http_code}\n' -X POST -H "Authorization: Bearer $PK" \
+			-d '{"name":"x"}' "$a_URL/v1/volunteers"
+	done >codes
+	grep -q 429 codes
+	grep -q 201 codes
+	run -0 call POST "$a_URL/v1/volunteers" "$PK" -d '{"name":"x","team":"bad team"}'
+	assert_output --regexp '^(400|429) '
+	sleep 3
+	a=$(curl -sf -X POST -H "Authorization: Bearer $PK" -d '{"name":"ann","team":"lab"}' "$a_URL/v1/volunteers" | json token)
+	b=$(curl -sf -X POST -H "Authorization: Bearer $PK" -d '{"name":"bob","team":"lab"}' "$a_URL/v1/volunteers" | json token)
+	blastp -query <(printf '>HBB_HUMAN q\n%s\n' "$PROTEIN") -db "$DB" -outfmt 5 >good.xml
+	submit_task "$a_URL" t1
+	offer='{"services":["blastp"],"databases":["globins45"]}'
+	for t in "$a" "$b"; do
+		call POST "$a_URL/v1/work" "$t" -d "$offer" >/dev/null
+		l=$(json lease <body)
+		# Another's lease, or a task not its own: refused, nothing counted.
+		[ -z "${prev:-}" ] || { run -0 call POST "$a_URL/v1/tasks/t1/result?lease=$prev" "$t" --data-binary @good.xml; assert_output --regexp '^403 '; }
+		call POST "$a_URL/v1/tasks/t1/result?lease=$l" "$t" --data-binary @good.xml >/dev/null
+		prev=$l
+	done
+	run -0 curl -sf "$a_URL/v1/credit"
+	echo "$output" >credit.json
+	python3 - <<'PY'
+import json
+c = json.load(open("credit.json"))
+v = {x["name"]: x for x in c["volunteers"]}
+assert set(v) == {"ann", "bob"}, v
+assert v["ann"]["credit"] == v["bob"]["credit"] > 0
+assert v["ann"]["team"] == "lab" and v["ann"]["results"] == 1
+t = c["teams"]
+assert len(t) == 1 and t[0]["team"] == "lab" and t[0]["volunteers"] == 2
+assert t[0]["credit"] == 2 * v["ann"]["credit"]
+PY
+}
+
+@test "a volunteer whose leases keep expiring is blocked (-F), the reason shown, and its task goes to another" {
+	serve a -L 2 -F 0:2
+	submit_task "$a_URL" t1
+	tok=$(register "$a_URL")
+	other=$(register "$a_URL")
+	offer='{"services":["blastp"],"databases":["globins45"]}'
+	for k in 1 2; do
+		for ((n = 0; n < 80; n++)); do
+			call POST "$a_URL/v1/work" "$tok" -d "$offer" >out
+			grep -q '"task":"t1"' out && break
+			sleep 0.1
+		done
+		grep -q '"task":"t1"' out
+		sleep 3.2	# the lease of 2 s ends, and the reaper sees it
+	done
+	for ((n = 0; n < 30; n++)); do
+		ct-serve -D store -l | grep -q "^${tok:0:16} .* blocked " && break
+		sleep 0.1
+	done
+	run -0 ct-serve -D store -l
+	assert_line --regexp "^${tok:0:16} t +- +blocked +0 +0 +0 +2 .* 2 leases in a row expired$"
+	run -0 call POST "$a_URL/v1/work" "$tok" -d "$offer"
+	assert_output --regexp '^403 '
+	run -0 call POST "$a_URL/v1/work" "$other" -d "$offer"
+	assert_output --partial '"task":"t1"'
 }
