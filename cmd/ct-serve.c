@@ -60,6 +60,7 @@ static const char usage[] =
     "       [-F invalid[:expired]] [-G seconds] [-L seconds] [-N bits]\n"
     "       [-P portfile] [-p port] [-q service=k[:max] ...] [-R size]\n"
     "       [-r rate] [-T seconds] [-t threads] [-W directory]\n"
+    "       [-X run[:percent]]\n"
     "       ct-serve -D store -I database ...\n"
     "       ct-serve -D store -l | -B id | -U id\n";
 
@@ -98,6 +99,9 @@ static const char help[] =
     "  -T seconds   a done, failed or cancelled task is removed this long\n"
     "               after it ended, fetched or not (default 7 days)\n"
     "  -t threads   threads answering requests (default 4)\n"
+    "  -X run[:percent]  a volunteer with run results in a row validated\n"
+    "               gets a quorum's tasks alone, but percent of them\n"
+    "               (default 10) (default: never alone)\n"
     "  -W directory the volunteer page's files (default " CT_WWW_DEFAULT ")\n"
     "  -h, -V       help, version\n";
 
@@ -155,6 +159,7 @@ struct server {
 	size_t nquorums;
 	int block_bits;		/* -N */
 	int invalid_max, expired_max;	/* -F */
+	int trust_run, spot_percent;	/* -X */
 };
 
 /* Who may call an endpoint. */
@@ -1523,6 +1528,22 @@ struct options {
 	char *block, *unblock;	/* -B, -U: the volunteer's ID */
 };
 
+/* -X "RUN[:PERCENT]" (NULL: never alone). */
+static void
+trust_arg(struct cli *c, const char *arg, struct server *s)
+{
+	int64_t run = 0, pct = 10;
+	const char *p;
+
+	if (arg != NULL && (parse_int64(arg, &p, 1, 1000000, &run) != 0 ||
+	    (*p != '\0' && (*p != ':' || parse_int64(p + 1, &p, 0, 100,
+	    &pct) != 0 || *p != '\0'))))
+		cli_usage_error(c, "-X: not RUN[:PERCENT], RUN 1 to 1000000, "
+		    "PERCENT 0 to 100: %.80s", arg);
+	s->trust_run = (int)run;
+	s->spot_percent = (int)pct;
+}
+
 /* -F "INVALID[:EXPIRED]" (NULL: the defaults) into s->ts's rule. */
 static void
 badhost_arg(struct cli *c, const char *arg, struct server *s)
@@ -1585,6 +1606,7 @@ parse_args(struct cli *c, int argc, char **argv, struct server *s,
 	char *lease = NULL, *port_s = NULL, *body = NULL, *result = NULL;
 	char *rate = NULL, *threads_s = NULL, *expire = NULL, *grace = NULL;
 	char *retention = NULL, *bits = NULL, **quorums = NULL, *bad = NULL;
+	char *trust = NULL;
 	struct poptOption table[] = {
 		CLI_STRING_OF('D', "store", &o->store, 0, "dir"),
 		CLI_STRING_OF('k', "dispatcher-key", &o->ckey, 0, "file"),
@@ -1594,6 +1616,7 @@ parse_args(struct cli *c, int argc, char **argv, struct server *s,
 		CLI_STRING('B', "block", &o->block, 0),
 		CLI_STRING('U', "unblock", &o->unblock, 0),
 		CLI_STRING('F', "bad-host", &bad, 0),
+		CLI_STRING('X', "trust", &trust, 0),
 		CLI_STRING_OF('A', "access-log", &o->access_log, 0, "file"),
 		CLI_STRING('a', "address", &o->addr, 0),
 		CLI_STRING('b', "max-body", &body, 0),
@@ -1657,6 +1680,7 @@ parse_args(struct cli *c, int argc, char **argv, struct server *s,
 	s->rate = rate ? (double)number_arg(c, rate, "-r", 1, 100000) : 20;
 	s->block_bits = bits ? (int)number_arg(c, bits, "-N", 0, 32) : 24;
 	badhost_arg(c, bad, s);
+	trust_arg(c, trust, s);
 	quorum_args(c, quorums, s);
 	if (port_s != NULL)
 		port = number_arg(c, port_s, "-p", 0, 65535);
@@ -1686,6 +1710,7 @@ parse_args(struct cli *c, int argc, char **argv, struct server *s,
 	free(retention);
 	free(bits);
 	free(bad);
+	free(trust);
 }
 
 /* A line of -l for volunteer v. */
@@ -1923,6 +1948,8 @@ main(int argc, char **argv)
 	s.ts.cells = result_cells;
 	s.ts.invalid_max = s.invalid_max;
 	s.ts.expired_max = s.expired_max;
+	s.ts.trust_run = s.trust_run;
+	s.ts.spot_percent = s.spot_percent;
 	pthread_mutex_init(&s.rate_mu, NULL);
 	open_outputs(&s, &o);
 

@@ -425,6 +425,7 @@ struct lease_line {
 	char block[TASK_BLOCK_MAX + 1];
 	bool posted;
 	int cls;		/* its copy's class of agreement */
+	bool alone;		/* "alone LEASE": a trusted volunteer's */
 };
 
 /*
@@ -471,7 +472,25 @@ lease_parse(const char *p, const char *end, struct lease_line *l)
 	l->vid[VOLUNTEER_ID_LEN] = '\0';
 	l->posted = false;
 	l->cls = -1;
+	l->alone = false;
 	return 0;
+}
+
+/* Parse "alone LEASE" p..end, marking the lease it names: 0, or -1. */
+static int
+alone_parse(const char *p, const char *end, struct leases *ls)
+{
+	size_t i;
+
+	if (end - p != 6 + LEASE_LEN || strncmp(p, "alone ", 6) != 0 ||
+	    !span_only(p + 6, LEASE_LEN, hex_chars))
+		return -1;
+	for (i = 0; i < ls->n; i++)
+		if (strncmp(ls->l[i].lease, p + 6, LEASE_LEN) == 0) {
+			ls->l[i].alone = true;
+			return 0;
+		}
+	return -1;
 }
 
 /* Parse "quorum K MAX" p..end into q: 0, or -1. */
@@ -572,7 +591,8 @@ leases_parse(int fd, bool done, struct leases *ls)
 			ls->valid = (size_t)(end + 1 - b.data);
 			continue;
 		}
-		if (posted_parse(p, end, ls) == 0) {
+		if (posted_parse(p, end, ls) == 0 ||
+		    alone_parse(p, end, ls) == 0) {
 			ls->valid = (size_t)(end + 1 - b.data);
 			continue;
 		}
@@ -665,10 +685,13 @@ marker_write(struct taskstore *ts, const char *id, const struct leases *ls,
 		buf_appendf(&b, "%s %s %" PRId64 "%s%s\n", ls->l[i].lease,
 		    ls->l[i].vid, ls->l[i].expires, ls->l[i].block[0] ? " " :
 		    "", ls->l[i].block);
-	for (i = 0; i < ls->n; i++)
+	for (i = 0; i < ls->n; i++) {
+		if (ls->l[i].alone)
+			buf_appendf(&b, "alone %s\n", ls->l[i].lease);
 		if (ls->l[i].posted)
 			buf_appendf(&b, "posted %s %d\n", ls->l[i].lease,
 			    ls->l[i].cls);
+	}
 	if (ls->done_by[0] != '\0')
 		buf_appendf(&b, "done %s\n", ls->done_by);
 	buf_appendf(&tmp, "%s.%ld.%s", id, (long)getpid(), jobid_nonce());
@@ -772,6 +795,31 @@ open_listing(struct taskstore *ts, const char *name)
 }
 
 /*
+ * Whether volunteer vid gets a quorum's task alone (adaptive
+ * replication): a long enough run of validated results, and the spot
+ * check's draw says so.
+ */
+static bool
+trusted(struct taskstore *ts, const char *vid)
+{
+	struct tally t;
+	unsigned char r;
+
+	/*
+	 * A run alone would trust a volunteer that lies now and then once
+	 * its luck lasts: its record as a whole must be clean too, at most
+	 * one result refuted in a hundred.
+	 */
+	if (ts->trust_run <= 0 || tally_read(ts, vid, &t) != 0 ||
+	    t.valid_run < ts->trust_run || t.invalid * 100 > t.valid)
+		return false;
+	if (getrandom(&r, 1, 0) != 1)
+		return false;
+	/* r in 0..255: below spot_percent of 256, a spot check. */
+	return (int)r * 100 >= ts->spot_percent * 256;
+}
+
+/*
  * Hand task id out, its lock held and its marker in open/: the new lease
  * appended to the marker and synced, then the marker renamed to leased/,
  * which alone gives the task out, and leased/ synced. Two syncs in all;
@@ -781,7 +829,7 @@ static int
 claim_locked(struct taskstore *ts, const char *id, const char *vid,
     const char *block, int lease_secs, struct task_lease *out)
 {
-	char line[LEASE_LEN + VOLUNTEER_ID_LEN + TASK_BLOCK_MAX + 32];
+	char line[2 * LEASE_LEN + VOLUNTEER_ID_LEN + TASK_BLOCK_MAX + 48];
 	struct leases ls;
 	struct lease_line *l;
 	size_t i;
@@ -804,6 +852,10 @@ claim_locked(struct taskstore *ts, const char *id, const char *vid,
 	snprintf(line, sizeof line, "%s %s %" PRId64 "%s%.*s\n", l->lease,
 	    l->vid, l->expires, ls.q.k > 1 && block[0] ? " " : "",
 	    ls.q.k > 1 ? TASK_BLOCK_MAX : 0, block);
+	/* Its lease line and the word that it runs alone, in one append. */
+	if (ls.q.k > 1 && ls.n == 0 && trusted(ts, vid))
+		snprintf(line + strlen(line), sizeof line - strlen(line),
+		    "alone %s\n", l->lease);
 	if ((rc = marker_append(ts, ts->open, id, &ls, line, NULL, 0)) !=
 	    TS_OK)
 		return rc;
@@ -1177,7 +1229,8 @@ taskstore_complete(struct taskstore *ts, const char *id, const char *vid,
 	    sizeof why) != 0) {
 		*refused = 1;
 		rc = TS_CONFLICT;
-	} else if (ls.q.k > 1 && marked && agree != NULL) {
+	} else if (ls.q.k > 1 && marked && agree != NULL &&
+	    !ls.l[i].alone) {
 		rc = quorum_post(ts, id, st, &ls, (size_t)i, &rec, data, len,
 		    agree, state);
 	} else if ((rc = mark_done(ts, id, st, marked, &ls, lease, data,

@@ -75,6 +75,12 @@ struct taskstore {
 	int64_t (*cells)(const char *record, size_t rlen, const char *data,
 	    size_t len);
 	int invalid_max, expired_max;
+	/*
+	 * Adaptive replication: a volunteer with trust_run results in a
+	 * row validated gets a quorum's task alone (0: never), but for
+	 * spot_percent of them, replicated as any.
+	 */
+	int trust_run, spot_percent;
 };
 
 /*

@@ -369,3 +369,34 @@ PY
 	run -0 call POST "$a_URL/v1/work" "$other" -d "$offer"
 	assert_output --partial '"task":"t1"'
 }
+
+# liar_run N ARGS...: quorum-sim.py over N tasks against a ct-serve started
+# with ARGS, the liar lying 1 in 10; its figures in $figures.
+liar_run() {
+	local n=$1
+	shift
+	blastp -query <(printf '>HBB_HUMAN q\n%s\n' "$HBB") -db "$DB" -outfmt 5 >good.xml
+	sed -E '0,/<Hsp_score>/s/<Hsp_score>([0-9]+)/<Hsp_score>1\1/' good.xml >bad.xml
+	! cmp -s good.xml bad.xml
+	serve a -q blastp=2:5 -N 0 -r 100000 "$@"
+	figures=$(python3 "$BATS_TEST_DIRNAME/quorum-sim.py" "$a_URL" "$CK" "$PK" good.xml bad.xml "$n" 10)
+	echo "$* : $figures" >&3
+}
+
+HBB=MVHLTPEEKSAVTALWGKVNVDEVGGEALGRLLVVYPWTQRFFESFGDLSTPDAVMGNPKVKAHGKKVLGAFSDGLAHLDNLKGTFATLSELHCDKLHVDPENFRLLGNVLVCVLAHHFGKEFTPPVQAAYQKVVAGVANALAHKYH
+
+@test "a volunteer that lies 1 in 10, over 1000 tasks: with quorum 2 alone, no wrong result is accepted; with adaptive replication (-X), few, and fewer runs per task" {
+	liar_run 1000 -F 0
+	read -r _ n _ done _ failed _ wrong _ copies <<<"$figures"
+	assert_equal "$n $done $failed $wrong" "1000 1000 0 0"
+	plain=$copies
+	kill_tree "$SERVE_PID"
+	rm -rf store
+	liar_run 1000 -F 0 -X 10:10
+	read -r _ n _ done _ failed _ wrong _ copies <<<"$figures"
+	assert_equal "$n $done $failed" "1000 1000 0"
+	# The bound: the liar is trusted at most until its first lie is
+	# caught, then never again (one refuted in a hundred at most).
+	[ "$wrong" -le 30 ]
+	[ "$copies" -lt "$plain" ]
+}
