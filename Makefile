@@ -79,7 +79,7 @@ PROGS = $(USER_PROGS) ct-providers ct-dispatch ct-report ct-serve ct-volunteer \
 	ct-ssearch
 LIBS_ct-providers = $(XML_LIBS)
 LIBS_ct-dispatch = $(XML_LIBS)
-LIBS_ct-serve = $(MHD_LIBS) $(JANSSON_LIBS) $(XML_LIBS) $(NETTLE_LIBS) -lpthread
+LIBS_ct-serve = $(MHD_LIBS) $(JANSSON_LIBS) $(XML_LIBS) $(NETTLE_LIBS) -lpthread -lm
 LIBS_ct-volunteer = $(CURL_LIBS) $(JANSSON_LIBS) $(NETTLE_LIBS)
 BINS = $(PROGS:%=$(BUILD)/bin/%)
 # Bash completion, one file per program, from its own option table.
@@ -169,7 +169,7 @@ FUZZ_HARNESSES = $(filter-out replay,$(patsubst t/fuzz/%.c,%,$(wildcard t/fuzz/*
 FUZZ_REPLAYS = $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/replay-%)
 FUZZ_ENGINES = $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/fuzz-%)
 FUZZ_LIBS = $(XML_LIBS) $(CURL_LIBS) $(MHD_LIBS) $(JANSSON_LIBS) $(POPT_LIBS) \
-	$(NETTLE_LIBS) -lpthread
+	$(NETTLE_LIBS) -lpthread -lm
 
 $(BUILD)/fuzz/replay-%: t/fuzz/%.c t/fuzz/replay.c t/fuzz/harness.h \
 		common/*.h providers/*.c cmd/ct-serve.c $(BUILD)/config.h $(LIBCT) \

@@ -18,6 +18,7 @@
  * The main thread waits for signals and puts expired leases back.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -38,6 +39,7 @@
 
 #include "atomicfile.h"
 #include "blobstore.h"
+#include "blastcmp.h"
 #include "charset.h"
 #include "cli.h"
 #include "components.h"
@@ -50,13 +52,17 @@
 #include "taskstore.h"
 #include "timefmt.h"
 #include "util.h"
+#include "voltally.h"
 
 static const char usage[] =
     "usage: ct-serve -D store -k keyfile -K keyfile [-A logfile] [-a address]\n"
-    "       [-b size] [-c certfile -C keyfile] [-E seconds] [-G seconds]\n"
-    "       [-L seconds] [-P portfile] [-p port] [-R size] [-r rate]\n"
-    "       [-T seconds] [-t threads] [-W directory]\n"
-    "       ct-serve -D store -I database ...\n";
+    "       [-b size] [-c certfile -C keyfile] [-E seconds]\n"
+    "       [-F invalid[:expired]] [-G seconds] [-L seconds] [-N bits]\n"
+    "       [-P portfile] [-p port] [-q service=k[:max] ...] [-R size]\n"
+    "       [-r rate] [-T seconds] [-t threads] [-W directory]\n"
+    "       [-X run[:percent]]\n"
+    "       ct-serve -D store -I database ...\n"
+    "       ct-serve -D store -l | -B id | -U id\n";
 
 static const char help[] =
     "Serve the volunteer pool's tasks over HTTP (cputorrent-volunteer(7)).\n"
@@ -65,23 +71,37 @@ static const char help[] =
     "  -K keyfile   the pool's credential, which volunteers register with\n"
     "  -I           put these BLAST databases (-db paths) in the store for\n"
     "               volunteers to fetch; print each one's blob ID\n"
+    "  -l           list the volunteers: credit, results, state\n"
+    "  -B id        block a volunteer: its token refused, its tasks\n"
+    "               given to others\n"
+    "  -U id        unblock a volunteer\n"
     "  -A logfile   append a line for each request there (access log)\n"
     "  -a address   IPv4 address to listen on (default 127.0.0.1)\n"
     "  -b size      the largest JSON body (default 1M)\n"
     "  -c certfile  serve HTTPS with this certificate (PEM), and\n"
     "  -C keyfile   this private key (PEM)\n"
     "  -E seconds   a volunteer's token expires unused this long (30 days)\n"
+    "  -F invalid[:expired]  block a volunteer after so many results in a\n"
+    "               row refuted by a quorum, or leases in a row expired\n"
+    "               (default 3:10; 0: never)\n"
     "  -G seconds   a done task is removed this long after its result's\n"
     "               fetch, a component this long after a task last named\n"
     "               it once no open or leased task does (default 3600)\n"
     "  -L seconds   a lease's length, renewed by heartbeats (default 300)\n"
+    "  -N bits      a quorum's copies go to volunteers in distinct address\n"
+    "               blocks of this prefix length (default 24; 0: any)\n"
     "  -P portfile  write the port listened on there once listening\n"
     "  -p port      TCP port (default 8470; 0: any free one)\n"
+    "  -q service=k[:max]  a task of service is done once k volunteers'\n"
+    "               results agree, failed once max (default k+2) did not\n"
     "  -R size      the largest result (default 64M)\n"
     "  -r rate      requests a second per volunteer (default 20)\n"
-    "  -T seconds   a done or cancelled task is removed this long after it\n"
-    "               ended, fetched or not (default 7 days)\n"
+    "  -T seconds   a done, failed or cancelled task is removed this long\n"
+    "               after it ended, fetched or not (default 7 days)\n"
     "  -t threads   threads answering requests (default 4)\n"
+    "  -X run[:percent]  a volunteer with run results in a row validated\n"
+    "               gets a quorum's tasks alone, but percent of them\n"
+    "               (default 10) (default: never alone)\n"
     "  -W directory the volunteer page's files (default " CT_WWW_DEFAULT ")\n"
     "  -h, -V       help, version\n";
 
@@ -105,6 +125,17 @@ static const char help[] =
 /* Buckets of the per-volunteer rate limit: volunteers that share one
  * share a limit, never more than it allows in all. */
 #define RATE_BUCKETS 4096
+/* Registrations a second, in all, in bursts of ten. */
+#define REGISTER_RATE 1
+/* Volunteers and teams the credit page shows. */
+#define CREDIT_TOP 20
+/* Services given a quorum (-q). */
+#define QUORUM_RULES_MAX 32
+
+struct quorum_rule {
+	char service[33];
+	struct quorum q;
+};
 
 struct bucket {
 	double tokens;
@@ -123,6 +154,12 @@ struct server {
 	struct purge_rules purge;
 	int www;		/* the page's directory; -1: no page */
 	int access_log;		/* -A; -1: none */
+	struct bucket registrations;	/* all of them: REGISTER_RATE */
+	struct quorum_rule quorums[QUORUM_RULES_MAX];	/* -q */
+	size_t nquorums;
+	int block_bits;		/* -N */
+	int invalid_max, expired_max;	/* -F */
+	int trust_run, spot_percent;	/* -X */
 };
 
 /* Who may call an endpoint. */
@@ -131,7 +168,7 @@ enum audience { ANYONE, CLIENT, POOL, VOLUNTEER };
 enum route {
 	R_NONE, R_PING, R_SUBMIT, R_STATUS, R_CANCEL, R_FETCH, R_REGISTER,
 	R_WORK, R_HEARTBEAT, R_RELEASE, R_POST_RESULT, R_BLOB, R_BLOB_HEAD,
-	R_BLOB_PUT, R_STATIC,
+	R_BLOB_PUT, R_STATIC, R_CREDIT,
 };
 
 /* One request, kept between libmicrohttpd's calls. */
@@ -294,8 +331,8 @@ send_store_error(struct server *s, struct MHD_Connection *c, int rc,
 		return send_error(c, MHD_HTTP_FORBIDDEN, "task %s was never "
 		    "given to you under that lease", id);
 	case TS_GONE:
-		return send_error(c, MHD_HTTP_GONE, "task %s was cancelled",
-		    id);
+		return send_error(c, MHD_HTTP_GONE, "task %s was cancelled, "
+		    "or failed", id);
 	default:
 		ct_warn("task store %s: %s", s->ts.path, taskstore_why());
 		return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "the task "
@@ -331,11 +368,9 @@ bearer(struct MHD_Connection *c)
 
 /* Take one request from vid's bucket: true if it may go on. */
 static bool
-rate_take(struct server *s, const char *vid)
+bucket_take(struct server *s, struct bucket *b, double rate)
 {
-	struct bucket *b = &s->buckets[fnv1a32(vid, strlen(vid)) %
-	    RATE_BUCKETS];
-	double burst = s->rate * 2 < 10 ? 10 : s->rate * 2;
+	double burst = rate * 2 < 10 ? 10 : rate * 2;
 	int64_t now = monotonic_usec();
 	bool ok;
 
@@ -343,7 +378,7 @@ rate_take(struct server *s, const char *vid)
 	if (b->last == 0)
 		b->tokens = burst;
 	else
-		b->tokens += (double)(now - b->last) / 1e6 * s->rate;
+		b->tokens += (double)(now - b->last) / 1e6 * rate;
 	if (b->tokens > burst)
 		b->tokens = burst;
 	b->last = now;
@@ -352,6 +387,13 @@ rate_take(struct server *s, const char *vid)
 		b->tokens -= 1;
 	pthread_mutex_unlock(&s->rate_mu);
 	return ok;
+}
+
+static bool
+rate_take(struct server *s, const char *vid)
+{
+	return bucket_take(s, &s->buckets[fnv1a32(vid, strlen(vid)) %
+	    RATE_BUCKETS], s->rate);
 }
 
 /* --- routing ----------------------------------------------------------- */
@@ -383,6 +425,9 @@ route_of(const char *method, const char *url, char *id, bool *bad_method)
 		    (*bad_method = true, R_NONE);
 	if (strcmp(url, "/v1/work") == 0)
 		return strcmp(method, "POST") == 0 ? R_WORK :
+		    (*bad_method = true, R_NONE);
+	if (strcmp(url, "/v1/credit") == 0)
+		return strcmp(method, "GET") == 0 ? R_CREDIT :
 		    (*bad_method = true, R_NONE);
 	if (strncmp(url, "/v1/blobs/", 10) == 0) {
 		if (!sha256_hex_valid(url + 10))
@@ -428,7 +473,7 @@ static enum audience
 audience_of(enum route r)
 {
 	switch (r) {
-	case R_PING: case R_STATIC: return ANYONE;
+	case R_PING: case R_STATIC: case R_CREDIT: return ANYONE;
 	case R_SUBMIT: case R_STATUS: case R_CANCEL: case R_FETCH:
 	case R_BLOB_HEAD: case R_BLOB_PUT:
 		return CLIENT;
@@ -553,6 +598,23 @@ component_here(struct server *s, const char *id, char *why, size_t whylen)
 	return rc == 0 ? 0 : 1;
 }
 
+/* The quorum of the service of the task whose record is text, or NULL. */
+static const struct quorum *
+quorum_of(struct server *s, const char *text)
+{
+	const struct quorum *q = NULL;
+	const char *service;
+	json_t *t = json_loads(text, 0, NULL);
+	size_t i;
+
+	if (t != NULL && json_unpack(t, "{s:s}", "service", &service) == 0)
+		for (i = 0; i < s->nquorums && q == NULL; i++)
+			if (strcmp(s->quorums[i].service, service) == 0)
+				q = &s->quorums[i].q;
+	json_decref(t);
+	return q;
+}
+
 static enum MHD_Result
 do_submit(struct server *s, struct MHD_Connection *c, struct request *rq)
 {
@@ -574,7 +636,8 @@ do_submit(struct server *s, struct MHD_Connection *c, struct request *rq)
 			ct_warnerr("task store %s: component %s", s->ts.path,
 			    comp);
 	}
-	rc = taskstore_submit(&s->ts, rq->id, text, strlen(text));
+	rc = taskstore_submit(&s->ts, rq->id, text, strlen(text),
+	    quorum_of(s, text));
 	free(text);
 	if (rc != TS_OK && rc != TS_EXISTS)
 		return send_store_error(s, c, rc, rq->id);
@@ -593,6 +656,17 @@ do_status(struct server *s, struct MHD_Connection *c, struct request *rq)
 		rc = TS_NOTFOUND;
 	if (rc != TS_OK)
 		return send_store_error(s, c, rc, rq->id);
+	if (st == TASK_FAILED) {
+		struct buf why = { NULL, 0, 0 };
+		json_t *j;
+
+		(void)taskstore_failure(&s->ts, rq->id, &why, 1024);
+		j = json_pack("{s:s, s:s, s:s}", "task", rq->id, "state",
+		    task_state_name(st), "reason", why.data != NULL ?
+		    why.data : "");
+		buf_free(&why);
+		return send_json(c, MHD_HTTP_OK, j, 0);
+	}
 	return send_json(c, MHD_HTTP_OK, json_pack("{s:s, s:s}", "task",
 	    rq->id, "state", task_state_name(st)), 0);
 }
@@ -632,21 +706,27 @@ static enum MHD_Result
 do_register(struct server *s, struct MHD_Connection *c, struct request *rq)
 {
 	char token[VOLUNTEER_TOKEN_LEN + 1];
-	const char *name = "";
+	const char *name = "", *team = "";
 	json_error_t e;
 	json_t *in;
 	int rc;
 
+	/* Each registration costs a file: their number is held down. */
+	if (!bucket_take(s, &s->registrations, REGISTER_RATE))
+		return send_error(c, MHD_HTTP_TOO_MANY_REQUESTS,
+		    "too many registrations");
 	in = json_loadb(rq->body.data, rq->body.len, JSON_REJECT_DUPLICATES,
 	    &e);
-	if (in == NULL || json_unpack_ex(in, &e, 0, "{s?:s}", "name",
-	    &name) != 0 || !(name[0] == '\0' ||
-	    chars_only(name, CHARS_ALNUM "._-", 1, 64))) {
+	if (in == NULL || json_unpack_ex(in, &e, 0, "{s?:s, s?:s}", "name",
+	    &name, "team", &team) != 0 || !(name[0] == '\0' ||
+	    chars_only(name, CHARS_ALNUM "._-", 1, 64)) ||
+	    !(team[0] == '\0' || chars_only(team, CHARS_ALNUM "._-", 1, 64))) {
 		json_decref(in);
 		return send_error(c, MHD_HTTP_BAD_REQUEST, "bad registration: "
-		    "a JSON object with a name of 1 to 64 of [A-Za-z0-9._-]");
+		    "a JSON object with a name and a team of 1 to 64 of "
+		    "[A-Za-z0-9._-]");
 	}
-	rc = taskstore_volunteer_add(&s->ts, name, token);
+	rc = taskstore_volunteer_add(&s->ts, name, team, token);
 	json_decref(in);
 	if (rc != TS_OK)
 		return send_store_error(s, c, rc, "");
@@ -702,9 +782,35 @@ match_offer(const char *record, size_t len, void *ctx)
 	return ok;
 }
 
+/*
+ * The address block of the client of c, as -N says ("" if -N 0): the
+ * network of its IPv4 address, "A.B.C.D/N".
+ */
+static void
+block_of(struct server *s, struct MHD_Connection *c,
+    char block[TASK_BLOCK_MAX + 1])
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	struct sockaddr_in sin;
+	uint32_t a, mask;
+
+	block[0] = '\0';
+	if (s->block_bits == 0 || ci == NULL || ci->client_addr == NULL ||
+	    ci->client_addr->sa_family != AF_INET)
+		return;
+	memcpy(&sin, ci->client_addr, sizeof sin);
+	mask = s->block_bits >= 32 ? 0xffffffffu :
+	    ~(0xffffffffu >> s->block_bits);
+	a = ntohl(sin.sin_addr.s_addr) & mask;
+	snprintf(block, TASK_BLOCK_MAX + 1, "%u.%u.%u.%u/%d", a >> 24,
+	    (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff, s->block_bits);
+}
+
 static enum MHD_Result
 do_work(struct server *s, struct MHD_Connection *c, struct request *rq)
 {
+	char block[TASK_BLOCK_MAX + 1];
 	struct offer o = { NULL, NULL, NULL, 0, 0 };
 	struct task_lease tl;
 	json_t *in, *task;
@@ -729,8 +835,9 @@ do_work(struct server *s, struct MHD_Connection *c, struct request *rq)
 	o.databases = o.databases != NULL ? json_incref(o.databases) :
 	    json_array();
 	o.options = o.options != NULL ? json_incref(o.options) : json_array();
-	rc = taskstore_claim(&s->ts, rq->vid, s->lease_secs, CLAIM_SCAN_MAX,
-	    match_offer, &o, &tl);
+	block_of(s, c, block);
+	rc = taskstore_claim(&s->ts, rq->vid, block, s->lease_secs,
+	    CLAIM_SCAN_MAX, match_offer, &o, &tl);
 	json_decref(o.databases);
 	json_decref(o.options);
 	json_decref(in);
@@ -806,6 +913,32 @@ do_release(struct server *s, struct MHD_Connection *c, struct request *rq)
 	    rq->id, "state", "open"), 0);
 }
 
+/*
+ * The credit of a validated result (ct-serve(8), CREDIT): the letters of
+ * the task's query, which the dispatcher gave, times those of the
+ * database, which the quorum agreed on.
+ */
+static int64_t
+result_cells(const char *record, size_t rlen, const char *data, size_t len)
+{
+	const char *query, *p;
+	size_t letters = 0;
+	int64_t cells = 0;
+	json_t *t = json_loadb(record, rlen, 0, NULL);
+
+	if (t != NULL && json_unpack(t, "{s:s}", "query", &query) == 0) {
+		for (p = query; *p != '\0'; p++) {
+			if (*p == '>')
+				p += strcspn(p, "\n") - 1;
+			else if (isalpha((unsigned char)*p))
+				letters++;
+		}
+		cells = blastcmp_cells(data, len, letters);
+	}
+	json_decref(t);
+	return cells > 0 ? cells : 0;
+}
+
 /* task_check_fn: BLAST XML naming the first query of the task. */
 static int
 check_result(const char *record, size_t rlen, const char *data, size_t len,
@@ -846,6 +979,7 @@ do_post_result(struct server *s, struct MHD_Connection *c,
 {
 	const char *lease = MHD_lookup_connection_value(c,
 	    MHD_GET_ARGUMENT_KIND, "lease");
+	enum task_state st;
 	int refused, rc;
 
 	if (lease == NULL || !chars_only(lease, "0123456789abcdef", LEASE_LEN,
@@ -853,14 +987,16 @@ do_post_result(struct server *s, struct MHD_Connection *c,
 		return send_error(c, MHD_HTTP_BAD_REQUEST, "a result needs "
 		    "its lease: POST /v1/tasks/ID/result?lease=LEASE");
 	rc = taskstore_complete(&s->ts, rq->id, rq->vid, lease,
-	    rq->body.data, rq->body.len, check_result, &refused);
+	    rq->body.data, rq->body.len, check_result, blastcmp, &refused,
+	    &st);
 	if (refused)
 		return send_error(c, MHD_HTTP_UNPROCESSABLE_CONTENT, "not a "
 		    "result for task %s: %s", rq->id, taskstore_why());
 	if (rc != TS_OK)
 		return send_store_error(s, c, rc, rq->id);
+	/* A copy of a quorum: taken, whatever the task's state is now. */
 	return send_json(c, MHD_HTTP_OK, json_pack("{s:s, s:s}", "task",
-	    rq->id, "state", "done"), 0);
+	    rq->id, "state", task_state_name(st)), 0);
 }
 
 /*
@@ -996,6 +1132,99 @@ media_type(const char *name)
  * by a name that is one component, opened beneath it without following
  * a symbolic link; of a known type only.
  */
+/* The volunteers, gathered by volunteers_each. */
+struct roll {
+	struct volunteer_info *v;
+	size_t n, cap;
+};
+
+static void
+roll_add(const struct volunteer_info *v, void *ctx)
+{
+	struct roll *r = ctx;
+
+	if (r->n == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 64;
+		r->v = xrealloc(r->v, r->cap * sizeof *r->v);
+	}
+	r->v[r->n++] = *v;
+}
+
+static int
+by_credit(const void *x, const void *y)
+{
+	const struct volunteer_info *a = x, *b = y;
+
+	return (a->t.cells < b->t.cells) - (a->t.cells > b->t.cells);
+}
+
+static int
+by_team(const void *x, const void *y)
+{
+	return strcmp(((const struct volunteer_info *)x)->team,
+	    ((const struct volunteer_info *)y)->team);
+}
+
+/*
+ * GET /v1/credit: the top contributors, volunteers and teams, by the
+ * credit of their validated work (ct-serve(8), CREDIT). A scan of the
+ * volunteers: one file each, read at each request.
+ */
+static enum MHD_Result
+do_credit(struct server *s, struct MHD_Connection *c)
+{
+	struct roll r = { NULL, 0, 0 }, teams = { NULL, 0, 0 };
+	json_t *vs = json_array(), *ts = json_array();
+	size_t i;
+
+	if (volunteers_each(&s->ts, roll_add, &r) != 0) {
+		json_decref(vs);
+		json_decref(ts);
+		free(r.v);
+		ct_warnerr("task store %s: volunteers/", s->ts.path);
+		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "cannot read the volunteers");
+	}
+	/* The teams: each team's volunteers summed into one. */
+	if (r.n > 0)
+		qsort(r.v, r.n, sizeof *r.v, by_team);
+	for (i = 0; i < r.n; i++) {
+		if (r.v[i].team[0] == '\0')
+			continue;
+		if (teams.n == 0 || strcmp(teams.v[teams.n - 1].team,
+		    r.v[i].team) != 0) {
+			roll_add(&r.v[i], &teams);
+			teams.v[teams.n - 1].t.valid = 0;
+			teams.v[teams.n - 1].t.cells = 0;
+			teams.v[teams.n - 1].t.expired = 0;	/* members */
+		}
+		teams.v[teams.n - 1].t.valid += r.v[i].t.valid;
+		teams.v[teams.n - 1].t.cells += r.v[i].t.cells;
+		teams.v[teams.n - 1].t.expired++;
+	}
+	if (r.n > 0)
+		qsort(r.v, r.n, sizeof *r.v, by_credit);
+	if (teams.n > 0)
+		qsort(teams.v, teams.n, sizeof *teams.v, by_credit);
+	for (i = 0; i < r.n && i < CREDIT_TOP && r.v[i].t.valid > 0; i++)
+		json_array_append_new(vs, json_pack("{s:s, s:s, s:s, s:I, "
+		    "s:I}", "volunteer", r.v[i].vid, "name", r.v[i].name,
+		    "team", r.v[i].team, "results", (json_int_t)r.v[i].t.valid,
+		    "credit", (json_int_t)r.v[i].t.cells));
+	for (i = 0; i < teams.n && i < CREDIT_TOP && teams.v[i].t.valid > 0;
+	    i++)
+		json_array_append_new(ts, json_pack("{s:s, s:I, s:I, s:I}",
+		    "team", teams.v[i].team, "volunteers",
+		    (json_int_t)teams.v[i].t.expired, "results",
+		    (json_int_t)teams.v[i].t.valid, "credit",
+		    (json_int_t)teams.v[i].t.cells));
+	free(r.v);
+	free(teams.v);
+	return send_json(c, MHD_HTTP_OK, json_pack("{s:s, s:o, s:o}", "unit",
+	    "cells: query letters times database letters, of results a "
+	    "quorum validated", "volunteers", vs, "teams", ts), 0);
+}
+
 static enum MHD_Result
 do_static(struct server *s, struct MHD_Connection *c, struct request *rq)
 {
@@ -1031,6 +1260,7 @@ begin(struct server *s, struct MHD_Connection *c, const char *url,
     const char *method, struct request *rq, bool *answered)
 {
 	const char *token = bearer(c), *cl;
+	char why[300];
 	bool bad_method;
 	int64_t length;
 
@@ -1070,6 +1300,9 @@ begin(struct server *s, struct MHD_Connection *c, const char *url,
 		if (!rate_take(s, rq->vid))
 			return send_error(c, MHD_HTTP_TOO_MANY_REQUESTS,
 			    "too many requests");
+		if (volunteer_blocked(&s->ts, rq->vid, why, sizeof why))
+			return send_error(c, MHD_HTTP_FORBIDDEN, "this "
+			    "volunteer is blocked: %s", why);
 		break;
 	}
 	rq->max = rq->route == R_POST_RESULT || rq->route == R_BLOB_PUT ?
@@ -1151,6 +1384,7 @@ route(struct server *s, struct MHD_Connection *c, struct request *rq)
 	case R_BLOB: case R_BLOB_HEAD: return do_blob(s, c, rq);
 	case R_BLOB_PUT: return do_blob_put(s, c, rq);
 	case R_STATIC: return do_static(s, c, rq);
+	case R_CREDIT: return do_credit(s, c);
 	default: return MHD_NO;
 	}
 }
@@ -1290,7 +1524,79 @@ struct options {
 	struct sockaddr_in sin;
 	int64_t threads;
 	int import;		/* -I: put databases in, and exit */
+	int list;		/* -l: list the volunteers, and exit */
+	char *block, *unblock;	/* -B, -U: the volunteer's ID */
 };
+
+/* -X "RUN[:PERCENT]" (NULL: never alone). */
+static void
+trust_arg(struct cli *c, const char *arg, struct server *s)
+{
+	int64_t run = 0, pct = 10;
+	const char *p;
+
+	if (arg != NULL && (parse_int64(arg, &p, 1, 1000000, &run) != 0 ||
+	    (*p != '\0' && (*p != ':' || parse_int64(p + 1, &p, 0, 100,
+	    &pct) != 0 || *p != '\0'))))
+		cli_usage_error(c, "-X: not RUN[:PERCENT], RUN 1 to 1000000, "
+		    "PERCENT 0 to 100: %.80s", arg);
+	s->trust_run = (int)run;
+	s->spot_percent = (int)pct;
+}
+
+/* -F "INVALID[:EXPIRED]" (NULL: the defaults) into s->ts's rule. */
+static void
+badhost_arg(struct cli *c, const char *arg, struct server *s)
+{
+	int64_t inv = 3, exp = 10;
+	const char *p;
+
+	if (arg != NULL && (parse_int64(arg, &p, 0, 1000000, &inv) != 0 ||
+	    (*p != '\0' && (*p != ':' || parse_int64(p + 1, &p, 0, 1000000,
+	    &exp) != 0 || *p != '\0'))))
+		cli_usage_error(c, "-F: not INVALID[:EXPIRED], 0 to 1000000: "
+		    "%.80s", arg);
+	s->invalid_max = (int)inv;
+	s->expired_max = (int)exp;
+}
+
+/*
+ * The -q arguments, "SERVICE=K[:MAX]", into s->quorums; each freed, and
+ * the array.
+ */
+static void
+quorum_args(struct cli *c, char **args, struct server *s)
+{
+	struct quorum_rule *r;
+	const char *p;
+	int64_t k, max;
+	size_t i, n;
+
+	for (i = 0; args != NULL && args[i] != NULL; i++) {
+		n = strcspn(args[i], "=");
+		if (args[i][n] != '=' || n < 1 || n > 32 || !span_only(args[i], n,
+		    service_chars) ||
+		    parse_int64(args[i] + n + 1, &p, 1, 10, &k) != 0 ||
+		    (*p != '\0' && (*p != ':' || parse_int64(p + 1, &p, k,
+		    QUORUM_MAX_COPIES, &max) != 0 || *p != '\0')))
+			cli_usage_error(c, "-q: not SERVICE=K[:MAX], K 1 to "
+			    "10, K <= MAX <= %d: %.80s", QUORUM_MAX_COPIES,
+			    args[i]);
+		if (args[i][n + 1 + strcspn(args[i] + n + 1, ":")] == '\0')
+			max = k + 2 < QUORUM_MAX_COPIES ? k + 2 :
+			    QUORUM_MAX_COPIES;
+		if (s->nquorums == QUORUM_RULES_MAX)
+			cli_usage_error(c, "-q: at most %d services",
+			    QUORUM_RULES_MAX);
+		r = &s->quorums[s->nquorums++];
+		snprintf(r->service, sizeof r->service, "%.*s", (int)n,
+		    args[i]);
+		r->q.k = (int)k;
+		r->q.max = (int)max;
+		free(args[i]);
+	}
+	free(args);
+}
 
 /* Parse and check the command line into *o and the settings of *s. */
 static void
@@ -1299,12 +1605,18 @@ parse_args(struct cli *c, int argc, char **argv, struct server *s,
 {
 	char *lease = NULL, *port_s = NULL, *body = NULL, *result = NULL;
 	char *rate = NULL, *threads_s = NULL, *expire = NULL, *grace = NULL;
-	char *retention = NULL;
+	char *retention = NULL, *bits = NULL, **quorums = NULL, *bad = NULL;
+	char *trust = NULL;
 	struct poptOption table[] = {
 		CLI_STRING_OF('D', "store", &o->store, 0, "dir"),
 		CLI_STRING_OF('k', "dispatcher-key", &o->ckey, 0, "file"),
 		CLI_STRING_OF('K', "pool-key", &o->pkey, 0, "file"),
 		CLI_FLAG('I', "import", &o->import),
+		CLI_FLAG('l', "list", &o->list),
+		CLI_STRING('B', "block", &o->block, 0),
+		CLI_STRING('U', "unblock", &o->unblock, 0),
+		CLI_STRING('F', "bad-host", &bad, 0),
+		CLI_STRING('X', "trust", &trust, 0),
 		CLI_STRING_OF('A', "access-log", &o->access_log, 0, "file"),
 		CLI_STRING('a', "address", &o->addr, 0),
 		CLI_STRING('b', "max-body", &body, 0),
@@ -1313,6 +1625,8 @@ parse_args(struct cli *c, int argc, char **argv, struct server *s,
 		CLI_STRING('E', "token-expiry", &expire, 0),
 		CLI_STRING('G', "fetched-grace", &grace, 0),
 		CLI_STRING('L', "lease", &lease, 0),
+		CLI_STRING('N', "block-bits", &bits, 0),
+		CLI_STRINGS_WORDS('q', "quorum", &quorums, NULL),
 		CLI_STRING_OF('P', "port-file", &o->portfile, 0, "file"),
 		CLI_STRING('p', "port", &port_s, 0),
 		CLI_STRING('R', "max-result", &result, 0),
@@ -1336,6 +1650,20 @@ parse_args(struct cli *c, int argc, char **argv, struct server *s,
 			cli_usage_error(c, "-I: which databases?");
 		return;
 	}
+	if (o->list + (o->block != NULL) + (o->unblock != NULL) > 1)
+		cli_usage_error(c, "-l, -B and -U go alone");
+	if (o->list || o->block != NULL || o->unblock != NULL) {
+		const char *v = o->block ? o->block : o->unblock;
+
+		if (v != NULL && !chars_only(v, "0123456789abcdef",
+		    VOLUNTEER_ID_LEN, VOLUNTEER_ID_LEN))
+			cli_usage_error(c, "not a volunteer's ID (16 hexadecimal "
+			    "digits): %.80s", v);
+		if (*cli_args(c) != NULL)
+			cli_usage_error(c, "unexpected argument %.80s",
+			    *cli_args(c));
+		return;
+	}
 	if (*cli_args(c) != NULL)
 		cli_usage_error(c, "unexpected argument %.80s", *cli_args(c));
 	if (o->ckey == NULL || o->pkey == NULL)
@@ -1350,6 +1678,10 @@ parse_args(struct cli *c, int argc, char **argv, struct server *s,
 	if (s->max_result > RESULT_MAX_SIZE)
 		cli_usage_error(c, "-R: at most %lu", RESULT_MAX_SIZE);
 	s->rate = rate ? (double)number_arg(c, rate, "-r", 1, 100000) : 20;
+	s->block_bits = bits ? (int)number_arg(c, bits, "-N", 0, 32) : 24;
+	badhost_arg(c, bad, s);
+	trust_arg(c, trust, s);
+	quorum_args(c, quorums, s);
 	if (port_s != NULL)
 		port = number_arg(c, port_s, "-p", 0, 65535);
 	o->threads = threads_s != NULL ? number_arg(c, threads_s, "-t", 1,
@@ -1376,6 +1708,57 @@ parse_args(struct cli *c, int argc, char **argv, struct server *s,
 	free(expire);
 	free(grace);
 	free(retention);
+	free(bits);
+	free(bad);
+	free(trust);
+}
+
+/* A line of -l for volunteer v. */
+static void
+list_one(const struct volunteer_info *v, void *ctx)
+{
+	int64_t done = v->t.valid + v->t.invalid;
+
+	(void)ctx;
+	printf("%s %-12s %-12s %-7s %14" PRId64 " %6" PRId64 " %6" PRId64
+	    " %6" PRId64 " %5.1f%%%s%s\n", v->vid, v->name[0] ? v->name : "-",
+	    v->team[0] ? v->team : "-", v->blocked ? "blocked" : "active",
+	    v->t.cells, v->t.valid, v->t.invalid, v->t.expired, done ? 100.0 *
+	    (double)v->t.invalid / (double)done : 0.0, v->blocked ? "  " : "",
+	    v->blocked ? v->reason : "");
+}
+
+/* -l, -B, -U: the admin's, on the store directly. The exit status. */
+static int
+admin(const struct options *o)
+{
+	struct taskstore ts;
+	char why[300];
+	int rc = 0;
+
+	if (taskstore_open(&ts, o->store, false) != TS_OK)
+		ct_die(EX_IOERR, "task store %s: %s", o->store, taskstore_why());
+	if (o->list) {
+		printf("%-16s %-12s %-12s %-7s %14s %6s %6s %6s %6s\n", "ID",
+		    "NAME", "TEAM", "STATE", "CREDIT", "VALID", "WRONG",
+		    "LAPSED", "ERRORS");
+		if (volunteers_each(&ts, list_one, NULL) != 0)
+			ct_die(EX_IOERR, "task store %s: volunteers/", o->store);
+	} else if (faccessat(ts.volunteers, o->block ? o->block : o->unblock,
+	    F_OK, AT_SYMLINK_NOFOLLOW) != 0) {
+		ct_warn("no volunteer %s", o->block ? o->block : o->unblock);
+		rc = EX_NOINPUT;
+	} else if (o->block != NULL) {
+		snprintf(why, sizeof why, "blocked by the admin");
+		if (volunteer_block(&ts, o->block, why) != 0)
+			ct_die(EX_IOERR, "cannot block %s", o->block);
+	} else if (volunteer_unblock(&ts, o->unblock) != 0 && errno != ENOENT) {
+		ct_die(EX_IOERR, "cannot unblock %s", o->unblock);
+	}
+	if (fflush(stdout) == EOF)
+		ct_die(EX_IOERR, "cannot write standard output");
+	taskstore_close(&ts);
+	return rc;
 }
 
 /*
@@ -1543,6 +1926,14 @@ main(int argc, char **argv)
 		cli_end(&c);
 		return rc;
 	}
+	if (o.list || o.block != NULL || o.unblock != NULL) {
+		rc = admin(&o);
+		free(o.block);
+		free(o.unblock);
+		free(o.store);
+		cli_end(&c);
+		return rc;
+	}
 	read_key(o.ckey, s.client_key, "the dispatcher's key file");
 	read_key(o.pkey, s.pool_key, "the pool's key file");
 	if (same_secret(s.client_key, s.pool_key))
@@ -1554,6 +1945,11 @@ main(int argc, char **argv)
 		ct_die(EX_IOERR, "task store %s: %s", o.store, taskstore_why());
 	if (taskstore_refresh(&s.ts, true) != TS_OK)
 		ct_die(EX_IOERR, "task store %s: %s", o.store, taskstore_why());
+	s.ts.cells = result_cells;
+	s.ts.invalid_max = s.invalid_max;
+	s.ts.expired_max = s.expired_max;
+	s.ts.trust_run = s.trust_run;
+	s.ts.spot_percent = s.spot_percent;
 	pthread_mutex_init(&s.rate_mu, NULL);
 	open_outputs(&s, &o);
 

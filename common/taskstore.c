@@ -35,12 +35,15 @@
 #include "charset.h"
 #include "jobid.h"
 #include "taskstore.h"
+#include "voltally.h"
 
 /*
  * No more of a marker is read for its leases: 50 lease lines and the
  * done line (under 4 kB) fit, and the result after them is not read.
  */
-#define MAX_LEASES_HEAD (8 * 1024)
+#define MAX_LEASES_HEAD (16 * 1024)
+/* The largest copy of a result read back to compare (result.h's). */
+#define RESULT_COPY_MAX (512UL * 1024 * 1024)
 
 static const char id_chars[] = CHARS_ALNUM "_.-";
 static const char hex_chars[] = "0123456789abcdef";
@@ -59,6 +62,7 @@ task_state_name(enum task_state s)
 	case TASK_LEASED: return "leased";
 	case TASK_DONE: return "done";
 	case TASK_CANCELLED: return "cancelled";
+	case TASK_FAILED: return "failed";
 	default: return "none";
 	}
 }
@@ -129,10 +133,11 @@ taskstore_open(struct taskstore *ts, const char *path, bool create)
 {
 	static const char *const names[] = { "tmp", "tasks", "open", "leased",
 	    "done", "cancelled", "locks", "volunteers", "blobs", "fetched",
-	    "components" };
+	    "components", "failed", "copies", "tally", "blocked" };
 	int *fds[] = { &ts->tmp, &ts->tasks, &ts->open, &ts->leased,
 	    &ts->done, &ts->cancelled, &ts->locks,
-	    &ts->volunteers, &ts->blobs, &ts->fetched, &ts->components };
+	    &ts->volunteers, &ts->blobs, &ts->fetched, &ts->components,
+	    &ts->failed, &ts->copies, &ts->tally, &ts->blocked };
 	size_t i;
 
 	memset(ts, 0, sizeof *ts);
@@ -160,7 +165,8 @@ taskstore_close(struct taskstore *ts)
 {
 	int *fds[] = { &ts->dirfd, &ts->tmp, &ts->tasks, &ts->open,
 	    &ts->leased, &ts->done, &ts->cancelled, &ts->locks,
-	    &ts->volunteers, &ts->blobs, &ts->fetched, &ts->components };
+	    &ts->volunteers, &ts->blobs, &ts->fetched, &ts->components,
+	    &ts->failed, &ts->copies, &ts->tally, &ts->blocked };
 	size_t i;
 
 	for (i = 0; i < sizeof fds / sizeof fds[0]; i++)
@@ -245,6 +251,7 @@ state_dir(struct taskstore *ts, enum task_state st)
 	case TASK_LEASED: return ts->leased;
 	case TASK_DONE: return ts->done;
 	case TASK_CANCELLED: return ts->cancelled;
+	case TASK_FAILED: return ts->failed;
 	default: return -1;
 	}
 }
@@ -256,8 +263,8 @@ state_dir(struct taskstore *ts, enum task_state st)
 static enum task_state
 state_locked(struct taskstore *ts, const char *id, bool *marked)
 {
-	static const enum task_state order[] = { TASK_DONE, TASK_CANCELLED,
-	    TASK_LEASED, TASK_OPEN };
+	static const enum task_state order[] = { TASK_DONE, TASK_FAILED,
+	    TASK_CANCELLED, TASK_LEASED, TASK_OPEN };
 	size_t i;
 
 	*marked = true;
@@ -330,9 +337,12 @@ read_file(int dirfd, const char *name, struct buf *out, size_t max)
 	return rc;
 }
 
+static int make_open_marker(struct taskstore *ts, const char *id,
+    const struct quorum *q);
+
 int
 taskstore_submit(struct taskstore *ts, const char *id, const char *record,
-    size_t len)
+    size_t len, const struct quorum *q)
 {
 	enum task_state st;
 	bool marked;
@@ -343,7 +353,7 @@ taskstore_submit(struct taskstore *ts, const char *id, const char *record,
 	st = state_locked(ts, id, &marked);
 	if (st != TASK_NONE) {
 		rc = TS_EXISTS;
-		if (!marked && make_marker(ts, ts->open, id) != TS_OK)
+		if (!marked && make_open_marker(ts, id, q) != TS_OK)
 			rc = TS_ERROR;
 		unlock_task(lk);
 		return rc;
@@ -351,7 +361,7 @@ taskstore_submit(struct taskstore *ts, const char *id, const char *record,
 	/* The record first, whole; the marker that makes it open after. */
 	if (atomic_write(ts->tasks, id, record, len, 0600) != 0) {
 		rc = fail(ts, "cannot write task", id);
-	} else if ((rc = make_marker(ts, ts->open, id)) == TS_OK) {
+	} else if ((rc = make_open_marker(ts, id, q)) == TS_OK) {
 		openindex_add(&ts->open_idx, id, now_usec());
 	}
 	unlock_task(lk);
@@ -403,23 +413,36 @@ taskstore_cancel(struct taskstore *ts, const char *id)
 	return rc;
 }
 
-/* One line of a task's marker: "LEASE VID EXPIRES", a lease it was given. */
+/*
+ * One line of a task's marker: "LEASE VID EXPIRES [BLOCK]", a lease it
+ * was given (to a volunteer of address block BLOCK, for a quorum), and
+ * what a later line "posted LEASE CLASS" says of its copy.
+ */
 struct lease_line {
 	char lease[LEASE_LEN + 1];
 	char vid[VOLUNTEER_ID_LEN + 1];
 	int64_t expires;
+	char block[TASK_BLOCK_MAX + 1];
+	bool posted;
+	int cls;		/* its copy's class of agreement */
+	bool alone;		/* "alone LEASE": a trusted volunteer's */
 };
 
 /*
- * What a task's marker holds: the leases it was given, oldest first, and
- * in done/, a last line "done LEASE", the lease that completed it.
+ * What a task's marker holds: its quorum (a first line "quorum K MAX",
+ * none for 1), the leases it was given, oldest first, and in done/, a
+ * last line "done LEASE", the lease that completed it; in failed/ a line
+ * "failed", the reason after it.
  */
 struct leases {
+	struct quorum q;
 	struct lease_line l[TASK_MAX_LEASES];
 	size_t n;
 	char done_by[LEASE_LEN + 1];	/* "" unless done */
 	size_t valid;		/* the bytes of whole lines in the marker */
 };
+
+static const char block_chars[] = "0123456789abcdef.:/";
 
 /* Parse one lease line p..end into l: 0, or -1. */
 static int
@@ -432,13 +455,81 @@ lease_parse(const char *p, const char *end, struct lease_line *l)
 	    !span_only(p, LEASE_LEN, hex_chars) ||
 	    !span_only(p + LEASE_LEN + 1, VOLUNTEER_ID_LEN, hex_chars) ||
 	    parse_int64(p + LEASE_LEN + VOLUNTEER_ID_LEN + 2, &q, 0,
-	    INT64_MAX / 2, &l->expires) != 0 || q != end)
+	    INT64_MAX / 2, &l->expires) != 0)
 		return -1;
+	l->block[0] = '\0';
+	if (q != end && (*q != ' ' || end - q - 1 < 1 ||
+	    end - q - 1 > TASK_BLOCK_MAX ||
+	    !span_only(q + 1, (size_t)(end - q - 1), block_chars)))
+		return -1;
+	if (q != end) {
+		memcpy(l->block, q + 1, (size_t)(end - q - 1));
+		l->block[end - q - 1] = '\0';
+	}
 	memcpy(l->lease, p, LEASE_LEN);
 	l->lease[LEASE_LEN] = '\0';
 	memcpy(l->vid, p + LEASE_LEN + 1, VOLUNTEER_ID_LEN);
 	l->vid[VOLUNTEER_ID_LEN] = '\0';
+	l->posted = false;
+	l->cls = -1;
+	l->alone = false;
 	return 0;
+}
+
+/* Parse "alone LEASE" p..end, marking the lease it names: 0, or -1. */
+static int
+alone_parse(const char *p, const char *end, struct leases *ls)
+{
+	size_t i;
+
+	if (end - p != 6 + LEASE_LEN || strncmp(p, "alone ", 6) != 0 ||
+	    !span_only(p + 6, LEASE_LEN, hex_chars))
+		return -1;
+	for (i = 0; i < ls->n; i++)
+		if (strncmp(ls->l[i].lease, p + 6, LEASE_LEN) == 0) {
+			ls->l[i].alone = true;
+			return 0;
+		}
+	return -1;
+}
+
+/* Parse "quorum K MAX" p..end into q: 0, or -1. */
+static int
+quorum_parse(const char *p, const char *end, struct quorum *q)
+{
+	int64_t k, max;
+	const char *r;
+
+	if (end - p < 7 || strncmp(p, "quorum ", 7) != 0 ||
+	    parse_int64(p + 7, &r, 1, TASK_MAX_LEASES, &k) != 0 ||
+	    *r != ' ' || parse_int64(r + 1, &r, k, QUORUM_MAX_COPIES, &max) !=
+	    0 || r != end)
+		return -1;
+	q->k = (int)k;
+	q->max = (int)max;
+	return 0;
+}
+
+/* Parse "posted LEASE CLASS" p..end into the lease it names: 0, or -1. */
+static int
+posted_parse(const char *p, const char *end, struct leases *ls)
+{
+	const char *r;
+	int64_t cls;
+	size_t i;
+
+	if (end - p < 7 + LEASE_LEN + 2 || strncmp(p, "posted ", 7) != 0 ||
+	    !span_only(p + 7, LEASE_LEN, hex_chars) || p[7 + LEASE_LEN] != ' '
+	    || parse_int64(p + 8 + LEASE_LEN, &r, 0, TASK_MAX_LEASES, &cls) !=
+	    0 || r != end)
+		return -1;
+	for (i = 0; i < ls->n; i++)
+		if (strncmp(ls->l[i].lease, p + 7, LEASE_LEN) == 0) {
+			ls->l[i].posted = true;
+			ls->l[i].cls = (int)cls;
+			return 0;
+		}
+	return -1;
 }
 
 /*
@@ -460,6 +551,7 @@ leases_parse(int fd, bool done, struct leases *ls)
 	ls->n = 0;
 	ls->done_by[0] = '\0';
 	ls->valid = 0;
+	ls->q.k = ls->q.max = 1;
 	buf_append(&b, "", 0);
 	while (b.len < MAX_LEASES_HEAD &&
 	    (k = buf_read(fd, &b, MAX_LEASES_HEAD - b.len)) > 0)
@@ -487,6 +579,22 @@ leases_parse(int fd, bool done, struct leases *ls)
 				ls->valid = (size_t)(end + 1 - b.data);
 			}
 			break;
+		}
+		if (end - p == 6 && strncmp(p, "failed", 6) == 0) {
+			/* Only in failed/, where the reason follows. */
+			ended = true;
+			if (done)
+				ls->valid = (size_t)(end + 1 - b.data);
+			break;
+		}
+		if (p == b.data && quorum_parse(p, end, &ls->q) == 0) {
+			ls->valid = (size_t)(end + 1 - b.data);
+			continue;
+		}
+		if (posted_parse(p, end, ls) == 0 ||
+		    alone_parse(p, end, ls) == 0) {
+			ls->valid = (size_t)(end + 1 - b.data);
+			continue;
 		}
 		if (ls->n == TASK_MAX_LEASES ||
 		    lease_parse(p, end, &ls->l[ls->n]) != 0)
@@ -517,12 +625,13 @@ leases_read(struct taskstore *ts, const char *id, enum task_state st,
 	ls->n = 0;
 	ls->done_by[0] = '\0';
 	ls->valid = 0;
+	ls->q.k = ls->q.max = 1;
 	if (!marked)
 		return 0;
 	fd = openat(state_dir(ts, st), id, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -1;
-	rc = leases_parse(fd, st == TASK_DONE, ls);
+	rc = leases_parse(fd, st == TASK_DONE || st == TASK_FAILED, ls);
 	close(fd);
 	return rc;
 }
@@ -570,9 +679,19 @@ marker_write(struct taskstore *ts, const char *id, const struct leases *ls,
 	size_t i;
 	int fd, rc = TS_OK;
 
+	if (ls->q.k > 1)
+		buf_appendf(&b, "quorum %d %d\n", ls->q.k, ls->q.max);
 	for (i = 0; i < ls->n; i++)
-		buf_appendf(&b, "%s %s %" PRId64 "\n", ls->l[i].lease,
-		    ls->l[i].vid, ls->l[i].expires);
+		buf_appendf(&b, "%s %s %" PRId64 "%s%s\n", ls->l[i].lease,
+		    ls->l[i].vid, ls->l[i].expires, ls->l[i].block[0] ? " " :
+		    "", ls->l[i].block);
+	for (i = 0; i < ls->n; i++) {
+		if (ls->l[i].alone)
+			buf_appendf(&b, "alone %s\n", ls->l[i].lease);
+		if (ls->l[i].posted)
+			buf_appendf(&b, "posted %s %d\n", ls->l[i].lease,
+			    ls->l[i].cls);
+	}
 	if (ls->done_by[0] != '\0')
 		buf_appendf(&b, "done %s\n", ls->done_by);
 	buf_appendf(&tmp, "%s.%ld.%s", id, (long)getpid(), jobid_nonce());
@@ -592,6 +711,26 @@ marker_write(struct taskstore *ts, const char *id, const struct leases *ls,
 	buf_free(&b);
 	buf_free(&tmp);
 	return rc;
+}
+
+/*
+ * Make task id's marker in open/, its first line its quorum q (none for
+ * a quorum of 1), and make it last.
+ */
+static int
+make_open_marker(struct taskstore *ts, const char *id, const struct quorum *q)
+{
+	struct leases ls;
+
+	if (q == NULL || q->k <= 1)
+		return make_marker(ts, ts->open, id);
+	memset(&ls, 0, sizeof ls);
+	ls.q = *q;
+	if (marker_write(ts, id, &ls, NULL, 0, ts->open, false) != TS_OK)
+		return TS_ERROR;
+	if (dir_sync(ts->open) != 0)
+		return fail(ts, "cannot sync the marker of", id);
+	return TS_OK;
 }
 
 /*
@@ -656,6 +795,31 @@ open_listing(struct taskstore *ts, const char *name)
 }
 
 /*
+ * Whether volunteer vid gets a quorum's task alone (adaptive
+ * replication): a long enough run of validated results, and the spot
+ * check's draw says so.
+ */
+static bool
+trusted(struct taskstore *ts, const char *vid)
+{
+	struct tally t;
+	unsigned char r;
+
+	/*
+	 * A run alone would trust a volunteer that lies now and then once
+	 * its luck lasts: its record as a whole must be clean too, at most
+	 * one result refuted in a hundred.
+	 */
+	if (ts->trust_run <= 0 || tally_read(ts, vid, &t) != 0 ||
+	    t.valid_run < ts->trust_run || t.invalid * 100 > t.valid)
+		return false;
+	if (getrandom(&r, 1, 0) != 1)
+		return false;
+	/* r in 0..255: below spot_percent of 256, a spot check. */
+	return (int)r * 100 >= ts->spot_percent * 256;
+}
+
+/*
  * Hand task id out, its lock held and its marker in open/: the new lease
  * appended to the marker and synced, then the marker renamed to leased/,
  * which alone gives the task out, and leased/ synced. Two syncs in all;
@@ -663,24 +827,35 @@ open_listing(struct taskstore *ts, const char *name)
  */
 static int
 claim_locked(struct taskstore *ts, const char *id, const char *vid,
-    int lease_secs, struct task_lease *out)
+    const char *block, int lease_secs, struct task_lease *out)
 {
-	char line[LEASE_LEN + VOLUNTEER_ID_LEN + 32];
+	char line[2 * LEASE_LEN + VOLUNTEER_ID_LEN + TASK_BLOCK_MAX + 48];
 	struct leases ls;
 	struct lease_line *l;
+	size_t i;
 	int rc;
 
 	if (leases_read(ts, id, TASK_OPEN, true, &ls) != 0)
 		return fail(ts, "cannot read the leases of", id);
 	if (ls.n >= TASK_MAX_LEASES)
 		return TS_NOWORK;	/* given out too often: left to expire */
+	/* A quorum's copies each go to a volunteer, and a block, of its own. */
+	for (i = 0; ls.q.k > 1 && i < ls.n; i++)
+		if (strcmp(ls.l[i].vid, vid) == 0 || (block[0] != '\0' &&
+		    strcmp(ls.l[i].block, block) == 0))
+			return TS_FORBIDDEN;
 	l = &ls.l[ls.n];
 	if (random_hex(l->lease, LEASE_LEN / 2) != 0)
 		return fail(ts, "cannot make a lease for", id);
 	memcpy(l->vid, vid, VOLUNTEER_ID_LEN + 1);
 	l->expires = now_usec() / 1000000 + lease_secs;
-	snprintf(line, sizeof line, "%s %s %" PRId64 "\n", l->lease, l->vid,
-	    l->expires);
+	snprintf(line, sizeof line, "%s %s %" PRId64 "%s%.*s\n", l->lease,
+	    l->vid, l->expires, ls.q.k > 1 && block[0] ? " " : "",
+	    ls.q.k > 1 ? TASK_BLOCK_MAX : 0, block);
+	/* Its lease line and the word that it runs alone, in one append. */
+	if (ls.q.k > 1 && ls.n == 0 && trusted(ts, vid))
+		snprintf(line + strlen(line), sizeof line - strlen(line),
+		    "alone %s\n", l->lease);
 	if ((rc = marker_append(ts, ts->open, id, &ls, line, NULL, 0)) !=
 	    TS_OK)
 		return rc;
@@ -695,8 +870,9 @@ claim_locked(struct taskstore *ts, const char *id, const char *vid,
 }
 
 int
-taskstore_claim(struct taskstore *ts, const char *vid, int lease_secs,
-    size_t scan_max, task_match_fn match, void *ctx, struct task_lease *out)
+taskstore_claim(struct taskstore *ts, const char *vid, const char *block,
+    int lease_secs, size_t scan_max, task_match_fn match, void *ctx,
+    struct task_lease *out)
 {
 	char id[TASK_ID_MAX + 1];
 	size_t seen = 0, pos = 0;
@@ -720,13 +896,20 @@ taskstore_claim(struct taskstore *ts, const char *vid, int lease_secs,
 			st = state_locked(ts, id, &marked);
 			if (st != TASK_OPEN) {
 				/* A marker left by a crash beside the real one. */
-				if (st == TASK_DONE || st == TASK_CANCELLED)
+				if (st == TASK_DONE || st == TASK_CANCELLED ||
+				    st == TASK_FAILED)
 					unlinkat(ts->open, id, 0);
 			} else if (taskstore_record(ts, id, &out->record,
 			    16 * 1024 * 1024) == TS_OK &&
 			    match(out->record.data, out->record.len, ctx)) {
 				/* Handed out, or out of leases: not again. */
-				rc = claim_locked(ts, id, vid, lease_secs, out);
+				rc = claim_locked(ts, id, vid, block,
+				    lease_secs, out);
+				/* A copy of it ran here: another's. */
+				if (rc == TS_FORBIDDEN) {
+					rc = TS_NOWORK;
+					taken = false;
+				}
 			} else {
 				taken = false;	/* not this volunteer's */
 			}
@@ -765,9 +948,10 @@ current_lease(struct taskstore *ts, const char *id, const char *vid,
 		return fail(ts, "cannot read the leases of", id);
 	if (lease_find(ls->l, ls->n, vid, lease) < 0)
 		return TS_FORBIDDEN;
-	if (st == TASK_CANCELLED)
+	if (st == TASK_CANCELLED || st == TASK_FAILED)
 		return TS_GONE;
-	if (st != TASK_LEASED || strcmp(ls->l[ls->n - 1].lease, lease) != 0)
+	if (st != TASK_LEASED || strcmp(ls->l[ls->n - 1].lease, lease) != 0 ||
+	    ls->l[ls->n - 1].posted)
 		return TS_CONFLICT;
 	return TS_OK;
 }
@@ -838,18 +1022,189 @@ mark_done(struct taskstore *ts, const char *id, enum task_state from,
 	return rc;
 }
 
+/* The name of the copy of task id under lease: "ID.LEASE". */
+static void
+copy_name(char *out, size_t size, const char *id, const char *lease)
+{
+	snprintf(out, size, "%s.%s", id, lease);
+}
+
+/*
+ * The class of agreement of data[0..len) among the copies of ls posted
+ * before: the first whose copy agrees with it, or a new one.
+ */
+static int
+copy_class(struct taskstore *ts, const char *id, const struct leases *ls,
+    const char *data, size_t len, task_agree_fn agree, int *cls)
+{
+	char name[TASK_ID_MAX + LEASE_LEN + 2], diff[256];
+	struct buf b = { NULL, 0, 0 };
+	bool tried[TASK_MAX_LEASES + 1] = { false };
+	int next = 0, rc = TS_OK;
+	size_t i;
+
+	*cls = -1;
+	for (i = 0; i < ls->n && *cls < 0; i++) {
+		const struct lease_line *l = &ls->l[i];
+
+		if (!l->posted || l->cls < 0 || l->cls > TASK_MAX_LEASES)
+			continue;
+		if (l->cls >= next)
+			next = l->cls + 1;
+		if (tried[l->cls])
+			continue;
+		tried[l->cls] = true;
+		copy_name(name, sizeof name, id, l->lease);
+		if (read_file(ts->copies, name, &b, RESULT_COPY_MAX) != 0) {
+			rc = fail(ts, "cannot read the copy", name);
+			break;
+		}
+		if (agree(b.data, b.len, data, len, diff, sizeof diff) == 0)
+			*cls = l->cls;
+	}
+	for (; i < ls->n; i++)
+		if (ls->l[i].posted && ls->l[i].cls >= next)
+			next = ls->l[i].cls + 1;
+	if (*cls < 0)
+		*cls = next;
+	buf_free(&b);
+	return rc;
+}
+
+/*
+ * Decide a task of a quorum, its lock held, in state st, its copies in
+ * ls: done with a copy of the class k of them hold, or failed once max
+ * were posted, or open again if the lease last given was posted.
+ */
+/*
+ * The verdicts on the copies of a task done with a copy of class won,
+ * each credited cells if valid (voltally.h). After the done rename: a
+ * crash before them loses a verdict, never counts one twice.
+ */
+static void
+verdicts(struct taskstore *ts, const struct leases *ls, int won,
+    int64_t cells)
+{
+	const struct badhost_rule rule = { ts->invalid_max, ts->expired_max };
+	size_t i;
+
+	for (i = 0; i < ls->n; i++)
+		if (ls->l[i].posted)
+			(void)tally_add(ts, ls->l[i].vid, ls->l[i].cls == won ?
+			    VERDICT_VALID : VERDICT_INVALID, cells, &rule);
+}
+
+static int
+quorum_decide(struct taskstore *ts, const char *id, enum task_state st,
+    struct leases *ls, const struct buf *rec, enum task_state *state)
+{
+	char name[TASK_ID_MAX + LEASE_LEN + 2];
+	int count[TASK_MAX_LEASES + 1] = { 0 }, posted = 0, most = 0;
+	struct buf b = { NULL, 0, 0 };
+	size_t i, first = 0;
+	int rc = TS_OK, won = -1;
+
+	*state = st;
+	for (i = 0; i < ls->n; i++) {
+		const struct lease_line *l = &ls->l[i];
+
+		if (!l->posted || l->cls < 0 || l->cls > TASK_MAX_LEASES)
+			continue;
+		posted++;
+		if (++count[l->cls] > most)
+			most = count[l->cls];
+		if (won < 0 && count[l->cls] >= ls->q.k) {
+			won = l->cls;
+			first = i;
+		}
+	}
+	if (won >= 0) {
+		/* The first copy of the class that won: the task's result. */
+		for (i = 0; i < ls->n; i++)
+			if (ls->l[i].posted && ls->l[i].cls == won) {
+				first = i;
+				break;
+			}
+		copy_name(name, sizeof name, id, ls->l[first].lease);
+		if (read_file(ts->copies, name, &b, RESULT_COPY_MAX) != 0)
+			rc = fail(ts, "cannot read the copy", name);
+		else if ((rc = mark_done(ts, id, st, true, ls,
+		    ls->l[first].lease, b.data, b.len)) == TS_OK) {
+			*state = TASK_DONE;
+			verdicts(ts, ls, won, ts->cells == NULL ? 0 :
+			    ts->cells(rec->data, rec->len, b.data, b.len));
+		}
+	} else if (posted >= ls->q.max) {
+		buf_appendf(&b, "%d results, %d of them in agreement at most, "
+		    "%d needed: the volunteers disagree", posted, most,
+		    ls->q.k);
+		rc = marker_append(ts, state_dir(ts, st), id, ls, "failed\n",
+		    b.data, b.len);
+		if (rc == TS_OK && renameat(state_dir(ts, st), id, ts->failed,
+		    id) != 0)
+			rc = fail(ts, "cannot mark failed", id);
+		if (rc == TS_OK && dir_sync(ts->failed) != 0)
+			rc = fail(ts, "cannot sync the failed marker of", id);
+		if (rc == TS_OK)
+			*state = TASK_FAILED;
+	} else if (st == TASK_LEASED && ls->n > 0 && ls->l[ls->n - 1].posted) {
+		/* In the index at once: the next copy goes out now. */
+		if ((rc = reopen(ts, id)) == TS_OK) {
+			openindex_add(&ts->open_idx, id, now_usec());
+			*state = TASK_OPEN;
+		}
+	}
+	buf_free(&b);
+	return rc;
+}
+
+/*
+ * Take data[0..len) as the copy of task id, in state st, under lease,
+ * the lease at index i of ls, then decide the task.
+ */
+static int
+quorum_post(struct taskstore *ts, const char *id, enum task_state st,
+    struct leases *ls, size_t i, const struct buf *rec, const char *data,
+    size_t len, task_agree_fn agree, enum task_state *state)
+{
+	char name[TASK_ID_MAX + LEASE_LEN + 2], line[LEASE_LEN + 32];
+	int cls, rc;
+
+	if (!ls->l[i].posted) {
+		copy_name(name, sizeof name, id, ls->l[i].lease);
+		if ((rc = copy_class(ts, id, ls, data, len, agree, &cls)) !=
+		    TS_OK)
+			return rc;
+		/* The copy whole and last before the line that counts it. */
+		if (atomic_write(ts->copies, name, data, len, 0600) != 0)
+			return fail(ts, "cannot write the copy", name);
+		snprintf(line, sizeof line, "posted %s %d\n", ls->l[i].lease,
+		    cls);
+		if ((rc = marker_append(ts, state_dir(ts, st), id, ls, line,
+		    NULL, 0)) != TS_OK)
+			return rc;
+		ls->l[i].posted = true;
+		ls->l[i].cls = cls;
+		ls->valid += strlen(line);
+	}
+	return quorum_decide(ts, id, st, ls, rec, state);
+}
+
 int
 taskstore_complete(struct taskstore *ts, const char *id, const char *vid,
     const char *lease, const char *data, size_t len, task_check_fn check,
-    int *refused)
+    task_agree_fn agree, int *refused, enum task_state *state)
 {
 	struct leases ls;
 	struct buf rec = { NULL, 0, 0 };
-	enum task_state st;
+	enum task_state st, dummy;
 	bool marked;
-	int lk, rc;
+	int lk, rc, i = -1;
 
 	*refused = 0;
+	if (state == NULL)
+		state = &dummy;
+	*state = TASK_NONE;
 	if ((rc = lock_known(ts, id, &lk)) != TS_OK)
 		return rc;
 	st = state_locked(ts, id, &marked);
@@ -857,13 +1212,16 @@ taskstore_complete(struct taskstore *ts, const char *id, const char *vid,
 		rc = TS_NOTFOUND;
 	} else if (leases_read(ts, id, st, marked, &ls) != 0) {
 		rc = fail(ts, "cannot read the leases of", id);
-	} else if (lease_find(ls.l, ls.n, vid, lease) < 0) {
+	} else if ((i = lease_find(ls.l, ls.n, vid, lease)) < 0) {
 		rc = TS_FORBIDDEN;
 	} else if (st == TASK_DONE) {
-		/* A repeat of the post that completed it is harmless. */
-		rc = strcmp(ls.done_by, lease) == 0 ? TS_OK : TS_CONFLICT;
-	} else if (st == TASK_CANCELLED) {
+		/* A repeat of a post that counted is harmless. */
+		rc = strcmp(ls.done_by, lease) == 0 || ls.l[i].posted ? TS_OK :
+		    TS_CONFLICT;
+		*state = st;
+	} else if (st == TASK_CANCELLED || st == TASK_FAILED) {
 		rc = TS_GONE;
+		*state = st;
 	} else if ((rc = taskstore_record(ts, id, &rec, 16 * 1024 * 1024)) !=
 	    TS_OK) {
 		;
@@ -871,8 +1229,13 @@ taskstore_complete(struct taskstore *ts, const char *id, const char *vid,
 	    sizeof why) != 0) {
 		*refused = 1;
 		rc = TS_CONFLICT;
-	} else {
-		rc = mark_done(ts, id, st, marked, &ls, lease, data, len);
+	} else if (ls.q.k > 1 && marked && agree != NULL &&
+	    !ls.l[i].alone) {
+		rc = quorum_post(ts, id, st, &ls, (size_t)i, &rec, data, len,
+		    agree, state);
+	} else if ((rc = mark_done(ts, id, st, marked, &ls, lease, data,
+	    len)) == TS_OK) {
+		*state = TASK_DONE;
 	}
 	unlock_task(lk);
 	buf_free(&rec);
@@ -880,8 +1243,38 @@ taskstore_complete(struct taskstore *ts, const char *id, const char *vid,
 }
 
 int
+taskstore_failure(struct taskstore *ts, const char *id, struct buf *out,
+    size_t max)
+{
+	struct leases ls;
+	enum task_state st;
+	struct stat sb;
+	int fd, rc;
+
+	out->len = 0;
+	buf_append(out, "", 0);
+	if ((rc = taskstore_state(ts, id, &st)) != TS_OK)
+		return rc;
+	if (st == TASK_NONE)
+		return TS_NOTFOUND;
+	if (st != TASK_FAILED)
+		return TS_CONFLICT;
+	/* A failed marker is written whole, reason and all, never after. */
+	fd = openat(ts->failed, id, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return fail(ts, "cannot open the failure of", id);
+	if (leases_parse(fd, true, &ls) != 0 || fstat(fd, &sb) != 0 ||
+	    lseek(fd, (off_t)ls.valid, SEEK_SET) < 0 ||
+	    read_bounded(fd, out, max) < 0)
+		rc = fail(ts, "cannot read the failure of", id);
+	close(fd);
+	return rc;
+}
+
+int
 taskstore_reap(struct taskstore *ts, int64_t now)
 {
+	const struct badhost_rule rule = { ts->invalid_max, ts->expired_max };
 	struct leases ls;
 	struct dirent *e;
 	DIR *d;
@@ -899,14 +1292,27 @@ taskstore_reap(struct taskstore *ts, int64_t now)
 		if ((lk = lock_task(ts, e->d_name, true)) < 0)
 			continue;
 		st = state_locked(ts, e->d_name, &marked);
-		if (st == TASK_DONE || st == TASK_CANCELLED) {
+		if (st == TASK_DONE || st == TASK_CANCELLED ||
+		    st == TASK_FAILED) {
 			unlinkat(ts->leased, e->d_name, 0);
 		} else if (st == TASK_LEASED &&
 		    (leases_read(ts, e->d_name, st, marked, &ls) != 0 ||
-		    ls.n == 0 || ls.l[ls.n - 1].expires < now)) {
-			/* No readable lease is no lease: open it again. */
-			if (reopen(ts, e->d_name) == TS_OK)
+		    ls.n == 0 || ls.l[ls.n - 1].expires < now ||
+		    volunteer_blocked(ts, ls.l[ls.n - 1].vid, NULL, 0))) {
+			/*
+			 * No readable lease is no lease: open it again; so is
+			 * a blocked volunteer's. An expiry counts against
+			 * its volunteer (after the reopen: a crash loses
+			 * the count, never the task).
+			 */
+			if (reopen(ts, e->d_name) == TS_OK) {
 				reopened++;
+				if (ls.n > 0 && ls.l[ls.n - 1].expires < now &&
+				    !ls.l[ls.n - 1].posted)
+					(void)tally_add(ts,
+					    ls.l[ls.n - 1].vid,
+					    VERDICT_EXPIRED, 0, &rule);
+			}
 		}
 		unlock_task(lk);
 	}
@@ -931,7 +1337,8 @@ taskstore_count(struct taskstore *ts, enum task_state st, size_t *n)
 }
 
 int
-taskstore_volunteer_add(struct taskstore *ts, const char *name, char *token)
+taskstore_volunteer_add(struct taskstore *ts, const char *name,
+    const char *team, char *token)
 {
 	char vid[VOLUNTEER_ID_LEN + 1], secret[VOLUNTEER_SECRET_LEN + 1];
 	struct buf b = { NULL, 0, 0 };
@@ -941,6 +1348,8 @@ taskstore_volunteer_add(struct taskstore *ts, const char *name, char *token)
 	    random_hex(secret, VOLUNTEER_SECRET_LEN / 2) != 0)
 		return fail(ts, "cannot make a token", NULL);
 	buf_appendf(&b, "%s %s\n", secret, name);
+	if (team[0] != '\0')
+		buf_appendf(&b, "team %s\n", team);
 	if (atomic_write(ts->volunteers, vid, b.data, b.len, 0600) != 0)
 		rc = fail(ts, "cannot record volunteer", vid);
 	buf_free(&b);
@@ -1013,13 +1422,28 @@ older(int dirfd, const char *name, int64_t now, int64_t secs)
 	    st.st_mtime + secs < now;
 }
 
-/* Remove task id, done or cancelled, its lock held as lk. */
+/* Remove task id, done, failed or cancelled, its lock held as lk. */
 static void
-purge_locked(struct taskstore *ts, const char *id, int lk)
+purge_locked(struct taskstore *ts, const char *id, enum task_state st,
+    bool marked, int lk)
 {
 	const int first[] = { ts->tasks, ts->fetched,
-	    ts->open, ts->leased, ts->done, ts->cancelled };
+	    ts->open, ts->leased, ts->done, ts->cancelled, ts->failed };
+	char name[TASK_ID_MAX + LEASE_LEN + 2];
+	struct leases ls;
 	size_t i;
+
+	/*
+	 * The copies of a quorum before the record: a task cut short here
+	 * has its result, or its reason, in its marker still.
+	 */
+	if (leases_read(ts, id, st, marked, &ls) == 0)
+		for (i = 0; i < ls.n; i++)
+			if (ls.l[i].posted) {
+				copy_name(name, sizeof name, id,
+				    ls.l[i].lease);
+				unlinkat(ts->copies, name, 0);
+			}
 
 	/* The record first: what is left counts as done or cancelled. */
 	for (i = 0; i < sizeof first / sizeof first[0]; i++)
@@ -1059,8 +1483,8 @@ purge_state(struct taskstore *ts, enum task_state st, int64_t now,
 			continue;
 		now_st = state_locked(ts, e->d_name, &marked);
 		if (now_st == TASK_DONE || now_st == TASK_CANCELLED ||
-		    now_st == TASK_NONE) {
-			purge_locked(ts, e->d_name, lk);
+		    now_st == TASK_FAILED || now_st == TASK_NONE) {
+			purge_locked(ts, e->d_name, now_st, marked, lk);
 			removed++;
 		} else {
 			unlock_task(lk);
@@ -1076,10 +1500,11 @@ taskstore_purge(struct taskstore *ts, int64_t now,
 {
 	struct dirent *e;
 	DIR *d;
-	int a, b;
+	int a, b, f;
 
 	if ((a = purge_state(ts, TASK_DONE, now, r)) < 0 ||
-	    (b = purge_state(ts, TASK_CANCELLED, now, r)) < 0)
+	    (b = purge_state(ts, TASK_CANCELLED, now, r)) < 0 ||
+	    (f = purge_state(ts, TASK_FAILED, now, r)) < 0)
 		return TS_ERROR;
 	if ((d = open_listing(ts, "volunteers")) == NULL)
 		return fail(ts, "cannot read", "volunteers/");
@@ -1088,5 +1513,5 @@ taskstore_purge(struct taskstore *ts, int64_t now,
 		    now, r->idle))
 			unlinkat(ts->volunteers, e->d_name, 0);
 	closedir(d);
-	return a + b;
+	return a + b + f;
 }

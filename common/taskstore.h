@@ -45,6 +45,7 @@ enum task_state {
 	TASK_LEASED,		/* a volunteer has it, until its lease ends */
 	TASK_DONE,		/* a result was accepted */
 	TASK_CANCELLED,		/* withdrawn by the dispatcher's side */
+	TASK_FAILED,		/* its volunteers' results never agreed */
 };
 
 /* What the functions return. */
@@ -63,8 +64,23 @@ struct taskstore {
 	char *path;
 	int dirfd;
 	int tmp, tasks, open, leased, done, cancelled, locks,
-	    volunteers, blobs, fetched, components;
+	    volunteers, blobs, fetched, components, failed, copies, tally,
+	    blocked;
 	struct open_index open_idx;	/* open/, oldest first */
+	/*
+	 * The verdicts of a quorum (voltally.h): the credit of a valid
+	 * result (NULL: none), and when a volunteer is blocked; the
+	 * caller's, set after taskstore_open.
+	 */
+	int64_t (*cells)(const char *record, size_t rlen, const char *data,
+	    size_t len);
+	int invalid_max, expired_max;
+	/*
+	 * Adaptive replication: a volunteer with trust_run results in a
+	 * row validated gets a quorum's task alone (0: never), but for
+	 * spot_percent of them, replicated as any.
+	 */
+	int trust_run, spot_percent;
 };
 
 /*
@@ -86,13 +102,27 @@ int taskstore_open(struct taskstore *ts, const char *path, bool create);
 void taskstore_close(struct taskstore *ts);
 
 /*
+ * A task's quorum (ct-serve(8), QUORUM): it is done once k of its
+ * volunteers' results agree, each run by a volunteer of its own (and of
+ * an address block of its own); it fails once max results were taken
+ * and no k agree. k 1 (or none given): the first result that passes the
+ * check is the task's, as it always was.
+ */
+struct quorum {
+	int k, max;
+};
+/* The most results a task takes before it fails. */
+#define QUORUM_MAX_COPIES 20
+
+/*
  * Add task id whose record (JSON, validated by the caller) is
- * record[0..len), open. Returns TS_OK; TS_EXISTS if the task was there
- * already (the record is left as it was, and a submit cut short by a
- * crash is finished); TS_ERROR.
+ * record[0..len), open, with quorum q (NULL: 1). The quorum is the
+ * marker's first line, written with it. Returns TS_OK; TS_EXISTS if the
+ * task was there already (the record is left as it was, and a submit cut
+ * short by a crash is finished); TS_ERROR.
  */
 int taskstore_submit(struct taskstore *ts, const char *id, const char *record,
-    size_t len);
+    size_t len, const struct quorum *q);
 
 /* The task's state into *st (TASK_NONE if there is no such task). */
 int taskstore_state(struct taskstore *ts, const char *id,
@@ -128,15 +158,22 @@ struct task_lease {
 };
 
 /*
- * Hand the oldest open task that match accepts to volunteer vid for
+ * Hand the oldest open task that match accepts to volunteer vid, whose
+ * address block is block ("" if none is to be kept apart), for
  * lease_secs: a new lease is recorded, then the task's marker renamed
  * from open/ to leased/ (so that no lease ever given out is lost by a
  * crash, and the rename alone decides who has it). The tasks are looked
  * at in the order of the store's index of open/ (openindex.h), at most
  * scan_max of them. Returns TS_OK with *out filled, TS_NOWORK, TS_ERROR.
  */
-int taskstore_claim(struct taskstore *ts, const char *vid, int lease_secs,
-    size_t scan_max, task_match_fn match, void *ctx, struct task_lease *out);
+int taskstore_claim(struct taskstore *ts, const char *vid, const char *block,
+    int lease_secs, size_t scan_max, task_match_fn match, void *ctx,
+    struct task_lease *out);
+/*
+ * A task with a quorum over 1 is never handed to a volunteer (vid) that
+ * had a lease on it, nor to one whose block is that of such a lease.
+ */
+#define TASK_BLOCK_MAX 47
 
 /*
  * Extend volunteer vid's lease on task id to now + lease_secs, into
@@ -160,17 +197,41 @@ typedef int (*task_check_fn)(const char *record, size_t rlen,
     const char *data, size_t len, char *why, size_t whylen);
 
 /*
+ * Whether two results a[0..alen) and b[0..blen) of one task agree: 0 if
+ * they do, 1 if not (the difference in why). The caller's, for a quorum.
+ */
+typedef int (*task_agree_fn)(const char *a, size_t alen, const char *b,
+    size_t blen, char *why, size_t whylen);
+
+/*
  * Accept data[0..len) as the result of task id from volunteer vid under
  * lease (current or expired): TS_OK if it is accepted now, or was
  * already under this same lease (a repeat is harmless); TS_CONFLICT if
- * the task is done by another lease; TS_GONE if it was cancelled;
- * TS_FORBIDDEN if the lease was never vid's on this task; TS_NOTFOUND;
- * TS_ERROR. If check refuses the data, returns TS_CONFLICT with
- * *refused set and the reason in taskstore_why(), and the task is left as it was.
+ * the task is done by another lease; TS_GONE if it was cancelled or has
+ * failed; TS_FORBIDDEN if the lease was never vid's on this task;
+ * TS_NOTFOUND; TS_ERROR. If check refuses the data, returns TS_CONFLICT
+ * with *refused set and the reason in taskstore_why(), and the task is
+ * left as it was.
+ *
+ * A task whose quorum is over 1: the result is taken as one copy
+ * (copies/ID.LEASE, written whole and synced, then the line "posted
+ * LEASE CLASS" appended to the marker and synced, CLASS the first
+ * earlier copy's that agree finds it agreeing with, or a new one); then
+ * the task is done with a copy of a class that k copies hold, or failed
+ * (its reason after the line "failed" in failed/ID) once max copies were
+ * taken, or open again for another volunteer's copy. *state says which
+ * (NULL: not wanted).
  */
 int taskstore_complete(struct taskstore *ts, const char *id, const char *vid,
     const char *lease, const char *data, size_t len, task_check_fn check,
-    int *refused);
+    task_agree_fn agree, int *refused, enum task_state *state);
+
+/*
+ * Why task id failed, into out (at most max bytes): TS_OK, TS_CONFLICT
+ * if it has not, TS_NOTFOUND, TS_ERROR.
+ */
+int taskstore_failure(struct taskstore *ts, const char *id, struct buf *out,
+    size_t max);
 
 /*
  * Make the index of open/ again if open/ has changed (or force): the main
@@ -188,11 +249,12 @@ int taskstore_reap(struct taskstore *ts, int64_t now);
 int taskstore_count(struct taskstore *ts, enum task_state st, size_t *n);
 
 /*
- * Register a volunteer named name: its token, "ID.SECRET", into token
- * (VOLUNTEER_TOKEN_LEN + 1 bytes). TS_OK, TS_ERROR.
+ * Register a volunteer named name, of team team ("" if none): its token,
+ * "ID.SECRET", into token (VOLUNTEER_TOKEN_LEN + 1 bytes). TS_OK,
+ * TS_ERROR.
  */
 int taskstore_volunteer_add(struct taskstore *ts, const char *name,
-    char *token);
+    const char *team, char *token);
 
 /*
  * Check a volunteer's token: TS_OK with its ID in vid

@@ -309,6 +309,26 @@ submit(const struct params *p, int nopts, char **opts)
 	return rc;
 }
 
+/*
+ * "failed" and why the pool's volunteers never agreed on task, from the
+ * status a, on one line of printable characters (ct-serve(8), QUORUM).
+ */
+static void
+print_failed(const char *task, json_t *a)
+{
+	const char *reason = NULL;
+	char line[300];
+	size_t i;
+
+	if (json_unpack(a, "{s:s}", "reason", &reason) != 0)
+		reason = "no reason given";
+	snprintf(line, sizeof line, "%s", reason);
+	for (i = 0; line[i] != '\0'; i++)
+		if ((unsigned char)line[i] < ' ' || line[i] == 0x7f)
+			line[i] = ' ';
+	printf("failed the pool failed task %s: %s\n", task, line);
+}
+
 static int
 poll_task(const struct params *p, const char *task)
 {
@@ -328,6 +348,8 @@ poll_task(const struct params *p, const char *task)
 		else if (strcmp(state, "open") == 0 ||
 		    strcmp(state, "leased") == 0)
 			puts("running");
+		else if (strcmp(state, "failed") == 0)
+			print_failed(task, a);
 		else
 			printf("failed the pool has task %s %s\n", task,
 			    strcmp(state, "cancelled") == 0 ? "cancelled" :

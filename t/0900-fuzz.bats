@@ -42,6 +42,7 @@ replay() {
 @test "batchmanifest: the seeds and kept inputs replay cleanly" { replay batchmanifest; }
 @test "serve: the seeds and kept inputs replay cleanly: hostile URLs, duplicate keys, a result for another query" { replay serve; }
 @test "manifest: the seeds and kept inputs replay cleanly: a real database's, a path, a name twice" { replay manifest; }
+@test "blastcmp: the seeds and kept inputs replay cleanly: a report against itself, shifted scores, blanks around an e-value" { replay blastcmp; }
 @test "ssearch: the seeds and kept inputs replay cleanly, every score the plain Gotoh scan's" { replay ssearch; }
 
 @test "replay: input a parser refuses is no failure; a file it cannot read is one (66)" {

@@ -353,31 +353,16 @@ setup_file() {
 @test "ct-serve SIGKILLed at random instants while it hands tasks out and takes results: each task in one state, all done once" {
 	blastp -query <(printf '>HBB_HUMAN q\n%s\n' "$PROTEIN") -db "$DB" -outfmt 5 >good.xml
 	serve a -L 5
-	port=$(cat a.port)
 	for t in $(seq 1 20); do
 		submit_task "$a_URL" "t$t"
 	done
 	# A task of a few tenths of a second: hand-outs and results all along.
-	printf '#!/bin/bash\nsleep 0.$((RANDOM %% 5))\nexec cp "$1" "$2"\n' >slowcopy
-	chmod +x slowcopy
+	slowcopy
 	for v in 1 2 3; do
 		volunteer "v$v" "$a_URL" -c "$PWD/slowcopy $PWD/good.xml {output}"
 	done
-	for k in 1 2 3 4 5 6 7 8 9 10; do
-		sleep "0.$((RANDOM % 10))"
-		kill_tree "$SERVE_PID"
-		for t in $(seq 1 20); do
-			n=$(ls store/open/t$t store/leased/t$t 2>/dev/null | wc -l)
-			[ "$n" -le 1 ] || fail "t$t is both open and leased"
-			n=$(ls store/{open,leased,done,cancelled}/t$t 2>/dev/null | wc -l)
-			[ "$n" -ge 1 ] || fail "t$t has no state"
-		done
-		serve a -L 5 -p "$port"
-	done
-	for ((n = 0; n < 600; n++)); do
-		[ "$(tasks_in done)" = 20 ] && break
-		sleep 0.1
-	done
+	kill_serve_around 20 -L 5
+	wait_done 20
 	assert_equal "$(tasks_in done)" 20
 	for t in $(seq 1 20); do
 		run -0 call GET "$a_URL/v1/tasks/t$t/result" "$CK"

@@ -198,3 +198,40 @@ two_leased() {
 	call POST "$1/v1/work" "$tok" -d "$offer" >/dev/null
 	second=$(json task <body) lease2=$(json lease <body)
 }
+
+# kill_serve_around TASKS ARGS...: ten times, at random instants, SIGKILL
+# ct-serve (serve a ... -p its port), check that each task t1..tTASKS is
+# in one state at most one of open/ and leased/, and start it again on
+# the same port with ARGS.
+kill_serve_around() {
+	local tasks=$1 k t n port
+	shift
+	port=$(cat a.port)
+	for k in 1 2 3 4 5 6 7 8 9 10; do
+		sleep "0.$((RANDOM % 10))"
+		kill_tree "$SERVE_PID"
+		for t in $(seq 1 "$tasks"); do
+			n=$(ls store/open/t$t store/leased/t$t 2>/dev/null | wc -l)
+			[ "$n" -le 1 ] || fail "t$t is both open and leased"
+			n=$(ls store/{open,leased,done,failed,cancelled}/t$t 2>/dev/null | wc -l)
+			[ "$n" -ge 1 ] || fail "t$t has no state"
+		done
+		serve a "$@" -p "$port"
+	done
+}
+
+# wait_done N: until the store has N tasks done (at most 90 seconds).
+wait_done() {
+	local n
+	for ((n = 0; n < 900; n++)); do
+		[ "$(tasks_in done)" = "$1" ] && return 0
+		sleep 0.1
+	done
+}
+
+# slowcopy: ./slowcopy FROM TO copies after a few tenths of a second, a
+# volunteer's command for tasks that hand out and post results all along.
+slowcopy() {
+	printf '#!/bin/bash\nsleep 0.$((RANDOM %% 5))\nexec cp "$1" "$2"\n' >slowcopy
+	chmod +x slowcopy
+}
