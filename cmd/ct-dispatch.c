@@ -46,6 +46,7 @@
 #include "exitcodes.h"
 #include "gate.h"
 #include "hedge.h"
+#include "intents.h"
 #include "job.h"
 #include "offered.h"
 #include "policy.h"
@@ -583,10 +584,13 @@ note_estimate(struct dispatcher *d, const struct job *j, const struct buf *out)
 	    (double)(now - j->attempt_usec) / 1e6 : 0));
 }
 
+static void adopt_intent_of(struct dispatcher *d, struct job *j, int lock);
+
 /*
  * Whether job id holds a place at server, for slots_take: it is in
- * processing/, with that server. One whose lock is busy is being driven,
- * and counts.
+ * processing/, with that server (taken from its batch's intent if its
+ * dispatcher died during the call: adopt_intent_of). One whose lock is
+ * busy is being driven, and counts.
  */
 static bool
 place_held(void *arg, const char *server, const char *id)
@@ -600,6 +604,7 @@ place_held(void *arg, const char *server, const char *id)
 		return true;
 	held = spool_read_in(&d->sp, SPOOL_PROCESSING, id, false, &j) == 0;
 	if (held) {
+		adopt_intent_of(d, &j, lock);
 		held = (j.provider != NULL && strcmp(j.provider, server) ==
 		    0) || (j.hedge.provider != NULL &&
 		    strcmp(j.hedge.provider, server) == 0);
@@ -1689,6 +1694,99 @@ release(struct dispatcher *d, const char *id, int lock)
 }
 
 /*
+ * Adopting a batch call's intents (intents.h): the job in memory whose
+ * lock the caller holds, or none (then each job's lock is taken here).
+ */
+struct adoption {
+	struct dispatcher *d;
+	struct job *j;
+	int lock;
+};
+
+/*
+ * An intents_fn: the intent of job id, whose dispatcher may have died
+ * during the batch call, becomes its record if the record is older (fewer
+ * attempts): then the next step asks again under the same attempt at the
+ * same server, as after a job's own intent. 1 while another holds the
+ * job's lock, or its record could not be read or written.
+ */
+static int
+adopt_intent(void *arg, const char *file, const char *id, const char *rec,
+    size_t len)
+{
+	struct adoption *a = arg;
+	struct dispatcher *d = a->d;
+	struct job intent, cur, *j = a->j;
+	char why[200];
+	int lock = a->lock, rc = 0;
+
+	(void)file;
+	if (j == NULL) {
+		if (spool_lock(&d->sp, id, &lock) != SPOOL_LOCKED)
+			return 1;
+		if (spool_read_in(&d->sp, SPOOL_PROCESSING, id, true,
+		    &cur) != 0) {
+			/* Gone on from processing/, with a newer record. */
+			release(d, id, lock);
+			return 0;
+		}
+		j = &cur;
+	}
+	if (job_parse(rec, len, true, &intent, NULL, why, sizeof why) != 0 ||
+	    strcmp(intent.id, id) != 0) {
+		ct_warn("%s: its intent in %s/state/intents/%s cannot be "
+		    "read: %s", id, d->sp.path, file, why);
+		rc = 1;
+	} else if (j->attempts < intent.attempts) {
+		event(d, &intent, JOB_PROCESSING, LOG_NOTICE, "attempt %u: "
+		    "the intent to submit it to %s in a batch outlived the "
+		    "dispatcher that made it; taken as its record",
+		    intent.attempts, intent.provider != NULL ?
+		    intent.provider : "?");
+		if (save_now(d, &intent) != 0) {
+			unwritten(d, id);
+			rc = 1;
+		} else {
+			job_free(j);
+			*j = intent;
+			memset(&intent, 0, sizeof intent);
+		}
+	}
+	job_free(&intent);
+	if (a->j == NULL) {
+		job_free(&cur);
+		release(d, id, lock);
+	}
+	return rc;
+}
+
+/*
+ * j, whose lock the caller holds, has no server: had it one in a batch
+ * call's intent, it takes it.
+ */
+static void
+adopt_intent_of(struct dispatcher *d, struct job *j, int lock)
+{
+	if (j->provider == NULL)
+		intents_each(&d->sp, j->id, false, adopt_intent,
+		    &(struct adoption){ .d = d, .j = j, .lock = lock });
+}
+
+/*
+ * At the start of a pass: the intents of batch calls whose dispatcher
+ * died are adopted by their jobs, and each file whose jobs all have
+ * theirs goes. A job whose lock is held is being driven: its file stays,
+ * and whoever then finds the job without a server adopts it
+ * (adopt_intent_of).
+ */
+static void
+adopt_intents(struct dispatcher *d)
+{
+	intents_each(&d->sp, NULL, true, adopt_intent,
+	    &(struct adoption){ .d = d, .j = NULL, .lock = -1 });
+}
+
+/*
  * Drive job id under its lock, which the caller has taken and which goes
  * with it; intended, if this pass has just claimed it and recorded its
  * intent (intend()).
@@ -1700,6 +1798,8 @@ drive_locked(struct dispatcher *d, const char *id, struct policies *ps,
 	struct job j;
 
 	if (spool_read_in(&d->sp, SPOOL_PROCESSING, id, true, &j) == 0) {
+		if (!intended)
+			adopt_intent_of(d, &j, lock);
 		d->lock = lock;
 		advance(d, &j, policy_for(d, ps, j.service), intended);
 		d->lock = -1;
@@ -1800,6 +1900,7 @@ expire_due(struct dispatcher *d)
 			release(d, id, lock);
 			continue;
 		}
+		adopt_intent_of(d, &j, lock);
 		/* A final record not yet moved is advance()'s to finish. */
 		if (last_state(&j) == JOB_COMPLETED ||
 		    last_state(&j) == JOB_FAILED) {
@@ -1847,7 +1948,9 @@ withdraw_owed(struct dispatcher *d)
  * A job just claimed: its first attempt chosen and the intent to submit
  * it staged (submitting), so that the chunk's commit makes every intent
  * durable at once, before any of its wrappers runs; a per-job write
- * before each submit would cost the pass a directory fsync a job.
+ * before each submit would cost the pass a directory fsync a job. A job
+ * that may go in a batch call is left in *out instead, *pending set: its
+ * intent is written with its batch's, in one file (submit_batches).
  *
  * Returns the job's lock, kept past the commit for the caller to drive
  * the job with: a job whose intent is on record and whose lock is free has
@@ -1855,11 +1958,13 @@ withdraw_owed(struct dispatcher *d)
  * to get to it. Returns -1 if there is no such job to drive.
  */
 static int
-intend(struct dispatcher *d, const char *id, struct policies *ps)
+intend(struct dispatcher *d, const char *id, struct policies *ps,
+    struct job *out, bool *pending)
 {
 	struct job j;
-	int lock, si;
+	int lock, si = -1;
 
+	*pending = false;
 	if (spool_lock(&d->sp, id, &lock) != SPOOL_LOCKED)
 		return -1;
 	if (spool_read_in(&d->sp, SPOOL_PROCESSING, id, true, &j) == 0) {
@@ -1871,6 +1976,12 @@ intend(struct dispatcher *d, const char *id, struct policies *ps)
 		    place(d, &j, policy_for(d, ps, j.service), &si) ==
 		    CHOICE_SERVER)
 			j.submitting = true;
+		if (j.submitting && j.handle == NULL && si >= 0 &&
+		    batchcall_eligible(&d->reg.servers[si], &j)) {
+			*out = j;
+			*pending = true;
+			return lock;
+		}
 		save(d, &j);
 		job_free(&j);
 		return lock;
@@ -1948,69 +2059,101 @@ submit_batch(struct dispatcher *d, int si, struct job **jobs,
 
 /*
  * The jobs of a claimed chunk (their locks in locks, -1 for none) put in
- * batches: each job with the first alike ones after it, within its
- * server's <batch> bounds. started[k]: job k was, and its step is over
- * for this pass, as a job's is once it is submitted alone.
+ * batches: each job whose intent is pending (intend()) with the first
+ * alike ones after it, within its server's <batch> bounds. The intents of
+ * the jobs of every batch are made durable in one file (intents.h), those
+ * of the others in their records, all before any call; once each job's
+ * record is durable again after the calls, the file goes. started[k]: job
+ * k was, and its step is over for this pass, as a job's is once it is
+ * submitted alone. Every pending job's record is rewritten here; js[k]
+ * is the caller's to free.
  */
 static void
-submit_batches(struct dispatcher *d, const struct spool_walk_id *claimed,
+submit_batches(struct dispatcher *d, struct job *js, const bool *pending,
     const int *locks, bool *started, size_t m)
 {
-	struct job *js = xcalloc(m, sizeof *js), **group = xcalloc(m,
-	    sizeof *group);
+	struct job **group = xcalloc(m, sizeof *group);
 	bool **gstarted = xcalloc(m, sizeof *gstarted);
 	int *si = xcalloc(m, sizeof *si), *glocks = xcalloc(m,
 	    sizeof *glocks);
-	bool *loaded = xcalloc(m, sizeof *loaded);
-	size_t k, i, n, letters;
+	size_t *leader = xcalloc(m, sizeof *leader), k, i, n, letters;
+	struct intents in = { 0 };
+	char name[JOBID_MAX + 1] = "";
 
 	for (k = 0; k < m; k++) {
-		si[k] = -1;
-		if (locks[k] < 0 || spool_read_in(&d->sp, SPOOL_PROCESSING,
-		    claimed[k].id, true, &js[k]) != 0)
-			continue;
-		loaded[k] = true;
-		if (js[k].submitting && js[k].handle == NULL &&
-		    js[k].provider != NULL &&
-		    (si[k] = server_index(d, js[k].provider)) >= 0 &&
-		    !batchcall_eligible(&d->reg.servers[si[k]], &js[k]))
-			si[k] = -1;
+		leader[k] = SIZE_MAX;
+		si[k] = pending[k] ? server_index(d, js[k].provider) : -1;
 	}
-	for (k = 0; k < m && !stop_requested; k++) {
+	for (k = 0; k < m; k++) {
 		const struct registry_server *s;
 
-		if (si[k] < 0)
+		if (si[k] < 0 || leader[k] != SIZE_MAX)
 			continue;
 		s = &d->reg.servers[si[k]];
-		group[0] = &js[k];
-		glocks[0] = locks[k];
-		gstarted[0] = &started[k];
 		letters = batchcall_residues(&js[k]);
 		for (n = 1, i = k + 1; i < m && n < s->batch_queries; i++) {
 			size_t r = batchcall_residues(&js[i]);
 
-			if (si[i] != si[k] || !batchcall_alike(s, &js[k], &js[i]) ||
+			if (si[i] != si[k] || leader[i] != SIZE_MAX ||
+			    !batchcall_alike(s, &js[k], &js[i]) ||
 			    letters + r > s->batch_residues)
 				continue;
 			letters += r;
+			leader[i] = k;
+			n++;
+		}
+		if (n > 1)
+			leader[k] = k;
+	}
+	/* The intents: a batch's in its file, any other in its record. */
+	for (k = 0; k < m; k++) {
+		struct buf rec = { 0 };
+
+		if (!pending[k])
+			continue;
+		if (leader[k] == SIZE_MAX) {
+			save(d, &js[k]);
+			continue;
+		}
+		job_format(&js[k], js[k].input, js[k].input_len, &rec);
+		intents_add(&in, js[k].id, rec.data, rec.len);
+		buf_free(&rec);
+		if (name[0] == '\0')
+			snprintf(name, sizeof name, "%s", js[k].id);
+	}
+	if (in.n > 0 && intents_write(&d->sp, name, &in) != 0) {
+		name[0] = '\0';	/* in each record, then */
+		for (k = 0; k < m; k++)
+			if (pending[k] && leader[k] != SIZE_MAX)
+				save(d, &js[k]);
+	}
+	commit(d);	/* every intent durable before any call */
+	for (k = 0; k < m; k++) {
+		if (leader[k] != k)
+			continue;
+		for (n = 0, i = k; i < m; i++) {
+			if (leader[i] != k)
+				continue;
 			group[n] = &js[i];
 			gstarted[n] = &started[i];
 			glocks[n++] = locks[i];
-			si[i] = -1;
 		}
-		if (n > 1)
+		if (stop_requested || d->cannot_write) {
+			/* Not called: each is driven, or left, alone. */
+			for (i = 0; i < n; i++)
+				save(d, group[i]);
+		} else
 			submit_batch(d, si[k], group, glocks, gstarted, n);
 	}
 	commit(d);	/* before drive_locked() reads them again */
-	for (k = 0; k < m; k++)
-		if (loaded[k])
-			job_free(&js[k]);
-	free(js);
+	if (name[0] != '\0' && !d->cannot_write)
+		intents_remove(&d->sp, name);
+	intents_free(&in);
 	free(group);
 	free(gstarted);
 	free(si);
 	free(glocks);
-	free(loaded);
+	free(leader);
 }
 
 /*
@@ -2247,8 +2390,9 @@ claim_new(struct dispatcher *d, struct policies *ps)
 {
 	struct spool_walk w = SPOOL_WALK_INIT(SPOOL_NEW);
 	struct spool_walk_id claimed[CHUNK];
+	struct job *js = xcalloc(CHUNK, sizeof *js);
 	int locks[CHUNK];
-	bool started[CHUNK];
+	bool started[CHUNK], pending[CHUNK];
 	size_t m, k;
 
 	while (!stop_requested && !d->cannot_write &&
@@ -2262,13 +2406,23 @@ claim_new(struct dispatcher *d, struct policies *ps)
 				unwritten(d, claimed[k].id);
 			stop_requested = 1;
 		}
-		for (k = 0; k < m; k++)
+		for (k = 0; k < m; k++) {
+			pending[k] = false;
 			locks[k] = stop_requested ? -1 :
-			    intend(d, claimed[k].id, ps);
-		commit(d);
+			    intend(d, claimed[k].id, ps, &js[k], &pending[k]);
+		}
 		memset(started, 0, sizeof started);
 		if (!stop_requested && !d->cannot_write)
-			submit_batches(d, claimed, locks, started, m);
+			submit_batches(d, js, pending, locks, started, m);
+		else {
+			for (k = 0; k < m; k++)
+				if (pending[k])
+					save(d, &js[k]);
+			commit(d);
+		}
+		for (k = 0; k < m; k++)
+			if (pending[k])
+				job_free(&js[k]);
 		for (k = 0; k < m; k++) {
 			if (locks[k] < 0)
 				continue;
@@ -2287,6 +2441,7 @@ claim_new(struct dispatcher *d, struct policies *ps)
 		commit(d);
 	}
 	spool_walk_free(&w);
+	free(js);
 }
 
 static int
@@ -2364,6 +2519,8 @@ one_pass(struct dispatcher *d)
 	d->cannot_write = false;
 	look_at_disabled(d);
 	route_look(&d->route, &d->sp, &d->reg, now_usec(), &d->wake_usec);
+	if (!d->dry_run)
+		adopt_intents(d);
 	count_in_flight(d);
 	if (d->dry_run) {
 		if (d->explain)

@@ -127,8 +127,9 @@ XML
 	assert_output 4
 }
 
-@test "kill -9 of the dispatcher during a batch call: no other pass calls for its jobs until it is over, then each completes once" {
-	no_leak_check
+# killed_in_batch: the four jobs (their IDs in ids) given to slow-batch
+# in one call, and the dispatcher SIGKILLed during it; the call runs on.
+killed_in_batch() {
 	mkdir wd
 	cp "$BATS_TEST_DIRNAME/wrappers/slow-batch" wd/
 	export CT_WRAPPER_DIR=$PWD/wd
@@ -144,6 +145,11 @@ XML
 	[ -e "$MARKS/in-batch" ]
 	kill -KILL "$pid"
 	wait "$pid" || true
+}
+
+@test "kill -9 of the dispatcher during a batch call: no other pass calls for its jobs until it is over, then each completes once" {
+	no_leak_check
+	killed_in_batch
 	# The call runs on, fenced to every job's lock: a pass now leaves
 	# them all alone.
 	ct-dispatch
@@ -163,6 +169,86 @@ XML
 		run grep -c 'completed by here' <<<"$output"
 		assert_output 1
 	done
+}
+
+@test "kill -9 during a batch call: the batch's intents are in one file, not in the jobs' records, until the call is over; the next pass takes them, and asks again where they went" {
+	no_leak_check
+	killed_in_batch
+	# One file for the four, named by the first; no record says where.
+	run -0 ls "$CT_SPOOL/state/intents"
+	assert_output "${ids[0]}"
+	run -0 grep -c '^job ' "$CT_SPOOL/state/intents/${ids[0]}"
+	assert_output 4
+	for id in "${ids[@]}"; do
+		run -1 grep '^provider' "$CT_SPOOL/processing/$id"
+	done
+	dispatch_until_done "${ids[@]}"
+	run -0 ct-wait -t 0 "${ids[@]}"
+	run -0 ls -A "$CT_SPOOL/state/intents"
+	assert_output ""
+	for id in "${ids[@]}"; do
+		assert_own_result "$id"
+		run -0 ct-status -l "$id"
+		assert_line --partial "attempt 1: the intent to submit it to here in a batch outlived the dispatcher that made it; taken as its record"
+		assert_line --partial "attempt 1: what became of its submit to here was never recorded"
+		refute_line --partial "attempt 2"
+	done
+}
+
+# two_servers: the registry's one server twice, "here" and "there", each
+# through batch-log, which notes where each attempt of each job goes.
+two_servers() {
+	registry batch-log "local=$CT_BUILD/providers/local"
+	awk '/<server / { s = 1 } s { b = b $0 "\n" } { print }
+		/<\/server>/ { s = 0; t = b; sub(/id="here"/, "id=\"there\"", t)
+			printf "%s", t; b = "" }' "$CT_CONFIG" >"$CT_CONFIG.2"
+	mv "$CT_CONFIG.2" "$CT_CONFIG"
+}
+
+@test "kill -9 sweep: a batched pass killed at each of its spool calls in turn; then each job completes once, with its own report, no attempt at two servers" {
+	no_leak_check
+	command -v strace >/dev/null || skip "strace is missing (Debian package strace)"
+	strace -o /dev/null true 2>/dev/null ||
+		skip "strace cannot trace here (ptrace not permitted)"
+	mkdir wd
+	cp "$BATS_TEST_DIRNAME/wrappers/batch-log" wd/
+	export CT_WRAPPER_DIR=$PWD/wd
+	two_servers
+	run -0 ct-providers show there
+	run -0 ct-submit -r -d globins45 four.fa
+	ids=("${lines[@]}")
+	local base=$BATS_TEST_TMPDIR/base log=$BATS_TEST_TMPDIR/trial k=0 c
+	cp -a "$CT_SPOOL" "$base"
+	# The calls of a trial pass on a copy: "SYSCALL N", N as strace's when=.
+	CT_SPOOL=$BATS_TEST_TMPDIR/trial.spool
+	cp -a "$base" "$CT_SPOOL"
+	strace -qq -y -o "$log" -e trace=fsync,rename,renameat,renameat2,unlinkat,mkdirat \
+		ct-dispatch 2>/dev/null
+	mapfile -t list < <(awk -v sp="$CT_SPOOL/" '
+		{ name = $1; sub(/\(.*/, "", name); n[name]++ }
+		index($0, sp) { print name, n[name] }' "$log")
+	[ "${#list[@]}" -ge 10 ] || fail "only ${#list[@]} calls found"
+	for c in "${list[@]}"; do
+		k=$((k + 1))
+		CT_SPOOL=$BATS_TEST_TMPDIR/case.$k
+		cp -a "$base" "$CT_SPOOL"
+		: >"$MARKS/submits"
+		strace -qq -o /dev/null -e trace="${c% *}" \
+			-e inject="${c% *}:signal=KILL:when=${c#* }" ct-dispatch 2>/dev/null || true
+		dispatch_until_done "${ids[@]}" 2>/dev/null || fail "$c: not done"
+		run -0 ct-wait -t 0 "${ids[@]}"
+		for id in "${ids[@]}"; do
+			assert_own_result "$id"
+			run -0 ct-status -l "$id"
+			[ "$(grep -c '  Completed  ' <<<"$output")" = 1 ] || fail "$c: $id: $output"
+		done
+		# Each attempt of each job at one server.
+		run awk '{ k = $2 " " $3 } !(k in s) { s[k] = $1 } s[k] != $1 { print "two:", $0 }' \
+			"$MARKS/submits"
+		[ -z "$output" ] || fail "$c: $output: $(cat "$MARKS/submits")"
+		[ -z "$(ls -A "$CT_SPOOL/state/intents" 2>/dev/null)" ] || fail "$c: intents left"
+	done
+	echo "# ${#list[@]} kills" >&3
 }
 
 @test "a report that also holds another query is no job's result: the job moves on" {
