@@ -1893,9 +1893,17 @@ expire_due(struct dispatcher *d)
 				next = deadline;
 			continue;
 		}
-		/* The job being driven is locked here too, and skipped. */
-		if (spool_lock(&d->sp, id, &lock) != SPOOL_LOCKED)
+		/*
+		 * The job being driven is locked here too, and skipped, as is
+		 * one whose step awaits its commit: looked at again a second
+		 * on, not at the next deadline, or it would keep its verdict
+		 * only at the next pass.
+		 */
+		if (spool_lock(&d->sp, id, &lock) != SPOOL_LOCKED) {
+			if (now + 1000000 < next)
+				next = now + 1000000;
 			continue;
+		}
 		if (spool_read_in(&d->sp, SPOOL_PROCESSING, id, true, &j) != 0) {
 			release(d, id, lock);
 			continue;
