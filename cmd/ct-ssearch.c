@@ -117,7 +117,7 @@ options(struct cli *c, struct args *a, struct ss_opts *o)
 
 	ss_opts_default(o);
 	/* Which option was wrong: "-o ..." for a job's form. */
-	strcpy(why, "-o ");
+	snprintf(why, sizeof why, "-o ");
 	for (i = 0; !bad && a->opts != NULL && a->opts[i] != NULL; i++)
 		bad = ss_opts_parse(o, a->opts[i], strlen(a->opts[i]),
 		    why + 3, sizeof why - 3) != 0;

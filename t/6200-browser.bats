@@ -156,6 +156,23 @@ check_reports() {
 	done
 }
 
+# A registry whose pool, server a, runs ssearch with the component in comp/.
+component_registry() {
+	registry '<defaults deadline="300"/>' <<XML
+<server id="pool" name="volunteers">
+  <limits max-jobs="100" attempt-timeout="200" poll-interval="0"/>
+  <service name="ssearch" weight="1"/>
+  <parameters>
+    <parameter name="classname">volunteer</parameter>
+    <parameter name="url">$a_URL</parameter>
+    <parameter name="key" secret="true">$CK</parameter>
+    <parameter name="component.ssearch">$BATS_TEST_TMPDIR/comp</parameter>
+  </parameters>
+</server>
+XML
+	open_above "$BATS_TEST_TMPDIR/comp"
+}
+
 @test "ct-serve serves the page: its files only, typed, with a strict CSP, GET and HEAD only" {
 	page a
 	run -0 curl -sf -D h -o index "$a_URL/"
@@ -260,19 +277,7 @@ check_reports() {
 	printf 'export async function run() { return ""; }\n' >comp/c.mjs
 	printf 'wasm bytes\n' >comp/c.wasm
 	fasta q "$PROTEIN"
-	registry '<defaults deadline="300"/>' <<XML
-<server id="pool" name="volunteers">
-  <limits max-jobs="100" attempt-timeout="200" poll-interval="0"/>
-  <service name="ssearch" weight="1"/>
-  <parameters>
-    <parameter name="classname">volunteer</parameter>
-    <parameter name="url">$a_URL</parameter>
-    <parameter name="key" secret="true">$CK</parameter>
-    <parameter name="component.ssearch">$BATS_TEST_TMPDIR/comp</parameter>
-  </parameters>
-</server>
-XML
-	open_above "$BATS_TEST_TMPDIR/comp"
+	component_registry
 	id1=$(ct-submit -s ssearch q.fa)
 	ct-dispatch 2>>dispatch.log
 	[ "$(tasks_in open)" = 1 ]
@@ -321,19 +326,7 @@ XML
 	mkdir comp
 	printf 'x\n' >comp/c.wasm
 	fasta q "$PROTEIN"
-	registry '<defaults deadline="300"/>' <<XML
-<server id="pool" name="volunteers">
-  <limits max-jobs="100" attempt-timeout="200" poll-interval="0"/>
-  <service name="ssearch" weight="1"/>
-  <parameters>
-    <parameter name="classname">volunteer</parameter>
-    <parameter name="url">$a_URL</parameter>
-    <parameter name="key" secret="true">$CK</parameter>
-    <parameter name="component.ssearch">$BATS_TEST_TMPDIR/comp</parameter>
-  </parameters>
-</server>
-XML
-	open_above "$BATS_TEST_TMPDIR/comp"
+	component_registry
 	id=$(ct-submit -s ssearch q.fa)
 	ct-dispatch 2>>dispatch.log
 	run ct-status -l "$id"
