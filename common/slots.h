@@ -7,8 +7,9 @@
  * Each dispatcher counts the jobs it sees at a server, but two of them
  * passing at once each saw the other's places free, and together put
  * twice max-jobs in flight (60 at EBI against its 30). So a job takes its
- * place in the spool before its first submit: the empty file
- * state/slots.SERVER/ID, made under the lock of that directory, beside a
+ * place in the spool before its first submit: the name
+ * state/slots.SERVER/ID, a hard link to the directory's one empty file
+ * (a name costs no inode), made under the lock of that directory, beside a
  * count of the entries (.count) so that taking a place reads one number,
  * not every entry. The place goes when the job leaves the server. A
  * dispatcher that dies in between leaves an entry whose job no longer

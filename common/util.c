@@ -177,12 +177,18 @@ int
 write_file_at(int dir, const char *name, const void *p, size_t n,
     unsigned mode)
 {
-	int fd = openat(dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-	    O_CLOEXEC, (mode_t)mode), rc;
+	int fd = openat(dir, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    (mode_t)mode), rc;
 
 	if (fd < 0)
 		return -1;
-	rc = write_all(fd, p, n);
+	/*
+	 * Written, then cut to length; not emptied first (O_TRUNC): ext4
+	 * writes a file emptied by a truncate out to the disk when it is
+	 * closed (auto_da_alloc), which for a count rewritten at every job
+	 * was a disk write a job.
+	 */
+	rc = write_all(fd, p, n) == 0 && ftruncate(fd, (off_t)n) == 0 ? 0 : -1;
 	if (close(fd) != 0)
 		rc = -1;
 	return rc;

@@ -244,4 +244,10 @@ concurrently() {
 	assert_equal "${#lines[@]}" 3
 	assert_equal "$(cat "$CT_SPOOL/state/slots.a/.count")" 3
 	assert_equal "$(ls "$CT_SPOOL/state/slots.a" | wc -l)" 3
+	# Each place is a name of the one file .entry, not an inode of its
+	# own (cputorrent-spool(5)): a new inode is most of a place's cost.
+	run -0 stat -c '%i %h' "$CT_SPOOL/state/slots.a/.entry" \
+		"$CT_SPOOL"/state/slots.a/[0-9]*
+	assert_equal "$(sort -u <<<"$output" | wc -l)" 1
+	assert_equal "${lines[0]#* }" 4
 }
