@@ -97,19 +97,9 @@ drive() {
 # ssearch_registry URL: the pool as the only server, for ssearch, with
 # the component and the database $DBID.
 ssearch_registry() {
-	registry '<defaults deadline="300"/>' <<XML
-<server id="pool" name="volunteers">
-  <limits max-jobs="100" attempt-timeout="200" poll-interval="0"/>
-  <service name="ssearch" weight="1"/>
-  <parameters>
-    <parameter name="classname">volunteer</parameter>
-    <parameter name="url">$1</parameter>
-    <parameter name="key" secret="true">$CK</parameter>
-    <parameter name="component.ssearch">$COMPONENT</parameter>
-    <parameter name="database.globins45">$DBID</parameter>
-  </parameters>
-</server>
-XML
+	POOL_SERVICE=ssearch pool_registry "$1" \
+		"<parameter name=\"component.ssearch\">$COMPONENT</parameter>
+    <parameter name=\"database.globins45\">$DBID</parameter>"
 }
 
 # requests LOG METHOD PATH: how many requests the access log has of them.
@@ -156,20 +146,11 @@ check_reports() {
 	done
 }
 
-# A registry whose pool, server a, runs ssearch with the component in comp/.
+# component_registry: the pool at server a as the only server, for
+# ssearch, with the component in comp/.
 component_registry() {
-	registry '<defaults deadline="300"/>' <<XML
-<server id="pool" name="volunteers">
-  <limits max-jobs="100" attempt-timeout="200" poll-interval="0"/>
-  <service name="ssearch" weight="1"/>
-  <parameters>
-    <parameter name="classname">volunteer</parameter>
-    <parameter name="url">$a_URL</parameter>
-    <parameter name="key" secret="true">$CK</parameter>
-    <parameter name="component.ssearch">$BATS_TEST_TMPDIR/comp</parameter>
-  </parameters>
-</server>
-XML
+	POOL_SERVICE=ssearch pool_registry "$a_URL" \
+		"<parameter name=\"component.ssearch\">$BATS_TEST_TMPDIR/comp</parameter>"
 	open_above "$BATS_TEST_TMPDIR/comp"
 }
 
