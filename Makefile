@@ -86,21 +86,21 @@ BINS = $(PROGS:%=$(BUILD)/bin/%)
 COMPLETIONS = $(PROGS:%=$(BUILD)/completion/%)
 completionsdir ?= $(datadir)/bash-completion/completions
 # Wrappers (ct-wrapper(7)) written in C; each links what it needs.
-LIBS_w-local = $(XML_LIBS)
-# sge and slurm split a batch's BLAST XML report (reportsplit.h).
-LIBS_w-sge = $(XML_LIBS)
-LIBS_w-slurm = $(XML_LIBS)
+# local, sge and slurm, which every poll and fetch runs, have libexec's
+# reportsplit split a batch's report, rather than load libxml2 themselves.
 LIBS_w-ncbi = $(CURL_LIBS) $(XML_LIBS)
 LIBS_w-ebi = $(CURL_LIBS) $(XML_LIBS)
 LIBS_w-volunteer = $(CURL_LIBS) $(JANSSON_LIBS) $(XML_LIBS) $(NETTLE_LIBS)
 WRAPPERS = $(patsubst providers/%.c,%,$(wildcard providers/*.c))
 WRAPPER_BINS = $(WRAPPERS:%=$(BUILD)/providers/%)
 # What the programs run from libexec: blastfmt converts results for
-# ct-fetch -f, which would otherwise load libxml2 and jansson at every start.
+# ct-fetch -f, which would otherwise load libxml2 and jansson at every start;
+# reportsplit splits a batch's report for local, sge and slurm (above).
 JANSSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
 JANSSON_LIBS := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
-LIBEXEC_PROGS = blastfmt
+LIBEXEC_PROGS = blastfmt reportsplit
 LIBS_blastfmt = $(XML_LIBS) $(JANSSON_LIBS)
+LIBS_reportsplit = $(XML_LIBS)
 LIBEXEC_BINS = $(LIBEXEC_PROGS:%=$(BUILD)/libexec/%)
 
 MAN1 = $(wildcard man/*.1)

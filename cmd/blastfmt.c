@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "blastfmt.h"
-#include "config.h"
 #include "err.h"
 #include "exitcodes.h"
+#include "libexec.h"
 #include "xmlsafe.h"
 
 static const char usage[] =
@@ -32,17 +32,7 @@ main(int argc, char **argv)
 	int rc;
 
 	ct_setprogname(argv[0]);
-	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "--help") == 0)) {
-		fputs(usage, stdout);
-		fputs(help, stdout);
-		return 0;
-	}
-	if (argc == 2 && (strcmp(argv[1], "-V") == 0 ||
-	    strcmp(argv[1], "--version") == 0)) {
-		printf("blastfmt %s\n", CT_VERSION);
-		return 0;
-	}
+	libexec_answer(argc, argv, "blastfmt", usage, help);
 	if (argc != 2 || argv[1][0] == '-') {
 		fputs(usage, stderr);
 		return EX_USAGE;

@@ -48,6 +48,7 @@
 #include "hedge.h"
 #include "intents.h"
 #include "job.h"
+#include "libexec.h"
 #include "offered.h"
 #include "policy.h"
 #include "purge.h"
@@ -2659,9 +2660,9 @@ take_registry(struct dispatcher *d)
 }
 
 /*
- * Whether the registry at config, the wrapper directory and each server's
- * wrapper can be changed only by root and this account (trust.h): the
- * dispatcher runs what they say, with its rights. Returns the number of
+ * Whether the registry at config, the wrapper directory, each server's
+ * wrapper and the helper they run can be changed only by root and this
+ * account (trust.h): the dispatcher runs what they say, with its rights. Returns the number of
  * those that cannot, each said. A dry run runs nothing, and is not held.
  */
 static int
@@ -2686,6 +2687,12 @@ untrusted(struct dispatcher *d, const char *config,
 			ct_warn("%s", why);
 		free(path);
 	}
+	/* The batch wrappers run it, with the rights they have. */
+	path = libexec_path("reportsplit");
+	if (access(path, F_OK) == 0 && trust_path(path, why, sizeof why) != 0 &&
+	    ++n)
+		ct_warn("%s", why);
+	free(path);
 	return n;
 }
 

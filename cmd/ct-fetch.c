@@ -25,6 +25,7 @@
 #include "err.h"
 #include "exitcodes.h"
 #include "job.h"
+#include "libexec.h"
 #include "lookup.h"
 #include "privilege.h"
 #include "spawn-child.h"
@@ -70,14 +71,12 @@ struct output_copy {
 static int
 convert(int result, int fd, const struct format *fmt)
 {
-	const char *dir = env_nonempty("CT_LIBEXEC_DIR");
 	char *argv[] = { "ct-fetch", (char *)fmt->spec, NULL };
 	struct child c = { 0 };
 	int rc, status;
 	pid_t pid;
 
-	c.path = path_join(dir != NULL ? dir : CT_WRAPPER_DIR_DEFAULT,
-	    "blastfmt");
+	c.path = libexec_path("blastfmt");
 	c.argv = argv;
 	c.envp = environ;
 	rc = spawn_child(&pid, &c, result, fd, STDERR_FILENO, false);

@@ -41,6 +41,7 @@
 #include "command.h"
 #include "err.h"
 #include "exitcodes.h"
+#include "fasta.h"
 #include "reportsplit.h"
 #include "result.h"
 #include "statefile.h"
@@ -397,7 +398,7 @@ split_report(const char *batchdir)
 
 		if ((fd = open(in, O_RDONLY | O_CLOEXEC)) >= 0 &&
 		    read_bounded(fd, &q, RESULT_MAX_SIZE) == 0)
-			(void)result_fasta_id(q.data, q.data + q.len, qid[k],
+			(void)fasta_id(q.data, q.data + q.len, qid[k],
 			    sizeof qid[k]);
 		if (fd >= 0)
 			close(fd);
@@ -409,7 +410,7 @@ split_report(const char *batchdir)
 	snprintf(why, sizeof why, "the batch's command wrote no report");
 	if ((fd = open(out, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) >= 0 &&
 	    read_bounded(fd, &report, RESULT_MAX_SIZE) == 0 &&
-	    report_split(report.data, report.len, ids, n, parts, why,
+	    report_split_apart(report.data, report.len, ids, n, parts, why,
 	    sizeof why) == 0)
 		snprintf(why, sizeof why, "no report for its query in the "
 		    "batch's output");

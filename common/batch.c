@@ -24,6 +24,7 @@
 #include "err.h"
 #include "exitcodes.h"
 #include "lastline.h"
+#include "reportsplit.h"
 #include "statefile.h"
 #include "wrapper.h"
 #include "wrapper-batch.h"
@@ -546,6 +547,7 @@ check(void)
 		free(p);
 	}
 	(void)command_check(env_nonempty("CT_PARAM_PATH"));
+	(void)report_split_check();
 	return wrapper_check_end();
 }
 

@@ -66,6 +66,7 @@ void
 contract_env(const struct registry_server *s, const struct job *j,
     const char *dir, struct strvec *env)
 {
+	const char *libexec = env_nonempty("CT_LIBEXEC_DIR");
 	size_t i;
 
 	strvec_push(env, "PATH=" CONTRACT_PATH);
@@ -74,6 +75,9 @@ contract_env(const struct registry_server *s, const struct job *j,
 	strvec_pushf(env, "HOME=%s", dir);
 	strvec_pushf(env, "TMPDIR=%s", dir);
 	strvec_push(env, "CT_CONTRACT=1");
+	/* Where the helpers a wrapper runs are (libexec.h), if not installed. */
+	if (libexec != NULL)
+		strvec_pushf(env, "CT_LIBEXEC_DIR=%s", libexec);
 	if (j != NULL) {
 		strvec_pushf(env, "CT_JOB_ID=%s", j->id);
 		strvec_pushf(env, "CT_ATTEMPT=%u", j->attempts);

@@ -194,3 +194,24 @@ fail:
 	free(list);
 	return -1;
 }
+
+const char *
+fasta_id(const char *p, const char *end, char *out, size_t n)
+{
+	size_t k = 0;
+
+	while (p < end && *p != '>')
+		p++;
+	if (p < end)
+		p++;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	while (p < end && k + 1 < n && *p != ' ' && *p != '\t' && *p != '\n' &&
+	    *p != '\r')
+		out[k++] = *p++;
+	out[k] = '\0';
+	/* The next line that begins with '>'. */
+	while (p < end && !(*p == '>' && p[-1] == '\n'))
+		p++;
+	return p;
+}

@@ -38,4 +38,12 @@ struct fasta_error {
 int fasta_check(const char *data, size_t len, enum seq_type t,
     struct fasta_record **recs, size_t *nrecs, struct fasta_error *err);
 
+/*
+ * The identifier of the first query of FASTA text p[0..end) (after its
+ * '>', up to a blank), into out (n bytes, cut short if need be); returns
+ * where the next header begins, or end. For text already checked: it is
+ * how results, reports and batches name a job's queries.
+ */
+const char *fasta_id(const char *p, const char *end, char *out, size_t n);
+
 #endif

@@ -11,35 +11,15 @@
 #include <string.h>
 #include <strings.h>
 
+#include "fasta.h"
 #include "reportscan.h"
 #include "result.h"
 #include "strvec.h"
 
-const char *
-result_fasta_id(const char *p, const char *end, char *out, size_t n)
-{
-	size_t k = 0;
-
-	while (p < end && *p != '>')
-		p++;
-	if (p < end)
-		p++;
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	while (p < end && k + 1 < n && *p != ' ' && *p != '\t' && *p != '\n' &&
-	    *p != '\r')
-		out[k++] = *p++;
-	out[k] = '\0';
-	/* The next line that begins with '>'. */
-	while (p < end && !(*p == '>' && p[-1] == '\n'))
-		p++;
-	return p;
-}
-
 void
 result_query_id(const struct job *j, char *out, size_t n)
 {
-	(void)result_fasta_id(j->input, j->input + j->input_len, out, n);
+	(void)fasta_id(j->input, j->input + j->input_len, out, n);
 }
 
 static int
@@ -65,7 +45,7 @@ answers_every_query(struct strvec *answered, const struct job *j,
 
 	qsort(answered->v, answered->n, sizeof *answered->v, by_string);
 	while (p < end) {
-		p = result_fasta_id(p, end, id, sizeof id);
+		p = fasta_id(p, end, id, sizeof id);
 		queries++;
 		if (bsearch(&key, answered->v, answered->n,
 		    sizeof *answered->v, by_string) == NULL && missing++ == 0)
@@ -110,12 +90,12 @@ check_iterations(const struct strvec *in_order, const struct job *j,
 	char query[256] = "";
 	size_t i;
 
-	p = result_fasta_id(p, end, query, sizeof query);
+	p = fasta_id(p, end, query, sizeof query);
 	for (i = 0; i < in_order->n; i++) {
 		const char *def = in_order->v[i];
 
 		while (strcmp(def, query) != 0 && p < end)
-			p = result_fasta_id(p, end, query, sizeof query);
+			p = fasta_id(p, end, query, sizeof query);
 		if (strcmp(def, query) != 0) {
 			snprintf(why, whylen, "a report that also holds query "
 			    "'%.80s', not one of this job's", def);

@@ -29,14 +29,6 @@
 int result_check(const char *data, size_t len, const struct job *j,
     char *why, size_t whylen);
 
-/*
- * The identifier of the first query of FASTA text p[0..end) (after its
- * '>', up to a blank), into out; returns where the next header begins, or
- * end.
- */
-const char *result_fasta_id(const char *p, const char *end, char *out,
-    size_t n);
-
 /* The identifier of the job's first query (after '>', up to a blank). */
 void result_query_id(const struct job *j, char *out, size_t n);
 

@@ -1,8 +1,8 @@
 /*
  * trust.h: whether what the dispatcher obeys or runs (its registry, its
- * wrapper directory, each wrapper) can be changed by anyone but root and
- * the account the dispatcher runs as. Whoever can write one of them
- * chooses what the dispatcher runs, with its rights.
+ * wrapper directory, each wrapper, the helper they run) can be changed by
+ * anyone but root and the account the dispatcher runs as. Whoever can
+ * write one of them chooses what the dispatcher runs, with its rights.
  *
  * Errors: nothing here prints; the reason is returned.
  */

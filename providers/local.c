@@ -68,6 +68,7 @@
 #include "command.h"
 #include "err.h"
 #include "exitcodes.h"
+#include "fasta.h"
 #include "lastline.h"
 #include "reportsplit.h"
 #include "result.h"
@@ -1126,7 +1127,7 @@ deliver_parts(struct member *ms, size_t n, int outfd)
 	struct buf report = { NULL, 0, 0 }, *parts = xcalloc(n, sizeof *parts);
 	const char **ids = xcalloc(n, sizeof *ids);
 	size_t k, m = 0, *index = xcalloc(n, sizeof *index);
-	char why[256];
+	char why[256] = "the batch's output cannot be read";
 	int rc = -1;
 
 	for (k = 0; k < n; k++)
@@ -1136,7 +1137,7 @@ deliver_parts(struct member *ms, size_t n, int outfd)
 		}
 	if (lseek(outfd, 0, SEEK_SET) == 0 &&
 	    read_bounded(outfd, &report, RESULT_MAX_SIZE) == 0 &&
-	    report_split(report.data, report.len, ids, m, parts, why,
+	    report_split_apart(report.data, report.len, ids, m, parts, why,
 	    sizeof why) == 0) {
 		rc = 0;
 		for (k = 0; k < m; k++) {
@@ -1146,7 +1147,9 @@ deliver_parts(struct member *ms, size_t n, int outfd)
 				member_fail(&ms[index[k]], "no report for query "
 				    "%s in the batch's output", ids[k]);
 		}
-	}
+	} else
+		ct_warn("the batch's report, split: %s; each job is run alone",
+		    why);
 	for (k = 0; k < m; k++)
 		buf_free(&parts[k]);
 	buf_free(&report);
@@ -1386,7 +1389,7 @@ take_member(struct member *m, int *lock)
 	if (rc != 0)
 		ct_warnerr("%s: cannot write %s", m->job->id, in);
 	free(in);
-	(void)result_fasta_id(m->job->input, m->job->input + m->job->input_len,
+	(void)fasta_id(m->job->input, m->job->input + m->job->input_len,
 	    m->query, sizeof m->query);
 	m->is_new = rc == 0;
 	return rc;
@@ -1444,6 +1447,7 @@ main(int argc, char **argv)
 		wrapper_check_begin();
 		(void)command_check(getenv("PATH"));
 		(void)batch_threads(&(int){ 0 });
+		(void)report_split_check();
 		return wrapper_check_end();
 	}
 	if (strcmp(verb, "submit") != 0)

@@ -55,6 +55,7 @@
 #include "email.h"
 #include "err.h"
 #include "exitcodes.h"
+#include "fasta.h"
 #include "http.h"
 #include "options.h"
 #include "reportsplit.h"
@@ -753,7 +754,7 @@ take_member(struct member *m, struct buf *queries, size_t *total)
 		ct_warnerr("%s: cannot write %s", m->mj->id, F_QUERY);
 		return;
 	}
-	(void)result_fasta_id(m->mj->input, m->mj->input + m->mj->input_len,
+	(void)fasta_id(m->mj->input, m->mj->input + m->mj->input_len,
 	    m->id, sizeof m->id);
 	buf_append(queries, m->mj->input, m->mj->input_len);
 	if (queries->data[queries->len - 1] != '\n')

@@ -23,3 +23,12 @@ load helper
 		refute_output --partial libxml2
 	done
 }
+
+@test "local, sge and slurm, run at every poll and fetch, do not link libxml2" {
+	# A batch's report is split by libexec's reportsplit, once a batch.
+	for p in local sge slurm; do
+		run ldd "$CT_BUILD/providers/$p"
+		assert_success
+		refute_output --partial libxml2
+	done
+}

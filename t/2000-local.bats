@@ -655,7 +655,7 @@ submit_to_full() {
 chk() {
 	(cd "$W" && env -i PATH="$CONTRACT_PATH" LANG=C LC_ALL=C HOME="$W" \
 		TMPDIR="$W" CT_CONTRACT=1 CT_SERVER=here CT_PARAM_CLASSNAME=local \
-		"${PARAMS[@]}" "$LOCAL" "$@")
+		CT_LIBEXEC_DIR="$CT_LIBEXEC_DIR" "${PARAMS[@]}" "$LOCAL" "$@")
 }
 
 @test "check: the command's program and every database, each problem a line on stdout, exit 78" {
@@ -693,4 +693,11 @@ parameter database.nr: $PWD/nosuch/nr: no BLAST database there (no $PWD/nosuch/n
 		"CT_PARAM_DATABASE_GLOBINS=$BATS_FILE_TMPDIR/globins45")
 	run -0 chk check
 	assert_output ""
+}
+
+@test "check: a batch's report splitter that cannot be run is a problem" {
+	PARAMS=("CT_PARAM_COMMAND=cat {input}")
+	CT_LIBEXEC_DIR=$PWD/nosuch run -78 --separate-stderr chk check
+	assert_equal "$output" "cannot run $PWD/nosuch/reportsplit, which splits a batch's report: No such file or directory"
+	assert_equal "$stderr" ""
 }

@@ -91,6 +91,77 @@ XML
 	assert_line --partial "here failed it: command exited with status 1: BLAST query error"
 }
 
+@test "without its report splitter, a batch still completes: each job is run alone" {
+	run -0 ct-submit -r -d globins45 four.fa
+	ids=("${lines[@]}")
+	CT_LIBEXEC_DIR=$PWD/nosuch dispatch_until_done "${ids[@]}"
+	run cat "$MARKS/runs"
+	assert_output "$(printf '4\n1\n1\n1\n1')"
+	for id in "${ids[@]}"; do
+		assert_own_result "$id"
+	done
+}
+
+# split_parts FILE: reportsplit's answer in FILE written out as part.1,
+# part.2, ..., each part its length's line, then that many bytes.
+split_parts() {
+	python3 - "$1" <<'PY'
+import sys
+d = open(sys.argv[1], 'rb').read()
+p = k = 0
+while p < len(d):
+    nl = d.index(b'\n', p)
+    n = int(d[p:nl])
+    k += 1
+    open('part.%d' % k, 'wb').write(d[nl + 1:nl + 1 + n])
+    p = nl + 1 + n
+PY
+}
+
+@test "reportsplit: a real report of four queries split in four, each part what blastp gives for its query alone" {
+	db=$BATS_FILE_TMPDIR/globins45
+	blastp -query four.fa -db "$db" -outfmt 5 -out all.xml
+	{ echo 4; sed -n 's/^>\([^ ]*\).*/\1/p' four.fa; cat all.xml; } |
+		"$CT_LIBEXEC_DIR/reportsplit" >answer
+	split_parts answer
+	for k in 1 2 3 4; do
+		awk -v k=$k '/^>/ { n++ } n == k' four.fa >alone.fa
+		blastp -query alone.fa -db "$db" -outfmt 5 -out alone.xml
+		cmp <(xmllint --nonet --c14n alone.xml 2>/dev/null) \
+			<(xmllint --nonet --c14n part.$k 2>/dev/null)
+	done
+	[ ! -e part.5 ]
+	# A query the report has nothing for: an empty part, in its place.
+	rm part.*
+	{ echo 3; echo MYG_ESCGI; echo nosuch; echo MYG_PROGU; cat all.xml; } |
+		"$CT_LIBEXEC_DIR/reportsplit" >answer
+	split_parts answer
+	[ -s part.1 ] && [ ! -s part.2 ] && [ -s part.3 ] && [ ! -e part.4 ]
+	run -0 xmllint --xpath 'normalize-space(//Iteration_query-def)' part.3
+	assert_output MYG_PROGU
+}
+
+@test "reportsplit: a report that is none, declares entities, or is cut short is refused, exit 65, and nothing is written" {
+	rs=$CT_LIBEXEC_DIR/reportsplit
+	blastp -query four.fa -db "$BATS_FILE_TMPDIR/globins45" -outfmt 5 -out all.xml
+	printf '1\nq\nBLAST query error\n' >none
+	sed '2a <!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;">]>' all.xml |
+		{ echo 1; echo MYG_ESCGI; cat; } >entities
+	{ echo 4; echo MYG_ESCGI; } >short
+	{ echo four; echo MYG_ESCGI; cat all.xml; } >nocount
+	for f in none entities short nocount; do
+		run -65 --separate-stderr "$rs" <$f
+		assert_equal "$output" ""
+		assert_equal "${#stderr_lines[@]}" 1
+	done
+	assert_equal "$stderr" "reportsplit: the input does not begin with the number of queries"
+	run -65 --separate-stderr "$rs" <none
+	assert_equal "$stderr" "reportsplit: the report cannot be split: not a BLAST XML report of iterations"
+	run -65 --separate-stderr "$rs" <short
+	assert_equal "$stderr" "reportsplit: the input has 1 of its 4 queries' identifiers"
+	run -64 "$rs" extra </dev/null
+}
+
 @test "a wrapper without submit-batch: each job is submitted alone, and completes" {
 	mkdir wd
 	cp "$BATS_TEST_DIRNAME/../share/examples/bgblast" wd/
