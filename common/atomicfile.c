@@ -4,6 +4,7 @@
  * step removes the temporary file before returning, keeping its errno.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,9 +114,13 @@ rename_noreplace(int from, const char *fname, int to, const char *tname)
 	return 0;
 }
 
-int
-atomic_write_with(int dirfd, const char *name, mode_t mode,
-    atomic_fill_fn fill, void *ctx)
+/*
+ * atomic_write_with, and its kin for this boot: lasting, the file is
+ * sealed and its directory synced; else only written, closed and renamed.
+ */
+static int
+replace_with(int dirfd, const char *name, mode_t mode, atomic_fill_fn fill,
+    void *ctx, bool lasting)
 {
 	struct buf tmp = { 0 };
 	int fd, rc = -1, saved;
@@ -132,9 +137,9 @@ atomic_write_with(int dirfd, const char *name, mode_t mode,
 		saved = errno;
 		close(fd);
 		errno = saved;
-	} else if (file_seal(fd) == 0 && renameat(dirfd, tmp.data, dirfd,
-	    name) == 0) {
-		rc = dir_sync_parent(dirfd, name);
+	} else if ((lasting ? file_seal(fd) : close(fd)) == 0 &&
+	    renameat(dirfd, tmp.data, dirfd, name) == 0) {
+		rc = lasting ? dir_sync_parent(dirfd, name) : 0;
 		goto out;
 	}
 	saved = errno;
@@ -145,6 +150,13 @@ out:
 	buf_free(&tmp);
 	errno = saved;
 	return rc;
+}
+
+int
+atomic_write_with(int dirfd, const char *name, mode_t mode,
+    atomic_fill_fn fill, void *ctx)
+{
+	return replace_with(dirfd, name, mode, fill, ctx, true);
 }
 
 struct bytes {
@@ -167,4 +179,13 @@ atomic_write(int dirfd, const char *name, const void *data, size_t len,
 	struct bytes b = { data, len };
 
 	return atomic_write_with(dirfd, name, mode, write_bytes, &b);
+}
+
+int
+atomic_write_for_boot(int dirfd, const char *name, const void *data,
+    size_t len, mode_t mode)
+{
+	struct bytes b = { data, len };
+
+	return replace_with(dirfd, name, mode, write_bytes, &b, false);
 }

@@ -150,7 +150,7 @@ record_member(struct member *m, const char *id)
 	int rc = 0;
 
 	if (atomic_write(AT_FDCWD, rec, m->j.dir, strlen(m->j.dir), 0600) !=
-	    0 || statefile_submitted_write(m->mj->attempt, id) != 0) {
+	    0 || statefile_submitted_write(m->mj->attempt, id, true) != 0) {
 		ct_warnerr("%s: cannot record its handle", m->mj->id);
 		rc = -1;
 	}

@@ -485,7 +485,7 @@ record_job(struct batch_job *j, unsigned attempt, const char *staged,
 	if (atomic_write(AT_FDCWD, rec, j->dir, strlen(j->dir), 0600) != 0) {
 		ct_warnerr("cannot write %s/%s", j->workdir, rec);
 		rc = EX_IOERR;
-	} else if (statefile_submitted_write(attempt, id) != 0) {
+	} else if (statefile_submitted_write(attempt, id, true) != 0) {
 		ct_warnerr("cannot write %s/%s", j->workdir,
 		    STATEFILE_SUBMITTED);
 		rc = EX_IOERR;

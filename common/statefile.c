@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,12 @@ int
 statefile_write(const char *name, const void *text, size_t len)
 {
 	return atomic_write(AT_FDCWD, name, text, len, 0600);
+}
+
+int
+statefile_write_for_boot(const char *name, const void *text, size_t len)
+{
+	return atomic_write_for_boot(AT_FDCWD, name, text, len, 0600);
 }
 
 int
@@ -86,14 +93,15 @@ statefile_submitted_read(unsigned attempt, char *out, size_t n)
 }
 
 int
-statefile_submitted_write(unsigned attempt, const char *handle)
+statefile_submitted_write(unsigned attempt, const char *handle, bool lasting)
 {
 	struct buf b = { NULL, 0, 0 };
 	int rc;
 
 	submitted_text(&b, attempt);
 	buf_appendf(&b, "handle=%s\n", handle);
-	rc = statefile_write(STATEFILE_SUBMITTED, b.data, b.len);
+	rc = lasting ? statefile_write(STATEFILE_SUBMITTED, b.data, b.len) :
+	    statefile_write_for_boot(STATEFILE_SUBMITTED, b.data, b.len);
 	buf_free(&b);
 	return rc;
 }

@@ -10,6 +10,7 @@
 #ifndef CT_STATEFILE_H
 #define CT_STATEFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util.h"
@@ -20,6 +21,13 @@
  * directory fsynced. Returns 0, or -1 with errno set.
  */
 int statefile_write(const char *name, const void *text, size_t len);
+
+/*
+ * The same, atomic but not made to last a crash of the host
+ * (atomic_write_for_boot): for the state of work that runs on this host
+ * and dies with it, as local's runs.
+ */
+int statefile_write_for_boot(const char *name, const void *text, size_t len);
 
 /*
  * Read the file name, at most max bytes, into out (emptied first).
@@ -53,7 +61,12 @@ int statefile_get(const char *text, const char *key, char *out, size_t n);
  */
 int statefile_submitted_read(unsigned attempt, char *out, size_t n);
 
-/* Record handle for attempt, atomically. Returns 0, or -1 with errno. */
-int statefile_submitted_write(unsigned attempt, const char *handle);
+/*
+ * Record handle for attempt, atomically; lasting a crash of the host if
+ * lasting, else for this boot (statefile_write_for_boot), for work that
+ * a crash of the host ends anyway. Returns 0, or -1 with errno.
+ */
+int statefile_submitted_write(unsigned attempt, const char *handle,
+    bool lasting);
 
 #endif

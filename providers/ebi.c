@@ -467,7 +467,7 @@ submit(const struct params *p, int nopts, char **opts)
 		id = trimmed(&r.body);
 		if (jobid_ok(id)) {
 			/* Printed all the same: the job runs at EBI now. */
-			if (statefile_submitted_write(attempt, id) != 0)
+			if (statefile_submitted_write(attempt, id, true) != 0)
 				ct_warnerr("cannot write %s",
 				    STATEFILE_SUBMITTED);
 			rc = emit_id(id);

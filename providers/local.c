@@ -42,6 +42,13 @@
  * it ended in status, atomically: "done" is never said of an output
  * still being written.
  *
+ * Only the output and status are made to last a crash of the host
+ * (fsync). The rest of a run (input.fa, monitor, batch, submitted) is
+ * written whole but for this boot alone: a restart ends the run whatever
+ * those files say (the monitor file names the boot, and poll then says
+ * "failed lost"), so making them last would only cost two fsyncs a file
+ * at every submit.
+ *
  * Exit status, as the contract says: 64 usage (bad verb, bad handle,
  * missing environment), 65 the job's input or options refused, 69 this
  * server cannot do the job (database not offered; no result to fetch),
@@ -534,7 +541,7 @@ make_run(const char *workdir, const char *run)
 	if (mkdir(run, 0700) != 0) {
 		ct_warnerr("cannot make %s/%s", workdir, run);
 		rc = EX_IOERR;
-	} else if (statefile_write(p, input.data, input.len) != 0) {
+	} else if (statefile_write_for_boot(p, input.data, input.len) != 0) {
 		ct_warnerr("cannot write %s/%s", workdir, p);
 		rc = EX_IOERR;
 	}
@@ -624,9 +631,9 @@ record_run(const char *run, pid_t pid, unsigned attempt, const char *token)
 	else {
 		buf_appendf(&text, "pid=%ld\nstart=%llu\nboot=%s\n",
 		    (long)pid, start, boot);
-		if (statefile_write(p, text.data, text.len) != 0)
+		if (statefile_write_for_boot(p, text.data, text.len) != 0)
 			ct_warnerr("cannot write %s", p);
-		else if (statefile_submitted_write(attempt, token) != 0)
+		else if (statefile_submitted_write(attempt, token, false) != 0)
 			ct_warnerr("cannot write %s", STATEFILE_SUBMITTED);
 		else
 			rc = 0;
@@ -1227,7 +1234,7 @@ make_batch_dir(struct member *ms, size_t n, const char *dir)
 			buf_append(&queries, "\n", 1);
 		buf_appendf(&runs, "%s\n", ms[k].run);
 	}
-	if (mkdir(dir, 0700) != 0 || statefile_write(p, queries.data,
+	if (mkdir(dir, 0700) != 0 || statefile_write_for_boot(p, queries.data,
 	    queries.len) != 0)
 		ct_warnerr("cannot write %s", p);
 	else
@@ -1235,7 +1242,8 @@ make_batch_dir(struct member *ms, size_t n, const char *dir)
 	for (k = 0; k < n && rc == 0; k++) {
 		char *b = path_join(ms[k].run, F_BATCH);
 
-		if (ms[k].is_new && statefile_write(b, runs.data, runs.len) != 0) {
+		if (ms[k].is_new &&
+		    statefile_write_for_boot(b, runs.data, runs.len) != 0) {
 			ct_warnerr("cannot write %s", b);
 			rc = -1;
 		}
@@ -1384,8 +1392,8 @@ take_member(struct member *m, int *lock)
 	snprintf(run, sizeof run, "%s%s", RUN_PREFIX, m->token);
 	m->run = path_join(m->job->workdir, run);
 	in = path_join(m->run, F_INPUT);
-	rc = mkdir(m->run, 0700) != 0 || statefile_write(in, m->job->input,
-	    m->job->input_len) != 0 ? -1 : 0;
+	rc = mkdir(m->run, 0700) != 0 || statefile_write_for_boot(in,
+	    m->job->input, m->job->input_len) != 0 ? -1 : 0;
 	if (rc != 0)
 		ct_warnerr("%s: cannot write %s", m->job->id, in);
 	free(in);

@@ -660,7 +660,7 @@ record_search(const struct state *st, unsigned attempt)
 	 * Without its record a repeated submit would search again; the RID
 	 * is printed all the same, for the search runs at NCBI now.
 	 */
-	if (statefile_submitted_write(attempt, st->rid) != 0)
+	if (statefile_submitted_write(attempt, st->rid, true) != 0)
 		ct_warnerr("cannot write %s", STATEFILE_SUBMITTED);
 }
 
