@@ -109,6 +109,7 @@ struct dispatcher {
 	bool looked_at_disabled;	/* since the registry was loaded */
 	struct route route;		/* figures, breakers, windows (route.h) */
 	struct commit batch;		/* job rewrites not yet committed */
+	struct commit results;		/* and results, committed before */
 	struct strvec unwritten;	/* this pass's jobs whose step did not
 					   last, repeats and all */
 	bool spool_failed;		/* some pass had such a job: exit 74 */
@@ -257,10 +258,23 @@ flush_figures(struct dispatcher *d)
 	strvec_free(&said);
 }
 
-/* Commit the pass's staged rewrites, noting the jobs that failed. */
+/*
+ * Commit the pass's staged results, then its rewrites, noting the jobs
+ * that failed: a job whose result could not be committed keeps its old
+ * record, never a final one that names no result.
+ */
 static void
 commit(struct dispatcher *d)
 {
+	struct strvec lost = STRVEC_INIT;
+	size_t i;
+
+	commit_flush(&d->sp, &d->results, &lost);
+	for (i = 0; i < lost.n; i++) {
+		commit_drop(&d->sp, &d->batch, lost.v[i]);
+		unwritten(d, lost.v[i]);
+	}
+	strvec_free(&lost);
 	commit_flush(&d->sp, &d->batch, &d->unwritten);
 	/* The events of the jobs just committed, into their figures. */
 	flush_figures(d);
@@ -339,7 +353,8 @@ event(struct dispatcher *d, struct job *j, enum job_state s, int prio,
  * Finish the job in state s: the final record is written in processing/
  * first, then renamed into completed/ or failed/. A crash between the two
  * leaves a job in processing/ whose last event is terminal, and the next
- * pass only does the rename.
+ * pass only does the rename. finish() does it at once; finish_staged()
+ * with the pass's commit, sharing its fsyncs (commit.h).
  */
 static void
 finish(struct dispatcher *d, struct job *j, enum job_state s)
@@ -362,6 +377,13 @@ finish(struct dispatcher *d, struct job *j, enum job_state s)
 	if (spool_sync(&d->sp, to) != 0 ||
 	    spool_sync(&d->sp, SPOOL_PROCESSING) != 0)
 		unwritten(d, j->id);
+}
+
+static void
+finish_staged(struct dispatcher *d, struct job *j, enum job_state s)
+{
+	save(d, j);
+	commit_then_move(&d->batch, j->id, spool_state_dir(s));
 }
 
 static void __attribute__((format(printf, 3, 4)))
@@ -1030,6 +1052,12 @@ collect(struct dispatcher *d, struct job *j, const struct registry_server *s,
 	struct buf out = { 0 };
 	enum call_outcome o;
 
+	/*
+	 * A second attempt is cancelled only once the verdict lasts; any
+	 * other job's result and final record go with the pass's commit.
+	 */
+	bool at_once = j->hedge.provider != NULL;
+
 	o = call(d, s, j, CONTRACT_FETCH, &out, why, whylen);
 	if (o == CALL_TRANSIENT || o == CALL_DEFERRED) {
 		buf_free(&out);
@@ -1041,8 +1069,9 @@ collect(struct dispatcher *d, struct job *j, const struct registry_server *s,
 		return COLLECT_BAD;
 	}
 	/* Whole and durable as results/ID, or not there (printed). */
-	if (spool_replace(&d->sp, SPOOL_RESULTS, j->id, out.data,
-	    out.len) != 0) {
+	if ((at_once ? spool_replace(&d->sp, SPOOL_RESULTS, j->id, out.data,
+	    out.len) : commit_add(&d->sp, &d->results, j->id, out.data,
+	    out.len)) != 0) {
 		buf_free(&out);
 		unwritten(d, j->id);
 		snprintf(why, whylen, "cannot store the result");
@@ -1065,7 +1094,10 @@ collect(struct dispatcher *d, struct job *j, const struct registry_server *s,
 	 * If the final write or the rename fails, the next pass finds the
 	 * result, or the terminal event, and does what is left.
 	 */
-	finish(d, j, JOB_COMPLETED);
+	if (at_once)
+		finish(d, j, JOB_COMPLETED);
+	else
+		finish_staged(d, j, JOB_COMPLETED);
 	cancel_second(d, j);
 	return COLLECT_DONE;
 }
@@ -2745,6 +2777,7 @@ dispatcher_open(struct dispatcher *d, const char *spool)
 	if (gethostname(d->host, sizeof d->host) != 0)
 		snprintf(d->host, sizeof d->host, "localhost");
 	d->batch.dir = SPOOL_PROCESSING;
+	d->results.dir = SPOOL_RESULTS;
 	if ((rc = spool_open(&d->sp, d->spool_path, !d->dry_run)) != 0)
 		return rc;
 	d->sp.see_all = true;	/* every user's jobs are ours to drive */
@@ -2764,6 +2797,7 @@ dispatcher_close(struct dispatcher *d)
 	free(d->out_of_service);
 	route_free(&d->route);
 	commit_free(&d->batch);
+	commit_free(&d->results);
 	strvec_free(&d->unwritten);
 	free(d->owed);
 	registry_free(&d->reg);

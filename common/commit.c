@@ -56,7 +56,19 @@ commit_add(struct spool *sp, struct commit *c, const char *name,
 	}
 	memcpy(e->tmpname, tmpname, sizeof e->tmpname);
 	e->fd = fd;
+	e->move = false;
 	return 0;
+}
+
+void
+commit_then_move(struct commit *c, const char *name, enum spool_dir to)
+{
+	struct commit_entry *e = find(c, name);
+
+	if (e != NULL) {
+		e->move = true;
+		e->to = to;
+	}
 }
 
 bool
@@ -74,6 +86,8 @@ commit_drop(struct spool *sp, struct commit *c, const char *name)
 		return;
 	close(e->fd);
 	spool_unstage(sp, e->tmpname);
+	if (e->lock >= 0)
+		close(e->lock);
 	*e = c->e[--c->n];
 }
 
@@ -86,6 +100,50 @@ commit_hold(struct commit *c, const char *name, int lock)
 		e->lock = lock;
 	else
 		close(lock);
+}
+
+/*
+ * The moves asked for of the rewrites committed (tmpname still set), then
+ * one fsync of each directory they went to, then of c->dir, then the
+ * clean-up of each job moved (spool.h). An entry whose move fails, or may
+ * not last, has its tmpname emptied: failed.
+ */
+static void
+move_committed(struct spool *sp, struct commit *c)
+{
+	bool to_sync[SPOOL_NDIRS] = { false }, synced = true;
+	size_t i;
+	int d;
+
+	for (i = 0; i < c->n; i++) {
+		struct commit_entry *e = &c->e[i];
+
+		if (!e->move || e->tmpname[0] == '\0')
+			continue;
+		if (spool_move_unsynced(sp, c->dir, e->to, e->name) != 0) {
+			ct_warnerr("%s: cannot move to %s", e->name,
+			    spool_dir_name(e->to));
+			e->tmpname[0] = '\0';
+		} else
+			to_sync[e->to] = to_sync[c->dir] = true;
+	}
+	/* The new directories first, then the old (cputorrent-spool(5)). */
+	for (d = 0; d < SPOOL_NDIRS; d++)
+		if (to_sync[d] && d != (int)c->dir &&
+		    spool_sync(sp, (enum spool_dir)d) != 0)
+			synced = false;		/* it said why */
+	if (to_sync[c->dir] && spool_sync(sp, c->dir) != 0)
+		synced = false;
+	for (i = 0; i < c->n; i++) {
+		struct commit_entry *e = &c->e[i];
+
+		if (!e->move || e->tmpname[0] == '\0')
+			continue;
+		if (synced)	/* its lock still held, as it must be */
+			spool_clean_up_if_gone(sp, e->name);
+		else		/* perhaps not for good: the next pass moves it */
+			e->tmpname[0] = '\0';
+	}
 }
 
 size_t
@@ -123,10 +181,13 @@ commit_flush(struct spool *sp, struct commit *c, struct strvec *failed)
 		}
 	}
 	synced = spool_sync(sp, c->dir) == 0;	/* or it said why */
+	for (i = 0; i < c->n && !synced; i++)
+		c->e[i].tmpname[0] = '\0';
+	move_committed(sp, c);
 	for (i = 0; i < c->n; i++) {
 		struct commit_entry *e = &c->e[i];
 
-		if (synced && e->tmpname[0] != '\0')
+		if (e->tmpname[0] != '\0')
 			continue;
 		nfailed++;
 		if (failed != NULL)

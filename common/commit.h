@@ -31,6 +31,8 @@ struct commit_entry {
 	char name[JOBID_MAX + 1];
 	int fd;			/* the staged file, open until the commit */
 	int lock;		/* the job's lock, released after it; or -1 */
+	bool move;		/* once committed, moved into to */
+	enum spool_dir to;
 };
 
 struct commit {
@@ -47,20 +49,34 @@ struct commit {
 int commit_add(struct spool *sp, struct commit *c, const char *name,
     const void *data, size_t len);
 
+/*
+ * Once name's staged rewrite (its final record) is committed, move it
+ * from c->dir into to, before its lock is released: the moves of a flush
+ * share one fsync of each directory, as the rewrites do; then what the
+ * job leaves is cleaned up (spool_clean_up_if_gone). A crash between the
+ * commit and the move leaves the final record where it was, for the next
+ * pass to move (cputorrent-spool(5)).
+ */
+void commit_then_move(struct commit *c, const char *name, enum spool_dir to);
+
 /* True if a rewrite of name is staged. */
 bool commit_has(const struct commit *c, const char *name);
 
-/* Forget the staged rewrite of name, if any; its lock stays the caller's. */
+/*
+ * Forget the staged rewrite of name, if any; a lock handed over with
+ * commit_hold() is released, any other stays the caller's.
+ */
 void commit_drop(struct spool *sp, struct commit *c, const char *name);
 
 /* Hand over name's lock: released once its rewrite is committed. */
 void commit_hold(struct commit *c, const char *name, int lock);
 
 /*
- * Make every staged rewrite durable and visible, then release the held
- * locks. Returns the number that could not be committed, whose names are
- * added to failed (unless it is NULL): their jobs keep their old records,
- * or the new one may not last a crash; a message has said why.
+ * Make every staged rewrite durable and visible, make the moves asked
+ * for, then release the held locks. Returns the number that could not be
+ * committed or moved, whose names are added to failed (unless it is
+ * NULL): their jobs keep their old records, or the new one (or the move)
+ * may not last a crash; a message has said why.
  */
 size_t commit_flush(struct spool *sp, struct commit *c,
     struct strvec *failed);

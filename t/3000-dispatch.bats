@@ -494,11 +494,13 @@ a fetch"
 	run -0 ct-fetch "$id"
 	assert_output "$(blastxml q1 sp)"
 	wd="$CT_SPOOL/work/$id/1"
+	# CT_LIBEXEC_DIR: passed on, since the tests' ct-dispatch has it.
 	env="CT_ATTEMPT=1
 CT_CONTRACT=1
 CT_DATABASE=swissprot
 CT_DEADLINE=$deadline
 CT_JOB_ID=$id
+CT_LIBEXEC_DIR=$CT_LIBEXEC_DIR
 CT_PARAM_API_KEY=s3cr3t
 CT_PARAM_CLASSNAME=spy
 CT_PARAM_DB_SWISSPROT=/data/blast/swissprot

@@ -322,6 +322,71 @@ two_servers() {
 	echo "# ${#list[@]} kills" >&3
 }
 
+# batch_done: the four jobs of four.fa, in ids, sent to "here" in one batch
+# call; returns once its blastp has answered for each (each run's status).
+batch_done() {
+	run -0 ct-submit -r -d globins45 four.fa
+	ids=("${lines[@]}")
+	ct-dispatch
+	for ((n = 0; n < 300; n++)); do
+		[ "$(find "$CT_SPOOL/work" -name status | wc -l)" -eq 4 ] && return
+		sleep 0.1
+	done
+	fail "the batch's runs did not end"
+}
+
+@test "the pass that collects a batch's results shares its fsyncs: two a job, one a directory" {
+	command -v strace >/dev/null || skip "strace is missing (Debian package strace)"
+	strace -o /dev/null true 2>/dev/null ||
+		skip "strace cannot trace here (ptrace not permitted)"
+	batch_done
+	strace -qq -f -y -o trace -e trace=fsync ct-dispatch
+	run -0 ct-wait -t 0 "${ids[@]}"
+	# Each job's result and final record; results/, processing/ (twice:
+	# what came in, what went out), completed/; and the figures' files.
+	n=$(grep -c '^[0-9]* *fsync(' trace)
+	[ "$n" -le $((2 * 4 + 4 + 4)) ] || fail "$n fsyncs: $(cat trace)"
+	[ "$(grep -c "fsync([0-9]*<$CT_SPOOL/results>)" trace)" -eq 1 ]
+	[ "$(grep -c "fsync([0-9]*<$CT_SPOOL/completed>)" trace)" -eq 1 ]
+}
+
+@test "kill -9 sweep: the pass that collects a batch's results killed at each of its spool calls in turn; then each job completes once, with its own report" {
+	no_leak_check
+	command -v strace >/dev/null || skip "strace is missing (Debian package strace)"
+	strace -o /dev/null true 2>/dev/null ||
+		skip "strace cannot trace here (ptrace not permitted)"
+	batch_done
+	local base=$BATS_TEST_TMPDIR/base log=$BATS_TEST_TMPDIR/trial k=0 c
+	cp -a "$CT_SPOOL" "$base"
+	CT_SPOOL=$BATS_TEST_TMPDIR/trial.spool
+	cp -a "$base" "$CT_SPOOL"
+	strace -qq -y -o "$log" -e trace=fsync,rename,renameat,renameat2,unlinkat \
+		ct-dispatch 2>/dev/null
+	mapfile -t list < <(awk -v sp="$CT_SPOOL/" '
+		{ name = $1; sub(/\(.*/, "", name); n[name]++ }
+		index($0, sp) { print name, n[name] }' "$log")
+	[ "${#list[@]}" -ge 12 ] || fail "only ${#list[@]} calls found"
+	for c in "${list[@]}"; do
+		k=$((k + 1))
+		CT_SPOOL=$BATS_TEST_TMPDIR/case.$k
+		cp -a "$base" "$CT_SPOOL"
+		strace -qq -o /dev/null -e trace="${c% *}" \
+			-e inject="${c% *}:signal=KILL:when=${c#* }" ct-dispatch 2>/dev/null || true
+		dispatch_until_done "${ids[@]}" 2>/dev/null || fail "$c: not done"
+		run -0 ct-wait -t 0 "${ids[@]}"
+		for id in "${ids[@]}"; do
+			assert_own_result "$id"
+			run -0 ct-status -l "$id"
+			[ "$(grep -c '  Completed  ' <<<"$output")" = 1 ] || fail "$c: $id: $output"
+		done
+		# One run of blastp, four queries: nothing was searched again.
+		run cat "$MARKS/runs"
+		assert_output 4
+		[ -z "$(ls -A "$CT_SPOOL/processing")" ] || fail "$c: left in processing/"
+	done
+	echo "# ${#list[@]} kills" >&3
+}
+
 @test "a report that also holds another query is no job's result: the job moves on" {
 	export CT_WRAPPER_DIR=$T/wrappers
 	registry two-queries "db=$BATS_FILE_TMPDIR/globins45"
