@@ -276,19 +276,14 @@ two_servers() {
 	mv "$CT_CONFIG.2" "$CT_CONFIG"
 }
 
-@test "kill -9 sweep: a batched pass killed at each of its spool calls in turn; then each job completes once, with its own report, no attempt at two servers" {
-	no_leak_check
-	command -v strace >/dev/null || skip "strace is missing (Debian package strace)"
-	strace -o /dev/null true 2>/dev/null ||
-		skip "strace cannot trace here (ptrace not permitted)"
-	mkdir wd
-	cp "$BATS_TEST_DIRNAME/wrappers/batch-log" wd/
-	export CT_WRAPPER_DIR=$PWD/wd
-	two_servers
-	run -0 ct-providers show there
-	run -0 ct-submit -r -d globins45 four.fa
-	ids=("${lines[@]}")
-	local base=$BATS_TEST_TMPDIR/base log=$BATS_TEST_TMPDIR/trial k=0 c
+# kill_sweep CHECK: a pass over the spool as it is now, on a copy of it,
+# killed at each of its spool calls in turn (fsync, rename, unlink, mkdir),
+# each kill on a copy of its own; after each, the jobs in ids are
+# dispatched until done, and each must be Completed once, with its own
+# report. CHECK is called as "CHECK before CALL" before each kill and
+# "CHECK after CALL" after, for what else must hold.
+kill_sweep() {
+	local check=$1 base=$BATS_TEST_TMPDIR/base log=$BATS_TEST_TMPDIR/trial k=0 c
 	cp -a "$CT_SPOOL" "$base"
 	# The calls of a trial pass on a copy: "SYSCALL N", N as strace's when=.
 	CT_SPOOL=$BATS_TEST_TMPDIR/trial.spool
@@ -303,7 +298,7 @@ two_servers() {
 		k=$((k + 1))
 		CT_SPOOL=$BATS_TEST_TMPDIR/case.$k
 		cp -a "$base" "$CT_SPOOL"
-		: >"$MARKS/submits"
+		"$check" before "$c"
 		strace -qq -o /dev/null -e trace="${c% *}" \
 			-e inject="${c% *}:signal=KILL:when=${c#* }" ct-dispatch 2>/dev/null || true
 		dispatch_until_done "${ids[@]}" 2>/dev/null || fail "$c: not done"
@@ -313,13 +308,35 @@ two_servers() {
 			run -0 ct-status -l "$id"
 			[ "$(grep -c '  Completed  ' <<<"$output")" = 1 ] || fail "$c: $id: $output"
 		done
-		# Each attempt of each job at one server.
-		run awk '{ k = $2 " " $3 } !(k in s) { s[k] = $1 } s[k] != $1 { print "two:", $0 }' \
-			"$MARKS/submits"
-		[ -z "$output" ] || fail "$c: $output: $(cat "$MARKS/submits")"
-		[ -z "$(ls -A "$CT_SPOOL/state/intents" 2>/dev/null)" ] || fail "$c: intents left"
+		"$check" after "$c"
 	done
 	echo "# ${#list[@]} kills" >&3
+}
+
+@test "kill -9 sweep: a batched pass killed at each of its spool calls in turn; then each job completes once, with its own report, no attempt at two servers" {
+	no_leak_check
+	need_strace
+	mkdir wd
+	cp "$BATS_TEST_DIRNAME/wrappers/batch-log" wd/
+	export CT_WRAPPER_DIR=$PWD/wd
+	two_servers
+	run -0 ct-providers show there
+	run -0 ct-submit -r -d globins45 four.fa
+	ids=("${lines[@]}")
+	kill_sweep one_server_each
+}
+
+# Before each case of the sweep above: no submit noted; after: each attempt
+# of each job at one server, and no intents left.
+one_server_each() {
+	if [ "$1" = before ]; then
+		: >"$MARKS/submits"
+		return
+	fi
+	run awk '{ k = $2 " " $3 } !(k in s) { s[k] = $1 } s[k] != $1 { print "two:", $0 }' \
+		"$MARKS/submits"
+	[ -z "$output" ] || fail "$2: $output: $(cat "$MARKS/submits")"
+	[ -z "$(ls -A "$CT_SPOOL/state/intents" 2>/dev/null)" ] || fail "$2: intents left"
 }
 
 # batch_done: the four jobs of four.fa, in ids, sent to "here" in one batch
@@ -336,9 +353,7 @@ batch_done() {
 }
 
 @test "the pass that collects a batch's results shares its fsyncs: two a job, one a directory" {
-	command -v strace >/dev/null || skip "strace is missing (Debian package strace)"
-	strace -o /dev/null true 2>/dev/null ||
-		skip "strace cannot trace here (ptrace not permitted)"
+	need_strace
 	batch_done
 	strace -qq -f -y -o trace -e trace=fsync ct-dispatch
 	run -0 ct-wait -t 0 "${ids[@]}"
@@ -352,39 +367,18 @@ batch_done() {
 
 @test "kill -9 sweep: the pass that collects a batch's results killed at each of its spool calls in turn; then each job completes once, with its own report" {
 	no_leak_check
-	command -v strace >/dev/null || skip "strace is missing (Debian package strace)"
-	strace -o /dev/null true 2>/dev/null ||
-		skip "strace cannot trace here (ptrace not permitted)"
+	need_strace
 	batch_done
-	local base=$BATS_TEST_TMPDIR/base log=$BATS_TEST_TMPDIR/trial k=0 c
-	cp -a "$CT_SPOOL" "$base"
-	CT_SPOOL=$BATS_TEST_TMPDIR/trial.spool
-	cp -a "$base" "$CT_SPOOL"
-	strace -qq -y -o "$log" -e trace=fsync,rename,renameat,renameat2,unlinkat \
-		ct-dispatch 2>/dev/null
-	mapfile -t list < <(awk -v sp="$CT_SPOOL/" '
-		{ name = $1; sub(/\(.*/, "", name); n[name]++ }
-		index($0, sp) { print name, n[name] }' "$log")
-	[ "${#list[@]}" -ge 12 ] || fail "only ${#list[@]} calls found"
-	for c in "${list[@]}"; do
-		k=$((k + 1))
-		CT_SPOOL=$BATS_TEST_TMPDIR/case.$k
-		cp -a "$base" "$CT_SPOOL"
-		strace -qq -o /dev/null -e trace="${c% *}" \
-			-e inject="${c% *}:signal=KILL:when=${c#* }" ct-dispatch 2>/dev/null || true
-		dispatch_until_done "${ids[@]}" 2>/dev/null || fail "$c: not done"
-		run -0 ct-wait -t 0 "${ids[@]}"
-		for id in "${ids[@]}"; do
-			assert_own_result "$id"
-			run -0 ct-status -l "$id"
-			[ "$(grep -c '  Completed  ' <<<"$output")" = 1 ] || fail "$c: $id: $output"
-		done
-		# One run of blastp, four queries: nothing was searched again.
-		run cat "$MARKS/runs"
-		assert_output 4
-		[ -z "$(ls -A "$CT_SPOOL/processing")" ] || fail "$c: left in processing/"
-	done
-	echo "# ${#list[@]} kills" >&3
+	kill_sweep searched_once
+}
+
+# After each case of the sweep above: one run of blastp, four queries, so
+# nothing was searched again, and nothing is left in processing/.
+searched_once() {
+	[ "$1" = after ] || return 0
+	run cat "$MARKS/runs"
+	assert_output 4
+	[ -z "$(ls -A "$CT_SPOOL/processing")" ] || fail "$2: left in processing/"
 }
 
 @test "a report that also holds another query is no job's result: the job moves on" {

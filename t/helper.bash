@@ -68,6 +68,13 @@ jobs_in() {
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86
 
+# need_strace: skip the test where strace is missing or cannot trace.
+need_strace() {
+	command -v strace >/dev/null || skip "strace is missing (Debian package strace)"
+	strace -o /dev/null true 2>/dev/null ||
+		skip "strace cannot trace here (ptrace not permitted)"
+}
+
 # LeakSanitizer cannot run in a traced process, nor survive a SIGKILL in
 # the middle of its check at exit: tests that run programs under strace,
 # or kill them, turn leak checks off (the same paths are leak-checked by the
