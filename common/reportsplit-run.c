@@ -35,7 +35,8 @@ take_parts(char *a, size_t len, size_t n, struct buf *parts)
 	size_t k;
 
 	for (k = 0; k < n; k++) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+		if (p == end ||
+		    (nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			break;
 		*nl = '\0';
 		if (parse_int64(p, NULL, 0, end - (nl + 1), &size) != 0)
