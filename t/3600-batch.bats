@@ -355,6 +355,7 @@ batch_done() {
 }
 
 @test "the pass that collects a batch's results shares its fsyncs: two a job, one a directory for several" {
+	no_leak_check
 	need_strace
 	BATCH_QUERIES=12 registry local
 	awk '/^>/ { n++ } n >= 1 && n <= 12' \
