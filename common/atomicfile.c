@@ -4,8 +4,8 @@
  * step removes the temporary file before returning, keeping its errno.
  */
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
