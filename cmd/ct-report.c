@@ -601,6 +601,84 @@ period(struct cli *c, const struct args *a, struct report *r)
 		cli_usage_error(c, "the period ends before it begins");
 }
 
+/*
+ * Every job of the spool counted into r, the rows sorted, and lambda
+ * taken from the submissions where -r did not give it. Returns 0, or
+ * EX_IOERR if some job could not be read.
+ */
+static int
+tally(struct spool *sp, struct report *r, struct figure *f)
+{
+	double hours;
+	size_t i;
+	int status = 0;
+
+	/* Not see_all: the superuser sees every job, a user their own. */
+	if (spool_foreach(sp, count_job, r) != 0)
+		status = EX_IOERR;
+	hours = (double)(r->until - (r->since > 0 ? r->since : r->first)) /
+	    3.6e9;
+	if (!f[F_LAMBDA].known && r->first != 0 && hours > 0) {
+		f[F_LAMBDA].value = (double)r->submitted / hours;
+		f[F_LAMBDA].known = true;
+	}
+	if (r->nrows > 0)	/* qsort wants an array, even of none */
+		qsort(r->rows, r->nrows, sizeof *r->rows, by_name);
+	for (i = 0; i < r->nrows; i++)
+		if (r->rows[i].nsample > 0)
+			qsort(r->rows[i].sample, r->rows[i].nsample,
+			    sizeof *r->rows[i].sample, by_y);
+	return status;
+}
+
+/*
+ * The model, then the report as text or JSON, and the SVG plot if asked
+ * for. Returns 0, or the exit status of the last failure.
+ */
+static int
+output(struct report *r, struct figure *f, const struct args *a)
+{
+	int status = 0;
+
+	model(r, f);
+	if (a->json)
+		print_json(r, f);
+	else
+		print_text(r, f, isatty(STDOUT_FILENO));
+	if (a->svg != NULL && write_svg(r, a->svg) != 0)
+		status = EX_CANTCREAT;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		ct_warnerr("cannot write standard output");
+		status = EX_IOERR;
+	}
+	return status;
+}
+
+static void
+report_free(struct report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nrows; i++) {
+		free(r->rows[i].service);
+		free(r->rows[i].server);
+		free(r->rows[i].sample);
+	}
+	free(r->rows);
+}
+
+static void
+args_free(struct args *a)
+{
+	free(a->alpha);
+	free(a->svg);
+	free(a->nodes);
+	free(a->rate);
+	free(a->since);
+	free(a->tp);
+	free(a->until);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -620,9 +698,7 @@ main(int argc, char **argv)
 	struct report r = { .rng = UINT64_C(0x9e3779b97f4a7c15) };
 	struct figure f[NFIG];
 	struct spool sp;
-	double hours;
-	size_t i;
-	int status;
+	int status, rc;
 
 	privilege_init();
 	ct_setprogname(argv[0]);
@@ -633,48 +709,14 @@ main(int argc, char **argv)
 		cli_usage_error(&c, "%s: unexpected argument", cli_args(&c)[0]);
 	inputs(&c, &a, f);
 	period(&c, &a, &r);
-	if ((status = spool_open(&sp, spool_choose(c.spool), false)) != 0)
-		goto out;
-	/* Not see_all: the superuser sees every job, a user their own. */
-	if (spool_foreach(&sp, count_job, &r) != 0)
-		status = EX_IOERR;
-	spool_close(&sp);
-	hours = (double)(r.until - (r.since > 0 ? r.since : r.first)) / 3.6e9;
-	if (!f[F_LAMBDA].known && r.first != 0 && hours > 0) {
-		f[F_LAMBDA].value = (double)r.submitted / hours;
-		f[F_LAMBDA].known = true;
+	if ((status = spool_open(&sp, spool_choose(c.spool), false)) == 0) {
+		status = tally(&sp, &r, f);
+		spool_close(&sp);
+		if ((rc = output(&r, f, &a)) != 0)
+			status = rc;
 	}
-	if (r.nrows > 0)	/* qsort wants an array, even of none */
-		qsort(r.rows, r.nrows, sizeof *r.rows, by_name);
-	for (i = 0; i < r.nrows; i++)
-		if (r.rows[i].nsample > 0)
-			qsort(r.rows[i].sample, r.rows[i].nsample,
-			    sizeof *r.rows[i].sample, by_y);
-	model(&r, f);
-	if (a.json)
-		print_json(&r, f);
-	else
-		print_text(&r, f, isatty(STDOUT_FILENO));
-	if (a.svg != NULL && write_svg(&r, a.svg) != 0)
-		status = EX_CANTCREAT;
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		ct_warnerr("cannot write standard output");
-		status = EX_IOERR;
-	}
-out:
-	for (i = 0; i < r.nrows; i++) {
-		free(r.rows[i].service);
-		free(r.rows[i].server);
-		free(r.rows[i].sample);
-	}
-	free(r.rows);
-	free(a.alpha);
-	free(a.svg);
-	free(a.nodes);
-	free(a.rate);
-	free(a.since);
-	free(a.tp);
-	free(a.until);
+	report_free(&r);
+	args_free(&a);
 	cli_end(&c);
 	return status;
 }
